@@ -1,0 +1,102 @@
+"""Terrain from a Kartverket DTM GeoTIFF (or any single-band elevation raster).
+
+Elevation and slope are sampled for many points at once: the raster window covering the points
+is read once and indexed with numpy (``rasterio.sample`` point by point is ~100 s for 2.6 M
+points). Points outside the raster or on nodata get ``has_terrain = False`` and NaN values,
+never 0 m. Points in EPSG:25833 are reprojected to the raster's CRS when it differs (a UTM 32
+tile works beside UTM 33 addresses).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import rasterio
+from pyproj import Transformer
+from rasterio.windows import Window
+
+from pipeline.errors import InputError
+
+POINT_EPSG = 25833
+
+
+def open_dtm(path: Path) -> rasterio.DatasetReader:
+    """Open a DTM, failing clearly when it is missing or has no CRS."""
+    if not path.exists():
+        msg = f"{path}: terrain file not found"
+        raise InputError(msg)
+    try:
+        dataset = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"{path}: not a raster GDAL can read ({exc})"
+        raise InputError(msg) from exc
+    if dataset.crs is None:
+        msg = f"{path}: the raster has no CRS; expected a projected CRS such as EPSG:25833"
+        raise InputError(msg)
+    return dataset
+
+
+def _to_raster_crs(
+    dataset: rasterio.DatasetReader, x_m: np.ndarray, y_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    if dataset.crs.to_epsg() == POINT_EPSG:
+        return x_m, y_m
+    transformer = Transformer.from_crs(POINT_EPSG, dataset.crs, always_xy=True)
+    return transformer.transform(x_m, y_m)
+
+
+def slope_deg(dem: np.ndarray, rows: np.ndarray, cols: np.ndarray, cell_x_m: float,
+              cell_y_m: float) -> np.ndarray:
+    """Slope at each cell by central differences over its four neighbours.
+
+    .. math:: \\tan\\theta = \\sqrt{(\\partial z/\\partial x)^2 + (\\partial z/\\partial y)^2},
+        \\quad \\partial z/\\partial x = (z_{r,c+1} - z_{r,c-1}) / 2\\Delta x
+
+    ``dem`` holds NaN for nodata; cells on the window edge or next to nodata get NaN.
+    """
+    height, width = dem.shape
+    inside = (rows >= 1) & (rows < height - 1) & (cols >= 1) & (cols < width - 1)
+    r = np.where(inside, rows, 1)
+    c = np.where(inside, cols, 1)
+    dz_dx = (dem[r, c + 1] - dem[r, c - 1]) / (2.0 * cell_x_m)
+    dz_dy = (dem[r - 1, c] - dem[r + 1, c]) / (2.0 * cell_y_m)
+    slope = np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
+    return np.where(inside, slope, np.nan)
+
+
+def sample_terrain(dataset: rasterio.DatasetReader, x_m: np.ndarray, y_m: np.ndarray) -> pd.DataFrame:
+    """Elevation (m) and slope (degrees) of the DTM cell under each point.
+
+    Returns a frame aligned to the input order with ``elevation_m``, ``slope_deg`` and
+    ``has_terrain`` (False outside the raster or on nodata).
+    """
+    n = len(x_m)
+    result = pd.DataFrame(
+        {"elevation_m": np.full(n, np.nan), "slope_deg": np.full(n, np.nan),
+         "has_terrain": np.zeros(n, dtype=bool)}
+    )
+    if n == 0:
+        return result
+    px, py = _to_raster_crs(dataset, np.asarray(x_m, "float64"), np.asarray(y_m, "float64"))
+    rows, cols = rasterio.transform.rowcol(dataset.transform, px, py, op=np.floor)
+    rows, cols = np.asarray(rows, "int64"), np.asarray(cols, "int64")
+    on_raster = (rows >= 0) & (rows < dataset.height) & (cols >= 0) & (cols < dataset.width)
+    if not on_raster.any():
+        return result
+    # one window around all points on the raster, with a one-cell margin for the slope
+    row0 = max(int(rows[on_raster].min()) - 1, 0)
+    col0 = max(int(cols[on_raster].min()) - 1, 0)
+    row1 = min(int(rows[on_raster].max()) + 2, dataset.height)
+    col1 = min(int(cols[on_raster].max()) + 2, dataset.width)
+    window = Window(col0, row0, col1 - col0, row1 - row0)
+    dem = dataset.read(1, window=window, masked=True).astype("float64").filled(np.nan)
+    r = rows[on_raster] - row0
+    c = cols[on_raster] - col0
+    elevation = dem[r, c]
+    cell_x_m, cell_y_m = abs(dataset.transform.a), abs(dataset.transform.e)
+    result.loc[on_raster, "elevation_m"] = elevation
+    result.loc[on_raster, "slope_deg"] = slope_deg(dem, r, c, cell_x_m, cell_y_m)
+    result.loc[on_raster, "has_terrain"] = ~np.isnan(elevation)
+    return result

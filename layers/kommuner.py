@@ -1,0 +1,118 @@
+"""Kommune boundaries from Kartverket's administrative units.
+
+Reads GeoJSON (WGS84 or projected), Kartverket's Basisdata GeoJSON (``{"Kommune": FC,
+"Grense": FC}``, plain or zipped), GML and GeoPackage. The canonical table has one row per
+kommune: ``kommunenummer`` (4-char string, "0301"), ``kommunenavn``, ``fylkesnummer`` (first two
+digits) and a valid polygonal ``geometry`` in EPSG:25833.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from pipeline.errors import InputError
+
+LAYER = "kommuner"
+TARGET_EPSG = 25833
+NUMBER_COLUMNS = ("kommunenummer", "kommunenr", "knr", "id")
+NAME_COLUMNS = ("kommunenavn", "navn", "name")
+
+
+def _read_basisdata(document: dict, path: Path) -> gpd.GeoDataFrame:
+    """Kartverket's Basisdata GeoJSON: an object whose ``Kommune`` key is the FeatureCollection."""
+    collection = document["Kommune"]
+    crs_name = collection.get("crs", {}).get("properties", {}).get("name", "EPSG:4326")
+    frame = gpd.GeoDataFrame.from_features(collection["features"], crs=crs_name)
+    if frame.empty:
+        msg = f"{path}: the 'Kommune' collection has no features"
+        raise InputError(msg)
+    return frame
+
+
+def _read_any(path: Path) -> gpd.GeoDataFrame:
+    if not path.exists():
+        msg = f"{path}: kommune boundary file not found"
+        raise InputError(msg)
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith((".geojson", ".json"))]
+            if len(names) != 1:
+                msg = f"{path}: got {len(names)} GeoJSON files in the zip, expected exactly 1"
+                raise InputError(msg)
+            return _read_basisdata(json.loads(archive.read(names[0])), path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        if isinstance(document, dict) and "Kommune" in document:
+            return _read_basisdata(document, path)
+    return gpd.read_file(path)
+
+
+def _pick(frame: pd.DataFrame, candidates: tuple[str, ...], what: str, path: Path) -> pd.Series:
+    for name in candidates:
+        if name in frame.columns:
+            return frame[name]
+    msg = f"{path}: no {what} column; expected one of {list(candidates)}, got {list(frame.columns)}"
+    raise InputError(msg)
+
+
+def normalise_kommunenummer(values: pd.Series) -> pd.Series:
+    """Kommune numbers as 4-char strings: 301, "301", "0301" and 301.0 all give "0301"."""
+    text = values.astype("str").str.strip().str.replace(r"\.0$", "", regex=True)
+    return text.str.zfill(4)
+
+
+def read_kommuner(path: Path) -> LayerResult:
+    """Read kommune boundaries into the canonical table (EPSG:25833, repaired polygons)."""
+    raw = _read_any(path)
+    if raw.crs is None:
+        msg = f"{path}: no CRS in the file; expected a GeoJSON (WGS84) or a file with a CRS"
+        raise InputError(msg)
+    number = normalise_kommunenummer(_pick(raw, NUMBER_COLUMNS, "kommunenummer", path))
+    name = _pick(raw, NAME_COLUMNS, "kommunenavn", path).astype("str")
+    geometry = shapely.make_valid(raw.to_crs(TARGET_EPSG).geometry.to_numpy())
+    # make_valid can turn a bad polygon into a collection; keep only the polygonal parts
+    geometry = np.array([_polygonal_part(g) for g in geometry], dtype=object)
+    empty = pd.Series(shapely.is_empty(geometry), index=raw.index)
+    reasons = first_reason(
+        [
+            (~number.str.fullmatch(r"\d{4}"), "kommunenummer: got " + number + ", expected 4 digits"),
+            (number.duplicated(keep="first"), "kommunenummer: duplicate of an earlier feature"),
+            (empty, "geometry: empty or not polygonal after repair"),
+        ],
+        raw.index,
+    )
+    rejected = reasons.notna().to_numpy()
+    # row_number for a vector layer is the 1-based feature number
+    quarantine = quarantine_rows(
+        LAYER, path, np.flatnonzero(rejected) + 1, number[rejected], reasons[rejected]
+    )
+    accepted = gpd.GeoDataFrame(
+        {
+            "kommunenummer": number[~rejected].to_numpy(),
+            "kommunenavn": name[~rejected].to_numpy(),
+            "fylkesnummer": number[~rejected].str[:2].to_numpy(),
+        },
+        geometry=geometry[~rejected],
+        crs=TARGET_EPSG,
+    )
+    return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw))
+
+
+def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The polygons of a geometry (a collection from make_valid may hold lines too)."""
+    if geometry is None:
+        return shapely.Polygon()
+    if isinstance(geometry, shapely.Polygon | shapely.MultiPolygon):
+        return geometry
+    parts = [
+        g for g in shapely.get_parts(geometry) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
+    ]
+    return shapely.union_all(parts) if parts else shapely.Polygon()

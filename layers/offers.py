@@ -1,0 +1,62 @@
+"""Operator coverage offers per address (Nkom survey style).
+
+Input: a UTF-8 CSV with the header ``address_id,operator,technology,down_mbps,up_mbps`` (``,``
+or ``;``), one row per address × operator × technology. The canonical table keeps those columns
+plus ``source`` (the file name)
+and ``row_number`` (the line in that file, header = 1). Technology must be one of the vocabulary in DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.tables import read_delimited
+from pipeline.config import TECHNOLOGIES
+
+LAYER = "offers"
+COLUMNS = ("address_id", "operator", "technology", "down_mbps", "up_mbps")
+
+
+def read_offers(path: Path) -> LayerResult:
+    """Read a per-address offers CSV; bad rows go to quarantine with their reason."""
+    frame = read_delimited(path, COLUMNS, "coverage offers")
+    address_id = pd.to_numeric(frame["address_id"], errors="coerce")
+    down_mbps = pd.to_numeric(frame["down_mbps"], errors="coerce")
+    up_mbps = pd.to_numeric(frame["up_mbps"], errors="coerce")
+    technology = frame["technology"].str.strip().str.lower()
+    reasons = first_reason(
+        [
+            (address_id.isna() | (address_id != address_id.round()),
+             "address_id: got " + frame["address_id"].fillna("<empty>") + ", expected an integer"),
+            (~technology.isin(TECHNOLOGIES),
+             "technology: got " + frame["technology"].fillna("<empty>")
+             + f", expected one of {list(TECHNOLOGIES)}"),
+            (down_mbps.isna() | (down_mbps < 0),
+             "down_mbps: got " + frame["down_mbps"].fillna("<empty>") + ", expected a number >= 0"),
+            (up_mbps.isna() | (up_mbps < 0),
+             "up_mbps: got " + frame["up_mbps"].fillna("<empty>") + ", expected a number >= 0"),
+        ],
+        frame.index,
+    )
+    rejected = reasons.notna().to_numpy()
+    quarantine = quarantine_rows(
+        LAYER, path, np.flatnonzero(rejected) + 2, frame.loc[rejected, "address_id"],
+        reasons[rejected],
+    )
+    ok = ~rejected
+    accepted = pd.DataFrame(
+        {
+            "address_id": address_id[ok].astype("int64").to_numpy(),
+            "operator": frame.loc[ok, "operator"].fillna("").str.strip().to_numpy(),
+            "technology": technology[ok].to_numpy(),
+            "down_mbps": down_mbps[ok].astype("float64").to_numpy(),
+            "up_mbps": up_mbps[ok].astype("float64").to_numpy(),
+            "source": path.name,
+            "row_number": (np.flatnonzero(ok) + 2).astype("int64"),
+        }
+    )
+    return LayerResult(LAYER, accepted, quarantine, rows_read=len(frame))

@@ -1,0 +1,72 @@
+"""The contract every layer reader keeps: rows read = rows accepted + rows quarantined.
+
+A reader returns a :class:`LayerResult`: the canonical table of accepted rows and a quarantine
+table with one row per rejected input row, naming the file, the row number in that file (the
+header is row 1, so the first data row is row 2) and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+QUARANTINE_COLUMNS = ["layer", "file", "row_number", "key", "reason"]
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """Accepted rows in canonical form, rejected rows with reasons, and the count read."""
+
+    layer: str
+    accepted: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_read: int
+
+    def __post_init__(self) -> None:
+        if len(self.accepted) + len(self.quarantine) != self.rows_read:
+            msg = (
+                f"{self.layer}: rows read {self.rows_read} != accepted {len(self.accepted)}"
+                f" + quarantined {len(self.quarantine)} (a reader bug)"
+            )
+            raise AssertionError(msg)
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "layer": pd.Series(dtype="str"),
+            "file": pd.Series(dtype="str"),
+            "row_number": pd.Series(dtype="int64"),
+            "key": pd.Series(dtype="str"),
+            "reason": pd.Series(dtype="str"),
+        }
+    )
+
+
+def quarantine_rows(
+    layer: str, path: Path, row_numbers: np.ndarray, keys: pd.Series, reasons: pd.Series
+) -> pd.DataFrame:
+    """Build quarantine rows for the rejected rows of one file."""
+    return pd.DataFrame(
+        {
+            "layer": layer,
+            "file": str(path),
+            "row_number": np.asarray(row_numbers, dtype="int64"),
+            "key": keys.fillna("").astype("str").to_numpy(),
+            "reason": reasons.astype("str").to_numpy(),
+        }
+    )
+
+
+def first_reason(checks: list[tuple[pd.Series, str | pd.Series]], index: pd.Index) -> pd.Series:
+    """For each row, the reason of the first failing check (NA where every check passes).
+
+    ``checks`` is a list of ``(failed_mask, reason)``; earlier checks win.
+    """
+    reasons = pd.Series(pd.NA, index=index, dtype="object")
+    for failed, reason in reversed(checks):
+        reasons = reasons.mask(failed.to_numpy(), reason)
+    return reasons

@@ -1,0 +1,196 @@
+"""The overview map: a kommune choropleth of the share of households below one target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import branca.colormap
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from maps import style
+from maps.style import TargetSpec
+
+MAP_CRS = "EPSG:4326"
+OVERVIEW_SIMPLIFY_M = 50.0  # tolerance before reprojection; 357 kommuner stay ~1 MB
+COORD_DECIMALS = 5  # ~1 m in latitude; enough for any map zoom we offer
+
+
+def to_map_geometries(kommuner: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
+    """Simplify kommune polygons (in their metric CRS) and reproject them to EPSG:4326.
+
+    Shared borders stay shared when the polygons form a valid coverage (``simplify_coverage``);
+    otherwise each polygon is simplified alone (``preserve_topology=True``). Coordinates are
+    rounded to :data:`COORD_DECIMALS` decimals to keep the embedded GeoJSON small.
+    """
+    if kommuner.crs is None:
+        msg = "kommuner has no CRS; expected EPSG:25833 (or any metric CRS)"
+        raise ValueError(msg)
+    usable = kommuner[kommuner.geometry.notna() & ~kommuner.geometry.is_empty].copy()
+    if kommuner.crs.is_geographic:
+        usable = usable.to_crs("EPSG:25833")
+    if tolerance_m > 0 and len(usable):
+        geoms = usable.geometry.values
+        if bool(shapely.coverage_is_valid(np.asarray(geoms))):
+            usable = usable.set_geometry(usable.geometry.simplify_coverage(tolerance_m))
+        else:
+            usable = usable.set_geometry(usable.geometry.simplify(tolerance_m))
+    projected = usable.to_crs(MAP_CRS)
+    rounded = shapely.transform(
+        np.asarray(projected.geometry.values), lambda xy: np.round(xy, COORD_DECIMALS)
+    )
+    return projected.set_geometry(gpd.GeoSeries(rounded, index=projected.index, crs=MAP_CRS))
+
+
+def bounds_latlon(frame: gpd.GeoDataFrame) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of an EPSG:4326 frame, or None when it is empty."""
+    if frame.empty:
+        return None
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    return [[south, west], [north, east]]
+
+
+def _kommune_properties(
+    row: Mapping[str, Any], target: TargetSpec, href: str | None
+) -> dict[str, Any]:
+    name = style.escape(row.get("kommunenavn"))
+    number = style.escape(row.get("kommunenummer"))
+    heading = f"<b>{name}</b> ({number})"
+    subtitle = f"<div>Mål: {style.escape(target.label_nb)}</div>"
+    if pd.isna(row.get("households")):
+        tooltip = f"{heading}<div>Ingen data for kommunen</div>"
+    else:
+        tooltip = f"{heading}{subtitle}{style.figures_table_html(row, target)}"
+    popup = f'<div class="gapmap-popup">{tooltip}'
+    if href is not None:
+        popup += f'<div style="margin-top:4px"><a href="{style.escape(href)}">Åpne kartet over {name}</a></div>'
+    popup += "</div>"
+    return {"kommunenummer": row.get("kommunenummer"), "tooltip_html": tooltip, "popup_html": popup}
+
+
+def _int_or_zero(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def _fill_color(share: Any, colormap: branca.colormap.LinearColormap) -> str:
+    if share is None or pd.isna(share):
+        return style.NO_DATA_COLOR
+    return str(colormap(min(float(share) * 100.0, colormap.vmax)))
+
+
+def build_overview_map(
+    gap_table: pd.DataFrame,
+    kommuner: gpd.GeoDataFrame,
+    target: TargetSpec,
+    run_info: Mapping[str, str],
+    kommune_href: Callable[[str], str | None],
+    index_href: str = "../index.html",
+) -> folium.Map:
+    """Build the kommune choropleth of ``below_target_share_{target}``.
+
+    Parameters
+    ----------
+    gap_table : DataFrame
+        The published gap table (kommune, fylke and total rows).
+    kommuner : GeoDataFrame
+        Kommune polygons in a metric CRS (EPSG:25833).
+    target : TargetSpec
+        The target the map shows.
+    run_info : mapping
+        Strings stamped in the title box (escaped here).
+    kommune_href : callable
+        Relative link to a kommune's map from the overview, or None when it has none.
+    index_href : str
+        Relative link to the index page.
+    """
+    kommune_rows = gap_table[gap_table["level"] == "kommune"].drop_duplicates("kommunenummer")
+    shapes = to_map_geometries(
+        kommuner[["kommunenummer", "kommunenavn", "geometry"]], OVERVIEW_SIMPLIFY_M
+    )
+    figures = kommune_rows.drop(columns=["kommunenavn"], errors="ignore")
+    merged = shapes.merge(figures, on="kommunenummer", how="left")
+
+    share_column = f"below_target_share_{target.name}"
+    max_percent = style.choropleth_max_percent(float(kommune_rows[share_column].max(skipna=True)))
+    colormap = branca.colormap.LinearColormap(
+        colors=list(style.CHOROPLETH_COLORS),
+        vmin=0,
+        vmax=max_percent,
+        caption=style.choropleth_caption(target),
+    )
+    colormap.tick_labels = [round(max_percent * k / 5, 6) for k in range(6)]
+
+    features = []
+    for record in merged.to_dict("records"):
+        properties = _kommune_properties(record, target, kommune_href(str(record["kommunenummer"])))
+        properties["fill"] = _fill_color(record.get(share_column), colormap)
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(record["kommunenummer"]),
+                "properties": properties,
+                "geometry": shapely.geometry.mapping(record["geometry"]),
+            }
+        )
+
+    fmap = folium.Map(tiles=None, max_zoom=style.MAX_ZOOM, control_scale=True, zoom_start=5,
+                      location=[65.0, 13.0])
+    folium.TileLayer(
+        style.TILES_URL, attr=style.TILES_ATTRIBUTION, name="OpenStreetMap",
+        max_zoom=style.MAX_ZOOM, control=False, opacity=0.6,
+    ).add_to(fmap)
+    fmap.get_root().header.add_child(folium.Element(style.MAP_CSS), name="gapmap_css")
+
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Kommuner",
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#555555",
+            "weight": 0.8,
+            "fillOpacity": 0.8,
+        },
+        highlight_function=lambda feature: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip_html"], labels=False, sticky=True),
+        popup=folium.GeoJsonPopup(fields=["popup_html"], labels=False),
+        control=False,
+    ).add_to(fmap)
+    colormap.add_to(fmap)
+
+    style.HtmlControl(_title_html(gap_table, target, run_info, index_href), "topleft").add_to(fmap)
+    bounds = bounds_latlon(shapes)
+    if bounds is not None:
+        fmap.fit_bounds(bounds)
+    return fmap
+
+
+def _title_html(
+    gap_table: pd.DataFrame, target: TargetSpec, run_info: Mapping[str, str], index_href: str
+) -> str:
+    totals = gap_table[gap_table["level"] == "total"]
+    lines = [
+        "<h3>Bredbåndsdekning per kommune</h3>",
+        f"<div>Andel husstander under {style.escape(target.label_nb)}.</div>",
+    ]
+    if not totals.empty:
+        total = totals.iloc[0].to_dict()
+        below = sum(
+            _int_or_zero(total.get(f"{code}_households_{target.name}"))
+            for code in ("underserved", "unserved")
+        )
+        lines.append(
+            f"<div>Totalt: {style.escape(style.households_nb(below))} under målet av "
+            f"{style.escape(style.format_int_nb(total.get('households')))} "
+            f"({style.escape(style.format_percent_nb(total.get(f'below_target_share_{target.name}')))})"
+            f"; estimert kostnad {style.escape(style.format_nok(total.get('cost_nok')))}.</div>"
+        )
+    lines.append(
+        "<div>Klikk på en kommune for detaljkartet. "
+        f'<a href="{style.escape(index_href)}">Tabell over alle kommuner</a></div>'
+    )
+    lines.append(style.run_info_html(dict(run_info)))
+    return "".join(lines)

@@ -1,0 +1,333 @@
+"""Labels, class names, colours and number formats of the map products, in one place.
+
+Everything a reader sees on a map or the index page is Norwegian bokmål and is defined here or
+formatted by the helpers here, so the products stay consistent. The helpers that return HTML
+escape whatever they are given.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any, Final
+
+import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
+
+# --------------------------------------------------------------------------------------------
+# Targets and classes
+# --------------------------------------------------------------------------------------------
+
+_TARGET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A named speed target, as the maps need it.
+
+    Parameters
+    ----------
+    name : str
+        Config name of the target (``no2025``); the gap table has ``*_{name}`` columns and the
+        address table ``class_{name}``.
+    down_mbps, up_mbps : float, float or None
+        Download and upload speed of the target in Mbit/s; ``up_mbps`` is None when the target
+        has no upload requirement.
+    label_nb : str
+        Norwegian label for legends and tables, e.g. ``"100/10 Mbit/s (mål 2025)"``.
+    """
+
+    name: str
+    down_mbps: float
+    up_mbps: float | None
+    label_nb: str
+
+    def __post_init__(self) -> None:
+        if not _TARGET_NAME.match(self.name):
+            msg = f"TargetSpec.name {self.name!r} is not valid; expected letters, digits and _"
+            raise ValueError(msg)
+        if not self.down_mbps > 0:
+            msg = f"TargetSpec {self.name}: down_mbps {self.down_mbps!r} must be > 0"
+            raise ValueError(msg)
+        if self.up_mbps is not None and not self.up_mbps > 0:
+            msg = f"TargetSpec {self.name}: up_mbps {self.up_mbps!r} must be > 0 or None"
+            raise ValueError(msg)
+
+    @property
+    def speed_label_nb(self) -> str:
+        """The speeds alone: ``"100/10 Mbit/s"`` or ``"1000 Mbit/s"`` (no upload target)."""
+        if self.up_mbps is None:
+            return f"{format_mbps(self.down_mbps)} Mbit/s"
+        return f"{format_mbps(self.down_mbps)}/{format_mbps(self.up_mbps)} Mbit/s"
+
+
+@dataclass(frozen=True)
+class ClassStyle:
+    """How one coverage class is named and drawn."""
+
+    code: str
+    label_nb: str
+    color: str
+    description_nb: str
+    text_color: str  # readable on ``color`` (cluster counts)
+
+
+# Okabe-Ito palette (colour-blind safe): bluish green, orange (amber), vermillion.
+CLASS_STYLES: Final[tuple[ClassStyle, ...]] = (
+    ClassStyle("served", "Dekket", "#009E73", "har tilbud som oppfyller målet", "#ffffff"),
+    ClassStyle("underserved", "Underdekket", "#E69F00", "har bredbånd, men under målet", "#111111"),
+    ClassStyle("unserved", "Udekket", "#D55E00", "under grunnivået eller uten tilbud", "#ffffff"),
+)
+CLASS_ORDER: Final[tuple[str, ...]] = tuple(c.code for c in CLASS_STYLES)
+CLASS_BY_CODE: Final[dict[str, ClassStyle]] = {c.code: c for c in CLASS_STYLES}
+
+MARKER_OUTLINE_COLOR: Final = "#222222"
+BOUNDARY_COLOR: Final = "#333333"
+
+# ColorBrewer YlOrRd (sequential, colour-blind and print friendly) for shares below target.
+CHOROPLETH_COLORS: Final[tuple[str, ...]] = (
+    "#ffffb2",
+    "#fed976",
+    "#feb24c",
+    "#fd8d3c",
+    "#fc4e2a",
+    "#e31a1c",
+    "#b10026",
+)
+NO_DATA_COLOR: Final = "#bdbdbd"
+# Upper ends (in %) the choropleth scale may take; the smallest that holds the data is used.
+CHOROPLETH_MAX_PERCENT: Final[tuple[int, ...]] = (5, 10, 20, 25, 50, 100)
+
+TECHNOLOGY_LABELS_NB: Final[dict[str, str]] = {
+    "fiber": "Fiber",
+    "hfc": "Kabel-TV (HFC)",
+    "xdsl": "DSL",
+    "fwa": "Fast trådløst (FWA)",
+    "mobile_5g": "Mobil 5G",
+    "mobile_4g": "Mobil 4G",
+    "satellite": "Satellitt",
+}
+
+RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
+    "run_id": "Kjøring",
+    "generated_at": "Generert",
+    "code_version": "Programversjon",
+    "data_sources": "Datakilder",
+}
+
+TEXT_NO_OFFER: Final = "Ingen registrert tilbud"
+TEXT_NO_COST: Final = "Ingen (oppfyller kostnadsmålet)"
+TEXT_MISSING: Final = "–"
+
+TILES_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION: Final = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-bidragsytere'
+)
+MAX_ZOOM: Final = 18  # MarkerCluster needs a finite max zoom (folium tiles=None has none)
+MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not load
+
+# --------------------------------------------------------------------------------------------
+# Number formats (Norwegian: space as thousands separator, comma as decimal mark)
+# --------------------------------------------------------------------------------------------
+
+
+def _is_missing(value: object) -> bool:
+    """True for None, NaN, pd.NA and NaT (the missing values a table can hand us)."""
+    return value is None or bool(pd.isna(value))  # type: ignore[arg-type]
+
+
+def _round_half_up(value: float | int) -> int:
+    return int(math.copysign(math.floor(abs(float(value)) + 0.5), float(value)))
+
+
+def format_int_nb(value: float | int | None) -> str:
+    """Whole number with space as thousands separator: ``1234567`` → ``"1 234 567"``.
+
+    Rounds half away from zero (as the popups' JavaScript does for positive numbers).
+    """
+    if _is_missing(value):
+        return TEXT_MISSING
+    assert value is not None
+    return f"{_round_half_up(value):,}".replace(",", " ")
+
+
+def format_decimal_nb(value: float | int | None, decimals: int = 1) -> str:
+    """Decimal number with comma as decimal mark: ``1234.5`` → ``"1 234,5"``."""
+    if _is_missing(value):
+        return TEXT_MISSING
+    assert value is not None
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def format_percent_nb(share: float | None, decimals: int = 1) -> str:
+    """Share 0–1 as a Norwegian percentage: ``0.1234`` → ``"12,3 %"``."""
+    if _is_missing(share):
+        return TEXT_MISSING
+    assert share is not None
+    return f"{format_decimal_nb(share * 100.0, decimals)} %"
+
+
+def format_nok(value: float | int | None) -> str:
+    """Amount in NOK, whole kroner: ``148000`` → ``"148 000 kr"``."""
+    if _is_missing(value):
+        return TEXT_MISSING
+    return f"{format_int_nb(value)} kr"
+
+
+def format_mbps(value: float | int | None) -> str:
+    """Speed without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
+    if _is_missing(value):
+        return TEXT_MISSING
+    assert value is not None
+    if float(value).is_integer():
+        return format_int_nb(value)
+    return format_decimal_nb(value, 1)
+
+
+def households_nb(count: int) -> str:
+    """``"1 husstand"`` / ``"1 234 husstander"``."""
+    return f"{format_int_nb(count)} {'husstand' if count == 1 else 'husstander'}"
+
+
+def class_layer_name(class_code: str, households: int) -> str:
+    """Name of a class overlay in the layer control: ``"Dekket (1 234 husstander)"``."""
+    return f"{CLASS_BY_CODE[class_code].label_nb} ({households_nb(households)})"
+
+
+def choropleth_caption(target: TargetSpec) -> str:
+    """Caption of the overview legend: ``"Andel husstander under 100/10 Mbit/s (%)"``."""
+    return f"Andel husstander under {target.speed_label_nb} (%)"
+
+
+def choropleth_max_percent(max_share: float) -> int:
+    """Upper end of the choropleth scale in %: the smallest nice value holding ``max_share``."""
+    percent = 0.0 if _is_missing(max_share) else max_share * 100.0
+    for candidate in CHOROPLETH_MAX_PERCENT:
+        if percent <= candidate:
+            return candidate
+    return CHOROPLETH_MAX_PERCENT[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# HTML pieces shared by the maps
+# --------------------------------------------------------------------------------------------
+
+
+def escape(value: object) -> str:
+    """HTML-escape any value (quotes too); a missing value becomes the dash."""
+    if _is_missing(value):
+        return TEXT_MISSING
+    return html.escape(str(value), quote=True)
+
+
+def run_info_html(run_info: dict[str, str] | None) -> str:
+    """One small line per run_info entry, escaped, with Norwegian labels for known keys."""
+    if not run_info:
+        return ""
+    parts = [
+        f"{escape(RUN_INFO_LABELS_NB.get(key, key))}: {escape(value)}"
+        for key, value in run_info.items()
+    ]
+    return '<div class="gapmap-runinfo">' + "<br>".join(parts) + "</div>"
+
+
+def class_legend_html(target: TargetSpec) -> str:
+    """Legend of the three class colours for the kommune maps."""
+    rows = "".join(
+        f'<div><span class="gapmap-swatch" style="background:{c.color}"></span>'
+        f"<b>{escape(c.label_nb)}</b> – {escape(c.description_nb)}</div>"
+        for c in CLASS_STYLES
+    )
+    return f"<h4>Husstander etter dekning, {escape(target.label_nb)}</h4>{rows}"
+
+
+def _figure_rows(row: Mapping[str, Any], target: TargetSpec) -> list[tuple[str, str, str]]:
+    """(label, value, swatch colour) rows of one kommune's figures for the map target."""
+    t = target.name
+    rows = [("Husstander", format_int_nb(row.get("households")), "")]
+    for class_style in CLASS_STYLES:
+        value = row.get(f"{class_style.code}_households_{t}")
+        rows.append((class_style.label_nb, format_int_nb(value), class_style.color))
+    rows.append(("Andel under målet", format_percent_nb(row.get(f"below_target_share_{t}")), ""))
+    rows.append(("Estimert kostnad", format_nok(row.get("cost_nok")), ""))
+    return rows
+
+
+def figures_table_html(row: Mapping[str, Any], target: TargetSpec) -> str:
+    """An escaped HTML table of one gap-table row's figures for the map target."""
+    cells = []
+    for label, value, color in _figure_rows(row, target):
+        swatch = f'<span class="gapmap-swatch" style="background:{color}"></span>' if color else ""
+        cells.append(
+            f'<tr><td>{swatch}{escape(label)}</td><td class="num">{escape(value)}</td></tr>'
+        )
+    return f"<table>{''.join(cells)}</table>"
+
+
+MAP_CSS: Final = f"""
+<style>
+  .leaflet-container {{ background: {MAP_BACKGROUND}; }}
+  .gapmap-panel {{ background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 5px;
+    box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 13px/1.35 system-ui, sans-serif;
+    max-width: 340px; color: #222; }}
+  .gapmap-panel h3 {{ margin: 0 0 4px 0; font-size: 16px; }}
+  .gapmap-panel h4 {{ margin: 0 0 4px 0; font-size: 13px; }}
+  .gapmap-panel table {{ border-collapse: collapse; }}
+  .gapmap-panel td {{ padding: 0 6px 0 0; }}
+  .gapmap-panel td.num, .gapmap-popup td.num {{ text-align: right; white-space: nowrap; }}
+  .gapmap-runinfo {{ margin-top: 4px; font-size: 11px; color: #555; }}
+  .gapmap-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 6px;
+    border: 1px solid {MARKER_OUTLINE_COLOR}; margin-right: 5px; vertical-align: -1px; }}
+  .gapmap-popup {{ font: 13px/1.35 system-ui, sans-serif; }}
+  .gapmap-popup table {{ border-collapse: collapse; margin-top: 3px; }}
+  .gapmap-popup td {{ padding: 0 6px 0 0; vertical-align: top; }}
+  .legend.leaflet-control {{ background: rgba(255,255,255,0.93); border-radius: 5px;
+    box-shadow: 0 1px 5px rgba(0,0,0,0.35); }}
+  .gapmap-cluster {{ border-radius: 20px; color: #111; font: bold 12px/1 system-ui, sans-serif;
+    display: flex; align-items: center; justify-content: center;
+    border: 2px solid rgba(0,0,0,0.55); }}
+</style>
+"""
+CLUSTER_CSS: Final = (
+    "<style>\n"
+    + "".join(
+        f"  .gapmap-cluster-{c.code} {{ background: {c.color}; color: {c.text_color}; }}\n"
+        for c in CLASS_STYLES
+    )
+    + "</style>\n"
+)
+
+
+class HtmlControl(MacroElement):
+    """A Leaflet control holding a piece of HTML (title box, legend, info panel).
+
+    The HTML must already be escaped; it travels as a JSON string so it cannot end the script.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+            {{ this.get_name() }}.onAdd = function (map) {
+                var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, position: str = "topleft", css_class: str = "") -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html_text
+        self.position = position
+        self.css_class = f"gapmap-panel {css_class}".strip()

@@ -1,0 +1,105 @@
+"""Stage 7, aggregate: households by class per kommune, fylke and nation, in DuckDB SQL.
+
+One ``GROUPING SETS`` query gives all three levels at once, so the fylke and total rows are
+sums of exactly the kommune rows. Kommuner without addresses get zero rows, not no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Target
+
+LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
+                WHEN grouping(k.fylkesnummer) = 0 THEN 'fylke' ELSE 'total' END"""
+
+GAP_SQL = f"""
+INSERT INTO gap_summary
+WITH per_address AS (
+    SELECT a.kommunenummer, a.households, c.target, c.class
+    FROM addresses a JOIN address_classes c
+      ON c.run_id = a.run_id AND c.address_id = a.address_id
+    WHERE a.run_id = $run_id
+)
+SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
+       count(p.households) AS addresses,
+       coalesce(sum(p.households), 0) AS households,
+       coalesce(sum(p.households) FILTER (WHERE p.class = 'served'), 0),
+       coalesce(sum(p.households) FILTER (WHERE p.class = 'underserved'), 0),
+       coalesce(sum(p.households) FILTER (WHERE p.class = 'unserved'), 0)
+FROM kommuner k
+JOIN targets t ON t.run_id = k.run_id
+LEFT JOIN per_address p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
+WHERE k.run_id = $run_id
+GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
+                        (k.fylkesnummer, t.target), (t.target))
+"""
+
+COST_SQL = f"""
+INSERT INTO cost_summary
+WITH costed AS (
+    SELECT kommunenummer, households, cost_nok, route_capped
+    FROM address_results WHERE run_id = $run_id AND cost_nok IS NOT NULL
+)
+SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, $cost_target,
+       coalesce(sum(c.households), 0), coalesce(sum(c.cost_nok), 0),
+       count(*) FILTER (WHERE c.route_capped)
+FROM kommuner k LEFT JOIN costed c ON c.kommunenummer = k.kommunenummer
+WHERE k.run_id = $run_id
+GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer), (k.fylkesnummer), ())
+"""
+
+
+def aggregate_run(connection: duckdb.DuckDBPyConnection, run_id: str, cost_target: str) -> None:
+    """Write this run's ``gap_summary`` and ``cost_summary`` rows."""
+    connection.execute(GAP_SQL, {"run_id": run_id})
+    connection.execute(COST_SQL, {"run_id": run_id, "cost_target": cost_target})
+
+
+def _level_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """Kommuner of a fylke, then that fylke's row; the total row last."""
+    order = frame["level"].map({"kommune": 0, "fylke": 1, "total": 2})
+    return frame.assign(
+        _fylke=frame["fylkesnummer"].fillna("~~"), _order=order,
+        _knr=frame["kommunenummer"].fillna(""),
+    ).sort_values(["_fylke", "_order", "_knr"]).drop(columns=["_fylke", "_order", "_knr"])
+
+
+def gap_table(
+    connection: duckdb.DuckDBPyConnection, run_id: str, targets: Sequence[Target]
+) -> pd.DataFrame:
+    """The published gap table: one row per kommune, fylke and the total, targets side by side."""
+    long = connection.execute(
+        "SELECT * EXCLUDE (run_id) FROM gap_summary WHERE run_id = ?", [run_id]
+    ).df()
+    keys = ["level", "fylkesnummer", "kommunenummer"]
+    base = long.loc[long["target"] == targets[0].name, [*keys, "addresses", "households"]]
+    wide = base.set_index(keys)
+    for target in targets:
+        part = long.loc[long["target"] == target.name].set_index(keys)
+        for cls in ("served", "underserved", "unserved"):
+            wide[f"{cls}_households_{target.name}"] = part[f"{cls}_households"]
+        below = part["underserved_households"] + part["unserved_households"]
+        wide[f"below_target_share_{target.name}"] = below / part["households"].where(part["households"] > 0)
+    cost = connection.execute(
+        "SELECT level, fylkesnummer, kommunenummer, households_below_cost_target, cost_nok,"
+        " routes_capped FROM cost_summary WHERE run_id = ?", [run_id]
+    ).df().set_index(keys)
+    wide = wide.join(cost).reset_index()
+    wide["cost_per_household_nok"] = wide["cost_nok"] / wide["households_below_cost_target"].where(
+        wide["households_below_cost_target"] > 0
+    )
+    names = connection.execute(
+        "SELECT kommunenummer, kommunenavn FROM kommuner WHERE run_id = ?", [run_id]
+    ).df().set_index("kommunenummer")["kommunenavn"]
+    wide.insert(3, "kommunenavn", wide["kommunenummer"].map(names))
+    wide["kommunenavn"] = np.select(
+        [wide["level"] == "fylke", wide["level"] == "total"],
+        ["Fylke " + wide["fylkesnummer"].fillna(""), "Totalt"],
+        default=wide["kommunenavn"].fillna("").astype(str),
+    )
+    return _level_key(wide).reset_index(drop=True)

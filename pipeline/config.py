@@ -1,0 +1,281 @@
+"""One typed configuration object, loaded from TOML and validated at load.
+
+Every section is a frozen dataclass; every field documents its unit and, for domain figures,
+its source (see the README's cost table). Unknown keys are refused with the nearest known key,
+and bad values with what was got and what was expected.
+
+Relative input paths in ``[inputs]`` resolve against the folder of the TOML file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Target:
+    """A named broadband target: households whose best fixed offer meets both speeds are served."""
+
+    name: str
+    down_mbps: float
+    up_mbps: float | None = None
+    label_nb: str = ""
+
+
+DEFAULT_TARGETS: tuple[Target, ...] = (
+    Target("no2025", 100.0, 10.0, "100/10 Mbit/s (mål 2025)"),
+    Target("gigabit2030", 1000.0, None, "1 Gbit/s (mål 2030)"),
+    Target("eu_vhcn", 1000.0, 200.0, "1000/200 Mbit/s (EU VHCN)"),
+    Target("subsidy30", 30.0, None, "30 Mbit/s (støtteklasse)"),
+)
+
+FIXED_TECHNOLOGIES = ("fiber", "hfc", "xdsl", "fwa")
+MOBILE_TECHNOLOGIES = ("mobile_5g", "mobile_4g")
+TECHNOLOGIES = (*FIXED_TECHNOLOGIES, *MOBILE_TECHNOLOGIES, "satellite")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Paths of the input layers (relative paths resolve against the config file's folder)."""
+
+    kommuner: Path
+    addresses: Path
+    offers: Path
+    dtm: Path | None = None
+    sites: Path | None = None
+    fibre: Path | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Where a run writes: ``output_dir/runs/<run_id>/`` then ``output_dir/current`` is switched."""
+
+    name: str = "gapmap"
+    output_dir: Path = Path("out")
+    store_path: Path | None = None  # default: output_dir / "gapmap.duckdb"
+
+
+@dataclass(frozen=True)
+class LocateSettings:
+    """Point-in-polygon settings."""
+
+    # Addresses up to this distance outside every kommune polygon are snapped to the nearest
+    # kommune (simplified boundaries cut off coastal addresses). 0 = strict.
+    tolerance_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class ClassifySettings:
+    """How offers become classes per target (DESIGN.md, "Targets and classes")."""
+
+    floor_down_mbps: float = 30.0  # below this an address is unserved (Nkom basic floor)
+    floor_up_mbps: float = 5.0
+    count_mobile: bool = False  # Nkom counts fixed wireless, not mobile, as fixed coverage
+    count_satellite: bool = False  # Nkom excludes satellite
+    map_target: str = "no2025"  # target shown on the overview choropleth and kommune maps
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """First cost model: each household below ``target`` pays a fibre route to the nearest
+    fibre presence plus drop and equipment (no trench sharing yet: an upper bound per cluster).
+
+    Sources for the defaults are in the README's cost table.
+    """
+
+    target: str = "gigabit2030"
+    route_factor: float = 1.3  # route length / straight-line length (DESIGN.md default)
+    trench_nok_per_m: float = 450.0  # rural trench incl. reinstatement, NOK/m (assumption)
+    cable_nok_per_m: float = 40.0  # duct + fibre cable, NOK/m (assumption)
+    drop_fixed_nok: float = 8_000.0  # drop from the street cabinet to the wall, fixed part
+    drop_nok_per_m: float = 150.0  # drop trench per metre (shallow, on the property)
+    drop_length_m: float = 30.0  # assumed drop length when no geometry is available
+    ont_nok: float = 2_500.0  # optical network terminal
+    install_nok: float = 5_000.0  # installation and commissioning per household
+    max_route_m: float = 20_000.0  # routes longer than this are capped (flagged in the table)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration of a run."""
+
+    inputs: Inputs
+    run: RunSettings = field(default_factory=RunSettings)
+    locate: LocateSettings = field(default_factory=LocateSettings)
+    classify: ClassifySettings = field(default_factory=ClassifySettings)
+    cost: CostSettings = field(default_factory=CostSettings)
+    targets: tuple[Target, ...] = DEFAULT_TARGETS
+    source_path: Path | None = None
+
+    @property
+    def store_path(self) -> Path:
+        return self.run.store_path or self.run.output_dir / "gapmap.duckdb"
+
+    def target(self, name: str) -> Target:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        msg = f"unknown target {name!r}; expected one of {[t.name for t in self.targets]}"
+        raise ConfigError(msg)
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form (paths as given, source path excluded)."""
+        payload = json.dumps(to_dict(self), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+_SECTIONS: dict[str, type] = {
+    "run": RunSettings,
+    "locate": LocateSettings,
+    "classify": ClassifySettings,
+    "cost": CostSettings,
+    "inputs": Inputs,
+}
+
+
+def _nearest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _reject_unknown(where: str, given: dict[str, Any], known: list[str]) -> None:
+    for key in given:
+        if key not in known:
+            msg = f"{where}: unknown key {key!r}{_nearest(key, known)}; expected one of {known}"
+            raise ConfigError(msg)
+
+
+def _coerce(where: str, value: Any, annotation: str) -> Any:
+    """Check one TOML value against a dataclass field annotation (given as a string)."""
+    optional = "None" in annotation
+    if value is None and optional:
+        return None
+    if "Path" in annotation:
+        if not isinstance(value, str) or not value:
+            msg = f"{where}: got {value!r}, expected a path string"
+            raise ConfigError(msg)
+        return Path(value)
+    if annotation.startswith("bool"):
+        if not isinstance(value, bool):
+            msg = f"{where}: got {value!r}, expected true or false"
+            raise ConfigError(msg)
+        return value
+    if annotation.startswith("float"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = f"{where}: got {value!r}, expected a number"
+            raise ConfigError(msg)
+        if value < 0:
+            msg = f"{where}: got {value}, expected a number >= 0"
+            raise ConfigError(msg)
+        return float(value)
+    if annotation.startswith("str"):
+        if not isinstance(value, str):
+            msg = f"{where}: got {value!r}, expected a string"
+            raise ConfigError(msg)
+        return value
+    msg = f"{where}: unsupported annotation {annotation}"  # a programming error
+    raise ConfigError(msg)
+
+
+def _build_section(name: str, cls: type, given: dict[str, Any], base: Path) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _reject_unknown(f"[{name}]", given, list(fields))
+    kwargs = {}
+    for key, value in given.items():
+        coerced = _coerce(f"[{name}].{key}", value, str(fields[key].type))
+        if isinstance(coerced, Path) and (name == "inputs" or key.endswith("_dir")):
+            coerced = coerced if coerced.is_absolute() else base / coerced
+        elif isinstance(coerced, Path) and not coerced.is_absolute():
+            coerced = base / coerced
+        kwargs[key] = coerced
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        missing = [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name not in given
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
+        msg = f"[{name}]: missing required keys {missing}"
+        raise ConfigError(msg) from exc
+
+
+def _build_targets(given: dict[str, Any]) -> tuple[Target, ...]:
+    targets = []
+    for name, spec in given.items():
+        if not isinstance(spec, dict):
+            msg = f"[targets.{name}]: got {spec!r}, expected a table with down_mbps and up_mbps"
+            raise ConfigError(msg)
+        _reject_unknown(f"[targets.{name}]", spec, ["down_mbps", "up_mbps", "label_nb"])
+        if "down_mbps" not in spec:
+            msg = f"[targets.{name}]: missing key 'down_mbps'"
+            raise ConfigError(msg)
+        down = _coerce(f"[targets.{name}].down_mbps", spec["down_mbps"], "float")
+        up = _coerce(f"[targets.{name}].up_mbps", spec.get("up_mbps"), "float | None")
+        label = _coerce(f"[targets.{name}].label_nb", spec.get("label_nb", name), "str")
+        targets.append(Target(name, down, up, label))
+    if not targets:
+        msg = "[targets]: got an empty table, expected at least one target"
+        raise ConfigError(msg)
+    return tuple(targets)
+
+
+def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
+    """Build and validate a :class:`Config` from a parsed TOML document."""
+    known = [*_SECTIONS, "targets"]
+    _reject_unknown("config", raw, known)
+    if "inputs" not in raw:
+        msg = "config: missing section [inputs] (kommuner, addresses and offers are required)"
+        raise ConfigError(msg)
+    sections = {
+        name: _build_section(name, cls, raw[name], base)
+        for name, cls in _SECTIONS.items()
+        if name in raw
+    }
+    targets = _build_targets(raw["targets"]) if "targets" in raw else DEFAULT_TARGETS
+    config = Config(**sections, targets=targets)
+    names = [t.name for t in config.targets]
+    for where, name in (
+        ("[classify].map_target", config.classify.map_target),
+        ("[cost].target", config.cost.target),
+    ):
+        if name not in names:
+            msg = f"{where}: got {name!r}, expected one of the targets {names}"
+            raise ConfigError(msg)
+    if config.cost.route_factor < 1.0:
+        msg = f"[cost].route_factor: got {config.cost.route_factor}, expected >= 1.0"
+        raise ConfigError(msg)
+    return config
+
+
+def load_config(path: Path) -> Config:
+    """Read a TOML file into a validated :class:`Config`."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        msg = f"{path}: config file not found"
+        raise ConfigError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: not valid TOML: {exc}"
+        raise ConfigError(msg) from exc
+    config = config_from_dict(raw, path.parent.resolve())
+    return dataclasses.replace(config, source_path=path.resolve())
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    """The config as plain data (for the manifest and the config digest)."""
+    data = dataclasses.asdict(config)
+    data.pop("source_path", None)
+    data["targets"] = {t["name"]: t for t in data["targets"]}
+    return json.loads(json.dumps(data, default=str))

@@ -1,0 +1,61 @@
+"""Stage 4, coverage: which offers count, and the best one per address.
+
+Counted offers follow Nkom: fixed technologies (fibre, HFC, xDSL, fixed wireless) count;
+mobile counts only when ``classify.count_mobile`` is set; satellite only when
+``classify.count_satellite`` is. An address with no counted offer has no coverage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES, ClassifySettings
+
+# Tie-break when two offers have the same speeds: the more durable technology wins.
+TECHNOLOGY_RANK = {t: i for i, t in enumerate(("fiber", "hfc", "fwa", "xdsl", "mobile_5g",
+                                               "mobile_4g", "satellite"))}
+BEST_COLUMNS = ("best_technology", "best_operator", "best_down_mbps", "best_up_mbps")
+
+
+def counted_technologies(settings: ClassifySettings) -> tuple[str, ...]:
+    technologies = list(FIXED_TECHNOLOGIES)
+    if settings.count_mobile:
+        technologies += MOBILE_TECHNOLOGIES
+    if settings.count_satellite:
+        technologies.append("satellite")
+    return tuple(technologies)
+
+
+def counted_offers(offers: pd.DataFrame, settings: ClassifySettings) -> pd.DataFrame:
+    """The offers that count as coverage under the policy settings."""
+    return offers.loc[offers["technology"].isin(counted_technologies(settings))]
+
+
+def best_offer_per_address(offers: pd.DataFrame, address_ids: pd.Series) -> pd.DataFrame:
+    """The fastest counted offer per address (highest down, then up, then technology rank).
+
+    Returns a frame aligned to ``address_ids``' index; NaN / None where an address has no offer.
+    """
+    ranked = offers.assign(rank=offers["technology"].map(TECHNOLOGY_RANK))
+    ranked = ranked.sort_values(
+        ["address_id", "down_mbps", "up_mbps", "rank", "operator"],
+        ascending=[True, False, False, True, True],
+    )
+    best = ranked.drop_duplicates("address_id").set_index("address_id")
+    aligned = best.reindex(address_ids.to_numpy())
+    return pd.DataFrame(
+        {
+            "best_technology": aligned["technology"].to_numpy(dtype=object),
+            "best_operator": aligned["operator"].to_numpy(dtype=object),
+            "best_down_mbps": aligned["down_mbps"].to_numpy(dtype="float64"),
+            "best_up_mbps": aligned["up_mbps"].to_numpy(dtype="float64"),
+        },
+        index=address_ids.index,
+    )
+
+
+def has_technology(offers: pd.DataFrame, address_ids: pd.Series, technology: str) -> np.ndarray:
+    """True where the address has at least one offer of ``technology`` (any speed)."""
+    with_it = offers.loc[offers["technology"] == technology, "address_id"].unique()
+    return np.isin(address_ids.to_numpy(), with_it)

@@ -1,0 +1,83 @@
+"""``gapmap demo``: write the demo region and the config that runs on it.
+
+The config is written next to the data as a worked example of a config for real inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.demo_region import build_demo_region
+
+DEMO_CONFIG = """\
+# gapmap config for the built-in demo region: a worked example for real inputs.
+# Paths are relative to this file. Every key is documented in the README ("Configuration").
+
+[run]
+name = "demo"
+output_dir = "{output_dir}"          # runs go to output_dir/runs/<run_id>, published at output_dir/current
+
+[inputs]
+kommuner = "{kommuner}"              # GeoJSON / Basisdata GeoJSON / GML / GeoPackage
+addresses = "{addresses}"            # Kartverket Matrikkelen Adresse CSV (or its zip)
+offers = "{offers}"                  # per-address coverage offers CSV
+dtm = "{dtm}"                        # terrain GeoTIFF (any projected CRS)
+sites = "{sites}"                    # wireless site list CSV
+fibre = "{fibre}"                    # existing fibre lines (GeoJSON / GeoPackage)
+
+[locate]
+tolerance_m = 0.0                    # snap addresses this close outside every kommune
+
+[classify]
+floor_down_mbps = 30.0               # below the floor an address is unserved
+floor_up_mbps = 5.0
+count_mobile = false                 # Nkom: mobile does not count as fixed coverage
+count_satellite = false              # Nkom: satellite excluded
+map_target = "no2025"
+
+[cost]
+target = "gigabit2030"               # households below this target are costed
+route_factor = 1.3
+trench_nok_per_m = 450.0
+cable_nok_per_m = 40.0
+drop_fixed_nok = 8000.0
+drop_nok_per_m = 150.0
+drop_length_m = 30.0
+ont_nok = 2500.0
+install_nok = 5000.0
+max_route_m = 20000.0
+
+[targets.no2025]
+down_mbps = 100
+up_mbps = 10
+label_nb = "100/10 Mbit/s (mål 2025)"
+
+[targets.gigabit2030]
+down_mbps = 1000
+label_nb = "1 Gbit/s (mål 2030)"
+
+[targets.eu_vhcn]
+down_mbps = 1000
+up_mbps = 200
+label_nb = "1000/200 Mbit/s (EU VHCN)"
+
+[targets.subsidy30]
+down_mbps = 30
+label_nb = "30 Mbit/s (støtteklasse)"
+"""
+
+
+def prepare_demo(out: Path, seed: int = 2025) -> Path:
+    """Build the demo region under ``out/data`` and write ``out/data/gapmap.toml``."""
+    data_dir = out / "data"
+    region = build_demo_region(data_dir, seed=seed)
+    names = {
+        "kommuner": region.kommuner, "addresses": region.addresses, "offers": region.offers,
+        "dtm": region.dtm, "sites": region.sites, "fibre": region.fibre,
+    }
+    text = DEMO_CONFIG.format(
+        output_dir="..", **{key: path.relative_to(data_dir).as_posix() for key, path in names.items()}
+    )
+    config_path = data_dir / "gapmap.toml"
+    config_path.write_text(text, encoding="utf-8")
+    return config_path

@@ -1,0 +1,103 @@
+"""Stage 2, locate: the kommune each address lies in (point in polygon).
+
+The polygon wins over the file's ``kommunenummer``; disagreements are counted and reported.
+An address outside every polygon is snapped to the nearest kommune within
+``locate.tolerance_m`` (simplified boundaries cut off coastal addresses); beyond that it keeps
+the file's kommunenummer when that kommune exists, and otherwise goes to quarantine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.quarantine import quarantine_rows
+
+
+@dataclass(frozen=True)
+class Located:
+    """Addresses with their kommune, the rows that could not be placed, and the counts."""
+
+    addresses: gpd.GeoDataFrame  # input columns + kommunenummer_file, located_by
+    quarantine: pd.DataFrame
+    counts: dict[str, int]
+
+
+def polygon_index_of_points(polygons: np.ndarray, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Index of the first polygon that contains (or touches) each point; -1 for none.
+
+    One STRtree over the points, queried with every polygon (fast when polygons are few and
+    large, as kommuner are).
+    """
+    points = shapely.points(x_m, y_m)
+    tree = shapely.STRtree(points)
+    polygon_idx, point_idx = tree.query(polygons, predicate="intersects")
+    result = np.full(len(points), -1, dtype="int64")
+    order = np.lexsort((polygon_idx, point_idx))  # first polygon per point wins
+    point_sorted, polygon_sorted = point_idx[order], polygon_idx[order]
+    first = np.r_[True, point_sorted[1:] != point_sorted[:-1]] if len(order) else order.astype(bool)
+    result[point_sorted[first]] = polygon_sorted[first]
+    return result
+
+
+def nearest_polygon_within(
+    polygons: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, tolerance_m: float
+) -> np.ndarray:
+    """Index of the nearest polygon within ``tolerance_m`` of each point; -1 for none."""
+    result = np.full(len(x_m), -1, dtype="int64")
+    if tolerance_m <= 0 or len(x_m) == 0:
+        return result
+    tree = shapely.STRtree(polygons)
+    point_idx, polygon_idx = tree.query_nearest(
+        shapely.points(x_m, y_m), max_distance=tolerance_m, all_matches=False
+    )
+    result[point_idx] = polygon_idx
+    return result
+
+
+def locate_addresses(
+    addresses: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame, tolerance_m: float, source: str
+) -> Located:
+    """Assign each address the kommune whose polygon holds it (see the module docstring)."""
+    polygons = kommuner.geometry.to_numpy()
+    numbers = kommuner["kommunenummer"].to_numpy()
+    x_m, y_m = addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy()
+    inside = polygon_index_of_points(polygons, x_m, y_m)
+    outside = inside < 0
+    near = np.full(len(x_m), -1, dtype="int64")
+    near[outside] = nearest_polygon_within(polygons, x_m[outside], y_m[outside], tolerance_m)
+    file_number = addresses["kommunenummer"].to_numpy()
+    known = np.isin(file_number, numbers)
+    located_by = np.select(
+        [inside >= 0, near >= 0, known], ["polygon", "tolerance", "file"], default="none"
+    )
+    chosen = np.where(inside >= 0, inside, near)
+    kommunenummer = np.where(chosen >= 0, numbers[np.maximum(chosen, 0)], file_number)
+    unplaced = located_by == "none"
+    quarantine = quarantine_rows(
+        "addresses", source, addresses.loc[unplaced, "row_number"].to_numpy(),
+        addresses.loc[unplaced, "address_id"].astype("str"),
+        pd.Series(
+            "locate: outside every kommune polygon and kommunenummer "
+            + addresses.loc[unplaced, "kommunenummer"] + " is not in the kommune layer"
+        ),
+    )
+    located = addresses.loc[~unplaced].copy()
+    located["kommunenummer_file"] = file_number[~unplaced]
+    located["kommunenummer"] = kommunenummer[~unplaced]
+    located["located_by"] = located_by[~unplaced]
+    names = kommuner.set_index("kommunenummer")
+    located["kommunenavn"] = names["kommunenavn"].reindex(located["kommunenummer"]).to_numpy()
+    located["fylkesnummer"] = names["fylkesnummer"].reindex(located["kommunenummer"]).to_numpy()
+    counts = {
+        "in_polygon": int((located_by == "polygon").sum()),
+        "snapped_within_tolerance": int((located_by == "tolerance").sum()),
+        "outside_kept_file_kommune": int((located_by == "file").sum()),
+        "quarantined_outside": int(unplaced.sum()),
+        "disagree_with_file": int((located["kommunenummer"] != located["kommunenummer_file"]).sum()),
+    }
+    return Located(located, quarantine, counts)

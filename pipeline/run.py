@@ -1,0 +1,296 @@
+"""The orchestrator: runs the stages in order, times them, records the run, publishes.
+
+::
+
+    ingest → locate → terrain → coverage → classify → cost → store → aggregate → publish
+
+Each stage is a plain function in its own module; this file only wires them, measures wall
+time and peak memory per stage, and keeps the ``runs`` table and the published folder honest:
+a failed run is marked ``failed``, its partial rows are deleted, and ``current`` is not moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import resource
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from rich.console import Console
+
+from pipeline import aggregate, classify, cost, coverage, ingest, locate, publish, store, terrain
+from pipeline.config import Config, to_dict
+from pipeline.errors import GapmapError, RunError
+
+
+@dataclass
+class StageLog:
+    """Wall time and peak resident memory after each stage."""
+
+    console: Console
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[dict[str, str]]:
+        detail: dict[str, str] = {}
+        started = time.perf_counter()
+        with self.console.status(f"[bold cyan]{name}[/] …"):
+            yield detail
+        seconds = time.perf_counter() - started
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        self.rows.append({"stage": name, "seconds": seconds, "peak_rss_mb": peak_rss_mb})
+        text = "  ".join(f"{k} {v}" for k, v in detail.items())
+        self.console.print(f"[green]✓[/] {name:<10} {seconds:7.2f} s  {text}")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    published: Path
+    gap_table: pd.DataFrame
+    layer_counts: pd.DataFrame
+    locate_counts: dict[str, int]
+    timings: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_checksums(config: Config) -> dict[str, dict[str, Any]]:
+    """Path, size, modification time and SHA-256 of every configured input file."""
+    result = {}
+    for layer, path in vars(config.inputs).items():
+        if path is None:
+            continue
+        if not path.exists():
+            msg = f"[inputs].{layer}: {path} does not exist"
+            raise RunError(msg)
+        stat = path.stat()
+        result[layer] = {
+            "path": str(path), "bytes": stat.st_size, "sha256": sha256_of(path),
+            "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
+        }
+    return result
+
+
+def code_version() -> str:
+    """``gapmap <version>`` plus the git commit when run from a checkout."""
+    try:
+        version = metadata.version("gapmap")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"gapmap {version}" + (f" ({commit})" if commit else "")
+
+
+def new_run_id(config_hash: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}-{config_hash[:8]}"
+
+
+def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:
+    transformer = Transformer.from_crs(25833, 4326, always_xy=True)
+    lon, lat = transformer.transform(frame["x_m"].to_numpy(), frame["y_m"].to_numpy())
+    return frame.assign(lon=lon, lat=lat)
+
+
+def run_pipeline(config: Config, console: Console | None = None) -> RunResult:
+    """Run every stage on ``config``'s inputs and publish; see the module docstring."""
+    console = console or Console()
+    checksums = input_checksums(config)
+    config_hash = config.digest()
+    run_id = new_run_id(config_hash)
+    output_dir = config.run.output_dir
+    with store.open_store(config.store_path) as connection:
+        store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, code_version())
+        try:
+            result = _run_stages(config, connection, run_id, checksums, console)
+        except Exception as exc:
+            store.discard_run_rows(connection, run_id)
+            store.finish_run(connection, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
+            failed = publish.run_folder(output_dir, run_id)
+            if failed.exists():
+                failed.rename(failed.with_name(failed.name + ".failed"))
+            if isinstance(exc, GapmapError):
+                raise
+            msg = f"run {run_id} failed in the pipeline: {type(exc).__name__}: {exc}"
+            raise RunError(msg) from exc
+        store.finish_run(connection, run_id, "succeeded", str(result.published))
+    return result
+
+
+def _run_stages(
+    config: Config, connection: Any, run_id: str, checksums: dict[str, Any], console: Console
+) -> RunResult:
+    log = StageLog(console)
+    started_at = datetime.now(UTC).isoformat()
+    with log.stage("ingest") as detail:
+        inputs = ingest.ingest(config)
+        detail["addresses"] = f"{len(inputs.addresses):,}"
+        detail["quarantined"] = f"{len(inputs.quarantine):,}"
+    with log.stage("locate") as detail:
+        located = locate.locate_addresses(
+            inputs.addresses, inputs.kommuner, config.locate.tolerance_m, str(config.inputs.addresses)
+        )
+        addresses = located.addresses.reset_index(drop=True)
+        counts = _move_to_quarantine(inputs.counts, "addresses", len(located.quarantine))
+        quarantine = pd.concat([inputs.quarantine, located.quarantine], ignore_index=True)
+        detail["disagree_with_file"] = str(located.counts["disagree_with_file"])
+    with log.stage("terrain") as detail:
+        terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
+        detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
+    with log.stage("coverage") as detail:
+        offers = coverage.counted_offers(inputs.offers, config.classify)
+        best = coverage.best_offer_per_address(offers, addresses["address_id"])
+        has_fibre = coverage.has_technology(inputs.offers, addresses["address_id"], "fiber")
+        detail["no_offer"] = str(int(best["best_down_mbps"].isna().sum()))
+    with log.stage("classify") as detail:
+        classes = classify.classify_addresses(
+            offers, addresses["address_id"], config.targets,
+            config.classify.floor_down_mbps, config.classify.floor_up_mbps,
+        )
+        map_column = f"class_{config.classify.map_target}"
+        detail[f"unserved_{config.classify.map_target}"] = str(int((classes[map_column] == "unserved").sum()))
+    with log.stage("cost") as detail:
+        below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy()
+        presence = cost.presence_geometries(inputs.fibre, addresses, has_fibre)
+        costs = cost.cost_per_address(addresses, below_target, presence, config.cost)
+        detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
+    results = pd.concat([addresses, terrain_columns, best, classes, costs], axis=1)
+    with log.stage("store") as detail:
+        _store_tables(connection, run_id, config, inputs, addresses, results, quarantine, counts)
+        detail["rows"] = f"{len(results):,}"
+    with log.stage("aggregate") as detail:
+        aggregate.aggregate_run(connection, run_id, config.cost.target)
+        table = aggregate.gap_table(connection, run_id, config.targets)
+        detail["kommuner"] = str(int((table["level"] == "kommune").sum()))
+    with log.stage("publish") as detail:
+        folder = publish.run_folder(config.run.output_dir, run_id)
+        manifest = _publish(
+            folder, config, run_id, started_at, checksums, table, inputs.kommuner, results,
+            quarantine, counts, located.counts, log,
+        )
+        detail["folder"] = str(folder)
+    manifest["stage_timings"] = log.rows
+    publish.write_manifest(folder, manifest)
+    current = publish.switch_current(config.run.output_dir, folder)
+    timings = pd.DataFrame(log.rows)
+    store.append(connection, "stage_timings", run_id, timings)
+    return RunResult(run_id, current, table, counts, located.counts, timings, manifest)
+
+
+def _move_to_quarantine(counts: pd.DataFrame, layer: str, moved: int) -> pd.DataFrame:
+    counts = counts.copy()
+    row = counts["layer"] == layer
+    counts.loc[row, "rows_accepted"] -= moved
+    counts.loc[row, "rows_quarantined"] += moved
+    return counts
+
+
+def _store_tables(
+    connection: Any, run_id: str, config: Config, inputs: ingest.Ingested,
+    addresses: pd.DataFrame, results: pd.DataFrame, quarantine: pd.DataFrame,
+    counts: pd.DataFrame,
+) -> None:
+    kommuner = inputs.kommuner
+    store.append(connection, "kommuner", run_id, pd.DataFrame({
+        "kommunenummer": kommuner["kommunenummer"], "kommunenavn": kommuner["kommunenavn"],
+        "fylkesnummer": kommuner["fylkesnummer"], "area_km2": kommuner.geometry.area / 1e6,
+        "geometry_wkb": shapely.to_wkb(kommuner.geometry.to_numpy()),
+    }))
+    store.append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
+    store.append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
+    store.append(connection, "address_results", run_id, pd.DataFrame(results.drop(columns="geometry")))
+    class_columns = [f"class_{t.name}" for t in config.targets]
+    long = results[["address_id", *class_columns]].melt(
+        id_vars="address_id", var_name="target", value_name="class"
+    )
+    long["target"] = long["target"].str.removeprefix("class_")
+    store.append(connection, "address_classes", run_id, long)
+    store.append(connection, "targets", run_id, pd.DataFrame({
+        "target": [t.name for t in config.targets],
+        "down_mbps": [t.down_mbps for t in config.targets],
+        "up_mbps": [t.up_mbps for t in config.targets],
+        "label_nb": [t.label_nb for t in config.targets],
+    }))
+    store.append(connection, "quarantine", run_id, quarantine)
+    store.append(connection, "layer_counts", run_id, counts)
+
+
+def _about_table(config: Config, run_id: str, checksums: dict[str, Any]) -> pd.DataFrame:
+    rows = [("Kjøring", run_id), ("Kodeversjon", code_version())]
+    rows += [(f"Mål {t.name}", f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s"
+              + (f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""))
+             for t in config.targets]
+    rows.append(("Grunnkrav (udekket under)",
+                 f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s"))
+    rows.append(("Kostnadsmål", config.cost.target))
+    rows += [(f"Kilde {layer}", f"{info['path']} (sha256 {info['sha256'][:12]}…)")
+             for layer, info in checksums.items()]
+    return pd.DataFrame(rows, columns=["Felt", "Verdi"])
+
+
+def _publish(
+    folder: Path, config: Config, run_id: str, started_at: str, checksums: dict[str, Any],
+    table: pd.DataFrame, kommuner: gpd.GeoDataFrame, results: pd.DataFrame,
+    quarantine: pd.DataFrame, counts: pd.DataFrame, locate_counts: dict[str, int],
+    log: StageLog,
+) -> dict[str, Any]:
+    from maps.publish import write_maps
+    from maps.style import TargetSpec
+
+    folder.mkdir(parents=True, exist_ok=False)
+    outputs = publish.write_tables(
+        folder,
+        {"gap_table": table, "quarantine": quarantine, "layer_counts": counts},
+        _about_table(config, run_id, checksums),
+    )
+    below = results[f"class_{config.classify.map_target}"] != "served"
+    outputs["geopackage"] = publish.write_geopackage(
+        folder, gpd.GeoDataFrame(results.loc[below], geometry="geometry", crs=25833),
+        "addresses_below_target",
+    )
+    specs = [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets]
+    run_info = {"run_id": run_id, "generated_at": started_at, "code_version": code_version(),
+                "data_sources": ", ".join(Path(i["path"]).name for i in checksums.values())}
+    map_paths = write_maps(
+        folder, table, kommuner, with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
+        specs, config.classify.map_target, run_info,
+    )
+    outputs["index"] = str(map_paths.index.relative_to(folder))
+    outputs["overview_map"] = str(map_paths.overview.relative_to(folder))
+    outputs["kommune_maps"] = {k: str(p.relative_to(folder)) for k, p in map_paths.kommuner.items()}
+    manifest = {
+        "run_id": run_id, "started_at": started_at, "finished_at": datetime.now(UTC).isoformat(),
+        "code_version": code_version(), "config_hash": config.digest(), "config": to_dict(config),
+        "targets": {t.name: {"down_mbps": t.down_mbps, "up_mbps": t.up_mbps, "label_nb": t.label_nb}
+                    for t in config.targets},
+        "inputs": checksums, "layer_counts": counts.to_dict(orient="records"),
+        "locate": locate_counts, "stage_timings": log.rows, "outputs": outputs,
+    }
+    publish.write_manifest(folder, manifest)
+    return manifest
+

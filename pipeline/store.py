@@ -1,0 +1,139 @@
+"""The one DuckDB file that holds a project's state, keyed by run.
+
+Every table but ``runs`` has a ``run_id`` column; a run appends its rows and never rewrites an
+earlier run's, so months of history stay queryable (time series, "newly served since last
+month"). ``runs`` records start, end, status, config hash, input checksums and code version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    status VARCHAR NOT NULL,            -- running | succeeded | failed
+    config_hash VARCHAR NOT NULL,
+    config_json VARCHAR NOT NULL,
+    input_checksums VARCHAR NOT NULL,   -- JSON {layer: {path, sha256, bytes}}
+    code_version VARCHAR NOT NULL,
+    output_dir VARCHAR,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS layer_counts (
+    run_id VARCHAR, layer VARCHAR, rows_read BIGINT, rows_accepted BIGINT,
+    rows_quarantined BIGINT
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id VARCHAR, layer VARCHAR, file VARCHAR, row_number BIGINT, key VARCHAR, reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS stage_timings (
+    run_id VARCHAR, stage VARCHAR, seconds DOUBLE, peak_rss_mb DOUBLE
+);
+CREATE TABLE IF NOT EXISTS kommuner (
+    run_id VARCHAR, kommunenummer VARCHAR, kommunenavn VARCHAR, fylkesnummer VARCHAR,
+    area_km2 DOUBLE, geometry_wkb BLOB
+);
+CREATE TABLE IF NOT EXISTS addresses (
+    run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, kommunenummer_file VARCHAR,
+    kommunenavn VARCHAR, fylkesnummer VARCHAR, address_text VARCHAR, households BIGINT,
+    x_m DOUBLE, y_m DOUBLE, located_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS offers (
+    run_id VARCHAR, address_id BIGINT, operator VARCHAR, technology VARCHAR,
+    down_mbps DOUBLE, up_mbps DOUBLE, source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS address_results (
+    run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, households BIGINT,
+    elevation_m DOUBLE, slope_deg DOUBLE, has_terrain BOOLEAN,
+    best_technology VARCHAR, best_operator VARCHAR, best_down_mbps DOUBLE, best_up_mbps DOUBLE,
+    distance_to_fibre_m DOUBLE, route_m DOUBLE, route_capped BOOLEAN, cost_nok DOUBLE
+);
+CREATE TABLE IF NOT EXISTS address_classes (
+    run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
+);
+CREATE TABLE IF NOT EXISTS targets (
+    run_id VARCHAR, target VARCHAR, down_mbps DOUBLE, up_mbps DOUBLE, label_nb VARCHAR
+);
+CREATE TABLE IF NOT EXISTS gap_summary (
+    run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
+    target VARCHAR, addresses BIGINT, households BIGINT, served_households BIGINT,
+    underserved_households BIGINT, unserved_households BIGINT
+);
+CREATE TABLE IF NOT EXISTS cost_summary (
+    run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
+    cost_target VARCHAR, households_below_cost_target BIGINT, cost_nok DOUBLE,
+    routes_capped BIGINT
+);
+"""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def open_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open (creating if needed) the store and make sure every table exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute(SCHEMA)
+        yield connection
+    finally:
+        connection.close()
+
+
+def append(connection: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pd.DataFrame) -> int:
+    """Append ``frame``'s columns (matched by name) to ``table`` under ``run_id``."""
+    staged = frame.assign(run_id=run_id)
+    connection.register("_staged", staged)
+    try:
+        connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+    finally:
+        connection.unregister("_staged")
+    return len(frame)
+
+
+def begin_run(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    config_hash: str,
+    config_json: Mapping[str, object],
+    input_checksums: Mapping[str, object],
+    code_version: str,
+) -> None:
+    connection.execute(
+        "INSERT INTO runs (run_id, started_at, status, config_hash, config_json, input_checksums,"
+        " code_version) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+        [run_id, now_utc(), config_hash, json.dumps(config_json), json.dumps(input_checksums),
+         code_version],
+    )
+
+
+def finish_run(
+    connection: duckdb.DuckDBPyConnection, run_id: str, status: str, output_dir: str | None,
+    message: str | None = None,
+) -> None:
+    connection.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, output_dir = ?, message = ? WHERE run_id = ?",
+        [now_utc(), status, output_dir, message, run_id],
+    )
+
+
+def discard_run_rows(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Delete a failed run's partial rows from every table but ``runs``."""
+    tables = connection.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name <> 'runs'"
+    ).fetchall()
+    for (table,) in tables:
+        connection.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
