@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from tests.fixtures import REALDATA
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.is_dir():
+        pytest.skip(f"real sample data not found at {REALDATA} (../shared is absent)")
+    return REALDATA
+
+
+@pytest.fixture
+def two_kommuner() -> gpd.GeoDataFrame:
+    """Two 10 × 10 km kommuner side by side (EPSG:25833): 9901 west, 9902 east."""
+    return gpd.GeoDataFrame(
+        {"kommunenummer": ["9901", "9902"], "kommunenavn": ["Vestvik", "Østby"],
+         "fylkesnummer": ["99", "99"]},
+        geometry=[shapely.box(0, 0, 10_000, 10_000), shapely.box(10_000, 0, 20_000, 10_000)],
+        crs=25833,
+    )

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from pyproj import Transformer
+from rasterio.transform import from_origin
+
+from layers.dtm import open_dtm, sample_terrain
+from pipeline.errors import InputError
+from pipeline.terrain import terrain_per_address
+
+NODATA = -9999.0
+
+
+def _write_plane(path: Path, epsg: int = 25833, origin=(100_000.0, 7_000_000.0)) -> Path:
+    """A 100 × 100 DTM of 10 m cells rising 1 m per 10 m eastwards (slope 45°/… see test),
+    with the top-left 10 × 10 cells set to nodata (sea)."""
+    cols = np.arange(100, dtype="float32")
+    dem = np.tile(cols * 1.0, (100, 1))  # 1 m per cell of 10 m → gradient 0.1
+    dem[:10, :10] = NODATA
+    with rasterio.open(
+        path, "w", driver="GTiff", width=100, height=100, count=1, dtype="float32",
+        crs=f"EPSG:{epsg}", transform=from_origin(origin[0], origin[1], 10, 10), nodata=NODATA,
+    ) as dst:
+        dst.write(dem, 1)
+    return path
+
+
+def test_plane_gives_hand_computed_elevation_and_slope(tmp_path: Path) -> None:
+    dataset = open_dtm(_write_plane(tmp_path / "dtm.tif"))
+    # cell (row 50, col 37) has centre x = 100000 + 375, y = 7000000 - 505; value 37
+    result = sample_terrain(dataset, np.array([100_375.0]), np.array([6_999_495.0]))
+    assert result["elevation_m"].iloc[0] == 37.0
+    assert result["slope_deg"].iloc[0] == pytest.approx(math.degrees(math.atan(0.1)))
+    assert bool(result["has_terrain"].iloc[0])
+
+
+def test_nodata_and_outside_are_flagged_never_zero(tmp_path: Path) -> None:
+    dataset = open_dtm(_write_plane(tmp_path / "dtm.tif"))
+    x = np.array([100_015.0, 99_000.0, 100_505.0])  # sea cell, west of the raster, on land
+    y = np.array([6_999_985.0, 6_999_500.0, 6_999_500.0])
+    result = sample_terrain(dataset, x, y)
+    assert result["has_terrain"].tolist() == [False, False, True]
+    assert result["elevation_m"].isna().tolist() == [True, True, False]
+    assert not (result["elevation_m"] == 0).any()
+
+
+def test_utm32_tile_samples_utm33_points(tmp_path: Path) -> None:
+    origin32 = (480_000.0, 6_820_000.0)
+    dataset = open_dtm(_write_plane(tmp_path / "dtm32.tif", epsg=25832, origin=origin32))
+    x32, y32 = origin32[0] + 375.0, origin32[1] - 505.0
+    x33, y33 = Transformer.from_crs(25832, 25833, always_xy=True).transform(x32, y32)
+    result = sample_terrain(dataset, np.array([x33]), np.array([y33]))
+    assert result["elevation_m"].iloc[0] == 37.0
+
+
+def test_terrain_per_address_is_aligned_to_the_input_index(tmp_path: Path) -> None:
+    path = _write_plane(tmp_path / "dtm.tif")
+    addresses = pd.DataFrame(
+        {"kommunenummer": ["9902", "9901", "9902"], "x_m": [100_505.0, 100_015.0, 100_375.0],
+         "y_m": [6_999_500.0, 6_999_985.0, 6_999_495.0]}, index=[10, 11, 12])
+    result = terrain_per_address(addresses, path)
+    assert list(result.index) == [10, 11, 12]
+    assert result["elevation_m"].tolist()[0] == 50.0 and math.isnan(result["elevation_m"].tolist()[1])
+    assert result["elevation_m"].tolist()[2] == 37.0
+
+
+def test_missing_dtm_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nope.tif: terrain file not found"):
+        open_dtm(tmp_path / "nope.tif")
+
+
+@pytest.mark.realdata
+def test_real_besseggen_tile_in_utm32(realdata: Path) -> None:
+    dataset = open_dtm(realdata / "dem-jotunheimen" / "besseggen.tif")
+    assert dataset.crs.to_epsg() == 32632
+    centre = ((dataset.bounds.left + dataset.bounds.right) / 2, (dataset.bounds.bottom + dataset.bounds.top) / 2)
+    x33, y33 = Transformer.from_crs(32632, 25833, always_xy=True).transform(*centre)
+    result = sample_terrain(dataset, np.array([x33]), np.array([y33]))
+    expected = next(dataset.sample([centre]))[0]  # rasterio's own sampler as the reference
+    assert result["elevation_m"].iloc[0] == pytest.approx(float(expected))
+    assert 900 < result["elevation_m"].iloc[0] < 2300  # Besseggen lies between lakes and peaks
