@@ -199,7 +199,7 @@ def _run_stages(
     current = publish.switch_current(config.run.output_dir, folder)
     timings = pd.DataFrame(log.rows)
     store.append(connection, "stage_timings", run_id, timings)
-    return RunResult(run_id, current, table, counts, located.counts, timings, manifest)
+    return RunResult(run_id, current.resolve(), table, counts, located.counts, timings, manifest)
 
 
 def _move_to_quarantine(counts: pd.DataFrame, layer: str, moved: int) -> pd.DataFrame:
@@ -223,7 +223,7 @@ def _store_tables(
     }))
     store.append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
     store.append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
-    store.append(connection, "address_results", run_id, pd.DataFrame(results.drop(columns="geometry")))
+    store.append(connection, "address_results", run_id, results[list(store.ADDRESS_RESULT_COLUMNS)])
     class_columns = [f"class_{t.name}" for t in config.targets]
     long = results[["address_id", *class_columns]].melt(
         id_vars="address_id", var_name="target", value_name="class"

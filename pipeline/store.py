@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS kommuner (
 CREATE TABLE IF NOT EXISTS addresses (
     run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, kommunenummer_file VARCHAR,
     kommunenavn VARCHAR, fylkesnummer VARCHAR, address_text VARCHAR, households BIGINT,
-    x_m DOUBLE, y_m DOUBLE, located_by VARCHAR
+    x_m DOUBLE, y_m DOUBLE, located_by VARCHAR, row_number BIGINT
 );
 CREATE TABLE IF NOT EXISTS offers (
     run_id VARCHAR, address_id BIGINT, operator VARCHAR, technology VARCHAR,
@@ -75,6 +75,13 @@ CREATE TABLE IF NOT EXISTS cost_summary (
     routes_capped BIGINT
 );
 """
+
+
+ADDRESS_RESULT_COLUMNS = (
+    "address_id", "kommunenummer", "households", "elevation_m", "slope_deg", "has_terrain",
+    "best_technology", "best_operator", "best_down_mbps", "best_up_mbps",
+    "distance_to_fibre_m", "route_m", "route_capped", "cost_nok",
+)
 
 
 def now_utc() -> datetime:

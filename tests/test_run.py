@@ -1,0 +1,158 @@
+"""The orchestrator on a tiny generated region: records, reconciliation, atomic publish."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+import rasterio
+from pyproj import Transformer
+from rasterio.transform import from_origin
+from rich.console import Console
+
+from pipeline import run as run_module
+from pipeline.config import load_config
+from pipeline.errors import InputError, RunError
+from pipeline.run import run_pipeline, sha256_of
+from tests.fixtures import address_row, write_matrikkel_csv
+
+TO_WGS84 = Transformer.from_crs(25833, 4326, always_xy=True)
+
+
+def _square_lonlat(x0: float, y0: float, x1: float, y1: float) -> list:
+    xs, ys = TO_WGS84.transform([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
+    return [[list(p) for p in zip(xs, ys, strict=True)]]
+
+
+def write_tiny_region(folder: Path) -> Path:
+    """Two 2 × 2 km kommuner, 20 addresses (2 bad), offers, a sloping DTM, a fibre line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    x0, y0 = 270_000.0, 7_010_000.0
+    features = [
+        {"type": "Feature", "properties": {"kommunenummer": knr, "kommunenavn": name},
+         "geometry": {"type": "Polygon", "coordinates": _square_lonlat(x0 + dx, y0, x0 + dx + 2000, y0 + 2000)}}
+        for knr, name, dx in (("9901", "Vestvik", 0), ("9902", "Østby & Co <b>", 2000))
+    ]
+    (folder / "kommuner.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    rows = []
+    for i in range(18):
+        knr = "9901" if i < 9 else "9902"
+        x = x0 + 100 + (i % 9) * 200 + (0 if i < 9 else 2000)
+        rows.append(address_row(1000 + i, knr, f"Gate {i} <script>x</script>", x, y0 + 1000))
+    rows.append(address_row(2000, "9901", "Bad", x0, None))
+    rows.append(address_row(2001, "9901", "Bad EPSG", x0, y0, epsg=1))
+    write_matrikkel_csv(folder / "adresser.csv", rows)
+    offers = ["address_id,operator,technology,down_mbps,up_mbps"]
+    offers += [f"{1000 + i},Fjordnett,fiber,1000,1000" for i in range(0, 4)]
+    offers += [f"{1000 + i},Kobber,xdsl,40,5" for i in range(4, 12)]
+    offers += [f"{1000 + i},Kobber,xdsl,10,1" for i in range(12, 15)]
+    offers += ["1003,Kobber,dsl-ish,40,5", "9999999,Kobber,xdsl,40,5"]
+    (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
+    dem = np.tile(np.arange(400, dtype="float32"), (200, 1))
+    with rasterio.open(folder / "terreng.tif", "w", driver="GTiff", width=400, height=200, count=1,
+                       dtype="float32", crs="EPSG:25833", nodata=-9999.0,
+                       transform=from_origin(x0, y0 + 2000, 10, 10)) as dst:
+        dst.write(dem, 1)
+    line = [list(TO_WGS84.transform(x0, y0 + 500)), list(TO_WGS84.transform(x0 + 800, y0 + 500))]
+    (folder / "fiber.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kind": "trunk"}, "geometry": {"type": "LineString", "coordinates": line}}]}))
+    config = folder / "gapmap.toml"
+    config.write_text(
+        '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\naddresses = "adresser.csv"\n'
+        'offers = "dekning.csv"\ndtm = "terreng.tif"\nfibre = "fiber.geojson"\n', encoding="utf-8")
+    return config
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    return write_tiny_region(tmp_path / "region")
+
+
+def _quiet() -> Console:
+    return Console(quiet=True)
+
+
+def test_run_records_reconciles_and_publishes(tiny: Path) -> None:
+    config = load_config(tiny)
+    result = run_pipeline(config, _quiet())
+    counts = result.layer_counts.set_index("layer")
+    assert counts.loc["addresses"].tolist() == [20, 18, 2]
+    assert counts.loc["offers"].tolist() == [17, 15, 2]
+    assert (counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]).all()
+    table = result.gap_table.set_index("kommunenavn")
+    assert table.loc["Totalt", "households"] == 18
+    assert table.loc["Vestvik", "served_households_no2025"] == 4
+    assert table.loc["Vestvik", "underserved_households_no2025"] == 5
+    assert table.loc["Totalt", "unserved_households_no2025"] == 18 - 4 - 8
+    published = result.published
+    assert published == (config.run.output_dir / "current").resolve()
+    for relative in ("tables/gap_table.csv", "tables/gap_table.xlsx", "tables/quarantine.csv",
+                     "manifest.json", "index.html", "maps/oversikt.html", "maps/kommune/9901.html",
+                     "gapmap.gpkg"):
+        assert (published / relative).is_file(), relative
+    manifest = json.loads((published / "manifest.json").read_text())
+    for layer, info in manifest["inputs"].items():
+        assert info["sha256"] == sha256_of(Path(info["path"])), layer
+    assert {s["stage"] for s in manifest["stage_timings"]} >= {"ingest", "publish"}
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        status = connection.execute("SELECT status, config_hash FROM runs").fetchall()
+        assert status == [("succeeded", config.digest())]
+        n = connection.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [result.run_id]).fetchone()
+        assert n == (4,)
+
+
+def test_escaped_names_in_html(tiny: Path) -> None:
+    result = run_pipeline(load_config(tiny), _quiet())
+    for page in result.published.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>x</script>" not in text, page
+        assert "Østby & Co <b>" not in text, page
+
+
+def test_failed_run_leaves_the_published_output_untouched(tiny: Path, monkeypatch) -> None:
+    config = load_config(tiny)
+    first = run_pipeline(config, _quiet())
+    before = {p: p.read_bytes() for p in first.published.rglob("*") if p.is_file()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full while writing maps")
+
+    monkeypatch.setattr(run_module, "_publish", boom)
+    with pytest.raises(RunError, match="disk full"):
+        run_pipeline(config, _quiet())
+    current = (config.run.output_dir / "current").resolve()
+    assert current == first.published
+    assert {p: p.read_bytes() for p in current.rglob("*") if p.is_file()} == before
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        runs = connection.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
+        assert runs == [("succeeded",), ("failed",)]
+        leaked = connection.execute(
+            "SELECT count(*) FROM addresses WHERE run_id NOT IN (SELECT run_id FROM runs WHERE status = 'succeeded')"
+        ).fetchone()
+        assert leaked == (0,)
+
+
+def test_bad_input_fails_clearly_and_keeps_history(tiny: Path) -> None:
+    config = load_config(tiny)
+    run_pipeline(config, _quiet())
+    (tiny.parent / "dekning.csv").write_text("id;x\n1;2\n", encoding="utf-8")
+    config = load_config(tiny)
+    with pytest.raises(InputError, match=r"dekning.csv: missing columns"):
+        run_pipeline(config, _quiet())
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM runs WHERE status = 'failed'").fetchone() == (1,)
+
+
+def test_two_runs_keep_history(tiny: Path) -> None:
+    config = load_config(tiny)
+    first = run_pipeline(config, _quiet())
+    second = run_pipeline(config, _quiet())
+    assert first.run_id != second.run_id
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        per_run = connection.execute(
+            "SELECT run_id, sum(households) FROM gap_summary WHERE level = 'total' AND target = 'no2025'"
+            " GROUP BY run_id").fetchall()
+    assert sorted(v for _, v in per_run) == [18, 18]
