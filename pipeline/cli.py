@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -104,6 +105,36 @@ def demo(
     print_summary(result, settings.classify.map_target)
     console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
     console.print(f"Open {result.published / 'index.html'} in a browser.")
+
+
+@app.command()
+def runs(
+    config: Path = typer.Option(..., "--config", "-c", help="The TOML config whose store to read."),
+    last: int = typer.Option(12, help="How many of the latest runs to list."),
+) -> None:
+    """List the recorded runs (newest first): status, duration, config hash, output folder."""
+    try:
+        settings = load_config(config)
+    except GapmapError as exc:
+        _fail(exc)
+        return
+    if not settings.store_path.exists():
+        console.print(f"no runs yet: {settings.store_path} does not exist")
+        return
+    with duckdb.connect(str(settings.store_path), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT run_id, status, started_at, finished_at - started_at, config_hash, output_dir,"
+            " message FROM runs ORDER BY started_at DESC LIMIT ?", [last]
+        ).fetchall()
+    table = Table(title=f"Runs in {settings.store_path}")
+    for column in ("run", "status", "started (UTC)", "took", "config", "output / message"):
+        table.add_column(column)
+    for run_id, status, started, took, config_hash, output_dir, message in rows:
+        colour = {"succeeded": "green", "failed": "red"}.get(status, "yellow")
+        table.add_row(run_id, f"[{colour}]{status}[/]", f"{started:%Y-%m-%d %H:%M:%S}",
+                      f"{took.total_seconds():.1f} s" if took else "–", config_hash[:8],
+                      output_dir or message or "")
+    console.print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

@@ -1,0 +1,72 @@
+"""The console command and the cron wrapper, run as a user would run them."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from tests.test_run import write_tiny_region
+
+ROOT = Path(__file__).resolve().parents[1]
+GAPMAP = Path(sys.executable).parent / "gapmap"
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["runs"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_run_prints_stages_summary_and_paths(tmp_path: Path) -> None:
+    config = write_tiny_region(tmp_path / "r")
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    for stage in ("ingest", "locate", "terrain", "coverage", "classify", "cost", "aggregate", "publish"):
+        assert f"✓ {stage}" in result.output
+    assert "Vestvik" in result.output and "Totalt" in result.output
+    assert "index.html" in result.output
+    listed = runner.invoke(app, ["runs", "--config", str(config)])
+    assert "succeeded" in listed.output
+
+
+def test_bad_config_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[inputs]\nkommuner = "k"\naddresses = "a"\noffers = "o"\n[cost]\nroute_factr = 1.2\n')
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "unknown key 'route_factr'" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.skipif(shutil.which("flock") is None, reason="flock (util-linux) not installed")
+def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_failure(
+    tmp_path: Path,
+) -> None:
+    if not GAPMAP.exists():
+        pytest.skip(f"{GAPMAP} not installed (pip install -e .)")
+    config = write_tiny_region(tmp_path / "r")
+    env = {**os.environ, "GAPMAP": str(GAPMAP), "GAPMAP_LOCK": str(tmp_path / "lock")}
+    script = ROOT / "scripts" / "monthly_refresh.sh"
+    ok = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    current = (config.parent / "out" / "current").resolve()
+    assert (current / "index.html").is_file()
+
+    with open(tmp_path / "lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        busy = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)
+    assert busy.returncode == 75 and "another run holds" in busy.stderr
+
+    (config.parent / "adresser.csv").write_text("not;a;kartverket;file\n", encoding="utf-8")
+    failed = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)
+    assert failed.returncode == 2
+    assert "missing columns" in failed.stdout
+    assert (config.parent / "out" / "current").resolve() == current
