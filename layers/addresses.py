@@ -89,13 +89,17 @@ def _validate(frame: pd.DataFrame) -> tuple[pd.Series, dict[str, pd.Series]]:
     duplicate = id_ok & address_id.duplicated(keep="first")
     reasons = first_reason(
         [
-            (~id_ok, "adresseId: got " + frame["adresseId"].fillna("<empty>") + ", expected an integer"),
+            (
+                ~id_ok,
+                "adresseId: got " + frame["adresseId"].fillna("<empty>") + ", expected an integer",
+            ),
             (duplicate, "adresseId: duplicate of an earlier row"),
             (~knr_ok, "kommunenummer: got " + knr.fillna("<empty>") + ", expected 1-4 digits"),
             (north.isna() | east.isna(), "Nord/Øst: expected two numbers, got empty or text"),
             (
                 ~epsg.isin(SUPPORTED_EPSG),
-                "EPSG-kode: got " + frame["EPSG-kode"].fillna("<empty>")
+                "EPSG-kode: got "
+                + frame["EPSG-kode"].fillna("<empty>")
                 + f", expected one of {list(SUPPORTED_EPSG)}",
             ),
         ],
@@ -105,7 +109,9 @@ def _validate(frame: pd.DataFrame) -> tuple[pd.Series, dict[str, pd.Series]]:
     return reasons, parsed
 
 
-def _to_25833(east: np.ndarray, north: np.ndarray, epsg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _to_25833(
+    east: np.ndarray, north: np.ndarray, epsg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Reproject each row from its own EPSG code to EPSG:25833 (one transform per code)."""
     x_m = east.astype("float64").copy()
     y_m = north.astype("float64").copy()
@@ -141,12 +147,16 @@ def read_addresses(path: Path) -> LayerResult:
     rejected = reasons.notna()
     row_numbers = np.arange(len(frame)) + 2
     quarantine = quarantine_rows(
-        LAYER, path, row_numbers[rejected.to_numpy()], frame.loc[rejected, "adresseId"],
+        LAYER,
+        path,
+        row_numbers[rejected.to_numpy()],
+        frame.loc[rejected, "adresseId"],
         reasons[rejected],
     )
     ok = ~rejected
     x_m, y_m = _to_25833(
-        parsed["east"][ok].to_numpy(), parsed["north"][ok].to_numpy(),
+        parsed["east"][ok].to_numpy(),
+        parsed["north"][ok].to_numpy(),
         parsed["epsg"][ok].to_numpy().astype("int64"),
     )
     kommunenavn = frame.get("kommunenavn", pd.Series("", index=frame.index))

@@ -47,8 +47,9 @@ def _to_raster_crs(
     return transformer.transform(x_m, y_m)
 
 
-def slope_deg(dem: np.ndarray, rows: np.ndarray, cols: np.ndarray, cell_x_m: float,
-              cell_y_m: float) -> np.ndarray:
+def slope_deg(
+    dem: np.ndarray, rows: np.ndarray, cols: np.ndarray, cell_x_m: float, cell_y_m: float
+) -> np.ndarray:
     """Slope at each cell by central differences over its four neighbours.
 
     .. math:: \\tan\\theta = \\sqrt{(\\partial z/\\partial x)^2 + (\\partial z/\\partial y)^2},
@@ -66,7 +67,9 @@ def slope_deg(dem: np.ndarray, rows: np.ndarray, cols: np.ndarray, cell_x_m: flo
     return np.where(inside, slope, np.nan)
 
 
-def sample_terrain(dataset: rasterio.DatasetReader, x_m: np.ndarray, y_m: np.ndarray) -> pd.DataFrame:
+def sample_terrain(
+    dataset: rasterio.DatasetReader, x_m: np.ndarray, y_m: np.ndarray
+) -> pd.DataFrame:
     """Elevation (m) and slope (degrees) of the DTM cell under each point.
 
     Returns a frame aligned to the input order with ``elevation_m``, ``slope_deg`` and
@@ -74,8 +77,11 @@ def sample_terrain(dataset: rasterio.DatasetReader, x_m: np.ndarray, y_m: np.nda
     """
     n = len(x_m)
     result = pd.DataFrame(
-        {"elevation_m": np.full(n, np.nan), "slope_deg": np.full(n, np.nan),
-         "has_terrain": np.zeros(n, dtype=bool)}
+        {
+            "elevation_m": np.full(n, np.nan),
+            "slope_deg": np.full(n, np.nan),
+            "has_terrain": np.zeros(n, dtype=bool),
+        }
     )
     if n == 0:
         return result

@@ -83,7 +83,10 @@ def read_kommuner(path: Path) -> LayerResult:
     empty = pd.Series(shapely.is_empty(geometry), index=raw.index)
     reasons = first_reason(
         [
-            (~number.str.fullmatch(r"\d{4}"), "kommunenummer: got " + number + ", expected 4 digits"),
+            (
+                ~number.str.fullmatch(r"\d{4}"),
+                "kommunenummer: got " + number + ", expected 4 digits",
+            ),
             (number.duplicated(keep="first"), "kommunenummer: duplicate of an earlier feature"),
             (empty, "geometry: empty or not polygonal after repair"),
         ],
@@ -113,6 +116,8 @@ def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
     if isinstance(geometry, shapely.Polygon | shapely.MultiPolygon):
         return geometry
     parts = [
-        g for g in shapely.get_parts(geometry) if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
+        g
+        for g in shapely.get_parts(geometry)
+        if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
     ]
     return shapely.union_all(parts) if parts else shapely.Polygon()

@@ -29,7 +29,9 @@ def read_network(path: Path) -> LayerResult:
     if raw.crs is None:
         msg = f"{path}: no CRS in the file; expected GeoJSON (WGS84) or a file with a CRS"
         raise InputError(msg)
-    kind = raw["kind"].astype("str") if "kind" in raw.columns else pd.Series("fibre", index=raw.index)
+    kind = (
+        raw["kind"].astype("str") if "kind" in raw.columns else pd.Series("fibre", index=raw.index)
+    )
     empty = pd.Series(raw.geometry.isna() | raw.geometry.is_empty, index=raw.index)
     reasons = first_reason([(empty, "geometry: empty, expected a line or point")], raw.index)
     rejected = reasons.notna().to_numpy()

@@ -2,8 +2,8 @@
 
 Input: a UTF-8 CSV with the header ``address_id,operator,technology,down_mbps,up_mbps`` (``,``
 or ``;``), one row per address × operator × technology. The canonical table keeps those columns
-plus ``source`` (the file name)
-and ``row_number`` (the line in that file, header = 1). Technology must be one of the vocabulary in DESIGN.md.
+plus ``source`` (the file name) and ``row_number`` (the line in that file, header = 1).
+Technology must be one of the vocabulary in DESIGN.md.
 """
 
 from __future__ import annotations
@@ -30,21 +30,37 @@ def read_offers(path: Path) -> LayerResult:
     technology = frame["technology"].str.strip().str.lower()
     reasons = first_reason(
         [
-            (address_id.isna() | (address_id != address_id.round()),
-             "address_id: got " + frame["address_id"].fillna("<empty>") + ", expected an integer"),
-            (~technology.isin(TECHNOLOGIES),
-             "technology: got " + frame["technology"].fillna("<empty>")
-             + f", expected one of {list(TECHNOLOGIES)}"),
-            (down_mbps.isna() | (down_mbps < 0),
-             "down_mbps: got " + frame["down_mbps"].fillna("<empty>") + ", expected a number >= 0"),
-            (up_mbps.isna() | (up_mbps < 0),
-             "up_mbps: got " + frame["up_mbps"].fillna("<empty>") + ", expected a number >= 0"),
+            (
+                address_id.isna() | (address_id != address_id.round()),
+                "address_id: got "
+                + frame["address_id"].fillna("<empty>")
+                + ", expected an integer",
+            ),
+            (
+                ~technology.isin(TECHNOLOGIES),
+                "technology: got "
+                + frame["technology"].fillna("<empty>")
+                + f", expected one of {list(TECHNOLOGIES)}",
+            ),
+            (
+                down_mbps.isna() | (down_mbps < 0),
+                "down_mbps: got "
+                + frame["down_mbps"].fillna("<empty>")
+                + ", expected a number >= 0",
+            ),
+            (
+                up_mbps.isna() | (up_mbps < 0),
+                "up_mbps: got " + frame["up_mbps"].fillna("<empty>") + ", expected a number >= 0",
+            ),
         ],
         frame.index,
     )
     rejected = reasons.notna().to_numpy()
     quarantine = quarantine_rows(
-        LAYER, path, np.flatnonzero(rejected) + 2, frame.loc[rejected, "address_id"],
+        LAYER,
+        path,
+        np.flatnonzero(rejected) + 2,
+        frame.loc[rejected, "address_id"],
         reasons[rejected],
     )
     ok = ~rejected

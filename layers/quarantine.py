@@ -47,7 +47,7 @@ def empty_quarantine() -> pd.DataFrame:
 
 
 def quarantine_rows(
-    layer: str, path: Path, row_numbers: np.ndarray, keys: pd.Series, reasons: pd.Series
+    layer: str, path: Path | str, row_numbers: np.ndarray, keys: pd.Series, reasons: pd.Series
 ) -> pd.DataFrame:
     """Build quarantine rows for the rejected rows of one file."""
     return pd.DataFrame(

@@ -22,8 +22,14 @@ LAYER = "sites"
 TARGET_EPSG = 25833
 WIRELESS_TECHNOLOGIES = ("fwa", *MOBILE_TECHNOLOGIES)
 NUMERIC = (
-    "east_m", "north_m", "epsg", "antenna_height_m", "frequency_mhz", "max_range_m",
-    "down_mbps", "up_mbps",
+    "east_m",
+    "north_m",
+    "epsg",
+    "antenna_height_m",
+    "frequency_mhz",
+    "max_range_m",
+    "down_mbps",
+    "up_mbps",
 )
 COLUMNS = ("site_id", "operator", "technology", *NUMERIC)
 
@@ -35,13 +41,20 @@ def read_sites(path: Path) -> LayerResult:
     technology = frame["technology"].str.strip().str.lower()
     checks: list[tuple[pd.Series, str | pd.Series]] = [
         (frame["site_id"].isna(), "site_id: empty, expected an identifier"),
-        (~technology.isin(WIRELESS_TECHNOLOGIES),
-         "technology: got " + frame["technology"].fillna("<empty>")
-         + f", expected one of {list(WIRELESS_TECHNOLOGIES)}"),
+        (
+            ~technology.isin(WIRELESS_TECHNOLOGIES),
+            "technology: got "
+            + frame["technology"].fillna("<empty>")
+            + f", expected one of {list(WIRELESS_TECHNOLOGIES)}",
+        ),
     ]
     for column, values in numbers.items():
-        checks.append((values.isna() | (values < 0),
-                       f"{column}: got " + frame[column].fillna("<empty>") + ", expected a number >= 0"))
+        checks.append(
+            (
+                values.isna() | (values < 0),
+                f"{column}: got " + frame[column].fillna("<empty>") + ", expected a number >= 0",
+            )
+        )
     reasons = first_reason(checks, frame.index)
     rejected = reasons.notna().to_numpy()
     quarantine = quarantine_rows(

@@ -63,10 +63,15 @@ def aggregate_run(connection: duckdb.DuckDBPyConnection, run_id: str, cost_targe
 def _level_key(frame: pd.DataFrame) -> pd.DataFrame:
     """Kommuner of a fylke, then that fylke's row; the total row last."""
     order = frame["level"].map({"kommune": 0, "fylke": 1, "total": 2})
-    return frame.assign(
-        _fylke=frame["fylkesnummer"].fillna("~~"), _order=order,
-        _knr=frame["kommunenummer"].fillna(""),
-    ).sort_values(["_fylke", "_order", "_knr"]).drop(columns=["_fylke", "_order", "_knr"])
+    return (
+        frame.assign(
+            _fylke=frame["fylkesnummer"].fillna("~~"),
+            _order=order,
+            _knr=frame["kommunenummer"].fillna(""),
+        )
+        .sort_values(["_fylke", "_order", "_knr"])
+        .drop(columns=["_fylke", "_order", "_knr"])
+    )
 
 
 def gap_table(
@@ -84,18 +89,29 @@ def gap_table(
         for cls in ("served", "underserved", "unserved"):
             wide[f"{cls}_households_{target.name}"] = part[f"{cls}_households"]
         below = part["underserved_households"] + part["unserved_households"]
-        wide[f"below_target_share_{target.name}"] = below / part["households"].where(part["households"] > 0)
-    cost = connection.execute(
-        "SELECT level, fylkesnummer, kommunenummer, households_below_cost_target, cost_nok,"
-        " routes_capped FROM cost_summary WHERE run_id = ?", [run_id]
-    ).df().set_index(keys)
+        wide[f"below_target_share_{target.name}"] = below / part["households"].where(
+            part["households"] > 0
+        )
+    cost = (
+        connection.execute(
+            "SELECT level, fylkesnummer, kommunenummer, households_below_cost_target, cost_nok,"
+            " routes_capped FROM cost_summary WHERE run_id = ?",
+            [run_id],
+        )
+        .df()
+        .set_index(keys)
+    )
     wide = wide.join(cost).reset_index()
     wide["cost_per_household_nok"] = wide["cost_nok"] / wide["households_below_cost_target"].where(
         wide["households_below_cost_target"] > 0
     )
-    names = connection.execute(
-        "SELECT kommunenummer, kommunenavn FROM kommuner WHERE run_id = ?", [run_id]
-    ).df().set_index("kommunenummer")["kommunenavn"]
+    names = (
+        connection.execute(
+            "SELECT kommunenummer, kommunenavn FROM kommuner WHERE run_id = ?", [run_id]
+        )
+        .df()
+        .set_index("kommunenummer")["kommunenavn"]
+    )
     wide.insert(3, "kommunenavn", wide["kommunenummer"].map(names))
     wide["kommunenavn"] = np.select(
         [wide["level"] == "fylke", wide["level"] == "total"],

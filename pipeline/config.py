@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,10 +193,8 @@ def _build_section(name: str, cls: type, given: dict[str, Any], base: Path) -> A
     kwargs = {}
     for key, value in given.items():
         coerced = _coerce(f"[{name}].{key}", value, str(fields[key].type))
-        if isinstance(coerced, Path) and (name == "inputs" or key.endswith("_dir")):
-            coerced = coerced if coerced.is_absolute() else base / coerced
-        elif isinstance(coerced, Path) and not coerced.is_absolute():
-            coerced = base / coerced
+        if isinstance(coerced, Path):
+            coerced = Path(os.path.normpath(base / coerced))  # absolute stays absolute
         kwargs[key] = coerced
     try:
         return cls(**kwargs)

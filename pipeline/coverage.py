@@ -13,8 +13,10 @@ import pandas as pd
 from pipeline.config import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES, ClassifySettings
 
 # Tie-break when two offers have the same speeds: the more durable technology wins.
-TECHNOLOGY_RANK = {t: i for i, t in enumerate(("fiber", "hfc", "fwa", "xdsl", "mobile_5g",
-                                               "mobile_4g", "satellite"))}
+TECHNOLOGY_RANK = {
+    t: i
+    for i, t in enumerate(("fiber", "hfc", "fwa", "xdsl", "mobile_5g", "mobile_4g", "satellite"))
+}
 BEST_COLUMNS = ("best_technology", "best_operator", "best_down_mbps", "best_up_mbps")
 
 

@@ -15,7 +15,8 @@ DEMO_CONFIG = """\
 
 [run]
 name = "demo"
-output_dir = "{output_dir}"          # runs go to output_dir/runs/<run_id>, published at output_dir/current
+# runs go to output_dir/runs/<run_id>, published at output_dir/current
+output_dir = "{output_dir}"
 
 [inputs]
 kommuner = "{kommuner}"              # GeoJSON / Basisdata GeoJSON / GML / GeoPackage
@@ -72,11 +73,16 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
     data_dir = out / "data"
     region = build_demo_region(data_dir, seed=seed)
     names = {
-        "kommuner": region.kommuner, "addresses": region.addresses, "offers": region.offers,
-        "dtm": region.dtm, "sites": region.sites, "fibre": region.fibre,
+        "kommuner": region.kommuner,
+        "addresses": region.addresses,
+        "offers": region.offers,
+        "dtm": region.dtm,
+        "sites": region.sites,
+        "fibre": region.fibre,
     }
     text = DEMO_CONFIG.format(
-        output_dir="..", **{key: path.relative_to(data_dir).as_posix() for key, path in names.items()}
+        output_dir="..",
+        **{key: path.relative_to(data_dir).as_posix() for key, path in names.items()},
     )
     config_path = data_dir / "gapmap.toml"
     config_path.write_text(text, encoding="utf-8")

@@ -44,9 +44,9 @@ def drop_unknown_addresses(offers: LayerResult, address_ids: pd.Series, path: Pa
         path,
         offers.accepted.loc[unknown, "row_number"].to_numpy(),
         offers.accepted.loc[unknown, "address_id"].astype("str"),
-        pd.Series("address_id: not in the address layer (or quarantined there)", index=unknown.index)[
-            unknown
-        ],
+        pd.Series(
+            "address_id: not in the address layer (or quarantined there)", index=unknown.index
+        )[unknown],
     )
     return LayerResult(
         offers.layer,
@@ -61,7 +61,9 @@ def ingest(config: Config) -> Ingested:
     inputs = config.inputs
     results = [read_kommuner(inputs.kommuner), read_addresses(inputs.addresses)]
     addresses = results[1].accepted
-    results.append(drop_unknown_addresses(read_offers(inputs.offers), addresses["address_id"], inputs.offers))
+    results.append(
+        drop_unknown_addresses(read_offers(inputs.offers), addresses["address_id"], inputs.offers)
+    )
     sites = read_sites(inputs.sites) if inputs.sites else None
     fibre = read_network(inputs.fibre) if inputs.fibre else None
     results += [r for r in (sites, fibre) if r is not None]

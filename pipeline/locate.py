@@ -33,7 +33,7 @@ def polygon_index_of_points(polygons: np.ndarray, x_m: np.ndarray, y_m: np.ndarr
     One STRtree over the points, queried with every polygon (fast when polygons are few and
     large, as kommuner are).
     """
-    points = shapely.points(x_m, y_m)
+    points = np.asarray(shapely.points(x_m, y_m))
     tree = shapely.STRtree(points)
     polygon_idx, point_idx = tree.query(polygons, predicate="intersects")
     result = np.full(len(points), -1, dtype="int64")
@@ -79,11 +79,14 @@ def locate_addresses(
     kommunenummer = np.where(chosen >= 0, numbers[np.maximum(chosen, 0)], file_number)
     unplaced = located_by == "none"
     quarantine = quarantine_rows(
-        "addresses", source, addresses.loc[unplaced, "row_number"].to_numpy(),
+        "addresses",
+        source,
+        addresses.loc[unplaced, "row_number"].to_numpy(),
         addresses.loc[unplaced, "address_id"].astype("str"),
         pd.Series(
             "locate: outside every kommune polygon and kommunenummer "
-            + addresses.loc[unplaced, "kommunenummer"] + " is not in the kommune layer"
+            + addresses.loc[unplaced, "kommunenummer"]
+            + " is not in the kommune layer"
         ),
     )
     located = addresses.loc[~unplaced].copy()
@@ -98,6 +101,8 @@ def locate_addresses(
         "snapped_within_tolerance": int((located_by == "tolerance").sum()),
         "outside_kept_file_kommune": int((located_by == "file").sum()),
         "quarantined_outside": int(unplaced.sum()),
-        "disagree_with_file": int((located["kommunenummer"] != located["kommunenummer_file"]).sum()),
+        "disagree_with_file": int(
+            (located["kommunenummer"] != located["kommunenummer_file"]).sum()
+        ),
     }
     return Located(located, quarantine, counts)

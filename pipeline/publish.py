@@ -23,7 +23,9 @@ def run_folder(output_dir: Path, run_id: str) -> Path:
     return output_dir / "runs" / run_id
 
 
-def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame], about: pd.DataFrame) -> dict[str, str]:
+def write_tables(
+    folder: Path, tables: Mapping[str, pd.DataFrame], about: pd.DataFrame
+) -> dict[str, str]:
     """Each table as CSV; the gap table also as XLSX with an "Om tabellen" sheet."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +51,9 @@ def write_geopackage(folder: Path, addresses: gpd.GeoDataFrame, layer: str) -> s
 
 def write_manifest(folder: Path, manifest: Mapping[str, Any]) -> Path:
     path = folder / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     return path
 
 

@@ -84,7 +84,9 @@ def input_checksums(config: Config) -> dict[str, dict[str, Any]]:
             raise RunError(msg)
         stat = path.stat()
         result[layer] = {
-            "path": str(path), "bytes": stat.st_size, "sha256": sha256_of(path),
+            "path": str(path),
+            "bytes": stat.st_size,
+            "sha256": sha256_of(path),
             "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
         }
     return result
@@ -98,8 +100,12 @@ def code_version() -> str:
         version = "unknown"
     try:
         commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, timeout=5, check=True,
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
@@ -153,7 +159,10 @@ def _run_stages(
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
     with log.stage("locate") as detail:
         located = locate.locate_addresses(
-            inputs.addresses, inputs.kommuner, config.locate.tolerance_m, str(config.inputs.addresses)
+            inputs.addresses,
+            inputs.kommuner,
+            config.locate.tolerance_m,
+            str(config.inputs.addresses),
         )
         addresses = located.addresses.reset_index(drop=True)
         counts = _move_to_quarantine(inputs.counts, "addresses", len(located.quarantine))
@@ -169,11 +178,16 @@ def _run_stages(
         detail["no_offer"] = str(int(best["best_down_mbps"].isna().sum()))
     with log.stage("classify") as detail:
         classes = classify.classify_addresses(
-            offers, addresses["address_id"], config.targets,
-            config.classify.floor_down_mbps, config.classify.floor_up_mbps,
+            offers,
+            addresses["address_id"],
+            config.targets,
+            config.classify.floor_down_mbps,
+            config.classify.floor_up_mbps,
         )
         map_column = f"class_{config.classify.map_target}"
-        detail[f"unserved_{config.classify.map_target}"] = str(int((classes[map_column] == "unserved").sum()))
+        detail[f"unserved_{config.classify.map_target}"] = str(
+            int((classes[map_column] == "unserved").sum())
+        )
     with log.stage("cost") as detail:
         below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy()
         presence = cost.presence_geometries(inputs.fibre, addresses, has_fibre)
@@ -190,10 +204,20 @@ def _run_stages(
     with log.stage("publish") as detail:
         folder = publish.run_folder(config.run.output_dir, run_id)
         manifest = _publish(
-            folder, config, run_id, started_at, checksums, table, inputs.kommuner, results,
-            quarantine, counts, located.counts, log,
+            folder,
+            config,
+            run_id,
+            started_at,
+            checksums,
+            table,
+            inputs.kommuner,
+            results,
+            quarantine,
+            counts,
+            located.counts,
+            log,
         )
-        detail["folder"] = str(folder)
+        detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     manifest["stage_timings"] = log.rows
     publish.write_manifest(folder, manifest)
     current = publish.switch_current(config.run.output_dir, folder)
@@ -211,16 +235,30 @@ def _move_to_quarantine(counts: pd.DataFrame, layer: str, moved: int) -> pd.Data
 
 
 def _store_tables(
-    connection: Any, run_id: str, config: Config, inputs: ingest.Ingested,
-    addresses: pd.DataFrame, results: pd.DataFrame, quarantine: pd.DataFrame,
+    connection: Any,
+    run_id: str,
+    config: Config,
+    inputs: ingest.Ingested,
+    addresses: pd.DataFrame,
+    results: pd.DataFrame,
+    quarantine: pd.DataFrame,
     counts: pd.DataFrame,
 ) -> None:
     kommuner = inputs.kommuner
-    store.append(connection, "kommuner", run_id, pd.DataFrame({
-        "kommunenummer": kommuner["kommunenummer"], "kommunenavn": kommuner["kommunenavn"],
-        "fylkesnummer": kommuner["fylkesnummer"], "area_km2": kommuner.geometry.area / 1e6,
-        "geometry_wkb": shapely.to_wkb(kommuner.geometry.to_numpy()),
-    }))
+    store.append(
+        connection,
+        "kommuner",
+        run_id,
+        pd.DataFrame(
+            {
+                "kommunenummer": kommuner["kommunenummer"],
+                "kommunenavn": kommuner["kommunenavn"],
+                "fylkesnummer": kommuner["fylkesnummer"],
+                "area_km2": kommuner.geometry.area / 1e6,
+                "geometry_wkb": shapely.to_wkb(kommuner.geometry.to_numpy()),
+            }
+        ),
+    )
     store.append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
     store.append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
     store.append(connection, "address_results", run_id, results[list(store.ADDRESS_RESULT_COLUMNS)])
@@ -230,67 +268,113 @@ def _store_tables(
     )
     long["target"] = long["target"].str.removeprefix("class_")
     store.append(connection, "address_classes", run_id, long)
-    store.append(connection, "targets", run_id, pd.DataFrame({
-        "target": [t.name for t in config.targets],
-        "down_mbps": [t.down_mbps for t in config.targets],
-        "up_mbps": [t.up_mbps for t in config.targets],
-        "label_nb": [t.label_nb for t in config.targets],
-    }))
+    store.append(
+        connection,
+        "targets",
+        run_id,
+        pd.DataFrame(
+            {
+                "target": [t.name for t in config.targets],
+                "down_mbps": [t.down_mbps for t in config.targets],
+                "up_mbps": [t.up_mbps for t in config.targets],
+                "label_nb": [t.label_nb for t in config.targets],
+            }
+        ),
+    )
     store.append(connection, "quarantine", run_id, quarantine)
     store.append(connection, "layer_counts", run_id, counts)
 
 
 def _about_table(config: Config, run_id: str, checksums: dict[str, Any]) -> pd.DataFrame:
     rows = [("Kjøring", run_id), ("Kodeversjon", code_version())]
-    rows += [(f"Mål {t.name}", f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s"
-              + (f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""))
-             for t in config.targets]
-    rows.append(("Grunnkrav (udekket under)",
-                 f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s"))
+    rows += [
+        (
+            f"Mål {t.name}",
+            f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s"
+            + (f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""),
+        )
+        for t in config.targets
+    ]
+    rows.append(
+        (
+            "Grunnkrav (udekket under)",
+            f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s",
+        )
+    )
     rows.append(("Kostnadsmål", config.cost.target))
-    rows += [(f"Kilde {layer}", f"{info['path']} (sha256 {info['sha256'][:12]}…)")
-             for layer, info in checksums.items()]
+    rows += [
+        (f"Kilde {layer}", f"{info['path']} (sha256 {info['sha256'][:12]}…)")
+        for layer, info in checksums.items()
+    ]
     return pd.DataFrame(rows, columns=["Felt", "Verdi"])
 
 
 def _publish(
-    folder: Path, config: Config, run_id: str, started_at: str, checksums: dict[str, Any],
-    table: pd.DataFrame, kommuner: gpd.GeoDataFrame, results: pd.DataFrame,
-    quarantine: pd.DataFrame, counts: pd.DataFrame, locate_counts: dict[str, int],
+    folder: Path,
+    config: Config,
+    run_id: str,
+    started_at: str,
+    checksums: dict[str, Any],
+    table: pd.DataFrame,
+    kommuner: gpd.GeoDataFrame,
+    results: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    counts: pd.DataFrame,
+    locate_counts: dict[str, int],
     log: StageLog,
 ) -> dict[str, Any]:
     from maps.publish import write_maps
     from maps.style import TargetSpec
 
     folder.mkdir(parents=True, exist_ok=False)
-    outputs = publish.write_tables(
-        folder,
-        {"gap_table": table, "quarantine": quarantine, "layer_counts": counts},
-        _about_table(config, run_id, checksums),
+    outputs: dict[str, Any] = dict(
+        publish.write_tables(
+            folder,
+            {"gap_table": table, "quarantine": quarantine, "layer_counts": counts},
+            _about_table(config, run_id, checksums),
+        )
     )
     below = results[f"class_{config.classify.map_target}"] != "served"
     outputs["geopackage"] = publish.write_geopackage(
-        folder, gpd.GeoDataFrame(results.loc[below], geometry="geometry", crs=25833),
+        folder,
+        gpd.GeoDataFrame(results.loc[below], geometry="geometry", crs=25833),
         "addresses_below_target",
     )
     specs = [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets]
-    run_info = {"run_id": run_id, "generated_at": started_at, "code_version": code_version(),
-                "data_sources": ", ".join(Path(i["path"]).name for i in checksums.values())}
+    run_info = {
+        "run_id": run_id,
+        "generated_at": started_at,
+        "code_version": code_version(),
+        "data_sources": ", ".join(Path(i["path"]).name for i in checksums.values()),
+    }
     map_paths = write_maps(
-        folder, table, kommuner, with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
-        specs, config.classify.map_target, run_info,
+        folder,
+        table,
+        kommuner,
+        with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
+        specs,
+        config.classify.map_target,
+        run_info,
     )
     outputs["index"] = str(map_paths.index.relative_to(folder))
     outputs["overview_map"] = str(map_paths.overview.relative_to(folder))
     outputs["kommune_maps"] = {k: str(p.relative_to(folder)) for k, p in map_paths.kommuner.items()}
     manifest = {
-        "run_id": run_id, "started_at": started_at, "finished_at": datetime.now(UTC).isoformat(),
-        "code_version": code_version(), "config_hash": config.digest(), "config": to_dict(config),
-        "targets": {t.name: {"down_mbps": t.down_mbps, "up_mbps": t.up_mbps, "label_nb": t.label_nb}
-                    for t in config.targets},
-        "inputs": checksums, "layer_counts": counts.to_dict(orient="records"),
-        "locate": locate_counts, "stage_timings": log.rows, "outputs": outputs,
+        "run_id": run_id,
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "code_version": code_version(),
+        "config_hash": config.digest(),
+        "config": to_dict(config),
+        "targets": {
+            t.name: {"down_mbps": t.down_mbps, "up_mbps": t.up_mbps, "label_nb": t.label_nb}
+            for t in config.targets
+        },
+        "inputs": checksums,
+        "layer_counts": counts.to_dict(orient="records"),
+        "locate": locate_counts,
+        "stage_timings": log.rows,
+        "outputs": outputs,
     }
     publish.write_manifest(folder, manifest)
     return manifest
-

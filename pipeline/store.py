@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS address_results (
     run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, households BIGINT,
     elevation_m DOUBLE, slope_deg DOUBLE, has_terrain BOOLEAN,
     best_technology VARCHAR, best_operator VARCHAR, best_down_mbps DOUBLE, best_up_mbps DOUBLE,
-    distance_to_fibre_m DOUBLE, route_m DOUBLE, route_capped BOOLEAN, cost_nok DOUBLE
+    distance_to_fibre_m DOUBLE, link_m DOUBLE, route_m DOUBLE, route_capped BOOLEAN, cost_nok DOUBLE
 );
 CREATE TABLE IF NOT EXISTS address_classes (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
@@ -78,9 +78,21 @@ CREATE TABLE IF NOT EXISTS cost_summary (
 
 
 ADDRESS_RESULT_COLUMNS = (
-    "address_id", "kommunenummer", "households", "elevation_m", "slope_deg", "has_terrain",
-    "best_technology", "best_operator", "best_down_mbps", "best_up_mbps",
-    "distance_to_fibre_m", "route_m", "route_capped", "cost_nok",
+    "address_id",
+    "kommunenummer",
+    "households",
+    "elevation_m",
+    "slope_deg",
+    "has_terrain",
+    "best_technology",
+    "best_operator",
+    "best_down_mbps",
+    "best_up_mbps",
+    "distance_to_fibre_m",
+    "link_m",
+    "route_m",
+    "route_capped",
+    "cost_nok",
 )
 
 
@@ -100,7 +112,9 @@ def open_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.close()
 
 
-def append(connection: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pd.DataFrame) -> int:
+def append(
+    connection: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pd.DataFrame
+) -> int:
     """Append ``frame``'s columns (matched by name) to ``table`` under ``run_id``."""
     staged = frame.assign(run_id=run_id)
     connection.register("_staged", staged)
@@ -122,13 +136,22 @@ def begin_run(
     connection.execute(
         "INSERT INTO runs (run_id, started_at, status, config_hash, config_json, input_checksums,"
         " code_version) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-        [run_id, now_utc(), config_hash, json.dumps(config_json), json.dumps(input_checksums),
-         code_version],
+        [
+            run_id,
+            now_utc(),
+            config_hash,
+            json.dumps(config_json),
+            json.dumps(input_checksums),
+            code_version,
+        ],
     )
 
 
 def finish_run(
-    connection: duckdb.DuckDBPyConnection, run_id: str, status: str, output_dir: str | None,
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    output_dir: str | None,
     message: str | None = None,
 ) -> None:
     connection.execute(

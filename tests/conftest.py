@@ -20,8 +20,11 @@ def realdata() -> Path:
 def two_kommuner() -> gpd.GeoDataFrame:
     """Two 10 × 10 km kommuner side by side (EPSG:25833): 9901 west, 9902 east."""
     return gpd.GeoDataFrame(
-        {"kommunenummer": ["9901", "9902"], "kommunenavn": ["Vestvik", "Østby"],
-         "fylkesnummer": ["99", "99"]},
+        {
+            "kommunenummer": ["9901", "9902"],
+            "kommunenavn": ["Vestvik", "Østby"],
+            "fylkesnummer": ["99", "99"],
+        },
         geometry=[shapely.box(0, 0, 10_000, 10_000), shapely.box(10_000, 0, 20_000, 10_000)],
         crs=25833,
     )

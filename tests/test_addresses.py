@@ -15,10 +15,14 @@ from tests.fixtures import address_row, write_matrikkel_csv
 
 
 def _good_rows(n: int = 3) -> list[dict[str, object]]:
-    return [address_row(1000 + i, "301", f"Gate {i}", 262000.5 + i, 6650000.25 + i) for i in range(n)]
+    return [
+        address_row(1000 + i, "301", f"Gate {i}", 262000.5 + i, 6650000.25 + i) for i in range(n)
+    ]
 
 
-@pytest.mark.parametrize(("bom", "crlf"), [(True, True), (False, False), (True, False), (False, True)])
+@pytest.mark.parametrize(
+    ("bom", "crlf"), [(True, True), (False, False), (True, False), (False, True)]
+)
 def test_reads_bom_and_line_endings_alike(tmp_path: Path, bom: bool, crlf: bool) -> None:
     path = write_matrikkel_csv(tmp_path / "a.csv", _good_rows(), bom=bom, crlf=crlf)
     result = read_addresses(path)
@@ -26,7 +30,9 @@ def test_reads_bom_and_line_endings_alike(tmp_path: Path, bom: bool, crlf: bool)
     assert result.accepted["kommunenummer"].tolist() == ["0301"] * 3
     assert result.accepted["address_text"].tolist() == ["Gate 0", "Gate 1", "Gate 2"]
     assert result.accepted["households"].tolist() == [1, 1, 1]
-    assert result.accepted["x_m"].iloc[0] == 262000.5 and result.accepted["y_m"].iloc[0] == 6650000.25
+    assert (
+        result.accepted["x_m"].iloc[0] == 262000.5 and result.accepted["y_m"].iloc[0] == 6650000.25
+    )
 
 
 def test_bad_rows_go_to_quarantine_with_row_number_and_reason(tmp_path: Path) -> None:
@@ -83,9 +89,14 @@ def test_reads_the_geonorge_zip(tmp_path: Path) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.sampled_from(["ok", "no_north", "bad_epsg", "dup", "bad_knr"]), min_size=1, max_size=40))
-def test_rows_in_equal_accepted_plus_quarantined(tmp_path_factory: pytest.TempPathFactory,
-                                                 kinds: list[str]) -> None:
+@given(
+    st.lists(
+        st.sampled_from(["ok", "no_north", "bad_epsg", "dup", "bad_knr"]), min_size=1, max_size=40
+    )
+)
+def test_rows_in_equal_accepted_plus_quarantined(
+    tmp_path_factory: pytest.TempPathFactory, kinds: list[str]
+) -> None:
     rows = []
     for i, kind in enumerate(kinds):
         row = address_row(5000 + i, "4204", f"Vei {i}", 90000 + i, 6460000 + i)
@@ -108,7 +119,9 @@ def test_rows_in_equal_accepted_plus_quarantined(tmp_path_factory: pytest.TempPa
 @pytest.mark.realdata
 def test_reads_the_real_kristiansand_extract_as_zip_and_csv(realdata: Path) -> None:
     folder = realdata / "kartverket-adresse"
-    from_zip = read_addresses(folder / "Basisdata_0000_Norge_25833_MatrikkelenAdresse_CSV.sample-kristiansand.zip")
+    from_zip = read_addresses(
+        folder / "Basisdata_0000_Norge_25833_MatrikkelenAdresse_CSV.sample-kristiansand.zip"
+    )
     from_csv = read_addresses(folder / "matrikkelen.sample-kristiansand.csv")
     assert len(from_zip.accepted) == len(from_csv.accepted) == 47
     assert (from_zip.accepted["kommunenummer"] == "4204").all()

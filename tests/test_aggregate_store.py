@@ -14,25 +14,47 @@ TARGETS = (Target("no2025", 100, 10, "100/10"), Target("gigabit2030", 1000, None
 
 
 def _fill(connection, run_id: str) -> None:
-    store.append(connection, "kommuner", run_id, pd.DataFrame({
-        "kommunenummer": ["9901", "9902", "9801"], "kommunenavn": ["A", "B", "C"],
-        "fylkesnummer": ["99", "99", "98"], "area_km2": [1.0, 1.0, 1.0],
-    }))
-    addresses = pd.DataFrame({
-        "address_id": [1, 2, 3, 4, 5], "kommunenummer": ["9901", "9901", "9901", "9902", "9902"],
-        "households": [1, 4, 2, 1, 3],
-    })
+    store.append(
+        connection,
+        "kommuner",
+        run_id,
+        pd.DataFrame(
+            {
+                "kommunenummer": ["9901", "9902", "9801"],
+                "kommunenavn": ["A", "B", "C"],
+                "fylkesnummer": ["99", "99", "98"],
+                "area_km2": [1.0, 1.0, 1.0],
+            }
+        ),
+    )
+    addresses = pd.DataFrame(
+        {
+            "address_id": [1, 2, 3, 4, 5],
+            "kommunenummer": ["9901", "9901", "9901", "9902", "9902"],
+            "households": [1, 4, 2, 1, 3],
+        }
+    )
     store.append(connection, "addresses", run_id, addresses)
     classes = {
         "no2025": ["served", "underserved", "unserved", "served", "unserved"],
         "gigabit2030": ["served", "unserved", "unserved", "underserved", "unserved"],
     }
-    long = pd.concat([pd.DataFrame({"address_id": addresses["address_id"], "target": t, "class": c})
-                      for t, c in classes.items()])
+    long = pd.concat(
+        [
+            pd.DataFrame({"address_id": addresses["address_id"], "target": t, "class": c})
+            for t, c in classes.items()
+        ]
+    )
     store.append(connection, "address_classes", run_id, long)
-    store.append(connection, "address_results", run_id, addresses.assign(
-        cost_nok=[np.nan, 100_000.0, 50_000.0, 30_000.0, 90_000.0],
-        route_capped=[False, False, True, False, False]))
+    store.append(
+        connection,
+        "address_results",
+        run_id,
+        addresses.assign(
+            cost_nok=[np.nan, 100_000.0, 50_000.0, 30_000.0, 90_000.0],
+            route_capped=[False, False, True, False, False],
+        ),
+    )
     store.append(connection, "targets", run_id, pd.DataFrame({"target": [t.name for t in TARGETS]}))
 
 
@@ -48,12 +70,19 @@ def connection(tmp_path: Path):
 def test_hand_checked_kommune_fylke_and_total_rows(connection) -> None:
     table = gap_table(connection, "r1", TARGETS).set_index("kommunenavn")
     assert table.loc["A", "households"] == 7
-    assert table.loc["A", ["served_households_no2025", "underserved_households_no2025",
-                           "unserved_households_no2025"]].tolist() == [1, 4, 2]
+    assert table.loc[
+        "A",
+        ["served_households_no2025", "underserved_households_no2025", "unserved_households_no2025"],
+    ].tolist() == [1, 4, 2]
     assert table.loc["A", "below_target_share_no2025"] == pytest.approx(6 / 7)
-    assert table.loc["A", "cost_nok"] == 150_000 and table.loc["A", "households_below_cost_target"] == 6
+    assert (
+        table.loc["A", "cost_nok"] == 150_000
+        and table.loc["A", "households_below_cost_target"] == 6
+    )
     assert table.loc["A", "cost_per_household_nok"] == pytest.approx(25_000)
-    assert table.loc["C", "households"] == 0 and np.isnan(table.loc["C", "below_target_share_no2025"])
+    assert table.loc["C", "households"] == 0 and np.isnan(
+        table.loc["C", "below_target_share_no2025"]
+    )
     assert table.loc["Fylke 99", "households"] == 11
     assert table.loc["Totalt", "cost_nok"] == 270_000
     assert table.loc["A", "routes_capped"] == 1

@@ -30,7 +30,16 @@ def test_run_prints_stages_summary_and_paths(tmp_path: Path) -> None:
     config = write_tiny_region(tmp_path / "r")
     result = runner.invoke(app, ["run", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    for stage in ("ingest", "locate", "terrain", "coverage", "classify", "cost", "aggregate", "publish"):
+    for stage in (
+        "ingest",
+        "locate",
+        "terrain",
+        "coverage",
+        "classify",
+        "cost",
+        "aggregate",
+        "publish",
+    ):
         assert f"✓ {stage}" in result.output
     assert "Vestvik" in result.output and "Totalt" in result.output
     assert "index.html" in result.output
@@ -40,7 +49,9 @@ def test_run_prints_stages_summary_and_paths(tmp_path: Path) -> None:
 
 def test_bad_config_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
-    config.write_text('[inputs]\nkommuner = "k"\naddresses = "a"\noffers = "o"\n[cost]\nroute_factr = 1.2\n')
+    config.write_text(
+        '[inputs]\nkommuner = "k"\naddresses = "a"\noffers = "o"\n[cost]\nroute_factr = 1.2\n'
+    )
     result = runner.invoke(app, ["run", "--config", str(config)])
     assert result.exit_code == 2
     assert "unknown key 'route_factr'" in result.output and "Traceback" not in result.output
@@ -62,11 +73,15 @@ def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_f
 
     with open(tmp_path / "lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        busy = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)
+        busy = subprocess.run(
+            ["bash", str(script), str(config)], env=env, capture_output=True, text=True
+        )
     assert busy.returncode == 75 and "another run holds" in busy.stderr
 
     (config.parent / "adresser.csv").write_text("not;a;kartverket;file\n", encoding="utf-8")
-    failed = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)
+    failed = subprocess.run(
+        ["bash", str(script), str(config)], env=env, capture_output=True, text=True
+    )
     assert failed.returncode == 2
     assert "missing columns" in failed.stdout
     assert (config.parent / "out" / "current").resolve() == current

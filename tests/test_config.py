@@ -21,12 +21,14 @@ def test_minimal_config_gets_design_defaults(tmp_path: Path) -> None:
 
 def test_unknown_key_names_the_key_and_the_nearest_known_key(tmp_path: Path) -> None:
     raw = {**MINIMAL, "cost": {"trench_nok_per_meter": 500}}
-    with pytest.raises(ConfigError, match=r"\[cost\]: unknown key 'trench_nok_per_meter'.*'trench_nok_per_m'"):
+    with pytest.raises(
+        ConfigError, match=r"\[cost\]: unknown key 'trench_nok_per_meter'.*'trench_nok_per_m'"
+    ):
         config_from_dict(raw, tmp_path)
 
 
 def test_unknown_section_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown key 'costs'.*did you mean 'cost'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'costs'.*did you mean 'cost'"):
         config_from_dict({**MINIMAL, "costs": {}}, tmp_path)
 
 
@@ -54,8 +56,12 @@ def test_missing_required_input_is_named(tmp_path: Path) -> None:
 
 
 def test_custom_targets_replace_defaults(tmp_path: Path) -> None:
-    raw = {**MINIMAL, "targets": {"t50": {"down_mbps": 50, "up_mbps": 5}},
-           "classify": {"map_target": "t50"}, "cost": {"target": "t50"}}
+    raw = {
+        **MINIMAL,
+        "targets": {"t50": {"down_mbps": 50, "up_mbps": 5}},
+        "classify": {"map_target": "t50"},
+        "cost": {"target": "t50"},
+    }
     config = config_from_dict(raw, tmp_path)
     assert [t.name for t in config.targets] == ["t50"]
 
@@ -63,7 +69,7 @@ def test_custom_targets_replace_defaults(tmp_path: Path) -> None:
 def test_load_config_reports_bad_toml_with_the_path(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[inputs\nkommuner = 1", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"bad\.toml: not valid TOML"):
         load_config(path)
 
 

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import CostSettings
-from pipeline.cost import address_cost_nok, cost_per_address, distance_to_presence_m, route_length_m
+from pipeline.cost import (
+    address_cost_nok,
+    cost_per_address,
+    distance_to_presence_m,
+    route_length_m,
+    upstream_link_m,
+)
 
 
 def test_hand_computed_cost_of_one_household() -> None:
@@ -34,7 +40,9 @@ def test_no_presence_caps_the_route_and_flags_it() -> None:
 
 def test_served_addresses_get_no_cost() -> None:
     addresses = pd.DataFrame({"x_m": [0.0, 10.0], "y_m": [0.0, 0.0], "households": [1, 1]})
-    result = cost_per_address(addresses, np.array([False, True]), np.array([shapely.Point(0, 0)]), CostSettings())
+    result = cost_per_address(
+        addresses, np.array([False, True]), np.array([shapely.Point(0, 0)]), CostSettings()
+    )
     assert np.isnan(result["cost_nok"].iloc[0]) and result["cost_nok"].iloc[1] > 0
 
 
@@ -43,7 +51,9 @@ def test_served_addresses_get_no_cost() -> None:
 def test_cost_never_falls_when_the_route_gets_longer(d1: float, d2: float, households: int) -> None:
     s = CostSettings()
     short, long = sorted((d1, d2))
-    costs = address_cost_nok(route_length_m(np.array([short, long]), s), np.array([households] * 2), s)
+    costs = address_cost_nok(
+        route_length_m(np.array([short, long]), s), np.array([households] * 2), s
+    )
     assert costs[0] <= costs[1]
 
 
@@ -51,3 +61,54 @@ def test_cost_grows_linearly_with_households_for_equipment_only() -> None:
     s = CostSettings()
     one, ten = address_cost_nok(np.array([0.0, 0.0]), np.array([1, 10]), s)
     assert ten - one == pytest.approx(9 * (s.ont_nok + s.install_nok))
+
+
+def test_three_households_on_a_line_share_the_trench() -> None:
+    # fibre ends at x = 0; houses at 100, 200, 300 m: links 100 + 100 + 100 (not 100 + 200 + 300)
+    presence = np.array([shapely.Point(0, 0)])
+    addresses = pd.DataFrame(
+        {"x_m": [300.0, 100.0, 200.0], "y_m": [0.0] * 3, "households": [1] * 3}
+    )
+    s = CostSettings()
+    result = cost_per_address(addresses, np.array([True] * 3), presence, s)
+    assert result["link_m"].tolist() == [100.0, 100.0, 100.0]
+    assert result["distance_to_fibre_m"].tolist() == [300.0, 100.0, 200.0]
+    per_house = 100 * 1.3 * (450 + 40) + 8000 + 150 * 30 + 2500 + 5000
+    assert result["cost_nok"].sum() == pytest.approx(3 * per_house)
+
+
+def test_a_house_nearer_the_fibre_than_its_neighbour_links_to_the_fibre() -> None:
+    # house B at (0, 50) is 50 m from fibre; house A at (0, 120) is 70 m from B: A links to B
+    presence = np.array([shapely.LineString([(-500, 0), (500, 0)])])
+    addresses = pd.DataFrame({"x_m": [0.0, 0.0], "y_m": [120.0, 50.0], "households": [1, 1]})
+    result = cost_per_address(addresses, np.array([True, True]), presence, CostSettings())
+    assert result["link_m"].tolist() == [70.0, 50.0]
+
+
+def test_co_located_addresses_share_one_link() -> None:
+    links = upstream_link_m(np.array([500.0, 500.0, 500.0]), np.zeros(3), np.full(3, 500.0))
+    assert sorted(links.tolist()) == [0.0, 0.0, 500.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-5000, 5000), st.floats(1, 5000)), min_size=1, max_size=50))
+def test_tree_is_never_longer_than_the_star_and_every_link_is_finite(
+    points: list[tuple[float, float]],
+) -> None:
+    x = np.array([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    star = distance_to_presence_m(np.array([shapely.LineString([(-9000, 0), (9000, 0)])]), x, y)
+    links = upstream_link_m(x, y, star)
+    assert (links <= star + 1e-9).all()
+    assert links.sum() <= star.sum() + 1e-6
+    assert np.isfinite(links).all() and (links >= 0).all()
+
+
+def test_links_follow_a_strict_order_so_there_is_no_cycle() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, 1000, 300), rng.uniform(10, 1000, 300)
+    distance = y.copy()  # presence along the x axis
+    links = upstream_link_m(x, y, distance)
+    # the point nearest the presence has nothing upstream: it must link to the presence itself
+    nearest = int(np.argmin(distance))
+    assert links[nearest] == distance[nearest]

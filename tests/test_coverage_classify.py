@@ -11,20 +11,24 @@ from pipeline.coverage import best_offer_per_address, counted_offers
 
 
 def _offers(rows: list[tuple[int, str, str, float, float]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["address_id", "operator", "technology", "down_mbps", "up_mbps"])
+    return pd.DataFrame(
+        rows, columns=["address_id", "operator", "technology", "down_mbps", "up_mbps"]
+    )
 
 
-OFFERS = _offers([
-    (1, "Fjordnett", "fiber", 1000, 1000),
-    (1, "Kobber", "xdsl", 40, 5),
-    (2, "Kabel", "hfc", 1000, 100),
-    (3, "Kobber", "xdsl", 40, 5),
-    (4, "Kobber", "xdsl", 20, 2),
-    (4, "Mobil", "mobile_4g", 150, 30),
-    (5, "Sat", "satellite", 200, 20),
-    (6, "A", "xdsl", 200, 5),
-    (6, "B", "fwa", 50, 50),
-])
+OFFERS = _offers(
+    [
+        (1, "Fjordnett", "fiber", 1000, 1000),
+        (1, "Kobber", "xdsl", 40, 5),
+        (2, "Kabel", "hfc", 1000, 100),
+        (3, "Kobber", "xdsl", 40, 5),
+        (4, "Kobber", "xdsl", 20, 2),
+        (4, "Mobil", "mobile_4g", 150, 30),
+        (5, "Sat", "satellite", 200, 20),
+        (6, "A", "xdsl", 200, 5),
+        (6, "B", "fwa", 50, 50),
+    ]
+)
 IDS = pd.Series([1, 2, 3, 4, 5, 6, 7], index=[10, 11, 12, 13, 14, 15, 16])
 
 
@@ -74,5 +78,7 @@ def test_raising_any_speed_never_lowers_a_class(rows: list[tuple[int, float, flo
 
 @pytest.mark.parametrize("down", [29.99, 30.0])
 def test_floor_boundary(down: float) -> None:
-    classes = classify_addresses(_offers([(1, "a", "xdsl", down, 5)]), pd.Series([1]), DEFAULT_TARGETS[:1], 30, 5)
+    classes = classify_addresses(
+        _offers([(1, "a", "xdsl", down, 5)]), pd.Series([1]), DEFAULT_TARGETS[:1], 30, 5
+    )
     assert classes["class_no2025"].iloc[0] == ("unserved" if down < 30 else "underserved")

@@ -12,7 +12,9 @@ from pipeline.errors import InputError
 
 
 def _write_geojson(path: Path, features: list[dict]) -> Path:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return path
 
 
@@ -25,14 +27,25 @@ def test_integer_kommunenummer_gets_its_leading_zero() -> None:
     import pandas as pd
 
     assert normalise_kommunenummer(pd.Series([301, "301", "0301", 301.0, 4204])).tolist() == [
-        "0301", "0301", "0301", "0301", "4204"]
+        "0301",
+        "0301",
+        "0301",
+        "0301",
+        "4204",
+    ]
 
 
 def test_wgs84_geojson_is_reprojected_and_fylke_derived(tmp_path: Path) -> None:
-    path = _write_geojson(tmp_path / "k.geojson", [
-        {"type": "Feature", "properties": {"kommunenummer": 301, "kommunenavn": "Oslo"},
-         "geometry": _square(10.7, 59.9)},
-    ])
+    path = _write_geojson(
+        tmp_path / "k.geojson",
+        [
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": 301, "kommunenavn": "Oslo"},
+                "geometry": _square(10.7, 59.9),
+            },
+        ],
+    )
     result = read_kommuner(path)
     row = result.accepted.iloc[0]
     assert (row["kommunenummer"], row["fylkesnummer"], row["kommunenavn"]) == ("0301", "03", "Oslo")
@@ -41,22 +54,40 @@ def test_wgs84_geojson_is_reprojected_and_fylke_derived(tmp_path: Path) -> None:
 
 
 def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
-    bowtie = {"type": "Polygon", "coordinates": [[[10, 60], [10.1, 60.1], [10.1, 60], [10, 60.1], [10, 60]]]}
-    path = _write_geojson(tmp_path / "k.geojson", [
-        {"type": "Feature", "properties": {"kommunenummer": "3401", "kommunenavn": "Sløyfe"},
-         "geometry": bowtie},
-    ])
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[10, 60], [10.1, 60.1], [10.1, 60], [10, 60.1], [10, 60]]],
+    }
+    path = _write_geojson(
+        tmp_path / "k.geojson",
+        [
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "3401", "kommunenavn": "Sløyfe"},
+                "geometry": bowtie,
+            },
+        ],
+    )
     accepted = read_kommuner(path).accepted
     assert accepted.is_valid.all() and accepted.geometry.iloc[0].area > 0
 
 
 def test_duplicate_number_goes_to_quarantine(tmp_path: Path) -> None:
-    path = _write_geojson(tmp_path / "k.geojson", [
-        {"type": "Feature", "properties": {"kommunenummer": "3401", "kommunenavn": "A"},
-         "geometry": _square(10, 60)},
-        {"type": "Feature", "properties": {"kommunenummer": "3401", "kommunenavn": "B"},
-         "geometry": _square(11, 60)},
-    ])
+    path = _write_geojson(
+        tmp_path / "k.geojson",
+        [
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "3401", "kommunenavn": "A"},
+                "geometry": _square(10, 60),
+            },
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "3401", "kommunenavn": "B"},
+                "geometry": _square(11, 60),
+            },
+        ],
+    )
     result = read_kommuner(path)
     assert len(result.accepted) == 1 and result.quarantine["row_number"].tolist() == [2]
 
@@ -66,18 +97,27 @@ def test_basisdata_nested_geojson_is_read(tmp_path: Path) -> None:
     collection = {
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
-        "features": [{"type": "Feature", "properties": {"kommunenummer": "0301", "kommunenavn": "Oslo"},
-                      "geometry": shapely.geometry.mapping(polygon)}],
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "0301", "kommunenavn": "Oslo"},
+                "geometry": shapely.geometry.mapping(polygon),
+            }
+        ],
     }
     path = tmp_path / "Basisdata_0301_Oslo_25833_Kommuner_GeoJSON.geojson"
-    path.write_text(json.dumps({"Kommune": collection, "Grense": {"type": "FeatureCollection", "features": []}}))
+    path.write_text(
+        json.dumps({"Kommune": collection, "Grense": {"type": "FeatureCollection", "features": []}})
+    )
     accepted = read_kommuner(path).accepted
     assert accepted.geometry.iloc[0].equals_exact(polygon, 1e-6)
 
 
 def test_missing_number_column_is_named(tmp_path: Path) -> None:
-    path = _write_geojson(tmp_path / "k.geojson", [
-        {"type": "Feature", "properties": {"navn": "X"}, "geometry": _square(10, 60)}])
+    path = _write_geojson(
+        tmp_path / "k.geojson",
+        [{"type": "Feature", "properties": {"navn": "X"}, "geometry": _square(10, 60)}],
+    )
     with pytest.raises(InputError, match="no kommunenummer column"):
         read_kommuner(path)
 
@@ -99,7 +139,9 @@ def test_real_kristiansand_addresses_fall_in_4204(realdata: Path) -> None:
     from pipeline.locate import locate_addresses
 
     kommuner = read_kommuner(realdata / "kommuner-robhop" / "Kommuner-M.geojson").accepted
-    addresses = read_addresses(realdata / "kartverket-adresse" / "matrikkelen.sample-kristiansand.csv").accepted
+    addresses = read_addresses(
+        realdata / "kartverket-adresse" / "matrikkelen.sample-kristiansand.csv"
+    ).accepted
     located = locate_addresses(addresses, kommuner, 0.0, "sample")
     assert (located.addresses["kommunenummer"] == "4204").all()
     assert located.counts["in_polygon"] == 47 and located.counts["disagree_with_file"] == 0

@@ -14,9 +14,17 @@ def _addresses(points: list[tuple[float, float]], knr: list[str]) -> gpd.GeoData
     x = np.array([p[0] for p in points], dtype=float)
     y = np.array([p[1] for p in points], dtype=float)
     return gpd.GeoDataFrame(
-        {"address_id": np.arange(len(points)), "kommunenummer": knr, "address_text": "a",
-         "households": 1, "x_m": x, "y_m": y, "row_number": np.arange(len(points)) + 2},
-        geometry=gpd.points_from_xy(x, y), crs=25833,
+        {
+            "address_id": np.arange(len(points)),
+            "kommunenummer": knr,
+            "address_text": "a",
+            "households": 1,
+            "x_m": x,
+            "y_m": y,
+            "row_number": np.arange(len(points)) + 2,
+        },
+        geometry=gpd.points_from_xy(x, y),
+        crs=25833,
     )
 
 
@@ -31,9 +39,7 @@ def test_polygon_wins_and_disagreement_is_counted(two_kommuner: gpd.GeoDataFrame
 def test_outside_points_snap_within_tolerance_else_keep_file_or_quarantine(
     two_kommuner: gpd.GeoDataFrame,
 ) -> None:
-    addresses = _addresses(
-        [(20050, 5000), (25000, 5000), (-5000, 5000)], ["9901", "9902", "4204"]
-    )
+    addresses = _addresses([(20050, 5000), (25000, 5000), (-5000, 5000)], ["9901", "9902", "4204"])
     located = locate_addresses(addresses, two_kommuner, 100.0, "f.csv")
     by_id = located.addresses.set_index("address_id")
     assert by_id.loc[0, "kommunenummer"] == "9902" and by_id.loc[0, "located_by"] == "tolerance"
@@ -44,12 +50,16 @@ def test_outside_points_snap_within_tolerance_else_keep_file_or_quarantine(
 
 
 def test_point_on_shared_border_gets_exactly_one_kommune(two_kommuner: gpd.GeoDataFrame) -> None:
-    index = polygon_index_of_points(two_kommuner.geometry.to_numpy(), np.array([10000.0]), np.array([5000.0]))
+    index = polygon_index_of_points(
+        two_kommuner.geometry.to_numpy(), np.array([10000.0]), np.array([5000.0])
+    )
     assert index.tolist() == [0]
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.floats(-2000, 22000), st.floats(-2000, 12000)), min_size=1, max_size=60))
+@given(
+    st.lists(st.tuples(st.floats(-2000, 22000), st.floats(-2000, 12000)), min_size=1, max_size=60)
+)
 def test_matches_a_slow_reference(points: list[tuple[float, float]]) -> None:
     polygons = np.array([shapely.box(0, 0, 10_000, 10_000), shapely.box(10_000, 0, 20_000, 10_000)])
     x = np.array([p[0] for p in points])
@@ -69,5 +79,9 @@ def test_rows_in_equal_located_plus_quarantined(two_kommuner: gpd.GeoDataFrame) 
     located = locate_addresses(_addresses(pts, knr), two_kommuner, 500.0, "f.csv")
     assert len(located.addresses) + len(located.quarantine) == 200
     counts = located.counts
-    assert (counts["in_polygon"] + counts["snapped_within_tolerance"]
-            + counts["outside_kept_file_kommune"] + counts["quarantined_outside"]) == 200
+    assert (
+        counts["in_polygon"]
+        + counts["snapped_within_tolerance"]
+        + counts["outside_kept_file_kommune"]
+        + counts["quarantined_outside"]
+    ) == 200

@@ -32,11 +32,19 @@ def write_tiny_region(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     x0, y0 = 270_000.0, 7_010_000.0
     features = [
-        {"type": "Feature", "properties": {"kommunenummer": knr, "kommunenavn": name},
-         "geometry": {"type": "Polygon", "coordinates": _square_lonlat(x0 + dx, y0, x0 + dx + 2000, y0 + 2000)}}
+        {
+            "type": "Feature",
+            "properties": {"kommunenummer": knr, "kommunenavn": name},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": _square_lonlat(x0 + dx, y0, x0 + dx + 2000, y0 + 2000),
+            },
+        }
         for knr, name, dx in (("9901", "Vestvik", 0), ("9902", "Østby & Co <b>", 2000))
     ]
-    (folder / "kommuner.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (folder / "kommuner.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features})
+    )
     rows = []
     for i in range(18):
         knr = "9901" if i < 9 else "9902"
@@ -52,17 +60,41 @@ def write_tiny_region(folder: Path) -> Path:
     offers += ["1003,Kobber,dsl-ish,40,5", "9999999,Kobber,xdsl,40,5"]
     (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
     dem = np.tile(np.arange(400, dtype="float32"), (200, 1))
-    with rasterio.open(folder / "terreng.tif", "w", driver="GTiff", width=400, height=200, count=1,
-                       dtype="float32", crs="EPSG:25833", nodata=-9999.0,
-                       transform=from_origin(x0, y0 + 2000, 10, 10)) as dst:
+    with rasterio.open(
+        folder / "terreng.tif",
+        "w",
+        driver="GTiff",
+        width=400,
+        height=200,
+        count=1,
+        dtype="float32",
+        crs="EPSG:25833",
+        nodata=-9999.0,
+        transform=from_origin(x0, y0 + 2000, 10, 10),
+    ) as dst:
         dst.write(dem, 1)
     line = [list(TO_WGS84.transform(x0, y0 + 500)), list(TO_WGS84.transform(x0 + 800, y0 + 500))]
-    (folder / "fiber.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"kind": "trunk"}, "geometry": {"type": "LineString", "coordinates": line}}]}))
+    (folder / "fiber.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"kind": "trunk"},
+                        "geometry": {"type": "LineString", "coordinates": line},
+                    }
+                ],
+            }
+        )
+    )
     config = folder / "gapmap.toml"
     config.write_text(
-        '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\naddresses = "adresser.csv"\n'
-        'offers = "dekning.csv"\ndtm = "terreng.tif"\nfibre = "fiber.geojson"\n', encoding="utf-8")
+        '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'
+        'addresses = "adresser.csv"\noffers = "dekning.csv"\ndtm = "terreng.tif"\n'
+        'fibre = "fiber.geojson"\n',
+        encoding="utf-8",
+    )
     return config
 
 
@@ -89,9 +121,16 @@ def test_run_records_reconciles_and_publishes(tiny: Path) -> None:
     assert table.loc["Totalt", "unserved_households_no2025"] == 18 - 4 - 8
     published = result.published
     assert published == (config.run.output_dir / "current").resolve()
-    for relative in ("tables/gap_table.csv", "tables/gap_table.xlsx", "tables/quarantine.csv",
-                     "manifest.json", "index.html", "maps/oversikt.html", "maps/kommune/9901.html",
-                     "gapmap.gpkg"):
+    for relative in (
+        "tables/gap_table.csv",
+        "tables/gap_table.xlsx",
+        "tables/quarantine.csv",
+        "manifest.json",
+        "index.html",
+        "maps/oversikt.html",
+        "maps/kommune/9901.html",
+        "gapmap.gpkg",
+    ):
         assert (published / relative).is_file(), relative
     manifest = json.loads((published / "manifest.json").read_text())
     for layer, info in manifest["inputs"].items():
@@ -100,7 +139,9 @@ def test_run_records_reconciles_and_publishes(tiny: Path) -> None:
     with duckdb.connect(str(config.store_path), read_only=True) as connection:
         status = connection.execute("SELECT status, config_hash FROM runs").fetchall()
         assert status == [("succeeded", config.digest())]
-        n = connection.execute("SELECT count(*) FROM quarantine WHERE run_id = ?", [result.run_id]).fetchone()
+        n = connection.execute(
+            "SELECT count(*) FROM quarantine WHERE run_id = ?", [result.run_id]
+        ).fetchone()
         assert n == (4,)
 
 
@@ -130,7 +171,8 @@ def test_failed_run_leaves_the_published_output_untouched(tiny: Path, monkeypatc
         runs = connection.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
         assert runs == [("succeeded",), ("failed",)]
         leaked = connection.execute(
-            "SELECT count(*) FROM addresses WHERE run_id NOT IN (SELECT run_id FROM runs WHERE status = 'succeeded')"
+            "SELECT count(*) FROM addresses WHERE run_id NOT IN"
+            " (SELECT run_id FROM runs WHERE status = 'succeeded')"
         ).fetchone()
         assert leaked == (0,)
 
@@ -143,7 +185,9 @@ def test_bad_input_fails_clearly_and_keeps_history(tiny: Path) -> None:
     with pytest.raises(InputError, match=r"dekning.csv: missing columns"):
         run_pipeline(config, _quiet())
     with duckdb.connect(str(config.store_path), read_only=True) as connection:
-        assert connection.execute("SELECT count(*) FROM runs WHERE status = 'failed'").fetchone() == (1,)
+        assert connection.execute(
+            "SELECT count(*) FROM runs WHERE status = 'failed'"
+        ).fetchone() == (1,)
 
 
 def test_two_runs_keep_history(tiny: Path) -> None:
@@ -153,6 +197,7 @@ def test_two_runs_keep_history(tiny: Path) -> None:
     assert first.run_id != second.run_id
     with duckdb.connect(str(config.store_path), read_only=True) as connection:
         per_run = connection.execute(
-            "SELECT run_id, sum(households) FROM gap_summary WHERE level = 'total' AND target = 'no2025'"
-            " GROUP BY run_id").fetchall()
+            "SELECT run_id, sum(households) FROM gap_summary"
+            " WHERE level = 'total' AND target = 'no2025' GROUP BY run_id"
+        ).fetchall()
     assert sorted(v for _, v in per_run) == [18, 18]

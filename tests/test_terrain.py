@@ -24,8 +24,16 @@ def _write_plane(path: Path, epsg: int = 25833, origin=(100_000.0, 7_000_000.0))
     dem = np.tile(cols * 1.0, (100, 1))  # 1 m per cell of 10 m → gradient 0.1
     dem[:10, :10] = NODATA
     with rasterio.open(
-        path, "w", driver="GTiff", width=100, height=100, count=1, dtype="float32",
-        crs=f"EPSG:{epsg}", transform=from_origin(origin[0], origin[1], 10, 10), nodata=NODATA,
+        path,
+        "w",
+        driver="GTiff",
+        width=100,
+        height=100,
+        count=1,
+        dtype="float32",
+        crs=f"EPSG:{epsg}",
+        transform=from_origin(origin[0], origin[1], 10, 10),
+        nodata=NODATA,
     ) as dst:
         dst.write(dem, 1)
     return path
@@ -62,16 +70,23 @@ def test_utm32_tile_samples_utm33_points(tmp_path: Path) -> None:
 def test_terrain_per_address_is_aligned_to_the_input_index(tmp_path: Path) -> None:
     path = _write_plane(tmp_path / "dtm.tif")
     addresses = pd.DataFrame(
-        {"kommunenummer": ["9902", "9901", "9902"], "x_m": [100_505.0, 100_015.0, 100_375.0],
-         "y_m": [6_999_500.0, 6_999_985.0, 6_999_495.0]}, index=[10, 11, 12])
+        {
+            "kommunenummer": ["9902", "9901", "9902"],
+            "x_m": [100_505.0, 100_015.0, 100_375.0],
+            "y_m": [6_999_500.0, 6_999_985.0, 6_999_495.0],
+        },
+        index=[10, 11, 12],
+    )
     result = terrain_per_address(addresses, path)
     assert list(result.index) == [10, 11, 12]
-    assert result["elevation_m"].tolist()[0] == 50.0 and math.isnan(result["elevation_m"].tolist()[1])
+    assert result["elevation_m"].tolist()[0] == 50.0 and math.isnan(
+        result["elevation_m"].tolist()[1]
+    )
     assert result["elevation_m"].tolist()[2] == 37.0
 
 
 def test_missing_dtm_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nope.tif: terrain file not found"):
+    with pytest.raises(InputError, match=r"nope\.tif: terrain file not found"):
         open_dtm(tmp_path / "nope.tif")
 
 
@@ -79,7 +94,10 @@ def test_missing_dtm_is_a_clear_error(tmp_path: Path) -> None:
 def test_real_besseggen_tile_in_utm32(realdata: Path) -> None:
     dataset = open_dtm(realdata / "dem-jotunheimen" / "besseggen.tif")
     assert dataset.crs.to_epsg() == 32632
-    centre = ((dataset.bounds.left + dataset.bounds.right) / 2, (dataset.bounds.bottom + dataset.bounds.top) / 2)
+    centre = (
+        (dataset.bounds.left + dataset.bounds.right) / 2,
+        (dataset.bounds.bottom + dataset.bounds.top) / 2,
+    )
     x33, y33 = Transformer.from_crs(32632, 25833, always_xy=True).transform(*centre)
     result = sample_terrain(dataset, np.array([x33]), np.array([y33]))
     expected = next(dataset.sample([centre]))[0]  # rasterio's own sampler as the reference

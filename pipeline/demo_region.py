@@ -1,0 +1,525 @@
+"""Deterministic demo region: five fictional kommuner written as real-format input files.
+
+The region covers x 260 000–300 000 m, y 7 000 000–7 030 000 m in EPSG:25833 (mid-Norway-like),
+in the fictional fylke "99"; :mod:`pipeline.demo_terrain` builds its landscape and places its
+addresses. Positions below are local kilometres ``((x_m - 260 000) / 1000, (y_m - 7 000 000) /
+1000)``.
+
+- 9901 Fjordvik: the fjord mouth and its shores; town Fjordvik sentrum (7.6, 16.8), village Lian.
+- 9902 Nordheim: the northern valley; town Nordheim (12.0, 25.4), village Nordre Bø.
+- 9903 Storlia: the fjord head, the ridge and Bakdalen; town Storlia (25.2, 15.5) with the FWA mast
+  ``LL-STORLIA-FWA`` (25.5, 15.3), 30 m, claimed range 10 km.
+- 9904 Øyvær: the south-west coast, villages Sørvik and Vågen, and the island Ytterøya
+  (MultiPolygon).
+- 9905 Dalsbygd: the southern valley; town Dalsbygd (24.0, 4.9), village Elvheim.
+
+Offers (``dekning.csv``): towns fibre 1000/1000 and/or HFC 1000/100, xDSL only beyond 1.9 spreads
+from the centre; villages xDSL 20–60/1–10; farms xDSL 5–25/0.5–2, a Luftlinje FWA 50/10 claim
+within a mast's range, or no fixed offer; Bakdalen, the valley behind the ridge, only Luftlinje
+FWA 50/10 from ``LL-STORLIA-FWA`` (the ridge blocks it); the island nothing at all, though the
+mast ``MN-KYST-4G`` (6.0, 7.0) faces it across the water. mobile_4g reaches most town and village
+addresses and half the farms, mobile_5g some town addresses near a 5G site, satellite 200/20 12 %
+of the mainland; many farms have no row at all. Two bad offer rows: technology "dsl-ish" and a
+negative down speed.
+
+The address file (Kartverket Matrikkelen-Adresse: UTF-8 with BOM, CRLF, ``;``, 46 columns) holds:
+
+- three valid pier addresses over the sea (DTM nodata): "Kaia 1" and "Kaia 3" on the fjord in
+  Fjordvik, "Dampskipskaia 2" on the open sea in Vågen;
+- "Smith & Sønner <Brygge> 3" (Fjordvik) and "Skipper'ns veg 4" (Storlia), to exercise escaping;
+- ten bad rows for quarantine: empty Nord and Øst (adresseId 390000001), empty Øst (390000002),
+  Nord "7012x45.5" (390000003), Nord "ukjent" (390000004), EPSG-kode 9999 (390000005, 390000006),
+  empty kommunenummer (390000007; 390000008 also without kommunenavn), and two rows repeating
+  the adresseId of an earlier good row;
+- five good rows whose kommunenummer is a neighbour's (the addresses nearest a boundary).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.geometry
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from pipeline import demo_terrain
+from pipeline.demo_terrain import SETTLEMENTS, TOWNS, on_land, to_m
+
+KOMMUNENAVN = {
+    "9901": "Fjordvik",
+    "9902": "Nordheim",
+    "9903": "Storlia",
+    "9904": "Øyvær",
+    "9905": "Dalsbygd",
+}
+ADDRESS_FILE = "Basisdata_9900_Demoregion_25833_MatrikkelenAdresse_CSV.csv"
+BAD_ADDRESS_IDS = tuple(range(390_000_001, 390_000_009))
+PIER_TEXTS = ("Kaia 1", "Kaia 3", "Dampskipskaia 2")
+ADDRESS_HEADER_LINE = (
+    "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
+    "adressekode;adressenavn;nummer;bokstav;gardsnummer;bruksnummer;festenummer;undernummer;"
+    "adresseTekst;adresseTekstUtenAdressetilleggsnavn;EPSG-kode;Nord;Øst;postnummer;poststed;"
+    "grunnkretsnummer;grunnkretsnavn;soknenummer;soknenavn;organisasjonsnummer;tettstednummer;"
+    "tettstednavn;valgkretsnummer;valgkretsnavn;oppdateringsdato;datauttaksdato;adresseId;"
+    "uuidAdresse;atkomstId;uuidAtkomst;atkomstNord;atkomstØst;sommeratkomstId;uuidSommeratkomst;"
+    "sommeratkomstNord;sommeratkomstØst;vinteratkomstId;uuidVinteratkomst;vinteratkomstNord;"
+    "vinteratkomstØst"
+)
+ADDRESS_HEADER = ADDRESS_HEADER_LINE.split(";")
+OFFER_HEADER = "address_id,operator,technology,down_mbps,up_mbps"
+SITE_HEADER = (
+    "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,max_range_m,"
+    "down_mbps,up_mbps"
+)
+SITES = (  # site_id, operator, technology, (x_km, y_km), antenna m, MHz, range m, down, up
+    ("LL-STORLIA-FWA", "Luftlinje", "fwa", (25.5, 15.3), 30, 3600, 10000, 50, 10),
+    ("LL-FJORDVIK-FWA", "Luftlinje", "fwa", (8.4, 17.6), 35, 3600, 8000, 50, 10),
+    ("LL-NORDHEIM-FWA", "Luftlinje", "fwa", (12.6, 25.9), 30, 3600, 8000, 50, 10),
+    ("LL-DALSBYGD-FWA", "Luftlinje", "fwa", (24.4, 5.3), 30, 3600, 8000, 50, 10),
+    ("MN-FJORDVIK-4G", "Mobilnett", "mobile_4g", (7.9, 17.3), 40, 800, 15000, 60, 15),
+    ("MN-KYST-4G", "Mobilnett", "mobile_4g", (6.0, 7.0), 40, 800, 8000, 60, 15),
+    ("MN-DALSBYGD-4G", "Mobilnett", "mobile_4g", (23.6, 5.0), 35, 800, 12000, 60, 15),
+    ("MN-NORDHEIM-5G", "Mobilnett", "mobile_5g", (12.0, 25.4), 30, 3500, 3000, 300, 50),
+    ("MN-STORLIA-5G", "Mobilnett", "mobile_5g", (25.1, 15.6), 30, 3500, 3000, 300, 50),
+)
+OPERATORS = {
+    "fiber": "Fjordnett",
+    "hfc": "Kabel-Norge",
+    "xdsl": "Kobber AS",
+    "fwa": "Luftlinje",
+    "mobile_5g": "Mobilnett",
+    "mobile_4g": "Mobilnett",
+    "satellite": "Satnett",
+}
+SPECIAL_STREETS = {
+    demo_terrain.STREET_BRYGGE: "Smith & Sønner <Brygge>",
+    demo_terrain.STREET_SKIPPER: "Skipper'ns veg",
+    demo_terrain.STREET_KAIA: "Kaia",
+    demo_terrain.STREET_DAMPSKIPSKAIA: "Dampskipskaia",
+}
+FIXED_STREETS = ("Fjordgata", "Kirkevegen", "Strandgata", "Øvre Lian", "Nedre Lian")
+STREET_STEMS = (
+    "Skole", "Stasjons", "Bakke", "Havne", "Mølle", "Sjø", "Elve", "Bjørke", "Furu", "Rogn",
+    "Løvås", "Gran", "Prest", "Smie", "Torg", "Lensmann", "Meieri", "Sag", "Kvern", "Nyland",
+    "Solbakke", "Haug", "Eng", "Myr", "Lyng", "Hegg",
+)  # fmt: skip
+STREET_SUFFIXES = ("gata", "vegen", "veien", "bakken", "lia", "stien", "svingen", "tunet")
+# (new adresseId, or None to repeat the copied row's id; {column: value})
+BAD_EDITS: tuple[tuple[int | None, dict[str, str]], ...] = (
+    (390_000_001, {"Nord": "", "Øst": ""}),
+    (390_000_007, {"kommunenummer": ""}),
+    (390_000_003, {"Nord": "7012x45.5"}),
+    (None, {}),
+    (390_000_005, {"EPSG-kode": "9999"}),
+    (390_000_002, {"Øst": ""}),
+    (390_000_004, {"Nord": "ukjent"}),
+    (390_000_008, {"kommunenummer": "", "kommunenavn": ""}),
+    (390_000_006, {"EPSG-kode": "9999"}),
+    (None, {}),
+)
+
+
+@dataclass(frozen=True)
+class DemoRegion:
+    """Paths of the demo region's input files and the number of address rows written."""
+
+    root: Path
+    kommuner: Path
+    addresses: Path
+    dtm: Path
+    offers: Path
+    sites: Path
+    fibre: Path
+    n_addresses: int
+
+
+def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
+    """Write the demo region's six input files into ``out_dir`` (created if missing).
+
+    Parameters
+    ----------
+    out_dir
+        Folder for the files; files of the same names are overwritten.
+    seed
+        Seed of every random draw: the same seed gives byte-identical files.
+
+    Returns
+    -------
+    DemoRegion
+        The paths of the files and the number of data rows in the address file (bad rows
+        included).
+    """
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    region = DemoRegion(
+        root=root,
+        kommuner=root / "kommuner.geojson",
+        addresses=root / ADDRESS_FILE,
+        dtm=root / "terreng.tif",
+        offers=root / "dekning.csv",
+        sites=root / "master.csv",
+        fibre=root / "fiber.geojson",
+        n_addresses=0,
+    )
+    flatten_km = [(*town.centre_km, 3.0 * town.spread_km) for town in TOWNS]
+    elevation_m = demo_terrain.build_elevation_m(np.random.default_rng([seed, 1]), flatten_km)
+    demo_terrain.write_dtm(region.dtm, elevation_m)
+    kommuner = write_kommuner(region.kommuner, np.random.default_rng([seed, 2]))
+    addresses = demo_terrain.place_addresses(elevation_m, np.random.default_rng([seed, 3]))
+    addresses = demo_terrain.locate_addresses(addresses, kommuner)
+    id_rng = np.random.default_rng([seed, 4])
+    addresses["address_id"] = 300_000_000 + id_rng.choice(9_000_000, len(addresses), replace=False)
+    sites = site_table(elevation_m)
+    write_offers(region.offers, offer_table(addresses, sites, np.random.default_rng([seed, 5])))
+    _write_lines(region.sites, SITE_HEADER, _site_rows(sites), "\n")
+    write_fibre(region.fibre, elevation_m)
+    n_rows = write_addresses(region.addresses, addresses, np.random.default_rng([seed, 6]))
+    return replace(region, n_addresses=n_rows)
+
+
+def write_kommuner(path: Path, rng: np.random.Generator) -> dict[str, shapely.Geometry]:
+    """Write ``kommuner.geojson``; return the polygons as written, back in EPSG:25833."""
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "properties": {
+                "id": knr,
+                "kommunenummer": knr,
+                "name": KOMMUNENAVN[knr],
+                "kommunenavn": KOMMUNENAVN[knr],
+            },
+            "geometry": lonlat_geometry(geometry),
+        }
+        for knr, geometry in demo_terrain.kommune_partition(rng).items()
+    ]
+    write_feature_collection(path, features)
+    return {f["properties"]["id"]: from_lonlat_geometry(f["geometry"]) for f in features}
+
+
+def write_fibre(path: Path, elevation_m: np.ndarray) -> None:
+    """Write ``fiber.geojson``: trunks between the towns, radial distribution inside each town."""
+    north_shore_km = demo_terrain.shore(0.3, 8.0).knots_km
+    trunks_km = [
+        [(7.6, 16.8), (7.4, 18.5), (7.6, 21.0), (9.5, 23.8), (12.0, 25.4)],
+        [(7.6, 16.8), *north_shore_km, (24.4, 16.1), (25.2, 15.5)],
+        [(25.2, 15.5), (25.8, 13.0), (25.0, 9.0), (24.0, 4.9)],
+    ]
+    lines_km = [("trunk", np.array(trunk)) for trunk in trunks_km]
+    for town in TOWNS[:4]:
+        for angle in np.linspace(0.0, 2.0 * np.pi, max(3, round(town.n / 90)), endpoint=False):
+            step_km = np.arange(0.0, 1.8 * town.spread_km, 0.02)
+            ray_km = np.array(town.centre_km) + step_km[:, None] * [np.cos(angle), np.sin(angle)]
+            land = on_land(elevation_m, *to_m(ray_km[:, 0], ray_km[:, 1]))
+            end = step_km.size if land.all() else int(np.argmin(land))
+            if end > 5:
+                lines_km.append(("distribution", ray_km[[0, end - 1]]))
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"kind": kind},
+            "geometry": lonlat_geometry(shapely.LineString(np.column_stack(to_m(*line_km.T)))),
+        }
+        for kind, line_km in lines_km
+    ]
+    write_feature_collection(path, features)
+
+
+def site_table(elevation_m: np.ndarray) -> pd.DataFrame:
+    """The wireless sites of ``SITES`` in EPSG:25833; raise if one stands in the sea."""
+    sites = pd.DataFrame(
+        [(*site[:3], *to_m(*np.array(site[3])), 25833, *site[4:]) for site in SITES],
+        columns=SITE_HEADER.split(","),
+    )
+    land = on_land(elevation_m, sites["east_m"].to_numpy(), sites["north_m"].to_numpy())
+    if not land.all():
+        msg = f"demo sites {sites['site_id'][~land].tolist()} stand in the sea; expected land"
+        raise RuntimeError(msg)
+    return sites
+
+
+def offer_table(
+    addresses: pd.DataFrame, sites: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Offers per address and technology, by the rules in the module docstring."""
+    n = len(addresses)
+    kind = addresses["kind"].to_numpy()
+    town, village, farm = kind == "town", kind == "village", kind == "farm"
+    edge = town & (addresses["r_sigma"].to_numpy() > 1.9)
+    draw = rng.random((n, 5))
+    fiber = town & ~edge & (draw[:, 0] < 0.8)
+    hfc = town & ~edge & (draw[:, 1] < 0.5)
+    xdsl = (town & ~fiber & ~hfc) | (village & (draw[:, 0] < 0.9)) | (farm & (draw[:, 0] < 0.35))
+    fwa_claim = (
+        farm & (draw[:, 0] >= 0.35) & (draw[:, 0] < 0.6) & _in_range(addresses, sites, "fwa")
+    )
+    near_5g = town & _in_range(addresses, sites, "mobile_5g")
+    rules = [
+        ("fiber", fiber, 1000, 1000),
+        ("hfc", hfc, 1000, 100),
+        (
+            "xdsl",
+            xdsl,
+            np.where(farm, rng.integers(5, 26, n), rng.integers(20, 61, n)),
+            np.where(farm, rng.uniform(0.5, 2.0, n).round(1), rng.integers(1, 11, n)),
+        ),
+        ("fwa", (kind == "valley") | fwa_claim, 50, 10),
+        (
+            "mobile_5g",
+            near_5g & (draw[:, 3] < 0.6),
+            rng.integers(100, 401, n),
+            rng.integers(20, 61, n),
+        ),
+        (
+            "mobile_4g",
+            ((town | village) & (draw[:, 2] < 0.85)) | (farm & (draw[:, 2] < 0.5)),
+            rng.integers(30, 81, n),
+            rng.integers(5, 21, n),
+        ),
+        ("satellite", (town | village | farm) & (draw[:, 4] < 0.12), 200, 20),
+    ]
+    return _offer_rows(addresses["address_id"].to_numpy(), rules)
+
+
+def _offer_rows(address_id: np.ndarray, rules: list[tuple]) -> pd.DataFrame:
+    """One row per address and rule that applies, ordered by address then technology."""
+    parts = []
+    for order, (technology, applies, down_mbps, up_mbps) in enumerate(rules):
+        rows = np.flatnonzero(applies)
+        speeds = {
+            "down_mbps": np.broadcast_to(down_mbps, applies.shape)[rows].astype(float),
+            "up_mbps": np.broadcast_to(up_mbps, applies.shape)[rows].astype(float),
+        }
+        parts.append(
+            pd.DataFrame({"row": rows, "order": order, "technology": technology, **speeds})
+        )
+    offers = pd.concat(parts).sort_values(["row", "order"], kind="stable", ignore_index=True)
+    offers.insert(0, "address_id", address_id[offers["row"]])
+    offers.insert(1, "operator", offers["technology"].map(OPERATORS))
+    return offers.drop(columns=["row", "order"])
+
+
+def _in_range(addresses: pd.DataFrame, sites: pd.DataFrame, technology: str) -> np.ndarray:
+    """True where an address lies within ``max_range_m`` of a site of ``technology``."""
+    chosen = sites[sites["technology"] == technology]
+    distance_m = np.hypot(
+        addresses["x_m"].to_numpy()[:, None] - chosen["east_m"].to_numpy()[None, :],
+        addresses["y_m"].to_numpy()[:, None] - chosen["north_m"].to_numpy()[None, :],
+    )
+    return (distance_m <= chosen["max_range_m"].to_numpy()[None, :]).any(axis=1)
+
+
+def write_offers(path: Path, offers: pd.DataFrame) -> None:
+    """Write ``dekning.csv`` with two bad rows (unknown technology, negative speed) inserted."""
+    columns = [offers[c].astype(str) for c in ("address_id", "operator", "technology")]
+    rows = _join(
+        [*columns, _format_number(offers["down_mbps"]), _format_number(offers["up_mbps"])], ","
+    )
+    third = len(rows) // 3
+    bad = [
+        f"{offers['address_id'][third]},Kobber AS,dsl-ish,20,2",
+        f"{offers['address_id'][2 * third]},Fjordnett,fiber,-1000,1000",
+    ]
+    _write_lines(path, OFFER_HEADER, np.insert(rows, [third, 2 * third], bad), "\n")
+
+
+def _site_rows(sites: pd.DataFrame) -> np.ndarray:
+    columns = [sites[c].astype(str) for c in ("site_id", "operator", "technology")]
+    return _join([*columns, *(_format_number(sites[c]) for c in sites.columns[3:])], ",")
+
+
+def write_addresses(path: Path, addresses: pd.DataFrame, rng: np.random.Generator) -> int:
+    """Write the Matrikkelen-Adresse CSV with the bad rows spread in it; return its data rows.
+
+    Rows are grouped by kommunenummer as in a fylke extract; UTF-8 with BOM, CRLF, ``;``.
+    """
+    addresses = addresses.sort_values("kommunenummer", kind="stable", ignore_index=True)
+    table = _address_table(addresses, rng)
+    rows = _join([table[column] for column in ADDRESS_HEADER], ";")
+    positions = (np.arange(1, len(BAD_EDITS) + 1) * len(rows)) // (len(BAD_EDITS) + 1)
+    bad = _bad_rows(table, positions, rng)
+    rows = np.insert(rows, positions, _join([bad[column] for column in ADDRESS_HEADER], ";"))
+    _write_lines(path, ADDRESS_HEADER_LINE, rows, "\r\n", bom=True)
+    return len(rows)
+
+
+def _address_table(a: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The 46 columns of the address file, as string arrays aligned to ``a``."""
+    n = len(a)
+    index = a["settlement"].to_numpy()
+    knr = a["kommunenummer"].to_numpy(str)
+    kommunenavn = pd.Series(knr).map(KOMMUNENAVN).to_numpy(str)
+    name = np.array([s.name for s in SETTLEMENTS])[index]
+    is_place = np.isin(a["kind"].to_numpy(), ["town", "village"])
+    address_id = a["address_id"].to_numpy().astype(str)
+    columns = {
+        **_address_names(a, kommunenavn, rng),
+        "lokalid": address_id,
+        "kommunenummer": knr,
+        "kommunenavn": np.char.upper(kommunenavn),
+        "EPSG-kode": np.full(n, "25833"),
+        "Nord": _format_number(a["y_m"]),
+        "Øst": _format_number(a["x_m"]),
+        "postnummer": np.array([s.postnummer for s in SETTLEMENTS])[index],
+        "poststed": np.array([s.poststed for s in SETTLEMENTS])[index],
+        "grunnkretsnummer": np.char.add(knr, np.char.zfill((index + 101).astype(str), 4)),
+        "grunnkretsnavn": name,
+        "soknenummer": np.char.add(np.char.add("09", np.char.lstrip(knr, "9")), "0101"),
+        "soknenavn": kommunenavn,
+        "organisasjonsnummer": np.char.add("96400", knr),
+        "tettstednummer": np.where(is_place, (7001 + index).astype(str), ""),
+        "tettstednavn": np.where(is_place, np.char.replace(name, " sentrum", ""), ""),
+        "valgkretsnummer": (index % 3 + 1).astype(str),
+        "valgkretsnavn": np.char.upper(name),
+        "oppdateringsdato": _update_times(n, rng),
+        "datauttaksdato": np.full(n, "02.01.2025 05:31:12"),
+        "adresseId": address_id,
+        "uuidAdresse": _uuids(n, rng),
+    }
+    return {column: columns.get(column, np.full(n, "")) for column in ADDRESS_HEADER}
+
+
+def _address_names(
+    a: pd.DataFrame, kommunenavn: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """adressetype, street, number, gardsnummer/bruksnummer and adresseTekst columns.
+
+    A vegadresse reads "Fjordgata 12B"; a matrikkeladresse "Storlia 12/3" (kommune gnr/bnr).
+    """
+    index = a["settlement"].to_numpy()
+    veg = a["street"].to_numpy() >= 0
+    street_key = index * 1000 + a["street"].to_numpy()
+    keys = np.unique(street_key[veg])
+    street_index = np.searchsorted(keys, street_key).clip(0, keys.size - 1)
+    adressenavn = np.where(veg, _street_names(keys, rng)[street_index], "")
+    gnr = (np.unique(index * 1000 + a["farm"].to_numpy(), return_inverse=True)[1] + 1).astype(str)
+    bnr = a["bnr"].to_numpy().astype(str)
+    nummer = np.where(veg, a["nummer"].to_numpy().astype(str), "")
+    bokstav = np.where(veg, a["bokstav"].to_numpy(str), "")
+    tekst = np.where(veg, adressenavn + " " + nummer + bokstav, kommunenavn + " " + gnr + "/" + bnr)
+    return {
+        "adressetype": np.where(veg, "vegadresse", "matrikkeladresse"),
+        "adressekode": np.where(veg, (1000 + street_index).astype(str), ""),
+        "adressenavn": adressenavn,
+        "nummer": nummer,
+        "bokstav": bokstav,
+        "gardsnummer": gnr,
+        "bruksnummer": bnr,
+        "adresseTekst": tekst,
+        "adresseTekstUtenAdressetilleggsnavn": tekst,
+    }
+
+
+def _street_names(keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A name per street key (settlement * 1000 + street): special, the road, or from a pool."""
+    combos = [stem + suffix for stem in STREET_STEMS for suffix in STREET_SUFFIXES]
+    pool = iter([*FIXED_STREETS, *rng.permutation(combos).tolist()])
+    names = []
+    for key in keys.tolist():  # one per street, not per address
+        settlement, street = divmod(key, 1000)
+        names.append(SPECIAL_STREETS.get(street) or SETTLEMENTS[settlement].road or next(pool))
+    return np.array(names)
+
+
+def _bad_rows(
+    table: dict[str, np.ndarray], positions: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Copies of the good rows 7 before each position, broken as ``BAD_EDITS`` says."""
+    bad = {column: values[positions - 7].astype(object) for column, values in table.items()}
+    bad["uuidAdresse"] = _uuids(len(positions), rng).astype(object)
+    for row, (address_id, edits) in enumerate(BAD_EDITS):
+        if address_id is not None:
+            bad["lokalid"][row] = bad["adresseId"][row] = str(address_id)
+        for column, value in edits.items():
+            bad[column][row] = value
+    return bad
+
+
+def _update_times(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``dd.mm.yyyy HH:MM:SS`` with 0–6 fractional digits, mixed, between 2009 and 2024."""
+    start = np.datetime64("2009-01-01T00:00:00")
+    span_s = int((np.datetime64("2024-12-20T00:00:00") - start) / np.timedelta64(1, "s"))
+    iso = np.datetime_as_string(start + rng.integers(0, span_s, n).astype("timedelta64[s]"))
+    day, month, year, time = (
+        np.strings.slice(iso, a, b) for a, b in ((8, 10), (5, 7), (0, 4), (11, 19))
+    )
+    text = day + "." + month + "." + year + " " + time
+    digits = rng.integers(0, 7, n)
+    fraction = np.strings.slice(np.char.mod("%06d", rng.integers(0, 10**6, n)), 0, digits)
+    return np.where(digits > 0, text + "." + fraction, text)
+
+
+def _uuids(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Random (version 4) UUID strings made from the generator's bytes."""
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    hex_digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    chars = np.empty((n, 32), dtype=np.uint8)
+    chars[:, 0::2], chars[:, 1::2] = hex_digits[raw >> 4], hex_digits[raw & 0x0F]
+    groups = np.split(chars, [8, 12, 16, 20], axis=1)
+    dash = np.full((n, 1), ord("-"), dtype=np.uint8)
+    joined = np.hstack([part for group in groups for part in (group, dash)][:-1])
+    return np.ascontiguousarray(joined).view("S36").ravel().astype(str)
+
+
+def _format_number(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Numbers with at most 2 decimals and no trailing zeros: 7012345.6, 1000, 0.5."""
+    text = np.char.mod("%.2f", np.asarray(values, dtype=float))
+    return np.strings.rstrip(np.strings.rstrip(text, "0"), ".")
+
+
+def _join(columns: list, sep: str) -> np.ndarray:
+    """Row strings: the columns (string arrays) joined by ``sep``, column by column."""
+    joined = np.asarray(columns[0], dtype=str)
+    for column in columns[1:]:
+        joined = joined + sep + np.asarray(column, dtype=str)
+    return joined
+
+
+def _write_lines(
+    path: Path, header: str, rows: np.ndarray, newline: str, bom: bool = False
+) -> None:
+    text = newline.join([header, *rows.tolist()]) + newline
+    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
+
+
+def lonlat_geometry(geometry: shapely.Geometry) -> dict[str, Any]:
+    """RFC 7946 geometry (lon/lat, exteriors counter-clockwise, 7 decimals) of an EPSG:25833 one."""
+    lonlat = shapely.orient_polygons(shapely.transform(geometry, _to_lonlat))
+    mapping = shapely.geometry.mapping(cast(BaseGeometry, lonlat))
+    return {"type": mapping["type"], "coordinates": _round_coordinates(mapping["coordinates"])}
+
+
+def from_lonlat_geometry(geojson_geometry: dict[str, Any]) -> shapely.Geometry:
+    """The EPSG:25833 geometry of a lon/lat GeoJSON geometry."""
+    return shapely.transform(shapely.geometry.shape(geojson_geometry), _from_lonlat)
+
+
+def write_feature_collection(path: Path, features: list[dict[str, Any]]) -> None:
+    """Write an RFC 7946 FeatureCollection (UTF-8, no ``crs`` member) with plain ``json``."""
+    collection = {"type": "FeatureCollection", "features": features}
+    path.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_TO_LONLAT = Transformer.from_crs(25833, 4326, always_xy=True)
+
+
+def _to_lonlat(xy_m: np.ndarray) -> np.ndarray:
+    return np.column_stack(_TO_LONLAT.transform(xy_m[:, 0], xy_m[:, 1]))
+
+
+def _from_lonlat(lonlat: np.ndarray) -> np.ndarray:
+    return np.column_stack(_TO_LONLAT.transform(lonlat[:, 0], lonlat[:, 1], direction="INVERSE"))
+
+
+def _round_coordinates(value: Any) -> Any:
+    if isinstance(value[0], float):
+        return [round(coordinate, 7) for coordinate in value]
+    return [_round_coordinates(item) for item in value]
