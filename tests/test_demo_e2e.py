@@ -1,0 +1,112 @@
+"""The whole pipeline on the built-in demo region, checked the way policy staff would check it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from pipeline.config import load_config
+from pipeline.demo import prepare_demo
+from pipeline.demo_region import BAD_ADDRESS_IDS, PIER_TEXTS
+from pipeline.run import RunResult, run_pipeline, sha256_of
+
+CLASSES = ("served", "underserved", "unserved")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
+    out = tmp_path_factory.mktemp("demo")
+    config_path = prepare_demo(out)
+    return run_pipeline(load_config(config_path), Console(quiet=True)), config_path
+
+
+def _gap(result: RunResult) -> pd.DataFrame:
+    return pd.read_csv(
+        result.published / "tables" / "gap_table.csv",
+        dtype={"kommunenummer": str, "fylkesnummer": str},
+    )
+
+
+def test_classes_add_up_to_households_for_every_target_and_row(demo) -> None:
+    result, config_path = demo
+    table = _gap(result)
+    for target in load_config(config_path).targets:
+        parts = table[[f"{c}_households_{target.name}" for c in CLASSES]].sum(axis=1)
+        assert (parts == table["households"]).all(), target.name
+
+
+def test_kommune_rows_sum_to_the_fylke_and_total_rows(demo) -> None:
+    table = _gap(demo[0])
+    kommuner = table[table["level"] == "kommune"]
+    assert sorted(kommuner["kommunenummer"]) == ["9901", "9902", "9903", "9904", "9905"]
+    numeric = [c for c in table.columns if c.endswith("_households") or "_households_" in c]
+    numeric += ["households", "addresses", "cost_nok"]
+    total = table[table["level"] == "total"].iloc[0]
+    fylke = table[table["level"] == "fylke"].iloc[0]
+    for column in numeric:
+        assert kommuner[column].sum() == pytest.approx(total[column]), column
+        assert kommuner[column].sum() == pytest.approx(fylke[column]), column
+
+
+def test_xlsx_holds_the_same_numbers_as_the_csv(demo) -> None:
+    result = demo[0]
+    xlsx = pd.read_excel(
+        result.published / "tables" / "gap_table.xlsx",
+        sheet_name="Dekningsgap",
+        dtype={"kommunenummer": str, "fylkesnummer": str},
+    )
+    csv = _gap(result)
+    pd.testing.assert_frame_equal(xlsx, csv, check_dtype=False)
+
+
+def test_manifest_checksums_match_the_inputs(demo) -> None:
+    result, _ = demo
+    manifest = json.loads((result.published / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["inputs"]) == {"kommuner", "addresses", "offers", "dtm", "sites", "fibre"}
+    for layer, info in manifest["inputs"].items():
+        path = Path(info["path"])
+        assert info["sha256"] == sha256_of(path), layer
+        assert info["bytes"] == path.stat().st_size, layer
+    assert manifest["targets"]["no2025"] == {
+        "down_mbps": 100.0,
+        "up_mbps": 10.0,
+        "label_nb": "100/10 Mbit/s (mål 2025)",
+    }
+    assert manifest["stage_timings"][-1]["stage"] == "publish"
+
+
+def test_every_deliberately_bad_row_is_quarantined_and_rows_reconcile(demo) -> None:
+    result, _ = demo
+    quarantine = pd.read_csv(result.published / "tables" / "quarantine.csv", dtype={"key": str})
+    bad = set(quarantine.loc[quarantine["layer"] == "addresses", "key"])
+    assert {str(i) for i in BAD_ADDRESS_IDS} <= bad
+    assert len(quarantine[quarantine["layer"] == "offers"]) == 2
+    counts = result.layer_counts
+    assert (counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]).all()
+    assert result.locate_counts["disagree_with_file"] == 5
+
+
+def test_island_is_unserved_and_piers_have_no_terrain(demo) -> None:
+    result, config_path = demo
+    store_path = load_config(config_path).store_path
+    with duckdb.connect(str(store_path), read_only=True) as connection:
+        piers = connection.execute(
+            "SELECT r.has_terrain, r.elevation_m FROM address_results r"
+            " JOIN addresses a USING (run_id, address_id)"
+            " WHERE a.run_id = ? AND a.address_text IN (SELECT unnest(?))",
+            [result.run_id, list(PIER_TEXTS)],
+        ).fetchall()
+        island = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE c.class = 'unserved') FROM addresses a"
+            " JOIN address_classes c USING (run_id, address_id)"
+            " WHERE a.run_id = ? AND c.target = 'no2025' AND a.kommunenummer = '9904'"
+            " AND a.x_m < 263000 AND a.y_m < 7008000",
+            [result.run_id],
+        ).fetchone()
+    assert len(piers) == 3 and all(not has and elevation is None for has, elevation in piers)
+    assert island is not None and island[0] >= 30 and island[0] == island[1]
