@@ -24,6 +24,8 @@ Addresses that meet the cost target get NaN.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -33,27 +35,41 @@ from scipy.spatial import cKDTree
 from pipeline.config import CostSettings
 
 
-def presence_geometries(
+@dataclass(frozen=True)
+class FibrePresence:
+    """Where fibre is: network geometries (lines or points) and addresses that have fibre."""
+
+    geometries: np.ndarray  # shapely geometries, EPSG:25833
+    points_xy_m: np.ndarray  # (n, 2) coordinates of addresses with a fibre offer
+
+
+def presence_of_fibre(
     fibre: gpd.GeoDataFrame | None, addresses: pd.DataFrame, has_fibre: np.ndarray
-) -> np.ndarray:
-    """Where fibre is: the network's geometries plus the points of addresses with fibre."""
-    points = shapely.points(
-        addresses["x_m"].to_numpy()[has_fibre], addresses["y_m"].to_numpy()[has_fibre]
+) -> FibrePresence:
+    """The fibre layer's geometries plus the points of addresses with a fibre offer."""
+    geometries = fibre.geometry.to_numpy() if fibre is not None else np.empty(0, dtype=object)
+    points_xy_m = np.column_stack(
+        [addresses["x_m"].to_numpy()[has_fibre], addresses["y_m"].to_numpy()[has_fibre]]
     )
-    lines = fibre.geometry.to_numpy() if fibre is not None else np.empty(0, dtype=object)
-    return np.concatenate([lines, points])
+    return FibrePresence(geometries, points_xy_m)
 
 
-def distance_to_presence_m(presence: np.ndarray, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
-    """Straight-line distance from each point to the nearest presence geometry (inf: none)."""
-    if len(presence) == 0:
-        return np.full(len(x_m), np.inf)
-    tree = shapely.STRtree(presence)
-    (point_idx, _), distance_m = tree.query_nearest(
-        shapely.points(x_m, y_m), return_distance=True, all_matches=False
-    )
+def distance_to_presence_m(presence: FibrePresence, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Straight-line distance from each point to the nearest fibre presence (inf: none).
+
+    Points by a k-d tree (fast for millions), geometries by an STRtree; the nearer wins.
+    """
     result = np.full(len(x_m), np.inf)
-    result[point_idx] = distance_m
+    if len(x_m) == 0:
+        return result
+    if len(presence.points_xy_m):
+        result, _ = cKDTree(presence.points_xy_m).query(np.column_stack([x_m, y_m]), k=1)
+    if len(presence.geometries):
+        tree = shapely.STRtree(presence.geometries)
+        (point_idx, _), distance_m = tree.query_nearest(
+            shapely.points(x_m, y_m), return_distance=True, all_matches=False
+        )
+        result[point_idx] = np.minimum(result[point_idx], distance_m)
     return result
 
 
@@ -98,20 +114,22 @@ def address_cost_nok(
 def cost_per_address(
     addresses: pd.DataFrame,
     below_target: np.ndarray,
-    presence: np.ndarray,
+    presence: FibrePresence,
     settings: CostSettings,
 ) -> pd.DataFrame:
     """``distance_to_fibre_m``, ``link_m``, ``route_m``, ``route_capped`` and ``cost_nok``.
 
+    All are NaN (``route_capped`` False) for addresses that meet the cost target.
+
     ``link_m`` is the straight-line link in the nearest-upstream tree over the addresses below
     target; ``route_m`` is that link × the route factor, capped.
     """
-    x_m, y_m = addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy()
-    distance_m = distance_to_presence_m(presence, x_m, y_m)
+    x_m = addresses["x_m"].to_numpy()[below_target]
+    y_m = addresses["y_m"].to_numpy()[below_target]
+    distance_m = np.full(len(addresses), np.nan)
+    distance_m[below_target] = distance_to_presence_m(presence, x_m, y_m)
     link_m = np.full(len(addresses), np.nan)
-    link_m[below_target] = upstream_link_m(
-        x_m[below_target], y_m[below_target], distance_m[below_target]
-    )
+    link_m[below_target] = upstream_link_m(x_m, y_m, distance_m[below_target])
     route_m = route_length_m(link_m, settings)
     cost_nok = address_cost_nok(route_m, addresses["households"].to_numpy(), settings)
     return pd.DataFrame(

@@ -39,12 +39,22 @@ def best_offer_per_address(offers: pd.DataFrame, address_ids: pd.Series) -> pd.D
 
     Returns a frame aligned to ``address_ids``' index; NaN / None where an address has no offer.
     """
-    ranked = offers.assign(rank=offers["technology"].map(TECHNOLOGY_RANK))
-    ranked = ranked.sort_values(
-        ["address_id", "down_mbps", "up_mbps", "rank", "operator"],
-        ascending=[True, False, False, True, True],
+    address_id = offers["address_id"].to_numpy()
+    rank = offers["technology"].map(TECHNOLOGY_RANK).to_numpy()
+    operator_code = pd.factorize(offers["operator"], sort=True)[0]
+    # np.lexsort sorts by the last key first: address, then fastest down, up, technology, name
+    order = np.lexsort(
+        (
+            operator_code,
+            rank,
+            -offers["up_mbps"].to_numpy(),
+            -offers["down_mbps"].to_numpy(),
+            address_id,
+        )
     )
-    best = ranked.drop_duplicates("address_id").set_index("address_id")
+    sorted_ids = address_id[order]
+    first = np.r_[True, sorted_ids[1:] != sorted_ids[:-1]] if len(order) else order.astype(bool)
+    best = offers.iloc[order[first]].set_index("address_id")
     aligned = best.reindex(address_ids.to_numpy())
     return pd.DataFrame(
         {

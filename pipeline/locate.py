@@ -71,7 +71,7 @@ def locate_addresses(
     near = np.full(len(x_m), -1, dtype="int64")
     near[outside] = nearest_polygon_within(polygons, x_m[outside], y_m[outside], tolerance_m)
     file_number = addresses["kommunenummer"].to_numpy()
-    known = np.isin(file_number, numbers)
+    known = addresses["kommunenummer"].isin(kommuner["kommunenummer"]).to_numpy()
     located_by = np.select(
         [inside >= 0, near >= 0, known], ["polygon", "tolerance", "file"], default="none"
     )

@@ -190,7 +190,7 @@ def _run_stages(
         )
     with log.stage("cost") as detail:
         below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy()
-        presence = cost.presence_geometries(inputs.fibre, addresses, has_fibre)
+        presence = cost.presence_of_fibre(inputs.fibre, addresses, has_fibre)
         costs = cost.cost_per_address(addresses, below_target, presence, config.cost)
         detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
     results = pd.concat([addresses, terrain_columns, best, classes, costs], axis=1)

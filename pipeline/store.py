@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -115,11 +116,18 @@ def open_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def append(
     connection: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pd.DataFrame
 ) -> int:
-    """Append ``frame``'s columns (matched by name) to ``table`` under ``run_id``."""
-    staged = frame.assign(run_id=run_id)
+    """Append ``frame``'s columns (matched by name) to ``table`` under ``run_id``.
+
+    The frame goes to DuckDB as an Arrow table: handing it pandas' Arrow-backed strings directly
+    makes DuckDB convert every string to a Python object first (3× slower, +3 GB at 2.6 M rows).
+    """
+    staged = pa.Table.from_pandas(frame, preserve_index=False)
     connection.register("_staged", staged)
     try:
-        connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+        connection.execute(
+            f"INSERT INTO {table} BY NAME SELECT *, $run_id AS run_id FROM _staged",
+            {"run_id": run_id},
+        )
     finally:
         connection.unregister("_staged")
     return len(frame)

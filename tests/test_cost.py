@@ -9,12 +9,17 @@ from hypothesis import strategies as st
 
 from pipeline.config import CostSettings
 from pipeline.cost import (
+    FibrePresence,
     address_cost_nok,
     cost_per_address,
     distance_to_presence_m,
     route_length_m,
     upstream_link_m,
 )
+
+
+def _presence(lines=(), points=()) -> FibrePresence:
+    return FibrePresence(np.array(list(lines), dtype=object), np.array(list(points)).reshape(-1, 2))
 
 
 def test_hand_computed_cost_of_one_household() -> None:
@@ -26,7 +31,9 @@ def test_hand_computed_cost_of_one_household() -> None:
 
 
 def test_distance_to_a_line_and_a_point() -> None:
-    presence = np.array([shapely.LineString([(0, 0), (0, 1000)]), shapely.Point(500, 2000)])
+    presence = FibrePresence(
+        np.array([shapely.LineString([(0, 0), (0, 1000)])]), np.array([[500.0, 2000.0]])
+    )
     distance = distance_to_presence_m(presence, np.array([300.0, 500.0]), np.array([500.0, 1900.0]))
     assert distance.tolist() == [300.0, 100.0]
 
@@ -34,14 +41,14 @@ def test_distance_to_a_line_and_a_point() -> None:
 def test_no_presence_caps_the_route_and_flags_it() -> None:
     addresses = pd.DataFrame({"x_m": [0.0], "y_m": [0.0], "households": [1]})
     s = CostSettings(max_route_m=5000)
-    result = cost_per_address(addresses, np.array([True]), np.empty(0, dtype=object), s)
+    result = cost_per_address(addresses, np.array([True]), _presence(), s)
     assert result["route_m"].iloc[0] == 5000 and bool(result["route_capped"].iloc[0])
 
 
 def test_served_addresses_get_no_cost() -> None:
     addresses = pd.DataFrame({"x_m": [0.0, 10.0], "y_m": [0.0, 0.0], "households": [1, 1]})
     result = cost_per_address(
-        addresses, np.array([False, True]), np.array([shapely.Point(0, 0)]), CostSettings()
+        addresses, np.array([False, True]), _presence(points=[(0.0, 0.0)]), CostSettings()
     )
     assert np.isnan(result["cost_nok"].iloc[0]) and result["cost_nok"].iloc[1] > 0
 
@@ -65,7 +72,7 @@ def test_cost_grows_linearly_with_households_for_equipment_only() -> None:
 
 def test_three_households_on_a_line_share_the_trench() -> None:
     # fibre ends at x = 0; houses at 100, 200, 300 m: links 100 + 100 + 100 (not 100 + 200 + 300)
-    presence = np.array([shapely.Point(0, 0)])
+    presence = _presence(points=[(0.0, 0.0)])
     addresses = pd.DataFrame(
         {"x_m": [300.0, 100.0, 200.0], "y_m": [0.0] * 3, "households": [1] * 3}
     )
@@ -79,7 +86,7 @@ def test_three_households_on_a_line_share_the_trench() -> None:
 
 def test_a_house_nearer_the_fibre_than_its_neighbour_links_to_the_fibre() -> None:
     # house B at (0, 50) is 50 m from fibre; house A at (0, 120) is 70 m from B: A links to B
-    presence = np.array([shapely.LineString([(-500, 0), (500, 0)])])
+    presence = _presence(lines=[shapely.LineString([(-500, 0), (500, 0)])])
     addresses = pd.DataFrame({"x_m": [0.0, 0.0], "y_m": [120.0, 50.0], "households": [1, 1]})
     result = cost_per_address(addresses, np.array([True, True]), presence, CostSettings())
     assert result["link_m"].tolist() == [70.0, 50.0]
@@ -97,7 +104,9 @@ def test_tree_is_never_longer_than_the_star_and_every_link_is_finite(
 ) -> None:
     x = np.array([p[0] for p in points])
     y = np.array([p[1] for p in points])
-    star = distance_to_presence_m(np.array([shapely.LineString([(-9000, 0), (9000, 0)])]), x, y)
+    star = distance_to_presence_m(
+        _presence(lines=[shapely.LineString([(-9000, 0), (9000, 0)])]), x, y
+    )
     links = upstream_link_m(x, y, star)
     assert (links <= star + 1e-9).all()
     assert links.sum() <= star.sum() + 1e-6
@@ -112,3 +121,21 @@ def test_links_follow_a_strict_order_so_there_is_no_cycle() -> None:
     # the point nearest the presence has nothing upstream: it must link to the presence itself
     nearest = int(np.argmin(distance))
     assert links[nearest] == distance[nearest]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0, 1000), st.floats(0, 1000)), min_size=0, max_size=8),
+    st.lists(st.tuples(st.floats(0, 1000), st.floats(0, 1000)), min_size=2, max_size=6),
+    st.lists(st.tuples(st.floats(0, 1000), st.floats(0, 1000)), min_size=1, max_size=20),
+)
+def test_distance_to_presence_matches_brute_force(points, line, queries) -> None:
+    lines = [shapely.LineString(line)] if len(set(line)) > 1 else []
+    presence = _presence(lines=lines, points=points)
+    x = np.array([q[0] for q in queries])
+    y = np.array([q[1] for q in queries])
+    fast = distance_to_presence_m(presence, x, y)
+    geoms = [*lines, *[shapely.Point(p) for p in points]]
+    for i, q in enumerate(queries):
+        slow = min((g.distance(shapely.Point(q)) for g in geoms), default=np.inf)
+        assert fast[i] == pytest.approx(slow, abs=1e-6)

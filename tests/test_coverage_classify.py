@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from pipeline.classify import classify_addresses
 from pipeline.config import DEFAULT_TARGETS, ClassifySettings
-from pipeline.coverage import best_offer_per_address, counted_offers
+from pipeline.coverage import TECHNOLOGY_RANK, best_offer_per_address, counted_offers
 
 
 def _offers(rows: list[tuple[int, str, str, float, float]]) -> pd.DataFrame:
@@ -82,3 +82,40 @@ def test_floor_boundary(down: float) -> None:
         _offers([(1, "a", "xdsl", down, 5)]), pd.Series([1]), DEFAULT_TARGETS[:1], 30, 5
     )
     assert classes["class_no2025"].iloc[0] == ("unserved" if down < 30 else "underserved")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 8),
+            st.sampled_from(["A", "B", "C"]),
+            st.sampled_from(["fiber", "hfc", "xdsl", "fwa"]),
+            st.sampled_from([10.0, 50.0, 100.0, 1000.0]),
+            st.sampled_from([1.0, 10.0, 100.0]),
+        ),
+        max_size=40,
+    )
+)
+def test_best_offer_matches_a_sort_based_reference(rows) -> None:
+    offers = _offers(rows)
+    ids = pd.Series(range(1, 10))
+    fast = best_offer_per_address(offers, ids)
+    for position, address_id in enumerate(ids):
+        mine = offers[offers["address_id"] == address_id]
+        if mine.empty:
+            assert pd.isna(fast["best_technology"].iloc[position])
+            continue
+        key = mine.assign(rank=mine["technology"].map(TECHNOLOGY_RANK)).sort_values(
+            ["down_mbps", "up_mbps", "rank", "operator"], ascending=[False, False, True, True]
+        )
+        expected = key.iloc[0]
+        got = fast.iloc[position]
+        assert (got["best_technology"], got["best_operator"]) == (
+            expected["technology"],
+            expected["operator"],
+        )
+        assert (got["best_down_mbps"], got["best_up_mbps"]) == (
+            expected["down_mbps"],
+            expected["up_mbps"],
+        )
