@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from jinja2 import Template
 
 from maps import style
 from maps.style import TargetSpec
@@ -20,11 +21,36 @@ OVERVIEW_SIMPLIFY_M = 50.0  # tolerance before reprojection; 357 kommuner stay ~
 COORD_DECIMALS = 5  # ~1 m in latitude; enough for any map zoom we offer
 
 
+def _norwegian_tick_template() -> Template | None:
+    """branca's colour-scale template with tick labels in Norwegian decimals ("2,5")."""
+    environment = branca.colormap.ENV
+    assert environment.loader is not None
+    source, _, _ = environment.loader.get_source(environment, "color_scale.js")
+    anchor = ".tickSize(1)"
+    if anchor not in source:  # another branca version: keep its template
+        return None
+    formatter = ".tickFormat(function (d) { return String(+d.toFixed(2)).replace('.', ','); })"
+    return environment.from_string(source.replace(anchor, anchor + formatter))
+
+
+_TICK_TEMPLATE = _norwegian_tick_template()
+
+
+class ShareColormap(branca.colormap.LinearColormap):
+    """A LinearColormap whose legend writes its tick labels with a decimal comma."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if _TICK_TEMPLATE is not None:
+            self._template = _TICK_TEMPLATE
+
+
 def to_map_geometries(kommuner: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
     """Simplify kommune polygons (in their metric CRS) and reproject them to EPSG:4326.
 
-    Shared borders stay shared when the polygons form a valid coverage (``simplify_coverage``);
-    otherwise each polygon is simplified alone (``preserve_topology=True``). Coordinates are
+    Invalid polygons are repaired first (``make_valid``, polygonal result). Shared borders stay
+    shared when the polygons form a valid coverage (``simplify_coverage``); otherwise each
+    polygon is simplified alone (``preserve_topology=True``). Coordinates are
     rounded to :data:`COORD_DECIMALS` decimals to keep the embedded GeoJSON small.
     """
     if kommuner.crs is None:
@@ -33,6 +59,14 @@ def to_map_geometries(kommuner: gpd.GeoDataFrame, tolerance_m: float) -> gpd.Geo
     usable = kommuner[kommuner.geometry.notna() & ~kommuner.geometry.is_empty].copy()
     if kommuner.crs.is_geographic:
         usable = usable.to_crs("EPSG:25833")
+    invalid = ~usable.geometry.is_valid
+    if invalid.any():  # e.g. self-touching rings in simplified public data
+        repaired = shapely.make_valid(
+            np.asarray(usable.geometry.values[invalid.to_numpy()]),
+            method="structure",
+            keep_collapsed=False,
+        )
+        usable.loc[invalid, usable.geometry.name] = repaired
     if tolerance_m > 0 and len(usable):
         geoms = usable.geometry.values
         if bool(shapely.coverage_is_valid(np.asarray(geoms))):
@@ -55,7 +89,7 @@ def bounds_latlon(frame: gpd.GeoDataFrame) -> list[list[float]] | None:
 
 
 def _kommune_properties(
-    row: Mapping[str, Any], target: TargetSpec, href: str | None
+    row: Mapping[Any, Any], target: TargetSpec, href: str | None
 ) -> dict[str, Any]:
     name = style.escape(row.get("kommunenavn"))
     number = style.escape(row.get("kommunenummer"))
@@ -67,7 +101,8 @@ def _kommune_properties(
         tooltip = f"{heading}{subtitle}{style.figures_table_html(row, target)}"
     popup = f'<div class="gapmap-popup">{tooltip}'
     if href is not None:
-        popup += f'<div style="margin-top:4px"><a href="{style.escape(href)}">Åpne kartet over {name}</a></div>'
+        link = f'<a href="{style.escape(href)}">Åpne kartet over {name}</a>'
+        popup += f'<div style="margin-top:4px">{link}</div>'
     popup += "</div>"
     return {"kommunenummer": row.get("kommunenummer"), "tooltip_html": tooltip, "popup_html": popup}
 
@@ -76,7 +111,7 @@ def _int_or_zero(value: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
-def _fill_color(share: Any, colormap: branca.colormap.LinearColormap) -> str:
+def _fill_color(share: Any, colormap: ShareColormap) -> str:
     if share is None or pd.isna(share):
         return style.NO_DATA_COLOR
     return str(colormap(min(float(share) * 100.0, colormap.vmax)))
@@ -116,7 +151,7 @@ def build_overview_map(
 
     share_column = f"below_target_share_{target.name}"
     max_percent = style.choropleth_max_percent(float(kommune_rows[share_column].max(skipna=True)))
-    colormap = branca.colormap.LinearColormap(
+    colormap = ShareColormap(
         colors=list(style.CHOROPLETH_COLORS),
         vmin=0,
         vmax=max_percent,
@@ -137,13 +172,18 @@ def build_overview_map(
             }
         )
 
-    fmap = folium.Map(tiles=None, max_zoom=style.MAX_ZOOM, control_scale=True, zoom_start=5,
-                      location=[65.0, 13.0])
+    fmap = folium.Map(
+        tiles=None, max_zoom=style.MAX_ZOOM, control_scale=True, zoom_start=5, location=[65.0, 13.0]
+    )
     folium.TileLayer(
-        style.TILES_URL, attr=style.TILES_ATTRIBUTION, name="OpenStreetMap",
-        max_zoom=style.MAX_ZOOM, control=False, opacity=0.6,
+        style.TILES_URL,
+        attr=style.TILES_ATTRIBUTION,
+        name="OpenStreetMap",
+        max_zoom=style.MAX_ZOOM,
+        control=False,
+        opacity=0.6,
     ).add_to(fmap)
-    fmap.get_root().header.add_child(folium.Element(style.MAP_CSS), name="gapmap_css")
+    style.add_to_head(fmap, style.MAP_CSS, "gapmap_css")
 
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},

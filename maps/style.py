@@ -10,12 +10,13 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
+import folium
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 # --------------------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ CHOROPLETH_COLORS: Final[tuple[str, ...]] = (
 )
 NO_DATA_COLOR: Final = "#bdbdbd"
 # Upper ends (in %) the choropleth scale may take; the smallest that holds the data is used.
-CHOROPLETH_MAX_PERCENT: Final[tuple[int, ...]] = (5, 10, 20, 25, 50, 100)
+CHOROPLETH_MAX_PERCENT: Final[tuple[int, ...]] = (1, 2, 5, 10, 20, 25, 50, 100)
 
 TECHNOLOGY_LABELS_NB: Final[dict[str, str]] = {
     "fiber": "Fiber",
@@ -137,7 +138,7 @@ MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not l
 
 def _is_missing(value: object) -> bool:
     """True for None, NaN, pd.NA and NaT (the missing values a table can hand us)."""
-    return value is None or bool(pd.isna(value))  # type: ignore[arg-type]
+    return value is None or bool(pd.isna(cast(Any, value)))
 
 
 def _round_half_up(value: float | int) -> int:
@@ -246,7 +247,7 @@ def class_legend_html(target: TargetSpec) -> str:
     return f"<h4>Husstander etter dekning, {escape(target.label_nb)}</h4>{rows}"
 
 
-def _figure_rows(row: Mapping[str, Any], target: TargetSpec) -> list[tuple[str, str, str]]:
+def _figure_rows(row: Mapping[Any, Any], target: TargetSpec) -> list[tuple[str, str, str]]:
     """(label, value, swatch colour) rows of one kommune's figures for the map target."""
     t = target.name
     rows = [("Husstander", format_int_nb(row.get("households")), "")]
@@ -258,10 +259,19 @@ def _figure_rows(row: Mapping[str, Any], target: TargetSpec) -> list[tuple[str, 
     return rows
 
 
-def figures_table_html(row: Mapping[str, Any], target: TargetSpec) -> str:
-    """An escaped HTML table of one gap-table row's figures for the map target."""
+def figures_table_html(
+    row: Mapping[Any, Any], target: TargetSpec, other_targets: Sequence[TargetSpec] = ()
+) -> str:
+    """An escaped HTML table of one gap-table row's figures for the map target.
+
+    ``other_targets`` add one line each with their share of households below target.
+    """
     cells = []
-    for label, value, color in _figure_rows(row, target):
+    figures = _figure_rows(row, target) + [
+        (f"Under {t.label_nb}", format_percent_nb(row.get(f"below_target_share_{t.name}")), "")
+        for t in other_targets
+    ]
+    for label, value, color in figures:
         swatch = f'<span class="gapmap-swatch" style="background:{color}"></span>' if color else ""
         cells.append(
             f'<tr><td>{swatch}{escape(label)}</td><td class="num">{escape(value)}</td></tr>'
@@ -272,6 +282,7 @@ def figures_table_html(row: Mapping[str, Any], target: TargetSpec) -> str:
 MAP_CSS: Final = f"""
 <style>
   .leaflet-container {{ background: {MAP_BACKGROUND}; }}
+  path.leaflet-interactive:focus {{ outline: none; }}
   .gapmap-panel {{ background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 5px;
     box-shadow: 0 1px 5px rgba(0,0,0,0.35); font: 13px/1.35 system-ui, sans-serif;
     max-width: 340px; color: #222; }}
@@ -280,7 +291,7 @@ MAP_CSS: Final = f"""
   .gapmap-panel table {{ border-collapse: collapse; }}
   .gapmap-panel td {{ padding: 0 6px 0 0; }}
   .gapmap-panel td.num, .gapmap-popup td.num {{ text-align: right; white-space: nowrap; }}
-  .gapmap-runinfo {{ margin-top: 4px; font-size: 11px; color: #555; }}
+  .gapmap-runinfo {{ margin-top: 4px; font-size: 11px; color: #555; overflow-wrap: anywhere; }}
   .gapmap-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 6px;
     border: 1px solid {MARKER_OUTLINE_COLOR}; margin-right: 5px; vertical-align: -1px; }}
   .gapmap-popup {{ font: 13px/1.35 system-ui, sans-serif; }}
@@ -288,9 +299,10 @@ MAP_CSS: Final = f"""
   .gapmap-popup td {{ padding: 0 6px 0 0; vertical-align: top; }}
   .legend.leaflet-control {{ background: rgba(255,255,255,0.93); border-radius: 5px;
     box-shadow: 0 1px 5px rgba(0,0,0,0.35); }}
-  .gapmap-cluster {{ border-radius: 20px; color: #111; font: bold 12px/1 system-ui, sans-serif;
-    display: flex; align-items: center; justify-content: center;
-    border: 2px solid rgba(0,0,0,0.55); }}
+  .marker-cluster.gapmap-cluster {{ border-radius: 50%; font: bold 12px/1 system-ui, sans-serif;
+    display: flex; align-items: center; justify-content: center; opacity: 0.92;
+    border: 2px solid rgba(0,0,0,0.6); box-sizing: border-box; }}
+  .marker-cluster.gapmap-cluster span {{ line-height: 1; white-space: nowrap; }}
 </style>
 """
 CLUSTER_CSS: Final = (
@@ -301,6 +313,13 @@ CLUSTER_CSS: Final = (
     )
     + "</style>\n"
 )
+
+
+def add_to_head(fmap: folium.Map, html_text: str, name: str) -> None:
+    """Add trusted (already escaped) HTML to the ``<head>`` of the map's page."""
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)
+    figure.header.add_child(Element(html_text), name=name)
 
 
 class HtmlControl(MacroElement):

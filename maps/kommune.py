@@ -1,0 +1,403 @@
+"""The kommune map: every address coloured by its class for one target, clustered per class.
+
+Sized for a kommune of 100,000 addresses: no ``folium.Marker`` per address. The addresses travel
+as one compact JSON array per class (``[lat, lon, text, tech, operator, down, up, classes, cost,
+households]``, text already HTML-escaped); a small script turns each row into an
+``L.circleMarker`` on the canvas, adds the markers in bulk to a ``L.markerClusterGroup`` (one
+per class, each an overlay of the layer control) and builds a popup only when it is opened.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import MarkerCluster
+from folium.template import Template
+
+from maps import style
+from maps.overview import bounds_latlon, to_map_geometries
+from maps.style import TargetSpec
+
+KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
+COORD_DECIMALS = 5
+NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
+
+# Index of each field in an address row (the JavaScript below reads the same positions).
+ROW_FIELDS = ("lat", "lon", "text", "tech", "operator", "down", "up", "classes", "cost", "hh")
+_CLASS_DIGIT = {code: str(i) for i, code in enumerate(style.CLASS_ORDER)}
+
+
+def dumps_for_script(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``<``, ``>``, U+2028/9 raw).
+
+    ``&`` is left alone (it has no meaning in script text), so HTML-escaped strings stay
+    readable in the page source.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+@dataclass
+class AddressRows:
+    """The kommune's addresses as compact rows, split by class for the map target."""
+
+    rows_by_class: dict[str, list[list[Any]]]
+    households_by_class: dict[str, int]
+    technologies: list[str]  # escaped labels, indexed by the row's tech field
+    operators: list[str]  # escaped names, indexed by the row's operator field
+    unlocated: int  # addresses without coordinates (not on the map)
+    unclassified: int = 0  # addresses whose class for the map target is unknown (not shown)
+
+
+def _nullable_floats(values: pd.Series, decimals: int | None = None) -> list[Any]:
+    array = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if decimals is not None:
+        array = np.round(array, decimals)
+    out = array.astype(object)
+    out[np.isnan(array)] = None
+    return list(out)
+
+
+def _codes(values: pd.Series, labels: Mapping[str, str] | None) -> tuple[list[Any], list[str]]:
+    """Factorize a text column into indices (None for missing) and escaped labels."""
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    names = [style.escape(labels.get(str(u), str(u)) if labels else u) for u in uniques]
+    out = codes.astype(object)
+    out[codes < 0] = None
+    return list(out), names
+
+
+def address_rows(
+    addresses: pd.DataFrame, targets: Sequence[TargetSpec], map_target: TargetSpec
+) -> AddressRows:
+    """Encode one kommune's addresses as rows per class of ``map_target`` (vectorised)."""
+    located = addresses["lat"].notna() & addresses["lon"].notna()
+    frame = addresses[located]
+    households = pd.to_numeric(frame["households"], errors="coerce").fillna(0).astype("int64")
+    tech, technologies = _codes(frame["best_technology"], style.TECHNOLOGY_LABELS_NB)
+    operator, operators = _codes(frame["best_operator"], None)
+    classes = pd.Series("", index=frame.index, dtype="object")
+    for target in targets:
+        digits = frame[f"class_{target.name}"].map(_CLASS_DIGIT).fillna("-")
+        classes = classes + digits.astype("object")
+    texts = [style.escape(v) for v in frame["address_text"].tolist()]
+    columns = [
+        _nullable_floats(frame["lat"], COORD_DECIMALS),
+        _nullable_floats(frame["lon"], COORD_DECIMALS),
+        texts,
+        tech,
+        operator,
+        _nullable_floats(frame["best_down_mbps"], 1),
+        _nullable_floats(frame["best_up_mbps"], 1),
+        classes.tolist(),
+        _nullable_floats(frame["cost_nok"], 0),
+        households.tolist(),
+    ]
+    rows = [list(row) for row in zip(*columns, strict=True)]
+    map_class = frame[f"class_{map_target.name}"].to_numpy(dtype=object)
+    rows_by_class: dict[str, list[list[Any]]] = {}
+    households_by_class: dict[str, int] = {}
+    hh = households.to_numpy()
+    for code in style.CLASS_ORDER:
+        mask = map_class == code
+        rows_by_class[code] = [row for row, keep in zip(rows, mask, strict=True) if keep]
+        households_by_class[code] = int(hh[mask].sum())
+    unclassified = int((~np.isin(map_class, style.CLASS_ORDER)).sum())
+    return AddressRows(
+        rows_by_class,
+        households_by_class,
+        technologies,
+        operators,
+        int((~located).sum()),
+        unclassified,
+    )
+
+
+class AddressPopupSupport(MacroElement):
+    """Lookup tables and the popup builder shared by the class clusters of one map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var S = {{ this.config_json }};
+            function fmtInt(x) {
+                return String(Math.round(x)).replace(/\\B(?=(\\d{3})+(?!\\d))/g, ' ');
+            }
+            function fmtMbps(x) {
+                return Number.isInteger(x) ? fmtInt(x) : x.toFixed(1).replace('.', ',');
+            }
+            S.popup = function (layer) {
+                var r = layer.gapmapRow;
+                var h = '<div class="gapmap-popup"><b>' + r[2] + '</b><br>'
+                    + fmtInt(r[9]) + (r[9] === 1 ? ' husstand' : ' husstander') + '<table>';
+                var offer;
+                if (r[5] === null) {
+                    offer = S.text.noOffer;
+                } else {
+                    var parts = [];
+                    if (r[3] !== null) { parts.push(S.tech[r[3]]); }
+                    if (r[4] !== null) { parts.push(S.operators[r[4]]); }
+                    var speed = fmtMbps(r[5]) + (r[6] === null ? '' : '/' + fmtMbps(r[6]));
+                    parts.push(speed + ' Mbit/s');
+                    offer = parts.join(', ');
+                }
+                h += '<tr><td>Beste tilbud</td><td>' + offer + '</td></tr>';
+                for (var i = 0; i < S.targets.length; i++) {
+                    var c = S.classes[r[7].charAt(i)];
+                    var cell = c ? '<span class="gapmap-swatch" style="background:' + c.color
+                        + '"></span>' + c.label : S.text.missing;
+                    h += '<tr><td>' + S.targets[i] + '</td><td>' + cell + '</td></tr>';
+                }
+                var cost = r[8] === null ? S.text.noCost : fmtInt(r[8]) + ' kr';
+                h += '<tr><td>Estimert kostnad</td><td>' + cost + '</td></tr>';
+                return h + '</table></div>';
+            };
+            S.icon = function (code) {
+                return function (cluster) {
+                    var n = cluster.getChildCount();
+                    var size = n < 10 ? 28 : n < 100 ? 32 : n < 1000 ? 38 : n < 10000 ? 44 : 52;
+                    return L.divIcon({
+                        html: '<span>' + fmtInt(n) + '</span>',
+                        className: 'marker-cluster gapmap-cluster gapmap-cluster-' + code,
+                        iconSize: L.point(size, size)
+                    });
+                };
+            };
+            return S;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, targets: Sequence[TargetSpec], encoded: AddressRows) -> None:
+        super().__init__()
+        self._name = "AddressPopupSupport"
+        config = {
+            "tech": encoded.technologies,
+            "operators": encoded.operators,
+            "targets": [style.escape(t.label_nb) for t in targets],
+            "classes": {
+                _CLASS_DIGIT[c.code]: {"label": style.escape(c.label_nb), "color": c.color}
+                for c in style.CLASS_STYLES
+            },
+            "text": {
+                "noOffer": style.escape(style.TEXT_NO_OFFER),
+                "noCost": style.escape(style.TEXT_NO_COST),
+                "missing": style.escape(style.TEXT_MISSING),
+            },
+        }
+        self.config_json = dumps_for_script(config)
+
+
+class AddressCluster(MarkerCluster):
+    """One class of addresses as canvas circle markers in a marker cluster group."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var support = {{ this.support.get_name() }};
+            var rows = {{ this.rows_json }};
+            var markerStyle = {{ this.marker_style|tojson }};
+            var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+            cluster.options.iconCreateFunction = support.icon({{ this.class_code|tojson }});
+            var markers = new Array(rows.length);
+            for (var i = 0; i < rows.length; i++) {
+                var marker = L.circleMarker([rows[i][0], rows[i][1]], markerStyle);
+                marker.gapmapRow = rows[i];
+                marker.bindPopup(support.popup, {maxWidth: 360});
+                markers[i] = marker;
+            }
+            cluster.addLayers(markers);
+            return cluster;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        rows: list[list[Any]],
+        class_code: str,
+        support: AddressPopupSupport,
+        name: str,
+    ) -> None:
+        super().__init__(
+            name=name,
+            overlay=True,
+            control=True,
+            show=True,
+            chunked_loading=False,  # 1.1.0 breaks when the map zooms while chunks load
+            show_coverage_on_hover=False,
+            max_cluster_radius=60,
+        )
+        self._name = "AddressCluster"
+        self.rows_json = dumps_for_script(rows)
+        self.class_code = class_code
+        self.support = support
+        class_style = style.CLASS_BY_CODE[class_code]
+        self.marker_style = {
+            "radius": 6,
+            "color": style.MARKER_OUTLINE_COLOR,
+            "weight": 1,
+            "fillColor": class_style.color,
+            "fillOpacity": 0.9,
+        }
+
+
+def _info_html(
+    kommunenummer: str,
+    kommunenavn: str,
+    gap_row: Mapping[Any, Any] | None,
+    targets: Sequence[TargetSpec],
+    map_target: TargetSpec,
+    encoded: AddressRows,
+    run_info: Mapping[str, str],
+    links: Mapping[str, str],
+) -> str:
+    parts = [
+        f"<h3>{style.escape(kommunenavn)} ({style.escape(kommunenummer)})</h3>",
+        f"<div>Bredbåndsdekning mot {style.escape(map_target.label_nb)}</div>",
+    ]
+    if gap_row is not None:
+        others = [t for t in targets if t.name != map_target.name]
+        parts.append(style.figures_table_html(gap_row, map_target, others))
+    else:
+        parts.append("<div>Ingen tall for kommunen i tabellen.</div>")
+    if encoded.unlocated:
+        parts.append(
+            f"<div>{style.escape(style.format_int_nb(encoded.unlocated))} adresser uten "
+            "koordinater er ikke vist.</div>"
+        )
+    if encoded.unclassified:
+        parts.append(
+            f"<div>{style.escape(style.format_int_nb(encoded.unclassified))} adresser uten "
+            "dekningsklasse er ikke vist.</div>"
+        )
+    parts.append(
+        f'<div><a href="{style.escape(links["overview"])}">← Oversiktskart</a> · '
+        f'<a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
+    )
+    parts.append(style.run_info_html(dict(run_info)))
+    return "".join(parts)
+
+
+def build_kommune_map(
+    kommunenummer: str,
+    kommunenavn: str,
+    gap_row: Mapping[Any, Any] | None,
+    boundary: gpd.GeoDataFrame,
+    addresses: pd.DataFrame,
+    targets: Sequence[TargetSpec],
+    map_target: TargetSpec,
+    run_info: Mapping[str, str],
+    links: Mapping[str, str] | None = None,
+) -> folium.Map:
+    """Build the map of one kommune.
+
+    Parameters
+    ----------
+    kommunenummer, kommunenavn : str
+        The kommune (shown escaped).
+    gap_row : mapping or None
+        The kommune's row of the gap table (info panel figures).
+    boundary : GeoDataFrame
+        The kommune's polygon(s) in a metric CRS; may be empty.
+    addresses : DataFrame
+        The kommune's addresses (columns of the :func:`maps.publish.write_maps` contract).
+    targets, map_target :
+        All targets (popup lines) and the one that colours the map.
+    run_info : mapping
+        Strings stamped on the page (escaped here).
+    links : mapping
+        Relative ``overview`` and ``index`` hrefs.
+    """
+    links = links or {"overview": "../oversikt.html", "index": "../../index.html"}
+    encoded = address_rows(addresses, targets, map_target)
+
+    fmap = folium.Map(
+        tiles=None,
+        max_zoom=style.MAX_ZOOM,
+        prefer_canvas=True,
+        control_scale=True,
+        location=[65.0, 13.0],
+        zoom_start=5,
+    )
+    folium.TileLayer(
+        style.TILES_URL,
+        attr=style.TILES_ATTRIBUTION,
+        name="OpenStreetMap",
+        max_zoom=style.MAX_ZOOM,
+        control=False,
+        opacity=0.7,
+    ).add_to(fmap)
+    style.add_to_head(fmap, style.MAP_CSS, "gapmap_css")
+    style.add_to_head(fmap, style.CLUSTER_CSS, "gapmap_cluster_css")
+
+    outline = (
+        to_map_geometries(boundary[["geometry"]], KOMMUNE_SIMPLIFY_M) if len(boundary) else None
+    )
+    if outline is not None and not outline.empty:
+        folium.GeoJson(
+            outline.__geo_interface__,
+            name="Kommunegrense",
+            style_function=lambda _: {
+                "color": style.BOUNDARY_COLOR,
+                "weight": 2,
+                "fill": True,
+                "fillColor": "#ffffff",
+                "fillOpacity": 0.15,
+            },
+            interactive=False,
+            control=False,
+        ).add_to(fmap)
+
+    # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
+    # breaks it ("Cannot read properties of undefined (reading 'lat')").
+    fmap.fit_bounds(_bounds(outline, addresses) or NORWAY_BOUNDS)
+
+    support = AddressPopupSupport(targets, encoded)
+    support.add_to(fmap)
+    for code in style.CLASS_ORDER:
+        AddressCluster(
+            encoded.rows_by_class[code],
+            code,
+            support,
+            style.class_layer_name(code, encoded.households_by_class[code]),
+        ).add_to(fmap)
+    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+
+    style.HtmlControl(
+        _info_html(
+            kommunenummer, kommunenavn, gap_row, targets, map_target, encoded, run_info, links
+        ),
+        "topleft",
+    ).add_to(fmap)
+    style.HtmlControl(style.class_legend_html(map_target), "bottomright").add_to(fmap)
+    return fmap
+
+
+def _bounds(outline: gpd.GeoDataFrame | None, addresses: pd.DataFrame) -> list[list[float]] | None:
+    if outline is not None and not outline.empty:
+        return bounds_latlon(outline)
+    located = addresses.dropna(subset=["lat", "lon"])
+    if located.empty:
+        return None
+    return [
+        [float(located["lat"].min()), float(located["lon"].min())],
+        [float(located["lat"].max()), float(located["lon"].max())],
+    ]

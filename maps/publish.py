@@ -1,0 +1,218 @@
+"""Write all map products of a run: index page, overview map and one map per kommune.
+
+The pipeline's publish stage calls :func:`write_maps` with the published tables::
+
+    out/index.html                  plain HTML table, links to every map
+    out/maps/oversikt.html          kommune choropleth for the map target
+    out/maps/kommune/<knr>.html     one map per kommune of the gap table
+    out/assets/...                  only with ``assets="local"`` (offline use)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from maps import style
+from maps.assets import localize_pages
+from maps.index_page import render_index_page
+from maps.kommune import build_kommune_map
+from maps.overview import build_overview_map
+from maps.style import TargetSpec
+from pipeline.errors import InputError
+
+AssetMode = Literal["cdn", "local"]
+
+GAP_TABLE_COLUMNS = (
+    "level",
+    "kommunenummer",
+    "kommunenavn",
+    "fylkesnummer",
+    "addresses",
+    "households",
+    "cost_nok",
+    "households_below_cost_target",
+    "cost_per_household_nok",
+)
+GAP_TABLE_TARGET_COLUMNS = (
+    "served_households_{t}",
+    "underserved_households_{t}",
+    "unserved_households_{t}",
+    "below_target_share_{t}",
+)
+KOMMUNER_COLUMNS = ("kommunenummer", "kommunenavn", "fylkesnummer", "geometry")
+ADDRESS_COLUMNS = (
+    "address_id",
+    "kommunenummer",
+    "address_text",
+    "households",
+    "lon",
+    "lat",
+    "best_technology",
+    "best_operator",
+    "best_down_mbps",
+    "best_up_mbps",
+    "cost_nok",
+)
+_KOMMUNENUMMER = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class MapPaths:
+    """Where :func:`write_maps` wrote each product."""
+
+    index: Path
+    overview: Path
+    kommuner: dict[str, Path] = field(default_factory=dict)
+
+
+def _require_columns(frame: pd.DataFrame, required: Sequence[str], table: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        msg = (
+            f"{table}: missing columns {missing}; expected at least {list(required)} "
+            f"(got {list(frame.columns)})"
+        )
+        raise InputError(msg)
+
+
+def _validate(
+    gap_table: pd.DataFrame,
+    kommuner: gpd.GeoDataFrame,
+    addresses: pd.DataFrame,
+    targets: Sequence[TargetSpec],
+    map_target: str,
+) -> TargetSpec:
+    names = [t.name for t in targets]
+    if not targets or len(set(names)) != len(names):
+        msg = f"targets: expected one or more TargetSpec with unique names, got {names}"
+        raise InputError(msg)
+    if map_target not in names:
+        msg = f"map_target {map_target!r} is not one of the targets {names}"
+        raise InputError(msg)
+    target_columns = [c.format(t=t) for t in names for c in GAP_TABLE_TARGET_COLUMNS]
+    _require_columns(gap_table, [*GAP_TABLE_COLUMNS, *target_columns], "gap_table")
+    _require_columns(kommuner, KOMMUNER_COLUMNS, "kommuner")
+    _require_columns(addresses, [*ADDRESS_COLUMNS, *(f"class_{t}" for t in names)], "addresses")
+    numbers = gap_table.loc[gap_table["level"] == "kommune", "kommunenummer"]
+    bad = [v for v in numbers.tolist() if not (isinstance(v, str) and _KOMMUNENUMMER.match(v))]
+    if bad:
+        msg = f"gap_table: kommunenummer must be 4-digit strings like '0301', got {bad[:5]}"
+        raise InputError(msg)
+    return next(t for t in targets if t.name == map_target)
+
+
+def _save(fmap: folium.Map, path: Path, title: str) -> None:
+    style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmap.save(str(path))
+
+
+def write_maps(
+    out_dir: Path,
+    gap_table: pd.DataFrame,
+    kommuner: gpd.GeoDataFrame,
+    addresses: pd.DataFrame,
+    targets: Sequence[TargetSpec],
+    map_target: str,
+    run_info: Mapping[str, str],
+    *,
+    assets: AssetMode = "cdn",
+    assets_dir: Path | None = None,
+) -> MapPaths:
+    """Write the index page, the overview map and one map per kommune of the gap table.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Run output folder; ``index.html`` and ``maps/`` are written into it.
+    gap_table : DataFrame
+        One row per kommune plus fylke and total rows (``level``), with households by class
+        per target and cost columns.
+    kommuner : GeoDataFrame
+        Kommune polygons in EPSG:25833.
+    addresses : DataFrame
+        One row per address with ``lon``/``lat`` (EPSG:4326), best offer, ``class_{t}`` per
+        target and ``cost_nok``. ``address_text`` is escaped before it reaches HTML.
+    targets : sequence of TargetSpec
+        All targets of the run, in display order.
+    map_target : str
+        Name of the target the maps colour by.
+    run_info : mapping of str to str
+        ``run_id``, ``generated_at``, ``code_version``, ``data_sources``... stamped on every page.
+    assets : {"cdn", "local"}, keyword-only
+        ``"cdn"`` (default): pages load Leaflet & co. from public CDNs, as Folium writes them.
+        ``"local"``: the assets are copied from the npm cache (``scripts/fetch_web_assets.sh``)
+        into ``out_dir/assets`` and the pages load them from there (works without internet).
+    assets_dir : Path, optional
+        The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
+        ``.cache/web-assets``).
+
+    Returns
+    -------
+    MapPaths
+        ``index``, ``overview`` and ``kommuner`` (kommunenummer -> path).
+    """
+    if assets not in ("cdn", "local"):
+        msg = f"assets={assets!r}; expected 'cdn' or 'local'"
+        raise InputError(msg)
+    target = _validate(gap_table, kommuner, addresses, targets, map_target)
+    out_dir = Path(out_dir)
+    maps_dir = out_dir / "maps"
+    kommune_dir = maps_dir / "kommune"
+    kommune_dir.mkdir(parents=True, exist_ok=True)
+
+    kommune_rows = gap_table[gap_table["level"] == "kommune"].drop_duplicates("kommunenummer")
+    address_groups = addresses.groupby("kommunenummer", sort=False).indices
+    empty_addresses = addresses.iloc[0:0]
+    kommune_paths: dict[str, Path] = {}
+    for gap_row in kommune_rows.to_dict("records"):
+        knr = str(gap_row["kommunenummer"])
+        name = str(gap_row["kommunenavn"])
+        rows = address_groups.get(knr)
+        fmap = build_kommune_map(
+            knr,
+            name,
+            gap_row,
+            kommuner[kommuner["kommunenummer"] == knr],
+            addresses.iloc[rows] if rows is not None else empty_addresses,
+            targets,
+            target,
+            run_info,
+        )
+        path = kommune_dir / f"{knr}.html"
+        _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")
+        kommune_paths[knr] = path
+
+    overview = build_overview_map(
+        gap_table,
+        kommuner,
+        target,
+        run_info,
+        kommune_href=lambda knr: f"kommune/{knr}.html" if knr in kommune_paths else None,
+    )
+    overview_path = maps_dir / "oversikt.html"
+    _save(overview, overview_path, "Bredbåndsdekning per kommune – oversikt")
+
+    index_path = out_dir / "index.html"
+    index_path.write_text(
+        render_index_page(
+            gap_table,
+            targets,
+            target,
+            run_info,
+            kommune_href=lambda knr: f"maps/kommune/{knr}.html" if knr in kommune_paths else None,
+        ),
+        encoding="utf-8",
+    )
+
+    if assets == "local":
+        localize_pages([overview_path, *kommune_paths.values()], out_dir, assets_dir)
+    return MapPaths(index=index_path, overview=overview_path, kommuner=kommune_paths)

@@ -1,0 +1,386 @@
+"""Map products built from a small hand-made fixture (no browser): paths, escaping, links, labels.
+
+The fixture (:func:`make_map_inputs`) is also used by ``test_maps_browser.py``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from maps import style
+from maps.assets import is_tile_url, resolve_asset
+from maps.kommune import address_rows, dumps_for_script
+from maps.publish import MapPaths, write_maps
+from maps.style import TargetSpec
+from pipeline.errors import InputError
+
+EVIL_TEXT = '<script>alert(1)</script> & "Ola\'s"'
+EVIL_ESCAPED = html.escape(EVIL_TEXT, quote=True)
+EVIL_KOMMUNENAVN = "Øy & <Holmen>"
+TARGETS = (
+    TargetSpec("no2025", 100.0, 10.0, "100/10 Mbit/s (mål 2025)"),
+    TargetSpec("gigabit2030", 1000.0, None, "1 Gbit/s (mål 2030)"),
+)
+
+
+@dataclass
+class MapInputs:
+    gap_table: pd.DataFrame
+    kommuner: gpd.GeoDataFrame
+    addresses: pd.DataFrame
+    targets: tuple[TargetSpec, ...]
+    map_target: str
+    run_info: dict[str, str]
+
+
+def _classify(down: np.ndarray, up: np.ndarray, target: TargetSpec) -> np.ndarray:
+    """served / underserved / unserved against the target with a 30/5 floor (fixture only)."""
+    up_ok = np.ones(len(down), bool) if target.up_mbps is None else up >= target.up_mbps
+    served = (down >= target.down_mbps) & up_ok
+    basic = (down >= 30) & (up >= 5)
+    return np.where(served, "served", np.where(basic, "underserved", "unserved"))
+
+
+def make_map_inputs() -> MapInputs:
+    """Two 5 × 5 km kommuner side by side in EPSG:25833 near Trondheim, 15 addresses each.
+
+    Address 3 (kommune 5001, in the village) carries a hostile text; operator and kommune names
+    and run_info carry HTML too. Offers cycle through six kinds, including "no offer".
+    """
+    kommuner = gpd.GeoDataFrame(
+        {
+            "kommunenummer": ["5001", "5099"],
+            "kommunenavn": ["Prøvekommune", EVIL_KOMMUNENAVN],
+            "fylkesnummer": ["50", "50"],
+        },
+        geometry=[
+            box(265_000, 7_005_000, 270_000, 7_010_000),
+            box(270_000, 7_005_000, 275_000, 7_010_000),
+        ],
+        crs="EPSG:25833",
+    )
+    rng = np.random.default_rng(7)
+    n_per, n_village = 15, 10  # per kommune: a village within ±150 m (clusters) + scattered farms
+    x_parts, y_parts = [], []
+    for x_min, village_x in [(265_000, 267_000), (270_000, 272_500)]:
+        x_parts += [
+            village_x + rng.uniform(-150, 150, n_village),
+            rng.uniform(x_min + 500, x_min + 4_500, n_per - n_village),
+        ]
+        y_parts += [
+            7_007_500 + rng.uniform(-150, 150, n_village),
+            rng.uniform(7_005_500, 7_009_500, n_per - n_village),
+        ]
+    x, y = np.concatenate(x_parts), np.concatenate(y_parts)
+    lonlat = gpd.GeoSeries(gpd.points_from_xy(x, y), crs="EPSG:25833").to_crs("EPSG:4326")
+    offers = [  # (technology, operator, down, up), cycled over the addresses
+        ("fiber", "Telenor", 1000.0, 1000.0),
+        ("hfc", "Telia & Co", 500.0, 50.0),
+        ("xdsl", "Telenor", 40.0, 8.0),
+        ("fwa", "Lyse <Fiber>", 150.0, 20.0),
+        ("mobile_4g", "Ice", 20.0, 4.0),
+        (None, None, np.nan, np.nan),
+    ]
+    tech, operator, down, up = zip(
+        *(offers[i % len(offers)] for i in range(2 * n_per)), strict=True
+    )
+    down_a = np.array(down, float)
+    up_a = np.array(up, float)
+    addresses = pd.DataFrame(
+        {
+            "address_id": np.arange(1, 2 * n_per + 1),
+            "kommunenummer": ["5001"] * n_per + ["5099"] * n_per,
+            "address_text": [f"Bygdeveien {i}" for i in range(1, 2 * n_per + 1)],
+            "households": (np.arange(2 * n_per) % 3 + 1).astype(int),
+            "lon": lonlat.x.to_numpy(),
+            "lat": lonlat.y.to_numpy(),
+            "best_technology": list(tech),
+            "best_operator": list(operator),
+            "best_down_mbps": down_a,
+            "best_up_mbps": up_a,
+        }
+    )
+    addresses.loc[3, "address_text"] = EVIL_TEXT
+    for target in TARGETS:
+        addresses[f"class_{target.name}"] = _classify(down_a, up_a, target)
+    needs_build = addresses["class_gigabit2030"] != "served"
+    addresses["cost_nok"] = np.where(needs_build, 148_000.0 + 1_000.0 * addresses.index, np.nan)
+    return MapInputs(
+        gap_table=gap_table_from(addresses, kommuner),
+        kommuner=kommuner,
+        addresses=addresses,
+        targets=TARGETS,
+        map_target="no2025",
+        run_info={
+            "run_id": "2026-11-test",
+            "generated_at": "2026-11-30 12:00",
+            "code_version": "<b>abc123</b>",
+            "data_sources": "Kartverket & Nkom (testdata)",
+        },
+    )
+
+
+def gap_table_from(addresses: pd.DataFrame, kommuner: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Aggregate the fixture addresses like the pipeline's aggregate stage would."""
+    frame = addresses.merge(kommuner[["kommunenummer", "kommunenavn", "fylkesnummer"]])
+    sums: dict[str, tuple[str, str]] = {
+        "addresses": ("address_id", "count"),
+        "households": ("households", "sum"),
+    }
+    for t in TARGETS:
+        for code in style.CLASS_ORDER:
+            column = f"{code}_households_{t.name}"
+            frame[column] = frame["households"].where(frame[f"class_{t.name}"] == code, 0)
+            sums[column] = (column, "sum")
+    frame["below_cost"] = frame["households"].where(frame["cost_nok"].notna(), 0)
+    sums["cost_nok"] = ("cost_nok", "sum")
+    sums["households_below_cost_target"] = ("below_cost", "sum")
+
+    def finish(table: pd.DataFrame) -> pd.DataFrame:
+        for t in TARGETS:
+            below = (
+                table[f"underserved_households_{t.name}"] + table[f"unserved_households_{t.name}"]
+            )
+            table[f"below_target_share_{t.name}"] = below / table["households"]
+        table["cost_per_household_nok"] = table["cost_nok"] / table[
+            "households_below_cost_target"
+        ].replace(0, np.nan)
+        return table
+
+    kommune = frame.groupby(["kommunenummer", "kommunenavn", "fylkesnummer"]).agg(**sums)
+    kommune = finish(kommune.reset_index().assign(level="kommune"))
+    fylke = finish(frame.groupby("fylkesnummer").agg(**sums).reset_index())
+    fylke = fylke.assign(
+        level="fylke", kommunenummer=None, kommunenavn="Fylke " + fylke["fylkesnummer"]
+    )
+    total = finish(frame.assign(g=0).groupby("g").agg(**sums).reset_index(drop=True))
+    total = total.assign(level="total", kommunenummer=None, kommunenavn="Totalt", fylkesnummer=None)
+    return pd.concat([kommune, fylke, total], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def inputs() -> MapInputs:
+    return make_map_inputs()
+
+
+@pytest.fixture(scope="module")
+def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapPaths:
+    out_dir = tmp_path_factory.mktemp("maps-out")
+    return write_maps(
+        out_dir,
+        inputs.gap_table,
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+    )
+
+
+def _all_html(paths: MapPaths) -> dict[Path, str]:
+    files = [paths.index, paths.overview, *paths.kommuner.values()]
+    return {path: path.read_text(encoding="utf-8") for path in files}
+
+
+def test_files_exist_at_contracted_paths(written: MapPaths) -> None:
+    out_dir = written.index.parent
+    assert written.index == out_dir / "index.html"
+    assert written.overview == out_dir / "maps" / "oversikt.html"
+    assert written.kommuner == {
+        knr: out_dir / "maps" / "kommune" / f"{knr}.html" for knr in ("5001", "5099")
+    }
+    for path in [written.index, written.overview, *written.kommuner.values()]:
+        assert path.is_file() and path.stat().st_size > 0
+
+
+def test_address_text_never_reaches_html_unescaped(written: MapPaths) -> None:
+    pages = _all_html(written)
+    for path, text in pages.items():
+        assert EVIL_TEXT not in text, path
+        assert "<script>alert(1)" not in text, path
+        assert "Lyse <Fiber>" not in text, path
+    assert EVIL_ESCAPED in pages[written.kommuner["5001"]]
+
+
+def test_kommune_name_and_run_info_are_escaped(written: MapPaths) -> None:
+    pages = _all_html(written)
+    for path, text in pages.items():
+        assert EVIL_KOMMUNENAVN not in text, path
+        assert "<b>abc123</b>" not in text, path
+    index = pages[written.index]
+    assert html.escape(EVIL_KOMMUNENAVN) in index
+    assert "&lt;b&gt;abc123&lt;/b&gt;" in index
+    assert "Kartverket &amp; Nkom (testdata)" in index
+
+
+def test_index_links_to_every_kommune_map_and_the_overview(written: MapPaths) -> None:
+    index = written.index.read_text(encoding="utf-8")
+    hrefs = set(re.findall(r'href="([^"]+)"', index))
+    assert "maps/oversikt.html" in hrefs
+    for knr, path in written.kommuner.items():
+        assert f"maps/kommune/{knr}.html" in hrefs
+        assert (written.index.parent / f"maps/kommune/{knr}.html") == path
+    assert "Fylke 50" in index and "Totalt" in index
+
+
+def test_index_shows_the_figures_of_each_kommune(inputs: MapInputs, written: MapPaths) -> None:
+    index = written.index.read_text(encoding="utf-8")
+    row = inputs.gap_table.set_index("kommunenavn").loc["Prøvekommune"].to_dict()
+    assert style.format_nok(row["cost_nok"]) == "1 863 000 kr"  # 148 000 + 1 000 · index, summed
+    assert style.format_nok(row["cost_nok"]) in index
+    assert style.format_percent_nb(row["below_target_share_no2025"]) in index
+
+
+def test_layer_names_carry_household_counts(inputs: MapInputs, written: MapPaths) -> None:
+    text = written.kommuner["5001"].read_text(encoding="utf-8")
+    own = inputs.addresses[inputs.addresses["kommunenummer"] == "5001"]
+    for code in style.CLASS_ORDER:
+        households = int(own.loc[own["class_no2025"] == code, "households"].sum())
+        assert json.dumps(style.class_layer_name(code, households)) in text
+    assert style.class_layer_name("served", 1234) == "Dekket (1 234 husstander)"
+    assert style.class_layer_name("unserved", 1) == "Udekket (1 husstand)"
+
+
+def test_overview_links_to_kommune_maps_relatively(written: MapPaths) -> None:
+    text = written.overview.read_text(encoding="utf-8")
+    for knr in written.kommuner:
+        # GeoJSON is embedded with folium's escaped JSON: `=` and quotes survive as \u0022 etc.
+        assert f"kommune/{knr}.html" in text
+        assert (written.overview.parent / f"kommune/{knr}.html").is_file()
+    assert "Andel husstander under 100/10 Mbit/s (%)" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1234567, "1 234 567"),
+        (0, "0"),
+        (999, "999"),
+        (1000, "1 000"),
+        (2.5, "3"),
+        (np.int64(12345), "12 345"),
+        (np.nan, "–"),
+        (None, "–"),
+        (pd.NA, "–"),
+    ],
+)
+def test_format_int_uses_space_thousands_separator(value: object, expected: str) -> None:
+    assert style.format_int_nb(value) == expected  # type: ignore[arg-type]
+
+
+def test_other_number_formats_are_norwegian() -> None:
+    assert style.format_nok(1234567.4) == "1 234 567 kr"
+    assert style.format_percent_nb(0.1234) == "12,3 %"
+    assert style.format_percent_nb(1.0) == "100,0 %"
+    assert style.format_decimal_nb(1234.56, 2) == "1 234,56"
+    assert style.format_mbps(100.0) == "100"
+    assert style.format_mbps(12.5) == "12,5"
+    assert TARGETS[0].speed_label_nb == "100/10 Mbit/s"
+    assert TARGETS[1].speed_label_nb == "1 000 Mbit/s"
+
+
+def test_address_rows_are_compact_and_split_by_class(inputs: MapInputs) -> None:
+    own = inputs.addresses[inputs.addresses["kommunenummer"] == "5001"]
+    encoded = address_rows(own, inputs.targets, inputs.targets[0])
+    assert sum(len(rows) for rows in encoded.rows_by_class.values()) == len(own)
+    evil = next(r for rows in encoded.rows_by_class.values() for r in rows if "alert" in r[2])
+    assert evil[2] == EVIL_ESCAPED
+    no_offer = next(r for rows in encoded.rows_by_class.values() for r in rows if r[5] is None)
+    assert no_offer[3] is None and no_offer[4] is None and no_offer[7] == "22"
+    assert "Lyse &lt;Fiber&gt;" in encoded.operators
+
+
+def test_json_for_script_cannot_close_the_script() -> None:
+    text = dumps_for_script(["</script><!--", "a\u2028b"])
+    assert "<" not in text and ">" not in text and "\u2028" not in text
+    assert json.loads(text) == ["</script><!--", "a\u2028b"]
+
+
+def test_unknown_map_target_is_refused(inputs: MapInputs, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="map_target 'eu_vhcn' is not one of"):
+        write_maps(
+            tmp_path,
+            inputs.gap_table,
+            inputs.kommuner,
+            inputs.addresses,
+            inputs.targets,
+            "eu_vhcn",
+            inputs.run_info,
+        )
+
+
+def test_missing_column_is_named(inputs: MapInputs, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"addresses: missing columns \['address_text'\]"):
+        write_maps(
+            tmp_path,
+            inputs.gap_table,
+            inputs.kommuner,
+            inputs.addresses.drop(columns=["address_text"]),
+            inputs.targets,
+            inputs.map_target,
+            inputs.run_info,
+        )
+
+
+def test_target_spec_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="down_mbps"):
+        TargetSpec("x", 0.0, None, "x")
+    with pytest.raises(ValueError, match="not valid"):
+        TargetSpec("no 2025", 100.0, 10.0, "x")
+
+
+def test_cdn_urls_map_to_npm_files(tmp_path: Path) -> None:
+    modules = tmp_path / "node_modules"
+    for relpath in (
+        "leaflet/dist/leaflet.js",
+        "d3/d3.min.js",
+        "jquery/dist/jquery.min.js",
+        "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+        "@fortawesome/fontawesome-free/css/all.min.css",
+    ):
+        (modules / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (modules / relpath).write_text("/* */")
+    cases = {
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet/dist/leaflet.js",
+        "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3/d3.min.js",
+        "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
+        "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/"
+        "leaflet.awesome-markers.css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
+        "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": (
+            "@fortawesome/fontawesome-free/css/all.min.css"
+        ),
+    }
+    for url, relpath in cases.items():
+        asset = resolve_asset(url, tmp_path)
+        assert asset is not None and asset.path == modules / relpath, url
+    assert resolve_asset("https://cdn.example.org/evil.js", tmp_path) is None
+    assert resolve_asset("https://cdn.jsdelivr.net/npm/vega@5/vega.js", tmp_path) is None
+    assert is_tile_url("https://tile.openstreetmap.org/5/16/8.png")
+    assert not is_tile_url("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/images/layers.png")
+
+
+def test_browser_helper_skips_locally_and_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    try:
+        from tests import browser as helper
+    except ModuleNotFoundError:
+        import browser as helper  # type: ignore[no-redef]
+    monkeypatch.setattr(helper, "CHROMIUM_PATH", tmp_path / "no-chromium")
+    monkeypatch.setenv("GAPMAP_WEB_ASSETS", str(tmp_path / "no-assets"))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"no Chromium at .*fetch_web_assets"):
+        helper.require_browser_environment()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="cannot run under CI"):
+        helper.require_browser_environment()

@@ -1,0 +1,294 @@
+"""The fixture maps in headless Chromium: assert on what Leaflet built, offline.
+
+Run: ``scripts/fetch_web_assets.sh`` once, then ``pytest -m browser``. Screenshots land in
+``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+from maps import style
+from maps.overview import build_overview_map
+from maps.publish import MapPaths, write_maps
+from maps.style import TargetSpec
+
+try:  # tests/ as a package (rootdir on sys.path) or as a plain folder (pytest's prepend mode)
+    from tests.browser import (
+        REPO_ROOT,
+        OfflineBrowser,
+        PageReport,
+        map_variable,
+        offline_browser,
+        require_browser_environment,
+        screenshot,
+    )
+    from tests.test_maps import EVIL_TEXT, MapInputs, make_map_inputs
+except ModuleNotFoundError:
+    from browser import (  # type: ignore[no-redef]
+        REPO_ROOT,
+        OfflineBrowser,
+        PageReport,
+        map_variable,
+        offline_browser,
+        require_browser_environment,
+        screenshot,
+    )
+    from test_maps import EVIL_TEXT, MapInputs, make_map_inputs  # type: ignore[no-redef]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def assets_dir() -> Path:
+    return require_browser_environment()
+
+
+@pytest.fixture(scope="module")
+def browser(assets_dir: Path) -> Iterator[OfflineBrowser]:
+    with offline_browser(assets_dir) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def inputs() -> MapInputs:
+    return make_map_inputs()
+
+
+@pytest.fixture(scope="module")
+def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapPaths:
+    return write_maps(
+        tmp_path_factory.mktemp("browser-maps"),
+        inputs.gap_table,
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+    )
+
+
+def _assert_clean(report: PageReport) -> None:
+    assert report.problems() == []
+
+
+def _file_of(url: str) -> Path:
+    parts = urlsplit(url)
+    assert parts.scheme == "file", url
+    return Path(url2pathname(parts.path))
+
+
+def test_overview_draws_each_kommune_and_links_to_its_map(
+    browser: OfflineBrowser, inputs: MapInputs, written: MapPaths
+) -> None:
+    started = time.perf_counter()
+    page, report = browser.open(written.overview.as_uri(), wait_for="path.leaflet-interactive")
+    name = map_variable(page)
+    assert page.locator("path.leaflet-interactive").count() == len(inputs.kommuner)
+    caption = page.locator(".legend svg .caption").text_content()
+    assert caption == "Andel husstander under 100/10 Mbit/s (%)"
+    title = page.locator(".gapmap-panel h3").first.text_content()
+    assert title == "Bredbåndsdekning per kommune"
+    assert page.evaluate(f"() => window['{name}'].getZoom()") >= 8  # fitted to the two squares
+
+    # Hover shows the figures; a click opens the popup with the link to the kommune map.
+    polygon = page.locator("path.leaflet-interactive").first
+    polygon.hover()
+    page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
+    assert "Husstander" in (page.locator(".leaflet-tooltip").text_content() or "")
+    screenshot(page, "overview.png")
+    polygon.click()
+    link = page.locator(".leaflet-popup-content a")
+    link.wait_for(timeout=5_000)
+    href = link.get_attribute("href")
+    assert href is not None and href.startswith("kommune/") and href.endswith(".html")
+    target_url = link.evaluate("a => a.href")
+    assert _file_of(target_url).is_file()
+    screenshot(page, "overview-popup.png")
+
+    link.click()
+    page.wait_for_url(target_url)
+    page.wait_for_selector(".marker-cluster", timeout=15_000)
+    map_variable(page)
+    _assert_clean(report)
+    print(f"overview + navigation: {time.perf_counter() - started:.2f} s")
+    page.context.close()
+
+
+def test_index_page_links_resolve_to_files(browser: OfflineBrowser, written: MapPaths) -> None:
+    page, report = browser.open(written.index.as_uri(), wait_for="table")
+    hrefs = page.locator("a").evaluate_all("els => els.map(a => a.href)")
+    assert len(hrefs) == 1 + len(written.kommuner)
+    assert all(_file_of(url).is_file() for url in hrefs)
+    screenshot(page, "index.png", settle_ms=0)
+    _assert_clean(report)
+    page.context.close()
+
+
+def test_kommune_map_clusters_addresses_in_three_class_overlays(
+    browser: OfflineBrowser, inputs: MapInputs, written: MapPaths
+) -> None:
+    started = time.perf_counter()
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=".marker-cluster")
+    map_variable(page)
+    assert page.locator(".marker-cluster").count() > 0
+
+    own = inputs.addresses[inputs.addresses["kommunenummer"] == "5001"]
+    expected = [
+        style.class_layer_name(code, int(own.loc[own["class_no2025"] == code, "households"].sum()))
+        for code in style.CLASS_ORDER
+    ]
+    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    assert [label.strip() for label in labels] == expected
+    links = page.locator(".gapmap-panel a").evaluate_all("els => els.map(a => a.href)")
+    assert len(links) == 2 and all(_file_of(url).is_file() for url in links)
+    screenshot(page, "kommune-5001.png")
+    _assert_clean(report)
+    print(f"kommune map: {time.perf_counter() - started:.2f} s")
+    page.context.close()
+
+
+def test_address_popup_shows_escaped_text_as_text(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    page, report = browser.open(
+        written.kommuner["5001"].as_uri(),
+        wait_for=".marker-cluster",
+        init_script="window.__alerts = []; window.alert = m => window.__alerts.push(m);",
+    )
+    name = map_variable(page)
+    # Zoom to the hostile address (as a user drilling into its cluster would) and click its
+    # circle on the canvas; the popup is built on that click.
+    point = page.evaluate(
+        """([mapName, needle]) => new Promise((resolve, reject) => {
+            const map = window[mapName];
+            let cluster = null, marker = null;
+            map.eachLayer(layer => {
+                if (!layer.getVisibleParent || marker) { return; }
+                const found = layer.getLayers().find(m => m.gapmapRow[2].includes(needle));
+                if (found) { cluster = layer; marker = found; }
+            });
+            if (!marker) { reject(new Error('marker not found')); return; }
+            setTimeout(() => reject(new Error('marker never became visible')), 10000);
+            // getVisibleParent() looks for marker icons; circle markers have none, so walk up.
+            const visibleParent = () => {
+                let layer = marker;
+                while (layer && !map.hasLayer(layer)) { layer = layer.__parent; }
+                return layer;
+            };
+            const check = () => {
+                const parent = visibleParent();
+                if (parent === marker) {
+                    const p = map.latLngToContainerPoint(marker.getLatLng());
+                    const box = map.getContainer().getBoundingClientRect();
+                    resolve([box.left + p.x, box.top + p.y]);
+                } else if (parent && parent.spiderfy) {
+                    cluster.once('spiderfied', check);
+                    parent.spiderfy();
+                } else {
+                    setTimeout(check, 100);
+                }
+            };
+            map.once('moveend', () => setTimeout(check, 50));
+            map.setView(marker.getLatLng(), map.getMaxZoom(), {animate: false});
+        })""",
+        [name, "alert(1)"],
+    )
+    page.mouse.click(point[0], point[1])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    text = popup.text_content() or ""
+    assert EVIL_TEXT in text
+    assert "Beste tilbud" in text and "Estimert kostnad" in text
+    assert "100/10 Mbit/s (mål 2025)" in text and "1 Gbit/s (mål 2030)" in text
+    assert popup.locator("script").count() == 0
+    assert page.evaluate("() => window.__alerts || []") == []
+    screenshot(page, "kommune-5001-popup.png")
+    _assert_clean(report)
+    page.context.close()
+
+
+def test_local_asset_mode_needs_no_cdn(
+    browser: OfflineBrowser, assets_dir: Path, inputs: MapInputs, tmp_path: Path
+) -> None:
+    paths = write_maps(
+        tmp_path,
+        inputs.gap_table,
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+        assets="local",
+        assets_dir=assets_dir,
+    )
+    # Stylesheets' own references travel along (Leaflet's layer icon, Font Awesome's fonts).
+    assert (tmp_path / "assets/leaflet/dist/images/layers.png").is_file()
+    assert list((tmp_path / "assets/@fortawesome/fontawesome-free/webfonts").glob("*.woff2"))
+    for page_path in [paths.overview, *paths.kommuner.values()]:
+        text = page_path.read_text(encoding="utf-8")
+        assert "cdn.jsdelivr.net" not in text and "cdnjs.cloudflare.com" not in text
+    strict = OfflineBrowser(browser.browser, assets_dir=None)  # refuses every CDN URL
+    for url, selector in [
+        (paths.overview.as_uri(), "path.leaflet-interactive"),
+        (paths.kommuner["5099"].as_uri(), ".marker-cluster"),
+    ]:
+        page, report = strict.open(url, wait_for=selector)
+        map_variable(page)
+        _assert_clean(report)
+        assert report.assets_served == []
+        page.context.close()
+
+
+REAL_KOMMUNER = REPO_ROOT.parent / "shared" / "realdata" / "kommuner-robhop" / "Kommuner-M.geojson"
+
+
+@pytest.mark.realdata
+def test_national_overview_of_the_357_real_kommuner(
+    browser: OfflineBrowser, tmp_path: Path
+) -> None:
+    if not REAL_KOMMUNER.is_file():
+        pytest.skip(f"{REAL_KOMMUNER} absent (../shared/realdata is not beside the repository)")
+    kommuner = gpd.read_file(REAL_KOMMUNER).to_crs("EPSG:25833")
+    kommuner["fylkesnummer"] = kommuner["kommunenummer"].str[:2]
+    households = np.arange(len(kommuner)) * 37 % 5000 + 500
+    unserved = households * (np.arange(len(kommuner)) % 9) // 200
+    gap_table = pd.DataFrame(
+        {
+            "level": "kommune",
+            "kommunenummer": kommuner["kommunenummer"],
+            "kommunenavn": kommuner["kommunenavn"],
+            "households": households,
+            "served_households_no2025": households - unserved,
+            "underserved_households_no2025": 0,
+            "unserved_households_no2025": unserved,
+            "below_target_share_no2025": unserved / households,
+            "cost_nok": unserved * 148_000.0,
+        }
+    )
+    target = TargetSpec("no2025", 100.0, 10.0, "100/10 Mbit/s (mål 2025)")
+    fmap = build_overview_map(
+        gap_table,
+        kommuner,
+        target,
+        {"run_id": "realdata"},
+        kommune_href=lambda knr: f"kommune/{knr}.html",
+    )
+    path = tmp_path / "oversikt.html"
+    fmap.save(str(path))
+    assert path.stat().st_size < 4_000_000
+    page, report = browser.open(path.as_uri(), wait_for="path.leaflet-interactive")
+    map_variable(page)
+    assert page.locator("path.leaflet-interactive").count() == 357
+    screenshot(page, "overview-national.png")
+    _assert_clean(report)
+    page.context.close()
