@@ -63,6 +63,9 @@ class RunSettings:
     name: str = "gapmap"
     output_dir: Path = Path("out")
     store_path: Path | None = None  # default: output_dir / "gapmap.duckdb"
+    # "cdn": the maps load Leaflet & co. from public CDNs; "local": copies are written into the
+    # run folder so the maps open without internet (needs scripts/fetch_web_assets.sh once)
+    map_assets: str = "cdn"
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,9 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
         if name not in names:
             msg = f"{where}: got {name!r}, expected one of the targets {names}"
             raise ConfigError(msg)
+    if config.run.map_assets not in ("cdn", "local"):
+        msg = f"[run].map_assets: got {config.run.map_assets!r}, expected 'cdn' or 'local'"
+        raise ConfigError(msg)
     if config.cost.route_factor < 1.0:
         msg = f"[cost].route_factor: got {config.cost.route_factor}, expected >= 1.0"
         raise ConfigError(msg)

@@ -40,6 +40,7 @@ def test_unknown_section_is_refused(tmp_path: Path) -> None:
         ("classify", "count_mobile", "yes", "expected true or false"),
         ("classify", "map_target", "no2030", "expected one of the targets"),
         ("cost", "route_factor", 0.5, "expected >= 1.0"),
+        ("run", "map_assets", "offline", "expected 'cdn' or 'local'"),
     ],
 )
 def test_bad_values_say_what_was_got_and_expected(

@@ -22,28 +22,16 @@ from maps.overview import build_overview_map
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
 
-try:  # tests/ as a package (rootdir on sys.path) or as a plain folder (pytest's prepend mode)
-    from tests.browser import (
-        REPO_ROOT,
-        OfflineBrowser,
-        PageReport,
-        map_variable,
-        offline_browser,
-        require_browser_environment,
-        screenshot,
-    )
-    from tests.test_maps import EVIL_TEXT, MapInputs, make_map_inputs
-except ModuleNotFoundError:
-    from browser import (  # type: ignore[no-redef]
-        REPO_ROOT,
-        OfflineBrowser,
-        PageReport,
-        map_variable,
-        offline_browser,
-        require_browser_environment,
-        screenshot,
-    )
-    from test_maps import EVIL_TEXT, MapInputs, make_map_inputs  # type: ignore[no-redef]
+from tests.browser import (
+    REPO_ROOT,
+    OfflineBrowser,
+    PageReport,
+    map_variable,
+    offline_browser,
+    require_browser_environment,
+    screenshot,
+)
+from tests.test_maps import EVIL_TEXT, MapInputs, make_map_inputs
 
 pytestmark = pytest.mark.browser
 
