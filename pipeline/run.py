@@ -355,7 +355,7 @@ def _publish(
         specs,
         config.classify.map_target,
         run_info,
-        assets=config.run.map_assets,
+        assets="local" if config.run.map_assets == "local" else "cdn",
     )
     outputs["index"] = str(map_paths.index.relative_to(folder))
     outputs["overview_map"] = str(map_paths.overview.relative_to(folder))

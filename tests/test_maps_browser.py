@@ -21,7 +21,6 @@ from maps import style
 from maps.overview import build_overview_map
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
-
 from tests.browser import (
     REPO_ROOT,
     OfflineBrowser,
