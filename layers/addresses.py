@@ -34,7 +34,19 @@ LAYER = "addresses"
 TARGET_EPSG = 25833
 SUPPORTED_EPSG = (25832, 25833, 25835, 4258, 4326)
 REQUIRED_COLUMNS = ("adresseId", "kommunenummer", "adresseTekst", "EPSG-kode", "Nord", "Øst")
-KARTVERKET_COLUMN_COUNT = 46
+# The 46-column header of Kartverket's Matrikkelen Adresse CSV, in order.
+KARTVERKET_HEADER_LINE = (
+    "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
+    "adressekode;adressenavn;nummer;bokstav;gardsnummer;bruksnummer;festenummer;undernummer;"
+    "adresseTekst;adresseTekstUtenAdressetilleggsnavn;EPSG-kode;Nord;Øst;postnummer;poststed;"
+    "grunnkretsnummer;grunnkretsnavn;soknenummer;soknenavn;organisasjonsnummer;tettstednummer;"
+    "tettstednavn;valgkretsnummer;valgkretsnavn;oppdateringsdato;datauttaksdato;adresseId;"
+    "uuidAdresse;atkomstId;uuidAtkomst;atkomstNord;atkomstØst;sommeratkomstId;uuidSommeratkomst;"
+    "sommeratkomstNord;sommeratkomstØst;vinteratkomstId;uuidVinteratkomst;vinteratkomstNord;"
+    "vinteratkomstØst"
+)
+KARTVERKET_COLUMNS = tuple(KARTVERKET_HEADER_LINE.split(";"))
+KARTVERKET_COLUMN_COUNT = len(KARTVERKET_COLUMNS)
 
 
 def _read_text(path: Path) -> str:

@@ -83,20 +83,25 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
         console.print(f"  {label:<13} {current / relative}", soft_wrap=True)
 
 
-@app.command()
-def run(
-    config: ConfigOption,
-) -> None:
-    """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
+def _run_and_report(config_path: Path, started: float) -> None:
+    """Load the config, run the pipeline, print the summary; user errors exit with code 2."""
     try:
-        settings = load_config(config)
-        started = time.perf_counter()
+        settings = load_config(config_path)
         result = run_pipeline(settings, console)
     except GapmapError as exc:
         _fail(exc)
         return
     print_summary(result, settings.classify.map_target, settings.run.output_dir)
     console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
+    console.print(f"Open {settings.run.output_dir / 'current' / 'index.html'} in a browser.")
+
+
+@app.command()
+def run(
+    config: ConfigOption,
+) -> None:
+    """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
+    _run_and_report(config, time.perf_counter())
 
 
 @app.command()
@@ -114,15 +119,7 @@ def demo(
         f"[green]✓[/] demo region written to {config_path.parent} "
         f"({time.perf_counter() - started:.1f} s); config: {config_path}"
     )
-    try:
-        settings = load_config(config_path)
-        result = run_pipeline(settings, console)
-    except GapmapError as exc:
-        _fail(exc)
-        return
-    print_summary(result, settings.classify.map_target, settings.run.output_dir)
-    console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
-    console.print(f"Open {settings.run.output_dir / 'current' / 'index.html'} in a browser.")
+    _run_and_report(config_path, started)
 
 
 @app.command()

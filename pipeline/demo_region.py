@@ -49,6 +49,7 @@ import shapely.geometry
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from layers.addresses import KARTVERKET_COLUMNS, KARTVERKET_HEADER_LINE
 from pipeline import demo_terrain
 from pipeline.demo_terrain import SETTLEMENTS, TOWNS, on_land, to_m
 
@@ -62,17 +63,8 @@ KOMMUNENAVN = {
 ADDRESS_FILE = "Basisdata_9900_Demoregion_25833_MatrikkelenAdresse_CSV.csv"
 BAD_ADDRESS_IDS = tuple(range(390_000_001, 390_000_009))
 PIER_TEXTS = ("Kaia 1", "Kaia 3", "Dampskipskaia 2")
-ADDRESS_HEADER_LINE = (
-    "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
-    "adressekode;adressenavn;nummer;bokstav;gardsnummer;bruksnummer;festenummer;undernummer;"
-    "adresseTekst;adresseTekstUtenAdressetilleggsnavn;EPSG-kode;Nord;Øst;postnummer;poststed;"
-    "grunnkretsnummer;grunnkretsnavn;soknenummer;soknenavn;organisasjonsnummer;tettstednummer;"
-    "tettstednavn;valgkretsnummer;valgkretsnavn;oppdateringsdato;datauttaksdato;adresseId;"
-    "uuidAdresse;atkomstId;uuidAtkomst;atkomstNord;atkomstØst;sommeratkomstId;uuidSommeratkomst;"
-    "sommeratkomstNord;sommeratkomstØst;vinteratkomstId;uuidVinteratkomst;vinteratkomstNord;"
-    "vinteratkomstØst"
-)
-ADDRESS_HEADER = ADDRESS_HEADER_LINE.split(";")
+ADDRESS_HEADER_LINE = KARTVERKET_HEADER_LINE
+ADDRESS_HEADER = list(KARTVERKET_COLUMNS)
 OFFER_HEADER = "address_id,operator,technology,down_mbps,up_mbps"
 SITE_HEADER = (
     "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,max_range_m,"

@@ -21,17 +21,9 @@ import rasterio
 import shapely
 
 from pipeline.demo_region import BAD_ADDRESS_IDS, PIER_TEXTS, DemoRegion, build_demo_region
+from tests.fixtures import KARTVERKET_HEADER
 
-EXPECTED_HEADER = (
-    "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
-    "adressekode;adressenavn;nummer;bokstav;gardsnummer;bruksnummer;festenummer;undernummer;"
-    "adresseTekst;adresseTekstUtenAdressetilleggsnavn;EPSG-kode;Nord;Øst;postnummer;poststed;"
-    "grunnkretsnummer;grunnkretsnavn;soknenummer;soknenavn;organisasjonsnummer;tettstednummer;"
-    "tettstednavn;valgkretsnummer;valgkretsnavn;oppdateringsdato;datauttaksdato;adresseId;"
-    "uuidAdresse;atkomstId;uuidAtkomst;atkomstNord;atkomstØst;sommeratkomstId;uuidSommeratkomst;"
-    "sommeratkomstNord;sommeratkomstØst;vinteratkomstId;uuidVinteratkomst;vinteratkomstNord;"
-    "vinteratkomstØst"
-)
+EXPECTED_HEADER = ";".join(KARTVERKET_HEADER)
 TECHNOLOGIES = {"fiber", "hfc", "xdsl", "fwa", "mobile_5g", "mobile_4g", "satellite"}
 KOMMUNENAVN = {
     "9901": "Fjordvik",
