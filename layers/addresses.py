@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from pyproj import Transformer
 
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
@@ -34,6 +37,13 @@ LAYER = "addresses"
 TARGET_EPSG = 25833
 SUPPORTED_EPSG = (25832, 25833, 25835, 4258, 4326)
 REQUIRED_COLUMNS = ("adresseId", "kommunenummer", "adresseTekst", "EPSG-kode", "Nord", "Øst")
+OPTIONAL_COLUMNS = (
+    "kommunenavn",
+    "oppdateringsdato",
+    "datauttaksdato",
+    "households",
+    "bruksenhetsnummer",
+)
 # The 46-column header of Kartverket's Matrikkelen Adresse CSV, in order.
 KARTVERKET_HEADER_LINE = (
     "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
@@ -49,48 +59,132 @@ KARTVERKET_COLUMNS = tuple(KARTVERKET_HEADER_LINE.split(";"))
 KARTVERKET_COLUMN_COUNT = len(KARTVERKET_COLUMNS)
 
 
-def _read_text(path: Path) -> str:
-    """The file's text: a plain CSV, or the single CSV inside a Geonorge zip."""
+@dataclass(frozen=True)
+class AddressSource:
+    """One CSV to read: its label for messages (``file`` or ``file!member``) and its bytes."""
+
+    label: str
+    data: bytes
+
+
+def address_sources(path: Path) -> list[AddressSource]:
+    """The CSVs behind ``path``: a CSV, a Geonorge zip (every CSV inside), or a folder of both.
+
+    A folder is what ``gapmap fetch`` writes: one zip per kommune.
+    """
     if not path.exists():
-        msg = f"{path}: address file not found"
+        msg = f"{path}: address file or folder not found"
         raise InputError(msg)
-    if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
-            if len(members) != 1:
-                msg = f"{path}: got {len(members)} CSV files in the zip, expected exactly 1"
-                raise InputError(msg)
-            raw = archive.read(members[0])
-    else:
-        raw = path.read_bytes()
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".zip"))
+        if not files:
+            msg = f"{path}: no .csv or .zip files in the folder, expected Matrikkelen Adresse files"
+            raise InputError(msg)
+        return [source for file in files for source in address_sources(file)]
+    if path.suffix.lower() != ".zip":
+        return [AddressSource(str(path), path.read_bytes())]
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        msg = (
-            f"{path}: byte {exc.start} is not valid UTF-8 (Latin-1 or Windows-1252 file?);"
-            " expected UTF-8 as Kartverket publishes it. Re-encode the file with"
-            " `iconv -f latin1 -t utf-8`."
-        )
+        with zipfile.ZipFile(path) as archive:
+            members = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
+            if not members:
+                msg = f"{path}: no CSV file in the zip, expected a Matrikkelen Adresse CSV"
+                raise InputError(msg)
+            return [AddressSource(f"{path}!{name}", archive.read(name)) for name in members]
+    except zipfile.BadZipFile as exc:
+        msg = f"{path}: not a valid zip file ({exc}); download it again"
         raise InputError(msg) from exc
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
-    text = _read_text(path)
-    frame = pd.read_csv(
-        io.StringIO(text), sep=";", dtype="str", keep_default_na=False, na_values=[""]
+def _not_utf8(source: AddressSource) -> InputError:
+    msg = (
+        f"{source.label}: not valid UTF-8 (a Latin-1 or Windows-1252 file?); expected UTF-8 as"
+        " Kartverket publishes it. Re-encode it: iconv -f latin1 -t utf-8"
     )
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    return InputError(msg)
+
+
+def _header(source: AddressSource) -> list[str]:
+    first_line = source.data[:8192].split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        return first_line.decode("utf-8-sig").split(";")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(source) from exc
+
+
+def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the needed columns of one CSV as strings, with each row's line number.
+
+    Lines with the wrong number of fields are returned as quarantine rows.
+    """
+    header = _header(source)
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         msg = (
-            f"{path}: missing columns {missing}; expected the {KARTVERKET_COLUMN_COUNT}-column"
-            f" Matrikkelen Adresse header separated by ';' (got {list(frame.columns)[:5]}...)"
+            f"{source.label}: missing columns {missing}; expected the {KARTVERKET_COLUMN_COUNT}-"
+            f"column Matrikkelen Adresse header separated by ';' (got {header[:5]}...)"
         )
         raise InputError(msg)
-    return frame
+    wanted = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in header]
+    ragged: list[tuple[int, str]] = []
+
+    def skip_ragged(row: pacsv.InvalidRow) -> str:
+        ragged.append(
+            (
+                row.number or 0,
+                f"expected {row.expected_columns} fields separated by"
+                f" ';', got {row.actual_columns}",
+            )
+        )
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(source.data),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=";", quote_char=False, invalid_row_handler=skip_ragged
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted,
+                column_types=dict.fromkeys(wanted, pa.string()),
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise _not_utf8(source) from exc
+        msg = f"{source.label}: cannot be read as a ';'-separated CSV: {exc}"
+        raise InputError(msg) from exc
+    frame = table.to_pandas()
+    skipped = np.array(sorted(n for n, _ in ragged), dtype="int64")
+    lines = np.arange(2, len(frame) + len(skipped) + 2)
+    frame["row_number"] = np.setdiff1d(lines, skipped, assume_unique=True)
+    frame["file"] = source.label
+    bad = pd.DataFrame(
+        {
+            "layer": LAYER,
+            "file": source.label,
+            "row_number": [n for n, _ in ragged],
+            "key": "",
+            "reason": [r for _, r in ragged],
+        }
+    )
+    return frame, bad
 
 
-def _validate(frame: pd.DataFrame) -> tuple[pd.Series, dict[str, pd.Series]]:
-    """Parse the key columns; return the reason per rejected row and the parsed columns."""
+def _read_frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    parts = [_read_source(source) for source in address_sources(path)]
+    frame = pd.concat([p[0] for p in parts], ignore_index=True)
+    ragged = pd.concat([p[1] for p in parts], ignore_index=True)
+    return frame, ragged
+
+
+def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Parse the key columns; return the reason per rejected row and the parsed columns.
+
+    A repeated adresseId is a duplicate, except in a dwelling-level file, where only a repeated
+    (adresseId, bruksenhetsnummer) pair is.
+    """
     address_id = pd.to_numeric(frame["adresseId"], errors="coerce")
     epsg = pd.to_numeric(frame["EPSG-kode"], errors="coerce")
     north = pd.to_numeric(frame["Nord"], errors="coerce")
@@ -98,7 +192,8 @@ def _validate(frame: pd.DataFrame) -> tuple[pd.Series, dict[str, pd.Series]]:
     knr = frame["kommunenummer"].str.strip()
     knr_ok = knr.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
     id_ok = address_id.notna() & (address_id == address_id.round())
-    duplicate = id_ok & address_id.duplicated(keep="first")
+    keys = [address_id, frame["bruksenhetsnummer"]] if dwelling_level else [address_id]
+    duplicate = id_ok & pd.concat(keys, axis=1).duplicated(keep="first")
     reasons = first_reason(
         [
             (
@@ -137,33 +232,69 @@ def _to_25833(
     return x_m, y_m
 
 
-def _households(frame: pd.DataFrame, path: Path) -> pd.Series:
+def _households(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Households per row (1 unless a ``households`` column says otherwise) and the reason
+    for rows whose ``households`` value is unusable."""
     if "households" not in frame.columns:
-        return pd.Series(1, index=frame.index, dtype="int64")
+        return pd.Series(1, index=frame.index, dtype="int64"), pd.Series(False, index=frame.index)
     households = pd.to_numeric(frame["households"], errors="coerce")
-    bad = households.isna() | (households < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        msg = f"{path}:{row}: households got {frame['households'].iloc[row - 2]!r}, expected >= 0"
-        raise InputError(msg)
-    return households.astype("int64")
+    bad = households.isna() | (households < 0) | (households != households.round())
+    return households.fillna(0).astype("int64"), bad
+
+
+def _vintage(frame: pd.DataFrame, column: str) -> str | None:
+    """The latest date in a Kartverket timestamp column ("dd.mm.yyyy HH:MM:SS[.ffffff]").
+
+    The fractional seconds (0-6 digits, mixed in one file) are dropped before parsing.
+    """
+    if column not in frame.columns:
+        return None
+    stamps = pd.to_datetime(
+        frame[column].str.slice(0, 19), format="%d.%m.%Y %H:%M:%S", errors="coerce"
+    )
+    latest = stamps.max()
+    return None if pd.isna(latest) else latest.isoformat()
+
+
+def _fold_dwellings(accepted: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Dwelling-level files (one row per bruksenhet): one address with a household per row."""
+    households = accepted.groupby("address_id", sort=False)["households"].transform("size")
+    first = ~accepted["address_id"].duplicated(keep="first")
+    folded = accepted.loc[first].assign(households=households[first].astype("int64"))
+    return folded, int((~first).sum())
 
 
 def read_addresses(path: Path) -> LayerResult:
-    """Read a Matrikkelen Adresse CSV (or its zip) into the canonical address table.
+    """Read Matrikkelen Adresse CSVs (a file, a Geonorge zip, or a folder of them).
 
-    Rows with an unusable id, kommunenummer, coordinate or EPSG code go to quarantine.
+    Rows with an unusable id, kommunenummer, coordinate, EPSG code or households value, and
+    lines with the wrong number of fields, go to quarantine with their file and line number.
+    In a dwelling-level file (a ``bruksenhetsnummer`` column) the rows of one adresseId are
+    folded into one address whose households are its dwelling count (``rows_merged``).
     """
-    frame = _read_frame(path)
-    reasons, parsed = _validate(frame)
+    frame, ragged = _read_frames(path)
+    dwelling_level = "bruksenhetsnummer" in frame.columns
+    reasons, parsed = _validate(frame, dwelling_level)
+    households, bad_households = _households(frame)
+    reasons = reasons.mask(
+        reasons.isna() & bad_households,
+        "households: got "
+        + frame.get("households", pd.Series("", index=frame.index)).fillna("<empty>")
+        + ", expected a whole number >= 0",
+    )
     rejected = reasons.notna()
-    row_numbers = np.arange(len(frame)) + 2
-    quarantine = quarantine_rows(
-        LAYER,
-        path,
-        row_numbers[rejected.to_numpy()],
-        frame.loc[rejected, "adresseId"],
-        reasons[rejected],
+    quarantine = pd.concat(
+        [
+            ragged,
+            quarantine_rows(
+                LAYER,
+                path,
+                frame.loc[rejected, "row_number"].to_numpy(),
+                frame.loc[rejected, "adresseId"],
+                reasons[rejected],
+            ).assign(file=frame.loc[rejected, "file"].to_numpy()),
+        ],
+        ignore_index=True,
     )
     ok = ~rejected
     x_m, y_m = _to_25833(
@@ -172,18 +303,33 @@ def read_addresses(path: Path) -> LayerResult:
         parsed["epsg"][ok].to_numpy().astype("int64"),
     )
     kommunenavn = frame.get("kommunenavn", pd.Series("", index=frame.index))
-    accepted = gpd.GeoDataFrame(
+    accepted = pd.DataFrame(
         {
             "address_id": parsed["address_id"][ok].astype("int64").to_numpy(),
             "kommunenummer": parsed["knr"][ok].str.zfill(4).to_numpy(),
             "kommunenavn": kommunenavn[ok].fillna("").to_numpy(),
             "address_text": frame.loc[ok, "adresseTekst"].fillna("").to_numpy(),
-            "households": _households(frame, path)[ok].to_numpy(),
+            "households": households[ok].to_numpy(),
             "x_m": x_m,
             "y_m": y_m,
-            "row_number": row_numbers[ok.to_numpy()],
-        },
-        geometry=gpd.points_from_xy(x_m, y_m),
-        crs=TARGET_EPSG,
+            "row_number": frame.loc[ok, "row_number"].to_numpy(),
+        }
     )
-    return LayerResult(LAYER, accepted, quarantine, rows_read=len(frame))
+    merged = 0
+    if dwelling_level:
+        accepted, merged = _fold_dwellings(accepted)
+    geometry = gpd.points_from_xy(accepted["x_m"], accepted["y_m"])
+    metadata = {
+        "latest_oppdateringsdato": _vintage(frame, "oppdateringsdato"),
+        "datauttaksdato": _vintage(frame, "datauttaksdato"),
+        "files": sorted(frame["file"].unique().tolist()),
+        "dwelling_level": dwelling_level,
+    }
+    return LayerResult(
+        LAYER,
+        gpd.GeoDataFrame(accepted.reset_index(drop=True), geometry=geometry, crs=TARGET_EPSG),
+        quarantine,
+        rows_read=len(frame) + len(ragged),
+        rows_merged=merged,
+        metadata=metadata,
+    )

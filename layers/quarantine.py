@@ -7,8 +7,9 @@ header is row 1, so the first data row is row 2) and the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,18 +19,27 @@ QUARANTINE_COLUMNS = ["layer", "file", "row_number", "key", "reason"]
 
 @dataclass(frozen=True)
 class LayerResult:
-    """Accepted rows in canonical form, rejected rows with reasons, and the count read."""
+    """Accepted rows in canonical form, rejected rows with reasons, and the count read.
+
+    ``rows_merged`` counts input rows folded into an accepted row (a dwelling-level address
+    file has one row per dwelling); ``metadata`` carries what the manifest should record
+    (vintages, files read).
+    """
 
     layer: str
     accepted: pd.DataFrame
     quarantine: pd.DataFrame
     rows_read: int
+    rows_merged: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if len(self.accepted) + len(self.quarantine) != self.rows_read:
+        counted = len(self.accepted) + self.rows_merged + len(self.quarantine)
+        if counted != self.rows_read:
             msg = (
                 f"{self.layer}: rows read {self.rows_read} != accepted {len(self.accepted)}"
-                f" + quarantined {len(self.quarantine)} (a reader bug)"
+                f" + merged {self.rows_merged} + quarantined {len(self.quarantine)}"
+                " (a reader bug)"
             )
             raise AssertionError(msg)
 

@@ -61,9 +61,10 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
         )
     console.print(table)
     for row in result.layer_counts.to_dict(orient="records"):
+        merged = f"  merged {row['rows_merged']:>9,}" if row["rows_merged"] else ""
         console.print(
             f"  {row['layer']:<10} read {row['rows_read']:>9,}  accepted"
-            f" {row['rows_accepted']:>9,}  quarantined {row['rows_quarantined']:>6,}"
+            f" {row['rows_accepted']:>9,}{merged}  quarantined {row['rows_quarantined']:>6,}"
         )
     located = result.locate_counts
     console.print(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -31,7 +32,8 @@ class Ingested:
     sites: gpd.GeoDataFrame | None
     fibre: gpd.GeoDataFrame | None
     quarantine: pd.DataFrame
-    counts: pd.DataFrame  # layer, rows_read, rows_accepted, rows_quarantined
+    counts: pd.DataFrame  # layer, rows_read, rows_accepted, rows_merged, rows_quarantined
+    metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read
 
 
 def drop_unknown_addresses(offers: LayerResult, address_ids: pd.Series, path: Path) -> LayerResult:
@@ -53,6 +55,8 @@ def drop_unknown_addresses(offers: LayerResult, address_ids: pd.Series, path: Pa
         offers.accepted.loc[~unknown].reset_index(drop=True),
         pd.concat([offers.quarantine, moved], ignore_index=True),
         offers.rows_read,
+        offers.rows_merged,
+        offers.metadata,
     )
 
 
@@ -72,6 +76,7 @@ def ingest(config: Config) -> Ingested:
             "layer": [r.layer for r in results],
             "rows_read": [r.rows_read for r in results],
             "rows_accepted": [len(r.accepted) for r in results],
+            "rows_merged": [r.rows_merged for r in results],
             "rows_quarantined": [len(r.quarantine) for r in results],
         }
     )
@@ -85,4 +90,5 @@ def ingest(config: Config) -> Ingested:
         fibre=fibre.accepted if fibre else None,
         quarantine=quarantine,
         counts=counts,
+        metadata={r.layer: r.metadata for r in results if r.metadata},
     )

@@ -10,11 +10,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import Transformer
+
+from pipeline.config import Config, to_dict
 
 CURRENT = "current"
 
@@ -72,3 +77,129 @@ def published_folder(output_dir: Path) -> Path | None:
     """The folder ``current`` points at, or None before the first successful run."""
     current = output_dir / CURRENT
     return current.resolve() if current.is_symlink() else None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What stamps a run's products: its id, start, code version and input checksums."""
+
+    run_id: str
+    started_at: str
+    code_version: str
+    checksums: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The tables a run publishes."""
+
+    gap_table: pd.DataFrame
+    kommuner: gpd.GeoDataFrame
+    results: pd.DataFrame  # one row per address, all stage columns, point geometry (25833)
+    quarantine: pd.DataFrame
+    layer_counts: pd.DataFrame
+    locate_counts: Mapping[str, int]
+    input_metadata: Mapping[str, Any]
+
+
+def about_table(config: Config, info: RunInfo) -> pd.DataFrame:
+    """The "Om tabellen" sheet: run, code, targets, floor, cost target and sources."""
+    rows = [("Kjøring", info.run_id), ("Kodeversjon", info.code_version)]
+    for t in config.targets:
+        up = f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""
+        rows.append((f"Mål {t.name}", f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s{up}"))
+    floor = f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s"
+    rows.append(("Grunnkrav (udekket under)", floor))
+    rows.append(("Kostnadsmål", config.cost.target))
+    rows += [
+        (f"Kilde {layer}", f"{source['path']} (sha256 {source['sha256'][:12]}…)")
+        for layer, source in info.checksums.items()
+    ]
+    return pd.DataFrame(rows, columns=["Felt", "Verdi"])
+
+
+def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``lon``/``lat`` (EPSG:4326) from ``x_m``/``y_m`` (EPSG:25833), for the maps."""
+    transformer = Transformer.from_crs(25833, 4326, always_xy=True)
+    lon, lat = transformer.transform(frame["x_m"].to_numpy(), frame["y_m"].to_numpy())
+    return frame.assign(lon=lon, lat=lat)
+
+
+def write_map_products(
+    folder: Path, config: Config, info: RunInfo, tables: RunTables
+) -> dict[str, Any]:
+    """The index page, the overview and one map per kommune; returns their relative paths."""
+    from maps.publish import write_maps
+    from maps.style import TargetSpec
+
+    specs = [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets]
+    stamp = {
+        "run_id": info.run_id,
+        "generated_at": info.started_at,
+        "code_version": info.code_version,
+        "data_sources": ", ".join(Path(s["path"]).name for s in info.checksums.values()),
+    }
+    paths = write_maps(
+        folder,
+        tables.gap_table,
+        tables.kommuner,
+        with_lon_lat(pd.DataFrame(tables.results.drop(columns="geometry"))),
+        specs,
+        config.classify.map_target,
+        stamp,
+        assets="local" if config.run.map_assets == "local" else "cdn",
+    )
+    return {
+        "index": str(paths.index.relative_to(folder)),
+        "overview_map": str(paths.overview.relative_to(folder)),
+        "kommune_maps": {k: str(p.relative_to(folder)) for k, p in paths.kommuner.items()},
+    }
+
+
+def publish_products(
+    folder: Path,
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    stage_timings: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Write every product of a run into ``folder`` (not yet switched to) and its manifest."""
+    folder.mkdir(parents=True, exist_ok=False)
+    outputs: dict[str, Any] = dict(
+        write_tables(
+            folder,
+            {
+                "gap_table": tables.gap_table,
+                "quarantine": tables.quarantine,
+                "layer_counts": tables.layer_counts,
+            },
+            about_table(config, info),
+        )
+    )
+    below = tables.results[f"class_{config.classify.map_target}"] != "served"
+    outputs["geopackage"] = write_geopackage(
+        folder,
+        gpd.GeoDataFrame(tables.results.loc[below], geometry="geometry", crs=25833),
+        "addresses_below_target",
+    )
+    outputs |= write_map_products(folder, config, info, tables)
+    manifest = {
+        "run_id": info.run_id,
+        "started_at": info.started_at,
+        "finished_at": datetime.now(UTC).isoformat(),
+        "code_version": info.code_version,
+        "config_hash": config.digest(),
+        "config": to_dict(config),
+        "targets": {
+            t.name: {"down_mbps": t.down_mbps, "up_mbps": t.up_mbps, "label_nb": t.label_nb}
+            for t in config.targets
+        },
+        "inputs": info.checksums,
+        "input_metadata": tables.input_metadata,
+        "layer_counts": tables.layer_counts.to_dict(orient="records"),
+        "locate": dict(tables.locate_counts),
+        "stage_timings": stage_timings,
+        "outputs": outputs,
+    }
+    write_manifest(folder, manifest)
+    return manifest

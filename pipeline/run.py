@@ -23,10 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from rich.console import Console
 
 from pipeline import aggregate, classify, cost, coverage, ingest, locate, publish, store, terrain
@@ -117,12 +115,6 @@ def new_run_id(config_hash: str) -> str:
     return f"{stamp}-{config_hash[:8]}"
 
 
-def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:
-    transformer = Transformer.from_crs(25833, 4326, always_xy=True)
-    lon, lat = transformer.transform(frame["x_m"].to_numpy(), frame["y_m"].to_numpy())
-    return frame.assign(lon=lon, lat=lat)
-
-
 def run_pipeline(config: Config, console: Console | None = None) -> RunResult:
     """Run every stage on ``config``'s inputs and publish; see the module docstring."""
     console = console or Console()
@@ -203,20 +195,17 @@ def _run_stages(
         detail["kommuner"] = str(int((table["level"] == "kommune").sum()))
     with log.stage("publish") as detail:
         folder = publish.run_folder(config.run.output_dir, run_id)
-        manifest = _publish(
-            folder,
-            config,
-            run_id,
-            started_at,
-            checksums,
-            table,
-            inputs.kommuner,
-            results,
-            quarantine,
-            counts,
-            located.counts,
-            log,
+        tables = publish.RunTables(
+            gap_table=table,
+            kommuner=inputs.kommuner,
+            results=results,
+            quarantine=quarantine,
+            layer_counts=counts,
+            locate_counts=located.counts,
+            input_metadata=inputs.metadata,
         )
+        run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)
+        manifest = publish.publish_products(folder, config, run_info, tables, log.rows)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     manifest["stage_timings"] = log.rows
     publish.write_manifest(folder, manifest)
@@ -283,99 +272,3 @@ def _store_tables(
     )
     store.append(connection, "quarantine", run_id, quarantine)
     store.append(connection, "layer_counts", run_id, counts)
-
-
-def _about_table(config: Config, run_id: str, checksums: dict[str, Any]) -> pd.DataFrame:
-    rows = [("Kjøring", run_id), ("Kodeversjon", code_version())]
-    rows += [
-        (
-            f"Mål {t.name}",
-            f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s"
-            + (f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""),
-        )
-        for t in config.targets
-    ]
-    rows.append(
-        (
-            "Grunnkrav (udekket under)",
-            f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s",
-        )
-    )
-    rows.append(("Kostnadsmål", config.cost.target))
-    rows += [
-        (f"Kilde {layer}", f"{info['path']} (sha256 {info['sha256'][:12]}…)")
-        for layer, info in checksums.items()
-    ]
-    return pd.DataFrame(rows, columns=["Felt", "Verdi"])
-
-
-def _publish(
-    folder: Path,
-    config: Config,
-    run_id: str,
-    started_at: str,
-    checksums: dict[str, Any],
-    table: pd.DataFrame,
-    kommuner: gpd.GeoDataFrame,
-    results: pd.DataFrame,
-    quarantine: pd.DataFrame,
-    counts: pd.DataFrame,
-    locate_counts: dict[str, int],
-    log: StageLog,
-) -> dict[str, Any]:
-    from maps.publish import write_maps
-    from maps.style import TargetSpec
-
-    folder.mkdir(parents=True, exist_ok=False)
-    outputs: dict[str, Any] = dict(
-        publish.write_tables(
-            folder,
-            {"gap_table": table, "quarantine": quarantine, "layer_counts": counts},
-            _about_table(config, run_id, checksums),
-        )
-    )
-    below = results[f"class_{config.classify.map_target}"] != "served"
-    outputs["geopackage"] = publish.write_geopackage(
-        folder,
-        gpd.GeoDataFrame(results.loc[below], geometry="geometry", crs=25833),
-        "addresses_below_target",
-    )
-    specs = [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets]
-    run_info = {
-        "run_id": run_id,
-        "generated_at": started_at,
-        "code_version": code_version(),
-        "data_sources": ", ".join(Path(i["path"]).name for i in checksums.values()),
-    }
-    map_paths = write_maps(
-        folder,
-        table,
-        kommuner,
-        with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
-        specs,
-        config.classify.map_target,
-        run_info,
-        assets="local" if config.run.map_assets == "local" else "cdn",
-    )
-    outputs["index"] = str(map_paths.index.relative_to(folder))
-    outputs["overview_map"] = str(map_paths.overview.relative_to(folder))
-    outputs["kommune_maps"] = {k: str(p.relative_to(folder)) for k, p in map_paths.kommuner.items()}
-    manifest = {
-        "run_id": run_id,
-        "started_at": started_at,
-        "finished_at": datetime.now(UTC).isoformat(),
-        "code_version": code_version(),
-        "config_hash": config.digest(),
-        "config": to_dict(config),
-        "targets": {
-            t.name: {"down_mbps": t.down_mbps, "up_mbps": t.up_mbps, "label_nb": t.label_nb}
-            for t in config.targets
-        },
-        "inputs": checksums,
-        "layer_counts": counts.to_dict(orient="records"),
-        "locate": locate_counts,
-        "stage_timings": log.rows,
-        "outputs": outputs,
-    }
-    publish.write_manifest(folder, manifest)
-    return manifest

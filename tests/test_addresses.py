@@ -11,7 +11,7 @@ from pyproj import Transformer
 
 from layers.addresses import read_addresses
 from pipeline.errors import InputError
-from tests.fixtures import address_row, write_matrikkel_csv
+from tests.fixtures import KARTVERKET_HEADER, address_row, write_matrikkel_csv
 
 
 def _good_rows(n: int = 3) -> list[dict[str, object]]:
@@ -69,7 +69,7 @@ def test_rows_in_other_crs_are_reprojected_to_25833(tmp_path: Path, epsg: int) -
 def test_latin1_file_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     rows = [address_row(1, "0301", "Øvre Ålesundsgate 1", 262000, 6650000)]
     path = write_matrikkel_csv(tmp_path / "latin.csv", rows, bom=False, encoding="latin-1")
-    with pytest.raises(InputError, match=r"latin.csv: byte \d+ is not valid UTF-8.*Latin-1"):
+    with pytest.raises(InputError, match=r"latin\.csv: not valid UTF-8 \(a Latin-1"):
         read_addresses(path)
 
 
@@ -128,3 +128,91 @@ def test_reads_the_real_kristiansand_extract_as_zip_and_csv(realdata: Path) -> N
     first = from_csv.accepted.iloc[0]
     assert first["address_id"] == 219136687 and first["address_text"] == "Tyrihansveien 38"
     assert (first["x_m"], first["y_m"]) == (92406.38, 6466460.67)
+
+
+def test_a_folder_of_kommune_zips_is_read_as_one_layer(tmp_path: Path) -> None:
+    folder = tmp_path / "adresser"
+    folder.mkdir()
+    for knr, first_id in (("0301", 1), ("4204", 100)):
+        rows = [address_row(first_id + i, knr, f"Vei {i}", 262000 + i, 6650000) for i in range(3)]
+        csv = write_matrikkel_csv(tmp_path / f"{knr}.csv", rows)
+        name = f"Basisdata_{knr}_X_25833_MatrikkelenAdresse_CSV"
+        with zipfile.ZipFile(folder / f"{name}.zip", "w") as zf:
+            zf.write(csv, f"{name}/matrikkelen.csv")
+    result = read_addresses(folder)
+    assert sorted(result.accepted["kommunenummer"].unique()) == ["0301", "4204"]
+    assert len(result.accepted) == 6
+    assert len(result.metadata["files"]) == 2
+
+
+def test_line_with_wrong_field_count_is_quarantined_with_its_line_number(tmp_path: Path) -> None:
+    path = write_matrikkel_csv(tmp_path / "a.csv", _good_rows(3), crlf=False)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines.insert(2, "1;2;3")  # becomes line 3 of the file
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read_addresses(path)
+    assert len(result.accepted) == 3
+    assert result.quarantine["row_number"].tolist() == [3]
+    assert "expected 46 fields" in result.quarantine["reason"].iloc[0]
+    assert result.accepted["row_number"].tolist() == [2, 4, 5]
+
+
+def test_dwelling_level_rows_fold_into_households(tmp_path: Path) -> None:
+    rows = []
+    for unit in ("H0101", "H0102", "H0201"):
+        rows.append(
+            {**address_row(7, "0301", "Blokka 1", 262000, 6650000), "bruksenhetsnummer": unit}
+        )
+    rows.append(
+        {**address_row(8, "0301", "Huset 2", 262100, 6650000), "bruksenhetsnummer": "H0101"}
+    )
+    rows.append(
+        {**address_row(8, "0301", "Huset 2", 262100, 6650000), "bruksenhetsnummer": "H0101"}
+    )
+    path = tmp_path / "leil.csv"
+    header = ";".join([*KARTVERKET_HEADER, "bruksenhetsnummer"])
+    body = [
+        ";".join(str(r.get(c, "") or "") for c in [*KARTVERKET_HEADER, "bruksenhetsnummer"])
+        for r in rows
+    ]
+    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    result = read_addresses(path)
+    by_id = result.accepted.set_index("address_id")["households"].to_dict()
+    assert by_id == {7: 3, 8: 1}
+    assert result.rows_merged == 2 and len(result.quarantine) == 1  # the repeated H0101 of 8
+    assert result.rows_read == 5
+
+
+def test_households_column_is_used_and_checked(tmp_path: Path) -> None:
+    header = ";".join([*KARTVERKET_HEADER, "households"])
+    rows = [
+        {**address_row(1, "0301", "A", 262000, 6650000), "households": 12},
+        {**address_row(2, "0301", "B", 262000, 6650000), "households": "mange"},
+    ]
+    body = [
+        ";".join(str(r.get(c, "") or "") for c in [*KARTVERKET_HEADER, "households"]) for r in rows
+    ]
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    result = read_addresses(path)
+    assert result.accepted["households"].tolist() == [12]
+    assert "households: got mange" in result.quarantine["reason"].iloc[0]
+
+
+def test_vintage_reads_mixed_fractional_seconds(tmp_path: Path) -> None:
+    rows = _good_rows(3)
+    rows[0]["oppdateringsdato"] = "15.06.2020 17:37:59"
+    rows[1]["oppdateringsdato"] = "01.02.2024 08:00:00.5"
+    rows[2]["oppdateringsdato"] = "31.12.2023 23:59:59.123456"
+    for row in rows:
+        row["datauttaksdato"] = "04.01.2025 05:32:37"
+    result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))
+    assert result.metadata["latest_oppdateringsdato"] == "2024-02-01T08:00:00"
+    assert result.metadata["datauttaksdato"] == "2025-01-04T05:32:37"
+
+
+def test_corrupt_zip_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "Basisdata_0301_Oslo_25833_MatrikkelenAdresse_CSV.zip"
+    path.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(InputError, match=r"not a valid zip file"):
+        read_addresses(path)

@@ -87,7 +87,8 @@ def test_every_deliberately_bad_row_is_quarantined_and_rows_reconcile(demo) -> N
     assert {str(i) for i in BAD_ADDRESS_IDS} <= bad
     assert len(quarantine[quarantine["layer"] == "offers"]) == 2
     counts = result.layer_counts
-    assert (counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]).all()
+    reconciled = counts["rows_accepted"] + counts["rows_merged"] + counts["rows_quarantined"]
+    assert (counts["rows_read"] == reconciled).all()
     assert result.locate_counts["disagree_with_file"] == 5
 
 

@@ -13,7 +13,7 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 from rich.console import Console
 
-from pipeline import run as run_module
+from pipeline import publish as publish_module
 from pipeline.config import load_config
 from pipeline.errors import InputError, RunError
 from pipeline.run import run_pipeline, sha256_of
@@ -111,9 +111,10 @@ def test_run_records_reconciles_and_publishes(tiny: Path) -> None:
     config = load_config(tiny)
     result = run_pipeline(config, _quiet())
     counts = result.layer_counts.set_index("layer")
-    assert counts.loc["addresses"].tolist() == [20, 18, 2]
-    assert counts.loc["offers"].tolist() == [17, 15, 2]
-    assert (counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]).all()
+    assert counts.loc["addresses"].tolist() == [20, 18, 0, 2]
+    assert counts.loc["offers"].tolist() == [17, 15, 0, 2]
+    reconciled = counts["rows_accepted"] + counts["rows_merged"] + counts["rows_quarantined"]
+    assert (counts["rows_read"] == reconciled).all()
     table = result.gap_table.set_index("kommunenavn")
     assert table.loc["Totalt", "households"] == 18
     assert table.loc["Vestvik", "served_households_no2025"] == 4
@@ -161,7 +162,7 @@ def test_failed_run_leaves_the_published_output_untouched(tiny: Path, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("disk full while writing maps")
 
-    monkeypatch.setattr(run_module, "_publish", boom)
+    monkeypatch.setattr(publish_module, "write_map_products", boom)
     with pytest.raises(RunError, match="disk full"):
         run_pipeline(config, _quiet())
     current = (config.run.output_dir / "current").resolve()
