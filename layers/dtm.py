@@ -1,4 +1,8 @@
-"""Terrain from a Kartverket DTM GeoTIFF (or any single-band elevation raster).
+"""Terrain from Kartverket DTM GeoTIFF tiles (or any single-band elevation rasters).
+
+The DTM input is one raster (GeoTIFF, VRT), or a folder of tiles in any projected CRSs — a
+UTM 32 tile beside UTM 33 ones works. Tiles are never mosaicked in memory: each tile answers
+for the points inside it, reading only the window those points cover.
 
 Elevation and slope are sampled for many points at once: the raster window covering the points
 is read once and indexed with numpy (``rasterio.sample`` point by point is ~100 s for 2.6 M
@@ -15,6 +19,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 from pyproj import Transformer
+from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from pipeline.errors import InputError
@@ -106,3 +111,53 @@ def sample_terrain(
     result.loc[on_raster, "slope_deg"] = slope_deg(dem, r, c, cell_x_m, cell_y_m)
     result.loc[on_raster, "has_terrain"] = ~np.isnan(elevation)
     return result
+
+
+class DtmTiles:
+    """One or many DTM rasters that sample as one surface (first tile with data wins).
+
+    Use as a context manager; ``sample(x_m, y_m)`` takes EPSG:25833 points.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.paths = dtm_paths(path)
+        self.datasets = [open_dtm(p) for p in self.paths]
+        self.bounds_25833 = [
+            transform_bounds(d.crs, f"EPSG:{POINT_EPSG}", *d.bounds) for d in self.datasets
+        ]
+
+    def __enter__(self) -> DtmTiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for dataset in self.datasets:
+            dataset.close()
+
+    def sample(self, x_m: np.ndarray, y_m: np.ndarray) -> pd.DataFrame:
+        """Elevation, slope and ``has_terrain`` per point, aligned to the input order."""
+        x_m, y_m = np.asarray(x_m, "float64"), np.asarray(y_m, "float64")
+        result = sample_terrain(self.datasets[0], x_m[:0], y_m[:0]).reindex(range(len(x_m)))
+        result["has_terrain"] = False
+        for dataset, (left, bottom, right, top) in zip(
+            self.datasets, self.bounds_25833, strict=True
+        ):
+            todo = ~result["has_terrain"].to_numpy()
+            todo &= (x_m >= left) & (x_m <= right) & (y_m >= bottom) & (y_m <= top)
+            if not todo.any():
+                continue
+            sampled = sample_terrain(dataset, x_m[todo], y_m[todo])
+            sampled.index = np.flatnonzero(todo)
+            result.loc[sampled.index[sampled["has_terrain"]]] = sampled[sampled["has_terrain"]]
+        result["has_terrain"] = result["has_terrain"].astype(bool)
+        return result
+
+
+def dtm_paths(path: Path) -> list[Path]:
+    """The raster files behind ``path``: itself, or every .tif/.tiff/.vrt in a folder."""
+    if path.is_dir():
+        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in (".tif", ".tiff", ".vrt"))
+        if not paths:
+            msg = f"{path}: no .tif, .tiff or .vrt files in the folder, expected DTM tiles"
+            raise InputError(msg)
+        return paths
+    return [path]

@@ -99,6 +99,7 @@ class RunTables:
     quarantine: pd.DataFrame
     layer_counts: pd.DataFrame
     locate_counts: Mapping[str, int]
+    terrain_counts: Mapping[str, int]
     input_metadata: Mapping[str, Any]
 
 
@@ -198,6 +199,7 @@ def publish_products(
         "input_metadata": tables.input_metadata,
         "layer_counts": tables.layer_counts.to_dict(orient="records"),
         "locate": dict(tables.locate_counts),
+        "terrain": dict(tables.terrain_counts),
         "stage_timings": stage_timings,
         "outputs": outputs,
     }

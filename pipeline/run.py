@@ -162,7 +162,12 @@ def _run_stages(
         detail["disagree_with_file"] = str(located.counts["disagree_with_file"])
     with log.stage("terrain") as detail:
         terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
-        detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
+        without = int((~terrain_columns["has_terrain"]).sum())
+        terrain_counts = {
+            "with_terrain": len(terrain_columns) - without,
+            "without_terrain": without,
+        }
+        detail["without_terrain"] = str(without)
     with log.stage("coverage") as detail:
         offers = coverage.counted_offers(inputs.offers, config.classify)
         best = coverage.best_offer_per_address(offers, addresses["address_id"])
@@ -202,6 +207,7 @@ def _run_stages(
             quarantine=quarantine,
             layer_counts=counts,
             locate_counts=located.counts,
+            terrain_counts=terrain_counts,
             input_metadata=inputs.metadata,
         )
         run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)

@@ -1,7 +1,8 @@
 """Stage 3, terrain: elevation and slope per address from the DTM.
 
-Runs per kommune so that only one DTM window is in memory at a time (the national run reads
-357 windows, never the whole country). Addresses outside the DTM or on nodata keep
+Runs per kommune so that only one DTM window per tile is in memory at a time (the national
+run reads 357 windows, never the whole country); the DTM may be one raster or a folder of
+tiles in different CRSs. Addresses outside the DTM or on nodata keep
 ``has_terrain = False`` and NaN, never 0 m.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.dtm import open_dtm, sample_terrain
+from layers.dtm import DtmTiles
 
 TERRAIN_COLUMNS = ("elevation_m", "slope_deg", "has_terrain")
 
@@ -29,9 +30,9 @@ def terrain_per_address(addresses: pd.DataFrame, dtm_path: Path | None) -> pd.Da
     if dtm_path is None:
         return no_terrain(addresses.index)
     parts = []
-    with open_dtm(dtm_path) as dataset:
+    with DtmTiles(dtm_path) as tiles:
         for _, group in addresses.groupby("kommunenummer", sort=True):
-            sampled = sample_terrain(dataset, group["x_m"].to_numpy(), group["y_m"].to_numpy())
+            sampled = tiles.sample(group["x_m"].to_numpy(), group["y_m"].to_numpy())
             sampled.index = group.index
             parts.append(sampled)
     if not parts:

@@ -78,6 +78,8 @@ def test_manifest_checksums_match_the_inputs(demo) -> None:
         "label_nb": "100/10 Mbit/s (mål 2025)",
     }
     assert manifest["stage_timings"][-1]["stage"] == "publish"
+    assert manifest["terrain"]["without_terrain"] == len(PIER_TEXTS)
+    assert manifest["input_metadata"]["addresses"]["latest_oppdateringsdato"] is not None
 
 
 def test_every_deliberately_bad_row_is_quarantined_and_rows_reconcile(demo) -> None:

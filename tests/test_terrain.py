@@ -10,7 +10,7 @@ import rasterio
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
-from layers.dtm import open_dtm, sample_terrain
+from layers.dtm import DtmTiles, open_dtm, sample_terrain
 from pipeline.errors import InputError
 from pipeline.terrain import terrain_per_address
 
@@ -103,3 +103,50 @@ def test_real_besseggen_tile_in_utm32(realdata: Path) -> None:
     expected = next(dataset.sample([centre]))[0]  # rasterio's own sampler as the reference
     assert result["elevation_m"].iloc[0] == pytest.approx(float(expected))
     assert 900 < result["elevation_m"].iloc[0] < 2300  # Besseggen lies between lakes and peaks
+
+
+def _write_constant(
+    path: Path, value: float, epsg: int, origin: tuple[float, float], nodata_block: bool = False
+) -> Path:
+    dem = np.full((50, 50), value, dtype="float32")
+    if nodata_block:
+        dem[:, :25] = NODATA  # western half is sea
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=50,
+        height=50,
+        count=1,
+        dtype="float32",
+        crs=f"EPSG:{epsg}",
+        transform=from_origin(origin[0], origin[1], 10, 10),
+        nodata=NODATA,
+    ) as dst:
+        dst.write(dem, 1)
+    return path
+
+
+def test_a_folder_of_tiles_in_two_crs_samples_as_one_surface(tmp_path: Path) -> None:
+    tiles = tmp_path / "dtm"
+    tiles.mkdir()
+    # tile a (UTM33): x 100000-100500, y 6999500-7000000, 100 m, western half nodata
+    _write_constant(tiles / "a.tif", 100.0, 25833, (100_000.0, 7_000_000.0), nodata_block=True)
+    # tile b (UTM33) overlaps a's western half: 200 m
+    _write_constant(tiles / "b.tif", 200.0, 25833, (99_800.0, 7_000_000.0))
+    # tile c (UTM32) somewhere else: 300 m
+    x32, y32 = Transformer.from_crs(25833, 25832, always_xy=True).transform(150_000.0, 7_000_000.0)
+    _write_constant(tiles / "c.tif", 300.0, 25832, (x32 - 250, y32 + 250))
+    with DtmTiles(tiles) as dtm:
+        result = dtm.sample(
+            np.array([100_400.0, 100_100.0, 150_000.0, 120_000.0]),
+            np.array([6_999_800.0, 6_999_800.0, 7_000_000.0, 7_000_000.0]),
+        )
+    assert result["elevation_m"].tolist()[:3] == [100.0, 200.0, 300.0]
+    assert result["has_terrain"].tolist() == [True, True, True, False]
+    assert np.isnan(result["elevation_m"].iloc[3])
+
+
+def test_empty_tile_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no \.tif, \.tiff or \.vrt files"):
+        DtmTiles(tmp_path)
