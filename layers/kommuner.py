@@ -24,22 +24,44 @@ LAYER = "kommuner"
 TARGET_EPSG = 25833
 NUMBER_COLUMNS = ("kommunenummer", "kommunenr", "knr", "id")
 NAME_COLUMNS = ("kommunenavn", "navn", "name")
+# The 15 fylker of the 2024 reform (Kartverket), used when no fylke layer is given.
+FYLKER_2024 = {
+    "03": "Oslo",
+    "11": "Rogaland",
+    "15": "Møre og Romsdal",
+    "18": "Nordland",
+    "31": "Østfold",
+    "32": "Akershus",
+    "33": "Buskerud",
+    "34": "Innlandet",
+    "39": "Vestfold",
+    "40": "Telemark",
+    "42": "Agder",
+    "46": "Vestland",
+    "50": "Trøndelag",
+    "55": "Troms",
+    "56": "Finnmark",
+}
 
 
-def _read_basisdata(document: dict, path: Path) -> gpd.GeoDataFrame:
-    """Kartverket's Basisdata GeoJSON: an object whose ``Kommune`` key is the FeatureCollection."""
-    collection = document["Kommune"]
+def _read_basisdata(document: dict, path: Path, key: str) -> gpd.GeoDataFrame:
+    """Kartverket's Basisdata GeoJSON: an object whose ``key`` ("Kommune", "Fylke") holds the
+    FeatureCollection (beside "Grense")."""
+    if key not in document:
+        msg = f"{path}: got a Basisdata object with keys {list(document)}, expected {key!r}"
+        raise InputError(msg)
+    collection = document[key]
     crs_name = collection.get("crs", {}).get("properties", {}).get("name", "EPSG:4326")
     frame = gpd.GeoDataFrame.from_features(collection["features"], crs=crs_name)
     if frame.empty:
-        msg = f"{path}: the 'Kommune' collection has no features"
+        msg = f"{path}: the {key!r} collection has no features"
         raise InputError(msg)
     return frame
 
 
-def _read_any(path: Path) -> gpd.GeoDataFrame:
+def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
     if not path.exists():
-        msg = f"{path}: kommune boundary file not found"
+        msg = f"{path}: boundary file not found"
         raise InputError(msg)
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path) as archive:
@@ -47,11 +69,11 @@ def _read_any(path: Path) -> gpd.GeoDataFrame:
             if len(names) != 1:
                 msg = f"{path}: got {len(names)} GeoJSON files in the zip, expected exactly 1"
                 raise InputError(msg)
-            return _read_basisdata(json.loads(archive.read(names[0])), path)
+            return _read_basisdata(json.loads(archive.read(names[0])), path, key)
     if path.suffix.lower() in (".geojson", ".json"):
         document = json.loads(path.read_text(encoding="utf-8-sig"))
-        if isinstance(document, dict) and "Kommune" in document:
-            return _read_basisdata(document, path)
+        if isinstance(document, dict) and document.get("type") != "FeatureCollection":
+            return _read_basisdata(document, path, key)
     return gpd.read_file(path)
 
 
@@ -121,3 +143,40 @@ def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
         if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
     ]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def read_fylker(path: Path) -> LayerResult:
+    """Fylke numbers and names from a fylke boundary file (GeoJSON, Basisdata zip, GPKG, GML).
+
+    Only the names are used: fylke membership comes from the kommunenummer's first two digits.
+    """
+    raw = _read_any(path, key="Fylke")
+    number = _pick(raw, ("fylkesnummer", "fylkesnr", "id"), "fylkesnummer", path)
+    number = number.astype("str").str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(2)
+    name = _pick(raw, ("fylkesnavn", "navn", "name"), "fylkesnavn", path).astype("str")
+    reasons = first_reason(
+        [
+            (
+                ~number.str.fullmatch(r"\d{2}"),
+                "fylkesnummer: got " + number + ", expected 2 digits",
+            ),
+            (number.duplicated(keep="first"), "fylkesnummer: duplicate of an earlier feature"),
+        ],
+        raw.index,
+    )
+    rejected = reasons.notna().to_numpy()
+    quarantine = quarantine_rows(
+        "fylker", path, np.flatnonzero(rejected) + 1, number[rejected], reasons[rejected]
+    )
+    accepted = pd.DataFrame(
+        {"fylkesnummer": number[~rejected].to_numpy(), "fylkesnavn": name[~rejected].to_numpy()}
+    )
+    return LayerResult("fylker", accepted, quarantine, rows_read=len(raw))
+
+
+def fylke_names(fylker: pd.DataFrame | None, numbers: pd.Series) -> pd.Series:
+    """Fylke name per number: from the fylke layer, else the 2024 list, else "Fylke NN"."""
+    known = dict(FYLKER_2024)
+    if fylker is not None:
+        known |= dict(zip(fylker["fylkesnummer"], fylker["fylkesnavn"], strict=True))
+    return numbers.map(lambda n: known.get(n, f"Fylke {n}"))

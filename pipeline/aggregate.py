@@ -112,10 +112,21 @@ def gap_table(
         .df()
         .set_index("kommunenummer")["kommunenavn"]
     )
-    wide.insert(3, "kommunenavn", wide["kommunenummer"].map(names))
+    fylker = (
+        connection.execute("SELECT fylkesnummer, fylkesnavn FROM fylker WHERE run_id = ?", [run_id])
+        .df()
+        .set_index("fylkesnummer")["fylkesnavn"]
+    )
+    named = fylker.to_dict()
+    fylkesnavn = [
+        named.get(number, f"Fylke {number}") if isinstance(number, str) else None
+        for number in wide["fylkesnummer"]  # a few hundred rows: one per kommune and fylke
+    ]
+    wide.insert(2, "fylkesnavn", fylkesnavn)
+    wide.insert(4, "kommunenavn", wide["kommunenummer"].map(names))
     wide["kommunenavn"] = np.select(
         [wide["level"] == "fylke", wide["level"] == "total"],
-        ["Fylke " + wide["fylkesnummer"].fillna(""), "Totalt"],
+        [wide["fylkesnavn"].fillna("").astype(str), "Totalt"],
         default=wide["kommunenavn"].fillna("").astype(str),
     )
     return _level_key(wide).reset_index(drop=True)

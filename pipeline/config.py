@@ -54,6 +54,7 @@ class Inputs:
     dtm: Path | None = None
     sites: Path | None = None
     fibre: Path | None = None
+    fylker: Path | None = None  # fylke names; default: the 15 fylker of 2024
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.addresses import read_addresses
-from layers.kommuner import read_kommuner
+from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
 from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
@@ -27,6 +27,7 @@ class Ingested:
     """The validated input tables of a run, the quarantine and the per-layer counts."""
 
     kommuner: gpd.GeoDataFrame
+    fylker: pd.DataFrame  # fylkesnummer, fylkesnavn for every fylke of the kommune layer
     addresses: gpd.GeoDataFrame
     offers: pd.DataFrame
     sites: gpd.GeoDataFrame | None
@@ -60,6 +61,11 @@ def drop_unknown_addresses(offers: LayerResult, address_ids: pd.Series, path: Pa
     )
 
 
+def _fylker_of(kommuner: pd.DataFrame, fylker: pd.DataFrame | None) -> pd.DataFrame:
+    numbers = pd.Series(sorted(kommuner["fylkesnummer"].unique()), dtype="str")
+    return pd.DataFrame({"fylkesnummer": numbers, "fylkesnavn": fylke_names(fylker, numbers)})
+
+
 def ingest(config: Config) -> Ingested:
     """Read and validate all inputs named in ``config.inputs``."""
     inputs = config.inputs
@@ -70,7 +76,8 @@ def ingest(config: Config) -> Ingested:
     )
     sites = read_sites(inputs.sites) if inputs.sites else None
     fibre = read_network(inputs.fibre) if inputs.fibre else None
-    results += [r for r in (sites, fibre) if r is not None]
+    fylker = read_fylker(inputs.fylker) if inputs.fylker else None
+    results += [r for r in (sites, fibre, fylker) if r is not None]
     counts = pd.DataFrame(
         {
             "layer": [r.layer for r in results],
@@ -84,6 +91,7 @@ def ingest(config: Config) -> Ingested:
     quarantine = pd.concat(frames, ignore_index=True) if frames else empty_quarantine()
     return Ingested(
         kommuner=results[0].accepted,
+        fylker=_fylker_of(results[0].accepted, fylker.accepted if fylker else None),
         addresses=addresses,
         offers=results[2].accepted,
         sites=sites.accepted if sites else None,

@@ -254,6 +254,7 @@ def _store_tables(
             }
         ),
     )
+    store.append(connection, "fylker", run_id, inputs.fylker)
     store.append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
     store.append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
     store.append(connection, "address_results", run_id, results[list(store.ADDRESS_RESULT_COLUMNS)])

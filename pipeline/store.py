@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS kommuner (
     run_id VARCHAR, kommunenummer VARCHAR, kommunenavn VARCHAR, fylkesnummer VARCHAR,
     area_km2 DOUBLE, geometry_wkb BLOB
 );
+CREATE TABLE IF NOT EXISTS fylker (
+    run_id VARCHAR, fylkesnummer VARCHAR, fylkesnavn VARCHAR
+);
 CREATE TABLE IF NOT EXISTS addresses (
     run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, kommunenummer_file VARCHAR,
     kommunenavn VARCHAR, fylkesnummer VARCHAR, address_text VARCHAR, households BIGINT,

@@ -27,6 +27,12 @@ def _fill(connection, run_id: str) -> None:
             }
         ),
     )
+    store.append(
+        connection,
+        "fylker",
+        run_id,
+        pd.DataFrame({"fylkesnummer": ["99"], "fylkesnavn": ["Prøvefylket"]}),
+    )
     addresses = pd.DataFrame(
         {
             "address_id": [1, 2, 3, 4, 5],
@@ -83,7 +89,7 @@ def test_hand_checked_kommune_fylke_and_total_rows(connection) -> None:
     assert table.loc["C", "households"] == 0 and np.isnan(
         table.loc["C", "below_target_share_no2025"]
     )
-    assert table.loc["Fylke 99", "households"] == 11
+    assert table.loc["Prøvefylket", "households"] == 11
     assert table.loc["Totalt", "cost_nok"] == 270_000
     assert table.loc["A", "routes_capped"] == 1
 
@@ -104,7 +110,7 @@ def test_levels_reconcile_for_every_target(connection) -> None:
 
 def test_rows_come_kommune_then_fylke_total_last(connection) -> None:
     table = gap_table(connection, "r1", TARGETS)
-    assert table["kommunenavn"].tolist() == ["C", "Fylke 98", "A", "B", "Fylke 99", "Totalt"]
+    assert table["kommunenavn"].tolist() == ["C", "Fylke 98", "A", "B", "Prøvefylket", "Totalt"]
 
 
 def test_discard_run_rows_keeps_other_runs(connection) -> None:

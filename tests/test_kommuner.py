@@ -146,3 +146,26 @@ def test_real_kristiansand_addresses_fall_in_4204(realdata: Path) -> None:
     assert (located.addresses["kommunenummer"] == "4204").all()
     assert located.counts["in_polygon"] == 47 and located.counts["disagree_with_file"] == 0
     assert isinstance(located.addresses, gpd.GeoDataFrame)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "name", ["Fylker-S.geojson", "Basisdata_0000_Norge_25833_Fylker_GeoJSON.zip"]
+)
+def test_real_fylker_give_the_15_names_of_2024(realdata: Path, name: str) -> None:
+    from layers.kommuner import FYLKER_2024, read_fylker
+
+    result = read_fylker(realdata / "kommuner-robhop" / name)
+    names = dict(zip(result.accepted["fylkesnummer"], result.accepted["fylkesnavn"], strict=True))
+    assert set(names) == set(FYLKER_2024)
+    assert names["42"] == "Agder" and names["03"] == "Oslo"
+
+
+def test_fylke_names_fall_back_to_the_2024_list_then_the_number() -> None:
+    import pandas as pd
+
+    from layers.kommuner import fylke_names
+
+    given = pd.DataFrame({"fylkesnummer": ["50"], "fylkesnavn": ["Trøndelag - Trööndelage"]})
+    names = fylke_names(given, pd.Series(["50", "42", "99"]))
+    assert names.tolist() == ["Trøndelag - Trööndelage", "Agder", "Fylke 99"]
