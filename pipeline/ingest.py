@@ -62,6 +62,7 @@ def drop_unknown_addresses(offers: LayerResult, address_ids: pd.Series, path: Pa
 
 
 def _fylker_of(kommuner: pd.DataFrame, fylker: pd.DataFrame | None) -> pd.DataFrame:
+    """Name every fylke that a kommune of the layer belongs to."""
     numbers = pd.Series(sorted(kommuner["fylkesnummer"].unique()), dtype="str")
     return pd.DataFrame({"fylkesnummer": numbers, "fylkesnavn": fylke_names(fylker, numbers)})
 

@@ -11,6 +11,7 @@ a failed run is marked ``failed``, its partial rows are deleted, and ``current``
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import resource
 import subprocess
@@ -159,6 +160,11 @@ def _run_stages(
         addresses = located.addresses.reset_index(drop=True)
         counts = _move_to_quarantine(inputs.counts, "addresses", len(located.quarantine))
         quarantine = pd.concat([inputs.quarantine, located.quarantine], ignore_index=True)
+        # A run on one kommune may use the national boundary file: only kommuner with
+        # addresses get rows and maps; the others are counted in the manifest.
+        kept = inputs.kommuner["kommunenummer"].isin(addresses["kommunenummer"].unique())
+        located.counts["kommuner_without_addresses"] = int((~kept).sum())
+        inputs = dataclasses.replace(inputs, kommuner=inputs.kommuner.loc[kept])
         detail["disagree_with_file"] = str(located.counts["disagree_with_file"])
     with log.stage("terrain") as detail:
         terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
