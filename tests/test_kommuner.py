@@ -169,3 +169,20 @@ def test_fylke_names_fall_back_to_the_2024_list_then_the_number() -> None:
     given = pd.DataFrame({"fylkesnummer": ["50"], "fylkesnavn": ["Trøndelag - Trööndelage"]})
     names = fylke_names(given, pd.Series(["50", "42", "99"]))
     assert names.tolist() == ["Trøndelag - Trööndelage", "Agder", "Fylke 99"]
+
+
+@pytest.mark.parametrize(("suffix", "driver"), [(".gpkg", "GPKG"), (".gml", "GML")])
+def test_geopackage_and_gml_in_utm32_are_read_and_reprojected(
+    tmp_path: Path, suffix: str, driver: str
+) -> None:
+    polygon32 = shapely.box(590_000, 6_640_000, 600_000, 6_650_000)  # near Oslo, EPSG:25832
+    frame = gpd.GeoDataFrame(
+        {"kommunenummer": [301], "navn": ["Oslo"]}, geometry=[polygon32], crs=25832
+    )
+    path = tmp_path / f"kommuner{suffix}"
+    frame.to_file(path, driver=driver)
+    accepted = read_kommuner(path).accepted
+    assert accepted["kommunenummer"].tolist() == ["0301"]
+    assert accepted.crs.to_epsg() == 25833
+    expected = frame.to_crs(25833).geometry.iloc[0]
+    assert accepted.geometry.iloc[0].symmetric_difference(expected).area < 1.0
