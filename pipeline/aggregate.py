@@ -20,9 +20,10 @@ LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
 GAP_SQL = f"""
 INSERT INTO gap_summary
 WITH per_address AS (
-    SELECT a.kommunenummer, a.households, c.target, c.class
-    FROM addresses a JOIN address_classes c
-      ON c.run_id = a.run_id AND c.address_id = a.address_id
+    SELECT a.kommunenummer, a.households, c.target, c.class, r.area_status
+    FROM addresses a
+    JOIN address_classes c ON c.run_id = a.run_id AND c.address_id = a.address_id
+    JOIN address_results r ON r.run_id = a.run_id AND r.address_id = a.address_id
     WHERE a.run_id = $run_id
 )
 SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
@@ -30,7 +31,11 @@ SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
        coalesce(sum(p.households), 0) AS households,
        coalesce(sum(p.households) FILTER (WHERE p.class = 'served'), 0),
        coalesce(sum(p.households) FILTER (WHERE p.class = 'underserved'), 0),
-       coalesce(sum(p.households) FILTER (WHERE p.class = 'unserved'), 0)
+       coalesce(sum(p.households) FILTER (WHERE p.class = 'unserved'), 0),
+       coalesce(sum(p.households)
+                FILTER (WHERE p.class <> 'served' AND p.area_status = 'funded'), 0),
+       coalesce(sum(p.households)
+                FILTER (WHERE p.class <> 'served' AND p.area_status = 'planned'), 0)
 FROM kommuner k
 JOIN targets t ON t.run_id = k.run_id
 LEFT JOIN per_address p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
@@ -86,7 +91,7 @@ def gap_table(
     wide = base.set_index(keys)
     for target in targets:
         part = long.loc[long["target"] == target.name].set_index(keys)
-        for cls in ("served", "underserved", "unserved"):
+        for cls in ("served", "underserved", "unserved", "funded", "planned"):
             wide[f"{cls}_households_{target.name}"] = part[f"{cls}_households"]
         below = part["underserved_households"] + part["unserved_households"]
         wide[f"below_target_share_{target.name}"] = below / part["households"].where(

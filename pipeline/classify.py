@@ -9,6 +9,10 @@ address:
 
 Each condition must hold for one offer: 200/5 from one operator and 50/50 from another do not
 make 100/10.
+
+With ``lacking_mbps`` (Nkom's lists of addresses lacking 30 / 100 Mbit/s, when trusted), an
+address listed as lacking L Mbit/s is not served for any target with D >= L, and is below the
+floor when D0 >= L, whatever the offers say.
 """
 
 from __future__ import annotations
@@ -37,13 +41,21 @@ def classify_addresses(
     targets: Sequence[Target],
     floor_down_mbps: float,
     floor_up_mbps: float,
+    lacking_mbps: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One ``class_<target>`` column per target, aligned to ``address_ids``' index."""
+    """One ``class_<target>`` column per target, aligned to ``address_ids``' index.
+
+    ``lacking_mbps`` (aligned to ``address_ids``, NaN where not listed) caps the classes as the
+    module docstring says.
+    """
     ids = address_ids.to_numpy()
+    lacking = np.full(len(ids), np.nan) if lacking_mbps is None else lacking_mbps
     above_floor = np.isin(ids, addresses_meeting(offers, floor_down_mbps, floor_up_mbps))
+    above_floor &= ~(lacking <= floor_down_mbps)
     columns = {}
     for target in targets:
         served = np.isin(ids, addresses_meeting(offers, target.down_mbps, target.up_mbps))
+        served &= ~(lacking <= target.down_mbps)
         columns[f"class_{target.name}"] = np.select(
             [served, above_floor], ["served", "underserved"], default="unserved"
         )

@@ -55,6 +55,11 @@ class Inputs:
     sites: Path | None = None
     fibre: Path | None = None
     fylker: Path | None = None  # fylke names; default: the 15 fylker of 2024
+    speed_squares: tuple[Path, ...] = ()  # Nkom 100 m squares by speed class (one file per class)
+    lacking_30: Path | None = None  # Nkom list of addresses lacking 30 Mbit/s
+    lacking_100: Path | None = None  # Nkom list of addresses lacking 100 Mbit/s
+    planned_areas: Path | None = None  # polygons of planned builds
+    funded_areas: Path | None = None  # polygons of areas already granted subsidy
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,21 @@ class CostSettings:
 
 
 @dataclass(frozen=True)
+class CoverageSettings:
+    """How the coarser coverage sources join the per-address offers."""
+
+    # technology written on square offers when the squares file names none ("" = the file must
+    # name it); must be one of the technology vocabulary
+    squares_technology: str = ""
+    squares_include_partial: bool = False  # Nkom "grey" squares: some households covered
+    # squares only for addresses that have no per-address offer (squares are 100 m coarse)
+    squares_only_without_offer: bool = True
+    # Nkom's lacking lists are the basis of subsidy consultations: an address listed as
+    # lacking X Mbit/s is not served for any target of X Mbit/s or more, whatever the offers say
+    trust_lacking_lists: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of a run."""
 
@@ -117,6 +137,7 @@ class Config:
     run: RunSettings = field(default_factory=RunSettings)
     locate: LocateSettings = field(default_factory=LocateSettings)
     classify: ClassifySettings = field(default_factory=ClassifySettings)
+    coverage: CoverageSettings = field(default_factory=CoverageSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
@@ -142,6 +163,7 @@ _SECTIONS: dict[str, type] = {
     "run": RunSettings,
     "locate": LocateSettings,
     "classify": ClassifySettings,
+    "coverage": CoverageSettings,
     "cost": CostSettings,
     "inputs": Inputs,
 }
@@ -164,6 +186,12 @@ def _coerce(where: str, value: Any, annotation: str) -> Any:
     optional = "None" in annotation
     if value is None and optional:
         return None
+    if annotation.startswith("tuple[Path"):
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list):
+            msg = f"{where}: got {value!r}, expected a path or a list of paths"
+            raise ConfigError(msg)
+        return tuple(_coerce(where, v, "Path") for v in values)
     if "Path" in annotation:
         if not isinstance(value, str) or not value:
             msg = f"{where}: got {value!r}, expected a path string"
@@ -199,6 +227,8 @@ def _build_section(name: str, cls: type, given: dict[str, Any], base: Path) -> A
         coerced = _coerce(f"[{name}].{key}", value, str(fields[key].type))
         if isinstance(coerced, Path):
             coerced = Path(os.path.normpath(base / coerced))  # absolute stays absolute
+        elif isinstance(coerced, tuple):
+            coerced = tuple(Path(os.path.normpath(base / p)) for p in coerced)
         kwargs[key] = coerced
     try:
         return cls(**kwargs)
@@ -258,6 +288,13 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
             raise ConfigError(msg)
     if config.run.map_assets not in ("cdn", "local"):
         msg = f"[run].map_assets: got {config.run.map_assets!r}, expected 'cdn' or 'local'"
+        raise ConfigError(msg)
+    technology = config.coverage.squares_technology
+    if technology and technology not in TECHNOLOGIES:
+        msg = (
+            f"[coverage].squares_technology: got {technology!r}, expected one of"
+            f" {list(TECHNOLOGIES)}"
+        )
         raise ConfigError(msg)
     if config.cost.route_factor < 1.0:
         msg = f"[cost].route_factor: got {config.cost.route_factor}, expected >= 1.0"

@@ -7,9 +7,13 @@ mobile counts only when ``classify.count_mobile`` is set; satellite only when
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.areas import status_of_addresses
 from pipeline.config import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES, ClassifySettings
 
 # Tie-break when two offers have the same speeds: the more durable technology wins.
@@ -71,3 +75,54 @@ def has_technology(offers: pd.DataFrame, address_ids: pd.Series, technology: str
     """True where the address has at least one offer of ``technology`` (any speed)."""
     with_it = offers.loc[offers["technology"] == technology, "address_id"].unique()
     return np.isin(address_ids.to_numpy(), with_it)
+
+
+def lacking_per_address(lacking: pd.DataFrame, address_ids: pd.Series) -> np.ndarray:
+    """The lowest speed Nkom's lists say each address lacks (NaN where not listed)."""
+    by_id = lacking.set_index("address_id")["lacking_mbps"]
+    return by_id.reindex(address_ids.to_numpy()).to_numpy(dtype="float64")
+
+
+def list_conflicts(offers: pd.DataFrame, address_ids: pd.Series, lacking_mbps: np.ndarray) -> int:
+    """Addresses whose offers meet a speed that Nkom's lists say they lack."""
+    best_down = offers.groupby("address_id")["down_mbps"].max()
+    down = best_down.reindex(address_ids.to_numpy()).to_numpy(dtype="float64")
+    return int(np.sum(down >= lacking_mbps))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The coverage stage's result, aligned to the addresses."""
+
+    offers: pd.DataFrame  # the counted offers (input to classify)
+    columns: pd.DataFrame  # best offer, nkom_lacking_mbps, area_status per address
+    has_fibre: np.ndarray  # any fibre offer (fibre presence for the cost stage)
+    counts: dict[str, int]
+
+
+def coverage_per_address(
+    offers: pd.DataFrame,
+    lacking: pd.DataFrame,
+    areas: gpd.GeoDataFrame | None,
+    addresses: pd.DataFrame,
+    settings: ClassifySettings,
+) -> Coverage:
+    """Counted offers, the best offer, the lists' flag and the area status of every address."""
+    ids = addresses["address_id"]
+    counted = counted_offers(offers, settings)
+    columns = best_offer_per_address(counted, ids)
+    lacking_mbps = lacking_per_address(lacking, ids)
+    columns["nkom_lacking_mbps"] = lacking_mbps
+    columns["area_status"] = (
+        status_of_addresses(areas, addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy())
+        if areas is not None
+        else ""
+    )
+    counts = {
+        "without_counted_offer": int(columns["best_down_mbps"].isna().sum()),
+        "on_lacking_lists": int(np.isfinite(lacking_mbps).sum()),
+        "offers_meet_listed_lacking_speed": list_conflicts(counted, ids, lacking_mbps),
+        "in_funded_areas": int((columns["area_status"] == "funded").sum()),
+        "in_planned_areas": int((columns["area_status"] == "planned").sum()),
+    }
+    return Coverage(counted, columns, has_technology(offers, ids, "fiber"), counts)

@@ -1,12 +1,20 @@
 """Stage 1, ingest: read every input layer, validate, and reconcile rows.
 
-Offers that name an address the address layer does not hold go to quarantine too, so that for
-every layer: rows read = rows accepted + rows quarantined.
+Rows that name an address the address layer does not hold (offers, Nkom's lacking lists) go to
+quarantine too, so that for every layer: rows read = accepted + merged + quarantined.
+
+Coverage comes from up to three sources, joined here into one offers table and one per-address
+list flag:
+
+- per-address offers (the operators' or Nkom's survey per address);
+- Nkom's 100 m speed squares: every address in a square gets the square's class as an offer
+  (by default only addresses that have no per-address offer: squares are coarse);
+- Nkom's lists of addresses lacking 30 / 100 Mbit/s: ``lacking_mbps`` per listed address.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +22,10 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.addresses import read_addresses
+from layers.areas import read_areas
 from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
+from layers.nkom import offers_from_squares, read_lacking_list, read_speed_squares
 from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.sites import read_sites
@@ -29,35 +39,40 @@ class Ingested:
     kommuner: gpd.GeoDataFrame
     fylker: pd.DataFrame  # fylkesnummer, fylkesnavn for every fylke of the kommune layer
     addresses: gpd.GeoDataFrame
-    offers: pd.DataFrame
+    offers: pd.DataFrame  # per-address offers, then offers from squares
+    lacking: pd.DataFrame  # address_id, lacking_mbps (the lowest speed a list says it lacks)
+    areas: gpd.GeoDataFrame | None  # planned and funded areas (status column)
     sites: gpd.GeoDataFrame | None
     fibre: gpd.GeoDataFrame | None
     quarantine: pd.DataFrame
     counts: pd.DataFrame  # layer, rows_read, rows_accepted, rows_merged, rows_quarantined
-    metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read
+    metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read, derived rows
 
 
-def drop_unknown_addresses(offers: LayerResult, address_ids: pd.Series, path: Path) -> LayerResult:
-    """Move offers whose address_id is not in the address layer into quarantine."""
-    unknown = ~offers.accepted["address_id"].isin(address_ids)
-    if not unknown.any():
-        return offers
+def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> LayerResult:
+    """Move the accepted rows where ``drop`` is True into quarantine with ``reason``."""
+    if not drop.any():
+        return result
+    keys = result.accepted.loc[drop, "address_id"].astype("str")
     moved = quarantine_rows(
-        offers.layer,
+        result.layer,
         path,
-        offers.accepted.loc[unknown, "row_number"].to_numpy(),
-        offers.accepted.loc[unknown, "address_id"].astype("str"),
-        pd.Series(
-            "address_id: not in the address layer (or quarantined there)", index=unknown.index
-        )[unknown],
+        result.accepted.loc[drop, "row_number"].to_numpy(),
+        keys,
+        pd.Series(reason, index=keys.index),
     )
-    return LayerResult(
-        offers.layer,
-        offers.accepted.loc[~unknown].reset_index(drop=True),
-        pd.concat([offers.quarantine, moved], ignore_index=True),
-        offers.rows_read,
-        offers.rows_merged,
-        offers.metadata,
+    return replace(
+        result,
+        accepted=result.accepted.loc[~drop].reset_index(drop=True),
+        quarantine=pd.concat([result.quarantine, moved], ignore_index=True),
+    )
+
+
+def drop_unknown_addresses(result: LayerResult, address_ids: pd.Series, path: Path) -> LayerResult:
+    """Move rows whose address_id is not in the address layer into quarantine."""
+    unknown = ~result.accepted["address_id"].isin(address_ids)
+    return drop_rows(
+        result, unknown, path, "address_id: not in the address layer (or quarantined there)"
     )
 
 
@@ -67,19 +82,75 @@ def _fylker_of(kommuner: pd.DataFrame, fylker: pd.DataFrame | None) -> pd.DataFr
     return pd.DataFrame({"fylkesnummer": numbers, "fylkesnavn": fylke_names(fylker, numbers)})
 
 
-def ingest(config: Config) -> Ingested:
-    """Read and validate all inputs named in ``config.inputs``."""
-    inputs = config.inputs
-    results = [read_kommuner(inputs.kommuner), read_addresses(inputs.addresses)]
-    addresses = results[1].accepted
-    results.append(
-        drop_unknown_addresses(read_offers(inputs.offers), addresses["address_id"], inputs.offers)
+def _square_offers(
+    config: Config, addresses: pd.DataFrame, offers: pd.DataFrame
+) -> tuple[list[LayerResult], pd.DataFrame]:
+    """Read every squares file and turn the squares into offers for the addresses in them."""
+    results, parts = [], []
+    settings = config.coverage
+    for path in config.inputs.speed_squares:
+        squares = read_speed_squares(path)
+        results.append(squares)
+        parts.append(
+            offers_from_squares(
+                squares.accepted,
+                addresses,
+                source=path.name,
+                default_technology=settings.squares_technology or None,
+                include_partial=settings.squares_include_partial,
+            )
+        )
+    if not parts:
+        return results, offers.iloc[:0]
+    derived = pd.concat(parts, ignore_index=True)
+    if settings.squares_only_without_offer:
+        derived = derived.loc[~derived["address_id"].isin(offers["address_id"])]
+    return results, derived
+
+
+def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult], pd.DataFrame]:
+    """Read Nkom's lacking lists; rows without a known adresseId go to quarantine."""
+    results: list[LayerResult] = []
+    parts = []
+    for path, mbps in ((config.inputs.lacking_30, 30.0), (config.inputs.lacking_100, 100.0)):
+        if path is None:
+            continue
+        listed: LayerResult = read_lacking_list(path, mbps)
+        no_id = listed.accepted["address_id"].isna()
+        listed = drop_rows(
+            listed,
+            no_id,
+            path,
+            "adresseid: empty; matching a list row by coordinates is not supported, expected an id",
+        )
+        listed = drop_unknown_addresses(listed, address_ids, path)
+        results.append(listed)
+        parts.append(listed.accepted[["address_id", "lacking_mbps"]])
+    if not parts:
+        return results, pd.DataFrame({"address_id": [], "lacking_mbps": []})
+    lacking = pd.concat(parts, ignore_index=True).astype({"address_id": "int64"})
+    return results, pd.DataFrame(
+        lacking.groupby("address_id", as_index=False)["lacking_mbps"].min()
     )
-    sites = read_sites(inputs.sites) if inputs.sites else None
-    fibre = read_network(inputs.fibre) if inputs.fibre else None
-    fylker = read_fylker(inputs.fylker) if inputs.fylker else None
-    results += [r for r in (sites, fibre, fylker) if r is not None]
-    counts = pd.DataFrame(
+
+
+def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
+    results = [
+        read_areas(path, status)
+        for path, status in (
+            (config.inputs.planned_areas, "planned"),
+            (config.inputs.funded_areas, "funded"),
+        )
+        if path is not None
+    ]
+    if not results:
+        return results, None
+    areas = pd.concat([r.accepted for r in results], ignore_index=True)
+    return results, gpd.GeoDataFrame(areas, geometry="geometry", crs=25833)
+
+
+def _counts(results: list[LayerResult]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "layer": [r.layer for r in results],
             "rows_read": [r.rows_read for r in results],
@@ -88,16 +159,39 @@ def ingest(config: Config) -> Ingested:
             "rows_quarantined": [len(r.quarantine) for r in results],
         }
     )
+
+
+def ingest(config: Config) -> Ingested:
+    """Read and validate all inputs named in ``config.inputs``."""
+    inputs = config.inputs
+    kommuner, addresses = read_kommuner(inputs.kommuner), read_addresses(inputs.addresses)
+    ids = addresses.accepted["address_id"]
+    offers = drop_unknown_addresses(read_offers(inputs.offers), ids, inputs.offers)
+    square_results, square_offers = _square_offers(config, addresses.accepted, offers.accepted)
+    lacking_results, lacking = _lacking(config, ids)
+    area_results, areas = _areas(config)
+    optional = [
+        read_sites(inputs.sites) if inputs.sites else None,
+        read_network(inputs.fibre) if inputs.fibre else None,
+        read_fylker(inputs.fylker) if inputs.fylker else None,
+    ]
+    sites, fibre, fylker = optional
+    results = [kommuner, addresses, offers, *square_results, *lacking_results, *area_results]
+    results += [r for r in optional if r is not None]
     frames = [r.quarantine for r in results if len(r.quarantine)]
-    quarantine = pd.concat(frames, ignore_index=True) if frames else empty_quarantine()
+    metadata: dict[str, dict[str, Any]] = {r.layer: r.metadata for r in results if r.metadata}
+    if inputs.speed_squares:
+        metadata["offers_from_squares"] = {"rows": len(square_offers)}
     return Ingested(
-        kommuner=results[0].accepted,
-        fylker=_fylker_of(results[0].accepted, fylker.accepted if fylker else None),
-        addresses=addresses,
-        offers=results[2].accepted,
+        kommuner=kommuner.accepted,
+        fylker=_fylker_of(kommuner.accepted, fylker.accepted if fylker else None),
+        addresses=addresses.accepted,
+        offers=pd.concat([offers.accepted, square_offers], ignore_index=True),
+        lacking=lacking,
+        areas=areas,
         sites=sites.accepted if sites else None,
         fibre=fibre.accepted if fibre else None,
-        quarantine=quarantine,
-        counts=counts,
-        metadata={r.layer: r.metadata for r in results if r.metadata},
+        quarantine=pd.concat(frames, ignore_index=True) if frames else empty_quarantine(),
+        counts=_counts(results),
+        metadata=metadata,
     )

@@ -100,6 +100,7 @@ class RunTables:
     layer_counts: pd.DataFrame
     locate_counts: Mapping[str, int]
     terrain_counts: Mapping[str, int]
+    coverage_counts: Mapping[str, int]
     input_metadata: Mapping[str, Any]
 
 
@@ -200,6 +201,7 @@ def publish_products(
         "layer_counts": tables.layer_counts.to_dict(orient="records"),
         "locate": dict(tables.locate_counts),
         "terrain": dict(tables.terrain_counts),
+        "coverage": dict(tables.coverage_counts),
         "stage_timings": stage_timings,
         "outputs": outputs,
     }

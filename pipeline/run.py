@@ -72,17 +72,30 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _input_files(config: Config) -> list[tuple[str, Path]]:
+    """(key, file) for every configured input; a folder or a list gives ``layer/name`` keys."""
+    files = []
+    for layer, value in vars(config.inputs).items():
+        paths = list(value) if isinstance(value, tuple) else [] if value is None else [value]
+        for path in paths:
+            if not path.exists():
+                msg = f"[inputs].{layer}: {path} does not exist"
+                raise RunError(msg)
+        if len(paths) == 1 and paths[0].is_file():
+            files.append((layer, paths[0]))
+            continue
+        for path in paths:
+            inside = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+            files += [(f"{layer}/{p.name}", p) for p in inside]
+    return files
+
+
 def input_checksums(config: Config) -> dict[str, dict[str, Any]]:
     """Path, size, modification time and SHA-256 of every configured input file."""
     result = {}
-    for layer, path in vars(config.inputs).items():
-        if path is None:
-            continue
-        if not path.exists():
-            msg = f"[inputs].{layer}: {path} does not exist"
-            raise RunError(msg)
+    for key, path in _input_files(config):
         stat = path.stat()
-        result[layer] = {
+        result[key] = {
             "path": str(path),
             "bytes": stat.st_size,
             "sha256": sha256_of(path),
@@ -175,28 +188,33 @@ def _run_stages(
         }
         detail["without_terrain"] = str(without)
     with log.stage("coverage") as detail:
-        offers = coverage.counted_offers(inputs.offers, config.classify)
-        best = coverage.best_offer_per_address(offers, addresses["address_id"])
-        has_fibre = coverage.has_technology(inputs.offers, addresses["address_id"], "fiber")
-        detail["no_offer"] = str(int(best["best_down_mbps"].isna().sum()))
+        covered = coverage.coverage_per_address(
+            inputs.offers, inputs.lacking, inputs.areas, addresses, config.classify
+        )
+        detail["no_offer"] = str(covered.counts["without_counted_offer"])
     with log.stage("classify") as detail:
+        trusted = config.coverage.trust_lacking_lists
         classes = classify.classify_addresses(
-            offers,
+            covered.offers,
             addresses["address_id"],
             config.targets,
             config.classify.floor_down_mbps,
             config.classify.floor_up_mbps,
+            covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
         )
         map_column = f"class_{config.classify.map_target}"
         detail[f"unserved_{config.classify.map_target}"] = str(
             int((classes[map_column] == "unserved").sum())
         )
     with log.stage("cost") as detail:
-        below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy()
-        presence = cost.presence_of_fibre(inputs.fibre, addresses, has_fibre)
+        # households in funded or planned areas are below target but will be reached anyway
+        below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy() & (
+            covered.columns["area_status"] == ""
+        ).to_numpy()
+        presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
         costs = cost.cost_per_address(addresses, below_target, presence, config.cost)
         detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
-    results = pd.concat([addresses, terrain_columns, best, classes, costs], axis=1)
+    results = pd.concat([addresses, terrain_columns, covered.columns, classes, costs], axis=1)
     with log.stage("store") as detail:
         _store_tables(connection, run_id, config, inputs, addresses, results, quarantine, counts)
         detail["rows"] = f"{len(results):,}"
@@ -214,6 +232,7 @@ def _run_stages(
             layer_counts=counts,
             locate_counts=located.counts,
             terrain_counts=terrain_counts,
+            coverage_counts=covered.counts,
             input_metadata=inputs.metadata,
         )
         run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)

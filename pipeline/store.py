@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS address_results (
     run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, households BIGINT,
     elevation_m DOUBLE, slope_deg DOUBLE, has_terrain BOOLEAN,
     best_technology VARCHAR, best_operator VARCHAR, best_down_mbps DOUBLE, best_up_mbps DOUBLE,
+    nkom_lacking_mbps DOUBLE, area_status VARCHAR,
     distance_to_fibre_m DOUBLE, link_m DOUBLE, route_m DOUBLE, route_capped BOOLEAN, cost_nok DOUBLE
 );
 CREATE TABLE IF NOT EXISTS address_classes (
@@ -71,7 +72,8 @@ CREATE TABLE IF NOT EXISTS targets (
 CREATE TABLE IF NOT EXISTS gap_summary (
     run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
     target VARCHAR, addresses BIGINT, households BIGINT, served_households BIGINT,
-    underserved_households BIGINT, unserved_households BIGINT
+    underserved_households BIGINT, unserved_households BIGINT,
+    funded_households BIGINT, planned_households BIGINT
 );
 CREATE TABLE IF NOT EXISTS cost_summary (
     run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
@@ -92,6 +94,8 @@ ADDRESS_RESULT_COLUMNS = (
     "best_operator",
     "best_down_mbps",
     "best_up_mbps",
+    "nkom_lacking_mbps",
+    "area_status",
     "distance_to_fibre_m",
     "link_m",
     "route_m",

@@ -202,3 +202,94 @@ def test_two_runs_keep_history(tiny: Path) -> None:
             " WHERE level = 'total' AND target = 'no2025' GROUP BY run_id"
         ).fetchall()
     assert sorted(v for _, v in per_run) == [18, 18]
+
+
+def test_squares_lacking_lists_and_funded_areas_join_the_run(tiny: Path) -> None:
+    """Addresses 1015-1017 have no offer; a 100 m square over 1015 says 100/10 (xDSL); the
+    Nkom list says 1000 lacks 100 Mbit/s (its offers say 1000/1000: a conflict, and the list
+    wins); a funded area covers 1012's position, so it is not costed."""
+    x0, y0 = 270_000.0, 7_010_000.0
+    folder = tiny.parent
+    x1015 = x0 + 100 + (15 % 9) * 200 + 2000
+    square = [
+        list(TO_WGS84.transform(x, y))
+        for x, y in (
+            (x1015 - 50, y0 + 950),
+            (x1015 + 50, y0 + 950),
+            (x1015 + 50, y0 + 1050),
+            (x1015 - 50, y0 + 1050),
+            (x1015 - 50, y0 + 950),
+        )
+    ]
+    (folder / "ruter.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"ssbid": "1", "hastighetsklasse": "100/10"},
+                        "geometry": {"type": "Polygon", "coordinates": [square]},
+                    }
+                ],
+            }
+        )
+    )
+    (folder / "mangler100.csv").write_text(
+        "adresseid;adresse;nord;øst\n1000;Gate 0;7011000;270100\n424242;Ukjent;7011000;270100\n",
+        encoding="utf-8",
+    )
+    x1012 = x0 + 100 + (12 % 9) * 200 + 2000
+    area = [
+        list(TO_WGS84.transform(x, y))
+        for x, y in (
+            (x1012 - 30, y0 + 970),
+            (x1012 + 30, y0 + 970),
+            (x1012 + 30, y0 + 1030),
+            (x1012 - 30, y0 + 1030),
+            (x1012 - 30, y0 + 970),
+        )
+    ]
+    (folder / "tildelt.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"navn": "Støtte 2025", "aar": 2025},
+                        "geometry": {"type": "Polygon", "coordinates": [area]},
+                    }
+                ],
+            }
+        )
+    )
+    text = tiny.read_text(encoding="utf-8") + (
+        'speed_squares = ["ruter.geojson"]\nlacking_100 = "mangler100.csv"\n'
+        'funded_areas = "tildelt.geojson"\n[coverage]\nsquares_technology = "xdsl"\n'
+    )
+    tiny.write_text(text, encoding="utf-8")
+    config = load_config(tiny)
+    result = run_pipeline(config, _quiet())
+    manifest = result.manifest
+    assert manifest["coverage"]["on_lacking_lists"] == 1
+    assert manifest["coverage"]["offers_meet_listed_lacking_speed"] == 1
+    assert manifest["coverage"]["in_funded_areas"] == 1
+    table = result.gap_table.set_index("kommunenavn")
+    # 1000 drops from served to underserved (its fibre is on the list of lacking 100 Mbit/s)
+    assert table.loc["Vestvik", "served_households_no2025"] == 3
+    # 1015 is served for 100/10 by its square
+    assert table.loc["Østby & Co <b>", "served_households_no2025"] == 1
+    assert table.loc["Totalt", "funded_households_gigabit2030"] == 1
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        cost_1012 = connection.execute(
+            "SELECT cost_nok, area_status FROM address_results WHERE address_id = 1012"
+        ).fetchone()
+        quarantined = connection.execute(
+            "SELECT reason FROM quarantine WHERE layer = 'nkom_lacking'"
+        ).fetchall()
+    assert cost_1012 is not None and cost_1012[0] is None and cost_1012[1] == "funded"
+    assert quarantined == [("address_id: not in the address layer (or quarantined there)",)]
+    counts = result.layer_counts
+    reconciled = counts["rows_accepted"] + counts["rows_merged"] + counts["rows_quarantined"]
+    assert (counts["rows_read"] == reconciled).all()
