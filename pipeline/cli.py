@@ -159,5 +159,66 @@ def runs(
     console.print(table)
 
 
+@app.command()
+def fetch(
+    kommune: Annotated[
+        list[str],
+        typer.Option(
+            "--kommune",
+            "-k",
+            help="Kommunenummer, optionally with the name Geonorge uses in its file names:"
+            " 0301 or 4204=Kristiansand. Repeat for more kommuner.",
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Folder for the downloaded zips and fetch_manifest.json.")
+    ],
+    names_from: Annotated[
+        Path | None,
+        typer.Option(
+            help="Kommune boundary file (GeoJSON, Basisdata zip, GML, GeoPackage) to look up"
+            " the names of kommuner given without one.",
+            dir_okay=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Root of the download folders [default: Geonorge's Basisdata]."),
+    ] = None,
+    retries: Annotated[
+        int | None, typer.Option(help="Retries per file on network errors [default: 4].")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds to wait for a response or a read [default: 60].")
+    ] = None,
+    max_age_days: Annotated[
+        float | None,
+        typer.Option(help="Download again the files fetched longer ago [default: never]."),
+    ] = None,
+) -> None:
+    """Download the Matrikkelen Adresse CSV and the boundary of kommuner from Geonorge.
+
+    Files already downloaded and unchanged are not downloaded again; interrupted downloads
+    resume. Every file is recorded (URL, size, SHA-256, time) in OUT/fetch_manifest.json.
+    """
+    from rich.markup import escape
+
+    from pipeline import fetch as fetching
+
+    try:
+        settings = fetching.settings_with(
+            base_url=base_url, retries=retries, timeout_s=timeout, max_age_days=max_age_days
+        )
+        kommuner = fetching.resolve_kommuner(kommune, names_from)
+        with fetching.fetch_progress(console) as progress:
+            show = fetching.progress_reporter(progress)
+            records = fetching.fetch_kommuner(kommuner, out, settings, on_progress=show)
+    except GapmapError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    console.print(fetching.records_table(records, f"Files in {settings.cache_dir or out}"))
+    console.print(f"manifest: {out / fetching.MANIFEST_NAME}", soft_wrap=True, highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())
