@@ -32,7 +32,8 @@ ConfigOption = Annotated[
 
 
 def _fail(exc: GapmapError) -> None:
-    console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    # escape: messages carry file names and values with [brackets]; soft_wrap: one line
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
