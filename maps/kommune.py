@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -306,6 +307,7 @@ def build_kommune_map(
     map_target: TargetSpec,
     run_info: Mapping[str, str],
     links: Mapping[str, str] | None = None,
+    terrain_png: tuple[Path, list[list[float]]] | None = None,
 ) -> folium.Map:
     """Build the map of one kommune.
 
@@ -325,6 +327,9 @@ def build_kommune_map(
         Strings stamped on the page (escaped here).
     links : mapping
         Relative ``overview`` and ``index`` hrefs.
+    terrain_png : (Path, bounds) or None
+        A hillshade PNG and its ``[[south, west], [north, east]]``: embedded in the page as an
+        overlay ("Terreng") under the addresses.
     """
     links = links or {"overview": "../oversikt.html", "index": "../../index.html"}
     encoded = address_rows(addresses, targets, map_target)
@@ -347,6 +352,15 @@ def build_kommune_map(
     ).add_to(fmap)
     style.add_to_head(fmap, style.MAP_CSS, "gapmap_css")
     style.add_to_head(fmap, style.CLUSTER_CSS, "gapmap_cluster_css")
+    if terrain_png is not None:
+        folium.raster_layers.ImageOverlay(
+            image=str(terrain_png[0]),  # read and embedded as a data: URL
+            bounds=terrain_png[1],
+            name=style.TERRAIN_LAYER_NAME,
+            opacity=0.45,
+            interactive=False,
+            zindex=1,
+        ).add_to(fmap)
 
     outline = (
         to_map_geometries(boundary[["geometry"]], KOMMUNE_SIMPLIFY_M) if len(boundary) else None

@@ -22,6 +22,7 @@ import pandas as pd
 
 from maps import style
 from maps.assets import localize_pages
+from maps.hillshade import write_hillshade_png
 from maps.index_page import render_index_page
 from maps.kommune import build_kommune_map
 from maps.overview import build_overview_map
@@ -115,6 +116,17 @@ def _save(fmap: folium.Map, path: Path, title: str) -> None:
     fmap.save(str(path))
 
 
+def _terrain_png(
+    dtm: Path | None, boundary: gpd.GeoDataFrame, png: Path
+) -> tuple[Path, list[list[float]]] | None:
+    """A hillshade of the DTM over the kommune's bounds (None without DTM or boundary)."""
+    if dtm is None or boundary.empty:
+        return None
+    left, bottom, right, top = boundary.total_bounds
+    bounds = write_hillshade_png(dtm, (left, bottom, right, top), png)
+    return (png, bounds) if bounds is not None else None
+
+
 def write_maps(
     out_dir: Path,
     gap_table: pd.DataFrame,
@@ -126,6 +138,7 @@ def write_maps(
     *,
     assets: AssetMode = "cdn",
     assets_dir: Path | None = None,
+    dtm: Path | None = None,
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table.
 
@@ -154,6 +167,9 @@ def write_maps(
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
         ``.cache/web-assets``).
+    dtm : Path, optional
+        The run's DTM (a raster or a folder of tiles): each kommune map gets a hillshade
+        overlay ("Terreng (relieff)") so the terrain shows without web tiles.
 
     Returns
     -------
@@ -177,6 +193,8 @@ def write_maps(
         knr = str(gap_row["kommunenummer"])
         name = str(gap_row["kommunenavn"])
         rows = address_groups.get(knr)
+        boundary = kommuner[kommuner["kommunenummer"] == knr]
+        terrain = _terrain_png(dtm, boundary, kommune_dir / f"{knr}_terreng.png")
         fmap = build_kommune_map(
             knr,
             name,
@@ -186,9 +204,12 @@ def write_maps(
             targets,
             target,
             run_info,
+            terrain_png=terrain,
         )
         path = kommune_dir / f"{knr}.html"
         _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")
+        if terrain is not None:
+            terrain[0].unlink()  # embedded in the page
         kommune_paths[knr] = path
 
     overview = build_overview_map(

@@ -350,3 +350,7 @@ class HtmlControl(MacroElement):
         self.html = html_text
         self.position = position
         self.css_class = f"gapmap-panel {css_class}".strip()
+
+
+# The hillshade overlay of a kommune map (when the run has a DTM).
+TERRAIN_LAYER_NAME = "Terreng (relieff)"

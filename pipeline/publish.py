@@ -150,6 +150,7 @@ def write_map_products(
         config.classify.map_target,
         stamp,
         assets="local" if config.run.map_assets == "local" else "cdn",
+        dtm=config.inputs.dtm,
     )
     return {
         "index": str(paths.index.relative_to(folder)),

@@ -54,7 +54,14 @@ def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Pa
     page.wait_for_selector(".marker-cluster", timeout=15_000)
     map_variable(page)
     overlays = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
-    assert [o.strip().split(" (")[0] for o in overlays] == ["Dekket", "Underdekket", "Udekket"]
+    assert [o.strip().split(" (")[0] for o in overlays] == [
+        "Terreng",
+        "Dekket",
+        "Underdekket",
+        "Udekket",
+    ]
+    # the hillshade is an image overlay inside the map
+    assert page.locator("img.leaflet-image-layer").count() == 1
     assert page.locator(".marker-cluster").count() > 0
     screenshot(page, "demo-kommune.png", settle_ms=800)
     assert report.problems() == []
