@@ -112,6 +112,11 @@ class CostSettings:
     ont_nok: float = 2_500.0  # optical network terminal
     install_nok: float = 5_000.0  # installation and commissioning per household
     max_route_m: float = 20_000.0  # routes longer than this are capped (flagged in the table)
+    # terrain factor on the trench cost (1.0 on flat ground; assumptions, see the README):
+    # 1 + grade_weight × mean |grade| + relief_weight × relief / 100 m, at most factor_max
+    terrain_grade_weight: float = 2.0
+    terrain_relief_weight_per_100m: float = 0.05
+    terrain_factor_max: float = 2.5
 
 
 @dataclass(frozen=True)

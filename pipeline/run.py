@@ -212,7 +212,9 @@ def _run_stages(
             covered.columns["area_status"] == ""
         ).to_numpy()
         presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
-        costs = cost.cost_per_address(addresses, below_target, presence, config.cost)
+        costs = cost.cost_per_address(
+            addresses, below_target, presence, config.cost, config.inputs.dtm
+        )
         detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
     results = pd.concat([addresses, terrain_columns, covered.columns, classes, costs], axis=1)
     with log.stage("store") as detail:

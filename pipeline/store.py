@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS address_results (
     elevation_m DOUBLE, slope_deg DOUBLE, has_terrain BOOLEAN,
     best_technology VARCHAR, best_operator VARCHAR, best_down_mbps DOUBLE, best_up_mbps DOUBLE,
     nkom_lacking_mbps DOUBLE, area_status VARCHAR,
-    distance_to_fibre_m DOUBLE, link_m DOUBLE, route_m DOUBLE, route_capped BOOLEAN, cost_nok DOUBLE
+    distance_to_fibre_m DOUBLE, link_m DOUBLE, terrain_factor DOUBLE, route_m DOUBLE,
+    route_capped BOOLEAN, cost_nok DOUBLE
 );
 CREATE TABLE IF NOT EXISTS address_classes (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
@@ -98,6 +99,7 @@ ADDRESS_RESULT_COLUMNS = (
     "area_status",
     "distance_to_fibre_m",
     "link_m",
+    "terrain_factor",
     "route_m",
     "route_capped",
     "cost_nok",

@@ -13,8 +13,11 @@ from pipeline.cost import (
     address_cost_nok,
     cost_per_address,
     distance_to_presence_m,
+    nearest_presence,
     route_length_m,
+    terrain_factor,
     upstream_link_m,
+    upstream_links,
 )
 
 
@@ -139,3 +142,47 @@ def test_distance_to_presence_matches_brute_force(points, line, queries) -> None
     for i, q in enumerate(queries):
         slow = min((g.distance(shapely.Point(q)) for g in geoms), default=np.inf)
         assert fast[i] == pytest.approx(slow, abs=1e-6)
+
+
+def test_terrain_factor_is_one_on_flat_ground_and_hand_checked_on_a_slope() -> None:
+    s = CostSettings(terrain_grade_weight=2.0, terrain_relief_weight_per_100m=0.05)
+    flat = np.zeros((1, 5))
+    # 400 m link rising 40 m evenly: mean |grade| 0.1, relief 40 m
+    slope = np.array([[0.0, 10.0, 20.0, 30.0, 40.0]])
+    sawtooth = np.array([[0.0, 20.0, 0.0, 20.0, 0.0]])  # climbs 80 m over 400 m, relief 20 m
+    factors = terrain_factor(np.vstack([flat, slope, sawtooth]), np.array([400.0] * 3), s)
+    assert factors.tolist() == pytest.approx(
+        [1.0, 1 + 2.0 * 0.1 + 0.05 * 0.4, 1 + 2.0 * 0.2 + 0.05 * 0.2]
+    )
+
+
+def test_terrain_factor_without_terrain_is_one_and_is_capped() -> None:
+    s = CostSettings(terrain_factor_max=2.5)
+    no_terrain = np.full((1, 4), np.nan)
+    cliff = np.array([[0.0, 500.0, 0.0, 500.0]])
+    factors = terrain_factor(np.vstack([no_terrain, cliff]), np.array([100.0, 100.0]), s)
+    assert factors.tolist() == [1.0, 2.5]
+
+
+def test_link_ends_at_the_nearest_point_of_a_fibre_line() -> None:
+    presence = _presence(lines=[shapely.LineString([(0, 0), (1000, 0)])])
+    distance, nearest = nearest_presence(presence, np.array([300.0]), np.array([40.0]))
+    assert distance.tolist() == [40.0] and nearest.tolist() == [[300.0, 0.0]]
+    links, far = upstream_links(
+        np.array([300.0, 300.0]),
+        np.array([40.0, 100.0]),
+        np.array([40.0, 100.0]),
+        np.array([[300.0, 0.0], [300.0, 0.0]]),
+    )
+    assert links.tolist() == [40.0, 60.0] and far.tolist() == [[300.0, 0.0], [300.0, 40.0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0, 50), st.floats(0, 50))
+def test_steeper_links_never_cost_less(rise_a: float, rise_b: float) -> None:
+    s = CostSettings()
+    low, high = sorted((rise_a, rise_b))
+    profiles = np.array([np.linspace(0, low, 8), np.linspace(0, high, 8)])
+    factors = terrain_factor(profiles, np.array([200.0, 200.0]), s)
+    costs = address_cost_nok(np.array([260.0, 260.0]), np.array([1, 1]), s, factors)
+    assert costs[0] <= costs[1]
