@@ -25,7 +25,8 @@ from layers.addresses import read_addresses
 from layers.areas import read_areas
 from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
-from layers.nkom import offers_from_squares, read_lacking_list, read_speed_squares
+from layers.nkom_lists import read_lacking_list
+from layers.nkom_squares import offers_from_squares, read_speed_squares
 from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.sites import read_sites

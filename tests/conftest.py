@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
 
+from tests.fake_geonorge import FakeGeonorge, serve_fake_geonorge
 from tests.fixtures import REALDATA
 
 
@@ -28,3 +30,12 @@ def two_kommuner() -> gpd.GeoDataFrame:
         geometry=[shapely.box(0, 0, 10_000, 10_000), shapely.box(10_000, 0, 20_000, 10_000)],
         crs=25833,
     )
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeonorge]:
+    """A fake Geonorge download server on 127.0.0.1 (:mod:`tests.fake_geonorge`)."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    with serve_fake_geonorge() as fake:
+        yield fake

@@ -1,4 +1,5 @@
-"""Tests of the deterministic demo region (pipeline/demo_region.py and pipeline/demo_terrain.py).
+"""Tests of the deterministic demo region (pipeline/demo_region.py and the demo_terrain,
+demo_settlements and demo_offers modules it builds on).
 
 The region is built once per module; every check reads the written files the way a user would
 (pandas, geopandas, rasterio), not the generator's internals.
