@@ -18,7 +18,6 @@ Downloads are safe to interrupt and to repeat:
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import os
@@ -37,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
+from pipeline.checksums import sha256_of
 from pipeline.errors import ConfigError, InputError
 
 RETRY_STATUS = frozenset({408, 429})
@@ -201,14 +201,6 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     """A JSON object from ``path``; ``None`` when absent or unreadable (a stale sidecar)."""
     try:
@@ -249,7 +241,7 @@ def cached_record(url: str, dest: Path, settings: DownloadSettings) -> FetchReco
         return None
     if _is_expired(recorded.get("fetched_at"), settings.max_age_days):
         return None
-    if _sha256_of(dest) != recorded.get("sha256"):
+    if sha256_of(dest) != recorded.get("sha256"):
         return None
     return FetchRecord(
         url=url,
@@ -495,7 +487,7 @@ def fetch_file(
         url=url,
         path=dest,
         bytes=dest.stat().st_size,
-        sha256=_sha256_of(dest),
+        sha256=sha256_of(dest),
         fetched_at=now_iso(),
         from_cache=False,
         attempts=attempts,

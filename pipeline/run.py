@@ -12,7 +12,6 @@ a failed run is marked ``failed``, its partial rows are deleted, and ``current``
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import resource
 import subprocess
 import time
@@ -29,6 +28,7 @@ import shapely
 from rich.console import Console
 
 from pipeline import aggregate, classify, cost, coverage, ingest, locate, publish, store, terrain
+from pipeline.checksums import sha256_of
 from pipeline.config import Config, to_dict
 from pipeline.errors import GapmapError, RunError
 
@@ -62,14 +62,6 @@ class RunResult:
     locate_counts: dict[str, int]
     timings: pd.DataFrame
     manifest: dict[str, Any]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _input_files(config: Config) -> list[tuple[str, Path]]:
