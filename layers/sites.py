@@ -49,11 +49,15 @@ def read_sites(path: Path) -> LayerResult:
         ),
     ]
     for column, values in numbers.items():
+        # coordinates may be negative (EPSG:25833 eastings west of 12° E, e.g. Bergen)
+        if column in ("east_m", "north_m"):
+            bad, expected = values.isna() | ~np.isfinite(values), "a number"
+        elif column == "frequency_mhz":
+            bad, expected = values.isna() | (values <= 0), "a number > 0"
+        else:
+            bad, expected = values.isna() | (values < 0), "a number >= 0"
         checks.append(
-            (
-                values.isna() | (values < 0),
-                f"{column}: got " + frame[column].fillna("<empty>") + ", expected a number >= 0",
-            )
+            (bad, f"{column}: got " + frame[column].fillna("<empty>") + f", expected {expected}")
         )
     reasons = first_reason(checks, frame.index)
     rejected = reasons.notna().to_numpy()
