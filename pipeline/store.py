@@ -17,6 +17,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.errors import RunError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
@@ -61,11 +63,16 @@ CREATE TABLE IF NOT EXISTS address_results (
     elevation_m DOUBLE, slope_deg DOUBLE, has_terrain BOOLEAN,
     best_technology VARCHAR, best_operator VARCHAR, best_down_mbps DOUBLE, best_up_mbps DOUBLE,
     nkom_lacking_mbps DOUBLE, area_status VARCHAR,
+    los_site_id VARCHAR, los_distance_m DOUBLE, has_los BOOLEAN, worst_clearance_ratio DOUBLE,
+    obstruction_x_m DOUBLE, obstruction_y_m DOUBLE, sites_in_range BIGINT, los_sites BIGINT,
+    los_terrain_ok BOOLEAN, wireless_technology VARCHAR, wireless_down_mbps DOUBLE,
+    wireless_up_mbps DOUBLE, fwa_doubtful BOOLEAN,
     distance_to_fibre_m DOUBLE, link_m DOUBLE, terrain_factor DOUBLE, route_m DOUBLE,
     route_capped BOOLEAN, cost_nok DOUBLE
 );
 CREATE TABLE IF NOT EXISTS address_classes (
-    run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
+    run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR,
+    wireless_reachable BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS targets (
     run_id VARCHAR, target VARCHAR, down_mbps DOUBLE, up_mbps DOUBLE, label_nb VARCHAR
@@ -74,12 +81,12 @@ CREATE TABLE IF NOT EXISTS gap_summary (
     run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
     target VARCHAR, addresses BIGINT, households BIGINT, served_households BIGINT,
     underserved_households BIGINT, unserved_households BIGINT,
-    funded_households BIGINT, planned_households BIGINT
+    funded_households BIGINT, planned_households BIGINT, wireless_reachable_households BIGINT
 );
 CREATE TABLE IF NOT EXISTS cost_summary (
     run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
     cost_target VARCHAR, households_below_cost_target BIGINT, cost_nok DOUBLE,
-    routes_capped BIGINT
+    routes_capped BIGINT, fwa_doubtful_households BIGINT
 );
 """
 
@@ -97,6 +104,19 @@ ADDRESS_RESULT_COLUMNS = (
     "best_up_mbps",
     "nkom_lacking_mbps",
     "area_status",
+    "los_site_id",
+    "los_distance_m",
+    "has_los",
+    "worst_clearance_ratio",
+    "obstruction_x_m",
+    "obstruction_y_m",
+    "sites_in_range",
+    "los_sites",
+    "los_terrain_ok",
+    "wireless_technology",
+    "wireless_down_mbps",
+    "wireless_up_mbps",
+    "fwa_doubtful",
     "distance_to_fibre_m",
     "link_m",
     "terrain_factor",
@@ -110,13 +130,50 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _columns(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    rows = connection.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = 'main'"
+    ).fetchall()
+    return {(table, column): data_type for table, column, data_type in rows}
+
+
+def migrate(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring a store written by older code up to :data:`SCHEMA`; return what was added.
+
+    New tables are created; columns that later versions added are added to existing tables
+    (NULL in the rows of older runs), so a monthly refresh never fails on an older store.
+    A column whose type changed is refused with a message naming it.
+    """
+    connection.execute(SCHEMA)
+    expected_db = duckdb.connect(":memory:")
+    try:
+        expected_db.execute(SCHEMA)
+        expected = _columns(expected_db)
+    finally:
+        expected_db.close()
+    present = _columns(connection)
+    added = []
+    for (table, column), data_type in expected.items():
+        if (table, column) not in present:
+            connection.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {data_type}')
+            added.append(f"{table}.{column}")
+        elif present[(table, column)] != data_type:
+            msg = (
+                f"store: {table}.{column} has type {present[(table, column)]}, expected"
+                f" {data_type}; this store was written by an incompatible gapmap version"
+            )
+            raise RunError(msg)
+    return added
+
+
 @contextmanager
 def open_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (creating if needed) the store and make sure every table exists."""
+    """Open (creating if needed) the store, migrated to the current schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(str(path))
     try:
-        connection.execute(SCHEMA)
+        migrate(connection)
         yield connection
     finally:
         connection.close()

@@ -9,6 +9,7 @@ import pytest
 from pipeline import store
 from pipeline.aggregate import aggregate_run, gap_table
 from pipeline.config import Target
+from pipeline.errors import RunError
 
 TARGETS = (Target("no2025", 100, 10, "100/10"), Target("gigabit2030", 1000, None, "1G"))
 
@@ -117,3 +118,31 @@ def test_discard_run_rows_keeps_other_runs(connection) -> None:
     store.discard_run_rows(connection, "r2")
     left = connection.execute("SELECT DISTINCT run_id FROM addresses").fetchall()
     assert left == [("r1",)]
+
+
+def test_an_older_store_is_migrated_and_keeps_its_history(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with store.open_store(path) as connection:
+        _fill(connection, "old")
+        # what an older gapmap wrote: no wireless column, no fylker table
+        connection.execute("ALTER TABLE gap_summary DROP COLUMN wireless_reachable_households")
+        connection.execute("DROP TABLE fylker")
+    with store.open_store(path) as connection:
+        columns = [r[0] for r in connection.execute("DESCRIBE gap_summary").fetchall()]
+        assert "wireless_reachable_households" in columns
+        assert connection.execute("SELECT count(*) FROM fylker").fetchone() == (0,)
+        assert connection.execute(
+            "SELECT count(*) FROM addresses WHERE run_id = 'old'"
+        ).fetchone() == (5,)
+        _fill(connection, "new")
+        aggregate_run(connection, "new", "gigabit2030")
+        assert gap_table(connection, "new", TARGETS)["households"].iloc[-1] == 11
+
+
+def test_a_column_of_another_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.duckdb"
+    with store.open_store(path) as connection:
+        connection.execute("ALTER TABLE runs ALTER COLUMN message TYPE INTEGER")
+    expected = r"runs\.message has type INTEGER, expected VARCHAR"
+    with pytest.raises(RunError, match=expected), store.open_store(path):
+        pass
