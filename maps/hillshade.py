@@ -62,10 +62,21 @@ def _grid(bounds_25833: Bounds, max_px: int) -> tuple[Bounds, int, int]:
     return (left, bottom, right, top), width, height
 
 
+def _finest_cell_m(dtm: Path) -> float:
+    cells = []
+    for path in dtm_paths(dtm):
+        with rasterio.open(path) as dataset:
+            cells.append(min(abs(dataset.res[0]), abs(dataset.res[1])))
+    return min(cells)
+
+
 def warp_dtm(
     dtm: Path, bounds_25833: tuple[float, float, float, float], max_px: int = 1024
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
     """The DTM over ``bounds_25833`` in Web Mercator (NaN for nodata) and its 3857 bounds."""
+    # no finer than the DTM itself: a small kommune on a 100 m DTM needs few pixels
+    size_m = max(bounds_25833[2] - bounds_25833[0], bounds_25833[3] - bounds_25833[1])
+    max_px = max(min(max_px, math.ceil(size_m / _finest_cell_m(dtm))), 16)
     (left, bottom, right, top), width, height = _grid(bounds_25833, max_px)
     transform = from_bounds(left, bottom, right, top, width, height)
     merged = np.full((height, width), np.nan, dtype="float32")

@@ -166,6 +166,27 @@ def terrain_factor(
     return np.where(valid, np.minimum(factor, settings.terrain_factor_max), 1.0)
 
 
+def _terrain_factors(
+    dtm: Path,
+    kommunenummer: np.ndarray,
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    far_end: np.ndarray,
+    links_m: np.ndarray,
+    settings: CostSettings,
+) -> np.ndarray:
+    """Terrain factor per link, one kommune at a time (one DTM window each, never the
+    country's)."""
+    factors = np.ones(len(x_m))
+    with DtmTiles(dtm) as tiles:
+        for rows in pd.Series(np.arange(len(x_m))).groupby(kommunenummer).indices.values():
+            elevation = sample_links(
+                tiles, x_m[rows], y_m[rows], far_end[rows, 0], far_end[rows, 1], LINK_SAMPLES
+            )
+            factors[rows] = terrain_factor(elevation, links_m[rows], settings)
+    return factors
+
+
 def sample_links(
     dtm: DtmTiles, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, samples: int
 ) -> np.ndarray:
@@ -222,9 +243,15 @@ def cost_per_address(
     link_m[below_target] = links_m
     factor = np.ones(len(addresses))
     if dtm is not None and len(x_m):
-        with DtmTiles(dtm) as tiles:
-            elevation = sample_links(tiles, x_m, y_m, far_end[:, 0], far_end[:, 1], LINK_SAMPLES)
-        factor[below_target] = terrain_factor(elevation, links_m, settings)
+        factor[below_target] = _terrain_factors(
+            dtm,
+            addresses["kommunenummer"].to_numpy()[below_target],
+            x_m,
+            y_m,
+            far_end,
+            links_m,
+            settings,
+        )
     route_m = route_length_m(link_m, settings)
     cost_nok = address_cost_nok(route_m, addresses["households"].to_numpy(), settings, factor)
     return pd.DataFrame(
