@@ -20,7 +20,8 @@ LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
 GAP_SQL = f"""
 INSERT INTO gap_summary
 WITH per_address AS (
-    SELECT a.kommunenummer, a.households, c.target, c.class, r.area_status
+    SELECT a.kommunenummer, a.households, c.target, c.class, c.wireless_reachable,
+           r.area_status
     FROM addresses a
     JOIN address_classes c ON c.run_id = a.run_id AND c.address_id = a.address_id
     JOIN address_results r ON r.run_id = a.run_id AND r.address_id = a.address_id
@@ -35,7 +36,8 @@ SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
        coalesce(sum(p.households)
                 FILTER (WHERE p.class <> 'served' AND p.area_status = 'funded'), 0),
        coalesce(sum(p.households)
-                FILTER (WHERE p.class <> 'served' AND p.area_status = 'planned'), 0)
+                FILTER (WHERE p.class <> 'served' AND p.area_status = 'planned'), 0),
+       coalesce(sum(p.households) FILTER (WHERE p.wireless_reachable), 0)
 FROM kommuner k
 JOIN targets t ON t.run_id = k.run_id
 LEFT JOIN per_address p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
@@ -46,14 +48,16 @@ GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
 
 COST_SQL = f"""
 INSERT INTO cost_summary
-WITH costed AS (
-    SELECT kommunenummer, households, cost_nok, route_capped
-    FROM address_results WHERE run_id = $run_id AND cost_nok IS NOT NULL
+WITH results AS (
+    SELECT kommunenummer, households, cost_nok, route_capped, fwa_doubtful
+    FROM address_results WHERE run_id = $run_id
 )
 SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, $cost_target,
-       coalesce(sum(c.households), 0), coalesce(sum(c.cost_nok), 0),
-       count(*) FILTER (WHERE c.route_capped)
-FROM kommuner k LEFT JOIN costed c ON c.kommunenummer = k.kommunenummer
+       coalesce(sum(c.households) FILTER (WHERE c.cost_nok IS NOT NULL), 0),
+       coalesce(sum(c.cost_nok), 0),
+       count(*) FILTER (WHERE c.route_capped),
+       coalesce(sum(c.households) FILTER (WHERE c.fwa_doubtful), 0)
+FROM kommuner k LEFT JOIN results c ON c.kommunenummer = k.kommunenummer
 WHERE k.run_id = $run_id
 GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer), (k.fylkesnummer), ())
 """
@@ -91,7 +95,7 @@ def gap_table(
     wide = base.set_index(keys)
     for target in targets:
         part = long.loc[long["target"] == target.name].set_index(keys)
-        for cls in ("served", "underserved", "unserved", "funded", "planned"):
+        for cls in ("served", "underserved", "unserved", "funded", "planned", "wireless_reachable"):
             wide[f"{cls}_households_{target.name}"] = part[f"{cls}_households"]
         below = part["underserved_households"] + part["unserved_households"]
         wide[f"below_target_share_{target.name}"] = below / part["households"].where(
@@ -100,7 +104,7 @@ def gap_table(
     cost = (
         connection.execute(
             "SELECT level, fylkesnummer, kommunenummer, households_below_cost_target, cost_nok,"
-            " routes_capped FROM cost_summary WHERE run_id = ?",
+            " routes_capped, fwa_doubtful_households FROM cost_summary WHERE run_id = ?",
             [run_id],
         )
         .df()

@@ -135,6 +135,21 @@ class CoverageSettings:
 
 
 @dataclass(frozen=True)
+class WirelessSettings:
+    """Line of sight from wireless sites to addresses, and what predicted reach counts for."""
+
+    # site technologies that get the line-of-sight check (800 MHz 4G reaches without it)
+    technologies: tuple[str, ...] = ("fwa",)
+    cpe_height_m: float = 5.0  # receiver antenna above ground (wall or roof mount)
+    k_factor: float = 4.0 / 3.0  # effective earth radius factor (standard atmosphere)
+    fresnel_clearance: float = 0.6  # share of the first Fresnel zone that must be clear
+    sea_level_for_nodata: bool = True  # DTM nodata inside a path is sea at 0 m
+    # policy: do households reachable by predicted wireless count as served? (off: they are
+    # reported as their own category, "kan nås trådløst")
+    count_as_served: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of a run."""
 
@@ -143,6 +158,7 @@ class Config:
     locate: LocateSettings = field(default_factory=LocateSettings)
     classify: ClassifySettings = field(default_factory=ClassifySettings)
     coverage: CoverageSettings = field(default_factory=CoverageSettings)
+    wireless: WirelessSettings = field(default_factory=WirelessSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
@@ -169,6 +185,7 @@ _SECTIONS: dict[str, type] = {
     "locate": LocateSettings,
     "classify": ClassifySettings,
     "coverage": CoverageSettings,
+    "wireless": WirelessSettings,
     "cost": CostSettings,
     "inputs": Inputs,
 }
@@ -197,6 +214,12 @@ def _coerce(where: str, value: Any, annotation: str) -> Any:
             msg = f"{where}: got {value!r}, expected a path or a list of paths"
             raise ConfigError(msg)
         return tuple(_coerce(where, v, "Path") for v in values)
+    if annotation.startswith("tuple[str"):
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            msg = f"{where}: got {value!r}, expected a string or a list of strings"
+            raise ConfigError(msg)
+        return tuple(values)
     if "Path" in annotation:
         if not isinstance(value, str) or not value:
             msg = f"{where}: got {value!r}, expected a path string"
@@ -232,7 +255,7 @@ def _build_section(name: str, cls: type, given: dict[str, Any], base: Path) -> A
         coerced = _coerce(f"[{name}].{key}", value, str(fields[key].type))
         if isinstance(coerced, Path):
             coerced = Path(os.path.normpath(base / coerced))  # absolute stays absolute
-        elif isinstance(coerced, tuple):
+        elif isinstance(coerced, tuple) and all(isinstance(p, Path) for p in coerced):
             coerced = tuple(Path(os.path.normpath(base / p)) for p in coerced)
         kwargs[key] = coerced
     try:
@@ -299,6 +322,13 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
         msg = (
             f"[coverage].squares_technology: got {technology!r}, expected one of"
             f" {list(TECHNOLOGIES)}"
+        )
+        raise ConfigError(msg)
+    unknown = [t for t in config.wireless.technologies if t not in ("fwa", *MOBILE_TECHNOLOGIES)]
+    if unknown:
+        msg = (
+            f"[wireless].technologies: got {unknown}, expected wireless technologies from"
+            f" {['fwa', *MOBILE_TECHNOLOGIES]}"
         )
         raise ConfigError(msg)
     if config.cost.route_factor < 1.0:

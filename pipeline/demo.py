@@ -36,6 +36,14 @@ count_mobile = false                 # Nkom: mobile does not count as fixed cove
 count_satellite = false              # Nkom: satellite excluded
 map_target = "no2025"
 
+[wireless]
+# line of sight from these sites' antennas (mast height) to a CPE on each address
+technologies = ["fwa", "mobile_4g", "mobile_5g"]
+cpe_height_m = 5.0
+k_factor = 1.3333                    # effective earth radius factor
+fresnel_clearance = 0.6              # share of the first Fresnel zone that must be clear
+count_as_served = false              # predicted wireless reach is reported, not counted
+
 [cost]
 target = "gigabit2030"               # households below this target are costed
 route_factor = 1.3

@@ -101,7 +101,50 @@ class RunTables:
     locate_counts: Mapping[str, int]
     terrain_counts: Mapping[str, int]
     coverage_counts: Mapping[str, int]
+    wireless_counts: Mapping[str, int]
+    offers: pd.DataFrame  # the offers the run read (for the FWA challenge list)
     input_metadata: Mapping[str, Any]
+
+
+def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+    """Reported fixed-wireless offers that the terrain says cannot be delivered.
+
+    One row per doubtful (address, operator's FWA offer): what a kommune can send back to the
+    operator or to Nkom, with the nearest checked site and where the path is blocked.
+    """
+    doubtful = results.loc[results["fwa_doubtful"]]
+    claims = offers.loc[
+        offers["technology"] == "fwa", ["address_id", "operator", "down_mbps", "up_mbps"]
+    ]
+    columns = [
+        "address_id",
+        "kommunenummer",
+        "kommunenavn",
+        "address_text",
+        "households",
+        "x_m",
+        "y_m",
+        "los_site_id",
+        "los_distance_m",
+        "sites_in_range",
+        "worst_clearance_ratio",
+        "obstruction_x_m",
+        "obstruction_y_m",
+    ]
+    table = doubtful[columns].merge(claims, on="address_id", how="left")
+    return (
+        table.rename(
+            columns={
+                "operator": "claimed_operator",
+                "down_mbps": "claimed_down_mbps",
+                "up_mbps": "claimed_up_mbps",
+                "los_site_id": "nearest_site_id",
+                "los_distance_m": "nearest_site_distance_m",
+            }
+        )
+        .sort_values(["kommunenummer", "address_id"])
+        .reset_index(drop=True)
+    )
 
 
 def about_table(config: Config, info: RunInfo) -> pd.DataFrame:
@@ -175,6 +218,7 @@ def publish_products(
                 "gap_table": tables.gap_table,
                 "quarantine": tables.quarantine,
                 "layer_counts": tables.layer_counts,
+                "fwa_challenge": fwa_challenge_list(tables.results, tables.offers),
             },
             about_table(config, info),
         )
@@ -203,6 +247,7 @@ def publish_products(
         "locate": dict(tables.locate_counts),
         "terrain": dict(tables.terrain_counts),
         "coverage": dict(tables.coverage_counts),
+        "wireless": dict(tables.wireless_counts),
         "stage_timings": stage_timings,
         "outputs": outputs,
     }

@@ -27,7 +27,18 @@ import pandas as pd
 import shapely
 from rich.console import Console
 
-from pipeline import aggregate, classify, cost, coverage, ingest, locate, publish, store, terrain
+from pipeline import (
+    aggregate,
+    classify,
+    cost,
+    coverage,
+    ingest,
+    locate,
+    publish,
+    store,
+    terrain,
+    wireless,
+)
 from pipeline.checksums import sha256_of
 from pipeline.config import Config, to_dict
 from pipeline.errors import GapmapError, RunError
@@ -179,6 +190,11 @@ def _run_stages(
             "without_terrain": without,
         }
         detail["without_terrain"] = str(without)
+    with log.stage("wireless") as detail:
+        reach = wireless.wireless_per_address(
+            addresses, inputs.sites, config.inputs.dtm, config.wireless
+        )
+        detail["with_los"] = str(int(reach["has_los"].sum()))
     with log.stage("coverage") as detail:
         covered = coverage.coverage_per_address(
             inputs.offers, inputs.lacking, inputs.areas, addresses, config.classify
@@ -194,6 +210,24 @@ def _run_stages(
             config.classify.floor_up_mbps,
             covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
         )
+        reachable = wireless.reachable_by_wireless(
+            classes,
+            reach["wireless_down_mbps"].to_numpy(),
+            reach["wireless_up_mbps"].to_numpy(),
+            config.targets,
+        )
+        if config.wireless.count_as_served:
+            for target in config.targets:
+                column = f"class_{target.name}"
+                classes[column] = classes[column].mask(
+                    reachable[f"wireless_{target.name}"], "served"
+                )
+        fwa_checked = (
+            inputs.sites is not None
+            and "fwa" in config.wireless.technologies
+            and config.inputs.dtm is not None
+        )
+        reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
         map_column = f"class_{config.classify.map_target}"
         detail[f"unserved_{config.classify.map_target}"] = str(
             int((classes[map_column] == "unserved").sum())
@@ -208,7 +242,9 @@ def _run_stages(
             addresses, below_target, presence, config.cost, config.inputs.dtm
         )
         detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
-    results = pd.concat([addresses, terrain_columns, covered.columns, classes, costs], axis=1)
+    results = pd.concat(
+        [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs], axis=1
+    )
     with log.stage("store") as detail:
         _store_tables(connection, run_id, config, inputs, addresses, results, quarantine, counts)
         detail["rows"] = f"{len(results):,}"
@@ -227,6 +263,8 @@ def _run_stages(
             locate_counts=located.counts,
             terrain_counts=terrain_counts,
             coverage_counts=covered.counts,
+            wireless_counts=_wireless_counts(reach, reachable, config),
+            offers=inputs.offers,
             input_metadata=inputs.metadata,
         )
         run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)
@@ -238,6 +276,19 @@ def _run_stages(
     timings = pd.DataFrame(log.rows)
     store.append(connection, "stage_timings", run_id, timings)
     return RunResult(run_id, current.resolve(), table, counts, located.counts, timings, manifest)
+
+
+def _wireless_counts(
+    reach: pd.DataFrame, reachable: pd.DataFrame, config: Config
+) -> dict[str, int]:
+    target = config.classify.map_target
+    return {
+        "with_los": int(reach["has_los"].sum()),
+        "without_site_in_range": int((reach["sites_in_range"] == 0).sum()),
+        "los_terrain_unknown": int((~reach["los_terrain_ok"].astype(bool)).sum()),
+        f"reachable_by_wireless_below_{target}": int(reachable[f"wireless_{target}"].sum()),
+        "fwa_doubtful": int(reach["fwa_doubtful"].sum()),
+    }
 
 
 def _move_to_quarantine(counts: pd.DataFrame, layer: str, moved: int) -> pd.DataFrame:
@@ -282,6 +333,8 @@ def _store_tables(
         id_vars="address_id", var_name="target", value_name="class"
     )
     long["target"] = long["target"].str.removeprefix("class_")
+    wireless_columns = [f"wireless_{t.name}" for t in config.targets]
+    long["wireless_reachable"] = results[wireless_columns].melt()["value"].to_numpy(dtype=bool)
     store.append(connection, "address_classes", run_id, long)
     store.append(
         connection,

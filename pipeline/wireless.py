@@ -21,14 +21,21 @@ fixed wireless (an FWA link needs a clear path to its CPE).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+from pipeline import los
+from pipeline.config import Target, WirelessSettings
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
 # which the full speed holds (assumptions, see the README).
 EDGE_SHARE = 0.3
 FULL_SHARE = 0.5
 NLOS_SHARE = {"fwa": 0.0, "mobile_4g": 0.25, "mobile_5g": 0.15}
+SITE_COLUMNS = ("technology", "down_mbps", "up_mbps", "max_range_m")
 
 
 def distance_scale(distance_m: np.ndarray, max_range_m: np.ndarray) -> np.ndarray:
@@ -51,3 +58,89 @@ def predicted_speeds_mbps(
     penalty = np.where(has_los, 1.0, nlos_share)
     scale = distance_scale(distance_m, max_range_m) * penalty
     return site_down_mbps * scale, site_up_mbps * scale
+
+
+def wireless_per_address(
+    addresses: pd.DataFrame,
+    sites: pd.DataFrame | None,
+    dtm: Path | None,
+    settings: WirelessSettings,
+) -> pd.DataFrame:
+    """Line of sight to the best site of the configured technologies, and predicted speeds.
+
+    Columns of :data:`pipeline.los.BEST_SITE_COLUMNS` plus ``wireless_technology``,
+    ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
+    """
+    chosen = None
+    if sites is not None:
+        chosen = sites.loc[sites["technology"].isin(settings.technologies)]
+    los_settings = los.LosSettings(
+        cpe_height_m=settings.cpe_height_m,
+        k_factor=settings.k_factor,
+        fresnel_clearance=settings.fresnel_clearance,
+        sea_level_for_nodata=settings.sea_level_for_nodata,
+    )
+    reach = los.wireless_reach_per_address(addresses, chosen, dtm, los_settings)
+    # FWA claims are judged against FWA sites alone: a 4G mast in sight proves no FWA link
+    fwa_sites = None if chosen is None else chosen.loc[chosen["technology"] == "fwa"]
+    only_fwa = chosen is not None and fwa_sites is not None and len(fwa_sites) == len(chosen)
+    fwa = (
+        reach
+        if only_fwa
+        else los.wireless_reach_per_address(addresses, fwa_sites, dtm, los_settings)
+    )
+    reach["fwa_has_los"] = fwa["has_los"].to_numpy(dtype=bool)
+    reach["fwa_sites_in_range"] = fwa["sites_in_range"].to_numpy()
+    reach["fwa_los_terrain_ok"] = fwa["los_terrain_ok"].to_numpy(dtype=bool)
+    if chosen is None or chosen.empty:
+        site = pd.DataFrame(index=reach.index, columns=SITE_COLUMNS)
+    else:
+        site = chosen.set_index("site_id")[list(SITE_COLUMNS)].reindex(reach["los_site_id"])
+    down, up = predicted_speeds_mbps(
+        site["technology"].to_numpy(dtype=object),
+        site["down_mbps"].to_numpy(dtype="float64"),
+        site["up_mbps"].to_numpy(dtype="float64"),
+        reach["los_distance_m"].to_numpy(dtype="float64"),
+        site["max_range_m"].to_numpy(dtype="float64"),
+        reach["has_los"].to_numpy(dtype=bool),
+    )
+    reach["wireless_technology"] = site["technology"].to_numpy(dtype=object)
+    reach["wireless_down_mbps"] = np.nan_to_num(down)
+    reach["wireless_up_mbps"] = np.nan_to_num(up)
+    return reach
+
+
+def reachable_by_wireless(
+    classes: pd.DataFrame, down_mbps: np.ndarray, up_mbps: np.ndarray, targets: Sequence[Target]
+) -> pd.DataFrame:
+    """``wireless_<target>``: below the target by fixed offers, but the predicted wireless
+    speeds meet it ("kan nås trådløst")."""
+    columns = {}
+    for target in targets:
+        meets = down_mbps >= target.down_mbps
+        if target.up_mbps is not None:
+            meets &= up_mbps >= target.up_mbps
+        below = (classes[f"class_{target.name}"] != "served").to_numpy()
+        columns[f"wireless_{target.name}"] = below & meets
+    return pd.DataFrame(columns, index=classes.index)
+
+
+def doubtful_fwa(
+    offers: pd.DataFrame, addresses: pd.DataFrame, reach: pd.DataFrame, fwa_checked: bool
+) -> np.ndarray:
+    """True where an operator reports fixed wireless but no FWA site has line of sight.
+
+    Only judged when the run checked FWA sites (``fwa_checked``), and where the address has no
+    FWA site in range at all or terrain at both ends of its paths (``fwa_los_terrain_ok``).
+    """
+    if not fwa_checked:
+        return np.zeros(len(addresses), dtype=bool)
+    claimed = np.isin(
+        addresses["address_id"].to_numpy(),
+        offers.loc[offers["technology"] == "fwa", "address_id"].unique(),
+    )
+    no_site = reach["fwa_sites_in_range"].to_numpy() == 0
+    blocked = ~reach["fwa_has_los"].to_numpy(dtype=bool) & reach["fwa_los_terrain_ok"].to_numpy(
+        dtype=bool
+    )
+    return claimed & (no_site | blocked)
