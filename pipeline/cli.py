@@ -222,5 +222,65 @@ def fetch(
     console.print(f"manifest: {out / fetching.MANIFEST_NAME}", soft_wrap=True, highlight=False)
 
 
+@app.command()
+def los(
+    dem: Annotated[Path, typer.Option(help="DTM: a GeoTIFF, a VRT or a folder of tiles.")],
+    sites: Annotated[Path, typer.Option(help="Wireless site list CSV.")],
+    addresses: Annotated[Path, typer.Option(help="Matrikkelen Adresse CSV, zip or folder.")],
+    out: Annotated[Path, typer.Option(help="CSV to write, one row per address.")],
+    technology: Annotated[
+        list[str] | None,
+        typer.Option(help="Site technologies to check (repeat); default: all in the file."),
+    ] = None,
+    cpe_height_m: Annotated[float, typer.Option(help="Receiver height above ground, m.")] = 5.0,
+    k_factor: Annotated[float, typer.Option(help="Effective earth radius factor.")] = 4 / 3,
+    fresnel_clearance: Annotated[
+        float, typer.Option(help="Share of the first Fresnel zone that must be clear.")
+    ] = 0.6,
+) -> None:
+    """Line of sight from wireless sites to addresses: best site, distance, LOS, clearance and
+    the obstruction point per address (the pipeline's own code)."""
+    from layers.addresses import read_addresses
+    from layers.sites import read_sites
+    from pipeline.config import WirelessSettings
+    from pipeline.wireless import wireless_per_address
+
+    try:
+        site_layer = read_sites(sites)
+        address_layer = read_addresses(addresses)
+        chosen = (
+            tuple(technology)
+            if technology
+            else tuple(sorted(site_layer.accepted["technology"].unique()))
+        )
+        settings = WirelessSettings(
+            technologies=chosen,
+            cpe_height_m=cpe_height_m,
+            k_factor=k_factor,
+            fresnel_clearance=fresnel_clearance,
+        )
+        started = time.perf_counter()
+        with console.status("[bold cyan]line of sight[/] …"):
+            reach = wireless_per_address(address_layer.accepted, site_layer.accepted, dem, settings)
+    except GapmapError as exc:
+        _fail(exc)
+        return
+    table = address_layer.accepted[["address_id", "kommunenummer", "address_text", "x_m", "y_m"]]
+    los_columns = reach.drop(columns=[c for c in reach.columns if c.startswith("fwa_")])
+    result = table.join(los_columns)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(out, index=False)
+    console.print(
+        f"[green]✓[/] {len(result):,} addresses,"
+        f" {int(site_layer.accepted['technology'].isin(chosen).sum()):,} sites"
+        f" ({', '.join(chosen)}) in {time.perf_counter() - started:.1f} s:"
+        f" {int(reach['has_los'].sum()):,} with line of sight,"
+        f" {int((reach['sites_in_range'] == 0).sum()):,} with no site in range;"
+        f" quarantined {len(address_layer.quarantine)} address and"
+        f" {len(site_layer.quarantine)} site rows. Wrote {out}",
+        soft_wrap=True,
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())

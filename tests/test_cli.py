@@ -85,3 +85,52 @@ def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_f
     assert failed.returncode == 2
     assert "missing columns" in failed.stdout
     assert (config.parent / "out" / "current").resolve() == current
+
+
+def test_los_command_writes_one_row_per_address(tmp_path: Path) -> None:
+    from pipeline.demo_region import build_demo_region
+
+    region = build_demo_region(tmp_path / "demo")
+    out = tmp_path / "los.csv"
+    result = runner.invoke(
+        app,
+        [
+            "los",
+            "--dem",
+            str(region.dtm),
+            "--sites",
+            str(region.sites),
+            "--addresses",
+            str(region.addresses),
+            "--out",
+            str(out),
+            "--technology",
+            "fwa",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert len(table) == region.n_addresses - 10  # the ten deliberately bad rows
+    assert {"los_site_id", "has_los", "worst_clearance_ratio", "obstruction_x_m"} <= set(table)
+    valley = table[table["x_m"].between(292000, 294000) & table["y_m"].between(7011000, 7020000)]
+    assert len(valley) > 0 and not valley["has_los"].any()
+
+
+def test_los_command_names_a_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "los",
+            "--dem",
+            "x.tif",
+            "--sites",
+            str(tmp_path / "none.csv"),
+            "--addresses",
+            "a.csv",
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+    )
+    assert result.exit_code == 2 and "none.csv: wireless sites file not found" in result.output

@@ -113,3 +113,38 @@ def test_island_is_unserved_and_piers_have_no_terrain(demo) -> None:
         ).fetchone()
     assert len(piers) == 3 and all(not has and elevation is None for has, elevation in piers)
     assert island is not None and island[0] >= 30 and island[0] == island[1]
+
+
+def test_valley_behind_the_ridge_is_blocked_and_its_fwa_claims_are_doubtful(demo) -> None:
+    result, config_path = demo
+    with duckdb.connect(str(load_config(config_path).store_path), read_only=True) as connection:
+        valley = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE fwa_doubtful),"
+            " count(*) FILTER (WHERE has_los AND wireless_technology = 'fwa')"
+            " FROM address_results r JOIN addresses a USING (run_id, address_id)"
+            " WHERE r.run_id = ? AND a.x_m BETWEEN 292000 AND 294000"
+            " AND a.y_m BETWEEN 7011000 AND 7020000",
+            [result.run_id],
+        ).fetchone()
+    assert valley is not None and valley[0] >= 50
+    assert valley[1] == valley[0] and valley[2] == 0  # every claim doubtful, no FWA site seen
+    challenge = pd.read_csv(result.published / "tables" / "fwa_challenge.csv")
+    assert len(challenge) == result.manifest["wireless"]["fwa_doubtful"]
+    assert set(challenge["claimed_operator"]) == {"Luftlinje"}
+
+
+def test_island_is_reachable_across_water(demo) -> None:
+    result, config_path = demo
+    with duckdb.connect(str(load_config(config_path).store_path), read_only=True) as connection:
+        island = connection.execute(
+            "SELECT count(*), count(*) FILTER (WHERE has_los),"
+            " count(DISTINCT los_site_id) FILTER (WHERE has_los)"
+            " FROM address_results r JOIN addresses a USING (run_id, address_id)"
+            " WHERE r.run_id = ? AND a.kommunenummer = '9904'"
+            " AND a.x_m < 263000 AND a.y_m < 7008000",
+            [result.run_id],
+        ).fetchone()
+    assert island is not None and island[1] > 0  # sight lines over the sea (nodata = sea level)
+    assert island[2] == 1
+    table = _gap(result).set_index("kommunenavn")
+    assert "wireless_reachable_households_no2025" in table.columns
