@@ -81,6 +81,37 @@ def _codes(values: pd.Series, labels: Mapping[str, str] | None) -> tuple[list[An
     return list(out), names
 
 
+def _escaped(values: pd.Series) -> pd.Series:
+    """HTML-escape a text column without a Python loop per row."""
+    text = values.fillna("").astype("str")
+    for raw, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ):
+        text = text.str.replace(raw, entity, regex=False)
+    return text
+
+
+def wireless_texts(frame: pd.DataFrame) -> list[str]:
+    """The popup's wireless line per address (escaped; empty when the run had no LOS check)."""
+    if "has_los" not in frame.columns:
+        return [""] * len(frame)
+    site = _escaped(frame["los_site_id"])
+    km = (frame["los_distance_m"] / 1000).round(1).astype("str").str.replace(".", ",")
+    has_los = frame["has_los"].fillna(False).astype(bool)
+    in_range = frame["sites_in_range"].fillna(0) > 0
+    text = pd.Series("", index=frame.index, dtype="object")
+    text = text.mask(in_range & ~has_los, "Ingen sikt til mast (nærmeste: " + site + ")")
+    text = text.mask(has_los, "Sikt til mast " + site + " (" + km + " km)")
+    if "fwa_doubtful" in frame.columns:
+        doubtful = frame["fwa_doubtful"].fillna(False).astype(bool)
+        text = text.mask(doubtful, text + " – oppgitt FWA-dekning er tvilsom")
+    return text.tolist()
+
+
 def address_rows(
     addresses: pd.DataFrame, targets: Sequence[TargetSpec], map_target: TargetSpec
 ) -> AddressRows:
@@ -106,6 +137,7 @@ def address_rows(
         classes.tolist(),
         _nullable_floats(frame["cost_nok"], 0),
         households.tolist(),
+        wireless_texts(frame),
     ]
     rows = [list(row) for row in zip(*columns, strict=True)]
     map_class = frame[f"class_{map_target.name}"].to_numpy(dtype=object)
@@ -165,6 +197,7 @@ class AddressPopupSupport(MacroElement):
                 }
                 var cost = r[8] === null ? S.text.noCost : fmtInt(r[8]) + ' kr';
                 h += '<tr><td>Estimert kostnad</td><td>' + cost + '</td></tr>';
+                if (r[10]) { h += '<tr><td>Trådløst</td><td>' + r[10] + '</td></tr>'; }
                 return h + '</table></div>';
             };
             S.icon = function (code) {

@@ -148,3 +148,9 @@ def test_island_is_reachable_across_water(demo) -> None:
     assert island[2] == 1
     table = _gap(result).set_index("kommunenavn")
     assert "wireless_reachable_households_no2025" in table.columns
+
+
+def test_kommune_map_popups_carry_the_wireless_line(demo) -> None:
+    html = (demo[0].published / "maps" / "kommune" / "9903.html").read_text(encoding="utf-8")
+    assert "oppgitt FWA-dekning er tvilsom" in html
+    assert "Sikt til mast" in html

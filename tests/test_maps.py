@@ -384,3 +384,22 @@ def test_browser_helper_skips_locally_and_fails_under_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="cannot run under CI"):
         helper.require_browser_environment()
+
+
+def test_wireless_line_is_escaped_and_says_what_was_found() -> None:
+    from maps.kommune import wireless_texts
+
+    frame = pd.DataFrame(
+        {
+            "los_site_id": ["<b>M1</b>", "M2", None],
+            "los_distance_m": [3240.0, 900.0, np.nan],
+            "has_los": [True, False, False],
+            "sites_in_range": [1, 2, 0],
+            "fwa_doubtful": [False, True, False],
+        }
+    )
+    assert wireless_texts(frame) == [
+        "Sikt til mast &lt;b&gt;M1&lt;/b&gt; (3,2 km)",
+        "Ingen sikt til mast (nærmeste: M2) – oppgitt FWA-dekning er tvilsom",
+        "",
+    ]
