@@ -117,6 +117,10 @@ class CostSettings:
     terrain_grade_weight: float = 2.0
     terrain_relief_weight_per_100m: float = 0.05
     terrain_factor_max: float = 2.5
+    # fixed wireless from an existing site in sight: outdoor CPE, mounting and installation
+    # per household (assumption); chosen instead of fibre when it is cheaper and its
+    # predicted speeds meet the cost target
+    fwa_cpe_nok: float = 9_000.0
 
 
 @dataclass(frozen=True)

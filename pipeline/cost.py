@@ -265,3 +265,24 @@ def cost_per_address(
         },
         index=addresses.index,
     )
+
+
+def cheapest_option(
+    costs: pd.DataFrame,
+    households: np.ndarray,
+    wireless_meets_target: np.ndarray,
+    settings: CostSettings,
+) -> pd.DataFrame:
+    """Fixed wireless instead of fibre where an existing site in sight meets the cost target
+    and its CPEs cost less than the fibre route: ``cost_option`` and ``cost_nok`` updated.
+
+    .. math:: C_{fwa}(a) = n_{households}(a) \\cdot c_{CPE}
+    """
+    fwa_nok = households * settings.fwa_cpe_nok
+    costed = costs["cost_nok"].notna().to_numpy()
+    use_fwa = costed & wireless_meets_target & (fwa_nok < costs["cost_nok"].to_numpy())
+    option = pd.Series(np.where(use_fwa, "fwa", "fiber"), index=costs.index, dtype=object)
+    return costs.assign(
+        cost_option=option.where(costed, None),
+        cost_nok=np.where(use_fwa, fwa_nok, costs["cost_nok"].to_numpy()),
+    )

@@ -241,6 +241,12 @@ def _run_stages(
         costs = cost.cost_per_address(
             addresses, below_target, presence, config.cost, config.inputs.dtm
         )
+        costs = cost.cheapest_option(
+            costs,
+            addresses["households"].to_numpy(),
+            reachable[f"wireless_{config.cost.target}"].to_numpy(),
+            config.cost,
+        )
         detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
     results = pd.concat(
         [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs], axis=1

@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS address_results (
     los_terrain_ok BOOLEAN, wireless_technology VARCHAR, wireless_down_mbps DOUBLE,
     wireless_up_mbps DOUBLE, fwa_doubtful BOOLEAN,
     distance_to_fibre_m DOUBLE, link_m DOUBLE, terrain_factor DOUBLE, route_m DOUBLE,
-    route_capped BOOLEAN, cost_nok DOUBLE
+    route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR
 );
 CREATE TABLE IF NOT EXISTS address_classes (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR,
@@ -123,6 +123,7 @@ ADDRESS_RESULT_COLUMNS = (
     "route_m",
     "route_capped",
     "cost_nok",
+    "cost_option",
 )
 
 

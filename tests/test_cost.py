@@ -11,6 +11,7 @@ from pipeline.config import CostSettings
 from pipeline.cost import (
     FibrePresence,
     address_cost_nok,
+    cheapest_option,
     cost_per_address,
     distance_to_presence_m,
     nearest_presence,
@@ -186,3 +187,13 @@ def test_steeper_links_never_cost_less(rise_a: float, rise_b: float) -> None:
     factors = terrain_factor(profiles, np.array([200.0, 200.0]), s)
     costs = address_cost_nok(np.array([260.0, 260.0]), np.array([1, 1]), s, factors)
     assert costs[0] <= costs[1]
+
+
+def test_fixed_wireless_is_chosen_only_when_it_meets_the_target_and_is_cheaper() -> None:
+    s = CostSettings(fwa_cpe_nok=9_000)
+    costs = pd.DataFrame({"cost_nok": [200_000.0, 200_000.0, 5_000.0, np.nan]})
+    chosen = cheapest_option(costs, np.array([1, 1, 1, 1]), np.array([True, False, True, True]), s)
+    assert chosen["cost_option"].tolist()[:3] == ["fwa", "fiber", "fiber"]
+    assert pd.isna(chosen["cost_option"].iloc[3])
+    assert chosen["cost_nok"].tolist()[:3] == [9_000.0, 200_000.0, 5_000.0]
+    assert np.isnan(chosen["cost_nok"].iloc[3])
