@@ -4,6 +4,12 @@ A synthetic noise terrain (default 20 km × 20 km of 10 m cells, 0-800 m), rando
 uniformly scattered addresses, all in memory (the DEM read is not timed). Run::
 
     .venv/bin/python scripts/benchmark_los.py [--addresses 200000] [--sites 200] [--range-m 5000]
+
+With ``--national DIR`` (a folder written by ``scripts/build_national_dataset.py``) it times the
+pipeline's wireless stage itself on the national-scale set instead: every address, the FWA
+sites of ``master.csv`` and the national DTM, DTM windows read per kommune included::
+
+    .venv/bin/python scripts/benchmark_los.py --national /work/national
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import argparse
 import resource
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,6 +43,31 @@ def noise_terrain_m(size: int, rng: np.random.Generator) -> np.ndarray:
     return terrain * (800.0 / terrain.max())
 
 
+def benchmark_national(folder: Path) -> None:
+    """Time ``pipeline.wireless.wireless_per_address`` on the national-scale set (FWA sites)."""
+    from layers.addresses import read_addresses
+    from layers.sites import read_sites
+    from pipeline.config import WirelessSettings
+    from pipeline.wireless import wireless_per_address
+
+    addresses = read_addresses(
+        folder / "Basisdata_0000_Norge_25833_MatrikkelenAdresse_CSV.zip"
+    ).accepted
+    sites = read_sites(folder / "master.csv").accepted
+    fwa = sites.loc[sites["technology"] == "fwa"].reset_index(drop=True)
+    pairs = candidate_pairs(addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy(), fwa)
+    started = time.perf_counter()
+    reach = wireless_per_address(addresses, sites, folder / "terreng.tif", WirelessSettings())
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"national: {len(addresses):,} addresses, {len(fwa):,} FWA sites,"
+        f" {len(pairs.site_idx):,} pairs in {seconds:.1f} s ="
+        f" {len(pairs.site_idx) / seconds:,.0f} pairs/s; with LOS {int(reach['has_los'].sum()):,};"
+        f" peak RSS {peak_mb:,.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-km", type=float, default=20.0)
@@ -46,7 +78,11 @@ def main() -> None:
     parser.add_argument("--max-samples-per-chunk", type=int, default=250_000)
     parser.add_argument("--max-pairs-per-batch", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--national", type=Path, default=None, help="national data set folder")
     args = parser.parse_args()
+    if args.national is not None:
+        benchmark_national(args.national)
+        return
 
     rng = np.random.default_rng(args.seed)
     cells = int(args.size_km * 1000 / args.cell_m)
