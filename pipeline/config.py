@@ -104,6 +104,8 @@ class CostSettings:
 
     target: str = "gigabit2030"
     route_factor: float = 1.3  # route length / straight-line length (DESIGN.md default)
+    # single linkage: households below target closer than this share one fibre tree
+    cluster_distance_m: float = 500.0
     trench_nok_per_m: float = 450.0  # rural trench incl. reinstatement, NOK/m (assumption)
     cable_nok_per_m: float = 40.0  # duct + fibre cable, NOK/m (assumption)
     drop_fixed_nok: float = 8_000.0  # drop from the street cabinet to the wall, fixed part

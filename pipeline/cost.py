@@ -1,34 +1,31 @@
-"""Stage 6, cost: a first, honest estimate of reaching each household below the cost target.
+"""Stage 6, cost: what reaching each household below the cost target costs.
 
-The addresses below ``cost.target`` are joined in a *nearest-upstream tree*: each links to
-whichever is nearer, the fibre presence (an existing fibre line, or an address that already has
-a fibre offer) or the nearest other address below target that lies strictly closer to the
-presence (ties broken by position, so the links never form a cycle). Each address pays for its
-own link, so the links of a cluster add up to the cluster's tree:
+Fibre (:mod:`pipeline.network_design`): the households below ``cost.target`` (outside funded
+and planned areas) are clustered by single linkage at ``cluster_distance_m``; each cluster gets
+a minimum spanning tree rooted at its address nearest the fibre presence (an existing fibre
+line, or an address that already has a fibre offer), which links to that presence. Every edge
+is paid by the households it serves:
 
 .. math::
 
-    \\ell(a) = \\min\\big(d_{presence}(a),
-        \\ \\min_{b:\\,d_{presence}(b) < d_{presence}(a)} |ab|\\big)
+    L_{route}(e) = \\min(\\ell_e \\cdot f_{route},\\ L_{max}), \\quad
+    c_e = L_{route}(e) (c_{trench} f_{terrain}(e) + c_{cable})
 
-    L_{route}(a) = \\min(\\ell(a) \\cdot f_{route},\\ L_{max})
+    C(a) = h_a \\sum_{e \\in path(a)} \\frac{c_e}{n_e} + c_{drop,fixed} + c_{drop/m} L_{drop}
+           + h_a (c_{ONT} + c_{install})
 
-    C(a) = L_{route}(a) (c_{trench} f_{terrain}(a) + c_{cable}) + c_{drop,fixed}
-           + c_{drop/m} L_{drop} + n_{households}(a) (c_{ONT} + c_{install})
-
-The terrain factor :math:`f_{terrain}` comes from the DTM sampled along the link (see
-:func:`terrain_factor`); 1.0 without a DTM.
-
-No link is ever longer than the address's own straight route to the presence, so the tree is
-never longer than the star. It is a greedy tree, not a minimum spanning tree, and it does not yet
-split a shared trench among the households downstream of it; the planning model replaces it.
-Addresses that meet the cost target get NaN.
+with :math:`n_e` the households downstream of :math:`e`; the addresses' shares add up to the
+trees' cost. The terrain factor :math:`f_{terrain}` comes from the DTM sampled along each edge
+(:func:`terrain_factor`); 1.0 without a DTM. Fixed wireless from an existing site in sight
+replaces fibre where it meets the target and is cheaper (:func:`cheapest_option`). Addresses
+that meet the cost target get NaN.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +35,11 @@ from scipy.spatial import cKDTree
 
 from layers.dtm import DtmTiles
 from pipeline.config import CostSettings
+from pipeline.network_design import (
+    downstream_households,
+    route_share_per_household,
+    spanning_forest,
+)
 
 LINK_SAMPLES = 24  # terrain samples along each link (both ends included)
 
@@ -92,45 +94,6 @@ def nearest_presence(
 def distance_to_presence_m(presence: FibrePresence, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
     """Straight-line distance from each point to the nearest fibre presence (inf: none)."""
     return nearest_presence(presence, x_m, y_m)[0]
-
-
-def upstream_links(
-    x_m: np.ndarray,
-    y_m: np.ndarray,
-    distance_to_presence: np.ndarray,
-    presence_xy: np.ndarray,
-    neighbours: int = 16,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each point's link in the nearest-upstream tree: its length and its far end (x, y).
-
-    Upstream candidates are the ``neighbours`` nearest points (k-d tree); a point with no
-    upstream point among them links to its nearest presence point ``presence_xy``.
-    """
-    n = len(x_m)
-    if n <= 1:
-        return np.asarray(distance_to_presence, dtype="float64").copy(), presence_xy.copy()
-    xy = np.column_stack([x_m, y_m])
-    k = min(neighbours + 1, n)
-    neighbour_m, neighbour_idx = cKDTree(xy).query(xy, k=k)
-    own = np.arange(n)[:, None]
-    # strict order by (distance to presence, position): no cycles, even among equal distances
-    theirs = distance_to_presence[neighbour_idx]
-    mine = distance_to_presence[:, None]
-    upstream = (theirs < mine) | ((theirs == mine) & (neighbour_idx < own))
-    candidate_m = np.where(upstream & (neighbour_idx != own), neighbour_m, np.inf)
-    best = candidate_m.argmin(axis=1)
-    best_m = candidate_m[np.arange(n), best]
-    to_neighbour = best_m < distance_to_presence
-    far_end = np.where(to_neighbour[:, None], xy[neighbour_idx[np.arange(n), best]], presence_xy)
-    return np.where(to_neighbour, best_m, distance_to_presence), far_end
-
-
-def upstream_link_m(
-    x_m: np.ndarray, y_m: np.ndarray, distance_to_presence: np.ndarray, neighbours: int = 16
-) -> np.ndarray:
-    """Length of each point's link in the nearest-upstream tree (module docstring)."""
-    far = np.full((len(x_m), 2), np.nan)
-    return upstream_links(x_m, y_m, distance_to_presence, far, neighbours)[0]
 
 
 def terrain_factor(
@@ -206,14 +169,17 @@ def route_length_m(distance_m: np.ndarray, settings: CostSettings) -> np.ndarray
     return np.minimum(distance_m * settings.route_factor, settings.max_route_m)
 
 
-def address_cost_nok(
-    route_m: np.ndarray,
-    households: np.ndarray,
-    settings: CostSettings,
-    terrain: np.ndarray | float = 1.0,
+def edge_cost_nok(
+    route_m: np.ndarray, settings: CostSettings, terrain: np.ndarray | float = 1.0
 ) -> np.ndarray:
-    """Cost per address from its route length and household count (module docstring formula)."""
-    route_nok = route_m * (settings.trench_nok_per_m * terrain + settings.cable_nok_per_m)
+    """Cost of a tree edge: route length × (trench × terrain factor + cable)."""
+    return route_m * (settings.trench_nok_per_m * terrain + settings.cable_nok_per_m)
+
+
+def address_cost_nok(
+    route_nok: np.ndarray, households: np.ndarray, settings: CostSettings
+) -> np.ndarray:
+    """Cost per address: its share of the tree, its drop, and equipment per household."""
     drop_nok = settings.drop_fixed_nok + settings.drop_nok_per_m * settings.drop_length_m
     equipment_nok = households * (settings.ont_nok + settings.install_nok)
     return route_nok + drop_nok + equipment_nok
@@ -226,45 +192,57 @@ def cost_per_address(
     settings: CostSettings,
     dtm: Path | None = None,
 ) -> pd.DataFrame:
-    """``distance_to_fibre_m``, ``link_m``, ``route_m``, ``route_capped`` and ``cost_nok``.
+    """The fibre tree of every cluster and each address's cost (module docstring).
 
-    All are NaN (``route_capped`` False) for addresses that meet the cost target.
-
-    ``link_m`` is the straight-line link in the nearest-upstream tree over the addresses below
-    target; ``route_m`` is that link × the route factor, capped.
+    Columns (NaN / -1 / False for addresses not costed): ``cluster_id``,
+    ``distance_to_fibre_m``, ``link_m`` (the address's edge towards the presence),
+    ``terrain_factor`` and ``route_m`` of that edge, ``route_capped``, ``served_households``
+    (downstream of the edge), ``cost_nok``.
     """
+    households = addresses["households"].to_numpy()[below_target]
     x_m = addresses["x_m"].to_numpy()[below_target]
     y_m = addresses["y_m"].to_numpy()[below_target]
-    distance_m = np.full(len(addresses), np.nan)
     nearest_m, nearest_xy = nearest_presence(presence, x_m, y_m)
-    distance_m[below_target] = nearest_m
-    link_m = np.full(len(addresses), np.nan)
-    links_m, far_end = upstream_links(x_m, y_m, nearest_m, nearest_xy)
-    link_m[below_target] = links_m
-    factor = np.ones(len(addresses))
+    forest = spanning_forest(x_m, y_m, nearest_m, settings.cluster_distance_m)
+    has_parent = forest.parent >= 0
+    parent = np.where(has_parent, forest.parent, 0)
+    xy = np.column_stack([x_m, y_m])
+    far_end = np.where(has_parent[:, None], xy[parent] if len(xy) else xy, nearest_xy)
+    edge_m = np.where(has_parent, np.hypot(*(xy - far_end).T), nearest_m) if len(xy) else nearest_m
+    factor = np.ones(len(x_m))
     if dtm is not None and len(x_m):
-        factor[below_target] = _terrain_factors(
-            dtm,
-            addresses["kommunenummer"].to_numpy()[below_target],
-            x_m,
-            y_m,
-            far_end,
-            links_m,
-            settings,
-        )
-    route_m = route_length_m(link_m, settings)
-    cost_nok = address_cost_nok(route_m, addresses["households"].to_numpy(), settings, factor)
-    return pd.DataFrame(
+        kommunenummer = addresses["kommunenummer"].to_numpy()[below_target]
+        factor = _terrain_factors(dtm, kommunenummer, x_m, y_m, far_end, edge_m, settings)
+    route_m = route_length_m(edge_m, settings)
+    served = downstream_households(forest, households)
+    share = route_share_per_household(forest, edge_cost_nok(route_m, settings, factor), served)
+    cost = address_cost_nok(households * share, households, settings)
+    return _aligned(
+        addresses.index,
+        below_target,
         {
-            "distance_to_fibre_m": distance_m,
-            "link_m": link_m,
-            "terrain_factor": np.where(below_target, factor, np.nan),
-            "route_m": route_m,
-            "route_capped": below_target & (link_m * settings.route_factor > settings.max_route_m),
-            "cost_nok": np.where(below_target, cost_nok, np.nan),
+            "cluster_id": (forest.cluster_id, -1),
+            "distance_to_fibre_m": (nearest_m, np.nan),
+            "link_m": (edge_m, np.nan),
+            "terrain_factor": (factor, np.nan),
+            "route_m": (route_m, np.nan),
+            "route_capped": (edge_m * settings.route_factor > settings.max_route_m, False),
+            "served_households": (served, np.nan),
+            "cost_nok": (cost, np.nan),
         },
-        index=addresses.index,
     )
+
+
+def _aligned(
+    index: pd.Index, rows: np.ndarray, columns: dict[str, tuple[np.ndarray, Any]]
+) -> pd.DataFrame:
+    """Columns for the rows in ``rows``, the given fill value elsewhere."""
+    frame = {}
+    for name, (values, fill) in columns.items():
+        full = np.full(len(index), fill, dtype=np.asarray(values).dtype if len(values) else None)
+        full[rows] = values
+        frame[name] = full
+    return pd.DataFrame(frame, index=index)
 
 
 def cheapest_option(

@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS address_results (
     obstruction_x_m DOUBLE, obstruction_y_m DOUBLE, sites_in_range BIGINT, los_sites BIGINT,
     los_terrain_ok BOOLEAN, wireless_technology VARCHAR, wireless_down_mbps DOUBLE,
     wireless_up_mbps DOUBLE, fwa_doubtful BOOLEAN,
-    distance_to_fibre_m DOUBLE, link_m DOUBLE, terrain_factor DOUBLE, route_m DOUBLE,
+    cluster_id BIGINT, served_households DOUBLE, distance_to_fibre_m DOUBLE, link_m DOUBLE,
+    terrain_factor DOUBLE, route_m DOUBLE,
     route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR
 );
 CREATE TABLE IF NOT EXISTS address_classes (
@@ -117,6 +118,8 @@ ADDRESS_RESULT_COLUMNS = (
     "wireless_down_mbps",
     "wireless_up_mbps",
     "fwa_doubtful",
+    "cluster_id",
+    "served_households",
     "distance_to_fibre_m",
     "link_m",
     "terrain_factor",

@@ -14,11 +14,10 @@ from pipeline.cost import (
     cheapest_option,
     cost_per_address,
     distance_to_presence_m,
+    edge_cost_nok,
     nearest_presence,
     route_length_m,
     terrain_factor,
-    upstream_link_m,
-    upstream_links,
 )
 
 
@@ -30,7 +29,8 @@ def test_hand_computed_cost_of_one_household() -> None:
     s = CostSettings()
     # 1000 m straight line × 1.3 = 1300 m route; (450 + 40) NOK/m → 637 000;
     # drop 8000 + 150 × 30 = 12 500; ONT 2 500 + install 5 000 = 7 500 → 657 000 NOK
-    cost = address_cost_nok(route_length_m(np.array([1000.0]), s), np.array([1]), s)
+    route_nok = edge_cost_nok(route_length_m(np.array([1000.0]), s), s)
+    cost = address_cost_nok(route_nok, np.array([1]), s)
     assert cost.tolist() == [657_000.0]
 
 
@@ -62,9 +62,8 @@ def test_served_addresses_get_no_cost() -> None:
 def test_cost_never_falls_when_the_route_gets_longer(d1: float, d2: float, households: int) -> None:
     s = CostSettings()
     short, long = sorted((d1, d2))
-    costs = address_cost_nok(
-        route_length_m(np.array([short, long]), s), np.array([households] * 2), s
-    )
+    route_nok = edge_cost_nok(route_length_m(np.array([short, long]), s), s)
+    costs = address_cost_nok(route_nok, np.array([households] * 2), s)
     assert costs[0] <= costs[1]
 
 
@@ -75,7 +74,8 @@ def test_cost_grows_linearly_with_households_for_equipment_only() -> None:
 
 
 def test_three_households_on_a_line_share_the_trench() -> None:
-    # fibre ends at x = 0; houses at 100, 200, 300 m: links 100 + 100 + 100 (not 100 + 200 + 300)
+    # fibre ends at x = 0; houses at 100, 200, 300 m: edges 100 m each, 130 m routed,
+    # 130 × (450 + 40) = 63,700 NOK per edge; the first edge serves 3 households, the second 2
     presence = _presence(points=[(0.0, 0.0)])
     addresses = pd.DataFrame(
         {"x_m": [300.0, 100.0, 200.0], "y_m": [0.0] * 3, "households": [1] * 3}
@@ -83,9 +83,24 @@ def test_three_households_on_a_line_share_the_trench() -> None:
     s = CostSettings()
     result = cost_per_address(addresses, np.array([True] * 3), presence, s)
     assert result["link_m"].tolist() == [100.0, 100.0, 100.0]
-    assert result["distance_to_fibre_m"].tolist() == [300.0, 100.0, 200.0]
-    per_house = 100 * 1.3 * (450 + 40) + 8000 + 150 * 30 + 2500 + 5000
-    assert result["cost_nok"].sum() == pytest.approx(3 * per_house)
+    assert result["served_households"].tolist() == [1.0, 3.0, 2.0]
+    equipment = 8000 + 150 * 30 + 2500 + 5000
+    edge = 63_700.0
+    expected = [edge / 3 + edge / 2 + edge, edge / 3, edge / 3 + edge / 2]
+    assert result["cost_nok"].tolist() == pytest.approx([e + equipment for e in expected])
+    assert result["cost_nok"].sum() == pytest.approx(3 * edge + 3 * equipment)  # to the krone
+
+
+def test_a_star_around_the_fibre_end_links_each_house_directly() -> None:
+    # four houses 100 m N/E/S/W of the fibre end: 141 m apart, so each links straight in
+    presence = _presence(points=[(0.0, 0.0)])
+    addresses = pd.DataFrame(
+        {"x_m": [100.0, 0.0, -100.0, 0.0], "y_m": [0.0, 100.0, 0.0, -100.0], "households": 1}
+    )
+    result = cost_per_address(addresses, np.array([True] * 4), presence, CostSettings())
+    assert result["link_m"].tolist() == [100.0] * 4
+    assert result["served_households"].tolist() == [1.0] * 4
+    assert result["cluster_id"].nunique() == 1  # one project area (141 m < 500 m)
 
 
 def test_a_house_nearer_the_fibre_than_its_neighbour_links_to_the_fibre() -> None:
@@ -96,35 +111,46 @@ def test_a_house_nearer_the_fibre_than_its_neighbour_links_to_the_fibre() -> Non
     assert result["link_m"].tolist() == [70.0, 50.0]
 
 
+def test_houses_along_a_fibre_line_join_it_where_they_are() -> None:
+    # a row of houses 20 m from a fibre line, 300 m apart: each links straight to the line
+    presence = _presence(lines=[shapely.LineString([(-100, 0), (2000, 0)])])
+    addresses = pd.DataFrame({"x_m": [0.0, 300.0, 600.0], "y_m": [20.0] * 3, "households": 1})
+    result = cost_per_address(addresses, np.array([True] * 3), presence, CostSettings())
+    assert result["link_m"].tolist() == pytest.approx([20.0, 20.0, 20.0])
+    assert result["cluster_id"].nunique() == 1
+
+
 def test_co_located_addresses_share_one_link() -> None:
-    links = upstream_link_m(np.array([500.0, 500.0, 500.0]), np.zeros(3), np.full(3, 500.0))
-    assert sorted(links.tolist()) == [0.0, 0.0, 500.0]
+    presence = _presence(points=[(0.0, 0.0)])
+    addresses = pd.DataFrame({"x_m": [500.0] * 3, "y_m": [0.0] * 3, "households": 1})
+    result = cost_per_address(addresses, np.array([True] * 3), presence, CostSettings())
+    assert sorted(result["link_m"].tolist()) == pytest.approx([0.0, 0.0, 500.0], abs=1e-5)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(-5000, 5000), st.floats(1, 5000)), min_size=1, max_size=50))
-def test_tree_is_never_longer_than_the_star_and_every_link_is_finite(
-    points: list[tuple[float, float]],
+@given(
+    st.lists(st.tuples(st.floats(-5000, 5000), st.floats(1, 5000)), min_size=1, max_size=50),
+    st.lists(st.integers(1, 30), min_size=50, max_size=50),
+)
+def test_tree_is_never_longer_than_the_star_and_shares_add_up(
+    points: list[tuple[float, float]], households: list[int]
 ) -> None:
     x = np.array([p[0] for p in points])
     y = np.array([p[1] for p in points])
-    star = distance_to_presence_m(
-        _presence(lines=[shapely.LineString([(-9000, 0), (9000, 0)])]), x, y
-    )
-    links = upstream_link_m(x, y, star)
-    assert (links <= star + 1e-9).all()
+    presence = _presence(lines=[shapely.LineString([(-9000, 0), (9000, 0)])])
+    star = distance_to_presence_m(presence, x, y)
+    addresses = pd.DataFrame({"x_m": x, "y_m": y, "households": households[: len(x)]})
+    s = CostSettings()
+    result = cost_per_address(addresses, np.ones(len(x), dtype=bool), presence, s)
+    links = result["link_m"].to_numpy()
     assert links.sum() <= star.sum() + 1e-6
     assert np.isfinite(links).all() and (links >= 0).all()
-
-
-def test_links_follow_a_strict_order_so_there_is_no_cycle() -> None:
-    rng = np.random.default_rng(3)
-    x, y = rng.uniform(0, 1000, 300), rng.uniform(10, 1000, 300)
-    distance = y.copy()  # presence along the x axis
-    links = upstream_link_m(x, y, distance)
-    # the point nearest the presence has nothing upstream: it must link to the presence itself
-    nearest = int(np.argmin(distance))
-    assert links[nearest] == distance[nearest]
+    tree_nok = edge_cost_nok(route_length_m(links, s), s).sum()
+    equipment = len(x) * (s.drop_fixed_nok + s.drop_nok_per_m * s.drop_length_m) + (
+        addresses["households"].sum() * (s.ont_nok + s.install_nok)
+    )
+    assert result["cost_nok"].sum() == pytest.approx(tree_nok + equipment, rel=1e-9)
+    assert result["served_households"].max() <= addresses["households"].sum()
 
 
 @settings(max_examples=40, deadline=None)
@@ -169,13 +195,6 @@ def test_link_ends_at_the_nearest_point_of_a_fibre_line() -> None:
     presence = _presence(lines=[shapely.LineString([(0, 0), (1000, 0)])])
     distance, nearest = nearest_presence(presence, np.array([300.0]), np.array([40.0]))
     assert distance.tolist() == [40.0] and nearest.tolist() == [[300.0, 0.0]]
-    links, far = upstream_links(
-        np.array([300.0, 300.0]),
-        np.array([40.0, 100.0]),
-        np.array([40.0, 100.0]),
-        np.array([[300.0, 0.0], [300.0, 0.0]]),
-    )
-    assert links.tolist() == [40.0, 60.0] and far.tolist() == [[300.0, 0.0], [300.0, 40.0]]
 
 
 @settings(max_examples=40, deadline=None)
@@ -185,7 +204,7 @@ def test_steeper_links_never_cost_less(rise_a: float, rise_b: float) -> None:
     low, high = sorted((rise_a, rise_b))
     profiles = np.array([np.linspace(0, low, 8), np.linspace(0, high, 8)])
     factors = terrain_factor(profiles, np.array([200.0, 200.0]), s)
-    costs = address_cost_nok(np.array([260.0, 260.0]), np.array([1, 1]), s, factors)
+    costs = address_cost_nok(edge_cost_nok(np.array([260.0, 260.0]), s, factors), np.ones(2), s)
     assert costs[0] <= costs[1]
 
 
