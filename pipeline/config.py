@@ -123,6 +123,12 @@ class CostSettings:
     # per household (assumption); chosen instead of fibre when it is cheaper and its
     # predicted speeds meet the cost target
     fwa_cpe_nok: float = 9_000.0
+    # LEO satellite per household: terminal + subscription over the period (assumptions);
+    # an option only when the policy says satellite meets the target
+    satellite_terminal_nok: float = 6_000.0
+    satellite_subscription_nok_per_month: float = 700.0
+    satellite_period_years: float = 10.0
+    satellite_meets_target: bool = False
 
 
 @dataclass(frozen=True)

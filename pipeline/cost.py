@@ -251,16 +251,39 @@ def cheapest_option(
     wireless_meets_target: np.ndarray,
     settings: CostSettings,
 ) -> pd.DataFrame:
-    """Fixed wireless instead of fibre where an existing site in sight meets the cost target
-    and its CPEs cost less than the fibre route: ``cost_option`` and ``cost_nok`` updated.
+    """The least-cost option that meets the cost target, per address: ``cost_option``
+    ("fiber", "fwa", "satellite"), ``cost_nok``, and ``satellite_cost_nok`` for reference.
 
-    .. math:: C_{fwa}(a) = n_{households}(a) \\cdot c_{CPE}
+    .. math::
+
+        C_{fwa}(a) = h_a c_{CPE} \\quad \\text{(an existing site in sight meets the target)}
+
+        C_{sat}(a) = h_a (c_{terminal} + 12 \\, Y \\, c_{month})
+        \\quad \\text{(only when the policy counts satellite)}
+
+    Each address is decided alone: the fibre tree is not re-planned when a neighbour takes
+    another option (its shares stay as planned), which overstates fibre slightly there.
     """
-    fwa_nok = households * settings.fwa_cpe_nok
     costed = costs["cost_nok"].notna().to_numpy()
-    use_fwa = costed & wireless_meets_target & (fwa_nok < costs["cost_nok"].to_numpy())
-    option = pd.Series(np.where(use_fwa, "fwa", "fiber"), index=costs.index, dtype=object)
+    fiber_nok = costs["cost_nok"].to_numpy()
+    fwa_nok = np.where(wireless_meets_target, households * settings.fwa_cpe_nok, np.inf)
+    satellite_nok = households * (
+        settings.satellite_terminal_nok
+        + 12.0 * settings.satellite_period_years * settings.satellite_subscription_nok_per_month
+    )
+    satellite_option = satellite_nok if settings.satellite_meets_target else np.inf
+    options = np.column_stack(
+        [
+            np.where(costed, fiber_nok, np.inf),
+            fwa_nok,
+            np.broadcast_to(satellite_option, fiber_nok.shape),
+        ]
+    )
+    best = options.argmin(axis=1)
+    names = np.array(["fiber", "fwa", "satellite"], dtype=object)
+    option = pd.Series(names[best], index=costs.index, dtype=object)
     return costs.assign(
         cost_option=option.where(costed, None),
-        cost_nok=np.where(use_fwa, fwa_nok, costs["cost_nok"].to_numpy()),
+        cost_nok=np.where(costed, options[np.arange(len(best)), best], np.nan),
+        satellite_cost_nok=np.where(costed, satellite_nok, np.nan),
     )

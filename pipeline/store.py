@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS address_results (
     wireless_up_mbps DOUBLE, fwa_doubtful BOOLEAN,
     cluster_id BIGINT, served_households DOUBLE, distance_to_fibre_m DOUBLE, link_m DOUBLE,
     terrain_factor DOUBLE, route_m DOUBLE,
-    route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR
+    route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR, satellite_cost_nok DOUBLE
 );
 CREATE TABLE IF NOT EXISTS address_classes (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR,
@@ -127,6 +127,7 @@ ADDRESS_RESULT_COLUMNS = (
     "route_capped",
     "cost_nok",
     "cost_option",
+    "satellite_cost_nok",
 )
 
 

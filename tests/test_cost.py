@@ -216,3 +216,15 @@ def test_fixed_wireless_is_chosen_only_when_it_meets_the_target_and_is_cheaper()
     assert pd.isna(chosen["cost_option"].iloc[3])
     assert chosen["cost_nok"].tolist()[:3] == [9_000.0, 200_000.0, 5_000.0]
     assert np.isnan(chosen["cost_nok"].iloc[3])
+
+
+def test_satellite_is_an_option_only_when_the_policy_counts_it() -> None:
+    # 10 years × 12 × 700 + 6,000 = 90,000 NOK per household
+    costs = pd.DataFrame({"cost_nok": [200_000.0, 50_000.0]})
+    off = cheapest_option(costs, np.array([1, 1]), np.array([False, False]), CostSettings())
+    assert off["cost_option"].tolist() == ["fiber", "fiber"]
+    assert off["satellite_cost_nok"].tolist() == [90_000.0, 90_000.0]
+    policy = CostSettings(satellite_meets_target=True)
+    on = cheapest_option(costs, np.array([1, 1]), np.array([False, False]), policy)
+    assert on["cost_option"].tolist() == ["satellite", "fiber"]
+    assert on["cost_nok"].tolist() == [90_000.0, 50_000.0]
