@@ -282,5 +282,39 @@ def los(
     )
 
 
+@app.command()
+def areas(
+    config: ConfigOption,
+    budget: Annotated[float, typer.Option(help="Subsidy budget, NOK.")],
+    out: Annotated[Path, typer.Option(help="Folder for areas.gpkg/.geojson and the CSVs.")],
+    kommune: Annotated[
+        list[str] | None,
+        typer.Option("--kommune", "-k", help="Kommunenummer to plan for (repeat); default all."),
+    ] = None,
+    viable_nok_per_household: Annotated[
+        float,
+        typer.Option(help="What an operator invests per household on commercial terms, NOK."),
+    ] = 20_000.0,
+    buffer_m: Annotated[float, typer.Option(help="Margin of the area polygons, m.")] = 100.0,
+) -> None:
+    """Subsidy project areas from the latest succeeded run: one per planning cluster, ranked by
+    subsidy need per household and selected greedily under the budget (an area that does not
+    fit is skipped); writes areas.gpkg, areas.geojson and one address CSV per area to OUT."""
+    from pipeline import planning
+
+    try:
+        settings = load_config(config)
+        run_id, costed = planning.read_costed_addresses(settings.store_path, kommune or [])
+        found = planning.project_areas(costed, viable_nok_per_household, buffer_m)
+        ranked = planning.select_areas(found, budget)
+        planning.write_application(ranked, costed, out)
+    except GapmapError as exc:
+        _fail(exc)
+        return
+    console.print(planning.areas_table(ranked, run_id))
+    console.print(planning.areas_totals(ranked, budget), soft_wrap=True)
+    console.print(f"Application files in {out}", soft_wrap=True, highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())
