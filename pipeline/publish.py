@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
@@ -147,6 +148,46 @@ def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFr
     )
 
 
+def with_last_shares(gap_table: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """The gap table with what the costliest 1 %, 5 % and 10 % of households cost, per
+    kommune, fylke and in total (:func:`pipeline.planning.last_share_costs`)."""
+    from pipeline.planning import cost_curve, last_share_costs
+
+    parts = []
+    for level, key in (("kommune", "kommunenummer"), ("fylke", "fylkesnummer"), ("total", None)):
+        group = "kommunenummer" if key is None else key
+        shares = last_share_costs(cost_curve(results, by=key), by=group)
+        columns = [c for c in shares.columns if c.startswith("last_")]
+        shares = shares[[group, *columns]].rename(columns={group: "_key"}).assign(level=level)
+        parts.append(shares)
+    last = pd.concat(parts, ignore_index=True)
+    keyed = gap_table.assign(
+        _key=np.select(
+            [gap_table["level"] == "kommune", gap_table["level"] == "fylke"],
+            [gap_table["kommunenummer"], gap_table["fylkesnummer"]],
+            default="total",
+        )
+    )
+    return keyed.merge(last, on=["level", "_key"], how="left").drop(columns="_key")
+
+
+def write_cost_curve(folder: Path, results: pd.DataFrame) -> dict[str, str]:
+    """``tables/cost_curve.csv`` (per kommune and total) and ``tables/cost_curve.png``."""
+    from pipeline.planning import cost_curve, plot_cost_curve
+
+    total = cost_curve(results, by=None)
+    curves = pd.concat([cost_curve(results), total], ignore_index=True)
+    csv = folder / "tables" / "cost_curve.csv"
+    curves.to_csv(csv, index=False)
+    png = plot_cost_curve(
+        total, folder / "tables" / "cost_curve.png", "Kostnadskurve, alle kommuner"
+    )
+    return {
+        "cost_curve": str(csv.relative_to(folder)),
+        "cost_curve_png": str(png.relative_to(folder)),
+    }
+
+
 def about_table(config: Config, info: RunInfo) -> pd.DataFrame:
     """The "Om tabellen" sheet: run, code, targets, floor, cost target and sources."""
     rows = [("Kjøring", info.run_id), ("Kodeversjon", info.code_version)]
@@ -229,6 +270,7 @@ def publish_products(
         gpd.GeoDataFrame(tables.results.loc[below], geometry="geometry", crs=25833),
         "addresses_below_target",
     )
+    outputs |= write_cost_curve(folder, tables.results)
     outputs |= write_map_products(folder, config, info, tables)
     manifest = {
         "run_id": info.run_id,

@@ -256,7 +256,9 @@ def _run_stages(
         detail["rows"] = f"{len(results):,}"
     with log.stage("aggregate") as detail:
         aggregate.aggregate_run(connection, run_id, config.cost.target)
-        table = aggregate.gap_table(connection, run_id, config.targets)
+        table = publish.with_last_shares(
+            aggregate.gap_table(connection, run_id, config.targets), results
+        )
         detail["kommuner"] = str(int((table["level"] == "kommune").sum()))
     with log.stage("publish") as detail:
         folder = publish.run_folder(config.run.output_dir, run_id)
