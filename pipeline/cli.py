@@ -316,5 +316,45 @@ def areas(
     console.print(f"Application files in {out}", soft_wrap=True, highlight=False)
 
 
+@app.command()
+def sensitivity(
+    config: ConfigOption,
+    change: Annotated[float, typer.Option(help="Move each parameter by this share.")] = 0.2,
+    out: Annotated[Path | None, typer.Option(help="CSV to write the table to.")] = None,
+) -> None:
+    """Re-run the cost stage of the latest run with each key cost parameter at −20 % / +20 %
+    and show how the total cost moves."""
+    from pipeline.sensitivity import cost_inputs
+    from pipeline.sensitivity import sensitivity as cost_sensitivity
+
+    try:
+        settings = load_config(config)
+        started = time.perf_counter()
+        with console.status("[bold cyan]re-running the cost stage[/] …"):
+            inputs = cost_inputs(settings)
+            table = cost_sensitivity(inputs, settings.cost, change)
+    except GapmapError as exc:
+        _fail(exc)
+        return
+    shown = Table(title=f"Sensitivity of the total cost, run {inputs.run_id}")
+    for column in ("parameter", "change", "value", "total mill. kr", "Δ mill. kr", "Δ %"):
+        shown.add_column(column, justify="left" if column == "parameter" else "right")
+    for row in table.to_dict(orient="records"):
+        shown.add_row(
+            row["parameter"],
+            f"{row['change']:+.0%}",
+            "" if row["value"] != row["value"] else f"{row['value']:,.2f}".replace(",", " "),
+            f"{row['total_cost_nok'] / 1e6:,.1f}".replace(",", " "),
+            f"{row['delta_nok'] / 1e6:+,.1f}".replace(",", " "),
+            f"{row['delta_share']:+.1%}",
+        )
+    console.print(shown)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False)
+        console.print(f"Wrote {out}")
+    console.print(f"Done in {time.perf_counter() - started:.1f} s.")
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())

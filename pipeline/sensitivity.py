@@ -1,0 +1,141 @@
+"""How the total cost moves when each key cost parameter moves (``gapmap sensitivity``).
+
+The cost stage is re-run on the latest successful run's own inputs, read back from the store
+(addresses, which of them were costed, fibre offers, wireless reach) plus the config's fibre
+layer and DTM, once per parameter at −change and +change. Everything else stays as the run had
+it: the classes, the areas, the wireless predictions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from layers.network import read_network
+from pipeline.config import Config, CostSettings
+from pipeline.cost import FibrePresence, cheapest_option, cost_per_address, presence_of_fibre
+from pipeline.errors import RunError
+
+KEY_PARAMETERS = (
+    "trench_nok_per_m",
+    "cable_nok_per_m",
+    "route_factor",
+    "drop_fixed_nok",
+    "ont_nok",
+    "install_nok",
+    "terrain_grade_weight",
+    "fwa_cpe_nok",
+)
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """What the cost stage needs, as a run left it."""
+
+    run_id: str
+    addresses: pd.DataFrame  # address_id, x_m, y_m, households, kommunenummer
+    costed: np.ndarray  # the addresses the run costed (below target, not funded or planned)
+    wireless_meets_target: np.ndarray
+    presence: FibrePresence
+    dtm: Path | None
+
+
+INPUTS_SQL = """
+SELECT a.address_id, a.x_m, a.y_m, a.households, a.kommunenummer,
+       r.cost_nok IS NOT NULL AS costed, coalesce(c.wireless_reachable, false) AS wireless,
+       a.address_id IN (SELECT address_id FROM offers
+                        WHERE run_id = $run_id AND technology = 'fiber') AS has_fibre
+FROM addresses a
+JOIN address_results r ON r.run_id = a.run_id AND r.address_id = a.address_id
+LEFT JOIN address_classes c
+  ON c.run_id = a.run_id AND c.address_id = a.address_id AND c.target = $target
+WHERE a.run_id = $run_id
+ORDER BY a.address_id
+"""
+
+
+def cost_inputs(config: Config) -> CostInputs:
+    """The latest successful run's cost-stage inputs, from the store and the config."""
+    if not config.store_path.exists():
+        msg = f"{config.store_path}: no store yet; run `gapmap run` first"
+        raise RunError(msg)
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        latest = connection.execute(
+            "SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        if latest is None:
+            msg = f"{config.store_path}: no successful run to take the inputs from"
+            raise RunError(msg)
+        frame = connection.execute(
+            INPUTS_SQL, {"run_id": latest[0], "target": config.cost.target}
+        ).df()
+    fibre = read_network(config.inputs.fibre).accepted if config.inputs.fibre else None
+    has_fibre = frame["has_fibre"].to_numpy(dtype=bool)
+    return CostInputs(
+        run_id=str(latest[0]),
+        addresses=frame[["address_id", "x_m", "y_m", "households", "kommunenummer"]],
+        costed=frame["costed"].to_numpy(dtype=bool),
+        wireless_meets_target=frame["wireless"].to_numpy(dtype=bool),
+        presence=presence_of_fibre(fibre, frame, has_fibre),
+        dtm=config.inputs.dtm,
+    )
+
+
+def total_cost_nok(inputs: CostInputs, settings: CostSettings) -> float:
+    """Total cost of the costed addresses under ``settings`` (the cost stage, re-run)."""
+    costs = cost_per_address(inputs.addresses, inputs.costed, inputs.presence, settings, inputs.dtm)
+    chosen = cheapest_option(
+        costs,
+        inputs.addresses["households"].to_numpy(),
+        inputs.wireless_meets_target,
+        settings,
+    )
+    return float(np.nansum(chosen["cost_nok"].to_numpy()))
+
+
+def sensitivity(
+    inputs: CostInputs,
+    settings: CostSettings,
+    change: float = 0.2,
+    parameters: tuple[str, ...] = KEY_PARAMETERS,
+) -> pd.DataFrame:
+    """Total cost with each parameter at (1 − change) and (1 + change) of its value.
+
+    ``route_factor`` never goes below 1.0 (a route is never shorter than the straight line).
+    """
+    if not 0 < change < 1:
+        msg = f"change: got {change}, expected a share between 0 and 1 (0.2 = ±20 %)"
+        raise RunError(msg)
+    base_nok = total_cost_nok(inputs, settings)
+    rows = []
+    for name in parameters:
+        value = getattr(settings, name)
+        for factor in (1 - change, 1 + change):
+            moved = value * factor
+            if name == "route_factor":
+                moved = max(moved, 1.0)
+            total = total_cost_nok(inputs, dataclasses.replace(settings, **{name: moved}))
+            rows.append(
+                {
+                    "parameter": name,
+                    "change": factor - 1,
+                    "value": moved,
+                    "total_cost_nok": total,
+                    "delta_nok": total - base_nok,
+                    "delta_share": (total - base_nok) / base_nok if base_nok else np.nan,
+                }
+            )
+    base = {
+        "parameter": "(base)",
+        "change": 0.0,
+        "value": np.nan,
+        "total_cost_nok": base_nok,
+        "delta_nok": 0.0,
+        "delta_share": 0.0,
+    }
+    return pd.DataFrame([base, *rows])

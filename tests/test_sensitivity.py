@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.errors import RunError
+from pipeline.run import run_pipeline
+from pipeline.sensitivity import cost_inputs, sensitivity
+from tests.test_run import write_tiny_region
+
+
+@pytest.fixture
+def ran(tmp_path: Path):
+    config = load_config(write_tiny_region(tmp_path / "r"))
+    result = run_pipeline(config, Console(quiet=True))
+    return config, result
+
+
+def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> None:
+    config, result = ran
+    table = sensitivity(cost_inputs(config), config.cost, 0.2)
+    base = table.loc[table["parameter"] == "(base)", "total_cost_nok"].iloc[0]
+    total_row = result.gap_table[result.gap_table["level"] == "total"].iloc[0]
+    assert base == pytest.approx(total_row["cost_nok"])
+    trench = table[table["parameter"] == "trench_nok_per_m"].set_index("change")
+    deltas = trench["delta_nok"].sort_index().tolist()
+    assert deltas[0] < 0 < deltas[1]
+    # the trench part is linear in its price: ±20 % moves the total by the same amount
+    assert trench["delta_nok"].sum() == pytest.approx(0.0, abs=1e-3)
+    equipment = table[table["parameter"] == "ont_nok"]["delta_nok"].abs()
+    households = total_row["households_below_cost_target"]
+    assert equipment.tolist() == pytest.approx([0.2 * config.cost.ont_nok * households] * 2)
+
+
+def test_without_a_run_it_says_so(tmp_path: Path) -> None:
+    config = load_config(write_tiny_region(tmp_path / "r"))
+    with pytest.raises(RunError, match="no store yet"):
+        cost_inputs(config)
+
+
+def test_the_command_prints_the_table(ran, tmp_path: Path) -> None:
+    config, _ = ran
+    out = tmp_path / "s.csv"
+    result = CliRunner().invoke(
+        app, ["sensitivity", "--config", str(config.source_path), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "trench_nok_per_m" in result.output and out.is_file()
