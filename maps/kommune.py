@@ -19,6 +19,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
@@ -28,6 +29,7 @@ from maps.overview import bounds_latlon, to_map_geometries
 from maps.style import TargetSpec
 
 KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
+AREA_SIMPLIFY_M = 5.0  # project area outlines (buffered hulls, 100 m margin)
 COORD_DECIMALS = 5
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
 
@@ -341,6 +343,7 @@ def build_kommune_map(
     run_info: Mapping[str, str],
     links: Mapping[str, str] | None = None,
     terrain_png: tuple[Path, list[list[float]]] | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the map of one kommune.
 
@@ -363,6 +366,10 @@ def build_kommune_map(
     terrain_png : (Path, bounds) or None
         A hillshade PNG and its ``[[south, west], [north, east]]``: embedded in the page as an
         overlay ("Terreng") under the addresses.
+    areas : GeoDataFrame or None
+        The kommune's subsidy project areas (:func:`pipeline.planning.project_areas`, metric
+        CRS): one overlay ("Prosjektområder (N)", also when N is 0) above the hillshade and
+        under the addresses, dashed outlines with a popup per area. None: no overlay.
     """
     links = links or {"overview": "../oversikt.html", "index": "../../index.html"}
     encoded = address_rows(addresses, targets, map_target)
@@ -413,6 +420,9 @@ def build_kommune_map(
             control=False,
         ).add_to(fmap)
 
+    if areas is not None:
+        _areas_layer(areas).add_to(fmap)
+
     # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
     # breaks it ("Cannot read properties of undefined (reading 'lat')").
     fmap.fit_bounds(_bounds(outline, addresses) or NORWAY_BOUNDS)
@@ -436,6 +446,45 @@ def build_kommune_map(
     ).add_to(fmap)
     style.HtmlControl(style.class_legend_html(map_target), "bottomright").add_to(fmap)
     return fmap
+
+
+def _areas_layer(areas: gpd.GeoDataFrame) -> folium.GeoJson:
+    """The project areas as one GeoJSON overlay; only escaped popup/tooltip text is embedded."""
+    if areas.crs is None:
+        msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.project_areas)"
+        raise ValueError(msg)
+    usable = areas[areas.geometry.notna() & ~areas.geometry.is_empty]
+    metric = usable.to_crs("EPSG:25833") if usable.crs.is_geographic else usable
+    geometry = metric.geometry.simplify(AREA_SIMPLIFY_M, preserve_topology=True).to_crs("EPSG:4326")
+    geometry = gpd.GeoSeries(
+        shapely.transform(np.asarray(geometry.values), lambda xy: np.round(xy, COORD_DECIMALS)),
+        crs="EPSG:4326",
+    )
+    records = usable.drop(columns=usable.geometry.name).to_dict("records")
+    features = gpd.GeoDataFrame(
+        {
+            "popup": [style.area_popup_html(r) for r in records],
+            "tooltip": [f"Prosjektområde {style.escape(r.get('area_id'))}" for r in records],
+        },
+        geometry=geometry.values,
+        crs="EPSG:4326",
+    )
+    extra: dict[str, Any] = {}
+    if len(features):  # folium checks the fields against the first feature
+        extra = {
+            "popup": folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
+            "tooltip": folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        }
+    return folium.GeoJson(
+        features.__geo_interface__,
+        name=style.areas_layer_name(len(features)),
+        style_function=lambda _: dict(style.AREA_STYLE),
+        highlight_function=lambda _: {"weight": 3, "fillOpacity": 0.18},
+        overlay=True,
+        control=True,
+        show=True,
+        **extra,
+    )
 
 
 def _bounds(outline: gpd.GeoDataFrame | None, addresses: pd.DataFrame) -> list[list[float]] | None:

@@ -62,6 +62,16 @@ ADDRESS_COLUMNS = (
     "best_up_mbps",
     "cost_nok",
 )
+AREA_COLUMNS = (
+    "area_id",
+    "kommunenummer",
+    "households",
+    "cost_nok",
+    "cost_per_household_nok",
+    "subsidy_need_nok",
+    "technology",
+    "geometry",
+)
 _KOMMUNENUMMER = re.compile(r"^\d{4}$")
 
 
@@ -127,6 +137,13 @@ def _terrain_png(
     return (png, bounds) if bounds is not None else None
 
 
+def _kommune_areas(
+    areas: gpd.GeoDataFrame, groups: Mapping[str, Sequence[int]], knr: str
+) -> gpd.GeoDataFrame:
+    rows = groups.get(knr)
+    return areas.iloc[list(rows)] if rows is not None else areas.iloc[0:0]
+
+
 def write_maps(
     out_dir: Path,
     gap_table: pd.DataFrame,
@@ -139,6 +156,7 @@ def write_maps(
     assets: AssetMode = "cdn",
     assets_dir: Path | None = None,
     dtm: Path | None = None,
+    areas: gpd.GeoDataFrame | None = None,
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table.
 
@@ -170,6 +188,11 @@ def write_maps(
     dtm : Path, optional
         The run's DTM (a raster or a folder of tiles): each kommune map gets a hillshade
         overlay ("Terreng (relieff)") so the terrain shows without web tiles.
+    areas : GeoDataFrame, optional
+        Subsidy project areas (:func:`pipeline.planning.project_areas`: ``area_id``,
+        ``kommunenummer``, ``households``, ``cost_nok``, ``cost_per_household_nok``,
+        ``subsidy_need_nok``, ``technology``; metric CRS). Each kommune map gets an overlay
+        "Prosjektområder (N)" with the areas of that kommune (N may be 0). None: no overlay.
 
     Returns
     -------
@@ -189,6 +212,9 @@ def write_maps(
     address_groups = addresses.groupby("kommunenummer", sort=False).indices
     empty_addresses = addresses.iloc[0:0]
     kommune_paths: dict[str, Path] = {}
+    if areas is not None:
+        _require_columns(areas, AREA_COLUMNS, "areas")
+        area_groups = areas.groupby(areas["kommunenummer"].astype(str), sort=False).indices
     for gap_row in kommune_rows.to_dict("records"):
         knr = str(gap_row["kommunenummer"])
         name = str(gap_row["kommunenavn"])
@@ -205,6 +231,7 @@ def write_maps(
             target,
             run_info,
             terrain_png=terrain,
+            areas=_kommune_areas(areas, area_groups, knr) if areas is not None else None,
         )
         path = kommune_dir / f"{knr}.html"
         _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")

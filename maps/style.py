@@ -87,6 +87,16 @@ CLASS_ORDER: Final[tuple[str, ...]] = tuple(c.code for c in CLASS_STYLES)
 CLASS_BY_CODE: Final[dict[str, ClassStyle]] = {c.code: c for c in CLASS_STYLES}
 
 MARKER_OUTLINE_COLOR: Final = "#222222"
+# Subsidy project areas: Okabe-Ito blue (apart from the class colours), dashed outline.
+AREAS_LABEL_NB: Final = "Prosjektområder"
+AREA_STYLE: Final[dict[str, Any]] = {
+    "color": "#0072B2",
+    "weight": 2,
+    "dashArray": "6 4",
+    "fill": True,
+    "fillColor": "#0072B2",
+    "fillOpacity": 0.08,
+}
 BOUNDARY_COLOR: Final = "#333333"
 
 # ColorBrewer YlOrRd (sequential, colour-blind and print friendly) for shares below target.
@@ -198,6 +208,35 @@ def households_nb(count: int) -> str:
 def class_layer_name(class_code: str, households: int) -> str:
     """Name of a class overlay in the layer control: ``"Dekket (1 234 husstander)"``."""
     return f"{CLASS_BY_CODE[class_code].label_nb} ({households_nb(households)})"
+
+
+def areas_layer_name(count: int) -> str:
+    """Name of the project-area overlay in the layer control: ``"Prosjektområder (12)"``."""
+    return f"{AREAS_LABEL_NB} ({format_int_nb(count)})"
+
+
+def area_popup_html(area: Mapping[Any, Any]) -> str:
+    """Escaped popup of one subsidy project area (a row of ``pipeline.planning.project_areas``)."""
+    technology = area.get("technology")
+    rows = [
+        ("Område", escape(area.get("area_id"))),
+        ("Husstander", escape(format_int_nb(area.get("households")))),
+        ("Estimert kostnad", escape(format_nok(area.get("cost_nok")))),
+        ("Kostnad per husstand", escape(format_nok(area.get("cost_per_household_nok")))),
+        ("Støttebehov", escape(format_nok(area.get("subsidy_need_nok")))),
+        (
+            "Teknologi",
+            escape(
+                TECHNOLOGY_LABELS_NB.get(str(technology), str(technology))
+                if not _is_missing(technology)
+                else None
+            ),
+        ),
+    ]
+    cells = "".join(
+        f'<tr><td>{escape(label)}</td><td class="num">{value}</td></tr>' for label, value in rows
+    )
+    return f'<div class="gapmap-popup"><b>Prosjektområde</b><table>{cells}</table></div>'
 
 
 def choropleth_caption(target: TargetSpec) -> str:

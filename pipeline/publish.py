@@ -217,6 +217,7 @@ def write_map_products(
     """The index page, the overview and one map per kommune; returns their relative paths."""
     from maps.publish import write_maps
     from maps.style import TargetSpec
+    from pipeline.planning import project_areas
 
     specs = [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets]
     stamp = {
@@ -225,6 +226,10 @@ def write_map_products(
         "code_version": info.code_version,
         "data_sources": ", ".join(Path(s["path"]).name for s in info.checksums.values()),
     }
+    results = tables.results
+    areas = None
+    if "cluster_id" in results.columns and results["cost_nok"].notna().any():
+        areas = project_areas(results, commercially_viable_nok_per_household=20_000.0)
     paths = write_maps(
         folder,
         tables.gap_table,
@@ -235,6 +240,7 @@ def write_map_products(
         stamp,
         assets="local" if config.run.map_assets == "local" else "cdn",
         dtm=config.inputs.dtm,
+        areas=areas,
     )
     return {
         "index": str(paths.index.relative_to(folder)),

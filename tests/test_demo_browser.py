@@ -56,6 +56,7 @@ def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Pa
     overlays = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
     assert [o.strip().split(" (")[0] for o in overlays] == [
         "Terreng",
+        "Prosjektområder",
         "Dekket",
         "Underdekket",
         "Udekket",
@@ -68,7 +69,7 @@ def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Pa
     page.context.close()
 
 
-@pytest.mark.parametrize("knr", ["9901", "9904"])
+@pytest.mark.parametrize("knr", ["9901", "9903", "9904"])
 def test_every_kommune_map_renders_clean(
     browser: OfflineBrowser, published: Path, knr: str
 ) -> None:

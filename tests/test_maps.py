@@ -19,7 +19,7 @@ from shapely.geometry import box
 
 from maps import style
 from maps.assets import is_tile_url, resolve_asset
-from maps.kommune import address_rows, dumps_for_script
+from maps.kommune import address_rows, build_kommune_map, dumps_for_script
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
 from pipeline.errors import InputError
@@ -403,3 +403,92 @@ def test_wireless_line_is_escaped_and_says_what_was_found() -> None:
         "Ingen sikt til mast (nærmeste: M2) – oppgitt FWA-dekning er tvilsom",
         "",
     ]
+
+
+EVIL_AREA_ID = "<b>9901-0001</b>"
+
+
+def _two_areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "area_id": [EVIL_AREA_ID, "5001-0002"],
+            "kommunenummer": ["5001", "5001"],
+            "cluster_id": [1, 2],
+            "technology": ["fiber", "fwa"],
+            "addresses": [3, 2],
+            "households": [4, 2],
+            "cost_nok": [1_234_567.0, 30_000.0],
+            "cost_per_household_nok": [308_641.75, 15_000.0],
+            "subsidy_need_nok": [1_154_567.0, 0.0],
+            "subsidy_need_per_household_nok": [288_641.75, 0.0],
+        },
+        geometry=[
+            box(266_800, 7_006_800, 267_200, 7_007_200),
+            box(268_000, 7_008_000, 268_300, 7_008_300),
+        ],
+        crs="EPSG:25833",
+    )
+
+
+def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
+    knr = "5001"
+    target = next(t for t in inputs.targets if t.name == inputs.map_target)
+    fmap = build_kommune_map(
+        knr,
+        "Prøvekommune",
+        None,
+        inputs.kommuner[inputs.kommuner["kommunenummer"] == knr],
+        inputs.addresses[inputs.addresses["kommunenummer"] == knr],
+        inputs.targets,
+        target,
+        inputs.run_info,
+        areas=_two_areas(),
+    )
+    page = fmap.get_root().render()
+    assert style.areas_layer_name(2) == "Prosjektområder (2)"
+    names = [
+        child.layer_name
+        for child in fmap._children.values()
+        if getattr(child, "control", False) and hasattr(child, "layer_name")
+    ]
+    assert names[0] == "Prosjektområder (2)"  # under the address clusters
+    assert [n.split(" (")[0] for n in names[1:]] == ["Dekket", "Underdekket", "Udekket"]
+    assert EVIL_AREA_ID not in page
+    assert "<b>9901" not in page
+    # the GeoJSON travels as script JSON (Jinja tojson writes & as \\u0026): escaped once
+    in_script = html.escape(EVIL_AREA_ID).replace("&", "\\u0026")
+    assert in_script in page
+    assert "\\u0026amp;lt;b" not in page  # not escaped twice
+    popup = style.area_popup_html(_two_areas().iloc[0].to_dict())
+    assert "1 234 567 kr" in popup and "308 642 kr" in popup and "1 154 567 kr" in popup
+    assert "Fiber" in popup and "4</td>" in popup
+    assert "Fast trådløst (FWA)" in style.area_popup_html(_two_areas().iloc[1].to_dict())
+    assert 'dashArray": "6 4"' in page
+
+
+def test_write_maps_gives_every_kommune_its_areas(inputs: MapInputs, tmp_path: Path) -> None:
+    paths = write_maps(
+        tmp_path,
+        inputs.gap_table,
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+        areas=_two_areas(),
+    )
+    own = paths.kommuner["5001"].read_text(encoding="utf-8")
+    other = paths.kommuner["5099"].read_text(encoding="utf-8")
+    assert json.dumps(style.areas_layer_name(2)) in own and "5001-0002" in own
+    assert json.dumps(style.areas_layer_name(0)) in other and "5001-0002" not in other
+    with pytest.raises(InputError, match="areas: missing columns"):
+        write_maps(
+            tmp_path / "bad",
+            inputs.gap_table,
+            inputs.kommuner,
+            inputs.addresses,
+            inputs.targets,
+            inputs.map_target,
+            inputs.run_info,
+            areas=_two_areas().drop(columns="subsidy_need_nok"),
+        )
