@@ -382,15 +382,7 @@ def build_kommune_map(
         location=[65.0, 13.0],
         zoom_start=5,
     )
-    folium.TileLayer(
-        style.TILES_URL,
-        attr=style.TILES_ATTRIBUTION,
-        name="OpenStreetMap",
-        max_zoom=style.MAX_ZOOM,
-        control=False,
-        opacity=0.7,
-    ).add_to(fmap)
-    style.add_to_head(fmap, style.MAP_CSS, "gapmap_css")
+    style.add_base_layer(fmap, opacity=0.7)
     style.add_to_head(fmap, style.CLUSTER_CSS, "gapmap_cluster_css")
     if terrain_png is not None:
         folium.raster_layers.ImageOverlay(

@@ -175,15 +175,7 @@ def build_overview_map(
     fmap = folium.Map(
         tiles=None, max_zoom=style.MAX_ZOOM, control_scale=True, zoom_start=5, location=[65.0, 13.0]
     )
-    folium.TileLayer(
-        style.TILES_URL,
-        attr=style.TILES_ATTRIBUTION,
-        name="OpenStreetMap",
-        max_zoom=style.MAX_ZOOM,
-        control=False,
-        opacity=0.6,
-    ).add_to(fmap)
-    style.add_to_head(fmap, style.MAP_CSS, "gapmap_css")
+    style.add_base_layer(fmap, opacity=0.6)
 
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},

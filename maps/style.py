@@ -393,3 +393,16 @@ class HtmlControl(MacroElement):
 
 # The hillshade overlay of a kommune map (when the run has a DTM).
 TERRAIN_LAYER_NAME = "Terreng (relieff)"
+
+
+def add_base_layer(fmap: folium.Map, opacity: float) -> None:
+    """The OpenStreetMap background (not in the layer control) and the house CSS."""
+    folium.TileLayer(
+        TILES_URL,
+        attr=TILES_ATTRIBUTION,
+        name="OpenStreetMap",
+        max_zoom=MAX_ZOOM,
+        control=False,
+        opacity=opacity,
+    ).add_to(fmap)
+    add_to_head(fmap, MAP_CSS, "gapmap_css")
