@@ -129,6 +129,9 @@ class CostSettings:
     satellite_subscription_nok_per_month: float = 700.0
     satellite_period_years: float = 10.0
     satellite_meets_target: bool = False
+    # what an operator invests per household on commercial terms; subsidy need of an area =
+    # max(0, cost - households x this) (assumption; calibrate against Nkom's subsidy grants)
+    commercially_viable_nok_per_household: float = 20_000.0
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,29 @@ def with_last_shares(gap_table: pd.DataFrame, results: pd.DataFrame) -> pd.DataF
     return keyed.merge(last, on=["level", "_key"], how="left").drop(columns="_key")
 
 
+def with_subsidy_need(
+    gap_table: pd.DataFrame, results: pd.DataFrame, viable_nok_per_household: float
+) -> pd.DataFrame:
+    """The gap table with ``subsidy_need_nok``: the sum over the kommune's project areas (one
+    per planning cluster) of max(0, cost − households × commercially viable NOK)."""
+    costed = results.loc[results["cost_nok"].notna() & (results["cluster_id"] >= 0)]
+    areas = costed.groupby(["fylkesnummer", "kommunenummer", "cluster_id"], as_index=False).agg(
+        cost_nok=("cost_nok", "sum"), households=("households", "sum")
+    )
+    areas["need"] = (areas["cost_nok"] - areas["households"] * viable_nok_per_household).clip(0)
+    by_kommune = areas.groupby("kommunenummer")["need"].sum()
+    by_fylke = areas.groupby("fylkesnummer")["need"].sum()
+    need = np.select(
+        [gap_table["level"] == "kommune", gap_table["level"] == "fylke"],
+        [
+            gap_table["kommunenummer"].map(by_kommune).fillna(0.0),
+            gap_table["fylkesnummer"].map(by_fylke).fillna(0.0),
+        ],
+        default=float(areas["need"].sum()),
+    )
+    return gap_table.assign(subsidy_need_nok=need)
+
+
 def write_cost_curve(folder: Path, results: pd.DataFrame) -> dict[str, str]:
     """``tables/cost_curve.csv`` (per kommune and total) and ``tables/cost_curve.png``."""
     from pipeline.planning import cost_curve, plot_cost_curve
@@ -229,7 +252,10 @@ def write_map_products(
     results = tables.results
     areas = None
     if "cluster_id" in results.columns and results["cost_nok"].notna().any():
-        areas = project_areas(results, commercially_viable_nok_per_household=20_000.0)
+        areas = project_areas(
+            results,
+            commercially_viable_nok_per_household=config.cost.commercially_viable_nok_per_household,
+        )
     paths = write_maps(
         folder,
         tables.gap_table,

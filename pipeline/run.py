@@ -259,6 +259,9 @@ def _run_stages(
         table = publish.with_last_shares(
             aggregate.gap_table(connection, run_id, config.targets), results
         )
+        table = publish.with_subsidy_need(
+            table, results, config.cost.commercially_viable_nok_per_household
+        )
         detail["kommuner"] = str(int((table["level"] == "kommune").sum()))
     with log.stage("publish") as detail:
         folder = publish.run_folder(config.run.output_dir, run_id)

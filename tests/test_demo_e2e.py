@@ -154,3 +154,26 @@ def test_kommune_map_popups_carry_the_wireless_line(demo) -> None:
     html = (demo[0].published / "maps" / "kommune" / "9903.html").read_text(encoding="utf-8")
     assert "oppgitt FWA-dekning er tvilsom" in html
     assert "Sikt til mast" in html
+
+
+def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
+    from pipeline.planning import project_areas
+
+    result, config_path = demo
+    config = load_config(config_path)
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        results = connection.execute(
+            "SELECT r.address_id, r.kommunenummer, r.households, a.x_m, a.y_m, r.cost_nok,"
+            " r.cost_option, r.cluster_id FROM address_results r"
+            " JOIN addresses a USING (run_id, address_id) WHERE r.run_id = ?",
+            [result.run_id],
+        ).df()
+    areas = project_areas(results, config.cost.commercially_viable_nok_per_household)
+    table = _gap(result)
+    per_kommune = areas.groupby("kommunenummer")["subsidy_need_nok"].sum()
+    kommuner = table[table["level"] == "kommune"].set_index("kommunenummer")
+    for knr, need in per_kommune.items():
+        assert kommuner.loc[knr, "subsidy_need_nok"] == pytest.approx(need)
+    total = table[table["level"] == "total"].iloc[0]
+    assert total["subsidy_need_nok"] == pytest.approx(areas["subsidy_need_nok"].sum())
+    assert total["subsidy_need_nok"] <= total["cost_nok"]
