@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, got, quarantine_rows
 from layers.tables import read_delimited
 from pipeline.config import TECHNOLOGIES
 
@@ -28,31 +28,14 @@ def read_offers(path: Path) -> LayerResult:
     down_mbps = pd.to_numeric(frame["down_mbps"], errors="coerce")
     up_mbps = pd.to_numeric(frame["up_mbps"], errors="coerce")
     technology = frame["technology"].str.strip().str.lower()
+    checks = [
+        ("address_id", address_id.isna() | (address_id != address_id.round()), "an integer"),
+        ("technology", ~technology.isin(TECHNOLOGIES), f"one of {list(TECHNOLOGIES)}"),
+        ("down_mbps", down_mbps.isna() | (down_mbps < 0), "a number >= 0"),
+        ("up_mbps", up_mbps.isna() | (up_mbps < 0), "a number >= 0"),
+    ]
     reasons = first_reason(
-        [
-            (
-                address_id.isna() | (address_id != address_id.round()),
-                "address_id: got "
-                + frame["address_id"].fillna("<empty>")
-                + ", expected an integer",
-            ),
-            (
-                ~technology.isin(TECHNOLOGIES),
-                "technology: got "
-                + frame["technology"].fillna("<empty>")
-                + f", expected one of {list(TECHNOLOGIES)}",
-            ),
-            (
-                down_mbps.isna() | (down_mbps < 0),
-                "down_mbps: got "
-                + frame["down_mbps"].fillna("<empty>")
-                + ", expected a number >= 0",
-            ),
-            (
-                up_mbps.isna() | (up_mbps < 0),
-                "up_mbps: got " + frame["up_mbps"].fillna("<empty>") + ", expected a number >= 0",
-            ),
-        ],
+        [(bad, got(frame, column, bad, expected)) for column, bad, expected in checks],
         frame.index,
     )
     rejected = reasons.notna().to_numpy()

@@ -6,12 +6,20 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipeline.errors import InputError
 
 
+def _not_utf8(path: Path, what: str, byte: int | None) -> InputError:
+    where = f"byte {byte} is" if byte is not None else "the file is"
+    return InputError(f"{path}: {where} not valid UTF-8; expected a UTF-8 {what} file")
+
+
 def read_delimited(path: Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
-    """Read a UTF-8 CSV (``,`` or ``;``, BOM and CRLF allowed) as strings.
+    """Read a UTF-8 CSV (``,`` or ``;``, BOM and CRLF allowed) as strings, with pyarrow
+    straight from the bytes (the national offers file is 5 M rows: no decoded copy of it).
 
     Raises :class:`InputError` naming the file when it is missing, not UTF-8, or lacks a
     required column.
@@ -20,17 +28,31 @@ def read_delimited(path: Path, required: tuple[str, ...], what: str) -> pd.DataF
         msg = f"{path}: {what} file not found"
         raise InputError(msg)
     raw = path.read_bytes()
+    first_line = raw[:65536].split(b"\n", 1)[0]
     try:
-        text = raw.decode("utf-8-sig")
+        header = first_line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        msg = f"{path}: byte {exc.start} is not valid UTF-8; expected a UTF-8 {what} file"
+        raise _not_utf8(path, what, exc.start) from exc
+    separator = ";" if header.count(";") > header.count(",") else ","
+    names = [c.strip() for c in header.rstrip("\r").split(separator)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            parse_options=pacsv.ParseOptions(delimiter=separator),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(
+                    header.lstrip("\ufeff").rstrip("\r").split(separator), pa.string()
+                ),
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise _not_utf8(path, what, None) from exc
+        msg = f"{path}: cannot be read as a {separator!r}-separated {what} CSV: {exc}"
         raise InputError(msg) from exc
-    first_line = text.split("\n", 1)[0]
-    separator = ";" if first_line.count(";") > first_line.count(",") else ","
-    frame = pd.read_csv(
-        io.StringIO(text), sep=separator, dtype="str", keep_default_na=False, na_values=[""]
-    )
-    frame.columns = [c.strip() for c in frame.columns]
+    frame = table.to_pandas()
+    frame.columns = names
     missing = [c for c in required if c not in frame.columns]
     if missing:
         msg = f"{path}: missing columns {missing}; expected a {what} header {list(required)}"
