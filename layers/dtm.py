@@ -14,12 +14,13 @@ tile works beside UTM 33 addresses).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import rasterio
 from pyproj import Transformer
-from rasterio.warp import transform_bounds
+from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window
 
 from pipeline.errors import InputError
@@ -161,3 +162,20 @@ def dtm_paths(path: Path) -> list[Path]:
             raise InputError(msg)
         return paths
     return [path]
+
+
+def warp_band(
+    dataset: rasterio.DatasetReader, shape: tuple[int, int], transform: Any, crs: Any
+) -> np.ndarray:
+    """Band 1 of ``dataset`` warped (bilinear) onto a grid; NaN for nodata and outside."""
+    warped = np.full(shape, np.nan, dtype="float32")
+    reproject(
+        source=rasterio.band(dataset, 1),
+        destination=warped,
+        src_nodata=dataset.nodata,
+        dst_transform=transform,
+        dst_crs=crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
+    return warped

@@ -17,9 +17,8 @@ import rasterio
 from pyproj import Transformer
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import from_bounds
-from rasterio.warp import Resampling, reproject
 
-from layers.dtm import dtm_paths
+from layers.dtm import dtm_paths, warp_band
 
 WEB_MERCATOR = "EPSG:3857"
 
@@ -82,16 +81,7 @@ def warp_dtm(
     merged = np.full((height, width), np.nan, dtype="float32")
     for path in dtm_paths(dtm):
         with rasterio.open(path) as dataset:
-            part = np.full((height, width), np.nan, dtype="float32")
-            reproject(
-                source=rasterio.band(dataset, 1),
-                destination=part,
-                src_nodata=dataset.nodata,
-                dst_transform=transform,
-                dst_crs=WEB_MERCATOR,
-                dst_nodata=np.nan,
-                resampling=Resampling.bilinear,
-            )
+            part = warp_band(dataset, (height, width), transform, WEB_MERCATOR)
         merged = np.where(np.isnan(merged), part, merged)
     return merged, (left, bottom, right, top)
 

@@ -50,11 +50,11 @@ from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.features import rasterize
-from rasterio.warp import Resampling, reproject, transform_bounds
+from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 from scipy.spatial import cKDTree
 
-from layers.dtm import POINT_EPSG, DtmTiles
+from layers.dtm import POINT_EPSG, DtmTiles, warp_band
 from pipeline.errors import InputError
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -250,16 +250,7 @@ def _paste_warped(
     transform: Affine,
     crs: CRS,
 ) -> None:
-    warped = np.full(elevation_m.shape, np.nan, dtype="float32")
-    reproject(
-        source=rasterio.band(dataset, 1),
-        destination=warped,
-        src_nodata=dataset.nodata,
-        dst_transform=transform,
-        dst_crs=crs,
-        dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
-    )
+    warped = warp_band(dataset, elevation_m.shape, transform, crs)
     footprint = shapely.segmentize(shapely.box(*dataset.bounds), max(dataset.res) * 10)
     to_window = Transformer.from_crs(dataset.crs, crs, always_xy=True)
     footprint = shapely.transform(footprint, lambda xy: np.column_stack(to_window.transform(*xy.T)))

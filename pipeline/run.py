@@ -338,7 +338,12 @@ def _store_tables(
     store.append(connection, "fylker", run_id, inputs.fylker)
     store.append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
     store.append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
-    store.append(connection, "address_results", run_id, results[list(store.ADDRESS_RESULT_COLUMNS)])
+    store.append(
+        connection,
+        "address_results",
+        run_id,
+        results[store.table_columns(connection, "address_results")],
+    )
     class_columns = [f"class_{t.name}" for t in config.targets]
     long = results[["address_id", *class_columns]].melt(
         id_vars="address_id", var_name="target", value_name="class"

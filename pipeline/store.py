@@ -92,43 +92,14 @@ CREATE TABLE IF NOT EXISTS cost_summary (
 """
 
 
-ADDRESS_RESULT_COLUMNS = (
-    "address_id",
-    "kommunenummer",
-    "households",
-    "elevation_m",
-    "slope_deg",
-    "has_terrain",
-    "best_technology",
-    "best_operator",
-    "best_down_mbps",
-    "best_up_mbps",
-    "nkom_lacking_mbps",
-    "area_status",
-    "los_site_id",
-    "los_distance_m",
-    "has_los",
-    "worst_clearance_ratio",
-    "obstruction_x_m",
-    "obstruction_y_m",
-    "sites_in_range",
-    "los_sites",
-    "los_terrain_ok",
-    "wireless_technology",
-    "wireless_down_mbps",
-    "wireless_up_mbps",
-    "fwa_doubtful",
-    "cluster_id",
-    "served_households",
-    "distance_to_fibre_m",
-    "link_m",
-    "terrain_factor",
-    "route_m",
-    "route_capped",
-    "cost_nok",
-    "cost_option",
-    "satellite_cost_nok",
-)
+def table_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """A table's columns, ``run_id`` left out (what a run's frame must provide)."""
+    rows = connection.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [name for (name,) in rows if name != "run_id"]
 
 
 def now_utc() -> datetime:

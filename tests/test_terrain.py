@@ -17,26 +17,32 @@ from pipeline.terrain import terrain_per_address
 NODATA = -9999.0
 
 
-def _write_plane(path: Path, epsg: int = 25833, origin=(100_000.0, 7_000_000.0)) -> Path:
-    """A 100 × 100 DTM of 10 m cells rising 1 m per 10 m eastwards (slope 45°/… see test),
-    with the top-left 10 × 10 cells set to nodata (sea)."""
-    cols = np.arange(100, dtype="float32")
-    dem = np.tile(cols * 1.0, (100, 1))  # 1 m per cell of 10 m → gradient 0.1
-    dem[:10, :10] = NODATA
+def write_dtm(path: Path, dem: np.ndarray, epsg: int, origin: tuple[float, float]) -> Path:
+    """A float32 GeoTIFF of 10 m cells with its top-left corner at ``origin``."""
+    height, width = dem.shape
     with rasterio.open(
         path,
         "w",
         driver="GTiff",
-        width=100,
-        height=100,
+        width=width,
+        height=height,
         count=1,
         dtype="float32",
         crs=f"EPSG:{epsg}",
         transform=from_origin(origin[0], origin[1], 10, 10),
         nodata=NODATA,
     ) as dst:
-        dst.write(dem, 1)
+        dst.write(dem.astype("float32"), 1)
     return path
+
+
+def _write_plane(path: Path, epsg: int = 25833, origin=(100_000.0, 7_000_000.0)) -> Path:
+    """A 100 × 100 DTM of 10 m cells rising 1 m per 10 m eastwards (slope 45°/… see test),
+    with the top-left 10 × 10 cells set to nodata (sea)."""
+    cols = np.arange(100, dtype="float32")
+    dem = np.tile(cols * 1.0, (100, 1))  # 1 m per cell of 10 m → gradient 0.1
+    dem[:10, :10] = NODATA
+    return write_dtm(path, dem, epsg, origin)
 
 
 def test_plane_gives_hand_computed_elevation_and_slope(tmp_path: Path) -> None:
@@ -111,20 +117,7 @@ def _write_constant(
     dem = np.full((50, 50), value, dtype="float32")
     if nodata_block:
         dem[:, :25] = NODATA  # western half is sea
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=50,
-        height=50,
-        count=1,
-        dtype="float32",
-        crs=f"EPSG:{epsg}",
-        transform=from_origin(origin[0], origin[1], 10, 10),
-        nodata=NODATA,
-    ) as dst:
-        dst.write(dem, 1)
-    return path
+    return write_dtm(path, dem, epsg, origin)
 
 
 def test_a_folder_of_tiles_in_two_crs_samples_as_one_surface(tmp_path: Path) -> None:
