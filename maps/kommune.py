@@ -304,6 +304,7 @@ def _info_html(
     encoded: AddressRows,
     run_info: Mapping[str, str],
     links: Mapping[str, str],
+    cost_curve: style.CostCurvePanel | None = None,
 ) -> str:
     parts = [
         f"<h3>{style.escape(kommunenavn)} ({style.escape(kommunenummer)})</h3>",
@@ -324,6 +325,8 @@ def _info_html(
             f"<div>{style.escape(style.format_int_nb(encoded.unclassified))} adresser uten "
             "dekningsklasse er ikke vist.</div>"
         )
+    if cost_curve is not None:
+        parts.append(style.cost_curve_html(cost_curve, kommunenavn))
     parts.append(
         f'<div><a href="{style.escape(links["overview"])}">← Oversiktskart</a> · '
         f'<a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
@@ -344,6 +347,7 @@ def build_kommune_map(
     links: Mapping[str, str] | None = None,
     terrain_png: tuple[Path, list[list[float]]] | None = None,
     areas: gpd.GeoDataFrame | None = None,
+    cost_curve: style.CostCurvePanel | None = None,
 ) -> folium.Map:
     """Build the map of one kommune.
 
@@ -370,6 +374,10 @@ def build_kommune_map(
         The kommune's subsidy project areas (:func:`pipeline.planning.project_areas`, metric
         CRS): one overlay ("Prosjektområder (N)", also when N is 0) above the hillshade and
         under the addresses, dashed outlines with a popup per area. None: no overlay.
+    cost_curve : CostCurvePanel or None
+        The kommune's cost curve (PNG, costliest 1 / 5 / 10 %, median) for the info panel
+        (:func:`maps.style.cost_curve_html`); its ``png`` None says the kommune has no costed
+        household. None: no cost curve section.
     """
     links = links or {"overview": "../oversikt.html", "index": "../../index.html"}
     encoded = address_rows(addresses, targets, map_target)
@@ -432,9 +440,18 @@ def build_kommune_map(
 
     style.HtmlControl(
         _info_html(
-            kommunenummer, kommunenavn, gap_row, targets, map_target, encoded, run_info, links
+            kommunenummer,
+            kommunenavn,
+            gap_row,
+            targets,
+            map_target,
+            encoded,
+            run_info,
+            links,
+            cost_curve,
         ),
         "topleft",
+        css_class="gapmap-info",
     ).add_to(fmap)
     style.HtmlControl(style.class_legend_html(map_target), "bottomright").add_to(fmap)
     return fmap

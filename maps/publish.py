@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import folium
 import geopandas as gpd
@@ -27,6 +27,7 @@ from maps.index_page import render_index_page
 from maps.kommune import build_kommune_map
 from maps.overview import build_overview_map
 from maps.style import TargetSpec
+from pipeline.cost_curve import CostCurveImage, last_share_costs, share_label
 from pipeline.errors import InputError
 
 AssetMode = Literal["cdn", "local"]
@@ -72,6 +73,15 @@ AREA_COLUMNS = (
     "technology",
     "geometry",
 )
+COST_CURVE_COLUMNS = (
+    "kommunenummer",
+    "households",
+    "cost_nok",
+    "cost_per_household_nok",
+    "cumulative_households",
+    "cumulative_cost_nok",
+)
+LAST_SHARES = (0.01, 0.05, 0.10)  # the costliest shares of households the info panel states
 _KOMMUNENUMMER = re.compile(r"^\d{4}$")
 
 
@@ -144,6 +154,58 @@ def _kommune_areas(
     return areas.iloc[list(rows)] if rows is not None else areas.iloc[0:0]
 
 
+def median_cost_per_household_nok(curves: pd.DataFrame) -> pd.Series:
+    """Household-weighted median cost per household of each kommune's cost curve.
+
+    On the curve (cheapest first), the cost per household of the first address at which half
+    of the kommune's households are reached:
+
+    .. math:: m = c_k, \\quad k = \\min\\{k : H_k \\ge H / 2\\}
+    """
+    key = curves["kommunenummer"].astype(str)
+    total = curves.groupby(key, sort=False)["households"].transform("sum")
+    reached = curves["cumulative_households"] >= 0.5 * total
+    return curves.loc[reached].groupby(key[reached], sort=True)["cost_per_household_nok"].first()
+
+
+class _CostCurvePanels:
+    """The info panel's cost curve of every kommune, from the published curve table: the
+    figures for all kommuner at once, the PNGs one at a time on one reused figure."""
+
+    def __init__(self, curves: pd.DataFrame) -> None:
+        _require_columns(curves, COST_CURVE_COLUMNS, "cost_curves")
+        self.curves = curves.assign(kommunenummer=curves["kommunenummer"].astype(str))
+        self.groups = self.curves.groupby("kommunenummer", sort=False).indices
+        self.figures: dict[str, Mapping[Any, Any]] = {
+            str(row["kommunenummer"]): row
+            for row in last_share_costs(self.curves, LAST_SHARES).to_dict("records")
+        }
+        self.median = median_cost_per_household_nok(self.curves).to_dict()
+        self.image = CostCurveImage()
+
+    def panel(self, knr: str, kommunenavn: str) -> style.CostCurvePanel:
+        rows = self.groups.get(knr)
+        figures = self.figures.get(knr)
+        if rows is None or figures is None:
+            return style.CostCurvePanel(png=None)
+        labels = [share_label(share) for share in LAST_SHARES]
+        return style.CostCurvePanel(
+            png=self.image.png(self.curves.iloc[rows], f"Kostnadskurve, {kommunenavn}"),
+            households=float(figures["households"]),
+            cost_nok=float(figures["cost_nok"]),
+            last_shares=tuple(
+                style.LastShareCost(
+                    share,
+                    float(figures[f"last_{label}_households"]),
+                    float(figures[f"last_{label}_cost_nok"]),
+                    float(figures[f"last_{label}_cost_per_household_nok"]),
+                )
+                for share, label in zip(LAST_SHARES, labels, strict=True)
+            ),
+            median_cost_per_household_nok=float(self.median[knr]),
+        )
+
+
 def write_maps(
     out_dir: Path,
     gap_table: pd.DataFrame,
@@ -157,6 +219,7 @@ def write_maps(
     assets_dir: Path | None = None,
     dtm: Path | None = None,
     areas: gpd.GeoDataFrame | None = None,
+    cost_curves: pd.DataFrame | None = None,
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table.
 
@@ -193,6 +256,12 @@ def write_maps(
         ``kommunenummer``, ``households``, ``cost_nok``, ``cost_per_household_nok``,
         ``subsidy_need_nok``, ``technology``; metric CRS). Each kommune map gets an overlay
         "Prosjektområder (N)" with the areas of that kommune (N may be 0). None: no overlay.
+    cost_curves : DataFrame, optional
+        The published cost curve per kommune (:func:`pipeline.cost_curve.cost_curve`, the kommune
+        rows of ``tables/cost_curve.csv``). Each kommune's info panel gets its curve as a PNG
+        (data URI), what the costliest 1 / 5 / 10 % of its costed households cost and the median
+        cost per household; a kommune without rows says it has no costed household. None: no
+        cost curve section.
 
     Returns
     -------
@@ -215,6 +284,7 @@ def write_maps(
     if areas is not None:
         _require_columns(areas, AREA_COLUMNS, "areas")
         area_groups = areas.groupby(areas["kommunenummer"].astype(str), sort=False).indices
+    curve_panels = _CostCurvePanels(cost_curves) if cost_curves is not None else None
     for gap_row in kommune_rows.to_dict("records"):
         knr = str(gap_row["kommunenummer"])
         name = str(gap_row["kommunenavn"])
@@ -232,6 +302,7 @@ def write_maps(
             run_info,
             terrain_png=terrain,
             areas=_kommune_areas(areas, area_groups, knr) if areas is not None else None,
+            cost_curve=curve_panels.panel(knr, name) if curve_panels is not None else None,
         )
         path = kommune_dir / f"{knr}.html"
         _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")

@@ -7,6 +7,7 @@ escape whatever they are given.
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import re
@@ -118,6 +119,7 @@ TECHNOLOGY_LABELS_NB: Final[dict[str, str]] = {
     "hfc": "Kabel-TV (HFC)",
     "xdsl": "DSL",
     "fwa": "Fast trådløst (FWA)",
+    "fwa_new_site": "Fast trådløst, ny mast",  # cost option: a new mast shared by its households
     "mobile_5g": "Mobil 5G",
     "mobile_4g": "Mobil 4G",
     "satellite": "Satellitt",
@@ -131,6 +133,7 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
 }
 
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"
+TEXT_NO_COSTED: Final = "Ingen husstander under kostnadsmålet"
 TEXT_NO_COST: Final = "Ingen (oppfyller kostnadsmålet)"
 TEXT_MISSING: Final = "–"
 
@@ -190,14 +193,19 @@ def format_nok(value: float | int | None) -> str:
     return f"{format_int_nb(value)} kr"
 
 
-def format_mbps(value: float | int | None) -> str:
-    """Speed without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
+def format_number_nb(value: float | int | None) -> str:
+    """A number without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
     if _is_missing(value):
         return TEXT_MISSING
     assert value is not None
     if float(value).is_integer():
         return format_int_nb(value)
     return format_decimal_nb(value, 1)
+
+
+def format_mbps(value: float | int | None) -> str:
+    """Speed without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
+    return format_number_nb(value)
 
 
 def households_nb(count: int) -> str:
@@ -215,23 +223,23 @@ def areas_layer_name(count: int) -> str:
     return f"{AREAS_LABEL_NB} ({format_int_nb(count)})"
 
 
+def technology_label_nb(code: object) -> str | None:
+    """Bokmål label of a technology or cost option code; an unknown code is returned as it is
+    (escape it before it reaches HTML), a missing one as None."""
+    if _is_missing(code):
+        return None
+    return TECHNOLOGY_LABELS_NB.get(str(code), str(code))
+
+
 def area_popup_html(area: Mapping[Any, Any]) -> str:
     """Escaped popup of one subsidy project area (a row of ``pipeline.planning.project_areas``)."""
-    technology = area.get("technology")
     rows = [
         ("Område", escape(area.get("area_id"))),
         ("Husstander", escape(format_int_nb(area.get("households")))),
         ("Estimert kostnad", escape(format_nok(area.get("cost_nok")))),
         ("Kostnad per husstand", escape(format_nok(area.get("cost_per_household_nok")))),
         ("Støttebehov", escape(format_nok(area.get("subsidy_need_nok")))),
-        (
-            "Teknologi",
-            escape(
-                TECHNOLOGY_LABELS_NB.get(str(technology), str(technology))
-                if not _is_missing(technology)
-                else None
-            ),
-        ),
+        ("Teknologi", escape(technology_label_nb(area.get("technology")))),
     ]
     cells = "".join(
         f'<tr><td>{escape(label)}</td><td class="num">{value}</td></tr>' for label, value in rows
@@ -318,6 +326,69 @@ def figures_table_html(
     return f"<table>{''.join(cells)}</table>"
 
 
+@dataclass(frozen=True)
+class LastShareCost:
+    """What the costliest ``share`` of a kommune's costed households cost (households may be
+    fractional: :func:`pipeline.cost_curve.last_share_costs`)."""
+
+    share: float
+    households: float
+    cost_nok: float
+    cost_per_household_nok: float
+
+
+@dataclass(frozen=True)
+class CostCurvePanel:
+    """A kommune's cost curve as its map's info panel shows it.
+
+    ``png`` is None when the kommune has no costed household (a short text is shown instead).
+    ``median_cost_per_household_nok`` is the household-weighted median of cost per household.
+    """
+
+    png: bytes | None
+    households: float = 0.0
+    cost_nok: float = 0.0
+    last_shares: tuple[LastShareCost, ...] = ()
+    median_cost_per_household_nok: float | None = None
+
+
+def cost_curve_html(panel: CostCurvePanel, kommunenavn: str) -> str:
+    """The cost curve section of a kommune's info panel: the PNG as a data URI (the page stays
+    self-contained), what the costliest 1 / 5 / 10 % cost and the median, all escaped; a
+    collapsible ``<details>`` so the panel can give the map its room back."""
+    if panel.png is None:
+        return f'<div class="gapmap-curve"><b>Kostnadskurve:</b> {escape(TEXT_NO_COSTED)}</div>'
+    households = households_nb(round(panel.households))
+    alt = (
+        f"Kostnadskurve for {kommunenavn}: kumulativ kostnad i millioner kroner mot kumulativt"
+        f" antall husstander, fra billigste til dyreste per husstand; {households} under"
+        f" kostnadsmålet, til sammen {format_nok(panel.cost_nok)}."
+    )
+    data_uri = "data:image/png;base64," + base64.b64encode(panel.png).decode("ascii")
+    rows = ["<tr><th>Dyreste</th><th>Husstander</th><th>Kostnad</th><th>Per husstand</th></tr>"]
+    for last in panel.last_shares:
+        cells = (
+            format_percent_nb(last.share, 0),
+            format_number_nb(last.households),
+            format_nok(last.cost_nok),
+            format_nok(last.cost_per_household_nok),
+        )
+        rows.append(
+            f"<tr><td>{escape(cells[0])}</td>"
+            + "".join(f'<td class="num">{escape(cell)}</td>' for cell in cells[1:])
+            + "</tr>"
+        )
+    rows.append(
+        '<tr class="gapmap-curve-median"><td colspan="3">Median per husstand</td>'
+        f'<td class="num">{escape(format_nok(panel.median_cost_per_household_nok))}</td></tr>'
+    )
+    return (
+        '<details class="gapmap-curve" open><summary>Kostnadskurve</summary>'
+        f'<img class="gapmap-curve-img" src="{escape(data_uri)}" width="480" height="300"'
+        f' alt="{escape(alt)}"><table>{"".join(rows)}</table></details>'
+    )
+
+
 MAP_CSS: Final = f"""
 <style>
   .leaflet-container {{ background: {MAP_BACKGROUND}; }}
@@ -330,6 +401,15 @@ MAP_CSS: Final = f"""
   .gapmap-panel table {{ border-collapse: collapse; }}
   .gapmap-panel td {{ padding: 0 6px 0 0; }}
   .gapmap-panel td.num, .gapmap-popup td.num {{ text-align: right; white-space: nowrap; }}
+  .gapmap-info {{ max-height: calc(100vh - 150px); overflow-y: auto; }}  /* zoom + scale */
+  .gapmap-curve {{ margin: 6px 0 4px 0; }}
+  .gapmap-curve summary {{ cursor: pointer; font-weight: bold; }}
+  .gapmap-curve img {{ display: block; width: 100%; max-width: 480px; height: auto;
+    margin: 3px 0; }}
+  .gapmap-curve th {{ font-weight: normal; color: #555; text-align: right; padding: 0 0 0 6px; }}
+  .gapmap-curve th:first-child {{ text-align: left; padding: 0; }}
+  .gapmap-curve td.num {{ padding: 0 0 0 6px; }}
+  .gapmap-curve-median td {{ border-top: 1px solid #ccc; }}
   .gapmap-runinfo {{ margin-top: 4px; font-size: 11px; color: #555; overflow-wrap: anywhere; }}
   .gapmap-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 6px;
     border: 1px solid {MARKER_OUTLINE_COLOR}; margin-right: 5px; vertical-align: -1px; }}

@@ -1,4 +1,4 @@
-"""Planning: cost curves, subsidy project areas, budget selection and application files.
+"""Planning: subsidy project areas, budget selection and application files.
 
 Works on the per-address result table of the cost stage (``address_id``, ``kommunenummer``,
 ``households``, ``x_m``, ``y_m`` in EPSG:25833, ``cost_nok``, ``cost_option``, ``cluster_id``).
@@ -6,9 +6,6 @@ An address is *costed* where ``cost_nok`` is not NaN (it is below the cost targe
 funded or planned area); every costed address belongs to a planning cluster
 (``cluster_id`` ≥ 0), one fibre tree each.
 
-- :func:`cost_curve`: the costed addresses of each kommune from cheapest to costliest per
-  household, with cumulative households and cost;
-- :func:`last_share_costs`: what the costliest 1 %, 5 %, 10 % of households cost;
 - :func:`project_areas`: one subsidy project area per (kommune, cluster) with its subsidy need
   ``max(0, C − n · v)``;
 - :func:`select_areas`: greedy selection by subsidy need per household under a budget;
@@ -17,7 +14,7 @@ funded or planned area); every costed address belongs to a planning cluster
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -27,11 +24,11 @@ import pandas as pd
 import shapely
 from rich.table import Table
 
+from pipeline.cost_curve import require_columns
 from pipeline.errors import ConfigError, InputError
 
 CRS_EPSG = 25833
 AREA_KEYS = ["kommunenummer", "cluster_id"]
-CURVE_COLUMNS = ("address_id", "households", "cost_nok")
 AREA_COLUMNS = ("address_id", "kommunenummer", "households", "x_m", "y_m", "cost_nok")
 AREA_COLUMNS_PLANNING = (*AREA_COLUMNS, "cost_option", "cluster_id")
 APPLICATION_CSV_COLUMNS = ("address_id", "address_text", "households", "x_m", "y_m", "cost_nok")
@@ -39,152 +36,9 @@ AREAS_LAYER = "prosjektomrader"
 HULL_RATIO = 0.3  # shapely.concave_hull ratio: 0 = most concave, 1 = convex hull
 
 
-def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        msg = f"{what}: missing columns {missing}; got {list(frame.columns)}"
-        raise InputError(msg)
-
-
-def share_label(share: float) -> str:
-    """Column label of a household share: 0.01 → ``"1pct"``, 0.005 → ``"0_5pct"``."""
-    return f"{share * 100:g}pct".replace(".", "_")
-
-
-def cost_curve(results: pd.DataFrame, by: str | None = "kommunenummer") -> pd.DataFrame:
-    """Costed addresses from cheapest to costliest per household, with cumulative sums.
-
-    Per group (``by``; ``None``: one group named ``"total"`` in a ``kommunenummer`` column),
-    addresses are sorted by cost per household (ties by ``address_id``) and, for the first
-    :math:`k` of them,
-
-    .. math::
-
-        c_i = C_i / n_i, \\quad H_k = \\sum_{i \\le k} n_i, \\quad
-        K_k = \\sum_{i \\le k} C_i, \\quad s_k = H_k / H_{total}
-
-    Addresses without households (:math:`n_i = 0`) have no cost per household and are left out.
-
-    Parameters
-    ----------
-    results
-        Per-address results with ``address_id``, ``households``, ``cost_nok`` and ``by``.
-    by
-        Grouping column, or ``None`` for the total.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``<by>`` (or ``kommunenummer``), ``rank`` (1 = cheapest), ``address_id``,
-        ``households``, ``cost_nok``, ``cost_per_household_nok``, ``cumulative_households``,
-        ``cumulative_cost_nok``, ``share_of_households`` (0–1).
-    """
-    _require_columns(results, (*CURVE_COLUMNS, *([by] if by else [])), "cost curve")
-    group_column = by or "kommunenummer"
-    costed = results.loc[results["cost_nok"].notna() & (results["households"] > 0)]
-    group = costed[by].astype(str) if by else pd.Series("total", index=costed.index, dtype=str)
-    curve = pd.DataFrame(
-        {
-            group_column: group,
-            "address_id": costed["address_id"],
-            "households": costed["households"].astype("int64"),
-            "cost_nok": costed["cost_nok"].astype("float64"),
-        }
-    )
-    curve["cost_per_household_nok"] = curve["cost_nok"] / curve["households"]
-    curve = curve.sort_values(
-        [group_column, "cost_per_household_nok", "address_id"], kind="stable"
-    ).reset_index(drop=True)
-    grouped = curve.groupby(group_column, sort=False)
-    curve.insert(1, "rank", grouped.cumcount().to_numpy() + 1)
-    curve["cumulative_households"] = grouped["households"].cumsum()
-    curve["cumulative_cost_nok"] = grouped["cost_nok"].cumsum()
-    curve["share_of_households"] = curve["cumulative_households"] / grouped["households"].transform(
-        "sum"
-    )
-    return curve
-
-
-def last_share_costs(
-    curve: pd.DataFrame,
-    shares: Sequence[float] = (0.01, 0.05, 0.10),
-    by: str = "kommunenummer",
-) -> pd.DataFrame:
-    """What the costliest share of households costs, per group of a :func:`cost_curve`.
-
-    The last share :math:`s` is the :math:`sH` costliest households; an address that straddles
-    the boundary :math:`h_0 = H - sH` counts with the part of its households beyond it (its
-    cost per household is constant):
-
-    .. math::
-
-        n^{last}_i = \\min\\big(n_i, \\max(0, H_i - h_0)\\big), \\quad
-        K_s = \\sum_i c_i \\, n^{last}_i, \\quad k_s = K_s / (sH)
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: ``<by>``, ``households``, ``cost_nok`` and per share (1 % shown)
-        ``last_1pct_households`` (may be fractional), ``last_1pct_cost_nok``,
-        ``last_1pct_cost_per_household_nok``.
-    """
-    bad = [share for share in shares if not 0 < share <= 1]
-    if bad:
-        msg = f"last_share_costs: shares {bad} are not in (0, 1]; expected e.g. 0.01 for 1 %"
-        raise ConfigError(msg)
-    _require_columns(
-        curve, (by, "households", "cost_per_household_nok", "cumulative_households"), "curve"
-    )
-    grouped = curve.groupby(by, sort=True)
-    summary = grouped.agg(households=("households", "sum"), cost_nok=("cost_nok", "sum"))
-    total_households = grouped["households"].transform("sum")
-    for share in shares:
-        label = share_label(share)
-        boundary = total_households - share * total_households
-        beyond = (curve["cumulative_households"] - boundary).clip(lower=0)
-        taken = np.minimum(beyond, curve["households"])
-        last_cost_nok = (taken * curve["cost_per_household_nok"]).groupby(curve[by]).sum()
-        last_households = share * summary["households"]
-        summary[f"last_{label}_households"] = last_households
-        summary[f"last_{label}_cost_nok"] = last_cost_nok
-        summary[f"last_{label}_cost_per_household_nok"] = last_cost_nok / last_households
-    return summary.reset_index()
-
-
-def plot_cost_curve(curve: pd.DataFrame, path: Path, title: str, by: str = "kommunenummer") -> Path:
-    """A PNG of cumulative cost (MNOK) against cumulative households, one line per group.
-
-    Drawn with matplotlib's Agg canvas (no display, no global pyplot state). A legend is shown
-    for up to 12 groups.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(8, 5), dpi=120)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    groups = list(curve.groupby(by, sort=True))
-    for name, group in groups:
-        households = np.concatenate([[0], group["cumulative_households"].to_numpy()])
-        cost_mnok = np.concatenate([[0.0], group["cumulative_cost_nok"].to_numpy() / 1e6])
-        axes.plot(households, cost_mnok, label=str(name), linewidth=1.5)
-    axes.set_xlabel("Husstander (kumulativt)")
-    axes.set_ylabel("Kostnad (mill. kr, kumulativt)")
-    axes.set_title(title)
-    axes.grid(True, alpha=0.3)
-    axes.set_xlim(left=0)
-    axes.set_ylim(bottom=0)
-    if 0 < len(groups) <= 12:
-        axes.legend(title=by if by != "kommunenummer" else "Kommune", fontsize="small")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png")
-    return path
-
-
 def _costed_with_clusters(results: pd.DataFrame) -> pd.DataFrame:
     """Costed rows, ``cluster_id`` as int64; refuses costed rows without a cluster."""
-    _require_columns(results, AREA_COLUMNS_PLANNING, "project areas")
+    require_columns(results, AREA_COLUMNS_PLANNING, "project areas")
     costed = results.loc[results["cost_nok"].notna()]
     cluster = pd.to_numeric(costed["cluster_id"], errors="coerce")
     unclustered = cluster.isna() | (cluster < 0)
@@ -304,7 +158,7 @@ def select_areas(areas: gpd.GeoDataFrame, budget_nok: float) -> gpd.GeoDataFrame
     if not budget_nok >= 0:
         msg = f"budget: got {budget_nok} NOK; expected a number ≥ 0"
         raise ConfigError(msg)
-    _require_columns(
+    require_columns(
         areas, ("area_id", "subsidy_need_nok", "subsidy_need_per_household_nok"), "areas"
     )
     ranked = areas.sort_values(
@@ -347,7 +201,7 @@ def write_application(
     chosen = areas_selected
     if "selected" in chosen.columns:
         chosen = chosen.loc[chosen["selected"].astype(bool)]
-    _require_columns(results_with_text, (*AREA_KEYS, *APPLICATION_CSV_COLUMNS[2:]), "results")
+    require_columns(results_with_text, (*AREA_KEYS, *APPLICATION_CSV_COLUMNS[2:]), "results")
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in [*out_dir.glob("area_*.csv"), out_dir / "areas.gpkg", out_dir / "areas.geojson"]:
         stale.unlink(missing_ok=True)

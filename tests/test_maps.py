@@ -5,7 +5,9 @@ The fixture (:func:`make_map_inputs`) is also used by ``test_maps_browser.py``.
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from maps.assets import is_tile_url, resolve_asset
 from maps.kommune import address_rows, build_kommune_map, dumps_for_script
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
+from pipeline.cost_curve import cost_curve, last_share_costs
 from pipeline.errors import InputError
 
 EVIL_TEXT = '<script>alert(1)</script> & "Ola\'s"'
@@ -41,6 +44,7 @@ class MapInputs:
     targets: tuple[TargetSpec, ...]
     map_target: str
     run_info: dict[str, str]
+    cost_curves: pd.DataFrame  # pipeline.cost_curve.cost_curve of the addresses, per kommune
 
 
 def _classify(down: np.ndarray, up: np.ndarray, target: TargetSpec) -> np.ndarray:
@@ -127,6 +131,7 @@ def make_map_inputs() -> MapInputs:
             "code_version": "<b>abc123</b>",
             "data_sources": "Kartverket & Nkom (testdata)",
         },
+        cost_curves=cost_curve(addresses),
     )
 
 
@@ -184,6 +189,7 @@ def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapP
         inputs.targets,
         inputs.map_target,
         inputs.run_info,
+        cost_curves=inputs.cost_curves,
     )
 
 
@@ -492,3 +498,155 @@ def test_write_maps_gives_every_kommune_its_areas(inputs: MapInputs, tmp_path: P
             inputs.run_info,
             areas=_two_areas().drop(columns="subsidy_need_nok"),
         )
+
+
+# --- the cost curve in the kommune map's info panel --------------------------------------------
+
+
+def _info_panel_html(page: str) -> str:
+    """The info panel's HTML as the browser gets it (the control's JSON string, decoded)."""
+    panels = [json.loads(m) for m in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', page)]
+    info = [panel for panel in panels if "<h3>" in panel and "Oversiktskart" in panel]
+    assert len(info) == 1
+    return info[0]
+
+
+def _curve_section(panel: str) -> str:
+    match = re.search(r'<details class="gapmap-curve".*?</details>', panel, re.S)
+    assert match, "no cost curve section in the info panel"
+    return match.group(0)
+
+
+def _table_rows(section: str) -> list[list[str]]:
+    return [
+        [html.unescape(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", section)
+    ]
+
+
+def test_kommune_map_embeds_its_cost_curve_as_a_png(written: MapPaths) -> None:
+    from PIL import Image
+
+    section = _curve_section(_info_panel_html(written.kommuner["5001"].read_text("utf-8")))
+    data = re.search(r'<img class="gapmap-curve-img" src="data:image/png;base64,([^"]+)"', section)
+    assert data, section[:300]
+    png = base64.b64decode(data.group(1), validate=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (480, 300)
+    assert 'width="480" height="300"' in section
+
+
+def test_info_panel_states_what_the_costliest_households_cost(
+    inputs: MapInputs, written: MapPaths
+) -> None:
+    # Kommune 5001 (addresses 0–14): costed where the offer is not gigabit (index % 6 != 0),
+    # cost 148 000 + 1 000 · index over (index % 3 + 1) households: 27 households in all.
+    # Costliest per household: #9 157 000 (1 hh), #3 151 000 (1 hh), #13 80 500 (2 hh), …
+    #   1 %: 0.27 hh  · 157 000                               =  42 390 kr (157 000 per hh)
+    #   5 %: 1.35 hh: 157 000 + 0.35 · 151 000                 = 209 850 kr (155 444 per hh)
+    #  10 %: 2.7 hh:  157 000 + 151 000 + 0.7 · 80 500         = 364 350 kr (134 944 per hh)
+    # Median (cheapest first, by household): 50 000, 51 000, 52 000, 53 000, 54 000 × 3 hh
+    # each reach 15 ≥ 27 / 2 households at #14: 54 000 kr.
+    section = _curve_section(_info_panel_html(written.kommuner["5001"].read_text("utf-8")))
+    assert _table_rows(section) == [
+        ["Dyreste", "Husstander", "Kostnad", "Per husstand"],
+        ["1 %", "0,3", "42 390 kr", "157 000 kr"],
+        ["5 %", "1,4", "209 850 kr", "155 444 kr"],
+        ["10 %", "2,7", "364 350 kr", "134 944 kr"],
+        ["Median per husstand", "54 000 kr"],
+    ]
+    # … and these are the gap table's figures, from pipeline.cost_curve.last_share_costs
+    expected = last_share_costs(inputs.cost_curves).set_index("kommunenummer").loc["5001"]
+    assert expected["households"] == 27
+    assert expected["last_1pct_cost_nok"] == pytest.approx(42_390.0)
+    assert expected["last_5pct_cost_nok"] == pytest.approx(209_850.0)
+    assert expected["last_10pct_cost_nok"] == pytest.approx(364_350.0)
+    assert expected["last_10pct_cost_per_household_nok"] == pytest.approx(364_350.0 / 2.7)
+
+
+def test_cost_curve_alt_text_is_norwegian_and_escaped(written: MapPaths) -> None:
+    own = _curve_section(_info_panel_html(written.kommuner["5001"].read_text("utf-8")))
+    other = _curve_section(_info_panel_html(written.kommuner["5099"].read_text("utf-8")))
+    alt = re.search(r' alt="([^"]*)"', own)
+    assert alt and html.unescape(alt.group(1)).startswith(
+        "Kostnadskurve for Prøvekommune: kumulativ kostnad i millioner kroner mot kumulativt"
+    )
+    assert "27 husstander under kostnadsmålet, til sammen" in html.unescape(alt.group(1))
+    assert f"Kostnadskurve for {html.escape(EVIL_KOMMUNENAVN)}:" in other
+    assert EVIL_KOMMUNENAVN not in other
+
+
+def test_kommune_without_costed_households_says_so(inputs: MapInputs, tmp_path: Path) -> None:
+    paths = write_maps(
+        tmp_path,
+        inputs.gap_table,
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+        cost_curves=inputs.cost_curves[inputs.cost_curves["kommunenummer"] == "5001"],
+    )
+    panel = _info_panel_html(paths.kommuner["5099"].read_text("utf-8"))
+    assert "Ingen husstander under kostnadsmålet" in panel
+    assert "<img" not in panel
+    assert "<img" in _info_panel_html(paths.kommuner["5001"].read_text("utf-8"))
+
+
+def test_without_a_cost_curve_table_the_panel_has_no_curve() -> None:
+    fmap_page = (
+        build_kommune_map(
+            "5001",
+            "Prøvekommune",
+            None,
+            gpd.GeoDataFrame(geometry=[], crs="EPSG:25833"),
+            make_map_inputs().addresses.iloc[0:0],
+            TARGETS,
+            TARGETS[0],
+            {},
+        )
+        .get_root()
+        .render()
+    )
+    assert "gapmap-curve" not in _info_panel_html(fmap_page)
+
+
+def test_cost_curve_table_missing_a_column_is_named(inputs: MapInputs, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"cost_curves: missing columns \['cumulative_cost_nok'\]"):
+        write_maps(
+            tmp_path,
+            inputs.gap_table,
+            inputs.kommuner,
+            inputs.addresses,
+            inputs.targets,
+            inputs.map_target,
+            inputs.run_info,
+            cost_curves=inputs.cost_curves.drop(columns="cumulative_cost_nok"),
+        )
+
+
+# --- cost options ------------------------------------------------------------------------------
+
+
+def test_new_mast_cost_option_has_its_label_and_unknown_options_show_escaped() -> None:
+    areas = _two_areas()
+    areas["technology"] = ["fwa_new_site", "<i>laser</i>"]
+    new_mast, unknown = (style.area_popup_html(r) for r in areas.to_dict("records"))
+    assert '<td>Teknologi</td><td class="num">Fast trådløst, ny mast</td>' in new_mast
+    assert "&lt;i&gt;laser&lt;/i&gt;" in unknown and "<i>" not in unknown
+    assert style.technology_label_nb("fwa_new_site") == "Fast trådløst, ny mast"
+    assert style.technology_label_nb("satellite") == "Satellitt"
+    assert style.technology_label_nb("laser") == "laser"
+    assert style.technology_label_nb(None) is None
+    no_option = style.area_popup_html({**areas.iloc[0].to_dict(), "technology": None})
+    assert '<td>Teknologi</td><td class="num">–</td>' in no_option
+
+
+def test_unlabelled_technology_in_address_popups_is_escaped(inputs: MapInputs) -> None:
+    own = inputs.addresses[inputs.addresses["kommunenummer"] == "5001"].copy()
+    own["best_technology"] = ["fwa_new_site", "<b>ny</b>", *own["best_technology"].iloc[2:]]
+    encoded = address_rows(own, inputs.targets, inputs.targets[0])
+    assert "Fast trådløst, ny mast" in encoded.technologies
+    assert "&lt;b&gt;ny&lt;/b&gt;" in encoded.technologies
+    assert "<b>ny</b>" not in encoded.technologies

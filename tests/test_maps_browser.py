@@ -61,6 +61,7 @@ def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapP
         inputs.targets,
         inputs.map_target,
         inputs.run_info,
+        cost_curves=inputs.cost_curves,
     )
 
 
@@ -141,6 +142,44 @@ def test_kommune_map_clusters_addresses_in_three_class_overlays(
     screenshot(page, "kommune-5001.png")
     _assert_clean(report)
     print(f"kommune map: {time.perf_counter() - started:.2f} s")
+    page.context.close()
+
+
+def test_info_panel_shows_the_cost_curve_image_and_can_fold_it_away(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=".marker-cluster")
+    map_variable(page)
+    image = page.locator(".gapmap-info .gapmap-curve img")
+    assert image.count() == 1
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=5_000
+    )
+    natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert natural == [480, 300]
+    assert image.is_visible()
+    alt = image.get_attribute("alt") or ""
+    assert alt.startswith("Kostnadskurve for Prøvekommune:")
+    # shown whole inside the window, beside the map rather than over all of it
+    box = image.bounding_box()
+    assert box is not None and box["width"] >= 250 and box["height"] >= 150
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= 1280 and box["y"] + box["height"] <= 800
+    panel = page.locator(".gapmap-info").bounding_box()
+    assert panel is not None and panel["width"] <= 360 and panel["y"] + panel["height"] <= 800
+    rows = page.locator(".gapmap-curve tr").all_inner_texts()
+    assert [" ".join(r.split()) for r in rows[1:]] == [
+        "1 % 0,3 42 390 kr 157 000 kr",
+        "5 % 1,4 209 850 kr 155 444 kr",
+        "10 % 2,7 364 350 kr 134 944 kr",
+        "Median per husstand 54 000 kr",
+    ]
+    screenshot(page, "kommune-5001-curve.png")
+    page.locator(".gapmap-curve summary").click()
+    assert not image.is_visible()
+    page.locator(".gapmap-curve summary").click()
+    assert image.is_visible()
+    _assert_clean(report)
     page.context.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import duckdb
@@ -16,16 +17,15 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.errors import ConfigError, InputError
-from pipeline.planning import (
-    AREAS_LAYER,
+from pipeline.cost_curve import (
+    CostCurveImage,
     cost_curve,
+    format_tick_nb,
     last_share_costs,
     plot_cost_curve,
-    project_areas,
-    select_areas,
-    write_application,
 )
+from pipeline.errors import ConfigError, InputError
+from pipeline.planning import AREAS_LAYER, project_areas, select_areas, write_application
 from pipeline.store import append, begin_run, finish_run, open_store
 
 X0, Y0 = 440_000.0, 6_460_000.0
@@ -328,6 +328,42 @@ def test_cost_curve_plot_is_a_png(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     path = plot_cost_curve(cost_curve(FOUR), tmp_path / "kurve.png", "Kostnadskurve")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_one_reused_figure_draws_each_kommune_curve_at_480_by_300(tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = CostCurveImage()
+    two = cost_curve(
+        pd.concat([FOUR, FOUR.assign(kommunenummer="4205", cost_nok=FOUR["cost_nok"] * 40)])
+    )
+    pngs = [image.png(rows, f"Kostnadskurve, {knr}") for knr, rows in two.groupby("kommunenummer")]
+    long_name = image.png(two.head(1), "Kostnadskurve, Storfjord - Omasvuotna - Omasvuono $x$")
+    for png in [*pngs, long_name]:
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(io.BytesIO(png)) as decoded:
+            assert decoded.size == (CostCurveImage.WIDTH_PX, CostCurveImage.HEIGHT_PX)
+    assert pngs[0] != pngs[1]  # the reused figure really redraws (other limits, other title)
+    assert image.png(two[two["kommunenummer"] == "4204"], "Kostnadskurve, 4204") == pngs[0]
+    with pytest.raises(InputError, match="no costed households"):
+        image.png(two.iloc[0:0], "tom")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.0, "0"),
+        (-0.0, "0"),
+        (2.5, "2,5"),
+        (0.004, "0,004"),
+        (1200.0, "1 200"),
+        (12_000, "12 000"),
+        (0.1 + 0.2, "0,3"),
+        (1e-17, "0"),
+    ],
+)
+def test_axis_ticks_are_norwegian_numbers(value: float, expected: str) -> None:
+    assert format_tick_nb(value) == expected
 
 
 # --- the command, end to end on a tiny store ---------------------------------------------------
