@@ -338,12 +338,13 @@ def sensitivity(
         return
     shown = Table(title=f"Sensitivity of the total cost, run {inputs.run_id}")
     for column in ("parameter", "change", "value", "total mill. kr", "Δ mill. kr", "Δ %"):
-        shown.add_column(column, justify="left" if column == "parameter" else "right")
+        left = column == "parameter"
+        shown.add_column(column, justify="left" if left else "right", no_wrap=left)
     for row in table.to_dict(orient="records"):
         shown.add_row(
             row["parameter"],
             f"{row['change']:+.0%}",
-            "" if row["value"] != row["value"] else f"{row['value']:,.2f}".replace(",", " "),
+            _parameter_value(row["value"]),
             f"{row['total_cost_nok'] / 1e6:,.1f}".replace(",", " "),
             f"{row['delta_nok'] / 1e6:+,.1f}".replace(",", " "),
             f"{row['delta_share']:+.1%}",
@@ -354,6 +355,13 @@ def sensitivity(
         table.to_csv(out, index=False)
         console.print(f"Wrote {out}")
     console.print(f"Done in {time.perf_counter() - started:.1f} s.")
+
+
+def _parameter_value(value: float) -> str:
+    """'' for NaN, thousands with spaces (2 500 000), small values with 4 digits (1.04)."""
+    if value != value:
+        return ""
+    return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

@@ -60,6 +60,10 @@ class Inputs:
     lacking_100: Path | None = None  # Nkom list of addresses lacking 100 Mbit/s
     planned_areas: Path | None = None  # polygons of planned builds
     funded_areas: Path | None = None  # polygons of areas already granted subsidy
+    roads: Path | None = None  # road lines (GeoPackage/GeoJSON): fibre routes follow roads
+    roads_layer: str = ""  # the layer of a GeoPackage with several ("" = its only layer)
+    # CSV kommunenummer;cost_factor: trench price multiplier per kommune (absent = 1.0)
+    kommune_cost_factors: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,8 @@ class ClassifySettings:
 
 @dataclass(frozen=True)
 class CostSettings:
-    """First cost model: each household below ``target`` pays a fibre route to the nearest
-    fibre presence plus drop and equipment (no trench sharing yet: an upper bound per cluster).
+    """The rollout cost model (DESIGN.md "Cost"; formulas in :mod:`pipeline.cost` and
+    :mod:`pipeline.rollout`). Money in NOK excluding VAT, lengths in metres.
 
     Sources for the defaults are in the README's cost table.
     """
@@ -107,13 +111,20 @@ class CostSettings:
     # single linkage: households below target closer than this share one fibre tree
     cluster_distance_m: float = 500.0
     trench_nok_per_m: float = 450.0  # rural trench incl. reinstatement, NOK/m (assumption)
-    cable_nok_per_m: float = 40.0  # duct + fibre cable, NOK/m (assumption)
+    cable_nok_per_m: float = 50.0  # duct, fibre cable, joints, NOK/m
     drop_fixed_nok: float = 8_000.0  # drop from the street cabinet to the wall, fixed part
     drop_nok_per_m: float = 150.0  # drop trench per metre (shallow, on the property)
     drop_length_m: float = 30.0  # assumed drop length when no geometry is available
     ont_nok: float = 2_500.0  # optical network terminal
     install_nok: float = 5_000.0  # installation and commissioning per household
+    # passive splitters: a cluster of N fibre households needs ceil(N / splitter_ports) of them
+    splitter_nok: float = 5_000.0  # one splitter with its enclosure and splicing
+    splitter_ports: int = 32
     max_route_m: float = 20_000.0  # routes longer than this are capped (flagged in the table)
+    # with [inputs].roads: tree edges longer than this follow the roads (shorter ones cross
+    # the property straight), unless an end is farther than road_max_snap_m from a road
+    road_min_edge_m: float = 250.0
+    road_max_snap_m: float = 500.0
     # terrain factor on the trench cost (1.0 on flat ground; assumptions, see the README):
     # 1 + grade_weight × mean |grade| + relief_weight × relief / 100 m, at most factor_max
     terrain_grade_weight: float = 2.0
@@ -122,16 +133,37 @@ class CostSettings:
     # fixed wireless from an existing site in sight: outdoor CPE, mounting and installation
     # per household (assumption); chosen instead of fibre when it is cheaper and its
     # predicted speeds meet the cost target
-    fwa_cpe_nok: float = 9_000.0
+    fwa_cpe_nok: float = 6_500.0
+    # a new fixed-wireless site per project area, on its highest address, shared by the
+    # households it reaches with line of sight and speeds that meet the target (needs a DTM)
+    new_site: bool = True
+    new_site_mast_nok: float = 2_500_000.0  # mast, foundation, power, radio equipment
+    new_site_backhaul_nok: float = 400_000.0  # microwave link (fibre is used when cheaper)
+    new_site_antenna_height_m: float = 30.0
+    new_site_down_mbps: float = 1_000.0  # advertised speeds of the new site's radio
+    new_site_up_mbps: float = 200.0
+    new_site_max_range_m: float = 3_000.0
+    new_site_frequency_mhz: float = 26_000.0  # 5G mmWave FWA (26 GHz band)
+    new_site_min_households: int = 5  # smaller project areas get no candidate site
     # LEO satellite per household: terminal + subscription over the period (assumptions);
     # an option only when the policy says satellite meets the target
-    satellite_terminal_nok: float = 6_000.0
+    satellite_terminal_nok: float = 4_000.0
     satellite_subscription_nok_per_month: float = 700.0
     satellite_period_years: float = 10.0
     satellite_meets_target: bool = False
+    # re-plan the fibre trees without the households that took another option, at most
+    # this many times (each round can only remove households from the trees)
+    max_replan_rounds: int = 12
+    # lifetime view: present value of capex + yearly opex (a share of capex) over the period
+    # at the discount rate; "lifetime" chooses options by it, "capex" by the investment
+    choose_by: str = "capex"
+    lifetime_years: float = 30.0
+    discount_rate: float = 0.04  # real, per year
+    fiber_opex_share_per_year: float = 0.015
+    wireless_opex_share_per_year: float = 0.07
     # what an operator invests per household on commercial terms; subsidy need of an area =
     # max(0, cost - households x this) (assumption; calibrate against Nkom's subsidy grants)
-    commercially_viable_nok_per_household: float = 20_000.0
+    commercially_viable_nok_per_household: float = 30_000.0
 
 
 @dataclass(frozen=True)
@@ -218,23 +250,27 @@ def _reject_unknown(where: str, given: dict[str, Any], known: list[str]) -> None
             raise ConfigError(msg)
 
 
+def _coerce_tuple(where: str, value: Any, annotation: str) -> tuple[Any, ...]:
+    """A list (or one value) of paths or strings."""
+    values = [value] if isinstance(value, str) else value
+    if annotation.startswith("tuple[Path"):
+        if not isinstance(values, list):
+            msg = f"{where}: got {value!r}, expected a path or a list of paths"
+            raise ConfigError(msg)
+        return tuple(_coerce(where, v, "Path") for v in values)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        msg = f"{where}: got {value!r}, expected a string or a list of strings"
+        raise ConfigError(msg)
+    return tuple(values)
+
+
 def _coerce(where: str, value: Any, annotation: str) -> Any:
     """Check one TOML value against a dataclass field annotation (given as a string)."""
     optional = "None" in annotation
     if value is None and optional:
         return None
-    if annotation.startswith("tuple[Path"):
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list):
-            msg = f"{where}: got {value!r}, expected a path or a list of paths"
-            raise ConfigError(msg)
-        return tuple(_coerce(where, v, "Path") for v in values)
-    if annotation.startswith("tuple[str"):
-        values = [value] if isinstance(value, str) else value
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            msg = f"{where}: got {value!r}, expected a string or a list of strings"
-            raise ConfigError(msg)
-        return tuple(values)
+    if annotation.startswith("tuple["):
+        return _coerce_tuple(where, value, annotation)
     if "Path" in annotation:
         if not isinstance(value, str) or not value:
             msg = f"{where}: got {value!r}, expected a path string"
@@ -243,6 +279,11 @@ def _coerce(where: str, value: Any, annotation: str) -> Any:
     if annotation.startswith("bool"):
         if not isinstance(value, bool):
             msg = f"{where}: got {value!r}, expected true or false"
+            raise ConfigError(msg)
+        return value
+    if annotation.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            msg = f"{where}: got {value!r}, expected a whole number >= 1"
             raise ConfigError(msg)
         return value
     if annotation.startswith("float"):
@@ -346,10 +387,23 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
             f" {['fwa', *MOBILE_TECHNOLOGIES]}"
         )
         raise ConfigError(msg)
-    if config.cost.route_factor < 1.0:
-        msg = f"[cost].route_factor: got {config.cost.route_factor}, expected >= 1.0"
-        raise ConfigError(msg)
+    _check_cost(config.cost)
     return config
+
+
+def _check_cost(cost: CostSettings) -> None:
+    if cost.choose_by not in ("capex", "lifetime"):
+        msg = f"[cost].choose_by: got {cost.choose_by!r}, expected 'capex' or 'lifetime'"
+        raise ConfigError(msg)
+    if cost.discount_rate >= 1.0:
+        msg = f"[cost].discount_rate: got {cost.discount_rate}, expected a share below 1 (0.04)"
+        raise ConfigError(msg)
+    if cost.lifetime_years <= 0:
+        msg = f"[cost].lifetime_years: got {cost.lifetime_years}, expected > 0"
+        raise ConfigError(msg)
+    if cost.route_factor < 1.0:
+        msg = f"[cost].route_factor: got {cost.route_factor}, expected >= 1.0"
+        raise ConfigError(msg)
 
 
 def load_config(path: Path) -> Config:

@@ -1,24 +1,25 @@
-"""Stage 6, cost: what reaching each household below the cost target costs.
+"""The fibre option: a tree per project area and each address's share of it.
 
-Fibre (:mod:`pipeline.network_design`): the households below ``cost.target`` (outside funded
-and planned areas) are clustered by single linkage at ``cluster_distance_m``; each cluster gets
-a minimum spanning tree rooted at its address nearest the fibre presence (an existing fibre
-line, or an address that already has a fibre offer), which links to that presence. Every edge
-is paid by the households it serves:
+Fibre (:mod:`pipeline.network_design`): the households on fibre are clustered by single
+linkage at ``cluster_distance_m``; each cluster gets a minimum spanning tree rooted where it
+meets the fibre presence (an existing fibre line, or an address that already has a fibre
+offer). Every edge is paid by the households it serves (DESIGN.md):
 
 .. math::
 
     L_{route}(e) = \\min(\\ell_e \\cdot f_{route},\\ L_{max}), \\quad
-    c_e = L_{route}(e) (c_{trench} f_{terrain}(e) + c_{cable})
+    c_e = L_{route}(e) (c_{trench} f_{terrain}(e) f_{kommune} + c_{cable})
 
     C(a) = h_a \\sum_{e \\in path(a)} \\frac{c_e}{n_e} + c_{drop,fixed} + c_{drop/m} L_{drop}
-           + h_a (c_{ONT} + c_{install})
+           + h_a \\Big(c_{ONT} + c_{install} + c_{splitter} \\frac{\\lceil N/p \\rceil}{N}\\Big)
 
-with :math:`n_e` the households downstream of :math:`e`; the addresses' shares add up to the
-trees' cost. The terrain factor :math:`f_{terrain}` comes from the DTM sampled along each edge
-(:func:`terrain_factor`); 1.0 without a DTM. Fixed wireless from an existing site in sight
-replaces fibre where it meets the target and is cheaper (:func:`cheapest_option`). Addresses
-that meet the cost target get NaN.
+with :math:`n_e` the households downstream of :math:`e` and :math:`N` the households of the
+cluster; the addresses' shares add up to the trees' cost. With a road network,
+:math:`L_{route}` is the route along roads (no route factor) where the roads connect the two
+ends. The terrain factor :math:`f_{terrain}` comes from the DTM sampled along each edge
+(:func:`terrain_factor`; 1.0 without a DTM), :math:`f_{kommune}` from the kommune cost factors
+(1.0 unless given). The choice between fibre and the other options is :mod:`pipeline.rollout`.
+Addresses not costed get NaN.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ from scipy.spatial import cKDTree
 from layers.dtm import DtmTiles
 from pipeline.config import CostSettings
 from pipeline.network_design import (
+    EdgeLength,
     downstream_households,
     route_share_per_household,
     spanning_forest,
 )
+from pipeline.routing import CachedRoutes
 
 LINK_SAMPLES = 24  # terrain samples along each link (both ends included)
 
@@ -170,19 +173,55 @@ def route_length_m(distance_m: np.ndarray, settings: CostSettings) -> np.ndarray
 
 
 def edge_cost_nok(
-    route_m: np.ndarray, settings: CostSettings, terrain: np.ndarray | float = 1.0
+    route_m: np.ndarray,
+    settings: CostSettings,
+    terrain: np.ndarray | float = 1.0,
+    kommune_factor: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """Cost of a tree edge: route length × (trench × terrain factor + cable)."""
-    return route_m * (settings.trench_nok_per_m * terrain + settings.cable_nok_per_m)
+    """Cost of a tree edge: route length × (trench × terrain factor × kommune factor + cable)."""
+    trench_nok_per_m = settings.trench_nok_per_m * terrain * kommune_factor
+    return route_m * (trench_nok_per_m + settings.cable_nok_per_m)
+
+
+def splitter_nok_per_household(
+    cluster_id: np.ndarray, households: np.ndarray, settings: CostSettings
+) -> np.ndarray:
+    """Each household's share of its cluster's splitters, aligned to the input.
+
+    .. math::
+
+        s = c_{splitter} \\frac{\\lceil N / p \\rceil}{N}
+
+    with :math:`N` the households of the cluster and :math:`p` the ports of a splitter.
+    """
+    if len(cluster_id) == 0:
+        return np.zeros(0)
+    _, inverse = np.unique(cluster_id, return_inverse=True)
+    n_households = np.bincount(inverse, weights=households)[inverse]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.ceil(n_households / settings.splitter_ports) / n_households
+    return settings.splitter_nok * np.where(n_households > 0, share, 0.0)
 
 
 def address_cost_nok(
-    route_nok: np.ndarray, households: np.ndarray, settings: CostSettings
+    route_nok: np.ndarray,
+    households: np.ndarray,
+    settings: CostSettings,
+    splitter_nok_per_household: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Cost per address: its share of the tree, its drop, and equipment per household."""
     drop_nok = settings.drop_fixed_nok + settings.drop_nok_per_m * settings.drop_length_m
-    equipment_nok = households * (settings.ont_nok + settings.install_nok)
-    return route_nok + drop_nok + equipment_nok
+    per_household_nok = settings.ont_nok + settings.install_nok + splitter_nok_per_household
+    return route_nok + drop_nok + households * per_household_nok
+
+
+@dataclass(frozen=True)
+class CostContext:
+    """What shapes the fibre routes besides the addresses: terrain, kommune prices, roads."""
+
+    dtm: Path | None = None
+    kommune_factor: np.ndarray | None = None  # per address (all addresses, not only costed)
+    roads: CachedRoutes | None = None  # the road graph, with the routes asked so far
 
 
 def cost_per_address(
@@ -190,47 +229,115 @@ def cost_per_address(
     below_target: np.ndarray,
     presence: FibrePresence,
     settings: CostSettings,
-    dtm: Path | None = None,
+    context: CostContext = CostContext(),
 ) -> pd.DataFrame:
     """The fibre tree of every cluster and each address's cost (module docstring).
 
     Columns (NaN / -1 / False for addresses not costed): ``cluster_id``,
-    ``distance_to_fibre_m``, ``link_m`` (the address's edge towards the presence),
-    ``terrain_factor`` and ``route_m`` of that edge, ``route_capped``, ``served_households``
-    (downstream of the edge), ``cost_nok``.
+    ``distance_to_fibre_m``, ``link_m`` (the address's edge towards the presence, straight
+    or along roads), ``terrain_factor`` and ``route_m`` of that edge, ``route_capped``,
+    ``served_households`` (downstream of the edge), ``kommune_cost_factor``, ``cost_nok``.
     """
     households = addresses["households"].to_numpy()[below_target]
     x_m = addresses["x_m"].to_numpy()[below_target]
     y_m = addresses["y_m"].to_numpy()[below_target]
+    kommune = np.ones(len(x_m))
+    if context.kommune_factor is not None:
+        kommune = np.asarray(context.kommune_factor, dtype="float64")[below_target]
     nearest_m, nearest_xy = nearest_presence(presence, x_m, y_m)
-    forest = spanning_forest(x_m, y_m, nearest_m, settings.cluster_distance_m)
+    routes = _Routes(x_m, y_m, settings, context.roads)
+    forest = spanning_forest(
+        x_m, y_m, routes.to_points(nearest_m, nearest_xy), settings.cluster_distance_m, routes.pairs
+    )
     has_parent = forest.parent >= 0
-    parent = np.where(has_parent, forest.parent, 0)
     xy = np.column_stack([x_m, y_m])
-    far_end = np.where(has_parent[:, None], xy[parent] if len(xy) else xy, nearest_xy)
-    edge_m = np.where(has_parent, np.hypot(*(xy - far_end).T), nearest_m) if len(xy) else nearest_m
+    far_end = np.where(has_parent[:, None], xy[np.where(has_parent, forest.parent, 0)], nearest_xy)
     factor = np.ones(len(x_m))
-    if dtm is not None and len(x_m):
+    if context.dtm is not None and len(x_m):
         kommunenummer = addresses["kommunenummer"].to_numpy()[below_target]
-        factor = _terrain_factors(dtm, kommunenummer, x_m, y_m, far_end, edge_m, settings)
-    route_m = route_length_m(edge_m, settings)
+        link_m = np.hypot(*(xy - far_end).T)
+        factor = _terrain_factors(context.dtm, kommunenummer, x_m, y_m, far_end, link_m, settings)
+    uncapped_m = routes.route_m(forest.edge_m)
+    route_m = np.minimum(uncapped_m, settings.max_route_m)
     served = downstream_households(forest, households)
-    share = route_share_per_household(forest, edge_cost_nok(route_m, settings, factor), served)
-    cost = address_cost_nok(households * share, households, settings)
+    edge_nok = edge_cost_nok(route_m, settings, factor, kommune)
+    share = route_share_per_household(forest, edge_nok, served)
+    splitters = splitter_nok_per_household(forest.cluster_id, households, settings)
+    cost = address_cost_nok(households * share, households, settings, splitters)
     return _aligned(
         addresses.index,
         below_target,
         {
             "cluster_id": (forest.cluster_id, -1),
             "distance_to_fibre_m": (nearest_m, np.nan),
-            "link_m": (edge_m, np.nan),
+            "link_m": (forest.edge_m, np.nan),
             "terrain_factor": (factor, np.nan),
             "route_m": (route_m, np.nan),
-            "route_capped": (edge_m * settings.route_factor > settings.max_route_m, False),
+            "route_capped": (uncapped_m > settings.max_route_m, False),
             "served_households": (served, np.nan),
+            "kommune_cost_factor": (kommune, np.nan),
             "cost_nok": (cost, np.nan),
         },
     )
+
+
+class _Routes:
+    """Edge lengths for the tree: straight lines (× route factor later) or along roads.
+
+    With roads, a pair's length is its road route (:func:`pipeline.routing.pair_route_m`);
+    where the road network does not connect the two ends within ``max_route_m``, the straight
+    line × route factor stands in.
+    """
+
+    def __init__(
+        self, x_m: np.ndarray, y_m: np.ndarray, settings: CostSettings, roads: CachedRoutes | None
+    ) -> None:
+        self.x_m, self.y_m, self.settings, self.roads = x_m, y_m, settings, roads
+
+    def _road_or_straight(
+        self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+    ) -> np.ndarray:
+        """Road route for edges longer than ``road_min_edge_m`` whose ends are within
+        ``road_max_snap_m`` of a road and connected by it; straight × route factor otherwise."""
+        assert self.roads is not None
+        settings = self.settings
+        straight_m = np.hypot(x1 - x0, y1 - y0)
+        length_m = straight_m * settings.route_factor
+        long = np.flatnonzero(straight_m > settings.road_min_edge_m)
+        if len(long):
+            road_m = self.roads.pair_route_m(
+                x0[long],
+                y0[long],
+                x1[long],
+                y1[long],
+                settings.max_route_m,
+                max_snap_m=settings.road_max_snap_m,
+            )
+            found = np.isfinite(road_m)
+            length_m[long[found]] = road_m[found]
+        return length_m
+
+    @property
+    def pairs(self) -> EdgeLength | None:
+        if self.roads is None:
+            return None
+        x, y = self.x_m, self.y_m
+        return lambda i, j: self._road_or_straight(x[i], y[i], x[j], y[j])
+
+    def to_points(self, straight_m: np.ndarray, xy: np.ndarray) -> np.ndarray:
+        """Length from each address to its point in ``xy`` (inf stays inf: no presence)."""
+        if self.roads is None or len(xy) == 0:
+            return straight_m
+        found = np.isfinite(straight_m)
+        length_m = straight_m.copy()
+        length_m[found] = self._road_or_straight(
+            self.x_m[found], self.y_m[found], xy[found, 0], xy[found, 1]
+        )
+        return length_m
+
+    def route_m(self, edge_m: np.ndarray) -> np.ndarray:
+        """Route length of tree edges (uncapped): roads as measured, straight × factor."""
+        return edge_m if self.roads is not None else edge_m * self.settings.route_factor
 
 
 def _aligned(
@@ -243,47 +350,3 @@ def _aligned(
         full[rows] = values
         frame[name] = full
     return pd.DataFrame(frame, index=index)
-
-
-def cheapest_option(
-    costs: pd.DataFrame,
-    households: np.ndarray,
-    wireless_meets_target: np.ndarray,
-    settings: CostSettings,
-) -> pd.DataFrame:
-    """The least-cost option that meets the cost target, per address: ``cost_option``
-    ("fiber", "fwa", "satellite"), ``cost_nok``, and ``satellite_cost_nok`` for reference.
-
-    .. math::
-
-        C_{fwa}(a) = h_a c_{CPE} \\quad \\text{(an existing site in sight meets the target)}
-
-        C_{sat}(a) = h_a (c_{terminal} + 12 \\, Y \\, c_{month})
-        \\quad \\text{(only when the policy counts satellite)}
-
-    Each address is decided alone: the fibre tree is not re-planned when a neighbour takes
-    another option (its shares stay as planned), which overstates fibre slightly there.
-    """
-    costed = costs["cost_nok"].notna().to_numpy()
-    fiber_nok = costs["cost_nok"].to_numpy()
-    fwa_nok = np.where(wireless_meets_target, households * settings.fwa_cpe_nok, np.inf)
-    satellite_nok = households * (
-        settings.satellite_terminal_nok
-        + 12.0 * settings.satellite_period_years * settings.satellite_subscription_nok_per_month
-    )
-    satellite_option = satellite_nok if settings.satellite_meets_target else np.inf
-    options = np.column_stack(
-        [
-            np.where(costed, fiber_nok, np.inf),
-            fwa_nok,
-            np.broadcast_to(satellite_option, fiber_nok.shape),
-        ]
-    )
-    best = options.argmin(axis=1)
-    names = np.array(["fiber", "fwa", "satellite"], dtype=object)
-    option = pd.Series(names[best], index=costs.index, dtype=object)
-    return costs.assign(
-        cost_option=option.where(costed, None),
-        cost_nok=np.where(costed, options[np.arange(len(best)), best], np.nan),
-        satellite_cost_nok=np.where(costed, satellite_nok, np.nan),
-    )

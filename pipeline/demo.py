@@ -25,6 +25,8 @@ offers = "{offers}"                  # per-address coverage offers CSV
 dtm = "{dtm}"                        # terrain GeoTIFF (any projected CRS)
 sites = "{sites}"                    # wireless site list CSV
 fibre = "{fibre}"                    # existing fibre lines (GeoJSON / GeoPackage)
+roads = "{roads}"                    # road lines: fibre routes follow the roads
+kommune_cost_factors = "{cost_factors}"  # kommunenummer,cost_factor (trench price multiplier)
 
 [locate]
 tolerance_m = 0.0                    # snap addresses this close outside every kommune
@@ -46,15 +48,33 @@ count_as_served = false              # predicted wireless reach is reported, not
 
 [cost]
 target = "gigabit2030"               # households below this target are costed
-route_factor = 1.3
-trench_nok_per_m = 450.0
-cable_nok_per_m = 40.0
+cluster_distance_m = 500.0           # project areas: single linkage at this distance
+route_factor = 1.3                   # route m per straight m (where no road route is used)
+road_min_edge_m = 250.0              # shorter tree edges go straight (across the property)
+road_max_snap_m = 500.0              # farther from a road: the straight line × route_factor
+trench_nok_per_m = 450.0             # NOK excl. VAT; sources in the README's cost table
+cable_nok_per_m = 50.0
 drop_fixed_nok = 8000.0
 drop_nok_per_m = 150.0
 drop_length_m = 30.0
 ont_nok = 2500.0
 install_nok = 5000.0
+splitter_nok = 5000.0                # one 1:32 splitter, shared by the cluster's households
+splitter_ports = 32
 max_route_m = 20000.0
+fwa_cpe_nok = 6500.0                 # existing fixed-wireless site in sight
+new_site = true                      # a new mast per project area, shared by whom it reaches
+new_site_mast_nok = 2500000.0
+new_site_backhaul_nok = 400000.0     # microwave link (a fibre backhaul when cheaper)
+new_site_antenna_height_m = 30.0
+new_site_down_mbps = 1000.0
+new_site_up_mbps = 200.0
+new_site_max_range_m = 3000.0
+satellite_meets_target = false       # policy: LEO satellite does not meet the targets
+choose_by = "capex"                  # or "lifetime": present value over lifetime_years
+lifetime_years = 30.0
+discount_rate = 0.04                 # real; Finansdepartementet's 4 %
+commercially_viable_nok_per_household = 30000.0
 
 [targets.no2025]
 down_mbps = 100
@@ -87,6 +107,8 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
         "dtm": region.dtm,
         "sites": region.sites,
         "fibre": region.fibre,
+        "roads": region.roads,
+        "cost_factors": region.cost_factors,
     }
     text = DEMO_CONFIG.format(
         output_dir="..",

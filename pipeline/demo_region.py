@@ -47,6 +47,7 @@ from shapely.geometry.base import BaseGeometry
 from layers.addresses import KARTVERKET_COLUMNS, KARTVERKET_HEADER_LINE
 from pipeline import demo_settlements, demo_terrain
 from pipeline.demo_offers import SITE_HEADER, offer_table, site_table
+from pipeline.demo_roads import write_demo_roads
 from pipeline.demo_settlements import SETTLEMENTS, TOWNS
 from pipeline.demo_terrain import on_land, to_m
 
@@ -102,11 +103,13 @@ class DemoRegion:
     offers: Path
     sites: Path
     fibre: Path
+    roads: Path
+    cost_factors: Path
     n_addresses: int
 
 
 def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
-    """Write the demo region's six input files into ``out_dir`` (created if missing).
+    """Write the demo region's input files into ``out_dir`` (created if missing).
 
     Parameters
     ----------
@@ -131,6 +134,8 @@ def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
         offers=root / "dekning.csv",
         sites=root / "master.csv",
         fibre=root / "fiber.geojson",
+        roads=root / "veger.gpkg",
+        cost_factors=root / "kostnadsfaktorer.csv",
         n_addresses=0,
     )
     flatten_km = [(*town.centre_km, 3.0 * town.spread_km) for town in TOWNS]
@@ -145,6 +150,9 @@ def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
     write_offers(region.offers, offer_table(addresses, sites, np.random.default_rng([seed, 5])))
     _write_lines(region.sites, SITE_HEADER, _site_rows(sites), "\n")
     write_fibre(region.fibre, elevation_m)
+    write_demo_roads(region.roads)
+    # the island kommune builds on rock and by boat: dearer trenching (an example factor)
+    region.cost_factors.write_text("kommunenummer,cost_factor\n9904,1.4\n", encoding="utf-8")
     n_rows = write_addresses(region.addresses, addresses, np.random.default_rng([seed, 6]))
     return replace(region, n_addresses=n_rows)
 

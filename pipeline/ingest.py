@@ -23,12 +23,14 @@ import pandas as pd
 
 from layers.addresses import read_addresses
 from layers.areas import read_areas
+from layers.cost_factors import read_cost_factors
 from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
 from layers.nkom_lists import read_lacking_list
 from layers.nkom_squares import offers_from_squares, read_speed_squares
 from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
+from layers.roads import read_roads
 from layers.sites import read_sites
 from pipeline.config import Config
 
@@ -45,6 +47,8 @@ class Ingested:
     areas: gpd.GeoDataFrame | None  # planned and funded areas (status column)
     sites: gpd.GeoDataFrame | None
     fibre: gpd.GeoDataFrame | None
+    roads: gpd.GeoDataFrame | None
+    cost_factors: pd.DataFrame | None  # kommunenummer, cost_factor
     quarantine: pd.DataFrame
     counts: pd.DataFrame  # layer, rows_read, rows_accepted, rows_merged, rows_quarantined
     metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read, derived rows
@@ -175,8 +179,10 @@ def ingest(config: Config) -> Ingested:
         read_sites(inputs.sites) if inputs.sites else None,
         read_network(inputs.fibre) if inputs.fibre else None,
         read_fylker(inputs.fylker) if inputs.fylker else None,
+        read_roads(inputs.roads, layer=inputs.roads_layer or None) if inputs.roads else None,
+        read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,
     ]
-    sites, fibre, fylker = optional
+    sites, fibre, fylker, roads, cost_factors = optional
     results = [kommuner, addresses, offers, *square_results, *lacking_results, *area_results]
     results += [r for r in optional if r is not None]
     frames = [r.quarantine for r in results if len(r.quarantine)]
@@ -192,6 +198,8 @@ def ingest(config: Config) -> Ingested:
         areas=areas,
         sites=sites.accepted if sites else None,
         fibre=fibre.accepted if fibre else None,
+        roads=roads.accepted if roads else None,
+        cost_factors=cost_factors.accepted if cost_factors else None,
         quarantine=pd.concat(frames, ignore_index=True) if frames else empty_quarantine(),
         counts=_counts(results),
         metadata=metadata,

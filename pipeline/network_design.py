@@ -21,6 +21,7 @@ shares of a cluster add up to its tree's cost exactly. Tree depth is handled lev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,9 @@ from scipy.spatial import cKDTree
 NEIGHBOURS = 16
 NO_PRESENCE_M = 1e9  # link length standing in for 'no fibre anywhere'
 
+# length of the edges (i, j) between addresses i and j, e.g. along roads (default: straight)
+EdgeLength = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
 
 @dataclass(frozen=True)
 class Forest:
@@ -45,6 +49,7 @@ class Forest:
     parent: np.ndarray  # int64 per address; -1 for a cluster's root
     depth: np.ndarray  # int64 per address; 0 for roots
     order: np.ndarray  # addresses in breadth-first order (parents before children)
+    edge_m: np.ndarray  # float64 per address: length of its edge towards the presence
 
 
 def _knn_graph(x_m: np.ndarray, y_m: np.ndarray, max_m: float) -> csr_matrix:
@@ -61,8 +66,23 @@ def _knn_graph(x_m: np.ndarray, y_m: np.ndarray, max_m: float) -> csr_matrix:
     return graph.maximum(graph.T).tocsr()
 
 
+def single_linkage_clusters(
+    x_m: np.ndarray, y_m: np.ndarray, cluster_distance_m: float
+) -> np.ndarray:
+    """Cluster id per point: points closer than ``cluster_distance_m`` share one (transitively)."""
+    n = len(x_m)
+    if n < 2:
+        return np.zeros(n, dtype="int64")
+    close = _knn_graph(x_m, y_m, cluster_distance_m)
+    return connected_components(close, directed=False)[1].astype("int64")
+
+
 def spanning_forest(
-    x_m: np.ndarray, y_m: np.ndarray, distance_to_presence_m: np.ndarray, cluster_distance_m: float
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    distance_to_presence_m: np.ndarray,
+    cluster_distance_m: float,
+    edge_length: EdgeLength | None = None,
 ) -> Forest:
     """Clusters by single linkage, and the minimum spanning tree that joins every address to
     the fibre presence.
@@ -72,11 +92,15 @@ def spanning_forest(
     to a neighbour or straight to the fibre, whichever the tree finds cheaper, so a cluster
     along a fibre line may join it at several points, and the tree is never longer than the
     star of direct links.
+
+    ``edge_length`` gives the length of the candidate edges between addresses (say along
+    roads; ``distance_to_presence_m`` must then be measured the same way); clusters always
+    use the straight distance.
     """
     n = len(x_m)
     if n == 0:
         empty = np.empty(0, dtype="int64")
-        return Forest(empty, empty, empty, empty)
+        return Forest(empty, empty, empty, empty, np.empty(0))
     neighbours = _knn_graph(x_m, y_m, np.inf) if n > 1 else csr_matrix((n, n))
     # project areas: single linkage, only edges up to the cluster distance; the tree may use
     # longer neighbour links where they are cheaper than a direct link to the fibre
@@ -89,6 +113,8 @@ def spanning_forest(
         np.where(np.isfinite(distance_to_presence_m), distance_to_presence_m, NO_PRESENCE_M), 1e-6
     )
     coo = neighbours.tocoo()
+    if edge_length is not None and coo.nnz:
+        coo.data = np.maximum(edge_length(coo.row, coo.col), 1e-6)
     graph = coo_matrix(
         (
             np.r_[coo.data, to_presence],
@@ -103,7 +129,11 @@ def spanning_forest(
     parent[parent == n] = -1
     hops = dijkstra(tree, directed=False, indices=n, unweighted=True)
     depth = (hops[:n] - 1).astype("int64")  # addresses linked to the presence are one hop away
-    return Forest(cluster_id.astype("int64"), parent, depth, order[order != n].astype("int64"))
+    far_end = np.where(parent >= 0, parent, n)
+    edge_m = np.asarray(tree[np.arange(n), far_end]).ravel()
+    return Forest(
+        cluster_id.astype("int64"), parent, depth, order[order != n].astype("int64"), edge_m
+    )
 
 
 def _levels(depth: np.ndarray) -> list[np.ndarray]:

@@ -105,6 +105,19 @@ class RunTables:
     wireless_counts: Mapping[str, int]
     offers: pd.DataFrame  # the offers the run read (for the FWA challenge list)
     input_metadata: Mapping[str, Any]
+    # candidate fixed-wireless masts of the cost stage (pipeline.rollout.mast_summary)
+    new_sites: pd.DataFrame | None = None
+
+
+def new_sites_table(masts: pd.DataFrame | None) -> pd.DataFrame:
+    """The candidate masts with longitude/latitude, those taken first (``tables/new_sites.csv``)."""
+    from pipeline.rollout import MAST_COLUMNS
+
+    if masts is None:
+        masts = pd.DataFrame({c: [] for c in MAST_COLUMNS}).astype({"x_m": float, "y_m": float})
+    return with_lon_lat(masts).sort_values(
+        ["households_taking", "site_id"], ascending=[False, True], kind="stable"
+    )
 
 
 def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
@@ -150,8 +163,8 @@ def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFr
 
 def with_last_shares(gap_table: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     """The gap table with what the costliest 1 %, 5 % and 10 % of households cost, per
-    kommune, fylke and in total (:func:`pipeline.planning.last_share_costs`)."""
-    from pipeline.planning import cost_curve, last_share_costs
+    kommune, fylke and in total (:func:`pipeline.cost_curve.last_share_costs`)."""
+    from pipeline.cost_curve import cost_curve, last_share_costs
 
     parts = []
     for level, key in (("kommune", "kommunenummer"), ("fylke", "fylkesnummer"), ("total", None)):
@@ -196,7 +209,7 @@ def with_subsidy_need(
 
 def write_cost_curve(folder: Path, results: pd.DataFrame) -> dict[str, str]:
     """``tables/cost_curve.csv`` (per kommune and total) and ``tables/cost_curve.png``."""
-    from pipeline.planning import cost_curve, plot_cost_curve
+    from pipeline.cost_curve import cost_curve, plot_cost_curve
 
     total = cost_curve(results, by=None)
     curves = pd.concat([cost_curve(results), total], ignore_index=True)
@@ -237,9 +250,11 @@ def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:
 def write_map_products(
     folder: Path, config: Config, info: RunInfo, tables: RunTables
 ) -> dict[str, Any]:
-    """The index page, the overview and one map per kommune; returns their relative paths."""
+    """The index page, the overview and one map per kommune (with its cost curve in the info
+    panel); returns their relative paths."""
     from maps.publish import write_maps
     from maps.style import TargetSpec
+    from pipeline.cost_curve import cost_curve
     from pipeline.planning import project_areas
 
     specs = [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets]
@@ -267,6 +282,7 @@ def write_map_products(
         assets="local" if config.run.map_assets == "local" else "cdn",
         dtm=config.inputs.dtm,
         areas=areas,
+        cost_curves=cost_curve(results),
     )
     return {
         "index": str(paths.index.relative_to(folder)),
@@ -292,6 +308,7 @@ def publish_products(
                 "quarantine": tables.quarantine,
                 "layer_counts": tables.layer_counts,
                 "fwa_challenge": fwa_challenge_list(tables.results, tables.offers),
+                "new_sites": new_sites_table(tables.new_sites),
             },
             about_table(config, info),
         )

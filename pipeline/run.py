@@ -35,6 +35,7 @@ from pipeline import (
     ingest,
     locate,
     publish,
+    rollout,
     store,
     terrain,
     wireless,
@@ -79,7 +80,8 @@ def _input_files(config: Config) -> list[tuple[str, Path]]:
     """(key, file) for every configured input; a folder or a list gives ``layer/name`` keys."""
     files = []
     for layer, value in vars(config.inputs).items():
-        paths = list(value) if isinstance(value, tuple) else [] if value is None else [value]
+        values = list(value) if isinstance(value, tuple) else [value]
+        paths = [v for v in values if isinstance(v, Path)]  # not options such as roads_layer
         for path in paths:
             if not path.exists():
                 msg = f"[inputs].{layer}: {path} does not exist"
@@ -238,21 +240,27 @@ def _run_stages(
             covered.columns["area_status"] == ""
         ).to_numpy()
         presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
-        costs = cost.cost_per_address(
-            addresses, below_target, presence, config.cost, config.inputs.dtm
-        )
-        costs = cost.cheapest_option(
-            costs,
-            addresses["households"].to_numpy(),
+        planned = rollout.prepare(
+            config,
+            pd.concat([addresses, terrain_columns[["elevation_m"]]], axis=1),
+            below_target,
+            presence,
             reachable[f"wireless_{config.cost.target}"].to_numpy(),
-            config.cost,
+            inputs.roads,
+            inputs.cost_factors,
         )
+        costs = rollout.plan(planned, config.cost)
+        masts = rollout.mast_summary(planned, costs, config.cost)
+        detail["rounds"] = str(costs.attrs["replan_rounds"])
+        taken = costs.loc[costs["cost_option"] == "fwa_new_site", "new_site_id"]
+        detail["new_sites"] = str(taken.nunique())
         detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
     results = pd.concat(
         [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs], axis=1
     )
     with log.stage("store") as detail:
         _store_tables(connection, run_id, config, inputs, addresses, results, quarantine, counts)
+        store.append(connection, "new_sites", run_id, masts)
         detail["rows"] = f"{len(results):,}"
     with log.stage("aggregate") as detail:
         aggregate.aggregate_run(connection, run_id, config.cost.target)
@@ -277,6 +285,7 @@ def _run_stages(
             wireless_counts=_wireless_counts(reach, reachable, config),
             offers=inputs.offers,
             input_metadata=inputs.metadata,
+            new_sites=masts,
         )
         run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)
         manifest = publish.publish_products(folder, config, run_info, tables, log.rows)

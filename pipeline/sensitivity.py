@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from layers.cost_factors import read_cost_factors
 from layers.network import read_network
+from layers.roads import read_roads
+from pipeline import rollout
 from pipeline.config import Config, CostSettings
-from pipeline.cost import FibrePresence, cheapest_option, cost_per_address, presence_of_fibre
+from pipeline.cost import presence_of_fibre
 from pipeline.errors import RunError
 
 KEY_PARAMETERS = (
@@ -30,23 +32,23 @@ KEY_PARAMETERS = (
     "install_nok",
     "terrain_grade_weight",
     "fwa_cpe_nok",
+    "splitter_nok",
+    "new_site_mast_nok",
+    "new_site_backhaul_nok",
 )
 
 
 @dataclass(frozen=True)
 class CostInputs:
-    """What the cost stage needs, as a run left it."""
+    """What the cost stage needs, as a run left it (the candidate masts' line of sight is
+    computed once: it does not depend on the prices)."""
 
     run_id: str
-    addresses: pd.DataFrame  # address_id, x_m, y_m, households, kommunenummer
-    costed: np.ndarray  # the addresses the run costed (below target, not funded or planned)
-    wireless_meets_target: np.ndarray
-    presence: FibrePresence
-    dtm: Path | None
+    rollout: rollout.RolloutInputs
 
 
 INPUTS_SQL = """
-SELECT a.address_id, a.x_m, a.y_m, a.households, a.kommunenummer,
+SELECT a.address_id, a.x_m, a.y_m, a.households, a.kommunenummer, r.elevation_m,
        r.cost_nok IS NOT NULL AS costed, coalesce(c.wireless_reachable, false) AS wireless,
        a.address_id IN (SELECT address_id FROM offers
                         WHERE run_id = $run_id AND technology = 'fiber') AS has_fibre
@@ -74,28 +76,34 @@ def cost_inputs(config: Config) -> CostInputs:
         frame = connection.execute(
             INPUTS_SQL, {"run_id": latest[0], "target": config.cost.target}
         ).df()
-    fibre = read_network(config.inputs.fibre).accepted if config.inputs.fibre else None
-    has_fibre = frame["has_fibre"].to_numpy(dtype=bool)
-    return CostInputs(
-        run_id=str(latest[0]),
-        addresses=frame[["address_id", "x_m", "y_m", "households", "kommunenummer"]],
-        costed=frame["costed"].to_numpy(dtype=bool),
-        wireless_meets_target=frame["wireless"].to_numpy(dtype=bool),
-        presence=presence_of_fibre(fibre, frame, has_fibre),
-        dtm=config.inputs.dtm,
+    inputs = config.inputs
+    fibre = read_network(inputs.fibre).accepted if inputs.fibre else None
+    roads = (
+        read_roads(inputs.roads, layer=inputs.roads_layer or None).accepted
+        if inputs.roads
+        else None
     )
+    factors = (
+        read_cost_factors(inputs.kommune_cost_factors).accepted
+        if inputs.kommune_cost_factors
+        else None
+    )
+    has_fibre = frame["has_fibre"].to_numpy(dtype=bool)
+    prepared = rollout.prepare(
+        config,
+        frame[["address_id", "x_m", "y_m", "households", "kommunenummer", "elevation_m"]],
+        frame["costed"].to_numpy(dtype=bool),
+        presence_of_fibre(fibre, frame, has_fibre),
+        frame["wireless"].to_numpy(dtype=bool),
+        roads,
+        factors,
+    )
+    return CostInputs(run_id=str(latest[0]), rollout=prepared)
 
 
 def total_cost_nok(inputs: CostInputs, settings: CostSettings) -> float:
     """Total cost of the costed addresses under ``settings`` (the cost stage, re-run)."""
-    costs = cost_per_address(inputs.addresses, inputs.costed, inputs.presence, settings, inputs.dtm)
-    chosen = cheapest_option(
-        costs,
-        inputs.addresses["households"].to_numpy(),
-        inputs.wireless_meets_target,
-        settings,
-    )
-    return float(np.nansum(chosen["cost_nok"].to_numpy()))
+    return float(np.nansum(rollout.plan(inputs.rollout, settings)["cost_nok"].to_numpy()))
 
 
 def sensitivity(

@@ -69,7 +69,14 @@ CREATE TABLE IF NOT EXISTS address_results (
     wireless_up_mbps DOUBLE, fwa_doubtful BOOLEAN,
     cluster_id BIGINT, served_households DOUBLE, distance_to_fibre_m DOUBLE, link_m DOUBLE,
     terrain_factor DOUBLE, route_m DOUBLE,
-    route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR, satellite_cost_nok DOUBLE
+    route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR, satellite_cost_nok DOUBLE,
+    kommune_cost_factor DOUBLE, fiber_cost_nok DOUBLE, lifetime_cost_nok DOUBLE,
+    new_site_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS new_sites (
+    run_id VARCHAR, site_id VARCHAR, kommunenummer VARCHAR, cluster_id BIGINT,
+    x_m DOUBLE, y_m DOUBLE, antenna_height_m DOUBLE, fixed_cost_nok DOUBLE,
+    households_reached DOUBLE, households_taking DOUBLE
 );
 CREATE TABLE IF NOT EXISTS address_classes (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR,

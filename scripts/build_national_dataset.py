@@ -1183,14 +1183,19 @@ def write_kommuner(path: Path, source: Path, kommuner: Kommuner) -> None:
 
 
 def write_config(dataset: NationalDataset, name: str, tolerance_m: float) -> None:
-    """Write ``gapmap.toml`` from the demo's template: same keys, paths inside the folder."""
+    """Write ``gapmap.toml`` from the demo's template: same keys, paths inside the folder
+    (the set has no road network and no kommune cost factors: those lines are left out)."""
+    absent = "<absent>"
     text = DEMO_CONFIG.format(
         output_dir="out",
+        roads=absent,
+        cost_factors=absent,
         **{
             key: getattr(dataset, key).relative_to(dataset.root).as_posix()
             for key in ("kommuner", "addresses", "offers", "dtm", "sites", "fibre")
         },
     )
+    text = "\n".join(line for line in text.splitlines() if absent not in line)
     edits = (
         (r'^name = "demo"$', f'name = "{name}"'),
         (r"^tolerance_m = [0-9.]+", f"tolerance_m = {tolerance_m:.1f}"),

@@ -67,7 +67,10 @@ def test_xlsx_holds_the_same_numbers_as_the_csv(demo) -> None:
 def test_manifest_checksums_match_the_inputs(demo) -> None:
     result, _ = demo
     manifest = json.loads((result.published / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["inputs"]) == {"kommuner", "addresses", "offers", "dtm", "sites", "fibre"}
+    assert set(manifest["inputs"]) == {
+        *("kommuner", "addresses", "offers", "dtm", "sites", "fibre", "roads"),
+        "kommune_cost_factors",
+    }
     for layer, info in manifest["inputs"].items():
         path = Path(info["path"])
         assert info["sha256"] == sha256_of(path), layer

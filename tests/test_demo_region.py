@@ -103,24 +103,27 @@ def island_of(kommuner: gpd.GeoDataFrame) -> shapely.Geometry:
     return shapely.union_all(sorted(parts, key=lambda part: part.area)[:-1])
 
 
-def test_region_names_the_six_files(region: DemoRegion) -> None:
+def test_region_names_its_files(region: DemoRegion) -> None:
     names = [region.kommuner, region.addresses, region.dtm, region.offers, region.sites]
-    assert [path.name for path in [*names, region.fibre]] == [
+    names += [region.fibre, region.roads, region.cost_factors]
+    assert [path.name for path in names] == [
         "kommuner.geojson",
         "Basisdata_9900_Demoregion_25833_MatrikkelenAdresse_CSV.csv",
         "terreng.tif",
         "dekning.csv",
         "master.csv",
         "fiber.geojson",
+        "veger.gpkg",
+        "kostnadsfaktorer.csv",
     ]
-    assert all(path.parent == region.root and path.is_file() for path in [*names, region.fibre])
+    assert all(path.parent == region.root and path.is_file() for path in names)
 
 
 def test_same_seed_gives_byte_identical_files(region: DemoRegion, tmp_path: Path) -> None:
     again = build_demo_region(tmp_path / "again")
     names = {p.name for p in region.root.iterdir()}
     assert names == {p.name for p in again.root.iterdir()}
-    assert len(names) == 6
+    assert len(names) == 8
     for name in names:
         assert sha256(region.root / name) == sha256(again.root / name), name
     assert again.n_addresses == region.n_addresses

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,18 @@ def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> N
     trench = table[table["parameter"] == "trench_nok_per_m"].set_index("change")
     deltas = trench["delta_nok"].sort_index().tolist()
     assert deltas[0] < 0 < deltas[1]
+
+
+def test_with_fibre_the_only_option_prices_move_the_total_linearly(ran) -> None:
+    config, result = ran
+    fibre_only = dataclasses.replace(config.cost, new_site=False, fwa_cpe_nok=1e12)
+    table = sensitivity(cost_inputs(config), fibre_only, 0.2)
     # the trench part is linear in its price: ±20 % moves the total by the same amount
+    trench = table[table["parameter"] == "trench_nok_per_m"]
     assert trench["delta_nok"].sum() == pytest.approx(0.0, abs=1e-3)
+    assert trench["delta_nok"].abs().min() > 0
     equipment = table[table["parameter"] == "ont_nok"]["delta_nok"].abs()
+    total_row = result.gap_table[result.gap_table["level"] == "total"].iloc[0]
     households = total_row["households_below_cost_target"]
     assert equipment.tolist() == pytest.approx([0.2 * config.cost.ont_nok * households] * 2)
 

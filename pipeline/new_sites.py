@@ -1,0 +1,183 @@
+"""A new fixed-wireless site per project area: where it stands, whom it reaches, what it costs.
+
+Each project area (cluster of households below target) with at least
+``new_site_min_households`` households gets one candidate mast, standing on its highest
+address (masts go on high ground; without terrain, on the address nearest the area's
+household-weighted centre). The mast reaches a household below target when it has line of
+sight (:mod:`pipeline.los`, the same Fresnel and earth-curvature rules as existing sites) and
+the throughput model (:mod:`pipeline.wireless`) predicts speeds that meet the cost target.
+Each household takes the nearest candidate mast it can see.
+
+The mast's fixed cost is its mast and its backhaul, the cheaper of a microwave link and a
+fibre route to the nearest presence:
+
+.. math::
+
+    C_{site} = c_{mast} + \\min(c_{radio\\ link},\\ L_{route} (c_{trench} + c_{cable}))
+
+shared by the households that take it (:mod:`pipeline.rollout`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline import los
+from pipeline.config import CostSettings, Target, WirelessSettings
+from pipeline.cost import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
+from pipeline.wireless import predicted_speeds_mbps
+
+
+@dataclass(frozen=True)
+class NewSites:
+    """Candidate masts and, per address, the mast that reaches it (-1: none)."""
+
+    # the site table of pipeline.los plus cluster_id, kommunenummer and backhaul_fibre_m (the
+    # straight distance to the nearest fibre presence; inf: none)
+    masts: pd.DataFrame
+    mast_of: np.ndarray  # int64 per address: row in ``masts``, -1 where none reaches it
+
+    @staticmethod
+    def none(n_addresses: int) -> NewSites:
+        masts = mast_table([], [], [], [], [], CostSettings())
+        return NewSites(masts, np.full(n_addresses, -1, np.int64))
+
+
+def mast_table(
+    cluster_id: list | np.ndarray,
+    kommunenummer: list | np.ndarray,
+    x_m: list | np.ndarray,
+    y_m: list | np.ndarray,
+    backhaul_fibre_m: list | np.ndarray,
+    settings: CostSettings,
+) -> pd.DataFrame:
+    cluster = np.asarray(cluster_id, dtype=np.int64)
+    kommune = np.asarray(kommunenummer, dtype=object)
+    return pd.DataFrame(
+        {
+            "site_id": [f"ny-{k}-{c}" for k, c in zip(kommune, cluster, strict=True)],
+            "cluster_id": cluster,
+            "kommunenummer": kommune,
+            "x_m": np.asarray(x_m, dtype="float64"),
+            "y_m": np.asarray(y_m, dtype="float64"),
+            "antenna_height_m": settings.new_site_antenna_height_m,
+            "frequency_mhz": settings.new_site_frequency_mhz,
+            "technology": "fwa",
+            "down_mbps": settings.new_site_down_mbps,
+            "up_mbps": settings.new_site_up_mbps,
+            "max_range_m": settings.new_site_max_range_m,
+            "backhaul_fibre_m": np.asarray(backhaul_fibre_m, dtype="float64"),
+        }
+    )
+
+
+def mast_positions(
+    addresses: pd.DataFrame, cluster_id: np.ndarray, settings: CostSettings
+) -> pd.DataFrame:
+    """One row per project area big enough for a mast: ``cluster_id``, ``kommunenummer``,
+    ``x_m``, ``y_m`` of its highest address (``elevation_m``; NaN never wins), or of the
+    address nearest the household-weighted centre where no address has terrain.
+
+    ``addresses`` are the costed ones, aligned with ``cluster_id`` (``x_m``, ``y_m``,
+    ``households``, ``kommunenummer``, optional ``elevation_m``).
+    """
+    frame = pd.DataFrame(
+        {
+            "cluster_id": cluster_id,
+            "kommunenummer": addresses["kommunenummer"].to_numpy(dtype=object),
+            "x_m": addresses["x_m"].to_numpy(dtype="float64"),
+            "y_m": addresses["y_m"].to_numpy(dtype="float64"),
+            "households": addresses["households"].to_numpy(dtype="float64"),
+        }
+    )
+    elevation = (
+        addresses["elevation_m"].to_numpy(dtype="float64")
+        if "elevation_m" in addresses.columns
+        else np.full(len(frame), np.nan)
+    )
+    by_cluster = frame.groupby("cluster_id", sort=True)
+    households = by_cluster["households"].transform("sum").to_numpy()
+    big = households >= settings.new_site_min_households
+    weight = frame["households"].to_numpy()
+    weighted = frame.assign(wx=frame["x_m"] * weight, wy=frame["y_m"] * weight)
+    sums = weighted.groupby("cluster_id", sort=True)[["wx", "wy"]].transform("sum")
+    centre_x = sums["wx"].to_numpy() / households
+    centre_y = sums["wy"].to_numpy() / households
+    off_centre_m = np.hypot(frame["x_m"].to_numpy() - centre_x, frame["y_m"].to_numpy() - centre_y)
+    # rank: highest first; without terrain (NaN) nearest the centre first
+    has_terrain = np.isfinite(elevation)
+    order = np.lexsort((off_centre_m, -np.nan_to_num(elevation, nan=-np.inf), ~has_terrain))
+    order = order[big[order]]
+    chosen = frame.iloc[order].drop_duplicates("cluster_id").sort_values("cluster_id")
+    return chosen[["cluster_id", "kommunenummer", "x_m", "y_m"]].reset_index(drop=True)
+
+
+def fixed_cost_nok(masts: pd.DataFrame, settings: CostSettings) -> np.ndarray:
+    """Per mast: the mast, and the cheaper of a microwave link and a fibre route to the
+    nearest presence (module docstring)."""
+    route_m = route_length_m(masts["backhaul_fibre_m"].to_numpy(dtype="float64"), settings)
+    fibre_nok = np.nan_to_num(edge_cost_nok(route_m, settings), nan=np.inf)
+    return settings.new_site_mast_nok + np.minimum(settings.new_site_backhaul_nok, fibre_nok)
+
+
+def new_sites(
+    addresses: pd.DataFrame,
+    costed: np.ndarray,
+    cluster_id: np.ndarray,
+    presence: FibrePresence,
+    dtm: Path | None,
+    target: Target,
+    settings: CostSettings,
+    wireless: WirelessSettings,
+) -> NewSites:
+    """Candidate masts for the project areas and the mast reaching each address (module
+    docstring). ``cluster_id`` is aligned with the costed rows; without a DTM, or with
+    ``settings.new_site`` off, no mast is proposed (line of sight cannot be judged)."""
+    n = len(addresses)
+    if not settings.new_site or dtm is None or not costed.any():
+        return NewSites.none(n)
+    below = addresses.loc[costed]
+    positions = mast_positions(below, cluster_id, settings)
+    if positions.empty:
+        return NewSites.none(n)
+    x, y = positions["x_m"].to_numpy(), positions["y_m"].to_numpy()
+    masts = mast_table(
+        positions["cluster_id"].to_numpy(),
+        positions["kommunenummer"].to_numpy(),
+        x,
+        y,
+        nearest_presence(presence, x, y)[0],
+        settings,
+    )
+    reach = los.wireless_reach_per_address(
+        below,
+        masts,
+        dtm,
+        los.LosSettings(
+            cpe_height_m=wireless.cpe_height_m,
+            k_factor=wireless.k_factor,
+            fresnel_clearance=wireless.fresnel_clearance,
+            sea_level_for_nodata=wireless.sea_level_for_nodata,
+        ),
+    )
+    row = pd.Series(np.arange(len(masts)), index=masts["site_id"])
+    mast_row = row.reindex(reach["los_site_id"]).to_numpy()
+    has_mast = np.isfinite(mast_row)
+    down, up = predicted_speeds_mbps(
+        np.full(len(below), "fwa", dtype=object),
+        np.full(len(below), settings.new_site_down_mbps),
+        np.full(len(below), settings.new_site_up_mbps),
+        reach["los_distance_m"].to_numpy(dtype="float64"),
+        np.full(len(below), settings.new_site_max_range_m),
+        reach["has_los"].to_numpy(dtype=bool),
+    )
+    meets = has_mast & (np.nan_to_num(down) >= target.down_mbps)
+    if target.up_mbps is not None:
+        meets &= np.nan_to_num(up) >= target.up_mbps
+    mast_of = np.full(n, -1, np.int64)
+    mast_of[np.flatnonzero(costed)[meets]] = mast_row[meets].astype(np.int64)
+    return NewSites(masts, mast_of)

@@ -1,0 +1,267 @@
+"""Stage 6, cost: the least-cost option that meets the cost target, per household below it.
+
+Options per address (``h`` its households):
+
+.. math::
+
+    C_{fiber}(a) &= \\text{its share of the fibre tree (}\\text{:mod:}`pipeline.cost`\\text{)} \\\\
+    C_{fwa}(a) &= h\\,c_{CPE} \\quad \\text{(an existing site in sight meets the target)} \\\\
+    C_{new}(a) &= h\\Big(c_{CPE} + \\frac{C_{site}(s)}{H_s}\\Big)
+        \\quad \\text{(a new mast } s \\text{ reaches it; } H_s \\text{ households take it)} \\\\
+    C_{sat}(a) &= h\\,(c_{terminal} + 12\\,Y\\,c_{month})
+        \\quad \\text{(only when the policy counts satellite)}
+
+Choosing is a fixed point: every household takes its cheapest option; then the fibre trees are
+re-planned without the households that left them (their neighbours' shares of the shared
+trench rise) and each new mast is shared by the households that took it; repeat until nothing
+changes or ``max_replan_rounds``. A household that left fibre does not come back, so the
+rounds end. The reported costs are always those of the final assignment: the tree shares and
+the mast shares add up to the trees' and masts' costs to the krone.
+
+Lifetime view: with annuity factor :math:`A = (1 - (1 + r)^{-n}) / r` (:math:`A = n` at
+:math:`r = 0`), the present value of an option is :math:`C (1 + o A)` for capex :math:`C` and
+yearly opex share :math:`o`; satellite is :math:`h (c_{terminal} + 12 c_{month} A)`.
+``choose_by = "lifetime"`` chooses by it; ``cost_nok`` stays the investment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.cost_factors import factor_per_address
+from pipeline.config import Config, CostSettings
+from pipeline.cost import CostContext, FibrePresence, cost_per_address
+from pipeline.network_design import single_linkage_clusters
+from pipeline.new_sites import NewSites, fixed_cost_nok, new_sites
+from pipeline.routing import CachedRoutes, road_graph
+
+OPTIONS = ("fiber", "fwa", "fwa_new_site", "satellite")
+FIBER, FWA, NEW_SITE, SATELLITE = range(len(OPTIONS))
+
+
+def annuity_factor(rate: float, years: float) -> float:
+    """Present value of 1 NOK a year for ``years`` at ``rate``: (1 − (1 + r)^−n) / r."""
+    if rate == 0:
+        return float(years)
+    return float((1.0 - (1.0 + rate) ** -years) / rate)
+
+
+@dataclass(frozen=True)
+class RolloutInputs:
+    """What the cost stage decides on, aligned to ``addresses``' rows."""
+
+    addresses: pd.DataFrame  # x_m, y_m, households, kommunenummer (elevation_m optional)
+    costed: np.ndarray  # below the cost target and not funded or planned
+    presence: FibrePresence
+    existing_wireless: np.ndarray  # an existing site in sight meets the target
+    new_sites: NewSites | None = None
+    context: CostContext = field(default_factory=CostContext)
+
+
+def prepare(
+    config: Config,
+    addresses: pd.DataFrame,
+    costed: np.ndarray,
+    presence: FibrePresence,
+    existing_wireless: np.ndarray,
+    roads: gpd.GeoDataFrame | None = None,
+    cost_factors: pd.DataFrame | None = None,
+) -> RolloutInputs:
+    """Everything :func:`plan` needs: the candidate masts of the project areas (line of sight
+    from the DTM), the road graph and each address's kommune cost factor."""
+    settings = config.cost
+    cluster_id = project_clusters(addresses, costed, settings)
+    sites = new_sites(
+        addresses,
+        costed,
+        cluster_id[costed],
+        presence,
+        config.inputs.dtm,
+        config.target(settings.target),
+        settings,
+        config.wireless,
+    )
+    context = CostContext(
+        dtm=config.inputs.dtm,
+        kommune_factor=factor_per_address(cost_factors, addresses["kommunenummer"]),
+        roads=CachedRoutes(road_graph(roads)) if roads is not None and len(roads) else None,
+    )
+    return RolloutInputs(addresses, costed, presence, existing_wireless, sites, context)
+
+
+def project_clusters(
+    addresses: pd.DataFrame, costed: np.ndarray, settings: CostSettings
+) -> np.ndarray:
+    """The project areas: single-linkage cluster id per costed address (-1 elsewhere)."""
+    cluster_id = np.full(len(addresses), -1, np.int64)
+    cluster_id[costed] = single_linkage_clusters(
+        addresses["x_m"].to_numpy()[costed],
+        addresses["y_m"].to_numpy()[costed],
+        settings.cluster_distance_m,
+    )
+    return cluster_id
+
+
+def _new_site_nok(
+    sites: NewSites, households: np.ndarray, takers: np.ndarray, settings: CostSettings
+) -> np.ndarray:
+    """Each address's cost if it takes its mast, sharing it with the mast's other takers."""
+    reached = sites.mast_of >= 0
+    cost = np.full(len(households), np.inf)
+    if not reached.any():
+        return cost
+    taken_households = np.bincount(
+        sites.mast_of[takers & reached],
+        weights=households[takers & reached],
+        minlength=len(sites.masts),
+    )
+    mast = sites.mast_of[reached]
+    h = households[reached]
+    sharing = taken_households[mast] - np.where(takers[reached], h, 0.0) + h
+    fixed_nok = fixed_cost_nok(sites.masts, settings)[mast]
+    cost[reached] = h * (settings.fwa_cpe_nok + fixed_nok / sharing)
+    return cost
+
+
+def _option_nok(
+    inputs: RolloutInputs,
+    fiber_nok: np.ndarray,
+    takers: np.ndarray,
+    settings: CostSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Capex and present value of each option, (addresses × OPTIONS); inf: not available."""
+    households = inputs.addresses["households"].to_numpy(dtype="float64")
+    sites = inputs.new_sites or NewSites.none(len(households))
+    capex = np.full((len(households), len(OPTIONS)), np.inf)
+    capex[:, FIBER] = np.where(np.isfinite(fiber_nok), fiber_nok, np.inf)
+    capex[:, FWA] = np.where(inputs.existing_wireless, households * settings.fwa_cpe_nok, np.inf)
+    if settings.new_site:
+        capex[:, NEW_SITE] = _new_site_nok(sites, households, takers, settings)
+    annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
+    yearly_nok = 12.0 * settings.satellite_subscription_nok_per_month
+    terminal_nok = settings.satellite_terminal_nok
+    lifetime = capex.copy()
+    lifetime[:, FIBER] *= 1.0 + settings.fiber_opex_share_per_year * annuity
+    lifetime[:, [FWA, NEW_SITE]] *= 1.0 + settings.wireless_opex_share_per_year * annuity
+    if settings.satellite_meets_target:
+        capex[:, SATELLITE] = households * (
+            terminal_nok + yearly_nok * settings.satellite_period_years
+        )
+        lifetime[:, SATELLITE] = households * (terminal_nok + yearly_nok * annuity)
+    return capex, lifetime
+
+
+def plan(inputs: RolloutInputs, settings: CostSettings) -> pd.DataFrame:
+    """The cost columns of every address (module docstring), aligned to the input.
+
+    Besides :func:`pipeline.cost.cost_per_address`'s columns: ``cluster_id`` (the project
+    area), ``fiber_cost_nok`` (fibre with every household of the area on the tree),
+    ``cost_option``, ``cost_nok`` (investment of the chosen option), ``lifetime_cost_nok``,
+    ``satellite_cost_nok`` and ``new_site_id`` (the mast it takes or could take).
+    """
+    costed = np.asarray(inputs.costed, dtype=bool)
+    sites = inputs.new_sites or NewSites.none(len(costed))
+    on_fibre = costed.copy()
+    takers = costed & (sites.mast_of >= 0)
+    rounds = 0
+    first = fibre = _fibre(inputs, on_fibre, settings)
+    while True:
+        rounds += 1
+        fiber_nok = np.where(on_fibre, fibre["cost_nok"].to_numpy(), np.inf)
+        capex, lifetime = _option_nok(inputs, fiber_nok, takers, settings)
+        choice = (lifetime if settings.choose_by == "lifetime" else capex).argmin(axis=1)
+        next_fibre = on_fibre & (choice == FIBER)
+        next_takers = costed & (choice == NEW_SITE)
+        if np.array_equal(next_fibre, on_fibre) and np.array_equal(next_takers, takers):
+            break
+        if not np.array_equal(next_fibre, on_fibre):
+            fibre = _fibre(inputs, next_fibre, settings)
+        on_fibre, takers = next_fibre, next_takers
+        if rounds >= settings.max_replan_rounds:  # keep the choices, cost them as assigned
+            fiber_nok = np.where(on_fibre, fibre["cost_nok"].to_numpy(), np.inf)
+            capex, lifetime = _option_nok(inputs, fiber_nok, takers, settings)
+            break
+    return _result(inputs, first, fibre, choice, capex, lifetime, sites, rounds, settings)
+
+
+def _fibre(inputs: RolloutInputs, on_fibre: np.ndarray, settings: CostSettings) -> pd.DataFrame:
+    return cost_per_address(inputs.addresses, on_fibre, inputs.presence, settings, inputs.context)
+
+
+def _result(
+    inputs: RolloutInputs,
+    first: pd.DataFrame,
+    fibre: pd.DataFrame,
+    choice: np.ndarray,
+    capex: np.ndarray,
+    lifetime: np.ndarray,
+    sites: NewSites,
+    rounds: int,
+    settings: CostSettings,
+) -> pd.DataFrame:
+    costed = np.asarray(inputs.costed, dtype=bool)
+    rows = np.arange(len(choice))
+    names = np.array(OPTIONS, dtype=object)
+    result = fibre.drop(columns=["cost_nok", "cluster_id", "distance_to_fibre_m"])
+    site_ids = sites.masts["site_id"].to_numpy(dtype=object)
+    result.insert(0, "cluster_id", project_clusters(inputs.addresses, costed, settings))
+    result.insert(1, "distance_to_fibre_m", first["distance_to_fibre_m"].to_numpy())
+    result["fiber_cost_nok"] = first["cost_nok"].to_numpy()
+    result["cost_option"] = pd.Series(np.where(costed, names[choice], None), index=result.index)
+    result["cost_nok"] = np.where(costed, capex[rows, choice], np.nan)
+    result["lifetime_cost_nok"] = np.where(costed, lifetime[rows, choice], np.nan)
+    households = inputs.addresses["households"].to_numpy(dtype="float64")
+    result["satellite_cost_nok"] = np.where(
+        costed,
+        households
+        * (
+            settings.satellite_terminal_nok
+            + 12.0 * settings.satellite_period_years * settings.satellite_subscription_nok_per_month
+        ),
+        np.nan,
+    )
+    new_site_id = np.full(len(choice), None, dtype=object)
+    reached = sites.mast_of >= 0
+    new_site_id[reached] = site_ids[sites.mast_of[reached]]
+    result["new_site_id"] = new_site_id
+    result.attrs["replan_rounds"] = rounds
+    return result
+
+
+MAST_COLUMNS = (
+    "site_id",
+    "kommunenummer",
+    "cluster_id",
+    "x_m",
+    "y_m",
+    "antenna_height_m",
+    "fixed_cost_nok",
+    "households_reached",
+    "households_taking",
+)
+
+
+def mast_summary(
+    inputs: RolloutInputs, result: pd.DataFrame, settings: CostSettings
+) -> pd.DataFrame:
+    """One row per candidate mast: its fixed cost (mast and backhaul), the households below
+    target it reaches and those that take it (0: not built)."""
+    sites = inputs.new_sites or NewSites.none(len(result))
+    masts = sites.masts
+    households = inputs.addresses["households"].to_numpy(dtype="float64")
+    reached = sites.mast_of >= 0
+    taking = reached & (result["cost_option"] == "fwa_new_site").to_numpy()
+    summary = masts[["site_id", "kommunenummer", "cluster_id", "x_m", "y_m", "antenna_height_m"]]
+    return summary.assign(
+        fixed_cost_nok=fixed_cost_nok(masts, settings),
+        households_reached=np.bincount(
+            sites.mast_of[reached], weights=households[reached], minlength=len(masts)
+        ),
+        households_taking=np.bincount(
+            sites.mast_of[taking], weights=households[taking], minlength=len(masts)
+        ),
+    )[list(MAST_COLUMNS)]

@@ -1,0 +1,180 @@
+"""The technology choice through the whole pipeline, on a purpose-built region, by hand.
+
+One kommune, 30 × 6 km of flat land at 0 m, a fibre line along its west edge and three
+served houses beside it, plus:
+
+- a village of 12 households 10 km out (80 m apart): fibre would cost 10 km × 1.3 × 500 NOK/m
+  = 6.5 M NOK before the village's own trees, a new mast 2.5 M + 0.4 M radio link (a fibre
+  backhaul would cost as much as the fibre) + 12 × 6,500 CPE = 2,978,000 NOK, so it takes the
+  mast;
+- an island of two households 28 km out: too small for a mast (fewer than 5 households), no
+  site in sight; fibre is capped at 20 km of route (10 M NOK); satellite costs
+  4,000 + 12 × 10 × 700 = 88,000 per household when the policy counts it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from rich.console import Console
+
+from pipeline.config import load_config
+from pipeline.run import run_pipeline
+from tests.fixtures import address_row, write_matrikkel_csv
+from tests.test_run import TO_WGS84, _square_lonlat
+
+X0, Y0 = 300_000.0, 7_000_000.0
+PRICES = """
+[cost]
+target = "gigabit2030"
+route_factor = 1.3
+trench_nok_per_m = 450
+cable_nok_per_m = 50
+drop_fixed_nok = 8000
+drop_nok_per_m = 150
+drop_length_m = 30
+ont_nok = 2500
+install_nok = 5000
+splitter_nok = 0
+max_route_m = 20000
+fwa_cpe_nok = 6500
+new_site_mast_nok = 2500000
+new_site_backhaul_nok = 400000
+new_site_antenna_height_m = 30
+new_site_down_mbps = 1000
+new_site_up_mbps = 200
+new_site_max_range_m = 3000
+new_site_min_households = 5
+satellite_terminal_nok = 4000
+satellite_subscription_nok_per_month = 700
+satellite_period_years = 10
+"""
+VILLAGE = [(1100 + i, X0 + 10_000 + 80 * (i % 4), Y0 + 3_000 + 80 * (i // 4)) for i in range(12)]
+ISLAND = [(1200, X0 + 28_000, Y0 + 3_000), (1201, X0 + 28_050, Y0 + 3_000)]
+SERVED = [(1000 + i, X0 + 100, Y0 + 1_000 + 1_000 * i) for i in range(3)]
+
+
+def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    feature = {
+        "type": "Feature",
+        "properties": {"kommunenummer": "9901", "kommunenavn": "Langøy"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": _square_lonlat(X0, Y0, X0 + 30_000, Y0 + 6_000),
+        },
+    }
+    (folder / "kommuner.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]})
+    )
+    rows = [
+        address_row(address_id, "9901", f"Veg {address_id}", x, y)
+        for address_id, x, y in SERVED + VILLAGE + ISLAND
+    ]
+    write_matrikkel_csv(folder / "adresser.csv", rows)
+    offers = ["address_id,operator,technology,down_mbps,up_mbps"]
+    offers += [f"{address_id},Fjordnett,fiber,1000,1000" for address_id, _, _ in SERVED]
+    (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
+    with rasterio.open(
+        folder / "terreng.tif",
+        "w",
+        driver="GTiff",
+        width=600,
+        height=120,
+        count=1,
+        dtype="float32",
+        crs="EPSG:25833",
+        nodata=-9999.0,
+        transform=from_origin(X0, Y0 + 6_000, 50, 50),
+    ) as dst:
+        dst.write(np.zeros((120, 600), dtype="float32"), 1)
+    line = [list(TO_WGS84.transform(X0, Y0)), list(TO_WGS84.transform(X0, Y0 + 6_000))]
+    (folder / "fiber.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"kind": "trunk"},
+                        "geometry": {"type": "LineString", "coordinates": line},
+                    }
+                ],
+            }
+        )
+    )
+    config = folder / "gapmap.toml"
+    config.write_text(
+        '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'
+        'addresses = "adresser.csv"\noffers = "dekning.csv"\ndtm = "terreng.tif"\n'
+        f'fibre = "fiber.geojson"\n{PRICES}'
+        f"satellite_meets_target = {str(satellite_meets_target).lower()}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _results(config_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    config = load_config(config_path)
+    result = run_pipeline(config, Console(quiet=True))
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        addresses = connection.execute(
+            "SELECT address_id, households, cost_option, cost_nok, route_capped, new_site_id"
+            " FROM address_results WHERE run_id = ? ORDER BY address_id",
+            [result.run_id],
+        ).df()
+    masts = pd.read_csv(result.published / "tables" / "new_sites.csv", dtype={"kommunenummer": str})
+    return addresses.set_index("address_id"), masts, result.gap_table
+
+
+@pytest.fixture(scope="module")
+def default_policy(tmp_path_factory: pytest.TempPathFactory):
+    return _results(_write_region(tmp_path_factory.mktemp("default") / "r", False))
+
+
+def test_the_far_village_is_cheaper_by_a_new_mast(default_policy) -> None:
+    addresses, masts, _ = default_policy
+    village = addresses.loc[[a for a, _, _ in VILLAGE]]
+    assert village["cost_option"].eq("fwa_new_site").all()
+    assert village["cost_nok"].sum() == pytest.approx(2_978_000.0)
+    assert village["new_site_id"].nunique() == 1
+    built = masts.loc[masts["households_taking"] > 0]
+    assert len(built) == 1 and built["households_taking"].iloc[0] == 12
+    assert built["fixed_cost_nok"].iloc[0] == pytest.approx(2_900_000.0)
+
+
+def test_without_the_satellite_policy_the_island_gets_capped_fibre(default_policy) -> None:
+    addresses, _, _ = default_policy
+    island = addresses.loc[[a for a, _, _ in ISLAND]]
+    assert island["cost_option"].tolist() == ["fiber", "fiber"]
+    assert island["route_capped"].any()
+    assert island["new_site_id"].isna().all()  # two households: no candidate mast
+    # the 20 km capped link (10 M NOK), the 50 m edge between them (65 m × 500), 2 × 20,000
+    assert island["cost_nok"].sum() == pytest.approx(10_000_000.0 + 32_500.0 + 40_000.0)
+
+
+def test_the_gap_table_carries_the_chosen_costs(default_policy) -> None:
+    addresses, _, table = default_policy
+    total = table.loc[table["level"] == "total"].iloc[0]
+    assert total["cost_nok"] == pytest.approx(2_978_000.0 + 10_072_500.0)
+    assert total["households_below_cost_target"] == 14
+    served = addresses.loc[[a for a, _, _ in SERVED]]
+    assert served["cost_option"].isna().all() and served["cost_nok"].isna().all()
+
+
+def test_when_satellite_counts_the_island_and_the_village_take_it(tmp_path: Path) -> None:
+    # 88,000 per household undercuts the mast's 2,978,000 / 12 = 248,167
+    addresses, masts, table = _results(_write_region(tmp_path / "r", True))
+    costed = addresses.loc[[a for a, _, _ in VILLAGE + ISLAND]]
+    assert costed["cost_option"].eq("satellite").all()
+    assert costed["cost_nok"].tolist() == pytest.approx([88_000.0] * 14)
+    assert (masts["households_taking"] == 0).all()  # the candidate mast is not built
+    total = table.loc[table["level"] == "total"].iloc[0]
+    assert total["cost_nok"] == pytest.approx(14 * 88_000.0)
