@@ -11,7 +11,9 @@ Options per address (``h`` its households):
     C_{sat}(a) &= h\\,(c_{terminal} + 12\\,Y\\,c_{month})
         \\quad \\text{(only when the policy counts satellite)}
 
-Choosing is a fixed point: every household takes its cheapest option; then the fibre trees are
+Choosing starts per project area: the households a new mast reaches take it when that costs
+less than their fibre shares (every household on the trees). Then it is a fixed point: every
+household takes its cheapest option; the fibre trees are
 re-planned without the households that left them (their neighbours' shares of the shared
 trench rise) and each new mast is shared by the households that took it; repeat until nothing
 changes or ``max_replan_rounds``. A household that left fibre does not come back, so the
@@ -165,10 +167,13 @@ def plan(inputs: RolloutInputs, settings: CostSettings) -> pd.DataFrame:
     """
     costed = np.asarray(inputs.costed, dtype=bool)
     sites = inputs.new_sites or NewSites.none(len(costed))
-    on_fibre = costed.copy()
-    takers = costed & (sites.mast_of >= 0)
+    first = fibre = _fibre(inputs, costed, settings)
+    # per project area first: a mast whose reach is cheaper by mast than by fibre takes it all
+    takers = _areas_cheaper_by_mast(inputs, first["cost_nok"].to_numpy(), sites, settings)
+    on_fibre = costed & ~takers
+    if takers.any():
+        fibre = _fibre(inputs, on_fibre, settings)
     rounds = 0
-    first = fibre = _fibre(inputs, on_fibre, settings)
     while True:
         rounds += 1
         fiber_nok = np.where(on_fibre, fibre["cost_nok"].to_numpy(), np.inf)
@@ -186,6 +191,34 @@ def plan(inputs: RolloutInputs, settings: CostSettings) -> pd.DataFrame:
             capex, lifetime = _option_nok(inputs, fiber_nok, takers, settings)
             break
     return _result(inputs, first, fibre, choice, capex, lifetime, sites, rounds, settings)
+
+
+def _areas_cheaper_by_mast(
+    inputs: RolloutInputs, fiber_nok: np.ndarray, sites: NewSites, settings: CostSettings
+) -> np.ndarray:
+    """The households of each mast whose reach costs less by the mast than by fibre:
+
+    .. math:: C_{site}(s) + c_{CPE} \\sum_{a \\in R_s} h_a < \\sum_{a \\in R_s} C_{fiber}(a)
+
+    with :math:`R_s` the costed households the mast reaches and :math:`C_{fiber}` their shares
+    with every household on the trees (both as present values in the lifetime view)."""
+    reached = np.asarray(inputs.costed, dtype=bool) & (sites.mast_of >= 0)
+    if not settings.new_site or not reached.any():
+        return np.zeros(len(reached), dtype=bool)
+    households = inputs.addresses["households"].to_numpy(dtype="float64")
+    mast = sites.mast_of[reached]
+    n_masts = len(sites.masts)
+    by_fibre_nok = np.bincount(mast, weights=fiber_nok[reached], minlength=n_masts)
+    by_mast_nok = fixed_cost_nok(sites.masts, settings) + settings.fwa_cpe_nok * np.bincount(
+        mast, weights=households[reached], minlength=n_masts
+    )
+    if settings.choose_by == "lifetime":
+        annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
+        by_fibre_nok *= 1.0 + settings.fiber_opex_share_per_year * annuity
+        by_mast_nok *= 1.0 + settings.wireless_opex_share_per_year * annuity
+    takers = np.zeros(len(reached), dtype=bool)
+    takers[reached] = (by_mast_nok < by_fibre_nok)[mast]
+    return takers
 
 
 def _fibre(inputs: RolloutInputs, on_fibre: np.ndarray, settings: CostSettings) -> pd.DataFrame:

@@ -31,6 +31,10 @@ def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> N
     trench = table[table["parameter"] == "trench_nok_per_m"].set_index("change")
     deltas = trench["delta_nok"].sort_index().tolist()
     assert deltas[0] < 0 < deltas[1]
+    # a lower price never raises the total, a higher one never lowers it
+    moved = table[table["parameter"] != "(base)"]
+    assert (moved.loc[moved["change"] < 0, "delta_nok"] <= 1e-6).all()
+    assert (moved.loc[moved["change"] > 0, "delta_nok"] >= -1e-6).all()
 
 
 def test_with_fibre_the_only_option_prices_move_the_total_linearly(ran) -> None:
