@@ -180,3 +180,32 @@ def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
     total = table[table["level"] == "total"].iloc[0]
     assert total["subsidy_need_nok"] == pytest.approx(areas["subsidy_need_nok"].sum())
     assert total["subsidy_need_nok"] <= total["cost_nok"]
+
+
+def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo) -> None:
+    from pipeline.planning import project_areas
+
+    result, config_path = demo
+    config = load_config(config_path)
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        results = connection.execute(
+            "SELECT r.address_id, r.kommunenummer, r.households, a.x_m, a.y_m, r.cost_nok,"
+            " r.cost_option, r.cluster_id, r.new_site_id FROM address_results r"
+            " JOIN addresses a USING (run_id, address_id) WHERE r.run_id = ?",
+            [result.run_id],
+        ).df()
+    costed = results.loc[results["cost_nok"].notna()]
+    assert costed["cost_option"].notna().all() and (costed["cluster_id"] >= 0).all()
+    areas = project_areas(results, config.cost.commercially_viable_nok_per_household)
+    by_area = costed.groupby(["kommunenummer", "cluster_id"])["cost_nok"].sum()
+    area_cost = areas.set_index(["kommunenummer", "cluster_id"])["cost_nok"]
+    assert area_cost.sort_index().to_numpy() == pytest.approx(by_area.sort_index().to_numpy())
+    kommuner = _gap(result).query("level == 'kommune'").set_index("kommunenummer")["cost_nok"]
+    by_kommune = costed.groupby("kommunenummer")["cost_nok"].sum()
+    assert (kommuner.loc[by_kommune.index] - by_kommune).abs().max() < 1.0  # to the krone
+    masts = pd.read_csv(result.published / "tables" / "new_sites.csv")
+    takers = costed.loc[costed["cost_option"] == "fwa_new_site"]
+    built = masts.loc[masts["households_taking"] > 0]
+    assert len(built) > 0 and set(built["site_id"]) == set(takers["new_site_id"])
+    expected = built["fixed_cost_nok"].sum() + takers["households"].sum() * config.cost.fwa_cpe_nok
+    assert abs(takers["cost_nok"].sum() - expected) < 1.0
