@@ -2,16 +2,20 @@
 
 Sized for a kommune of 100,000 addresses: no ``folium.Marker`` per address. The addresses travel
 as one compact JSON array per class (``[lat, lon, text, tech, operator, down, up, classes, cost,
-households]``, text already HTML-escaped); a small script turns each row into an
+households, wireless]`` and, only for a household that takes a proposed mast, the index of the
+mast's id; texts already HTML-escaped); a small script turns each row into an
 ``L.circleMarker`` on the canvas, adds the markers in bulk to a ``L.markerClusterGroup`` (one
 per class, each an overlay of the layer control) and builds a popup only when it is opened.
+
+The proposed new masts taken by some household travel the same way (``[lat, lon, *popup
+values]``) and are drawn as one triangle icon each, above the clusters.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.map import Layer
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
@@ -33,8 +38,23 @@ AREA_SIMPLIFY_M = 5.0  # project area outlines (buffered hulls, 100 m margin)
 COORD_DECIMALS = 5
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
 
-# Index of each field in an address row (the JavaScript below reads the same positions).
-ROW_FIELDS = ("lat", "lon", "text", "tech", "operator", "down", "up", "classes", "cost", "hh")
+# Index of each field in an address row (the JavaScript below reads the same positions);
+# "new_site" is only there for a household that takes a proposed mast.
+ROW_FIELDS = (
+    "lat",
+    "lon",
+    "text",
+    "tech",
+    "operator",
+    "down",
+    "up",
+    "classes",
+    "cost",
+    "hh",
+    "wireless",
+    "new_site",
+)
+NEW_SITE_OPTION = "fwa_new_site"  # cost_option of a household that takes a proposed mast
 _CLASS_DIGIT = {code: str(i) for i, code in enumerate(style.CLASS_ORDER)}
 
 
@@ -63,6 +83,7 @@ class AddressRows:
     operators: list[str]  # escaped names, indexed by the row's operator field
     unlocated: int  # addresses without coordinates (not on the map)
     unclassified: int = 0  # addresses whose class for the map target is unknown (not shown)
+    new_sites: list[str] = field(default_factory=list)  # escaped ids, by the new_site field
 
 
 def _nullable_floats(values: pd.Series, decimals: int | None = None) -> list[Any]:
@@ -114,6 +135,19 @@ def wireless_texts(frame: pd.DataFrame) -> list[str]:
     return text.tolist()
 
 
+def new_site_codes(frame: pd.DataFrame) -> tuple[list[Any], list[str]]:
+    """The proposed mast each address takes, as an index (None where it takes none) into the
+    escaped mast ids.
+
+    ``new_site_id`` names the mast that reaches an address, also when it chose another
+    option; only ``cost_option == "fwa_new_site"`` means it takes it.
+    """
+    if "new_site_id" not in frame.columns or "cost_option" not in frame.columns:
+        return [None] * len(frame), []
+    takes = (frame["cost_option"] == NEW_SITE_OPTION).fillna(False).astype(bool)
+    return _codes(frame["new_site_id"].where(takes), None)
+
+
 def address_rows(
     addresses: pd.DataFrame, targets: Sequence[TargetSpec], map_target: TargetSpec
 ) -> AddressRows:
@@ -142,6 +176,10 @@ def address_rows(
         wireless_texts(frame),
     ]
     rows = [list(row) for row in zip(*columns, strict=True)]
+    new_site, new_sites = new_site_codes(frame)
+    for row, site in zip(rows, new_site, strict=True):
+        if site is not None:  # the few that take a new mast; the rest stay one field shorter
+            row.append(site)
     map_class = frame[f"class_{map_target.name}"].to_numpy(dtype=object)
     rows_by_class: dict[str, list[list[Any]]] = {}
     households_by_class: dict[str, int] = {}
@@ -158,6 +196,7 @@ def address_rows(
         operators,
         int((~located).sum()),
         unclassified,
+        new_sites,
     )
 
 
@@ -200,6 +239,10 @@ class AddressPopupSupport(MacroElement):
                 var cost = r[8] === null ? S.text.noCost : fmtInt(r[8]) + ' kr';
                 h += '<tr><td>Estimert kostnad</td><td>' + cost + '</td></tr>';
                 if (r[10]) { h += '<tr><td>Trådløst</td><td>' + r[10] + '</td></tr>'; }
+                if (r.length > 11) {
+                    h += '<tr><td>Løsning</td><td>' + S.text.newSite + ' ' + S.newSites[r[11]]
+                        + '</td></tr>';
+                }
                 return h + '</table></div>';
             };
             S.icon = function (code) {
@@ -225,6 +268,7 @@ class AddressPopupSupport(MacroElement):
         config = {
             "tech": encoded.technologies,
             "operators": encoded.operators,
+            "newSites": encoded.new_sites,
             "targets": [style.escape(t.label_nb) for t in targets],
             "classes": {
                 _CLASS_DIGIT[c.code]: {"label": style.escape(c.label_nb), "color": c.color}
@@ -234,6 +278,7 @@ class AddressPopupSupport(MacroElement):
                 "noOffer": style.escape(style.TEXT_NO_OFFER),
                 "noCost": style.escape(style.TEXT_NO_COST),
                 "missing": style.escape(style.TEXT_MISSING),
+                "newSite": style.escape(style.TECHNOLOGY_LABELS_NB[NEW_SITE_OPTION]),
             },
         }
         self.config_json = dumps_for_script(config)
@@ -295,6 +340,79 @@ class AddressCluster(MarkerCluster):
         }
 
 
+def new_site_rows(masts: pd.DataFrame) -> list[list[Any]]:
+    """The proposed masts some household takes (``households_taking > 0``, located), as
+    ``[lat, lon, *popup values]`` rows (:func:`maps.style.new_site_popup_values`, escaped)."""
+    taking = pd.to_numeric(masts["households_taking"], errors="coerce").fillna(0) > 0
+    shown = masts[taking & masts["lat"].notna() & masts["lon"].notna()]
+    coordinates = zip(
+        _nullable_floats(shown["lat"], COORD_DECIMALS),
+        _nullable_floats(shown["lon"], COORD_DECIMALS),
+        strict=True,
+    )
+    return [
+        [lat, lon, *style.new_site_popup_values(mast)]
+        for (lat, lon), mast in zip(coordinates, shown.to_dict("records"), strict=True)
+    ]
+
+
+class NewSiteLayer(Layer):
+    """The proposed masts as one overlay: a triangle icon each, above the address clusters, and
+    a popup built from the row when it is opened (labels once per page)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var S = {{ this.config_json }};
+            var rows = {{ this.rows_json }};
+            var icon = L.divIcon(S.icon);
+            var popup = function (layer) {
+                var r = layer.gapmapRow;
+                var h = '<div class="gapmap-popup gapmap-mast-popup"><b>' + S.title
+                    + '</b><table>';
+                for (var i = 0; i < S.labels.length; i++) {
+                    h += '<tr><td>' + S.labels[i] + '</td><td class="num">' + r[i + 2]
+                        + '</td></tr>';
+                }
+                return h + '</table></div>';
+            };
+            var group = L.featureGroup();
+            for (var i = 0; i < rows.length; i++) {
+                var marker = L.marker([rows[i][0], rows[i][1]], {icon: icon, zIndexOffset: 1000});
+                marker.gapmapRow = rows[i];
+                marker.bindPopup(popup, {maxWidth: 360});
+                group.addLayer(marker);
+            }
+            return group;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]]) -> None:
+        super().__init__(
+            name=style.new_sites_layer_name(len(rows)), overlay=True, control=True, show=True
+        )
+        self._name = "NewSiteLayer"
+        self.rows = rows
+        self.rows_json = dumps_for_script(rows)
+        size = style.NEW_SITE_ICON_PX
+        self.config_json = dumps_for_script(
+            {
+                "title": style.escape(style.NEW_SITE_TITLE_NB),
+                "labels": [style.escape(label) for label in style.NEW_SITE_POPUP_LABELS_NB],
+                "icon": {
+                    "html": style.NEW_SITE_ICON_SVG,
+                    "className": "gapmap-mast",
+                    "iconSize": [size, size],
+                    "iconAnchor": [size // 2, size - 2],  # the triangle's base on the site
+                    "popupAnchor": [0, -(size - 4)],
+                },
+            }
+        )
+
+
 def _info_html(
     kommunenummer: str,
     kommunenavn: str,
@@ -348,6 +466,7 @@ def build_kommune_map(
     terrain_png: tuple[Path, list[list[float]]] | None = None,
     areas: gpd.GeoDataFrame | None = None,
     cost_curve: style.CostCurvePanel | None = None,
+    new_sites: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Build the map of one kommune.
 
@@ -378,6 +497,13 @@ def build_kommune_map(
         The kommune's cost curve (PNG, costliest 1 / 5 / 10 %, median) for the info panel
         (:func:`maps.style.cost_curve_html`); its ``png`` None says the kommune has no costed
         household. None: no cost curve section.
+    new_sites : DataFrame or None
+        The kommune's proposed fixed-wireless masts (the rows of ``tables/new_sites.csv``:
+        ``site_id``, ``lon``, ``lat``, ``antenna_height_m``, ``fixed_cost_nok``,
+        ``households_reached``, ``households_taking``): one overlay ("Foreslåtte nye master
+        (N)", also when N is 0) with an icon and popup per mast that some household takes
+        (``households_taking > 0``), above the address clusters, and a legend line. None: no
+        overlay.
     """
     links = links or {"overview": "../oversikt.html", "index": "../../index.html"}
     encoded = address_rows(addresses, targets, map_target)
@@ -436,6 +562,8 @@ def build_kommune_map(
             support,
             style.class_layer_name(code, encoded.households_by_class[code]),
         ).add_to(fmap)
+    if new_sites is not None:
+        NewSiteLayer(new_site_rows(new_sites)).add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
     style.HtmlControl(
@@ -453,7 +581,10 @@ def build_kommune_map(
         "topleft",
         css_class="gapmap-info",
     ).add_to(fmap)
-    style.HtmlControl(style.class_legend_html(map_target), "bottomright").add_to(fmap)
+    legend = style.class_legend_html(map_target)
+    if new_sites is not None:
+        legend += style.new_site_legend_html()
+    style.HtmlControl(legend, "bottomright").add_to(fmap)
     return fmap
 
 

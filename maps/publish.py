@@ -11,13 +11,14 @@ The pipeline's publish stage calls :func:`write_maps` with the published tables:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from maps import style
@@ -31,6 +32,7 @@ from pipeline.cost_curve import CostCurveImage, last_share_costs, share_label
 from pipeline.errors import InputError
 
 AssetMode = Literal["cdn", "local"]
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 GAP_TABLE_COLUMNS = (
     "level",
@@ -80,6 +82,16 @@ COST_CURVE_COLUMNS = (
     "cost_per_household_nok",
     "cumulative_households",
     "cumulative_cost_nok",
+)
+NEW_SITE_COLUMNS = (
+    "site_id",
+    "kommunenummer",
+    "lon",
+    "lat",
+    "antenna_height_m",
+    "fixed_cost_nok",
+    "households_reached",
+    "households_taking",
 )
 LAST_SHARES = (0.01, 0.05, 0.10)  # the costliest shares of households the info panel states
 _KOMMUNENUMMER = re.compile(r"^\d{4}$")
@@ -147,11 +159,26 @@ def _terrain_png(
     return (png, bounds) if bounds is not None else None
 
 
-def _kommune_areas(
-    areas: gpd.GeoDataFrame, groups: Mapping[str, Sequence[int]], knr: str
-) -> gpd.GeoDataFrame:
+def _kommune_rows(frame: FrameT, groups: Mapping[Hashable, Any], knr: str) -> FrameT:
+    """The rows of one kommune (``groups``: kommunenummer -> positions); none when absent."""
     rows = groups.get(knr)
-    return areas.iloc[list(rows)] if rows is not None else areas.iloc[0:0]
+    return frame.iloc[list(rows)] if rows is not None else frame.iloc[0:0]
+
+
+def _masts_per_kommune(new_sites: pd.DataFrame, addresses: pd.DataFrame) -> dict[Hashable, list]:
+    """Rows of the masts each kommune map shows: those standing in it and those its
+    households take (a project area may cross the border)."""
+    row = np.arange(len(new_sites))
+    pairs = [pd.DataFrame({"knr": new_sites["kommunenummer"].astype(str).to_numpy(), "row": row})]
+    if {"cost_option", "new_site_id"} <= set(addresses.columns):
+        taken = addresses.loc[addresses["cost_option"] == "fwa_new_site"]
+        at = pd.Series(row, index=new_sites["site_id"].astype(str).to_numpy())
+        taken_row = at.reindex(taken["new_site_id"].astype(str).to_numpy()).to_numpy()
+        found = ~np.isnan(taken_row)
+        knr = taken["kommunenummer"].astype(str).to_numpy()[found]
+        pairs.append(pd.DataFrame({"knr": knr, "row": taken_row[found].astype(np.int64)}))
+    both = pd.concat(pairs, ignore_index=True).drop_duplicates().sort_values(["knr", "row"])
+    return {str(k): list(v) for k, v in both.groupby("knr", sort=False)["row"]}
 
 
 def median_cost_per_household_nok(curves: pd.DataFrame) -> pd.Series:
@@ -220,6 +247,7 @@ def write_maps(
     dtm: Path | None = None,
     areas: gpd.GeoDataFrame | None = None,
     cost_curves: pd.DataFrame | None = None,
+    new_sites: pd.DataFrame | None = None,
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table.
 
@@ -262,6 +290,13 @@ def write_maps(
         (data URI), what the costliest 1 / 5 / 10 % of its costed households cost and the median
         cost per household; a kommune without rows says it has no costed household. None: no
         cost curve section.
+    new_sites : DataFrame, optional
+        Proposed fixed-wireless masts (``tables/new_sites.csv``: ``site_id``,
+        ``kommunenummer``, ``lon``/``lat`` in EPSG:4326, ``antenna_height_m``,
+        ``fixed_cost_nok``, ``households_reached``, ``households_taking``). Each kommune map
+        gets an overlay "Foreslåtte nye master (N)" with the masts that some household takes
+        among those standing in the kommune or taken by its households (a project area may
+        cross the border; N may be 0) and a legend line. None: no overlay.
 
     Returns
     -------
@@ -284,6 +319,9 @@ def write_maps(
     if areas is not None:
         _require_columns(areas, AREA_COLUMNS, "areas")
         area_groups = areas.groupby(areas["kommunenummer"].astype(str), sort=False).indices
+    if new_sites is not None:
+        _require_columns(new_sites, NEW_SITE_COLUMNS, "new_sites")
+        site_groups = _masts_per_kommune(new_sites, addresses)
     curve_panels = _CostCurvePanels(cost_curves) if cost_curves is not None else None
     for gap_row in kommune_rows.to_dict("records"):
         knr = str(gap_row["kommunenummer"])
@@ -301,8 +339,11 @@ def write_maps(
             target,
             run_info,
             terrain_png=terrain,
-            areas=_kommune_areas(areas, area_groups, knr) if areas is not None else None,
+            areas=_kommune_rows(areas, area_groups, knr) if areas is not None else None,
             cost_curve=curve_panels.panel(knr, name) if curve_panels is not None else None,
+            new_sites=(
+                _kommune_rows(new_sites, site_groups, knr) if new_sites is not None else None
+            ),
         )
         path = kommune_dir / f"{knr}.html"
         _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")

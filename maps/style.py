@@ -99,6 +99,27 @@ AREA_STYLE: Final[dict[str, Any]] = {
     "fillOpacity": 0.08,
 }
 BOUNDARY_COLOR: Final = "#333333"
+# Proposed new fixed-wireless masts: Okabe-Ito reddish purple (apart from the class colours and
+# the areas' blue) on a triangle, so shape alone tells a mast from an address circle.
+NEW_SITES_LABEL_NB: Final = "Foreslåtte nye master"
+NEW_SITE_TITLE_NB: Final = "Ny mast (forslag)"
+NEW_SITE_COLOR: Final = "#CC79A7"
+NEW_SITE_ICON_PX: Final = 24
+NEW_SITE_ICON_SVG: Final = (
+    f'<svg xmlns="http://www.w3.org/2000/svg" width="{NEW_SITE_ICON_PX}"'
+    f' height="{NEW_SITE_ICON_PX}" viewBox="0 0 24 24" aria-hidden="true">'
+    f'<path d="M12 2 22 22H2Z" fill="{NEW_SITE_COLOR}" stroke="#222" stroke-width="1.5"'
+    ' stroke-linejoin="round"/><path d="M12 9v10M9 19h6" stroke="#fff" stroke-width="2"/></svg>'
+)
+# Labels of a mast popup's rows, in the order of :func:`new_site_popup_values`.
+NEW_SITE_POPUP_LABELS_NB: Final[tuple[str, ...]] = (
+    "Mast",
+    "Antennehøyde",
+    "Husstander som bruker den",
+    "Husstander den når",
+    "Fast kostnad (mast og tilknytning)",
+    "Fast kostnad per husstand",
+)
 
 # ColorBrewer YlOrRd (sequential, colour-blind and print friendly) for shares below target.
 CHOROPLETH_COLORS: Final[tuple[str, ...]] = (
@@ -152,6 +173,11 @@ MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not l
 def _is_missing(value: object) -> bool:
     """True for None, NaN, pd.NA and NaT (the missing values a table can hand us)."""
     return value is None or bool(pd.isna(cast(Any, value)))
+
+
+def _as_float(value: object) -> float:
+    """A number as float, NaN when missing."""
+    return math.nan if _is_missing(value) else float(cast(Any, value))
 
 
 def _round_half_up(value: float | int) -> int:
@@ -223,6 +249,32 @@ def areas_layer_name(count: int) -> str:
     return f"{AREAS_LABEL_NB} ({format_int_nb(count)})"
 
 
+def new_sites_layer_name(count: int) -> str:
+    """Name of the mast overlay in the layer control: ``"Foreslåtte nye master (3)"``."""
+    return f"{NEW_SITES_LABEL_NB} ({format_int_nb(count)})"
+
+
+def new_site_popup_values(mast: Mapping[Any, Any]) -> list[str]:
+    """Escaped values of one mast's popup rows (:data:`NEW_SITE_POPUP_LABELS_NB`), from a row
+    of ``tables/new_sites.csv`` (:func:`pipeline.rollout.mast_summary`).
+
+    The fixed cost per household is the mast's share each household that takes it pays,
+    without its own antenna: :math:`C_{site} / H_{taking}` (dash when nobody takes it).
+    """
+    fixed_nok = _as_float(mast.get("fixed_cost_nok"))
+    taking = _as_float(mast.get("households_taking"))
+    per_household = fixed_nok / taking if taking > 0 else None  # NaN > 0 is False
+    height = mast.get("antenna_height_m")
+    return [
+        escape(mast.get("site_id")),
+        escape(TEXT_MISSING if _is_missing(height) else f"{format_number_nb(height)} m"),
+        escape(format_int_nb(taking)),
+        escape(format_int_nb(mast.get("households_reached"))),
+        escape(format_nok(fixed_nok)),
+        escape(format_nok(per_household)),
+    ]
+
+
 def technology_label_nb(code: object) -> str | None:
     """Bokmål label of a technology or cost option code; an unknown code is returned as it is
     (escape it before it reaches HTML), a missing one as None."""
@@ -292,6 +344,14 @@ def class_legend_html(target: TargetSpec) -> str:
         for c in CLASS_STYLES
     )
     return f"<h4>Husstander etter dekning, {escape(target.label_nb)}</h4>{rows}"
+
+
+def new_site_legend_html() -> str:
+    """The legend line of the proposed masts (appended to :func:`class_legend_html`)."""
+    return (
+        f'<div class="gapmap-legend-mast">{NEW_SITE_ICON_SVG}<b>{escape(NEW_SITE_TITLE_NB)}</b>'
+        " – fast trådløst for husstandene som bruker den</div>"
+    )
 
 
 def _figure_rows(row: Mapping[Any, Any], target: TargetSpec) -> list[tuple[str, str, str]]:
@@ -416,6 +476,12 @@ MAP_CSS: Final = f"""
   .gapmap-popup {{ font: 13px/1.35 system-ui, sans-serif; }}
   .gapmap-popup table {{ border-collapse: collapse; margin-top: 3px; }}
   .gapmap-popup td {{ padding: 0 6px 0 0; vertical-align: top; }}
+  .gapmap-mast {{ background: none; border: none; }}
+  .gapmap-mast svg {{ display: block; }}
+  .gapmap-mast-popup td:first-child {{ white-space: nowrap; }}
+  .gapmap-mast-popup tr:first-child td.num {{ white-space: normal; overflow-wrap: anywhere; }}
+  .gapmap-legend-mast svg {{ width: 14px; height: 14px; margin-right: 4px;
+    vertical-align: -2px; }}
   .legend.leaflet-control {{ background: rgba(255,255,255,0.93); border-radius: 5px;
     box-shadow: 0 1px 5px rgba(0,0,0,0.35); }}
   .marker-cluster.gapmap-cluster {{ border-radius: 50%; font: bold 12px/1 system-ui, sans-serif;

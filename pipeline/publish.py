@@ -251,7 +251,7 @@ def write_map_products(
     folder: Path, config: Config, info: RunInfo, tables: RunTables
 ) -> dict[str, Any]:
     """The index page, the overview and one map per kommune (with its cost curve in the info
-    panel); returns their relative paths."""
+    panel and, when the run proposed any, its new masts); returns their relative paths."""
     from maps.publish import write_maps
     from maps.style import TargetSpec
     from pipeline.cost_curve import cost_curve
@@ -271,6 +271,9 @@ def write_map_products(
             results,
             commercially_viable_nok_per_household=config.cost.commercially_viable_nok_per_household,
         )
+    # no candidate at all (no DTM, new_site off): no mast layer rather than "0" on every map
+    masts = tables.new_sites
+    new_sites = new_sites_table(masts) if masts is not None and len(masts) else None
     paths = write_maps(
         folder,
         tables.gap_table,
@@ -283,6 +286,7 @@ def write_map_products(
         dtm=config.inputs.dtm,
         areas=areas,
         cost_curves=cost_curve(results),
+        new_sites=new_sites,
     )
     return {
         "index": str(paths.index.relative_to(folder)),

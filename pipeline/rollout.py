@@ -212,12 +212,13 @@ def _areas_cheaper_by_mast(
     by_mast_nok = fixed_cost_nok(sites.masts, settings) + settings.fwa_cpe_nok * np.bincount(
         mast, weights=households[reached], minlength=n_masts
     )
+    fibre_factor = mast_factor = 1.0  # present value per NOK of capex in the lifetime view
     if settings.choose_by == "lifetime":
         annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
-        by_fibre_nok *= 1.0 + settings.fiber_opex_share_per_year * annuity
-        by_mast_nok *= 1.0 + settings.wireless_opex_share_per_year * annuity
+        fibre_factor = 1.0 + settings.fiber_opex_share_per_year * annuity
+        mast_factor = 1.0 + settings.wireless_opex_share_per_year * annuity
     takers = np.zeros(len(reached), dtype=bool)
-    takers[reached] = (by_mast_nok < by_fibre_nok)[mast]
+    takers[reached] = (by_mast_nok * mast_factor < by_fibre_nok * fibre_factor)[mast]
     return takers
 
 

@@ -60,6 +60,7 @@ def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Pa
         "Dekket",
         "Underdekket",
         "Udekket",
+        "Foreslåtte nye master",
     ]
     # the hillshade is an image overlay inside the map
     assert page.locator("img.leaflet-image-layer").count() == 1

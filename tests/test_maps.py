@@ -12,7 +12,9 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from shapely.geometry import box
 
 from maps import style
 from maps.assets import is_tile_url, resolve_asset
-from maps.kommune import address_rows, build_kommune_map, dumps_for_script
+from maps.kommune import NewSiteLayer, address_rows, build_kommune_map, dumps_for_script
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
 from pipeline.cost_curve import cost_curve, last_share_costs
@@ -45,6 +47,20 @@ class MapInputs:
     map_target: str
     run_info: dict[str, str]
     cost_curves: pd.DataFrame  # pipeline.cost_curve.cost_curve of the addresses, per kommune
+
+
+def write_inputs(inputs: MapInputs, folder: Path, **options: Any) -> MapPaths:
+    """:func:`write_maps` of the fixture's tables into ``folder``."""
+    return write_maps(
+        folder,
+        inputs.gap_table,
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+        **options,
+    )
 
 
 def _classify(down: np.ndarray, up: np.ndarray, target: TargetSpec) -> np.ndarray:
@@ -181,14 +197,9 @@ def inputs() -> MapInputs:
 @pytest.fixture(scope="module")
 def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapPaths:
     out_dir = tmp_path_factory.mktemp("maps-out")
-    return write_maps(
+    return write_inputs(
+        inputs,
         out_dir,
-        inputs.gap_table,
-        inputs.kommuner,
-        inputs.addresses,
-        inputs.targets,
-        inputs.map_target,
-        inputs.run_info,
         cost_curves=inputs.cost_curves,
     )
 
@@ -473,14 +484,9 @@ def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
 
 
 def test_write_maps_gives_every_kommune_its_areas(inputs: MapInputs, tmp_path: Path) -> None:
-    paths = write_maps(
+    paths = write_inputs(
+        inputs,
         tmp_path,
-        inputs.gap_table,
-        inputs.kommuner,
-        inputs.addresses,
-        inputs.targets,
-        inputs.map_target,
-        inputs.run_info,
         areas=_two_areas(),
     )
     own = paths.kommuner["5001"].read_text(encoding="utf-8")
@@ -488,14 +494,9 @@ def test_write_maps_gives_every_kommune_its_areas(inputs: MapInputs, tmp_path: P
     assert json.dumps(style.areas_layer_name(2)) in own and "5001-0002" in own
     assert json.dumps(style.areas_layer_name(0)) in other and "5001-0002" not in other
     with pytest.raises(InputError, match="areas: missing columns"):
-        write_maps(
+        write_inputs(
+            inputs,
             tmp_path / "bad",
-            inputs.gap_table,
-            inputs.kommuner,
-            inputs.addresses,
-            inputs.targets,
-            inputs.map_target,
-            inputs.run_info,
             areas=_two_areas().drop(columns="subsidy_need_nok"),
         )
 
@@ -578,14 +579,9 @@ def test_cost_curve_alt_text_is_norwegian_and_escaped(written: MapPaths) -> None
 
 
 def test_kommune_without_costed_households_says_so(inputs: MapInputs, tmp_path: Path) -> None:
-    paths = write_maps(
+    paths = write_inputs(
+        inputs,
         tmp_path,
-        inputs.gap_table,
-        inputs.kommuner,
-        inputs.addresses,
-        inputs.targets,
-        inputs.map_target,
-        inputs.run_info,
         cost_curves=inputs.cost_curves[inputs.cost_curves["kommunenummer"] == "5001"],
     )
     panel = _info_panel_html(paths.kommuner["5099"].read_text("utf-8"))
@@ -614,14 +610,9 @@ def test_without_a_cost_curve_table_the_panel_has_no_curve() -> None:
 
 def test_cost_curve_table_missing_a_column_is_named(inputs: MapInputs, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"cost_curves: missing columns \['cumulative_cost_nok'\]"):
-        write_maps(
+        write_inputs(
+            inputs,
             tmp_path,
-            inputs.gap_table,
-            inputs.kommuner,
-            inputs.addresses,
-            inputs.targets,
-            inputs.map_target,
-            inputs.run_info,
             cost_curves=inputs.cost_curves.drop(columns="cumulative_cost_nok"),
         )
 
@@ -650,3 +641,172 @@ def test_unlabelled_technology_in_address_popups_is_escaped(inputs: MapInputs) -
     assert "Fast trådløst, ny mast" in encoded.technologies
     assert "&lt;b&gt;ny&lt;/b&gt;" in encoded.technologies
     assert "<b>ny</b>" not in encoded.technologies
+
+
+# --- proposed new masts ------------------------------------------------------------------------
+
+EVIL_SITE_ID = '<script>alert("mast")</script> & ny-5001-7'
+NEW_SITE_LAYER_NAME = "Foreslåtte nye master"
+
+
+def make_new_sites() -> pd.DataFrame:
+    """Two candidate masts in kommune 5001 (rows of ``tables/new_sites.csv``): one taken by 17
+    households (hostile id), one nobody takes; coordinates east of the village."""
+    lonlat = gpd.GeoSeries(
+        gpd.points_from_xy([268_800.0, 266_000.0], [7_007_000.0, 7_009_000.0]), crs="EPSG:25833"
+    ).to_crs("EPSG:4326")
+    return pd.DataFrame(
+        {
+            "site_id": [EVIL_SITE_ID, "ny-5001-8"],
+            "kommunenummer": ["5001", "5001"],
+            "cluster_id": [7, 8],
+            "x_m": [268_800.0, 266_000.0],
+            "y_m": [7_007_000.0, 7_009_000.0],
+            "antenna_height_m": [32.5, 30.0],
+            "fixed_cost_nok": [2_713_447.9, 2_900_000.0],
+            "households_reached": [23.0, 9.0],
+            "households_taking": [17.0, 0.0],
+            "lon": lonlat.x.to_numpy(),
+            "lat": lonlat.y.to_numpy(),
+        }
+    )
+
+
+# The taken mast's popup, by hand: 32,5 m; 17 of the 23 households it reaches take it;
+# 2 713 447,9 kr → "2 713 448 kr"; 2 713 447,9 / 17 = 159 614,58 → "159 615 kr" per household.
+TAKEN_MAST_VALUES = ["32,5 m", "17", "23", "2 713 448 kr", "159 615 kr"]
+
+
+def with_new_site_choices(addresses: pd.DataFrame) -> pd.DataFrame:
+    """Address 0 takes the hostile mast; address 1 is reached by it but chose fibre."""
+    chosen = addresses.assign(cost_option=None, new_site_id=None)
+    chosen.loc[0, ["cost_option", "new_site_id"]] = ["fwa_new_site", EVIL_SITE_ID]
+    chosen.loc[1, ["cost_option", "new_site_id"]] = ["fiber", EVIL_SITE_ID]
+    return chosen
+
+
+def _control_layers(fmap: folium.Map) -> list[Any]:
+    return [
+        child
+        for child in fmap._children.values()
+        if getattr(child, "control", False) and hasattr(child, "layer_name")
+    ]
+
+
+def _kommune_5001_map(inputs: MapInputs, new_sites: pd.DataFrame | None) -> folium.Map:
+    own = inputs.addresses["kommunenummer"] == "5001"
+    return build_kommune_map(
+        "5001",
+        "Prøvekommune",
+        None,
+        inputs.kommuner[inputs.kommuner["kommunenummer"] == "5001"],
+        with_new_site_choices(inputs.addresses)[own],
+        inputs.targets,
+        inputs.targets[0],
+        inputs.run_info,
+        new_sites=new_sites,
+    )
+
+
+def _legend_html(page: str) -> str:
+    panels = [json.loads(m) for m in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', page)]
+    legend = [panel for panel in panels if "Husstander etter dekning" in panel]
+    assert len(legend) == 1
+    return legend[0]
+
+
+def test_kommune_map_shows_only_the_taken_mast_escaped(inputs: MapInputs) -> None:
+    fmap = _kommune_5001_map(inputs, make_new_sites())
+    page = fmap.get_root().render()
+    layers = [layer for layer in _control_layers(fmap) if isinstance(layer, NewSiteLayer)]
+    assert len(layers) == 1
+    assert layers[0].layer_name == f"{NEW_SITE_LAYER_NAME} (1)"
+    assert _control_layers(fmap)[-1] is layers[0]  # listed (and drawn) above the classes
+    taken = make_new_sites().iloc[0]
+    assert layers[0].rows == [
+        [
+            round(float(taken["lat"]), 5),
+            round(float(taken["lon"]), 5),
+            html.escape(EVIL_SITE_ID),
+            *TAKEN_MAST_VALUES,
+        ]
+    ]
+    assert dumps_for_script(layers[0].rows) in page  # one marker row, as the browser gets it
+    assert "ny-5001-8" not in page  # nobody takes it: not shown
+    assert EVIL_SITE_ID not in page and "<script>alert(" not in page
+    assert "\\u0026amp;lt;script" not in page and "&amp;lt;script" not in page  # escaped once
+    used = {*(c.color for c in style.CLASS_STYLES), style.AREA_STYLE["color"]}
+    assert style.NEW_SITE_COLOR not in used
+    legend = _legend_html(page)
+    assert "Ny mast (forslag)" in legend and style.NEW_SITE_COLOR in legend
+
+
+def test_mast_popup_values_are_formatted_and_escaped() -> None:
+    taken, untaken = make_new_sites().to_dict("records")
+    assert style.new_site_popup_values(taken) == [html.escape(EVIL_SITE_ID), *TAKEN_MAST_VALUES]
+    assert style.new_site_popup_values(untaken)[-1] == "–"  # nobody shares it
+    assert style.new_site_popup_values({"site_id": None})[:2] == ["–", "–"]
+    assert len(style.NEW_SITE_POPUP_LABELS_NB) == len(style.new_site_popup_values(taken))
+
+
+def test_map_without_new_sites_renders_without_the_mast_layer(inputs: MapInputs) -> None:
+    fmap = _kommune_5001_map(inputs, None)
+    page = fmap.get_root().render()
+    assert not any(isinstance(layer, NewSiteLayer) for layer in _control_layers(fmap))
+    assert NEW_SITE_LAYER_NAME not in page and json.dumps(NEW_SITE_LAYER_NAME) not in page
+    assert "Ny mast (forslag)" not in _legend_html(page)
+    assert [layer.layer_name.split(" (")[0] for layer in _control_layers(fmap)] == [
+        "Dekket",
+        "Underdekket",
+        "Udekket",
+    ]
+
+
+def test_write_maps_gives_every_kommune_its_masts(inputs: MapInputs, tmp_path: Path) -> None:
+    paths = write_inputs(
+        inputs,
+        tmp_path,
+        new_sites=make_new_sites(),
+    )
+    own = paths.kommuner["5001"].read_text(encoding="utf-8")
+    other = paths.kommuner["5099"].read_text(encoding="utf-8")
+    assert json.dumps(style.new_sites_layer_name(1)) in own and "159 615 kr" in own
+    assert json.dumps(style.new_sites_layer_name(0)) in other and "159 615 kr" not in other
+    with pytest.raises(InputError, match=r"new_sites: missing columns \['lat'\]"):
+        write_inputs(
+            inputs,
+            tmp_path / "bad",
+            new_sites=make_new_sites().drop(columns="lat"),
+        )
+
+
+def test_address_popup_row_names_the_mast_only_where_the_household_takes_it(
+    inputs: MapInputs,
+) -> None:
+    own = with_new_site_choices(inputs.addresses)
+    encoded = address_rows(own[own["kommunenummer"] == "5001"], TARGETS, TARGETS[0])
+    rows = {row[2]: row for rows in encoded.rows_by_class.values() for row in rows}
+    assert encoded.new_sites == [html.escape(EVIL_SITE_ID)]  # escaped once, listed once
+    assert rows["Bygdeveien 1"][11:] == [0]  # takes the mast: its index in that list
+    assert len(rows["Bygdeveien 2"]) == 11  # reached by it, but chose fibre
+    assert all(len(row) == 11 for text, row in rows.items() if text != "Bygdeveien 1")
+    plain = address_rows(inputs.addresses, TARGETS, TARGETS[0])  # no cost columns at all
+    assert {len(row) for rows in plain.rows_by_class.values() for row in rows} == {11}
+    assert plain.new_sites == []
+
+
+def test_a_kommune_map_shows_a_mast_across_the_border_that_its_households_take(
+    inputs: MapInputs, tmp_path: Path
+) -> None:
+    from maps.publish import _masts_per_kommune
+
+    masts = pd.DataFrame({"site_id": ["ny-5001-0", "ny-5001-1"], "kommunenummer": ["5001", "5001"]})
+    addresses = pd.DataFrame(
+        {
+            "kommunenummer": ["5099", "5099", "5001"],
+            "cost_option": ["fwa_new_site", "fiber", "fwa_new_site"],
+            "new_site_id": ["ny-5001-1", "ny-5001-0", "ny-5001-1"],
+        }
+    )
+    # 5099's household takes mast 1 (standing in 5001); the fibre household's mast is not shown
+    assert _masts_per_kommune(masts, addresses) == {"5001": [0, 1], "5099": [1]}

@@ -30,7 +30,16 @@ from tests.browser import (
     require_browser_environment,
     screenshot,
 )
-from tests.test_maps import EVIL_TEXT, MapInputs, make_map_inputs
+from tests.test_maps import (
+    EVIL_SITE_ID,
+    EVIL_TEXT,
+    TAKEN_MAST_VALUES,
+    MapInputs,
+    make_map_inputs,
+    make_new_sites,
+    with_new_site_choices,
+    write_inputs,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -53,14 +62,9 @@ def inputs() -> MapInputs:
 
 @pytest.fixture(scope="module")
 def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapPaths:
-    return write_maps(
+    return write_inputs(
+        inputs,
         tmp_path_factory.mktemp("browser-maps"),
-        inputs.gap_table,
-        inputs.kommuner,
-        inputs.addresses,
-        inputs.targets,
-        inputs.map_target,
-        inputs.run_info,
         cost_curves=inputs.cost_curves,
     )
 
@@ -243,17 +247,78 @@ def test_address_popup_shows_escaped_text_as_text(
     page.context.close()
 
 
-def test_local_asset_mode_needs_no_cdn(
-    browser: OfflineBrowser, assets_dir: Path, inputs: MapInputs, tmp_path: Path
+def test_taken_mast_is_a_layer_and_its_icon_opens_its_popup(
+    browser: OfflineBrowser, inputs: MapInputs, tmp_path: Path
 ) -> None:
     paths = write_maps(
         tmp_path,
         inputs.gap_table,
         inputs.kommuner,
-        inputs.addresses,
+        with_new_site_choices(inputs.addresses),
         inputs.targets,
         inputs.map_target,
         inputs.run_info,
+        new_sites=make_new_sites(),
+    )
+    page, report = browser.open(
+        paths.kommuner["5001"].as_uri(),
+        wait_for=".gapmap-mast",
+        init_script="window.__alerts = []; window.alert = m => window.__alerts.push(m);",
+    )
+    name = map_variable(page)
+    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    assert [label.strip() for label in labels][-1] == "Foreslåtte nye master (1)"
+    assert len(labels) == 4  # the three classes, then the masts
+    assert page.locator(".gapmap-mast").count() == 1  # the mast nobody takes is not drawn
+    legend = page.locator(".gapmap-legend-mast").text_content() or ""
+    assert legend.startswith("Ny mast (forslag)")
+
+    # A household that takes the mast names it in its popup (built by the cluster's function).
+    address_popup = page.evaluate(
+        """mapName => {
+            let html = null;
+            window[mapName].eachLayer(layer => {
+                if (!layer.getVisibleParent || html !== null) { return; }
+                const m = layer.getLayers().find(m => m.gapmapRow.length === 12);
+                if (m) { html = m.getPopup().getContent()(m); }
+            });
+            return html;
+        }""",
+        name,
+    )
+    assert address_popup is not None
+    assert "<td>Løsning</td><td>Fast trådløst, ny mast &lt;script&gt;" in address_popup
+
+    page.locator(".gapmap-mast").click()  # a real click: nothing lies over the icon
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    rows = [" ".join(r.split()) for r in popup.locator("tr").all_inner_texts()]
+    assert (popup.locator("b").first.text_content() or "") == "Ny mast (forslag)"
+    assert rows == [
+        f"Mast {EVIL_SITE_ID}",
+        f"Antennehøyde {TAKEN_MAST_VALUES[0]}",
+        f"Husstander som bruker den {TAKEN_MAST_VALUES[1]}",
+        f"Husstander den når {TAKEN_MAST_VALUES[2]}",
+        f"Fast kostnad (mast og tilknytning) {TAKEN_MAST_VALUES[3]}",
+        f"Fast kostnad per husstand {TAKEN_MAST_VALUES[4]}",
+    ]
+    assert popup.locator("script").count() == 0
+    assert page.evaluate("() => window.__alerts || []") == []
+    screenshot(page, "kommune-5001-mast-popup.png")
+
+    # The overlay can be switched off like the classes.
+    page.locator(".leaflet-control-layers-overlays label", has_text="Foreslåtte nye master").click()
+    assert page.locator(".gapmap-mast").count() == 0
+    _assert_clean(report)
+    page.context.close()
+
+
+def test_local_asset_mode_needs_no_cdn(
+    browser: OfflineBrowser, assets_dir: Path, inputs: MapInputs, tmp_path: Path
+) -> None:
+    paths = write_inputs(
+        inputs,
+        tmp_path,
         assets="local",
         assets_dir=assets_dir,
     )
