@@ -230,6 +230,13 @@ FROM address_results r JOIN addresses a USING (run_id, address_id)
 WHERE r.run_id = ? AND r.cost_nok IS NOT NULL
 ORDER BY r.address_id
 """
+# short bokmål names of the cost options for the printed table
+SHORT_OPTION_NB = {
+    "fiber": "fiber",
+    "fwa": "FWA",
+    "fwa_new_site": "ny mast",
+    "satellite": "satellitt",
+}
 TABLE_ROWS = 40  # selected areas printed by :func:`areas_table`; the files hold them all
 
 
@@ -319,7 +326,7 @@ def areas_table(ranked: pd.DataFrame, run_id: str) -> Table:
         table.add_row(
             str(row["rank"]),
             str(row["area_id"]),
-            technology if isinstance(technology, str) else "–",
+            SHORT_OPTION_NB.get(technology, technology) if isinstance(technology, str) else "–",
             _format_int(row["households"]),
             _format_mnok(row["cost_nok"]),
             _format_int(row["cost_per_household_nok"]),

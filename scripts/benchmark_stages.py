@@ -20,6 +20,7 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -40,11 +41,23 @@ import pandas as pd
 import shapely
 
 from layers.kommuner import read_kommuner
-from pipeline import aggregate, classify, cost, coverage, locate, store, terrain
-from pipeline.config import DEFAULT_TARGETS, ClassifySettings, Config, CostSettings, Inputs
+from layers.quarantine import empty_quarantine
+from pipeline import (
+    aggregate,
+    classify,
+    cost,
+    coverage,
+    locate,
+    publish,
+    rollout,
+    store,
+    terrain,
+    wireless,
+)
+from pipeline.config import Config, Inputs
 from pipeline.errors import InputError
-from pipeline.ingest import Ingested
-from pipeline.run import _store_tables
+from pipeline.ingest import Ingested, _fylker_of
+from pipeline.run import _move_to_quarantine, _store_tables
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KOMMUNER = REPO_ROOT / "../shared/realdata/kommuner-robhop/Kommuner-M.geojson"
@@ -433,12 +446,47 @@ def offer_table(
 
 @dataclass
 class Tables:
-    """The tables passed between stages (the orchestrator's local variables)."""
+    """The synthetic inputs as ``ingest.ingest`` returns them, and what the report counts."""
 
-    kommuner: gpd.GeoDataFrame
-    addresses_input: gpd.GeoDataFrame
-    offers_input: pd.DataFrame
+    inputs: Ingested
     counts: dict[str, Any] = field(default_factory=dict)
+
+
+def layer_counts(
+    kommuner: pd.DataFrame, addresses: pd.DataFrame, offers: pd.DataFrame
+) -> pd.DataFrame:
+    """The ``layer_counts`` rows ingest would give these tables (every row accepted)."""
+    read = [len(kommuner), len(addresses), len(offers)]
+    return pd.DataFrame(
+        {
+            "layer": ["kommuner", "addresses", "offers"],
+            "rows_read": read,
+            "rows_accepted": read,
+            "rows_merged": [0, 0, 0],
+            "rows_quarantined": [0, 0, 0],
+        }
+    )
+
+
+def synthetic_inputs(
+    kommuner: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, offers: pd.DataFrame
+) -> Ingested:
+    """What ``ingest.ingest`` returns for a run with only kommuner, addresses and offers."""
+    return Ingested(
+        kommuner=kommuner,
+        fylker=_fylker_of(kommuner, None),
+        addresses=addresses,
+        offers=offers,
+        lacking=pd.DataFrame({"address_id": [], "lacking_mbps": []}),
+        areas=None,
+        sites=None,
+        fibre=None,
+        roads=None,
+        cost_factors=None,
+        quarantine=empty_quarantine(),
+        counts=layer_counts(kommuner, addresses, offers),
+        metadata={},
+    )
 
 
 def generate(kommuner: gpd.GeoDataFrame, total: int, seed: int, timer: StageTimer) -> Tables:
@@ -464,115 +512,191 @@ def generate(kommuner: gpd.GeoDataFrame, total: int, seed: int, timer: StageTime
         "offers_per_address": round(len(offers) / max(total, 1), 3),
         "addresses_without_offer": int((~addresses["address_id"].isin(offers["address_id"])).sum()),
     }
-    return Tables(kommuner, addresses, offers, counts)
+    return Tables(synthetic_inputs(kommuner, addresses, offers), counts)
 
 
 @dataclass
 class Results:
-    """What the per-address stages hand to the store (as in ``run._run_stages``)."""
+    """What the per-address stages hand to the store (``run._run_stages``' local variables)."""
 
+    inputs: Ingested  # kommuner reduced to those with addresses, as run.py does
     addresses: gpd.GeoDataFrame  # located addresses, index reset
     results: pd.DataFrame
+    masts: pd.DataFrame
     quarantine: pd.DataFrame
+    layer_counts: pd.DataFrame
 
 
-def run_address_stages(tables: Tables, timer: StageTimer) -> Results:
-    """locate → terrain (no DTM) → coverage → classify → cost → the results table."""
-    classify_settings, cost_settings = ClassifySettings(), CostSettings()
-    with timer.stage("locate.locate_addresses") as out:
-        located = locate.locate_addresses(tables.addresses_input, tables.kommuner, 0.0, SOURCE)
+def run_address_stages(tables: Tables, config: Config, timer: StageTimer) -> Results:
+    """locate → terrain → wireless → coverage → classify → cost → the results table.
+
+    No DTM, sites, fibre lines, roads, lacking lists or areas: the stages take their
+    "input absent" paths (no line of sight, no new masts, straight fibre routes).
+    """
+    inputs = tables.inputs
+    with timer.stage("locate") as out:
+        located = locate.locate_addresses(
+            inputs.addresses, inputs.kommuner, config.locate.tolerance_m, SOURCE
+        )
         addresses = located.addresses.reset_index(drop=True)
+        counts = _move_to_quarantine(inputs.counts, "addresses", len(located.quarantine))
+        quarantine = pd.concat([inputs.quarantine, located.quarantine], ignore_index=True)
+        kept = inputs.kommuner["kommunenummer"].isin(addresses["kommunenummer"].unique())
+        inputs = dataclasses.replace(inputs, kommuner=inputs.kommuner.loc[kept])
         out["rows"] = len(addresses)
     tables.counts["locate"] = located.counts
-    with timer.stage("terrain.terrain_per_address (no DTM)") as out:
-        terrain_columns = terrain.terrain_per_address(addresses, None)
+    with timer.stage("terrain (no DTM)") as out:
+        terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
         out["rows"] = len(terrain_columns)
-    with timer.stage("coverage.counted_offers") as out:
-        offers = coverage.counted_offers(tables.offers_input, classify_settings)
-        out["rows"] = len(offers)
-    with timer.stage("coverage.best_offer_per_address") as out:
-        best = coverage.best_offer_per_address(offers, addresses["address_id"])
-        out["rows"] = len(best)
-    with timer.stage("coverage.has_technology (fiber)") as out:
-        has_fibre = coverage.has_technology(tables.offers_input, addresses["address_id"], "fiber")
-        out["rows"] = int(has_fibre.sum())
-    with timer.stage("classify.classify_addresses") as out:
-        classes = classify.classify_addresses(
-            offers,
-            addresses["address_id"],
-            DEFAULT_TARGETS,
-            classify_settings.floor_down_mbps,
-            classify_settings.floor_up_mbps,
+    with timer.stage("wireless (no sites)") as out:
+        reach = wireless.wireless_per_address(
+            addresses, inputs.sites, config.inputs.dtm, config.wireless
         )
+        out["rows"] = len(reach)
+    with timer.stage("coverage") as out:
+        covered = coverage.coverage_per_address(
+            inputs.offers, inputs.lacking, inputs.areas, addresses, config.classify
+        )
+        out["rows"] = len(covered.offers)
+    tables.counts["coverage"] = covered.counts
+    with timer.stage("classify (4 targets, wireless reach)") as out:
+        classes, reachable = classify_as_run(config, inputs, addresses, covered, reach)
         out["rows"] = len(classes)
-    below_target = (classes[f"class_{cost_settings.target}"] != "served").to_numpy()
-    with timer.stage("cost.presence_of_fibre") as out:
-        presence = cost.presence_of_fibre(None, addresses, has_fibre)
-        out["rows"] = len(presence.points_xy_m)
-    with timer.stage("cost.cost_per_address") as out:
-        costs = cost.cost_per_address(addresses, below_target, presence, cost_settings)
+    with timer.stage("cost (rollout.prepare + plan)") as out:
+        below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy() & (
+            covered.columns["area_status"] == ""
+        ).to_numpy()
+        presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
+        planned = rollout.prepare(
+            config,
+            pd.concat([addresses, terrain_columns[["elevation_m"]]], axis=1),
+            below_target,
+            presence,
+            reachable[f"wireless_{config.cost.target}"].to_numpy(),
+            inputs.roads,
+            inputs.cost_factors,
+        )
+        costs = rollout.plan(planned, config.cost)
+        masts = rollout.mast_summary(planned, costs, config.cost)
         out["rows"] = int(below_target.sum())
     with timer.stage("results table (concat, as run.py)") as out:
-        results = pd.concat([addresses, terrain_columns, best, classes, costs], axis=1)
+        results = pd.concat(
+            [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs],
+            axis=1,
+        )
         out["rows"] = len(results)
     tables.counts["classes"] = {c: classes[c].value_counts().to_dict() for c in classes.columns}
+    tables.counts["cost_options"] = costs["cost_option"].value_counts().to_dict()
+    tables.counts["cost_replan_rounds"] = int(costs.attrs["replan_rounds"])
     tables.counts["cost_nok_total"] = float(np.nansum(costs["cost_nok"].to_numpy()))
-    return Results(addresses, results, located.quarantine)
+    return Results(inputs, addresses, results, masts, quarantine, counts)
 
 
-def layer_counts(tables: Tables, quarantined_addresses: int) -> pd.DataFrame:
-    """The ``layer_counts`` rows of a run on these tables."""
-    read = [len(tables.kommuner), len(tables.addresses_input), len(tables.offers_input)]
-    quarantined = [0, quarantined_addresses, 0]
-    return pd.DataFrame(
-        {
-            "layer": ["kommuner", "addresses", "offers"],
-            "rows_read": read,
-            "rows_accepted": np.subtract(read, quarantined),
-            "rows_quarantined": quarantined,
-        }
+def classify_as_run(
+    config: Config,
+    inputs: Ingested,
+    addresses: pd.DataFrame,
+    covered: coverage.Coverage,
+    reach: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The classify stage of ``run._run_stages``: classes, wireless reach and ``fwa_doubtful``
+    (added to ``reach``)."""
+    trusted = config.coverage.trust_lacking_lists
+    classes = classify.classify_addresses(
+        covered.offers,
+        addresses["address_id"],
+        config.targets,
+        config.classify.floor_down_mbps,
+        config.classify.floor_up_mbps,
+        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
     )
+    reachable = wireless.reachable_by_wireless(
+        classes,
+        reach["wireless_down_mbps"].to_numpy(),
+        reach["wireless_up_mbps"].to_numpy(),
+        config.targets,
+    )
+    if config.wireless.count_as_served:
+        for target in config.targets:
+            column = f"class_{target.name}"
+            classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
+    fwa_checked = (
+        inputs.sites is not None
+        and "fwa" in config.wireless.technologies
+        and config.inputs.dtm is not None
+    )
+    reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
+    return classes, reachable
 
 
 def run_store_stages(
-    tables: Tables, results: Results, store_path: Path, timer: StageTimer
+    tables: Tables, results: Results, config: Config, store_path: Path, timer: StageTimer
 ) -> pd.DataFrame:
-    """store (``run._store_tables``) → aggregate → gap table, in a fresh DuckDB file."""
-    config = Config(inputs=Inputs(Path("kommuner"), Path("addresses"), Path("offers")))
-    counts = layer_counts(tables, len(results.quarantine))
-    inputs = Ingested(
-        kommuner=tables.kommuner,
-        addresses=tables.addresses_input,
-        offers=tables.offers_input,
-        sites=None,
-        fibre=None,
-        quarantine=results.quarantine,
-        counts=counts,
-    )
+    """store (``run._store_tables``, new masts) → aggregate → gap table, in a fresh DuckDB file."""
     with ExitStack() as stack:
         with timer.stage("store.open_store"):
             connection = stack.enter_context(store.open_store(store_path))
-        with timer.stage("store (run._store_tables)") as out:
+        with timer.stage("store (run._store_tables + new_sites)") as out:
             _store_tables(
                 connection,
                 RUN_ID,
                 config,
-                inputs,
+                results.inputs,
                 results.addresses,
                 results.results,
                 results.quarantine,
-                counts,
+                results.layer_counts,
             )
+            store.append(connection, "new_sites", RUN_ID, results.masts)
             out["rows"] = len(results.results)
-        with timer.stage("aggregate.aggregate_run") as out:
+        with timer.stage("aggregate (run + gap table + shares)") as out:
             aggregate.aggregate_run(connection, RUN_ID, config.cost.target)
-            row = connection.execute("SELECT count(*) FROM gap_summary").fetchone()
-            out["rows"] = int(row[0]) if row else 0
-        with timer.stage("aggregate.gap_table") as out:
-            table = aggregate.gap_table(connection, RUN_ID, config.targets)
+            table = publish.with_last_shares(
+                aggregate.gap_table(connection, RUN_ID, config.targets), results.results
+            )
+            table = publish.with_subsidy_need(
+                table, results.results, config.cost.commercially_viable_nok_per_household
+            )
             out["rows"] = len(table)
+        tables.counts["reconcile"] = reconcile(connection, tables, results, table, config)
     tables.counts["store_mb"] = round(store_path.stat().st_size / 1024**2, 1)
     return table
+
+
+def reconcile(
+    connection: Any, tables: Tables, results: Results, table: pd.DataFrame, config: Config
+) -> dict[str, Any]:
+    """Figures that must agree: addresses in = located + quarantined; households located =
+    stored = the gap table's total = the sum of its kommune rows = served + underserved +
+    unserved per target; the cost columns' sum = the gap table's total cost."""
+    stored = connection.execute(
+        "SELECT count(*), coalesce(sum(households), 0), coalesce(sum(cost_nok), 0)"
+        " FROM address_results WHERE run_id = ?",
+        [RUN_ID],
+    ).fetchone()
+    total = table.loc[table["level"] == "total"].iloc[0]
+    kommuner = table.loc[table["level"] == "kommune"]
+    classes = ("served", "underserved", "unserved")
+    return {
+        "addresses_input": len(tables.inputs.addresses),
+        "addresses_located": len(results.addresses),
+        "addresses_quarantined": len(results.quarantine),
+        "addresses_stored": int(stored[0]) if stored else 0,
+        "households_located": int(results.addresses["households"].sum()),
+        "households_stored": int(stored[1]) if stored else 0,
+        "gap_households_total": int(total["households"]),
+        "gap_households_kommune_sum": int(kommuner["households"].sum()),
+        "gap_households_by_class_sum": {
+            t.name: int(sum(total[f"{c}_households_{t.name}"] for c in classes))
+            for t in config.targets
+        },
+        "cost_nok_results": float(np.nansum(results.results["cost_nok"].to_numpy())),
+        "cost_nok_stored": float(stored[2]) if stored else 0.0,
+        "cost_nok_gap_total": float(total["cost_nok"]),
+        "cost_nok_gap_kommune_sum": float(kommuner["cost_nok"].sum()),
+        "gap_kommune_rows": len(kommuner),
+        "kommuner_with_addresses": len(results.inputs.kommuner),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -632,11 +756,13 @@ def main(argv: list[str] | None = None) -> int:
     print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
     kommuner = read_kommune_table(args.kommuner.resolve())
     print(f"kommuner: {len(kommuner)} from {args.kommuner}; addresses: {args.addresses:,}")
+    # the default settings of a run whose only inputs are kommuner, addresses and offers
+    config = Config(inputs=Inputs(args.kommuner, Path("addresses"), Path("offers")))
     timer = StageTimer()
     tables = generate(kommuner, args.addresses, args.seed, timer)
-    results = run_address_stages(tables, timer)
+    results = run_address_stages(tables, config, timer)
     with tempfile.TemporaryDirectory(prefix="gapmap-bench-", dir=args.store_dir) as folder:
-        gap = run_store_stages(tables, results, Path(folder) / "bench.duckdb", timer)
+        gap = run_store_stages(tables, results, config, Path(folder) / "bench.duckdb", timer)
     print()
     print(figures_table(timer))
     print("\ncounts:", json.dumps(tables.counts, default=str))

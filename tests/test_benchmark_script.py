@@ -1,0 +1,105 @@
+"""scripts/benchmark_stages.py runs end to end on the current stage API and its store reconciles.
+
+The script is run as a subprocess (as a user runs it) on 3,000 synthetic addresses in the real
+kommune polygons of ``../shared/realdata``; the figures it writes with ``--json`` are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.config import DEFAULT_TARGETS
+from tests.fixtures import REALDATA
+
+pytestmark = pytest.mark.realdata
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = REPO_ROOT / "scripts" / "benchmark_stages.py"
+KOMMUNER_GEOJSON = REALDATA / "kommuner-robhop" / "Kommuner-M.geojson"
+ADDRESSES = 3_000
+# the pipeline stages of run._run_stages that the script times, in order
+PIPELINE_STAGES = (
+    "locate",
+    "terrain",
+    "wireless",
+    "coverage",
+    "classify",
+    "cost",
+    "results table",
+    "store.open_store",
+    "store (",
+    "aggregate",
+)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not KOMMUNER_GEOJSON.is_file():
+        pytest.skip(f"real kommune boundaries not found at {KOMMUNER_GEOJSON} (../shared absent)")
+    folder = tmp_path_factory.mktemp("benchmark")
+    out = folder / "out.json"
+    command = [
+        sys.executable,
+        str(SCRIPT),
+        "--addresses",
+        str(ADDRESSES),
+        "--kommuner",
+        str(KOMMUNER_GEOJSON),
+        "--json",
+        str(out),
+        "--store-dir",
+        str(folder),
+    ]
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def test_every_stage_is_timed_with_its_peak_memory(report: dict[str, Any]) -> None:
+    stages = report["stages"]
+    names = [s["stage"] for s in stages]
+    timed = [n for n in names if not n.startswith("synthetic")]
+    assert len(timed) == len(PIPELINE_STAGES)
+    for name, prefix in zip(timed, PIPELINE_STAGES, strict=True):
+        assert name.startswith(prefix), f"stage {name!r}, expected one starting {prefix!r}"
+    for stage in stages:
+        assert stage["seconds"] >= 0, stage
+        assert stage["peak_rss_mb"] > 0, stage
+    assert report["process_peak_rss_mb"] == max(s["peak_rss_mb"] for s in stages)
+
+
+def test_every_address_is_located_or_quarantined_and_stored(report: dict[str, Any]) -> None:
+    figures = report["counts"]["reconcile"]
+    assert figures["addresses_input"] == ADDRESSES
+    assert figures["addresses_located"] + figures["addresses_quarantined"] == ADDRESSES
+    assert figures["addresses_stored"] == figures["addresses_located"]
+    stage_rows = {s["stage"].split(" ")[0]: s["rows"] for s in report["stages"]}
+    assert stage_rows["locate"] == figures["addresses_located"]
+
+
+def test_gap_table_households_reconcile_with_the_addresses(report: dict[str, Any]) -> None:
+    figures = report["counts"]["reconcile"]
+    households = figures["households_located"]
+    assert households > 0
+    assert figures["households_stored"] == households
+    assert figures["gap_households_total"] == households
+    assert figures["gap_households_kommune_sum"] == households
+    assert figures["gap_households_by_class_sum"] == {t.name: households for t in DEFAULT_TARGETS}
+    assert figures["gap_kommune_rows"] == figures["kommuner_with_addresses"]
+
+
+def test_stored_cost_equals_the_cost_stage_total(report: dict[str, Any]) -> None:
+    figures = report["counts"]["reconcile"]
+    cost_nok = figures["cost_nok_results"]
+    assert cost_nok > 0
+    for key in ("cost_nok_stored", "cost_nok_gap_total", "cost_nok_gap_kommune_sum"):
+        assert figures[key] == pytest.approx(cost_nok, rel=1e-9), key
