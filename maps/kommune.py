@@ -7,13 +7,12 @@ mast's id; texts already HTML-escaped); a small script turns each row into an
 ``L.circleMarker`` on the canvas, adds the markers in bulk to a ``L.markerClusterGroup`` (one
 per class, each an overlay of the layer control) and builds a popup only when it is opened.
 
-The proposed new masts taken by some household travel the same way (``[lat, lon, *popup
-values]``) and are drawn as one triangle icon each, above the clusters.
+The other layers have modules of their own: the project areas (:mod:`maps.areas`), the proposed
+new masts (:mod:`maps.masts`) and the cost curve of the info panel (:mod:`maps.cost_panel`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,19 +22,25 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from branca.element import MacroElement
-from folium.map import Layer
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from maps import style
+from maps.areas import areas_layer
+from maps.cost_panel import CostCurvePanel, cost_curve_html
+from maps.masts import (
+    NEW_SITE_OPTION,
+    NewSiteLayer,
+    new_site_codes,
+    new_site_legend_html,
+    new_site_rows,
+)
 from maps.overview import bounds_latlon, to_map_geometries
+from maps.script_data import COORD_DECIMALS, dumps_for_script, escaped_codes, nullable_floats
 from maps.style import TargetSpec
 
 KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
-AREA_SIMPLIFY_M = 5.0  # project area outlines (buffered hulls, 100 m margin)
-COORD_DECIMALS = 5
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
 
 # Index of each field in an address row (the JavaScript below reads the same positions);
@@ -54,23 +59,7 @@ ROW_FIELDS = (
     "wireless",
     "new_site",
 )
-NEW_SITE_OPTION = "fwa_new_site"  # cost_option of a household that takes a proposed mast
 _CLASS_DIGIT = {code: str(i) for i, code in enumerate(style.CLASS_ORDER)}
-
-
-def dumps_for_script(value: Any) -> str:
-    """JSON that is safe inside a ``<script>`` element (no ``<``, ``>``, U+2028/9 raw).
-
-    ``&`` is left alone (it has no meaning in script text), so HTML-escaped strings stay
-    readable in the page source.
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
 
 
 @dataclass
@@ -84,24 +73,6 @@ class AddressRows:
     unlocated: int  # addresses without coordinates (not on the map)
     unclassified: int = 0  # addresses whose class for the map target is unknown (not shown)
     new_sites: list[str] = field(default_factory=list)  # escaped ids, by the new_site field
-
-
-def _nullable_floats(values: pd.Series, decimals: int | None = None) -> list[Any]:
-    array = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    if decimals is not None:
-        array = np.round(array, decimals)
-    out = array.astype(object)
-    out[np.isnan(array)] = None
-    return list(out)
-
-
-def _codes(values: pd.Series, labels: Mapping[str, str] | None) -> tuple[list[Any], list[str]]:
-    """Factorize a text column into indices (None for missing) and escaped labels."""
-    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
-    names = [style.escape(labels.get(str(u), str(u)) if labels else u) for u in uniques]
-    out = codes.astype(object)
-    out[codes < 0] = None
-    return list(out), names
 
 
 def _escaped(values: pd.Series) -> pd.Series:
@@ -135,19 +106,6 @@ def wireless_texts(frame: pd.DataFrame) -> list[str]:
     return text.tolist()
 
 
-def new_site_codes(frame: pd.DataFrame) -> tuple[list[Any], list[str]]:
-    """The proposed mast each address takes, as an index (None where it takes none) into the
-    escaped mast ids.
-
-    ``new_site_id`` names the mast that reaches an address, also when it chose another
-    option; only ``cost_option == "fwa_new_site"`` means it takes it.
-    """
-    if "new_site_id" not in frame.columns or "cost_option" not in frame.columns:
-        return [None] * len(frame), []
-    takes = (frame["cost_option"] == NEW_SITE_OPTION).fillna(False).astype(bool)
-    return _codes(frame["new_site_id"].where(takes), None)
-
-
 def address_rows(
     addresses: pd.DataFrame, targets: Sequence[TargetSpec], map_target: TargetSpec
 ) -> AddressRows:
@@ -155,23 +113,23 @@ def address_rows(
     located = addresses["lat"].notna() & addresses["lon"].notna()
     frame = addresses[located]
     households = pd.to_numeric(frame["households"], errors="coerce").fillna(0).astype("int64")
-    tech, technologies = _codes(frame["best_technology"], style.TECHNOLOGY_LABELS_NB)
-    operator, operators = _codes(frame["best_operator"], None)
+    tech, technologies = escaped_codes(frame["best_technology"], style.TECHNOLOGY_LABELS_NB)
+    operator, operators = escaped_codes(frame["best_operator"], None)
     classes = pd.Series("", index=frame.index, dtype="object")
     for target in targets:
         digits = frame[f"class_{target.name}"].map(_CLASS_DIGIT).fillna("-")
         classes = classes + digits.astype("object")
     texts = [style.escape(v) for v in frame["address_text"].tolist()]
     columns = [
-        _nullable_floats(frame["lat"], COORD_DECIMALS),
-        _nullable_floats(frame["lon"], COORD_DECIMALS),
+        nullable_floats(frame["lat"], COORD_DECIMALS),
+        nullable_floats(frame["lon"], COORD_DECIMALS),
         texts,
         tech,
         operator,
-        _nullable_floats(frame["best_down_mbps"], 1),
-        _nullable_floats(frame["best_up_mbps"], 1),
+        nullable_floats(frame["best_down_mbps"], 1),
+        nullable_floats(frame["best_up_mbps"], 1),
         classes.tolist(),
-        _nullable_floats(frame["cost_nok"], 0),
+        nullable_floats(frame["cost_nok"], 0),
         households.tolist(),
         wireless_texts(frame),
     ]
@@ -340,79 +298,6 @@ class AddressCluster(MarkerCluster):
         }
 
 
-def new_site_rows(masts: pd.DataFrame) -> list[list[Any]]:
-    """The proposed masts some household takes (``households_taking > 0``, located), as
-    ``[lat, lon, *popup values]`` rows (:func:`maps.style.new_site_popup_values`, escaped)."""
-    taking = pd.to_numeric(masts["households_taking"], errors="coerce").fillna(0) > 0
-    shown = masts[taking & masts["lat"].notna() & masts["lon"].notna()]
-    coordinates = zip(
-        _nullable_floats(shown["lat"], COORD_DECIMALS),
-        _nullable_floats(shown["lon"], COORD_DECIMALS),
-        strict=True,
-    )
-    return [
-        [lat, lon, *style.new_site_popup_values(mast)]
-        for (lat, lon), mast in zip(coordinates, shown.to_dict("records"), strict=True)
-    ]
-
-
-class NewSiteLayer(Layer):
-    """The proposed masts as one overlay: a triangle icon each, above the address clusters, and
-    a popup built from the row when it is opened (labels once per page)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function () {
-            var S = {{ this.config_json }};
-            var rows = {{ this.rows_json }};
-            var icon = L.divIcon(S.icon);
-            var popup = function (layer) {
-                var r = layer.gapmapRow;
-                var h = '<div class="gapmap-popup gapmap-mast-popup"><b>' + S.title
-                    + '</b><table>';
-                for (var i = 0; i < S.labels.length; i++) {
-                    h += '<tr><td>' + S.labels[i] + '</td><td class="num">' + r[i + 2]
-                        + '</td></tr>';
-                }
-                return h + '</table></div>';
-            };
-            var group = L.featureGroup();
-            for (var i = 0; i < rows.length; i++) {
-                var marker = L.marker([rows[i][0], rows[i][1]], {icon: icon, zIndexOffset: 1000});
-                marker.gapmapRow = rows[i];
-                marker.bindPopup(popup, {maxWidth: 360});
-                group.addLayer(marker);
-            }
-            return group;
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, rows: list[list[Any]]) -> None:
-        super().__init__(
-            name=style.new_sites_layer_name(len(rows)), overlay=True, control=True, show=True
-        )
-        self._name = "NewSiteLayer"
-        self.rows = rows
-        self.rows_json = dumps_for_script(rows)
-        size = style.NEW_SITE_ICON_PX
-        self.config_json = dumps_for_script(
-            {
-                "title": style.escape(style.NEW_SITE_TITLE_NB),
-                "labels": [style.escape(label) for label in style.NEW_SITE_POPUP_LABELS_NB],
-                "icon": {
-                    "html": style.NEW_SITE_ICON_SVG,
-                    "className": "gapmap-mast",
-                    "iconSize": [size, size],
-                    "iconAnchor": [size // 2, size - 2],  # the triangle's base on the site
-                    "popupAnchor": [0, -(size - 4)],
-                },
-            }
-        )
-
-
 def _info_html(
     kommunenummer: str,
     kommunenavn: str,
@@ -422,7 +307,7 @@ def _info_html(
     encoded: AddressRows,
     run_info: Mapping[str, str],
     links: Mapping[str, str],
-    cost_curve: style.CostCurvePanel | None = None,
+    cost_curve: CostCurvePanel | None = None,
 ) -> str:
     parts = [
         f"<h3>{style.escape(kommunenavn)} ({style.escape(kommunenummer)})</h3>",
@@ -444,7 +329,7 @@ def _info_html(
             "dekningsklasse er ikke vist.</div>"
         )
     if cost_curve is not None:
-        parts.append(style.cost_curve_html(cost_curve, kommunenavn))
+        parts.append(cost_curve_html(cost_curve, kommunenavn))
     parts.append(
         f'<div><a href="{style.escape(links["overview"])}">← Oversiktskart</a> · '
         f'<a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
@@ -465,7 +350,7 @@ def build_kommune_map(
     links: Mapping[str, str] | None = None,
     terrain_png: tuple[Path, list[list[float]]] | None = None,
     areas: gpd.GeoDataFrame | None = None,
-    cost_curve: style.CostCurvePanel | None = None,
+    cost_curve: CostCurvePanel | None = None,
     new_sites: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Build the map of one kommune.
@@ -495,8 +380,8 @@ def build_kommune_map(
         under the addresses, dashed outlines with a popup per area. None: no overlay.
     cost_curve : CostCurvePanel or None
         The kommune's cost curve (PNG, costliest 1 / 5 / 10 %, median) for the info panel
-        (:func:`maps.style.cost_curve_html`); its ``png`` None says the kommune has no costed
-        household. None: no cost curve section.
+        (:func:`maps.cost_panel.cost_curve_html`); its ``png`` None says the kommune has no
+        costed household. None: no cost curve section.
     new_sites : DataFrame or None
         The kommune's proposed fixed-wireless masts (the rows of ``tables/new_sites.csv``:
         ``site_id``, ``lon``, ``lat``, ``antenna_height_m``, ``fixed_cost_nok``,
@@ -547,7 +432,7 @@ def build_kommune_map(
         ).add_to(fmap)
 
     if areas is not None:
-        _areas_layer(areas).add_to(fmap)
+        areas_layer(areas).add_to(fmap)
 
     # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
     # breaks it ("Cannot read properties of undefined (reading 'lat')").
@@ -583,48 +468,9 @@ def build_kommune_map(
     ).add_to(fmap)
     legend = style.class_legend_html(map_target)
     if new_sites is not None:
-        legend += style.new_site_legend_html()
+        legend += new_site_legend_html()
     style.HtmlControl(legend, "bottomright").add_to(fmap)
     return fmap
-
-
-def _areas_layer(areas: gpd.GeoDataFrame) -> folium.GeoJson:
-    """The project areas as one GeoJSON overlay; only escaped popup/tooltip text is embedded."""
-    if areas.crs is None:
-        msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.project_areas)"
-        raise ValueError(msg)
-    usable = areas[areas.geometry.notna() & ~areas.geometry.is_empty]
-    metric = usable.to_crs("EPSG:25833") if usable.crs.is_geographic else usable
-    geometry = metric.geometry.simplify(AREA_SIMPLIFY_M, preserve_topology=True).to_crs("EPSG:4326")
-    geometry = gpd.GeoSeries(
-        shapely.transform(np.asarray(geometry.values), lambda xy: np.round(xy, COORD_DECIMALS)),
-        crs="EPSG:4326",
-    )
-    records = usable.drop(columns=usable.geometry.name).to_dict("records")
-    features = gpd.GeoDataFrame(
-        {
-            "popup": [style.area_popup_html(r) for r in records],
-            "tooltip": [f"Prosjektområde {style.escape(r.get('area_id'))}" for r in records],
-        },
-        geometry=geometry.values,
-        crs="EPSG:4326",
-    )
-    extra: dict[str, Any] = {}
-    if len(features):  # folium checks the fields against the first feature
-        extra = {
-            "popup": folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
-            "tooltip": folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        }
-    return folium.GeoJson(
-        features.__geo_interface__,
-        name=style.areas_layer_name(len(features)),
-        style_function=lambda _: dict(style.AREA_STYLE),
-        highlight_function=lambda _: {"weight": 3, "fillOpacity": 0.18},
-        overlay=True,
-        control=True,
-        show=True,
-        **extra,
-    )
 
 
 def _bounds(outline: gpd.GeoDataFrame | None, addresses: pd.DataFrame) -> list[list[float]] | None:

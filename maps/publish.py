@@ -23,6 +23,7 @@ import pandas as pd
 
 from maps import style
 from maps.assets import localize_pages
+from maps.cost_panel import CostCurvePanel, LastShareCost
 from maps.hillshade import write_hillshade_png
 from maps.index_page import render_index_page
 from maps.kommune import build_kommune_map
@@ -210,18 +211,18 @@ class _CostCurvePanels:
         self.median = median_cost_per_household_nok(self.curves).to_dict()
         self.image = CostCurveImage()
 
-    def panel(self, knr: str, kommunenavn: str) -> style.CostCurvePanel:
+    def panel(self, knr: str, kommunenavn: str) -> CostCurvePanel:
         rows = self.groups.get(knr)
         figures = self.figures.get(knr)
         if rows is None or figures is None:
-            return style.CostCurvePanel(png=None)
+            return CostCurvePanel(png=None)
         labels = [share_label(share) for share in LAST_SHARES]
-        return style.CostCurvePanel(
+        return CostCurvePanel(
             png=self.image.png(self.curves.iloc[rows], f"Kostnadskurve, {kommunenavn}"),
             households=float(figures["households"]),
             cost_nok=float(figures["cost_nok"]),
             last_shares=tuple(
-                style.LastShareCost(
+                LastShareCost(
                     share,
                     float(figures[f"last_{label}_households"]),
                     float(figures[f"last_{label}_cost_nok"]),

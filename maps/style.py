@@ -1,13 +1,14 @@
-"""Labels, class names, colours and number formats of the map products, in one place.
+"""Labels, class names, colours, number formats and the stylesheet the map products share.
 
-Everything a reader sees on a map or the index page is Norwegian bokmål and is defined here or
-formatted by the helpers here, so the products stay consistent. The helpers that return HTML
-escape whatever they are given.
+Everything a reader sees on a map or the index page is Norwegian bokmål. What several products
+use is defined here and every number is formatted by the helpers here, so the products stay
+consistent; a layer with a module of its own (:mod:`maps.areas`, :mod:`maps.masts`,
+:mod:`maps.cost_panel`) keeps its own labels there. The helpers that return HTML escape whatever
+they are given.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 import re
@@ -88,39 +89,7 @@ CLASS_ORDER: Final[tuple[str, ...]] = tuple(c.code for c in CLASS_STYLES)
 CLASS_BY_CODE: Final[dict[str, ClassStyle]] = {c.code: c for c in CLASS_STYLES}
 
 MARKER_OUTLINE_COLOR: Final = "#222222"
-# Subsidy project areas: Okabe-Ito blue (apart from the class colours), dashed outline.
-AREAS_LABEL_NB: Final = "Prosjektområder"
-AREA_STYLE: Final[dict[str, Any]] = {
-    "color": "#0072B2",
-    "weight": 2,
-    "dashArray": "6 4",
-    "fill": True,
-    "fillColor": "#0072B2",
-    "fillOpacity": 0.08,
-}
 BOUNDARY_COLOR: Final = "#333333"
-# Proposed new fixed-wireless masts: Okabe-Ito reddish purple (apart from the class colours and
-# the areas' blue) on a triangle, so shape alone tells a mast from an address circle.
-NEW_SITES_LABEL_NB: Final = "Foreslåtte nye master"
-NEW_SITE_TITLE_NB: Final = "Ny mast (forslag)"
-NEW_SITE_COLOR: Final = "#CC79A7"
-NEW_SITE_ICON_PX: Final = 24
-NEW_SITE_ICON_SVG: Final = (
-    f'<svg xmlns="http://www.w3.org/2000/svg" width="{NEW_SITE_ICON_PX}"'
-    f' height="{NEW_SITE_ICON_PX}" viewBox="0 0 24 24" aria-hidden="true">'
-    f'<path d="M12 2 22 22H2Z" fill="{NEW_SITE_COLOR}" stroke="#222" stroke-width="1.5"'
-    ' stroke-linejoin="round"/><path d="M12 9v10M9 19h6" stroke="#fff" stroke-width="2"/></svg>'
-)
-# Labels of a mast popup's rows, in the order of :func:`new_site_popup_values`.
-NEW_SITE_POPUP_LABELS_NB: Final[tuple[str, ...]] = (
-    "Mast",
-    "Antennehøyde",
-    "Husstander som bruker den",
-    "Husstander den når",
-    "Fast kostnad (mast og tilknytning)",
-    "Fast kostnad per husstand",
-)
-
 # ColorBrewer YlOrRd (sequential, colour-blind and print friendly) for shares below target.
 CHOROPLETH_COLORS: Final[tuple[str, ...]] = (
     "#ffffb2",
@@ -154,7 +123,6 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
 }
 
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"
-TEXT_NO_COSTED: Final = "Ingen husstander under kostnadsmålet"
 TEXT_NO_COST: Final = "Ingen (oppfyller kostnadsmålet)"
 TEXT_MISSING: Final = "–"
 
@@ -170,14 +138,9 @@ MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not l
 # --------------------------------------------------------------------------------------------
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
     """True for None, NaN, pd.NA and NaT (the missing values a table can hand us)."""
     return value is None or bool(pd.isna(cast(Any, value)))
-
-
-def _as_float(value: object) -> float:
-    """A number as float, NaN when missing."""
-    return math.nan if _is_missing(value) else float(cast(Any, value))
 
 
 def _round_half_up(value: float | int) -> int:
@@ -189,7 +152,7 @@ def format_int_nb(value: float | int | None) -> str:
 
     Rounds half away from zero (as the popups' JavaScript does for positive numbers).
     """
-    if _is_missing(value):
+    if is_missing(value):
         return TEXT_MISSING
     assert value is not None
     return f"{_round_half_up(value):,}".replace(",", " ")
@@ -197,7 +160,7 @@ def format_int_nb(value: float | int | None) -> str:
 
 def format_decimal_nb(value: float | int | None, decimals: int = 1) -> str:
     """Decimal number with comma as decimal mark: ``1234.5`` → ``"1 234,5"``."""
-    if _is_missing(value):
+    if is_missing(value):
         return TEXT_MISSING
     assert value is not None
     text = f"{value:,.{decimals}f}"
@@ -206,7 +169,7 @@ def format_decimal_nb(value: float | int | None, decimals: int = 1) -> str:
 
 def format_percent_nb(share: float | None, decimals: int = 1) -> str:
     """Share 0–1 as a Norwegian percentage: ``0.1234`` → ``"12,3 %"``."""
-    if _is_missing(share):
+    if is_missing(share):
         return TEXT_MISSING
     assert share is not None
     return f"{format_decimal_nb(share * 100.0, decimals)} %"
@@ -214,14 +177,14 @@ def format_percent_nb(share: float | None, decimals: int = 1) -> str:
 
 def format_nok(value: float | int | None) -> str:
     """Amount in NOK, whole kroner: ``148000`` → ``"148 000 kr"``."""
-    if _is_missing(value):
+    if is_missing(value):
         return TEXT_MISSING
     return f"{format_int_nb(value)} kr"
 
 
 def format_number_nb(value: float | int | None) -> str:
     """A number without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
-    if _is_missing(value):
+    if is_missing(value):
         return TEXT_MISSING
     assert value is not None
     if float(value).is_integer():
@@ -244,59 +207,12 @@ def class_layer_name(class_code: str, households: int) -> str:
     return f"{CLASS_BY_CODE[class_code].label_nb} ({households_nb(households)})"
 
 
-def areas_layer_name(count: int) -> str:
-    """Name of the project-area overlay in the layer control: ``"Prosjektområder (12)"``."""
-    return f"{AREAS_LABEL_NB} ({format_int_nb(count)})"
-
-
-def new_sites_layer_name(count: int) -> str:
-    """Name of the mast overlay in the layer control: ``"Foreslåtte nye master (3)"``."""
-    return f"{NEW_SITES_LABEL_NB} ({format_int_nb(count)})"
-
-
-def new_site_popup_values(mast: Mapping[Any, Any]) -> list[str]:
-    """Escaped values of one mast's popup rows (:data:`NEW_SITE_POPUP_LABELS_NB`), from a row
-    of ``tables/new_sites.csv`` (:func:`pipeline.rollout.mast_summary`).
-
-    The fixed cost per household is the mast's share each household that takes it pays,
-    without its own antenna: :math:`C_{site} / H_{taking}` (dash when nobody takes it).
-    """
-    fixed_nok = _as_float(mast.get("fixed_cost_nok"))
-    taking = _as_float(mast.get("households_taking"))
-    per_household = fixed_nok / taking if taking > 0 else None  # NaN > 0 is False
-    height = mast.get("antenna_height_m")
-    return [
-        escape(mast.get("site_id")),
-        escape(TEXT_MISSING if _is_missing(height) else f"{format_number_nb(height)} m"),
-        escape(format_int_nb(taking)),
-        escape(format_int_nb(mast.get("households_reached"))),
-        escape(format_nok(fixed_nok)),
-        escape(format_nok(per_household)),
-    ]
-
-
 def technology_label_nb(code: object) -> str | None:
     """Bokmål label of a technology or cost option code; an unknown code is returned as it is
     (escape it before it reaches HTML), a missing one as None."""
-    if _is_missing(code):
+    if is_missing(code):
         return None
     return TECHNOLOGY_LABELS_NB.get(str(code), str(code))
-
-
-def area_popup_html(area: Mapping[Any, Any]) -> str:
-    """Escaped popup of one subsidy project area (a row of ``pipeline.planning.project_areas``)."""
-    rows = [
-        ("Område", escape(area.get("area_id"))),
-        ("Husstander", escape(format_int_nb(area.get("households")))),
-        ("Estimert kostnad", escape(format_nok(area.get("cost_nok")))),
-        ("Kostnad per husstand", escape(format_nok(area.get("cost_per_household_nok")))),
-        ("Støttebehov", escape(format_nok(area.get("subsidy_need_nok")))),
-        ("Teknologi", escape(technology_label_nb(area.get("technology")))),
-    ]
-    cells = "".join(
-        f'<tr><td>{escape(label)}</td><td class="num">{value}</td></tr>' for label, value in rows
-    )
-    return f'<div class="gapmap-popup"><b>Prosjektområde</b><table>{cells}</table></div>'
 
 
 def choropleth_caption(target: TargetSpec) -> str:
@@ -306,7 +222,7 @@ def choropleth_caption(target: TargetSpec) -> str:
 
 def choropleth_max_percent(max_share: float) -> int:
     """Upper end of the choropleth scale in %: the smallest nice value holding ``max_share``."""
-    percent = 0.0 if _is_missing(max_share) else max_share * 100.0
+    percent = 0.0 if is_missing(max_share) else max_share * 100.0
     for candidate in CHOROPLETH_MAX_PERCENT:
         if percent <= candidate:
             return candidate
@@ -320,7 +236,7 @@ def choropleth_max_percent(max_share: float) -> int:
 
 def escape(value: object) -> str:
     """HTML-escape any value (quotes too); a missing value becomes the dash."""
-    if _is_missing(value):
+    if is_missing(value):
         return TEXT_MISSING
     return html.escape(str(value), quote=True)
 
@@ -344,14 +260,6 @@ def class_legend_html(target: TargetSpec) -> str:
         for c in CLASS_STYLES
     )
     return f"<h4>Husstander etter dekning, {escape(target.label_nb)}</h4>{rows}"
-
-
-def new_site_legend_html() -> str:
-    """The legend line of the proposed masts (appended to :func:`class_legend_html`)."""
-    return (
-        f'<div class="gapmap-legend-mast">{NEW_SITE_ICON_SVG}<b>{escape(NEW_SITE_TITLE_NB)}</b>'
-        " – fast trådløst for husstandene som bruker den</div>"
-    )
 
 
 def _figure_rows(row: Mapping[Any, Any], target: TargetSpec) -> list[tuple[str, str, str]]:
@@ -386,69 +294,7 @@ def figures_table_html(
     return f"<table>{''.join(cells)}</table>"
 
 
-@dataclass(frozen=True)
-class LastShareCost:
-    """What the costliest ``share`` of a kommune's costed households cost (households may be
-    fractional: :func:`pipeline.cost_curve.last_share_costs`)."""
-
-    share: float
-    households: float
-    cost_nok: float
-    cost_per_household_nok: float
-
-
-@dataclass(frozen=True)
-class CostCurvePanel:
-    """A kommune's cost curve as its map's info panel shows it.
-
-    ``png`` is None when the kommune has no costed household (a short text is shown instead).
-    ``median_cost_per_household_nok`` is the household-weighted median of cost per household.
-    """
-
-    png: bytes | None
-    households: float = 0.0
-    cost_nok: float = 0.0
-    last_shares: tuple[LastShareCost, ...] = ()
-    median_cost_per_household_nok: float | None = None
-
-
-def cost_curve_html(panel: CostCurvePanel, kommunenavn: str) -> str:
-    """The cost curve section of a kommune's info panel: the PNG as a data URI (the page stays
-    self-contained), what the costliest 1 / 5 / 10 % cost and the median, all escaped; a
-    collapsible ``<details>`` so the panel can give the map its room back."""
-    if panel.png is None:
-        return f'<div class="gapmap-curve"><b>Kostnadskurve:</b> {escape(TEXT_NO_COSTED)}</div>'
-    households = households_nb(round(panel.households))
-    alt = (
-        f"Kostnadskurve for {kommunenavn}: kumulativ kostnad i millioner kroner mot kumulativt"
-        f" antall husstander, fra billigste til dyreste per husstand; {households} under"
-        f" kostnadsmålet, til sammen {format_nok(panel.cost_nok)}."
-    )
-    data_uri = "data:image/png;base64," + base64.b64encode(panel.png).decode("ascii")
-    rows = ["<tr><th>Dyreste</th><th>Husstander</th><th>Kostnad</th><th>Per husstand</th></tr>"]
-    for last in panel.last_shares:
-        cells = (
-            format_percent_nb(last.share, 0),
-            format_number_nb(last.households),
-            format_nok(last.cost_nok),
-            format_nok(last.cost_per_household_nok),
-        )
-        rows.append(
-            f"<tr><td>{escape(cells[0])}</td>"
-            + "".join(f'<td class="num">{escape(cell)}</td>' for cell in cells[1:])
-            + "</tr>"
-        )
-    rows.append(
-        '<tr class="gapmap-curve-median"><td colspan="3">Median per husstand</td>'
-        f'<td class="num">{escape(format_nok(panel.median_cost_per_household_nok))}</td></tr>'
-    )
-    return (
-        '<details class="gapmap-curve" open><summary>Kostnadskurve</summary>'
-        f'<img class="gapmap-curve-img" src="{escape(data_uri)}" width="480" height="300"'
-        f' alt="{escape(alt)}"><table>{"".join(rows)}</table></details>'
-    )
-
-
+# One stylesheet for every map page, the rules of the cost curve and the masts included.
 MAP_CSS: Final = f"""
 <style>
   .leaflet-container {{ background: {MAP_BACKGROUND}; }}

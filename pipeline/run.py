@@ -203,33 +203,7 @@ def _run_stages(
         )
         detail["no_offer"] = str(covered.counts["without_counted_offer"])
     with log.stage("classify") as detail:
-        trusted = config.coverage.trust_lacking_lists
-        classes = classify.classify_addresses(
-            covered.offers,
-            addresses["address_id"],
-            config.targets,
-            config.classify.floor_down_mbps,
-            config.classify.floor_up_mbps,
-            covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
-        )
-        reachable = wireless.reachable_by_wireless(
-            classes,
-            reach["wireless_down_mbps"].to_numpy(),
-            reach["wireless_up_mbps"].to_numpy(),
-            config.targets,
-        )
-        if config.wireless.count_as_served:
-            for target in config.targets:
-                column = f"class_{target.name}"
-                classes[column] = classes[column].mask(
-                    reachable[f"wireless_{target.name}"], "served"
-                )
-        fwa_checked = (
-            inputs.sites is not None
-            and "fwa" in config.wireless.technologies
-            and config.inputs.dtm is not None
-        )
-        reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
+        classes, reachable = classify_stage(config, inputs, addresses, covered, reach)
         map_column = f"class_{config.classify.map_target}"
         detail[f"unserved_{config.classify.map_target}"] = str(
             int((classes[map_column] == "unserved").sum())
@@ -296,6 +270,44 @@ def _run_stages(
     timings = pd.DataFrame(log.rows)
     store.append(connection, "stage_timings", run_id, timings)
     return RunResult(run_id, current.resolve(), table, counts, located.counts, timings, manifest)
+
+
+def classify_stage(
+    config: Config,
+    inputs: ingest.Ingested,
+    addresses: pd.DataFrame,
+    covered: coverage.Coverage,
+    reach: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The classify stage: classes per target (Nkom's lacking lists capping them when trusted),
+    which households below a target wireless could reach, and ``fwa_doubtful`` (added to
+    ``reach``); with ``count_as_served``, wireless reach counts as served."""
+    trusted = config.coverage.trust_lacking_lists
+    classes = classify.classify_addresses(
+        covered.offers,
+        addresses["address_id"],
+        config.targets,
+        config.classify.floor_down_mbps,
+        config.classify.floor_up_mbps,
+        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
+    )
+    reachable = wireless.reachable_by_wireless(
+        classes,
+        reach["wireless_down_mbps"].to_numpy(),
+        reach["wireless_up_mbps"].to_numpy(),
+        config.targets,
+    )
+    if config.wireless.count_as_served:
+        for target in config.targets:
+            column = f"class_{target.name}"
+            classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
+    fwa_checked = (
+        inputs.sites is not None
+        and "fwa" in config.wireless.technologies
+        and config.inputs.dtm is not None
+    )
+    reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
+    return classes, reachable
 
 
 def _wireless_counts(

@@ -44,7 +44,6 @@ from layers.kommuner import read_kommuner
 from layers.quarantine import empty_quarantine
 from pipeline import (
     aggregate,
-    classify,
     cost,
     coverage,
     locate,
@@ -57,7 +56,7 @@ from pipeline import (
 from pipeline.config import Config, Inputs
 from pipeline.errors import InputError
 from pipeline.ingest import Ingested, _fylker_of
-from pipeline.run import _move_to_quarantine, _store_tables
+from pipeline.run import _move_to_quarantine, _store_tables, classify_stage
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KOMMUNER = REPO_ROOT / "../shared/realdata/kommuner-robhop/Kommuner-M.geojson"
@@ -560,7 +559,7 @@ def run_address_stages(tables: Tables, config: Config, timer: StageTimer) -> Res
         out["rows"] = len(covered.offers)
     tables.counts["coverage"] = covered.counts
     with timer.stage("classify (4 targets, wireless reach)") as out:
-        classes, reachable = classify_as_run(config, inputs, addresses, covered, reach)
+        classes, reachable = classify_stage(config, inputs, addresses, covered, reach)
         out["rows"] = len(classes)
     with timer.stage("cost (rollout.prepare + plan)") as out:
         below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy() & (
@@ -590,43 +589,6 @@ def run_address_stages(tables: Tables, config: Config, timer: StageTimer) -> Res
     tables.counts["cost_replan_rounds"] = int(costs.attrs["replan_rounds"])
     tables.counts["cost_nok_total"] = float(np.nansum(costs["cost_nok"].to_numpy()))
     return Results(inputs, addresses, results, masts, quarantine, counts)
-
-
-def classify_as_run(
-    config: Config,
-    inputs: Ingested,
-    addresses: pd.DataFrame,
-    covered: coverage.Coverage,
-    reach: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The classify stage of ``run._run_stages``: classes, wireless reach and ``fwa_doubtful``
-    (added to ``reach``)."""
-    trusted = config.coverage.trust_lacking_lists
-    classes = classify.classify_addresses(
-        covered.offers,
-        addresses["address_id"],
-        config.targets,
-        config.classify.floor_down_mbps,
-        config.classify.floor_up_mbps,
-        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
-    )
-    reachable = wireless.reachable_by_wireless(
-        classes,
-        reach["wireless_down_mbps"].to_numpy(),
-        reach["wireless_up_mbps"].to_numpy(),
-        config.targets,
-    )
-    if config.wireless.count_as_served:
-        for target in config.targets:
-            column = f"class_{target.name}"
-            classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
-    fwa_checked = (
-        inputs.sites is not None
-        and "fwa" in config.wireless.technologies
-        and config.inputs.dtm is not None
-    )
-    reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
-    return classes, reachable
 
 
 def run_store_stages(

@@ -22,9 +22,18 @@ import pytest
 from shapely.geometry import box
 
 from maps import style
+from maps.areas import AREA_STYLE, area_popup_html, areas_layer_name
 from maps.assets import is_tile_url, resolve_asset
-from maps.kommune import NewSiteLayer, address_rows, build_kommune_map, dumps_for_script
+from maps.kommune import address_rows, build_kommune_map
+from maps.masts import (
+    NEW_SITE_COLOR,
+    NEW_SITE_POPUP_LABELS_NB,
+    NewSiteLayer,
+    new_site_popup_values,
+    new_sites_layer_name,
+)
 from maps.publish import MapPaths, write_maps
+from maps.script_data import dumps_for_script
 from maps.style import TargetSpec
 from pipeline.cost_curve import cost_curve, last_share_costs
 from pipeline.errors import InputError
@@ -462,7 +471,7 @@ def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
         areas=_two_areas(),
     )
     page = fmap.get_root().render()
-    assert style.areas_layer_name(2) == "Prosjektområder (2)"
+    assert areas_layer_name(2) == "Prosjektområder (2)"
     names = [
         child.layer_name
         for child in fmap._children.values()
@@ -476,10 +485,10 @@ def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
     in_script = html.escape(EVIL_AREA_ID).replace("&", "\\u0026")
     assert in_script in page
     assert "\\u0026amp;lt;b" not in page  # not escaped twice
-    popup = style.area_popup_html(_two_areas().iloc[0].to_dict())
+    popup = area_popup_html(_two_areas().iloc[0].to_dict())
     assert "1 234 567 kr" in popup and "308 642 kr" in popup and "1 154 567 kr" in popup
     assert "Fiber" in popup and "4</td>" in popup
-    assert "Fast trådløst (FWA)" in style.area_popup_html(_two_areas().iloc[1].to_dict())
+    assert "Fast trådløst (FWA)" in area_popup_html(_two_areas().iloc[1].to_dict())
     assert 'dashArray": "6 4"' in page
 
 
@@ -491,8 +500,8 @@ def test_write_maps_gives_every_kommune_its_areas(inputs: MapInputs, tmp_path: P
     )
     own = paths.kommuner["5001"].read_text(encoding="utf-8")
     other = paths.kommuner["5099"].read_text(encoding="utf-8")
-    assert json.dumps(style.areas_layer_name(2)) in own and "5001-0002" in own
-    assert json.dumps(style.areas_layer_name(0)) in other and "5001-0002" not in other
+    assert json.dumps(areas_layer_name(2)) in own and "5001-0002" in own
+    assert json.dumps(areas_layer_name(0)) in other and "5001-0002" not in other
     with pytest.raises(InputError, match="areas: missing columns"):
         write_inputs(
             inputs,
@@ -623,14 +632,14 @@ def test_cost_curve_table_missing_a_column_is_named(inputs: MapInputs, tmp_path:
 def test_new_mast_cost_option_has_its_label_and_unknown_options_show_escaped() -> None:
     areas = _two_areas()
     areas["technology"] = ["fwa_new_site", "<i>laser</i>"]
-    new_mast, unknown = (style.area_popup_html(r) for r in areas.to_dict("records"))
+    new_mast, unknown = (area_popup_html(r) for r in areas.to_dict("records"))
     assert '<td>Teknologi</td><td class="num">Fast trådløst, ny mast</td>' in new_mast
     assert "&lt;i&gt;laser&lt;/i&gt;" in unknown and "<i>" not in unknown
     assert style.technology_label_nb("fwa_new_site") == "Fast trådløst, ny mast"
     assert style.technology_label_nb("satellite") == "Satellitt"
     assert style.technology_label_nb("laser") == "laser"
     assert style.technology_label_nb(None) is None
-    no_option = style.area_popup_html({**areas.iloc[0].to_dict(), "technology": None})
+    no_option = area_popup_html({**areas.iloc[0].to_dict(), "technology": None})
     assert '<td>Teknologi</td><td class="num">–</td>' in no_option
 
 
@@ -735,18 +744,18 @@ def test_kommune_map_shows_only_the_taken_mast_escaped(inputs: MapInputs) -> Non
     assert "ny-5001-8" not in page  # nobody takes it: not shown
     assert EVIL_SITE_ID not in page and "<script>alert(" not in page
     assert "\\u0026amp;lt;script" not in page and "&amp;lt;script" not in page  # escaped once
-    used = {*(c.color for c in style.CLASS_STYLES), style.AREA_STYLE["color"]}
-    assert style.NEW_SITE_COLOR not in used
+    used = {*(c.color for c in style.CLASS_STYLES), AREA_STYLE["color"]}
+    assert NEW_SITE_COLOR not in used
     legend = _legend_html(page)
-    assert "Ny mast (forslag)" in legend and style.NEW_SITE_COLOR in legend
+    assert "Ny mast (forslag)" in legend and NEW_SITE_COLOR in legend
 
 
 def test_mast_popup_values_are_formatted_and_escaped() -> None:
     taken, untaken = make_new_sites().to_dict("records")
-    assert style.new_site_popup_values(taken) == [html.escape(EVIL_SITE_ID), *TAKEN_MAST_VALUES]
-    assert style.new_site_popup_values(untaken)[-1] == "–"  # nobody shares it
-    assert style.new_site_popup_values({"site_id": None})[:2] == ["–", "–"]
-    assert len(style.NEW_SITE_POPUP_LABELS_NB) == len(style.new_site_popup_values(taken))
+    assert new_site_popup_values(taken) == [html.escape(EVIL_SITE_ID), *TAKEN_MAST_VALUES]
+    assert new_site_popup_values(untaken)[-1] == "–"  # nobody shares it
+    assert new_site_popup_values({"site_id": None})[:2] == ["–", "–"]
+    assert len(NEW_SITE_POPUP_LABELS_NB) == len(new_site_popup_values(taken))
 
 
 def test_map_without_new_sites_renders_without_the_mast_layer(inputs: MapInputs) -> None:
@@ -770,8 +779,8 @@ def test_write_maps_gives_every_kommune_its_masts(inputs: MapInputs, tmp_path: P
     )
     own = paths.kommuner["5001"].read_text(encoding="utf-8")
     other = paths.kommuner["5099"].read_text(encoding="utf-8")
-    assert json.dumps(style.new_sites_layer_name(1)) in own and "159 615 kr" in own
-    assert json.dumps(style.new_sites_layer_name(0)) in other and "159 615 kr" not in other
+    assert json.dumps(new_sites_layer_name(1)) in own and "159 615 kr" in own
+    assert json.dumps(new_sites_layer_name(0)) in other and "159 615 kr" not in other
     with pytest.raises(InputError, match=r"new_sites: missing columns \['lat'\]"):
         write_inputs(
             inputs,
