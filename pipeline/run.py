@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 from rich.console import Console
@@ -209,10 +210,7 @@ def _run_stages(
             int((classes[map_column] == "unserved").sum())
         )
     with log.stage("cost") as detail:
-        # households in funded or planned areas are below target but will be reached anyway
-        below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy() & (
-            covered.columns["area_status"] == ""
-        ).to_numpy()
+        below_target = costed_addresses(config, classes, covered, addresses)
         presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
         planned = rollout.prepare(
             config,
@@ -308,6 +306,19 @@ def classify_stage(
     )
     reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
     return classes, reachable
+
+
+def costed_addresses(
+    config: Config, classes: pd.DataFrame, covered: coverage.Coverage, addresses: pd.DataFrame
+) -> np.ndarray:
+    """The addresses the cost stage costs: below the cost target, outside funded and planned
+    areas (they will be reached anyway) and with households (a cabin or a barn without one
+    has no one to connect)."""
+    return (
+        (classes[f"class_{config.cost.target}"] != "served").to_numpy()
+        & (covered.columns["area_status"] == "").to_numpy()
+        & (addresses["households"] > 0).to_numpy()
+    )
 
 
 def _wireless_counts(

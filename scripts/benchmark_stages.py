@@ -56,7 +56,7 @@ from pipeline import (
 from pipeline.config import Config, Inputs
 from pipeline.errors import InputError
 from pipeline.ingest import Ingested, _fylker_of
-from pipeline.run import _move_to_quarantine, _store_tables, classify_stage
+from pipeline.run import _move_to_quarantine, _store_tables, classify_stage, costed_addresses
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KOMMUNER = REPO_ROOT / "../shared/realdata/kommuner-robhop/Kommuner-M.geojson"
@@ -562,9 +562,7 @@ def run_address_stages(tables: Tables, config: Config, timer: StageTimer) -> Res
         classes, reachable = classify_stage(config, inputs, addresses, covered, reach)
         out["rows"] = len(classes)
     with timer.stage("cost (rollout.prepare + plan)") as out:
-        below_target = (classes[f"class_{config.cost.target}"] != "served").to_numpy() & (
-            covered.columns["area_status"] == ""
-        ).to_numpy()
+        below_target = costed_addresses(config, classes, covered, addresses)
         presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
         planned = rollout.prepare(
             config,
