@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import los
 from pipeline.config import CostSettings, Target, WirelessSettings
 from pipeline.cost import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
+from pipeline.reach import LosSettings, wireless_reach_per_address
 from pipeline.wireless import predicted_speeds_mbps
 
 
@@ -36,7 +36,7 @@ from pipeline.wireless import predicted_speeds_mbps
 class NewSites:
     """Candidate masts and, per address, the mast that reaches it (-1: none)."""
 
-    # the site table of pipeline.los plus cluster_id, kommunenummer and backhaul_fibre_m (the
+    # the site table of pipeline.reach plus cluster_id, kommunenummer and backhaul_fibre_m (the
     # straight distance to the nearest fibre presence; inf: none)
     masts: pd.DataFrame
     mast_of: np.ndarray  # int64 per address: row in ``masts``, -1 where none reaches it
@@ -153,11 +153,11 @@ def new_sites(
         nearest_presence(presence, x, y)[0],
         settings,
     )
-    reach = los.wireless_reach_per_address(
+    reach = wireless_reach_per_address(
         below,
         masts,
         dtm,
-        los.LosSettings(
+        LosSettings(
             cpe_height_m=wireless.cpe_height_m,
             k_factor=wireless.k_factor,
             fresnel_clearance=wireless.fresnel_clearance,

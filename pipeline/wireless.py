@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline import los
 from pipeline.config import Target, WirelessSettings
+from pipeline.reach import LosSettings, wireless_reach_per_address
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
 # which the full speed holds (assumptions, see the README).
@@ -68,27 +68,23 @@ def wireless_per_address(
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
-    Columns of :data:`pipeline.los.BEST_SITE_COLUMNS` plus ``wireless_technology``,
+    Columns of :data:`pipeline.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
     """
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
-    los_settings = los.LosSettings(
+    los_settings = LosSettings(
         cpe_height_m=settings.cpe_height_m,
         k_factor=settings.k_factor,
         fresnel_clearance=settings.fresnel_clearance,
         sea_level_for_nodata=settings.sea_level_for_nodata,
     )
-    reach = los.wireless_reach_per_address(addresses, chosen, dtm, los_settings)
+    reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings)
     # FWA claims are judged against FWA sites alone: a 4G mast in sight proves no FWA link
     fwa_sites = None if chosen is None else chosen.loc[chosen["technology"] == "fwa"]
     only_fwa = chosen is not None and fwa_sites is not None and len(fwa_sites) == len(chosen)
-    fwa = (
-        reach
-        if only_fwa
-        else los.wireless_reach_per_address(addresses, fwa_sites, dtm, los_settings)
-    )
+    fwa = reach if only_fwa else wireless_reach_per_address(addresses, fwa_sites, dtm, los_settings)
     reach["fwa_has_los"] = fwa["has_los"].to_numpy(dtype=bool)
     reach["fwa_sites_in_range"] = fwa["sites_in_range"].to_numpy()
     reach["fwa_los_terrain_ok"] = fwa["los_terrain_ok"].to_numpy(dtype=bool)

@@ -18,17 +18,13 @@ from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
 from layers.dtm import DtmTiles, open_dtm
+from pipeline.dem_window import DemWindow, bilinear_m, read_dem_window
 from pipeline.errors import InputError
-from pipeline.los import (
-    DemWindow,
+from pipeline.los import earth_bulge_m, fresnel_radius_m, line_of_sight
+from pipeline.reach import (
     LosSettings,
     best_site_per_address,
-    bilinear_m,
     candidate_pairs,
-    earth_bulge_m,
-    fresnel_radius_m,
-    line_of_sight,
-    read_dem_window,
     wireless_reach_per_address,
 )
 

@@ -22,9 +22,10 @@ import pytest
 from shapely.geometry import box
 
 from maps import style
+from maps.address_layer import address_rows
 from maps.areas import AREA_STYLE, area_popup_html, areas_layer_name
 from maps.assets import is_tile_url, resolve_asset
-from maps.kommune import address_rows, build_kommune_map
+from maps.kommune import build_kommune_map
 from maps.masts import (
     NEW_SITE_COLOR,
     NEW_SITE_POPUP_LABELS_NB,
@@ -413,7 +414,7 @@ def test_browser_helper_skips_locally_and_fails_under_ci(
 
 
 def test_wireless_line_is_escaped_and_says_what_was_found() -> None:
-    from maps.kommune import wireless_texts
+    from maps.address_layer import wireless_texts
 
     frame = pd.DataFrame(
         {
