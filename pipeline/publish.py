@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,7 @@ class RunTables:
     input_metadata: Mapping[str, Any]
     # candidate fixed-wireless masts of the cost stage (pipeline.rollout.mast_summary)
     new_sites: pd.DataFrame | None = None
+    cost_counts: Mapping[str, Any] = field(default_factory=dict)  # pipeline.rollout.cost_counts
 
 
 def new_sites_table(masts: pd.DataFrame | None) -> pd.DataFrame:
@@ -343,6 +344,7 @@ def publish_products(
         "terrain": dict(tables.terrain_counts),
         "coverage": dict(tables.coverage_counts),
         "wireless": dict(tables.wireless_counts),
+        "cost": dict(tables.cost_counts),
         "stage_timings": stage_timings,
         "outputs": outputs,
     }

@@ -29,6 +29,7 @@ yearly opex share :math:`o`; satellite is :math:`h (c_{terminal} + 12 c_{month} 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -299,3 +300,22 @@ def mast_summary(
             sites.mast_of[taking], weights=households[taking], minlength=len(masts)
         ),
     )[list(MAST_COLUMNS)]
+
+
+def cost_counts(result: pd.DataFrame, masts: pd.DataFrame) -> dict[str, Any]:
+    """What the manifest records of the cost stage: rounds, households and NOK per option,
+    candidate and built masts, and the totals."""
+    costed = result.loc[result["cost_nok"].notna()]
+    by_option = costed.groupby("cost_option")
+    households = masts["households_taking"].to_numpy(dtype="float64")
+    return {
+        "replan_rounds": int(result.attrs.get("replan_rounds", 0)),
+        "addresses_costed": len(costed),
+        "cost_nok": float(costed["cost_nok"].sum()),
+        "lifetime_cost_nok": float(costed["lifetime_cost_nok"].sum()),
+        "addresses_per_option": {str(k): int(v) for k, v in by_option.size().items()},
+        "cost_nok_per_option": {str(k): float(v) for k, v in by_option["cost_nok"].sum().items()},
+        "routes_capped": int(costed["route_capped"].fillna(False).astype(bool).sum()),
+        "candidate_masts": len(masts),
+        "masts_built": int((households > 0).sum()),
+    }

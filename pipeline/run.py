@@ -258,6 +258,7 @@ def _run_stages(
             offers=inputs.offers,
             input_metadata=inputs.metadata,
             new_sites=masts,
+            cost_counts=rollout.cost_counts(costs, masts),
         )
         run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)
         manifest = publish.publish_products(folder, config, run_info, tables, log.rows)

@@ -131,6 +131,11 @@ def _results(config_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
             [result.run_id],
         ).df()
     masts = pd.read_csv(result.published / "tables" / "new_sites.csv", dtype={"kommunenummer": str})
+    cost = result.manifest["cost"]  # the manifest's record agrees with the stored rows
+    assert cost["addresses_costed"] == int(addresses["cost_nok"].notna().sum())
+    assert cost["cost_nok"] == pytest.approx(addresses["cost_nok"].sum())
+    assert sum(cost["addresses_per_option"].values()) == cost["addresses_costed"]
+    assert cost["masts_built"] == int((masts["households_taking"] > 0).sum())
     return addresses.set_index("address_id"), masts, result.gap_table
 
 
