@@ -11,7 +11,7 @@ MultiLineStrings with a CRS. The canonical table has one row per accepted featur
 ==============  ===========================================================================
 
 A MultiLineString stays one row, so rows read = accepted + quarantined holds per feature;
-:func:`pipeline.routing.road_graph` explodes its parts. Features that are empty, not lines, of
+:func:`pipeline.road_network.road_graph` explodes its parts. Features that are empty, not lines, of
 zero length or with coordinates that do not project go to quarantine.
 """
 

@@ -40,7 +40,7 @@ from pipeline.demo_terrain import (
     is_sea,
     shore,
 )
-from pipeline.routing import road_graph
+from pipeline.road_network import road_graph
 
 TARGET_EPSG = 25833
 STEP_KM = 0.02  # vertex spacing of every road

@@ -40,7 +40,8 @@ from pipeline.config import Config, CostSettings
 from pipeline.cost import CostContext, FibrePresence, cost_per_address
 from pipeline.network_design import single_linkage_clusters
 from pipeline.new_sites import NewSites, fixed_cost_nok, new_sites
-from pipeline.routing import CachedRoutes, road_graph
+from pipeline.road_network import road_graph
+from pipeline.routing import CachedRoutes
 
 OPTIONS = ("fiber", "fwa", "fwa_new_site", "satellite")
 FIBER, FWA, NEW_SITE, SATELLITE = range(len(OPTIONS))

@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/build_national_dataset.py /work/national
     .venv/bin/python scripts/build_national_dataset.py /tmp/small --limit-kommuner 4216,3428
+    .venv/bin/python scripts/build_national_dataset.py /work/national --roads  # + veger.gpkg
 
 Everything is derived from real public data in ``../shared/realdata`` and a seed; the same seed
 gives byte-identical files (the GeoTIFF aside, all of them are checked in the tests). The whole
@@ -33,6 +34,10 @@ country takes about a minute on two cores and peaks at about 2.4 GB:
    Finnish and Russian borders are not "coast") and is lowered where people live. Cells outside
    every kommune polygon (``all_touched``) are nodata.
 6. **Kommune boundaries** copied into the folder, and 7. ``gapmap.toml`` for ``gapmap run``.
+8. With ``--roads``, a **road network** ``veger.gpkg`` (``scripts/national_roads.py``: the
+   populated cells joined along the minimum spanning tree of their Delaunay edges, streets in
+   dense cells, main roads along the fibre trunks, not across the sea), and ``roads`` in the
+   config.
 """
 
 from __future__ import annotations
@@ -211,6 +216,7 @@ class BuildOptions:
     cell_m: float = 100.0
     limit_kommuner: tuple[str, ...] = ()
     realdata: Path = DEFAULT_REALDATA
+    roads: bool = False
 
 
 @dataclass
@@ -225,6 +231,7 @@ class NationalDataset:
     sites: Path
     fibre: Path
     dtm: Path
+    roads: Path | None = None
     rows: dict[str, int] = field(default_factory=dict)
     figures: dict[str, float] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)
@@ -1184,11 +1191,12 @@ def write_kommuner(path: Path, source: Path, kommuner: Kommuner) -> None:
 
 def write_config(dataset: NationalDataset, name: str, tolerance_m: float) -> None:
     """Write ``gapmap.toml`` from the demo's template: same keys, paths inside the folder
-    (the set has no road network and no kommune cost factors: those lines are left out)."""
+    (the set has no kommune cost factors, and a road network only with ``--roads``: lines
+    for what is absent are left out)."""
     absent = "<absent>"
     text = DEMO_CONFIG.format(
         output_dir="out",
-        roads=absent,
+        roads=dataset.roads.relative_to(dataset.root).as_posix() if dataset.roads else absent,
         cost_factors=absent,
         **{
             key: getattr(dataset, key).relative_to(dataset.root).as_posix()
@@ -1254,6 +1262,7 @@ def build_national_dataset(options: BuildOptions, quiet: bool = False) -> Nation
         sites=root / "master.csv",
         fibre=root / "fiber.geojson",
         dtm=root / "terreng.tif",
+        roads=root / "veger.gpkg" if options.roads else None,
     )
     steps = Steps(quiet)
     seed, realdata = options.seed, Path(options.realdata)
@@ -1299,6 +1308,7 @@ def build_national_dataset(options: BuildOptions, quiet: bool = False) -> Nation
     fields = terrain_fields(kommuner.frame, realdata / FYLKER_FILE, grid_all)
     bounds = tuple(shapely.total_bounds(selected_polygons).tolist())
     dtm_figures = write_dtm(dataset.dtm, kommuner.frame, bounds, fields, options.cell_m, seed)
+    road_figures = write_roads(dataset, address, seed, steps) if dataset.roads else {}
     steps.stop()
     dataset.rows = {
         "kommuner": int(kommuner.selected.sum()),
@@ -1311,10 +1321,12 @@ def build_national_dataset(options: BuildOptions, quiet: bool = False) -> Nation
         "offers": offers.num_rows,
         "sites": len(sites),
         "fibre_features": len(trunks),
+        **({"roads": int(road_figures["lines"])} if road_figures else {}),
     }
     dataset.figures = {
         **shares,
         **dtm_figures,
+        **{f"roads_{key}": value for key, value in road_figures.items()},
         "snap_tolerance_m": tolerance_m,
         "max_snap_distance_m": float(address.snap_distance_m.max(initial=0.0)),
         "seconds": time.perf_counter() - started,
@@ -1324,14 +1336,41 @@ def build_national_dataset(options: BuildOptions, quiet: bool = False) -> Nation
     return dataset
 
 
+def write_roads(
+    dataset: NationalDataset, address: Addresses, seed: int, steps: Steps
+) -> dict[str, float]:
+    """Write ``veger.gpkg`` with ``scripts/national_roads.py`` from the files just written (the
+    fibre lines as read back, so ``national_roads.py OUT_DIR`` gives the same bytes); return
+    its figures."""
+    assert dataset.roads is not None
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        import national_roads
+    finally:
+        sys.path.pop(0)
+    steps.start("roads")
+    roads = national_roads.national_roads(
+        address.x_m,
+        address.y_m,
+        national_roads.read_trunks(dataset.fibre),
+        national_roads.read_land_mask(dataset.dtm),
+        seed,
+    )
+    national_roads.write_roads(dataset.roads, roads)
+    steps.start("road figures")
+    return national_roads.network_figures(roads, address.x_m, address.y_m)
+
+
 def print_report(dataset: NationalDataset) -> None:
     """Rows per layer, file sizes, calibration against Nkom 2024, time and peak memory."""
     print("\nrows")
     for name, value in dataset.rows.items():
         print(f"  {name:<22} {value:>12,}")
     print("files")
-    for key in ("addresses", "offers", "sites", "fibre", "kommuner", "dtm", "config"):
-        path: Path = getattr(dataset, key)
+    for key in ("addresses", "offers", "sites", "fibre", "kommuner", "dtm", "roads", "config"):
+        path: Path | None = getattr(dataset, key)
+        if path is None:
+            continue
         print(f"  {path.name:<58} {path.stat().st_size / 1e6:>10.1f} MB")
     f = dataset.figures
     print("coverage (households; Nkom 2024: 99.1 % ≥ 100, 96.2 % gigabit, rural gigabit 82.4 %)")
@@ -1350,6 +1389,13 @@ def print_report(dataset: NationalDataset) -> None:
         f"snap      {dataset.rows['addresses_snapped']:,} addresses outside every polygon, max"
         f" {f['max_snap_distance_m']:.0f} m; config tolerance_m = {f['snap_tolerance_m']:.0f}"
     )
+    if dataset.roads is not None:
+        share = f"{100 * f['roads_share_within_500m']:.2f}"
+        print(
+            f"roads     {f['roads_km']:,.0f} km in {f['roads_lines']:,.0f} lines,"
+            f" {f['roads_components']:,.0f} networks; addresses within 500 m of a road vertex"
+            f" {share} %, on the largest network {100 * f['roads_share_on_largest_network']:.2f} %"
+        )
     print(f"built in {f['seconds']:.1f} s, peak RSS {f['peak_rss_mb']:,.0f} MB -> {dataset.config}")
 
 
@@ -1364,6 +1410,11 @@ def parse_args(argv: list[str] | None) -> BuildOptions:
         "--limit-kommuner", default="", help="comma-separated kommunenummer, e.g. 0301,4204"
     )
     parser.add_argument("--realdata", type=Path, default=DEFAULT_REALDATA)
+    parser.add_argument(
+        "--roads",
+        action="store_true",
+        help="also write a road network veger.gpkg (~15 s nationally)",
+    )
     args = parser.parse_args(argv)
     if not 10.0 <= args.cell_m <= 1_000.0:
         parser.error(f"--cell-m: got {args.cell_m}, expected 10–1000 m (100 or 50 are usual)")
@@ -1371,7 +1422,13 @@ def parse_args(argv: list[str] | None) -> BuildOptions:
         parser.error(f"--households-per-person: got {args.households_per_person}, expected 0.05–1")
     limit = tuple(k.strip().zfill(4) for k in args.limit_kommuner.split(",") if k.strip())
     return BuildOptions(
-        args.out_dir, args.seed, args.households_per_person, args.cell_m, limit, args.realdata
+        args.out_dir,
+        args.seed,
+        args.households_per_person,
+        args.cell_m,
+        limit,
+        args.realdata,
+        args.roads,
     )
 
 

@@ -25,6 +25,7 @@ from rich.console import Console
 from layers.addresses import KARTVERKET_COLUMNS, read_addresses
 from layers.kommuner import read_kommuner
 from layers.offers import read_offers
+from layers.roads import read_roads
 from layers.sites import read_sites
 from pipeline.config import TECHNOLOGIES, load_config
 from pipeline.run import run_pipeline
@@ -32,7 +33,7 @@ from tests.fixtures import REALDATA
 
 pytestmark = pytest.mark.realdata
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_national_dataset.py"
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 LIMIT = ("1144", "1145", "1146", "1151")  # Kvitsøy, Bokn, Tysvær, Utsira
 GRID_CSV = REALDATA / "ssb-befolkning-rutenett" / "ru250m_2015.csv"
 KOMMUNER_GEOJSON = REALDATA / "kommuner-robhop" / "Kommuner-M.geojson"
@@ -40,8 +41,12 @@ CELL_M = 250.0
 
 
 def load_builder() -> ModuleType:
-    """Import the script as a module (it is not part of the installed package)."""
-    spec = importlib.util.spec_from_file_location("build_national_dataset", SCRIPT)
+    return load_script("build_national_dataset")
+
+
+def load_script(name: str) -> ModuleType:
+    """Import ``scripts/<name>.py`` as a module (it is not part of the installed package)."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being created
@@ -290,3 +295,45 @@ def test_pipeline_runs_on_the_set_and_the_gap_table_reconciles(built: Any) -> No
         classes = [f"{c}_households_{target.name}" for c in ("served", "underserved", "unserved")]
         assert (table[classes].sum(axis=1) == table["households"]).all(), target.name
     assert (result.published / "maps" / "oversikt.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def built_with_roads(builder: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return build(builder, tmp_path_factory.mktemp("national") / "roads", roads=True)
+
+
+def test_roads_option_writes_roads_that_most_addresses_are_near(
+    built: Any, built_with_roads: Any
+) -> None:
+    """With ``--roads`` the set has ``veger.gpkg`` in its config, read without quarantine, and
+    ≥ 90 % of the addresses within 500 m of a road (the cost stage's ``road_max_snap_m``);
+    without it, neither file nor config key."""
+    assert built.roads is None and not (built.root / "veger.gpkg").exists()
+    assert load_config(built.config).inputs.roads is None
+    assert built_with_roads.roads == built_with_roads.root / "veger.gpkg"
+    assert load_config(built_with_roads.config).inputs.roads == built_with_roads.roads
+
+    roads = read_roads(built_with_roads.roads)
+
+    assert len(roads.quarantine) == 0
+    assert roads.rows_read == len(roads.accepted) > 100
+    assert set(shapely.get_type_id(roads.accepted.geometry.to_numpy())) == {1}  # LineStrings
+    addresses = read_addresses(built_with_roads.addresses).accepted
+    points = shapely.points(addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy())
+    lines = roads.accepted.geometry.to_numpy()
+    point_idx, line_idx = shapely.STRtree(lines).query_nearest(points, all_matches=False)
+    distance_m = shapely.distance(points[point_idx], lines[line_idx])
+    assert len(point_idx) == len(points)
+    assert (distance_m <= 500.0).mean() >= 0.9
+
+
+def test_roads_written_in_place_equal_the_roads_built_with_the_set(
+    built_with_roads: Any, tmp_path: Path
+) -> None:
+    """``national_roads.py SET_DIR`` on a built set writes the same bytes as ``--roads``."""
+    national_roads = load_script("national_roads")
+    out = tmp_path / "veger.gpkg"
+
+    assert national_roads.main([str(built_with_roads.root), "--out", str(out)]) == 0
+
+    assert sha256(out.read_bytes()) == sha256(built_with_roads.roads.read_bytes())

@@ -23,7 +23,8 @@ from layers.roads import read_roads
 from pipeline import demo_settlements, demo_terrain, routing
 from pipeline.demo_roads import demo_roads, write_demo_roads
 from pipeline.errors import InputError
-from pipeline.routing import RoadGraph, clip_graph, nearest_route_m, pair_route_m, road_graph
+from pipeline.road_network import RoadGraph, clip_graph, road_graph
+from pipeline.routing import nearest_route_m, pair_route_m
 
 X0, Y0 = 262_000.0, 6_650_000.0  # a corner in Norway (EPSG:25833), added to local metres
 ORIGIN = np.array([X0, Y0])
