@@ -210,19 +210,9 @@ def _run_stages(
             int((classes[map_column] == "unserved").sum())
         )
     with log.stage("cost") as detail:
-        below_target = costed_addresses(config, classes, covered, addresses)
-        presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
-        planned = rollout.prepare(
-            config,
-            pd.concat([addresses, terrain_columns[["elevation_m"]]], axis=1),
-            below_target,
-            presence,
-            reachable[f"wireless_{config.cost.target}"].to_numpy(),
-            inputs.roads,
-            inputs.cost_factors,
+        costs, masts = cost_stage(
+            config, inputs, addresses, terrain_columns, covered, classes, reachable
         )
-        costs = rollout.plan(planned, config.cost)
-        masts = rollout.mast_summary(planned, costs, config.cost)
         detail["rounds"] = str(costs.attrs["replan_rounds"])
         taken = costs.loc[costs["cost_option"] == "fwa_new_site", "new_site_id"]
         detail["new_sites"] = str(taken.nunique())
@@ -307,6 +297,30 @@ def classify_stage(
     )
     reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
     return classes, reachable
+
+
+def cost_stage(
+    config: Config,
+    inputs: ingest.Ingested,
+    addresses: pd.DataFrame,
+    terrain_columns: pd.DataFrame,
+    covered: coverage.Coverage,
+    classes: pd.DataFrame,
+    reachable: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cost stage: the costed addresses' options and choice (:mod:`pipeline.rollout`),
+    and the candidate masts with the households that take them."""
+    planned = rollout.prepare(
+        config,
+        pd.concat([addresses, terrain_columns[["elevation_m"]]], axis=1),
+        costed_addresses(config, classes, covered, addresses),
+        cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre),
+        reachable[f"wireless_{config.cost.target}"].to_numpy(),
+        inputs.roads,
+        inputs.cost_factors,
+    )
+    costs = rollout.plan(planned, config.cost)
+    return costs, rollout.mast_summary(planned, costs, config.cost)
 
 
 def costed_addresses(

@@ -44,11 +44,9 @@ from layers.kommuner import read_kommuner
 from layers.quarantine import empty_quarantine
 from pipeline import (
     aggregate,
-    cost,
     coverage,
     locate,
     publish,
-    rollout,
     store,
     terrain,
     wireless,
@@ -56,7 +54,7 @@ from pipeline import (
 from pipeline.config import Config, Inputs
 from pipeline.errors import InputError
 from pipeline.ingest import Ingested, _fylker_of
-from pipeline.run import _move_to_quarantine, _store_tables, classify_stage, costed_addresses
+from pipeline.run import _move_to_quarantine, _store_tables, classify_stage, cost_stage
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KOMMUNER = REPO_ROOT / "../shared/realdata/kommuner-robhop/Kommuner-M.geojson"
@@ -562,20 +560,10 @@ def run_address_stages(tables: Tables, config: Config, timer: StageTimer) -> Res
         classes, reachable = classify_stage(config, inputs, addresses, covered, reach)
         out["rows"] = len(classes)
     with timer.stage("cost (rollout.prepare + plan)") as out:
-        below_target = costed_addresses(config, classes, covered, addresses)
-        presence = cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre)
-        planned = rollout.prepare(
-            config,
-            pd.concat([addresses, terrain_columns[["elevation_m"]]], axis=1),
-            below_target,
-            presence,
-            reachable[f"wireless_{config.cost.target}"].to_numpy(),
-            inputs.roads,
-            inputs.cost_factors,
+        costs, masts = cost_stage(
+            config, inputs, addresses, terrain_columns, covered, classes, reachable
         )
-        costs = rollout.plan(planned, config.cost)
-        masts = rollout.mast_summary(planned, costs, config.cost)
-        out["rows"] = int(below_target.sum())
+        out["rows"] = int(costs["cost_nok"].notna().sum())
     with timer.stage("results table (concat, as run.py)") as out:
         results = pd.concat(
             [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs],

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
 KARTVERKET_HEADER = (
     "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
     "adressekode;adressenavn;nummer;bokstav;gardsnummer;bruksnummer;festenummer;undernummer;"
@@ -54,4 +58,32 @@ def write_matrikkel_csv(
     if bom and encoding == "utf-8":
         data = b"\xef\xbb\xbf" + data
     path.write_bytes(data)
+    return path
+
+
+DTM_NODATA = -9999.0
+
+
+def write_dtm(
+    path: Path,
+    elevation_m: np.ndarray,
+    top_left: tuple[float, float],
+    cell_m: float = 10.0,
+    epsg: int = 25833,
+) -> Path:
+    """A float32 GeoTIFF DTM with its top-left corner at ``top_left``; NaN → nodata."""
+    height, width = elevation_m.shape
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=f"EPSG:{epsg}",
+        transform=from_origin(top_left[0], top_left[1], cell_m, cell_m),
+        nodata=DTM_NODATA,
+    ) as dst:
+        dst.write(np.where(np.isnan(elevation_m), DTM_NODATA, elevation_m).astype("float32"), 1)
     return path

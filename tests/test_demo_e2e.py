@@ -159,18 +159,23 @@ def test_kommune_map_popups_carry_the_wireless_line(demo) -> None:
     assert "Sikt til mast" in html
 
 
+def _costed_rows(config, run_id: str) -> pd.DataFrame:
+    """The stored per-address cost rows of a run, with their coordinates."""
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        return connection.execute(
+            "SELECT r.address_id, r.kommunenummer, r.households, a.x_m, a.y_m, r.cost_nok,"
+            " r.cost_option, r.cluster_id, r.new_site_id FROM address_results r"
+            " JOIN addresses a USING (run_id, address_id) WHERE r.run_id = ?",
+            [run_id],
+        ).df()
+
+
 def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
     from pipeline.planning import project_areas
 
     result, config_path = demo
     config = load_config(config_path)
-    with duckdb.connect(str(config.store_path), read_only=True) as connection:
-        results = connection.execute(
-            "SELECT r.address_id, r.kommunenummer, r.households, a.x_m, a.y_m, r.cost_nok,"
-            " r.cost_option, r.cluster_id FROM address_results r"
-            " JOIN addresses a USING (run_id, address_id) WHERE r.run_id = ?",
-            [result.run_id],
-        ).df()
+    results = _costed_rows(config, result.run_id)
     areas = project_areas(results, config.cost.commercially_viable_nok_per_household)
     table = _gap(result)
     per_kommune = areas.groupby("kommunenummer")["subsidy_need_nok"].sum()
@@ -187,13 +192,7 @@ def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo
 
     result, config_path = demo
     config = load_config(config_path)
-    with duckdb.connect(str(config.store_path), read_only=True) as connection:
-        results = connection.execute(
-            "SELECT r.address_id, r.kommunenummer, r.households, a.x_m, a.y_m, r.cost_nok,"
-            " r.cost_option, r.cluster_id, r.new_site_id FROM address_results r"
-            " JOIN addresses a USING (run_id, address_id) WHERE r.run_id = ?",
-            [result.run_id],
-        ).df()
+    results = _costed_rows(config, result.run_id)
     costed = results.loc[results["cost_nok"].notna()]
     assert costed["cost_option"].notna().all() and (costed["cluster_id"] >= 0).all()
     areas = project_areas(results, config.cost.commercially_viable_nok_per_household)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning
-from rasterio.transform import from_origin
 
 from maps.hillshade import hillshade, write_hillshade_png
+from tests.fixtures import write_dtm
 
 
 def test_flat_ground_is_lit_by_the_cosine_of_the_zenith() -> None:
@@ -32,19 +32,7 @@ def test_png_is_transparent_over_nodata_and_bounds_cover_the_kommune(tmp_path: P
     dem = np.full((100, 100), 50.0, dtype="float32")
     dem[:, :50] = -9999.0  # west half is sea
     dtm = tmp_path / "dtm.tif"
-    with rasterio.open(
-        dtm,
-        "w",
-        driver="GTiff",
-        width=100,
-        height=100,
-        count=1,
-        dtype="float32",
-        crs="EPSG:25833",
-        nodata=-9999.0,
-        transform=from_origin(270_000, 7_011_000, 10, 10),
-    ) as dst:
-        dst.write(dem, 1)
+    write_dtm(dtm, np.where(dem == -9999.0, np.nan, dem), (270_000, 7_011_000), 10.0)
     png = tmp_path / "h.png"
     bounds = write_hillshade_png(dtm, (270_000, 7_010_000, 271_000, 7_011_000), png, max_px=64)
     assert bounds is not None

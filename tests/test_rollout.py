@@ -14,6 +14,7 @@ from pipeline.config import CostSettings
 from pipeline.cost import FibrePresence, splitter_nok_per_household
 from pipeline.new_sites import NewSites, fixed_cost_nok, mast_table
 from pipeline.rollout import OPTIONS, RolloutInputs, annuity_factor, plan
+from tests.fixtures import write_dtm
 
 # the prices of the hand-computed cases: trench + cable = 500 NOK/m, route factor 1.3
 # (650 NOK per straight metre); per household 12,500 drop + 2,500 ONT + 5,000 install
@@ -226,23 +227,8 @@ def test_the_mast_stands_on_the_highest_address_of_areas_big_enough() -> None:
 
 
 def _flat_dtm(path, x0: float, y0: float, width_m: float) -> None:
-    import rasterio
-    from rasterio.transform import from_origin
-
     cells = int(width_m / 25)
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=cells,
-        height=cells,
-        count=1,
-        dtype="float32",
-        crs="EPSG:25833",
-        nodata=-9999.0,
-        transform=from_origin(x0, y0 + width_m, 25, 25),
-    ) as dst:
-        dst.write(np.zeros((cells, cells), dtype="float32"), 1)
+    write_dtm(path, np.zeros((cells, cells)), (x0, y0 + width_m), 25.0)
 
 
 def test_a_new_mast_reaches_whom_it_sees_within_range_at_the_target_speed(tmp_path) -> None:

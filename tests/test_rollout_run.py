@@ -21,14 +21,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
-from rasterio.transform import from_origin
 from rich.console import Console
 
 from pipeline.config import load_config
 from pipeline.run import run_pipeline
-from tests.fixtures import address_row, write_matrikkel_csv
-from tests.test_run import TO_WGS84, _square_lonlat
+from tests.fixtures import address_row, write_dtm, write_matrikkel_csv
+from tests.test_run import _square_lonlat, write_fibre_line
 
 X0, Y0 = 300_000.0, 7_000_000.0
 PRICES = """
@@ -82,34 +80,8 @@ def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
     offers = ["address_id,operator,technology,down_mbps,up_mbps"]
     offers += [f"{address_id},Fjordnett,fiber,1000,1000" for address_id, _, _ in SERVED]
     (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
-    with rasterio.open(
-        folder / "terreng.tif",
-        "w",
-        driver="GTiff",
-        width=600,
-        height=120,
-        count=1,
-        dtype="float32",
-        crs="EPSG:25833",
-        nodata=-9999.0,
-        transform=from_origin(X0, Y0 + 6_000, 50, 50),
-    ) as dst:
-        dst.write(np.zeros((120, 600), dtype="float32"), 1)
-    line = [list(TO_WGS84.transform(X0, Y0)), list(TO_WGS84.transform(X0, Y0 + 6_000))]
-    (folder / "fiber.geojson").write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"kind": "trunk"},
-                        "geometry": {"type": "LineString", "coordinates": line},
-                    }
-                ],
-            }
-        )
-    )
+    write_dtm(folder / "terreng.tif", np.zeros((120, 600)), (X0, Y0 + 6_000), 50.0)
+    write_fibre_line(folder / "fiber.geojson", [(X0, Y0), (X0, Y0 + 6_000)])
     config = folder / "gapmap.toml"
     config.write_text(
         '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'

@@ -8,16 +8,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pytest
-import rasterio
 from pyproj import Transformer
-from rasterio.transform import from_origin
 from rich.console import Console
 
 from pipeline import publish as publish_module
 from pipeline.config import load_config
 from pipeline.errors import InputError, RunError
 from pipeline.run import run_pipeline, sha256_of
-from tests.fixtures import address_row, write_matrikkel_csv
+from tests.fixtures import address_row, write_dtm, write_matrikkel_csv
 
 TO_WGS84 = Transformer.from_crs(25833, 4326, always_xy=True)
 
@@ -25,6 +23,17 @@ TO_WGS84 = Transformer.from_crs(25833, 4326, always_xy=True)
 def _square_lonlat(x0: float, y0: float, x1: float, y1: float) -> list:
     xs, ys = TO_WGS84.transform([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
     return [[list(p) for p in zip(xs, ys, strict=True)]]
+
+
+def write_fibre_line(path: Path, points_m: list[tuple[float, float]]) -> None:
+    """A fibre layer of one trunk line through ``points_m`` (EPSG:25833), as WGS84 GeoJSON."""
+    line = [list(TO_WGS84.transform(x, y)) for x, y in points_m]
+    feature = {
+        "type": "Feature",
+        "properties": {"kind": "trunk"},
+        "geometry": {"type": "LineString", "coordinates": line},
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
 
 
 def write_tiny_region(folder: Path) -> Path:
@@ -60,34 +69,8 @@ def write_tiny_region(folder: Path) -> Path:
     offers += ["1003,Kobber,dsl-ish,40,5", "9999999,Kobber,xdsl,40,5"]
     (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
     dem = np.tile(np.arange(400, dtype="float32"), (200, 1))
-    with rasterio.open(
-        folder / "terreng.tif",
-        "w",
-        driver="GTiff",
-        width=400,
-        height=200,
-        count=1,
-        dtype="float32",
-        crs="EPSG:25833",
-        nodata=-9999.0,
-        transform=from_origin(x0, y0 + 2000, 10, 10),
-    ) as dst:
-        dst.write(dem, 1)
-    line = [list(TO_WGS84.transform(x0, y0 + 500)), list(TO_WGS84.transform(x0 + 800, y0 + 500))]
-    (folder / "fiber.geojson").write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"kind": "trunk"},
-                        "geometry": {"type": "LineString", "coordinates": line},
-                    }
-                ],
-            }
-        )
-    )
+    write_dtm(folder / "terreng.tif", dem.astype("float64"), (x0, y0 + 2000), 10.0)
+    write_fibre_line(folder / "fiber.geojson", [(x0, y0 + 500), (x0 + 800, y0 + 500)])
     config = folder / "gapmap.toml"
     config.write_text(
         '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'

@@ -6,34 +6,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
 from pyproj import Transformer
-from rasterio.transform import from_origin
 
 from layers.dtm import DtmTiles, open_dtm, sample_terrain
 from pipeline.errors import InputError
 from pipeline.terrain import terrain_per_address
+from tests import fixtures
 
 NODATA = -9999.0
 
 
 def write_dtm(path: Path, dem: np.ndarray, epsg: int, origin: tuple[float, float]) -> Path:
     """A float32 GeoTIFF of 10 m cells with its top-left corner at ``origin``."""
-    height, width = dem.shape
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=width,
-        height=height,
-        count=1,
-        dtype="float32",
-        crs=f"EPSG:{epsg}",
-        transform=from_origin(origin[0], origin[1], 10, 10),
-        nodata=NODATA,
-    ) as dst:
-        dst.write(dem.astype("float32"), 1)
-    return path
+    return fixtures.write_dtm(path, dem.astype("float64"), origin, 10.0, epsg)
 
 
 def _write_plane(path: Path, epsg: int = 25833, origin=(100_000.0, 7_000_000.0)) -> Path:
