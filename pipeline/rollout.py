@@ -54,6 +54,27 @@ def annuity_factor(rate: float, years: float) -> float:
     return float((1.0 - (1.0 + rate) ** -years) / rate)
 
 
+def present_value_factors(settings: CostSettings) -> tuple[float, float]:
+    """Present value per NOK of capex over the lifetime, fibre and wireless: 1 + o A."""
+    annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
+    return (
+        1.0 + settings.fiber_opex_share_per_year * annuity,
+        1.0 + settings.wireless_opex_share_per_year * annuity,
+    )
+
+
+def satellite_nok(households: np.ndarray, settings: CostSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Satellite per address: terminal + subscription over ``satellite_period_years`` (the
+    investment view), and its present value over the lifetime."""
+    yearly_nok = 12.0 * settings.satellite_subscription_nok_per_month
+    annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
+    terminal_nok = settings.satellite_terminal_nok
+    return (
+        households * (terminal_nok + yearly_nok * settings.satellite_period_years),
+        households * (terminal_nok + yearly_nok * annuity),
+    )
+
+
 @dataclass(frozen=True)
 class RolloutInputs:
     """What the cost stage decides on, aligned to ``addresses``' rows."""
@@ -145,17 +166,12 @@ def _option_nok(
     capex[:, FWA] = np.where(inputs.existing_wireless, households * settings.fwa_cpe_nok, np.inf)
     if settings.new_site:
         capex[:, NEW_SITE] = _new_site_nok(sites, households, takers, settings)
-    annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
-    yearly_nok = 12.0 * settings.satellite_subscription_nok_per_month
-    terminal_nok = settings.satellite_terminal_nok
+    fibre_factor, wireless_factor = present_value_factors(settings)
     lifetime = capex.copy()
-    lifetime[:, FIBER] *= 1.0 + settings.fiber_opex_share_per_year * annuity
-    lifetime[:, [FWA, NEW_SITE]] *= 1.0 + settings.wireless_opex_share_per_year * annuity
+    lifetime[:, FIBER] *= fibre_factor
+    lifetime[:, [FWA, NEW_SITE]] *= wireless_factor
     if settings.satellite_meets_target:
-        capex[:, SATELLITE] = households * (
-            terminal_nok + yearly_nok * settings.satellite_period_years
-        )
-        lifetime[:, SATELLITE] = households * (terminal_nok + yearly_nok * annuity)
+        capex[:, SATELLITE], lifetime[:, SATELLITE] = satellite_nok(households, settings)
     return capex, lifetime
 
 
@@ -214,11 +230,9 @@ def _areas_cheaper_by_mast(
     by_mast_nok = fixed_cost_nok(sites.masts, settings) + settings.fwa_cpe_nok * np.bincount(
         mast, weights=households[reached], minlength=n_masts
     )
-    fibre_factor = mast_factor = 1.0  # present value per NOK of capex in the lifetime view
+    fibre_factor, mast_factor = 1.0, 1.0
     if settings.choose_by == "lifetime":
-        annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
-        fibre_factor = 1.0 + settings.fiber_opex_share_per_year * annuity
-        mast_factor = 1.0 + settings.wireless_opex_share_per_year * annuity
+        fibre_factor, mast_factor = present_value_factors(settings)
     takers = np.zeros(len(reached), dtype=bool)
     takers[reached] = (by_mast_nok * mast_factor < by_fibre_nok * fibre_factor)[mast]
     return takers
@@ -244,22 +258,15 @@ def _result(
     names = np.array(OPTIONS, dtype=object)
     result = fibre.drop(columns=["cost_nok", "cluster_id", "distance_to_fibre_m"])
     site_ids = sites.masts["site_id"].to_numpy(dtype=object)
-    result.insert(0, "cluster_id", project_clusters(inputs.addresses, costed, settings))
+    # the first round's trees span every costed address: their clusters are the project areas
+    result.insert(0, "cluster_id", first["cluster_id"].to_numpy())
     result.insert(1, "distance_to_fibre_m", first["distance_to_fibre_m"].to_numpy())
     result["fiber_cost_nok"] = first["cost_nok"].to_numpy()
     result["cost_option"] = pd.Series(np.where(costed, names[choice], None), index=result.index)
     result["cost_nok"] = np.where(costed, capex[rows, choice], np.nan)
     result["lifetime_cost_nok"] = np.where(costed, lifetime[rows, choice], np.nan)
     households = inputs.addresses["households"].to_numpy(dtype="float64")
-    result["satellite_cost_nok"] = np.where(
-        costed,
-        households
-        * (
-            settings.satellite_terminal_nok
-            + 12.0 * settings.satellite_period_years * settings.satellite_subscription_nok_per_month
-        ),
-        np.nan,
-    )
+    result["satellite_cost_nok"] = np.where(costed, satellite_nok(households, settings)[0], np.nan)
     new_site_id = np.full(len(choice), None, dtype=object)
     reached = sites.mast_of >= 0
     new_site_id[reached] = site_ids[sites.mast_of[reached]]

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from scipy.sparse import csgraph
 
-from pipeline.road_network import RoadGraph, bounds_of, nodes_within, points_within, subgraph
+from pipeline.road_network import RoadGraph, bounds_of, nodes_within, subgraph
 
 DETOUR_FACTOR = 2.0  # first search: routes up to this × the straight distance between nodes
 MIN_SEARCH_M = 500.0  # ... but never a search radius below this
@@ -169,90 +168,6 @@ def _search_chunk(
         in_call = (pair_source >= start) & (pair_source < start + per_call)
         found_m[in_call] = distance_m[pair_source[in_call] - start, local_target[in_call]]
     return found_m
-
-
-def nearest_route_m(
-    road: RoadGraph,
-    x_m: np.ndarray,
-    y_m: np.ndarray,
-    target_x_m: np.ndarray,
-    target_y_m: np.ndarray,
-    limit_m: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Route length from each point to the nearest target along the roads, and which target.
-
-    .. math:: L(p) = |p - n_p| + \\min_j \\left( d_G(n_p, n_{t_j}) + |n_{t_j} - t_j| \\right)
-
-    One multi-source Dijkstra (``min_only``) from every target at once, each starting at its
-    snap distance: a virtual node per target joined to the target's nearest road node by an
-    edge of that length. For the distance to fibre presence, say, without a pair per address.
-
-    Parameters
-    ----------
-    road
-        The road graph.
-    x_m, y_m
-        The points, EPSG:25833.
-    target_x_m, target_y_m
-        The targets, EPSG:25833.
-    limit_m
-        Longest :math:`d_G + |n_t - t|` searched; beyond it (or with no target) ``inf``.
-
-    Returns
-    -------
-    route_m
-        :math:`L` per point, aligned to the input; ``inf`` beyond the limit, NaN where a
-        coordinate is not finite.
-    target_index
-        Position in the targets of the one reached; -1 where ``route_m`` is not finite.
-    """
-    if limit_m < 0:
-        msg = f"limit_m: got {limit_m}, expected a number >= 0"
-        raise ValueError(msg)
-    snap_m, node = road.nearest_node(x_m, y_m)
-    target_snap_m, target_node = road.nearest_node(target_x_m, target_y_m)
-    route_m = np.where(np.isnan(snap_m), np.nan, np.inf)
-    target_index = np.full(len(node), -1, dtype=np.int64)
-    located = np.flatnonzero(node >= 0)
-    if len(located) == 0:
-        return route_m, target_index
-    bounds = bounds_of(road.node_xy_m[node[located]])
-    near, kept = subgraph(road, points_within(road.node_xy_m, bounds, limit_m + 1.0))
-    targets = np.flatnonzero((target_node >= 0) & np.isin(target_node, kept))
-    if len(targets) == 0:  # every target is farther than the limit from every point's node
-        return route_m, target_index
-    graph = _with_virtual_nodes(
-        near, np.searchsorted(kept, target_node[targets]), target_snap_m[targets]
-    )
-    distance_m, _, reached_from = csgraph.dijkstra(
-        graph,
-        directed=True,
-        indices=near.n_nodes + np.arange(len(targets)),
-        limit=limit_m,
-        min_only=True,
-        return_predecessors=True,
-    )
-    local = np.searchsorted(kept, node[located])
-    route_m[located] = snap_m[located] + distance_m[local]
-    reached = np.isfinite(distance_m[local])
-    target_index[located[reached]] = targets[reached_from[local[reached]] - near.n_nodes]
-    return route_m, target_index
-
-
-def _with_virtual_nodes(
-    road: RoadGraph, attach_node: np.ndarray, length_m: np.ndarray
-) -> sparse.csr_matrix:
-    """``road.graph`` with one more node per ``attach_node``, joined to it by ``length_m``."""
-    edges = road.graph.tocoo()
-    virtual = road.n_nodes + np.arange(len(attach_node))
-    n_nodes = road.n_nodes + len(attach_node)
-    return sparse.csr_matrix(
-        (
-            np.r_[edges.data, length_m, length_m],
-            (np.r_[edges.row, virtual, attach_node], np.r_[edges.col, attach_node, virtual]),
-        ),
-        shape=(n_nodes, n_nodes),
-    )
 
 
 class CachedRoutes:

@@ -24,7 +24,7 @@ from pipeline import demo_settlements, demo_terrain, routing
 from pipeline.demo_roads import demo_roads, write_demo_roads
 from pipeline.errors import InputError
 from pipeline.road_network import RoadGraph, clip_graph, road_graph
-from pipeline.routing import nearest_route_m, pair_route_m
+from pipeline.routing import pair_route_m
 
 X0, Y0 = 262_000.0, 6_650_000.0  # a corner in Norway (EPSG:25833), added to local metres
 ORIGIN = np.array([X0, Y0])
@@ -228,26 +228,6 @@ def test_a_clipped_graph_gives_the_same_routes_inside_its_box() -> None:
     np.testing.assert_allclose(
         pair_route_m(clipped, *p0.T, *p1.T, limit_m), pair_route_m(road, *p0.T, *p1.T, limit_m)
     )
-
-
-def test_nearest_route_reaches_the_nearest_target_along_the_roads() -> None:
-    road = road_graph(_street_network(seed=11))
-    rng = np.random.default_rng(12)
-    points = rng.uniform(0, 1300, size=(300, 2)) + ORIGIN
-    targets = rng.uniform(0, 1300, size=(6, 2)) + ORIGIN
-    limit_m = 800.0
-    route_m, target_index = nearest_route_m(road, *points.T, *targets.T, limit_m)
-    all_m = csgraph.dijkstra(road.graph, directed=False)
-    snap_m, node = road.nearest_node(*points.T)
-    target_snap_m, target_node = road.nearest_node(*targets.T)
-    via_m = all_m[node][:, target_node] + target_snap_m  # (points, targets)
-    via_m[via_m > limit_m] = np.inf
-    np.testing.assert_allclose(route_m, snap_m + via_m.min(axis=1))
-    reached = np.isfinite(route_m)
-    assert reached.sum() > 100 and (~reached).sum() > 10
-    chosen_m = via_m[np.flatnonzero(reached), target_index[reached]]
-    np.testing.assert_allclose(chosen_m, via_m[reached].min(axis=1))
-    assert (target_index[~reached] == -1).all()
 
 
 # --- properties ---------------------------------------------------------------------------------
