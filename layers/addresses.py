@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pyproj import Transformer
 
+from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from pipeline.errors import InputError
 
 LAYER = "addresses"
 TARGET_EPSG = 25833

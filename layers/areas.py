@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import ConfigError
 from layers.quarantine import LayerResult
 from layers.vector import (
     find_column,
@@ -38,7 +39,6 @@ from layers.vector import (
     repair_polygons,
     to_float,
 )
-from pipeline.errors import ConfigError
 
 LAYER_BY_STATUS = {"planned": "planned_areas", "funded": "funded_areas"}
 STATUSES = ("planned", "funded")  # in rising precedence: a funded area wins over a planned one

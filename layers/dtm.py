@@ -23,7 +23,7 @@ from pyproj import Transformer
 from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window
 
-from pipeline.errors import InputError
+from layers.errors import InputError
 
 POINT_EPSG = 25833
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from pipeline.errors import InputError
 
 LAYER = "kommuner"
 TARGET_EPSG = 25833

@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from pipeline.errors import InputError
 
 LAYER = "fibre"
 TARGET_EPSG = 25833

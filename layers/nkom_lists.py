@@ -24,9 +24,9 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
+from layers.errors import ConfigError, InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.vector import blank, find_column, stripped_text, to_float
-from pipeline.errors import ConfigError, InputError
 
 LACKING_LAYER = "nkom_lacking"
 TARGET_EPSG = 25833

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import ConfigError, InputError
 from layers.quarantine import LayerResult
 from layers.vector import (
     blank,
@@ -40,8 +41,7 @@ from layers.vector import (
     stripped_text,
     to_float,
 )
-from pipeline.config import TECHNOLOGIES
-from pipeline.errors import ConfigError, InputError
+from layers.vocabulary import TECHNOLOGIES
 
 SQUARES_LAYER = "nkom_squares"
 TARGET_EPSG = 25833

@@ -15,7 +15,7 @@ import pandas as pd
 
 from layers.quarantine import LayerResult, first_reason, got, quarantine_rows
 from layers.tables import read_delimited
-from pipeline.config import TECHNOLOGIES
+from layers.vocabulary import TECHNOLOGIES
 
 LAYER = "offers"
 COLUMNS = ("address_id", "operator", "technology", "down_mbps", "up_mbps")

@@ -11,7 +11,7 @@ MultiLineStrings with a CRS. The canonical table has one row per accepted featur
 ==============  ===========================================================================
 
 A MultiLineString stays one row, so rows read = accepted + quarantined holds per feature;
-:func:`pipeline.road_network.road_graph` explodes its parts. Features that are empty, not lines, of
+:func:`pipeline.rollout.road_graph.road_graph` explodes its parts. Features that are empty, not lines, of
 zero length or with coordinates that do not project go to quarantine.
 """
 
@@ -25,9 +25,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason
 from layers.vector import ids_or_feature_numbers, quarantine_features
-from pipeline.errors import InputError
 
 LAYER = "roads"
 TARGET_EPSG = 25833

@@ -16,7 +16,7 @@ from pyproj import Transformer
 
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.tables import read_delimited
-from pipeline.config import MOBILE_TECHNOLOGIES
+from layers.vocabulary import MOBILE_TECHNOLOGIES
 
 LAYER = "sites"
 TARGET_EPSG = 25833

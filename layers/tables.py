@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from pipeline.errors import InputError
+from layers.errors import InputError
 
 
 def _not_utf8(path: Path, what: str, byte: int | None) -> InputError:

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import InputError
 from layers.quarantine import first_reason, quarantine_rows
-from pipeline.errors import InputError
 
 TARGET_EPSG = 25833
 POLYGONAL_TYPES = ("Polygon", "MultiPolygon")

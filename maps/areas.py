@@ -1,6 +1,6 @@
 """The subsidy project areas on a kommune map: one overlay of dashed outlines with a popup each.
 
-The areas are those of :func:`pipeline.planning.project_areas`; only escaped popup and tooltip
+The areas are those of :func:`pipeline.planning.areas.project_areas`; only escaped popup and tooltip
 text is embedded in the page.
 """
 
@@ -37,7 +37,7 @@ def areas_layer_name(count: int) -> str:
 
 
 def area_popup_html(area: Mapping[Any, Any]) -> str:
-    """Escaped popup of one subsidy project area (a row of ``pipeline.planning.project_areas``)."""
+    """Escaped popup of one subsidy project area (a row of ``pipeline.planning.areas.project_areas``)."""
     rows = [
         ("Område", escape(area.get("area_id"))),
         ("Husstander", escape(format_int_nb(area.get("households")))),
@@ -55,7 +55,7 @@ def area_popup_html(area: Mapping[Any, Any]) -> str:
 def areas_layer(areas: gpd.GeoDataFrame) -> folium.GeoJson:
     """The project areas as one GeoJSON overlay; only escaped popup/tooltip text is embedded."""
     if areas.crs is None:
-        msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.project_areas)"
+        msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.areas.project_areas)"
         raise ValueError(msg)
     usable = areas[areas.geometry.notna() & ~areas.geometry.is_empty]
     metric = usable.to_crs("EPSG:25833") if usable.crs.is_geographic else usable

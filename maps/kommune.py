@@ -105,7 +105,7 @@ def build_kommune_map(
         A hillshade PNG and its ``[[south, west], [north, east]]``: embedded in the page as an
         overlay ("Terreng") under the addresses.
     areas : GeoDataFrame or None
-        The kommune's subsidy project areas (:func:`pipeline.planning.project_areas`, metric
+        The kommune's subsidy project areas (:func:`pipeline.planning.areas.project_areas`, metric
         CRS): one overlay ("Prosjektområder (N)", also when N is 0) above the hillshade and
         under the addresses, dashed outlines with a popup per area. None: no overlay.
     cost_curve : CostCurvePanel or None

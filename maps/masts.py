@@ -62,7 +62,7 @@ def new_sites_layer_name(count: int) -> str:
 
 def new_site_popup_values(mast: Mapping[Any, Any]) -> list[str]:
     """Escaped values of one mast's popup rows (:data:`NEW_SITE_POPUP_LABELS_NB`), from a row
-    of ``tables/new_sites.csv`` (:func:`pipeline.rollout.mast_summary`).
+    of ``tables/new_sites.csv`` (:func:`pipeline.rollout.choice.mast_summary`).
 
     The fixed cost per household is the mast's share each household that takes it pays,
     without its own antenna: :math:`C_{site} / H_{taking}` (dash when nobody takes it).

@@ -21,16 +21,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.errors import InputError
 from maps import style
 from maps.assets import localize_pages
+from maps.cost_curve_png import CostCurveImage
 from maps.cost_panel import CostCurvePanel, LastShareCost
-from maps.hillshade import write_hillshade_png
 from maps.index_page import render_index_page
 from maps.kommune import build_kommune_map
 from maps.overview import build_overview_map
 from maps.style import TargetSpec
-from pipeline.cost_curve import CostCurveImage, last_share_costs, share_label
-from pipeline.errors import InputError
 
 AssetMode = Literal["cdn", "local"]
 FrameT = TypeVar("FrameT", bound=pd.DataFrame)
@@ -94,7 +93,8 @@ NEW_SITE_COLUMNS = (
     "households_reached",
     "households_taking",
 )
-LAST_SHARES = (0.01, 0.05, 0.10)  # the costliest shares of households the info panel states
+# the gap table's "what the costliest share costs" columns: last_<label>_households, ...
+_LAST_SHARE_COLUMN = re.compile(r"^last_(\d+(?:_\d+)?)pct_households$")
 _KOMMUNENUMMER = re.compile(r"^\d{4}$")
 
 
@@ -149,17 +149,6 @@ def _save(fmap: folium.Map, path: Path, title: str) -> None:
     fmap.save(str(path))
 
 
-def _terrain_png(
-    dtm: Path | None, boundary: gpd.GeoDataFrame, png: Path
-) -> tuple[Path, list[list[float]]] | None:
-    """A hillshade of the DTM over the kommune's bounds (None without DTM or boundary)."""
-    if dtm is None or boundary.empty:
-        return None
-    left, bottom, right, top = boundary.total_bounds
-    bounds = write_hillshade_png(dtm, (left, bottom, right, top), png)
-    return (png, bounds) if bounds is not None else None
-
-
 def _kommune_rows(frame: FrameT, groups: Mapping[Hashable, Any], knr: str) -> FrameT:
     """The rows of one kommune (``groups``: kommunenummer -> positions); none when absent."""
     rows = groups.get(knr)
@@ -196,39 +185,47 @@ def median_cost_per_household_nok(curves: pd.DataFrame) -> pd.Series:
     return curves.loc[reached].groupby(key[reached], sort=True)["cost_per_household_nok"].first()
 
 
-class _CostCurvePanels:
-    """The info panel's cost curve of every kommune, from the published curve table: the
-    figures for all kommuner at once, the PNGs one at a time on one reused figure."""
+def last_shares(gap_table: pd.DataFrame) -> list[tuple[float, str]]:
+    """The household shares the gap table states the cost of (``last_1pct_households`` →
+    ``(0.01, "1pct")``), smallest first."""
+    found = []
+    for column in gap_table.columns:
+        match = _LAST_SHARE_COLUMN.match(str(column))
+        if match:
+            label = match.group(1)
+            found.append((float(label.replace("_", ".")) / 100.0, f"{label}pct"))
+    return sorted(found)
 
-    def __init__(self, curves: pd.DataFrame) -> None:
+
+class _CostCurvePanels:
+    """The info panel's cost curve of every kommune: the curve drawn from the published curve
+    table (PNGs one at a time on one reused figure), the figures read from the gap table."""
+
+    def __init__(self, curves: pd.DataFrame, gap_table: pd.DataFrame) -> None:
         _require_columns(curves, COST_CURVE_COLUMNS, "cost_curves")
         self.curves = curves.assign(kommunenummer=curves["kommunenummer"].astype(str))
         self.groups = self.curves.groupby("kommunenummer", sort=False).indices
-        self.figures: dict[str, Mapping[Any, Any]] = {
-            str(row["kommunenummer"]): row
-            for row in last_share_costs(self.curves, LAST_SHARES).to_dict("records")
-        }
+        self.shares = last_shares(gap_table)
         self.median = median_cost_per_household_nok(self.curves).to_dict()
         self.image = CostCurveImage()
 
-    def panel(self, knr: str, kommunenavn: str) -> CostCurvePanel:
+    def panel(self, knr: str, kommunenavn: str, gap_row: Mapping[Any, Any]) -> CostCurvePanel:
         rows = self.groups.get(knr)
-        figures = self.figures.get(knr)
-        if rows is None or figures is None:
+        if rows is None:
             return CostCurvePanel(png=None)
-        labels = [share_label(share) for share in LAST_SHARES]
+        curve = self.curves.iloc[rows]
         return CostCurvePanel(
-            png=self.image.png(self.curves.iloc[rows], f"Kostnadskurve, {kommunenavn}"),
-            households=float(figures["households"]),
-            cost_nok=float(figures["cost_nok"]),
+            png=self.image.png(curve, f"Kostnadskurve, {kommunenavn}"),
+            households=float(curve["households"].sum()),
+            cost_nok=float(curve["cost_nok"].sum()),
             last_shares=tuple(
                 LastShareCost(
                     share,
-                    float(figures[f"last_{label}_households"]),
-                    float(figures[f"last_{label}_cost_nok"]),
-                    float(figures[f"last_{label}_cost_per_household_nok"]),
+                    float(gap_row[f"last_{label}_households"]),
+                    float(gap_row[f"last_{label}_cost_nok"]),
+                    float(gap_row[f"last_{label}_cost_per_household_nok"]),
                 )
-                for share, label in zip(LAST_SHARES, labels, strict=True)
+                for share, label in self.shares
             ),
             median_cost_per_household_nok=float(self.median[knr]),
         )
@@ -245,7 +242,7 @@ def write_maps(
     *,
     assets: AssetMode = "cdn",
     assets_dir: Path | None = None,
-    dtm: Path | None = None,
+    hillshades: Mapping[str, tuple[Path, list[list[float]]]] | None = None,
     areas: gpd.GeoDataFrame | None = None,
     cost_curves: pd.DataFrame | None = None,
     new_sites: pd.DataFrame | None = None,
@@ -277,16 +274,17 @@ def write_maps(
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
         ``.cache/web-assets``).
-    dtm : Path, optional
-        The run's DTM (a raster or a folder of tiles): each kommune map gets a hillshade
-        overlay ("Terreng (relieff)") so the terrain shows without web tiles.
+    hillshades : mapping of str to (Path, bounds), optional
+        Per kommunenummer a hillshade PNG of the DTM and its ``[[south, west], [north, east]]``
+        (written by the publish stage): the kommune map gets it as an overlay ("Terreng
+        (relieff)", embedded) so the terrain shows without web tiles.
     areas : GeoDataFrame, optional
-        Subsidy project areas (:func:`pipeline.planning.project_areas`: ``area_id``,
+        Subsidy project areas (:func:`pipeline.planning.areas.project_areas`: ``area_id``,
         ``kommunenummer``, ``households``, ``cost_nok``, ``cost_per_household_nok``,
         ``subsidy_need_nok``, ``technology``; metric CRS). Each kommune map gets an overlay
         "Prosjektområder (N)" with the areas of that kommune (N may be 0). None: no overlay.
     cost_curves : DataFrame, optional
-        The published cost curve per kommune (:func:`pipeline.cost_curve.cost_curve`, the kommune
+        The published cost curve per kommune (:func:`pipeline.planning.cost_curve.cost_curve`, the kommune
         rows of ``tables/cost_curve.csv``). Each kommune's info panel gets its curve as a PNG
         (data URI), what the costliest 1 / 5 / 10 % of its costed households cost and the median
         cost per household; a kommune without rows says it has no costed household. None: no
@@ -323,13 +321,13 @@ def write_maps(
     if new_sites is not None:
         _require_columns(new_sites, NEW_SITE_COLUMNS, "new_sites")
         site_groups = _masts_per_kommune(new_sites, addresses)
-    curve_panels = _CostCurvePanels(cost_curves) if cost_curves is not None else None
+    curve_panels = _CostCurvePanels(cost_curves, gap_table) if cost_curves is not None else None
     for gap_row in kommune_rows.to_dict("records"):
         knr = str(gap_row["kommunenummer"])
         name = str(gap_row["kommunenavn"])
         rows = address_groups.get(knr)
-        boundary = kommuner[kommuner["kommunenummer"] == knr]
-        terrain = _terrain_png(dtm, boundary, kommune_dir / f"{knr}_terreng.png")
+
+        terrain = (hillshades or {}).get(knr)
         fmap = build_kommune_map(
             knr,
             name,
@@ -341,15 +339,15 @@ def write_maps(
             run_info,
             terrain_png=terrain,
             areas=_kommune_rows(areas, area_groups, knr) if areas is not None else None,
-            cost_curve=curve_panels.panel(knr, name) if curve_panels is not None else None,
+            cost_curve=(
+                curve_panels.panel(knr, name, gap_row) if curve_panels is not None else None
+            ),
             new_sites=(
                 _kommune_rows(new_sites, site_groups, knr) if new_sites is not None else None
             ),
         )
         path = kommune_dir / f"{knr}.html"
         _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")
-        if terrain is not None:
-            terrain[0].unlink()  # embedded in the page
         kommune_paths[knr] = path
 
     overview = build_overview_map(

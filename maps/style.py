@@ -10,16 +10,25 @@ they are given.
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import folium
-import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
+
+from layers.numbers_nb import (  # noqa: F401 - the maps' number formats, from the one home
+    TEXT_MISSING,
+    format_decimal_nb,
+    format_int_nb,
+    format_mbps,
+    format_nok,
+    format_number_nb,
+    format_percent_nb,
+    is_missing,
+)
 
 # --------------------------------------------------------------------------------------------
 # Targets and classes
@@ -124,7 +133,6 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
 
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"
 TEXT_NO_COST: Final = "Ingen (oppfyller kostnadsmålet)"
-TEXT_MISSING: Final = "–"
 
 TILES_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILES_ATTRIBUTION: Final = (
@@ -136,65 +144,6 @@ MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not l
 # --------------------------------------------------------------------------------------------
 # Number formats (Norwegian: space as thousands separator, comma as decimal mark)
 # --------------------------------------------------------------------------------------------
-
-
-def is_missing(value: object) -> bool:
-    """True for None, NaN, pd.NA and NaT (the missing values a table can hand us)."""
-    return value is None or bool(pd.isna(cast(Any, value)))
-
-
-def _round_half_up(value: float | int) -> int:
-    return int(math.copysign(math.floor(abs(float(value)) + 0.5), float(value)))
-
-
-def format_int_nb(value: float | int | None) -> str:
-    """Whole number with space as thousands separator: ``1234567`` → ``"1 234 567"``.
-
-    Rounds half away from zero (as the popups' JavaScript does for positive numbers).
-    """
-    if is_missing(value):
-        return TEXT_MISSING
-    assert value is not None
-    return f"{_round_half_up(value):,}".replace(",", " ")
-
-
-def format_decimal_nb(value: float | int | None, decimals: int = 1) -> str:
-    """Decimal number with comma as decimal mark: ``1234.5`` → ``"1 234,5"``."""
-    if is_missing(value):
-        return TEXT_MISSING
-    assert value is not None
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",")
-
-
-def format_percent_nb(share: float | None, decimals: int = 1) -> str:
-    """Share 0–1 as a Norwegian percentage: ``0.1234`` → ``"12,3 %"``."""
-    if is_missing(share):
-        return TEXT_MISSING
-    assert share is not None
-    return f"{format_decimal_nb(share * 100.0, decimals)} %"
-
-
-def format_nok(value: float | int | None) -> str:
-    """Amount in NOK, whole kroner: ``148000`` → ``"148 000 kr"``."""
-    if is_missing(value):
-        return TEXT_MISSING
-    return f"{format_int_nb(value)} kr"
-
-
-def format_number_nb(value: float | int | None) -> str:
-    """A number without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
-    if is_missing(value):
-        return TEXT_MISSING
-    assert value is not None
-    if float(value).is_integer():
-        return format_int_nb(value)
-    return format_decimal_nb(value, 1)
-
-
-def format_mbps(value: float | int | None) -> str:
-    """Speed without a needless decimal: ``100.0`` → ``"100"``, ``12.5`` → ``"12,5"``."""
-    return format_number_nb(value)
 
 
 def households_nb(count: int) -> str:

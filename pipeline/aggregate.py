@@ -7,12 +7,15 @@ sums of exactly the kommune rows. Kommuner without addresses get zero rows, not 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Target
+from pipeline.config import Config, Target
+from pipeline.planning.areas import subsidy_need_nok
+from pipeline.planning.cost_curve import CostCurves, cost_curves, last_share_costs
 
 LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
                 WHEN grouping(k.fylkesnummer) = 0 THEN 'fylke' ELSE 'total' END"""
@@ -139,3 +142,72 @@ def gap_table(
         default=wide["kommunenavn"].fillna("").astype(str),
     )
     return _level_key(wide).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Aggregated:
+    """The gap table (kommune, fylke, total) and the cost curves it was summed from."""
+
+    gap_table: pd.DataFrame
+    curves: CostCurves
+
+
+def aggregate_stage(
+    connection: duckdb.DuckDBPyConnection, run_id: str, config: Config, results: pd.DataFrame
+) -> Aggregated:
+    """The aggregate stage: the summaries in SQL, then the gap table with what the costliest
+    shares cost (from the cost curves, computed once here) and the subsidy need."""
+    aggregate_run(connection, run_id, config.cost.target)
+    curves = cost_curves(results)
+    table = with_last_shares(gap_table(connection, run_id, config.targets), curves)
+    table = with_subsidy_need(table, results, config.cost.commercially_viable_nok_per_household)
+    return Aggregated(table, curves)
+
+
+def with_last_shares(gap_table: pd.DataFrame, curves: CostCurves) -> pd.DataFrame:
+    """The gap table with what the costliest 1 %, 5 % and 10 % of households cost, per
+    kommune, fylke and in total (:func:`pipeline.planning.cost_curve.last_share_costs`)."""
+    parts = []
+    for level, curve, group in (
+        ("kommune", curves.kommune, "kommunenummer"),
+        ("fylke", curves.fylke, "fylkesnummer"),
+        ("total", curves.total, "kommunenummer"),
+    ):
+        shares = last_share_costs(curve, by=group)
+        columns = [c for c in shares.columns if c.startswith("last_")]
+        shares = shares[[group, *columns]].rename(columns={group: "_key"}).assign(level=level)
+        parts.append(shares)
+    last = pd.concat(parts, ignore_index=True)
+    keyed = gap_table.assign(
+        _key=np.select(
+            [gap_table["level"] == "kommune", gap_table["level"] == "fylke"],
+            [gap_table["kommunenummer"], gap_table["fylkesnummer"]],
+            default="total",
+        )
+    )
+    return keyed.merge(last, on=["level", "_key"], how="left").drop(columns="_key")
+
+
+def with_subsidy_need(
+    gap_table: pd.DataFrame, results: pd.DataFrame, viable_nok_per_household: float
+) -> pd.DataFrame:
+    """The gap table with ``subsidy_need_nok``: the sum over the kommune's project areas (one
+    per planning cluster) of max(0, cost − households × commercially viable NOK)."""
+    costed = results.loc[results["cost_nok"].notna() & (results["cluster_id"] >= 0)]
+    areas = costed.groupby(["fylkesnummer", "kommunenummer", "cluster_id"], as_index=False).agg(
+        cost_nok=("cost_nok", "sum"), households=("households", "sum")
+    )
+    areas["need"] = subsidy_need_nok(
+        areas["cost_nok"], areas["households"], viable_nok_per_household
+    )
+    by_kommune = areas.groupby("kommunenummer")["need"].sum()
+    by_fylke = areas.groupby("fylkesnummer")["need"].sum()
+    need = np.select(
+        [gap_table["level"] == "kommune", gap_table["level"] == "fylke"],
+        [
+            gap_table["kommunenummer"].map(by_kommune).fillna(0.0),
+            gap_table["fylkesnummer"].map(by_fylke).fillna(0.0),
+        ],
+        default=float(areas["need"].sum()),
+    )
+    return gap_table.assign(subsidy_need_nok=need)

@@ -18,11 +18,13 @@ floor when D0 >= L, whatever the offers say.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Target
+from pipeline.config import Config, Target
+from pipeline.coverage import Coverage
 
 CLASSES = ("served", "underserved", "unserved")
 
@@ -60,3 +62,62 @@ def classify_addresses(
             [served, above_floor], ["served", "underserved"], default="unserved"
         )
     return pd.DataFrame(columns, index=address_ids.index)
+
+
+def reachable_by_wireless(
+    classes: pd.DataFrame, down_mbps: np.ndarray, up_mbps: np.ndarray, targets: Sequence[Target]
+) -> pd.DataFrame:
+    """``wireless_<target>``: below the target by fixed offers, but the predicted wireless
+    speeds meet it ("kan nås trådløst")."""
+    columns = {}
+    for target in targets:
+        meets = down_mbps >= target.down_mbps
+        if target.up_mbps is not None:
+            meets &= up_mbps >= target.up_mbps
+        below = (classes[f"class_{target.name}"] != "served").to_numpy()
+        columns[f"wireless_{target.name}"] = below & meets
+    return pd.DataFrame(columns, index=classes.index)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """Classes per target (``class_<target>``) and which households below each target the
+    predicted wireless reach meets (``wireless_<target>``), aligned to the addresses."""
+
+    classes: pd.DataFrame
+    reachable: pd.DataFrame
+
+    def counts(self, config: Config) -> dict[str, int]:
+        """Addresses below the map target that wireless could reach (for the manifest)."""
+        target = config.classify.map_target
+        return {
+            f"reachable_by_wireless_below_{target}": int(self.reachable[f"wireless_{target}"].sum())
+        }
+
+
+def classify_stage(
+    config: Config, addresses: pd.DataFrame, covered: Coverage, reach: pd.DataFrame
+) -> Classified:
+    """The classify stage: classes per target (Nkom's lacking lists capping them when
+    trusted) and wireless reach below each target; with ``[wireless].count_as_served``,
+    wireless reach counts as served."""
+    trusted = config.coverage.trust_lacking_lists
+    classes = classify_addresses(
+        covered.offers,
+        addresses["address_id"],
+        config.targets,
+        config.classify.floor_down_mbps,
+        config.classify.floor_up_mbps,
+        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
+    )
+    reachable = reachable_by_wireless(
+        classes,
+        reach["wireless_down_mbps"].to_numpy(),
+        reach["wireless_up_mbps"].to_numpy(),
+        config.targets,
+    )
+    if config.wireless.count_as_served:
+        for target in config.targets:
+            column = f"class_{target.name}"
+            classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
+    return Classified(classes, reachable)

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from layers.errors import GapmapError
 from pipeline.config import load_config
-from pipeline.errors import GapmapError
 from pipeline.run import RunResult, run_pipeline
 
 app = typer.Typer(
@@ -113,7 +113,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the demo region generator.")] = 2025,
 ) -> None:
     """Build the synthetic demo region (5 kommuner, several thousand addresses) and run on it."""
-    from pipeline.demo import prepare_demo
+    from pipeline.synthetic.demo import prepare_demo
 
     started = time.perf_counter()
     with console.status("[bold cyan]building the demo region[/] …"):
@@ -205,7 +205,7 @@ def fetch(
     """
     from rich.markup import escape
 
-    from pipeline import fetch as fetching
+    from pipeline.fetch import geonorge as fetching
 
     try:
         settings = fetching.settings_with(
@@ -300,7 +300,7 @@ def areas(
     """Subsidy project areas from the latest succeeded run: one per planning cluster, ranked by
     subsidy need per household and selected greedily under the budget (an area that does not
     fit is skipped); writes areas.gpkg, areas.geojson and one address CSV per area to OUT."""
-    from pipeline import planning
+    from pipeline.planning import areas as planning
 
     try:
         settings = load_config(config)
@@ -324,8 +324,8 @@ def sensitivity(
 ) -> None:
     """Re-run the cost stage of the latest run with each key cost parameter at −20 % / +20 %
     and show how the total cost moves."""
-    from pipeline.sensitivity import cost_inputs
-    from pipeline.sensitivity import sensitivity as cost_sensitivity
+    from pipeline.planning.sensitivity import cost_inputs
+    from pipeline.planning.sensitivity import sensitivity as cost_sensitivity
 
     try:
         settings = load_config(config)

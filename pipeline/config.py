@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError
+from layers.errors import ConfigError
+from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,6 @@ DEFAULT_TARGETS: tuple[Target, ...] = (
     Target("eu_vhcn", 1000.0, 200.0, "1000/200 Mbit/s (EU VHCN)"),
     Target("subsidy30", 30.0, None, "30 Mbit/s (støtteklasse)"),
 )
-
-FIXED_TECHNOLOGIES = ("fiber", "hfc", "xdsl", "fwa")
-MOBILE_TECHNOLOGIES = ("mobile_5g", "mobile_4g")
-TECHNOLOGIES = (*FIXED_TECHNOLOGIES, *MOBILE_TECHNOLOGIES, "satellite")
 
 
 @dataclass(frozen=True)
@@ -100,8 +97,8 @@ class ClassifySettings:
 
 @dataclass(frozen=True)
 class CostSettings:
-    """The rollout cost model (DESIGN.md "Cost"; formulas in :mod:`pipeline.cost` and
-    :mod:`pipeline.rollout`). Money in NOK excluding VAT, lengths in metres.
+    """The rollout cost model (DESIGN.md "Cost"; formulas in :mod:`pipeline.rollout.fibre` and
+    :mod:`pipeline.rollout.choice`). Money in NOK excluding VAT, lengths in metres.
 
     Sources for the defaults are in the README's cost table.
     """
@@ -380,11 +377,11 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
             f" {list(TECHNOLOGIES)}"
         )
         raise ConfigError(msg)
-    unknown = [t for t in config.wireless.technologies if t not in ("fwa", *MOBILE_TECHNOLOGIES)]
+    unknown = [t for t in config.wireless.technologies if t not in WIRELESS_TECHNOLOGIES]
     if unknown:
         msg = (
             f"[wireless].technologies: got {unknown}, expected wireless technologies from"
-            f" {['fwa', *MOBILE_TECHNOLOGIES]}"
+            f" {list(WIRELESS_TECHNOLOGIES)}"
         )
         raise ConfigError(msg)
     _check_cost(config.cost)

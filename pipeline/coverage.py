@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from layers.areas import status_of_addresses
-from pipeline.config import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES, ClassifySettings
+from layers.vocabulary import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES
+from pipeline.config import ClassifySettings, Config
+from pipeline.ingest import Ingested
 
 # Tie-break when two offers have the same speeds: the more durable technology wins.
 TECHNOLOGY_RANK = {
@@ -126,3 +128,10 @@ def coverage_per_address(
         "in_planned_areas": int((columns["area_status"] == "planned").sum()),
     }
     return Coverage(counted, columns, has_technology(offers, ids, "fiber"), counts)
+
+
+def coverage_stage(config: Config, inputs: Ingested) -> Coverage:
+    """The coverage stage: :func:`coverage_per_address` over the located addresses."""
+    return coverage_per_address(
+        inputs.offers, inputs.lacking, inputs.areas, inputs.addresses, config.classify
+    )

@@ -8,6 +8,7 @@ the file's kommunenummer when that kommune exists, and otherwise goes to quarant
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -16,6 +17,8 @@ import pandas as pd
 import shapely
 
 from layers.quarantine import quarantine_rows
+from pipeline.config import Config
+from pipeline.ingest import Ingested
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,28 @@ def locate_addresses(
         ),
     }
     return Located(located, quarantine, counts)
+
+
+def locate_stage(config: Config, inputs: Ingested) -> tuple[Ingested, dict[str, int]]:
+    """The locate stage: the inputs with located addresses (index reset), the unplaced ones
+    moved to quarantine (the address layer's counts follow), and only the kommuner that hold
+    addresses (a run on one kommune may use the national boundary file; the others are
+    counted as ``kommuner_without_addresses``)."""
+    located = locate_addresses(
+        inputs.addresses, inputs.kommuner, config.locate.tolerance_m, str(config.inputs.addresses)
+    )
+    addresses = located.addresses.reset_index(drop=True)
+    counts = inputs.counts.copy()
+    row = counts["layer"] == "addresses"
+    counts.loc[row, "rows_accepted"] -= len(located.quarantine)
+    counts.loc[row, "rows_quarantined"] += len(located.quarantine)
+    kept = inputs.kommuner["kommunenummer"].isin(addresses["kommunenummer"].unique())
+    located.counts["kommuner_without_addresses"] = int((~kept).sum())
+    moved = dataclasses.replace(
+        inputs,
+        addresses=addresses,
+        kommuner=inputs.kommuner.loc[kept],
+        quarantine=pd.concat([inputs.quarantine, located.quarantine], ignore_index=True),
+        counts=counts,
+    )
+    return moved, located.counts

@@ -1,54 +1,50 @@
-"""The orchestrator: runs the stages in order, times them, records the run, publishes.
+"""The driver: runs the stages in order, times them, records the run, publishes.
 
 ::
 
-    ingest → locate → terrain → coverage → classify → cost → store → aggregate → publish
+    ingest → locate → terrain → wireless → coverage → classify → cost → store → aggregate
+           → publish
 
-Each stage is a plain function in its own module; this file only wires them, measures wall
-time and peak memory per stage, and keeps the ``runs`` table and the published folder honest:
-a failed run is marked ``failed``, its partial rows are deleted, and ``current`` is not moved.
+Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
+sequences them, measures wall time and peak memory per stage, and keeps the ``runs`` table and
+the published folder honest: a failed run is marked ``failed``, its partial rows are deleted,
+and ``current`` is not moved. The benchmark (``scripts/benchmark_stages.py``) runs this same
+driver with its own timer and its own in-memory inputs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import resource
-import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import numpy as np
+import duckdb
 import pandas as pd
-import shapely
 from rich.console import Console
 
-from pipeline import (
-    aggregate,
-    classify,
-    cost,
-    coverage,
-    ingest,
-    locate,
-    publish,
-    rollout,
-    store,
-    terrain,
-    wireless,
-)
-from pipeline.checksums import sha256_of
+from layers.checksums import input_checksums
+from layers.errors import GapmapError, RunError
+from pipeline import aggregate, classify, cost, coverage, ingest, locate, publish, store, terrain
+from pipeline import wireless as wireless_stage
 from pipeline.config import Config, to_dict
-from pipeline.errors import GapmapError, RunError
+
+
+class StageTimer(Protocol):
+    """Times a stage: ``with timer.stage(name) as detail:`` (``detail``: figures to show)."""
+
+    rows: list[dict[str, Any]]
+
+    def stage(self, name: str) -> AbstractContextManager[dict[str, str]]: ...
 
 
 @dataclass
 class StageLog:
-    """Wall time and peak resident memory after each stage."""
+    """Wall time and peak resident memory after each stage, shown on the console."""
 
     console: Console
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -77,81 +73,28 @@ class RunResult:
     manifest: dict[str, Any]
 
 
-def _input_files(config: Config) -> list[tuple[str, Path]]:
-    """(key, file) for every configured input; a folder or a list gives ``layer/name`` keys."""
-    files = []
-    for layer, value in vars(config.inputs).items():
-        values = list(value) if isinstance(value, tuple) else [value]
-        paths = [v for v in values if isinstance(v, Path)]  # not options such as roads_layer
-        for path in paths:
-            if not path.exists():
-                msg = f"[inputs].{layer}: {path} does not exist"
-                raise RunError(msg)
-        if len(paths) == 1 and paths[0].is_file():
-            files.append((layer, paths[0]))
-            continue
-        for path in paths:
-            inside = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-            files += [(f"{layer}/{p.name}", p) for p in inside]
-    return files
-
-
-def input_checksums(config: Config) -> dict[str, dict[str, Any]]:
-    """Path, size, modification time and SHA-256 of every configured input file."""
-    result = {}
-    for key, path in _input_files(config):
-        stat = path.stat()
-        result[key] = {
-            "path": str(path),
-            "bytes": stat.st_size,
-            "sha256": sha256_of(path),
-            "modified": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(),
-        }
-    return result
-
-
-def code_version() -> str:
-    """``gapmap <version>`` plus the git commit when run from a checkout."""
-    try:
-        version = metadata.version("gapmap")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return f"gapmap {version}" + (f" ({commit})" if commit else "")
-
-
-def new_run_id(config_hash: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return f"{stamp}-{config_hash[:8]}"
-
-
-def run_pipeline(config: Config, console: Console | None = None) -> RunResult:
-    """Run every stage on ``config``'s inputs and publish; see the module docstring."""
-    console = console or Console()
-    checksums = input_checksums(config)
+def run_pipeline(
+    config: Config,
+    console: Console | None = None,
+    *,
+    timer: StageTimer | None = None,
+    inputs: ingest.Ingested | None = None,
+) -> RunResult:
+    """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish."""
+    timer = timer or StageLog(console or Console())
+    checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
     config_hash = config.digest()
-    run_id = new_run_id(config_hash)
-    output_dir = config.run.output_dir
+    run_id = store.new_run_id(config_hash)
     with store.open_store(config.store_path) as connection:
-        store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, code_version())
+        version = store.code_version()
+        store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, version)
+        info = publish.RunInfo(run_id, datetime.now(UTC).isoformat(), version, checksums)
         try:
-            result = _run_stages(config, connection, run_id, checksums, console)
+            result = _run_stages(config, connection, info, timer, inputs)
         except Exception as exc:
             store.discard_run_rows(connection, run_id)
             store.finish_run(connection, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
-            failed = publish.run_folder(output_dir, run_id)
-            if failed.exists():
-                failed.rename(failed.with_name(failed.name + ".failed"))
+            publish.set_aside_failed(config.run.output_dir, run_id)
             if isinstance(exc, GapmapError):
                 raise
             msg = f"run {run_id} failed in the pipeline: {type(exc).__name__}: {exc}"
@@ -161,256 +104,73 @@ def run_pipeline(config: Config, console: Console | None = None) -> RunResult:
 
 
 def _run_stages(
-    config: Config, connection: Any, run_id: str, checksums: dict[str, Any], console: Console
+    config: Config,
+    connection: duckdb.DuckDBPyConnection,
+    info: publish.RunInfo,
+    timer: StageTimer,
+    given: ingest.Ingested | None,
 ) -> RunResult:
-    log = StageLog(console)
-    started_at = datetime.now(UTC).isoformat()
-    with log.stage("ingest") as detail:
-        inputs = ingest.ingest(config)
+    with timer.stage("ingest") as detail:
+        inputs = given if given is not None else ingest.ingest(config)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
-    with log.stage("locate") as detail:
-        located = locate.locate_addresses(
-            inputs.addresses,
-            inputs.kommuner,
-            config.locate.tolerance_m,
-            str(config.inputs.addresses),
-        )
-        addresses = located.addresses.reset_index(drop=True)
-        counts = _move_to_quarantine(inputs.counts, "addresses", len(located.quarantine))
-        quarantine = pd.concat([inputs.quarantine, located.quarantine], ignore_index=True)
-        # A run on one kommune may use the national boundary file: only kommuner with
-        # addresses get rows and maps; the others are counted in the manifest.
-        kept = inputs.kommuner["kommunenummer"].isin(addresses["kommunenummer"].unique())
-        located.counts["kommuner_without_addresses"] = int((~kept).sum())
-        inputs = dataclasses.replace(inputs, kommuner=inputs.kommuner.loc[kept])
-        detail["disagree_with_file"] = str(located.counts["disagree_with_file"])
-    with log.stage("terrain") as detail:
+    with timer.stage("locate") as detail:
+        inputs, locate_counts = locate.locate_stage(config, inputs)
+        detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
+    addresses = inputs.addresses
+    with timer.stage("terrain") as detail:
         terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
-        without = int((~terrain_columns["has_terrain"]).sum())
-        terrain_counts = {
-            "with_terrain": len(terrain_columns) - without,
-            "without_terrain": without,
-        }
-        detail["without_terrain"] = str(without)
-    with log.stage("wireless") as detail:
-        reach = wireless.wireless_per_address(
-            addresses, inputs.sites, config.inputs.dtm, config.wireless
-        )
+        detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
+    with timer.stage("wireless") as detail:
+        reach = wireless_stage.wireless_stage(config, inputs)
         detail["with_los"] = str(int(reach["has_los"].sum()))
-    with log.stage("coverage") as detail:
-        covered = coverage.coverage_per_address(
-            inputs.offers, inputs.lacking, inputs.areas, addresses, config.classify
-        )
+    with timer.stage("coverage") as detail:
+        covered = coverage.coverage_stage(config, inputs)
         detail["no_offer"] = str(covered.counts["without_counted_offer"])
-    with log.stage("classify") as detail:
-        classes, reachable = classify_stage(config, inputs, addresses, covered, reach)
-        map_column = f"class_{config.classify.map_target}"
-        detail[f"unserved_{config.classify.map_target}"] = str(
-            int((classes[map_column] == "unserved").sum())
-        )
-    with log.stage("cost") as detail:
-        costs, masts = cost_stage(
-            config, inputs, addresses, terrain_columns, covered, classes, reachable
-        )
-        detail["rounds"] = str(costs.attrs["replan_rounds"])
-        taken = costs.loc[costs["cost_option"] == "fwa_new_site", "new_site_id"]
-        detail["new_sites"] = str(taken.nunique())
-        detail["total_nok"] = f"{costs['cost_nok'].sum():,.0f}"
+    with timer.stage("classify") as detail:
+        classified = classify.classify_stage(config, addresses, covered, reach)
+        unserved = classified.classes[f"class_{config.classify.map_target}"] == "unserved"
+        detail[f"unserved_{config.classify.map_target}"] = str(int(unserved.sum()))
+    with timer.stage("cost") as detail:
+        costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified)
+        detail.update(cost.cost_detail(costed))
     results = pd.concat(
-        [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs], axis=1
+        [addresses, terrain_columns, reach, covered.columns, classified.classes]
+        + [classified.reachable, costed.costs],
+        axis=1,
     )
-    with log.stage("store") as detail:
-        _store_tables(connection, run_id, config, inputs, addresses, results, quarantine, counts)
-        store.append(connection, "new_sites", run_id, masts)
+    with timer.stage("store") as detail:
+        store.store_run(connection, info.run_id, config, inputs, results, costed.masts)
         detail["rows"] = f"{len(results):,}"
-    with log.stage("aggregate") as detail:
-        aggregate.aggregate_run(connection, run_id, config.cost.target)
-        table = publish.with_last_shares(
-            aggregate.gap_table(connection, run_id, config.targets), results
-        )
-        table = publish.with_subsidy_need(
-            table, results, config.cost.commercially_viable_nok_per_household
-        )
-        detail["kommuner"] = str(int((table["level"] == "kommune").sum()))
-    with log.stage("publish") as detail:
-        folder = publish.run_folder(config.run.output_dir, run_id)
-        tables = publish.RunTables(
-            gap_table=table,
-            kommuner=inputs.kommuner,
-            results=results,
-            quarantine=quarantine,
-            layer_counts=counts,
-            locate_counts=located.counts,
-            terrain_counts=terrain_counts,
-            coverage_counts=covered.counts,
-            wireless_counts=_wireless_counts(reach, reachable, config),
-            offers=inputs.offers,
-            input_metadata=inputs.metadata,
-            new_sites=masts,
-            cost_counts=rollout.cost_counts(costs, masts),
-        )
-        run_info = publish.RunInfo(run_id, started_at, code_version(), checksums)
-        manifest = publish.publish_products(folder, config, run_info, tables, log.rows)
+    with timer.stage("aggregate") as detail:
+        aggregated = aggregate.aggregate_stage(connection, info.run_id, config, results)
+        detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
+    tables = publish.RunTables(
+        aggregated=aggregated,
+        inputs=inputs,
+        results=results,
+        counts={
+            "locate": locate_counts,
+            "terrain": terrain.terrain_counts(terrain_columns),
+            "coverage": covered.counts,
+            "wireless": wireless_stage.wireless_counts(reach) | classified.counts(config),
+            "cost": cost.cost_counts(costed.costs, costed.masts),
+        },
+        new_sites=costed.masts,
+    )
+    with timer.stage("publish") as detail:
+        folder = publish.publish_products(config, info, tables, timer.rows)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
-    manifest["stage_timings"] = log.rows
-    publish.write_manifest(folder, manifest)
-    current = publish.switch_current(config.run.output_dir, folder)
-    timings = pd.DataFrame(log.rows)
-    store.append(connection, "stage_timings", run_id, timings)
-    return RunResult(run_id, current.resolve(), table, counts, located.counts, timings, manifest)
-
-
-def classify_stage(
-    config: Config,
-    inputs: ingest.Ingested,
-    addresses: pd.DataFrame,
-    covered: coverage.Coverage,
-    reach: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The classify stage: classes per target (Nkom's lacking lists capping them when trusted),
-    which households below a target wireless could reach, and ``fwa_doubtful`` (added to
-    ``reach``); with ``count_as_served``, wireless reach counts as served."""
-    trusted = config.coverage.trust_lacking_lists
-    classes = classify.classify_addresses(
-        covered.offers,
-        addresses["address_id"],
-        config.targets,
-        config.classify.floor_down_mbps,
-        config.classify.floor_up_mbps,
-        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
+    current = publish.finish_publication(config, folder, timer.rows)
+    timings = pd.DataFrame(timer.rows)
+    store.append(connection, "stage_timings", info.run_id, timings)
+    manifest = publish.read_manifest(folder)
+    return RunResult(
+        info.run_id,
+        current.resolve(),
+        aggregated.gap_table,
+        inputs.counts,
+        locate_counts,
+        timings,
+        manifest,
     )
-    reachable = wireless.reachable_by_wireless(
-        classes,
-        reach["wireless_down_mbps"].to_numpy(),
-        reach["wireless_up_mbps"].to_numpy(),
-        config.targets,
-    )
-    if config.wireless.count_as_served:
-        for target in config.targets:
-            column = f"class_{target.name}"
-            classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
-    fwa_checked = (
-        inputs.sites is not None
-        and "fwa" in config.wireless.technologies
-        and config.inputs.dtm is not None
-    )
-    reach["fwa_doubtful"] = wireless.doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
-    return classes, reachable
-
-
-def cost_stage(
-    config: Config,
-    inputs: ingest.Ingested,
-    addresses: pd.DataFrame,
-    terrain_columns: pd.DataFrame,
-    covered: coverage.Coverage,
-    classes: pd.DataFrame,
-    reachable: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cost stage: the costed addresses' options and choice (:mod:`pipeline.rollout`),
-    and the candidate masts with the households that take them."""
-    planned = rollout.prepare(
-        config,
-        pd.concat([addresses, terrain_columns[["elevation_m"]]], axis=1),
-        costed_addresses(config, classes, covered, addresses),
-        cost.presence_of_fibre(inputs.fibre, addresses, covered.has_fibre),
-        reachable[f"wireless_{config.cost.target}"].to_numpy(),
-        inputs.roads,
-        inputs.cost_factors,
-    )
-    costs = rollout.plan(planned, config.cost)
-    return costs, rollout.mast_summary(planned, costs, config.cost)
-
-
-def costed_addresses(
-    config: Config, classes: pd.DataFrame, covered: coverage.Coverage, addresses: pd.DataFrame
-) -> np.ndarray:
-    """The addresses the cost stage costs: below the cost target, outside funded and planned
-    areas (they will be reached anyway) and with households (a cabin or a barn without one
-    has no one to connect)."""
-    return (
-        (classes[f"class_{config.cost.target}"] != "served").to_numpy()
-        & (covered.columns["area_status"] == "").to_numpy()
-        & (addresses["households"] > 0).to_numpy()
-    )
-
-
-def _wireless_counts(
-    reach: pd.DataFrame, reachable: pd.DataFrame, config: Config
-) -> dict[str, int]:
-    target = config.classify.map_target
-    return {
-        "with_los": int(reach["has_los"].sum()),
-        "without_site_in_range": int((reach["sites_in_range"] == 0).sum()),
-        "los_terrain_unknown": int((~reach["los_terrain_ok"].astype(bool)).sum()),
-        f"reachable_by_wireless_below_{target}": int(reachable[f"wireless_{target}"].sum()),
-        "fwa_doubtful": int(reach["fwa_doubtful"].sum()),
-    }
-
-
-def _move_to_quarantine(counts: pd.DataFrame, layer: str, moved: int) -> pd.DataFrame:
-    counts = counts.copy()
-    row = counts["layer"] == layer
-    counts.loc[row, "rows_accepted"] -= moved
-    counts.loc[row, "rows_quarantined"] += moved
-    return counts
-
-
-def _store_tables(
-    connection: Any,
-    run_id: str,
-    config: Config,
-    inputs: ingest.Ingested,
-    addresses: pd.DataFrame,
-    results: pd.DataFrame,
-    quarantine: pd.DataFrame,
-    counts: pd.DataFrame,
-) -> None:
-    kommuner = inputs.kommuner
-    store.append(
-        connection,
-        "kommuner",
-        run_id,
-        pd.DataFrame(
-            {
-                "kommunenummer": kommuner["kommunenummer"],
-                "kommunenavn": kommuner["kommunenavn"],
-                "fylkesnummer": kommuner["fylkesnummer"],
-                "area_km2": kommuner.geometry.area / 1e6,
-                "geometry_wkb": shapely.to_wkb(kommuner.geometry.to_numpy()),
-            }
-        ),
-    )
-    store.append(connection, "fylker", run_id, inputs.fylker)
-    store.append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
-    store.append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
-    store.append(
-        connection,
-        "address_results",
-        run_id,
-        results[store.table_columns(connection, "address_results")],
-    )
-    class_columns = [f"class_{t.name}" for t in config.targets]
-    long = results[["address_id", *class_columns]].melt(
-        id_vars="address_id", var_name="target", value_name="class"
-    )
-    long["target"] = long["target"].str.removeprefix("class_")
-    wireless_columns = [f"wireless_{t.name}" for t in config.targets]
-    long["wireless_reachable"] = results[wireless_columns].melt()["value"].to_numpy(dtype=bool)
-    store.append(connection, "address_classes", run_id, long)
-    store.append(
-        connection,
-        "targets",
-        run_id,
-        pd.DataFrame(
-            {
-                "target": [t.name for t in config.targets],
-                "down_mbps": [t.down_mbps for t in config.targets],
-                "up_mbps": [t.up_mbps for t in config.targets],
-                "label_nb": [t.label_nb for t in config.targets],
-            }
-        ),
-    )
-    store.append(connection, "quarantine", run_id, quarantine)
-    store.append(connection, "layer_counts", run_id, counts)

@@ -8,16 +8,22 @@ month"). ``runs`` records start, end, status, config hash, input checksums and c
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import shapely
 
-from pipeline.errors import RunError
+from layers.errors import RunError
+from pipeline.config import Config
+from pipeline.ingest import Ingested
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -224,3 +230,89 @@ def discard_run_rows(connection: duckdb.DuckDBPyConnection, run_id: str) -> None
     ).fetchall()
     for (table,) in tables:
         connection.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+
+
+def store_run(
+    connection: Any,
+    run_id: str,
+    config: Config,
+    inputs: Ingested,
+    results: pd.DataFrame,
+    masts: pd.DataFrame,
+) -> None:
+    """The store stage: the run's inputs, per-address results, classes (long), targets,
+    quarantine, layer counts and candidate masts, each appended under ``run_id``."""
+    kommuner = inputs.kommuner
+    addresses = inputs.addresses
+    append(
+        connection,
+        "kommuner",
+        run_id,
+        pd.DataFrame(
+            {
+                "kommunenummer": kommuner["kommunenummer"],
+                "kommunenavn": kommuner["kommunenavn"],
+                "fylkesnummer": kommuner["fylkesnummer"],
+                "area_km2": kommuner.geometry.area / 1e6,
+                "geometry_wkb": shapely.to_wkb(kommuner.geometry.to_numpy()),
+            }
+        ),
+    )
+    append(connection, "fylker", run_id, inputs.fylker)
+    append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
+    append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
+    append(
+        connection,
+        "address_results",
+        run_id,
+        results[table_columns(connection, "address_results")],
+    )
+    class_columns = [f"class_{t.name}" for t in config.targets]
+    long = results[["address_id", *class_columns]].melt(
+        id_vars="address_id", var_name="target", value_name="class"
+    )
+    long["target"] = long["target"].str.removeprefix("class_")
+    wireless_columns = [f"wireless_{t.name}" for t in config.targets]
+    long["wireless_reachable"] = results[wireless_columns].melt()["value"].to_numpy(dtype=bool)
+    append(connection, "address_classes", run_id, long)
+    append(
+        connection,
+        "targets",
+        run_id,
+        pd.DataFrame(
+            {
+                "target": [t.name for t in config.targets],
+                "down_mbps": [t.down_mbps for t in config.targets],
+                "up_mbps": [t.up_mbps for t in config.targets],
+                "label_nb": [t.label_nb for t in config.targets],
+            }
+        ),
+    )
+    append(connection, "quarantine", run_id, inputs.quarantine)
+    append(connection, "layer_counts", run_id, inputs.counts)
+    append(connection, "new_sites", run_id, masts)
+
+
+def code_version() -> str:
+    """``gapmap <version>`` plus the git commit when run from a checkout."""
+    try:
+        version = metadata.version("gapmap")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"gapmap {version}" + (f" ({commit})" if commit else "")
+
+
+def new_run_id(config_hash: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}-{config_hash[:8]}"

@@ -38,3 +38,9 @@ def terrain_per_address(addresses: pd.DataFrame, dtm_path: Path | None) -> pd.Da
     if not parts:
         return no_terrain(addresses.index)
     return pd.concat(parts).reindex(addresses.index)
+
+
+def terrain_counts(terrain: pd.DataFrame) -> dict[str, int]:
+    """Addresses with and without terrain (for the manifest)."""
+    without = int((~terrain["has_terrain"]).sum())
+    return {"with_terrain": len(terrain) - without, "without_terrain": without}

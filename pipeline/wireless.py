@@ -21,14 +21,14 @@ fixed wireless (an FWA link needs a clear path to its CPE).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Target, WirelessSettings
-from pipeline.reach import LosSettings, wireless_reach_per_address
+from pipeline.config import Config, WirelessSettings
+from pipeline.ingest import Ingested
+from pipeline.radio.reach import LosSettings, wireless_reach_per_address
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
 # which the full speed holds (assumptions, see the README).
@@ -68,7 +68,7 @@ def wireless_per_address(
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
-    Columns of :data:`pipeline.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
+    Columns of :data:`pipeline.radio.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
     """
     chosen = None
@@ -106,21 +106,6 @@ def wireless_per_address(
     return reach
 
 
-def reachable_by_wireless(
-    classes: pd.DataFrame, down_mbps: np.ndarray, up_mbps: np.ndarray, targets: Sequence[Target]
-) -> pd.DataFrame:
-    """``wireless_<target>``: below the target by fixed offers, but the predicted wireless
-    speeds meet it ("kan nås trådløst")."""
-    columns = {}
-    for target in targets:
-        meets = down_mbps >= target.down_mbps
-        if target.up_mbps is not None:
-            meets &= up_mbps >= target.up_mbps
-        below = (classes[f"class_{target.name}"] != "served").to_numpy()
-        columns[f"wireless_{target.name}"] = below & meets
-    return pd.DataFrame(columns, index=classes.index)
-
-
 def doubtful_fwa(
     offers: pd.DataFrame, addresses: pd.DataFrame, reach: pd.DataFrame, fwa_checked: bool
 ) -> np.ndarray:
@@ -140,3 +125,28 @@ def doubtful_fwa(
         dtype=bool
     )
     return claimed & (no_site | blocked)
+
+
+def wireless_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
+    """The wireless stage: :func:`wireless_per_address` over the located addresses, and
+    ``fwa_doubtful`` (:func:`doubtful_fwa`: judged only when the run checks FWA sites over a
+    DTM)."""
+    addresses = inputs.addresses
+    reach = wireless_per_address(addresses, inputs.sites, config.inputs.dtm, config.wireless)
+    fwa_checked = (
+        inputs.sites is not None
+        and "fwa" in config.wireless.technologies
+        and config.inputs.dtm is not None
+    )
+    reach["fwa_doubtful"] = doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
+    return reach
+
+
+def wireless_counts(reach: pd.DataFrame) -> dict[str, int]:
+    """Line of sight, sites in range and doubtful FWA claims (for the manifest)."""
+    return {
+        "with_los": int(reach["has_los"].sum()),
+        "without_site_in_range": int((reach["sites_in_range"] == 0).sum()),
+        "los_terrain_unknown": int((~reach["los_terrain_ok"].astype(bool)).sum()),
+        "fwa_doubtful": int(reach["fwa_doubtful"].sum()),
+    }

@@ -26,8 +26,8 @@ from rasterio.crs import CRS
 from rasterio.transform import from_origin
 from scipy import ndimage
 
-from pipeline.dem_window import DemWindow
-from pipeline.reach import LosSettings, best_site_for_pairs, candidate_pairs
+from pipeline.radio.dem_window import DemWindow
+from pipeline.radio.reach import LosSettings, best_site_for_pairs, candidate_pairs
 
 X0_M, Y0_M = 250_000.0, 6_800_000.0  # top-left corner (EPSG:25833)
 

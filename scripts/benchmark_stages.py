@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import InputError
 from layers.kommuner import read_kommuner
 from layers.quarantine import empty_quarantine
 from pipeline import (
@@ -52,7 +53,6 @@ from pipeline import (
     wireless,
 )
 from pipeline.config import Config, Inputs
-from pipeline.errors import InputError
 from pipeline.ingest import Ingested, _fylker_of
 from pipeline.run import _move_to_quarantine, _store_tables, classify_stage, cost_stage
 

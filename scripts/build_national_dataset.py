@@ -74,9 +74,9 @@ from scipy.spatial import cKDTree
 
 from layers.addresses import KARTVERKET_COLUMNS, KARTVERKET_HEADER_LINE
 from layers.kommuner import read_kommuner
-from pipeline.demo import DEMO_CONFIG
-from pipeline.demo_region import _uuids, lonlat_geometry, write_feature_collection
 from pipeline.locate import polygon_index_of_points
+from pipeline.synthetic.demo import DEMO_CONFIG
+from pipeline.synthetic.region import _uuids, lonlat_geometry, write_feature_collection
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REALDATA = REPO_ROOT.parent / "shared" / "realdata"

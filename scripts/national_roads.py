@@ -25,7 +25,7 @@ points, the fibre trunk lines and the DTM (its nodata is the sea):
    trunk is cut there.
 
 Every road has a vertex at least every ``VERTEX_SPACING_M`` (the cost stage snaps addresses to
-the road vertices, :mod:`pipeline.routing`); coordinates are rounded to the centimetre, and
+the road vertices, :mod:`pipeline.rollout.routing`); coordinates are rounded to the centimetre, and
 roads meet only at shared vertices (a cell node, a trunk vertex). The file has one layer
 ``roads`` (EPSG:25833) with ``road_id`` and ``kind`` (``local``, ``street``, ``main``,
 ``link``), read by :func:`layers.roads.read_roads`.
@@ -54,8 +54,8 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from pipeline.demo_region import from_lonlat_geometry
-from pipeline.road_network import road_graph
+from pipeline.rollout.road_graph import road_graph
+from pipeline.synthetic.region import from_lonlat_geometry
 
 ROADS_FILE = "veger.gpkg"
 ROADS_LAYER = "roads"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from layers.addresses import read_addresses
-from pipeline.errors import InputError
+from layers.errors import InputError
 from tests.fixtures import KARTVERKET_HEADER, address_row, write_matrikkel_csv
 
 

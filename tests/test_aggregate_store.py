@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from layers.errors import RunError
 from pipeline import store
 from pipeline.aggregate import aggregate_run, gap_table
 from pipeline.config import Target
-from pipeline.errors import RunError
 
 TARGETS = (Target("no2025", 100, 10, "100/10"), Target("gigabit2030", 1000, None, "1G"))
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from layers.areas import read_areas, status_of_addresses
-from pipeline.errors import ConfigError, InputError
+from layers.errors import ConfigError, InputError
 
 X0, Y0 = 262_000.0, 6_650_000.0
 

@@ -88,7 +88,7 @@ def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_f
 
 
 def test_los_command_writes_one_row_per_address(tmp_path: Path) -> None:
-    from pipeline.demo_region import build_demo_region
+    from pipeline.synthetic.region import build_demo_region
 
     region = build_demo_region(tmp_path / "demo")
     out = tmp_path / "los.csv"

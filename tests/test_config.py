@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from layers.errors import ConfigError
 from pipeline.config import DEFAULT_TARGETS, config_from_dict, load_config
-from pipeline.errors import ConfigError
 
 MINIMAL = {"inputs": {"kommuner": "k.geojson", "addresses": "a.csv", "offers": "o.csv"}}
 

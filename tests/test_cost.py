@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import CostSettings
-from pipeline.cost import (
+from pipeline.rollout.fibre import (
     FibrePresence,
     address_cost_nok,
     cost_per_address,

@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from pipeline.config import load_config
-from pipeline.demo import prepare_demo
 from pipeline.run import run_pipeline
+from pipeline.synthetic.demo import prepare_demo
 from tests.browser import (
     OfflineBrowser,
     map_variable,

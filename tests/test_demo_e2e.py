@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from layers.checksums import sha256_of
 from pipeline.config import load_config
-from pipeline.demo import prepare_demo
-from pipeline.demo_region import BAD_ADDRESS_IDS, PIER_TEXTS
-from pipeline.run import RunResult, run_pipeline, sha256_of
+from pipeline.run import RunResult, run_pipeline
+from pipeline.synthetic.demo import prepare_demo
+from pipeline.synthetic.region import BAD_ADDRESS_IDS, PIER_TEXTS
 
 CLASSES = ("served", "underserved", "unserved")
 
@@ -171,7 +172,7 @@ def _costed_rows(config, run_id: str) -> pd.DataFrame:
 
 
 def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
-    from pipeline.planning import project_areas
+    from pipeline.planning.areas import project_areas
 
     result, config_path = demo
     config = load_config(config_path)
@@ -188,7 +189,7 @@ def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
 
 
 def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo) -> None:
-    from pipeline.planning import project_areas
+    from pipeline.planning.areas import project_areas
 
     result, config_path = demo
     config = load_config(config_path)

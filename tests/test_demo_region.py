@@ -21,7 +21,7 @@ import pytest
 import rasterio
 import shapely
 
-from pipeline.demo_region import BAD_ADDRESS_IDS, PIER_TEXTS, DemoRegion, build_demo_region
+from pipeline.synthetic.region import BAD_ADDRESS_IDS, PIER_TEXTS, DemoRegion, build_demo_region
 from tests.fixtures import KARTVERKET_HEADER
 
 EXPECTED_HEADER = ";".join(KARTVERKET_HEADER)

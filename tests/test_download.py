@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.download import DownloadSettings, FetchError, FetchProgress, fetch_file
-from pipeline.errors import InputError
+from layers.errors import InputError
+from pipeline.fetch.download import DownloadSettings, FetchError, FetchProgress, fetch_file
 from tests.fake_geonorge import SLOW_S, FakeGeonorge, address_zip, corrupt, sha256
 
 TIMEOUT_S = 2.0  # generous, so that a busy test machine never times out by accident

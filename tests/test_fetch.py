@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from layers.addresses import read_addresses
+from layers.errors import ConfigError, InputError
 from layers.kommuner import read_kommuner
 from pipeline.cli import app
-from pipeline.errors import ConfigError, InputError
-from pipeline.fetch import (
+from pipeline.fetch.geonorge import (
     MANIFEST_NAME,
     FetchSettings,
     fetch_kommuner,

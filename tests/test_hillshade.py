@@ -9,7 +9,7 @@ import pytest
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 
-from maps.hillshade import hillshade, write_hillshade_png
+from pipeline.products.hillshade import hillshade, write_hillshade_png
 from tests.fixtures import write_dtm
 
 

@@ -7,8 +7,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from layers.errors import InputError
 from layers.kommuner import normalise_kommunenummer, read_kommuner
-from pipeline.errors import InputError
 
 
 def _write_geojson(path: Path, features: list[dict]) -> Path:

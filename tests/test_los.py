@@ -18,10 +18,10 @@ from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
 from layers.dtm import DtmTiles, open_dtm
-from pipeline.dem_window import DemWindow, bilinear_m, read_dem_window
-from pipeline.errors import InputError
-from pipeline.los import earth_bulge_m, fresnel_radius_m, line_of_sight
-from pipeline.reach import (
+from layers.errors import InputError
+from pipeline.radio.dem_window import DemWindow, bilinear_m, read_dem_window
+from pipeline.radio.los import earth_bulge_m, fresnel_radius_m, line_of_sight
+from pipeline.radio.reach import (
     LosSettings,
     best_site_per_address,
     candidate_pairs,

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from layers.errors import InputError
 from maps import style
 from maps.address_layer import address_rows
 from maps.areas import AREA_STYLE, area_popup_html, areas_layer_name
@@ -36,8 +37,8 @@ from maps.masts import (
 from maps.publish import MapPaths, write_maps
 from maps.script_data import dumps_for_script
 from maps.style import TargetSpec
-from pipeline.cost_curve import cost_curve, last_share_costs
-from pipeline.errors import InputError
+from pipeline.aggregate import with_last_shares
+from pipeline.planning.cost_curve import cost_curve, cost_curves, last_share_costs
 
 EVIL_TEXT = '<script>alert(1)</script> & "Ola\'s"'
 EVIL_ESCAPED = html.escape(EVIL_TEXT, quote=True)
@@ -56,7 +57,9 @@ class MapInputs:
     targets: tuple[TargetSpec, ...]
     map_target: str
     run_info: dict[str, str]
-    cost_curves: pd.DataFrame  # pipeline.cost_curve.cost_curve of the addresses, per kommune
+    cost_curves: (
+        pd.DataFrame
+    )  # pipeline.planning.cost_curve.cost_curve of the addresses, per kommune
 
 
 def write_inputs(inputs: MapInputs, folder: Path, **options: Any) -> MapPaths:
@@ -146,7 +149,10 @@ def make_map_inputs() -> MapInputs:
     needs_build = addresses["class_gigabit2030"] != "served"
     addresses["cost_nok"] = np.where(needs_build, 148_000.0 + 1_000.0 * addresses.index, np.nan)
     return MapInputs(
-        gap_table=gap_table_from(addresses, kommuner),
+        gap_table=with_last_shares(
+            gap_table_from(addresses, kommuner),
+            cost_curves(addresses.merge(kommuner[["kommunenummer", "fylkesnummer"]])),
+        ),
         kommuner=kommuner,
         addresses=addresses,
         targets=TARGETS,
@@ -567,7 +573,7 @@ def test_info_panel_states_what_the_costliest_households_cost(
         ["10 %", "2,7", "364 350 kr", "134 944 kr"],
         ["Median per husstand", "54 000 kr"],
     ]
-    # … and these are the gap table's figures, from pipeline.cost_curve.last_share_costs
+    # … and these are the gap table's figures, from pipeline.planning.cost_curve.last_share_costs
     expected = last_share_costs(inputs.cost_curves).set_index("kommunenummer").loc["5001"]
     assert expected["households"] == 27
     assert expected["last_1pct_cost_nok"] == pytest.approx(42_390.0)

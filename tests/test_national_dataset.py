@@ -27,7 +27,8 @@ from layers.kommuner import read_kommuner
 from layers.offers import read_offers
 from layers.roads import read_roads
 from layers.sites import read_sites
-from pipeline.config import TECHNOLOGIES, load_config
+from layers.vocabulary import TECHNOLOGIES
+from pipeline.config import load_config
 from pipeline.run import run_pipeline
 from tests.fixtures import REALDATA
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 
 import layers.nkom_lists
+from layers.errors import ConfigError, InputError
 from layers.nkom_lists import read_lacking_list
-from pipeline.errors import ConfigError, InputError
 
 NKOM_HEADER = (
     "adresseid;adressenavn;nummer;bokstav;postnummer;poststed;kommunenummer;gardsnummer;"

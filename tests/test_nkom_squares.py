@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from layers.errors import ConfigError, InputError
 from layers.nkom_squares import (
     SPEED_CLASSES_MBPS,
     offers_from_squares,
@@ -19,7 +20,6 @@ from layers.nkom_squares import (
     read_speed_squares,
 )
 from layers.offers import read_offers
-from pipeline.errors import ConfigError, InputError
 
 NAN = math.nan
 X0, Y0 = 262_000.0, 6_650_000.0  # Oslo, on the 100 m grid of EPSG:25833

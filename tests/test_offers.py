@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from layers.errors import InputError
 from layers.offers import read_offers
-from pipeline.errors import InputError
 
 
 def test_bom_crlf_semicolons_and_quoted_operator(tmp_path: Path) -> None:

@@ -16,16 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from layers.errors import ConfigError, InputError
+from maps.cost_curve_png import CostCurveImage, format_tick_nb, plot_cost_curve
 from pipeline.cli import app
-from pipeline.cost_curve import (
-    CostCurveImage,
-    cost_curve,
-    format_tick_nb,
-    last_share_costs,
-    plot_cost_curve,
-)
-from pipeline.errors import ConfigError, InputError
-from pipeline.planning import AREAS_LAYER, project_areas, select_areas, write_application
+from pipeline.planning.areas import AREAS_LAYER, project_areas, select_areas, write_application
+from pipeline.planning.cost_curve import cost_curve, last_share_costs
 from pipeline.store import append, begin_run, finish_run, open_store
 
 X0, Y0 = 440_000.0, 6_460_000.0

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import CostSettings
-from pipeline.cost import FibrePresence, splitter_nok_per_household
-from pipeline.new_sites import NewSites, fixed_cost_nok, mast_table
-from pipeline.rollout import OPTIONS, RolloutInputs, annuity_factor, plan
+from pipeline.rollout.choice import OPTIONS, RolloutInputs, annuity_factor, plan
+from pipeline.rollout.fibre import FibrePresence, splitter_nok_per_household
+from pipeline.rollout.masts import NewSites, fixed_cost_nok, mast_table
 from tests.fixtures import write_dtm
 
 # the prices of the hand-computed cases: trench + cable = 500 NOK/m, route factor 1.3
@@ -159,7 +159,7 @@ def test_the_lifetime_view_can_turn_the_choice() -> None:
 
 
 def test_the_kommune_factor_scales_the_trench_only() -> None:
-    from pipeline.cost import CostContext
+    from pipeline.rollout.fibre import CostContext
 
     addresses = _addresses([100.0, 100.0], [0.0, 5_000.0])
     addresses["kommunenummer"] = ["9901", "9902"]
@@ -205,7 +205,7 @@ def test_every_household_below_target_gets_exactly_one_option_and_totals_reconci
     # fibre households pay exactly their trees: re-planning leaves no share unpaid
     on_fibre = (option == "fiber").to_numpy()
     if on_fibre.any():
-        from pipeline.cost import cost_per_address
+        from pipeline.rollout.fibre import cost_per_address
 
         trees = cost_per_address(addresses, on_fibre, inputs.presence, s)
         assert result["cost_nok"][on_fibre].sum() == pytest.approx(trees["cost_nok"].sum())
@@ -213,7 +213,7 @@ def test_every_household_below_target_gets_exactly_one_option_and_totals_reconci
 
 
 def test_the_mast_stands_on_the_highest_address_of_areas_big_enough() -> None:
-    from pipeline.new_sites import mast_positions
+    from pipeline.rollout.masts import mast_positions
 
     addresses = _addresses([0.0, 100.0, 200.0, 5_000.0, 5_100.0], households=[2, 2, 2, 1, 1])
     addresses["elevation_m"] = [10.0, 55.0, np.nan, 80.0, 90.0]
@@ -233,7 +233,7 @@ def _flat_dtm(path, x0: float, y0: float, width_m: float) -> None:
 
 def test_a_new_mast_reaches_whom_it_sees_within_range_at_the_target_speed(tmp_path) -> None:
     from pipeline.config import Target, WirelessSettings
-    from pipeline.new_sites import new_sites
+    from pipeline.rollout.masts import new_sites
 
     x0, y0 = 300_000.0, 7_000_000.0
     dtm = tmp_path / "flat.tif"

@@ -161,7 +161,7 @@ def test_only_addresses_with_households_below_target_outside_areas_are_costed() 
     from types import SimpleNamespace
 
     from pipeline.config import Config, Inputs
-    from pipeline.run import costed_addresses
+    from pipeline.cost import costed_addresses
 
     config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")))
     classes = pd.DataFrame({"class_gigabit2030": ["unserved", "served", "underserved", "unserved"]})

@@ -19,12 +19,14 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 from scipy.sparse import csgraph
 
+from layers.errors import InputError
 from layers.roads import read_roads
-from pipeline import demo_settlements, demo_terrain, routing
-from pipeline.demo_roads import demo_roads, write_demo_roads
-from pipeline.errors import InputError
-from pipeline.road_network import RoadGraph, clip_graph, road_graph
-from pipeline.routing import pair_route_m
+from pipeline.rollout import routing
+from pipeline.rollout.road_graph import RoadGraph, clip_graph, road_graph
+from pipeline.rollout.routing import pair_route_m
+from pipeline.synthetic import settlements as demo_settlements
+from pipeline.synthetic import terrain as demo_terrain
+from pipeline.synthetic.roads import demo_roads, write_demo_roads
 
 X0, Y0 = 262_000.0, 6_650_000.0  # a corner in Norway (EPSG:25833), added to local metres
 ORIGIN = np.array([X0, Y0])
@@ -398,7 +400,7 @@ def demo() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def demo_addresses() -> pd.DataFrame:
-    """The demo's good addresses, as :func:`pipeline.demo_region.build_demo_region` places them."""
+    """The demo's good addresses, as :func:`pipeline.synthetic.region.build_demo_region` places them."""
     flatten_km = [(*town.centre_km, 3.0 * town.spread_km) for town in demo_settlements.TOWNS]
     elevation_m = demo_terrain.build_elevation_m(np.random.default_rng([2025, 1]), flatten_km)
     return demo_settlements.place_addresses(elevation_m, np.random.default_rng([2025, 3]))
@@ -465,7 +467,7 @@ def test_cached_routes_equal_fresh_ones_in_either_direction(monkeypatch) -> None
 
 def test_a_fibre_tree_follows_the_road_around_a_fjord() -> None:
     from pipeline.config import CostSettings
-    from pipeline.cost import CostContext, FibrePresence, cost_per_address
+    from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
 
     # fibre ends at the road's start (0, 0); a house at (600, 0) across a fjord: the road goes
     # 500 m north, 600 m east, 500 m south (1,600 m), the straight line × 1.3 is 780 m

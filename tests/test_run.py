@@ -11,10 +11,11 @@ import pytest
 from pyproj import Transformer
 from rich.console import Console
 
+from layers.checksums import sha256_of
+from layers.errors import InputError, RunError
 from pipeline import publish as publish_module
 from pipeline.config import load_config
-from pipeline.errors import InputError, RunError
-from pipeline.run import run_pipeline, sha256_of
+from pipeline.run import run_pipeline
 from tests.fixtures import address_row, write_dtm, write_matrikkel_csv
 
 TO_WGS84 = Transformer.from_crs(25833, 4326, always_xy=True)
@@ -145,7 +146,7 @@ def test_failed_run_leaves_the_published_output_untouched(tiny: Path, monkeypatc
     def boom(*args, **kwargs):
         raise RuntimeError("disk full while writing maps")
 
-    monkeypatch.setattr(publish_module, "write_map_products", boom)
+    monkeypatch.setattr(publish_module, "_write_map_products", boom)
     with pytest.raises(RunError, match="disk full"):
         run_pipeline(config, _quiet())
     current = (config.run.output_dir / "current").resolve()

@@ -7,11 +7,11 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from layers.errors import RunError
 from pipeline.cli import app
 from pipeline.config import load_config
-from pipeline.errors import RunError
+from pipeline.planning.sensitivity import cost_inputs, sensitivity
 from pipeline.run import run_pipeline
-from pipeline.sensitivity import cost_inputs, sensitivity
 from tests.test_run import write_tiny_region
 
 

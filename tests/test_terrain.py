@@ -9,7 +9,7 @@ import pytest
 from pyproj import Transformer
 
 from layers.dtm import DtmTiles, open_dtm, sample_terrain
-from pipeline.errors import InputError
+from layers.errors import InputError
 from pipeline.terrain import terrain_per_address
 from tests import fixtures
 

@@ -3,7 +3,7 @@
 :func:`road_graph` builds it from road lines (:mod:`layers.roads`): vertices equal to the
 millimetre are one node, an end within the snap tolerance of another line's vertex joins it,
 and each segment is an edge weighted by its length in metres (EPSG:25833). :func:`clip_graph`
-cuts out the part a search within a limit can use; routes on it are :mod:`pipeline.routing`.
+cuts out the part a search within a limit can use; routes on it are :mod:`pipeline.rollout.routing`.
 """
 
 from __future__ import annotations

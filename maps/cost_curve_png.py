@@ -1,147 +1,30 @@
-"""Cost curves: the costed households from cheapest to costliest per household.
+"""The cost curve as a picture: the run's PNG and each kommune map's small PNG.
 
-- :func:`cost_curve`: per kommune (or in total) with cumulative households and cost;
-- :func:`last_share_costs`: what the costliest 1 %, 5 %, 10 % of households cost;
-- :func:`plot_cost_curve` and :class:`CostCurveImage`: the curve as a PNG file, or as small
-  PNG bytes for each kommune map's info panel.
+Drawn from the published cost curve table (``tables/cost_curve.csv``: per group, addresses
+from cheapest to costliest per household with ``cumulative_households`` and
+``cumulative_cost_nok``), with matplotlib's Agg canvas (no display, no global pyplot state).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import ConfigError, InputError
+from layers.errors import InputError
+from layers.numbers_nb import format_number_nb
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-CURVE_COLUMNS = ("address_id", "households", "cost_nok")
-
-
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise :class:`InputError` naming the columns ``frame`` lacks."""
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        msg = f"{what}: missing columns {missing}; got {list(frame.columns)}"
-        raise InputError(msg)
-
-
-def share_label(share: float) -> str:
-    """Column label of a household share: 0.01 → ``"1pct"``, 0.005 → ``"0_5pct"``."""
-    return f"{share * 100:g}pct".replace(".", "_")
-
-
-def cost_curve(results: pd.DataFrame, by: str | None = "kommunenummer") -> pd.DataFrame:
-    """Costed addresses from cheapest to costliest per household, with cumulative sums.
-
-    Per group (``by``; ``None``: one group named ``"total"`` in a ``kommunenummer`` column),
-    addresses are sorted by cost per household (ties by ``address_id``) and, for the first
-    :math:`k` of them,
-
-    .. math::
-
-        c_i = C_i / n_i, \\quad H_k = \\sum_{i \\le k} n_i, \\quad
-        K_k = \\sum_{i \\le k} C_i, \\quad s_k = H_k / H_{total}
-
-    Addresses without households (:math:`n_i = 0`) have no cost per household and are left out.
-
-    Parameters
-    ----------
-    results
-        Per-address results with ``address_id``, ``households``, ``cost_nok`` and ``by``.
-    by
-        Grouping column, or ``None`` for the total.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``<by>`` (or ``kommunenummer``), ``rank`` (1 = cheapest), ``address_id``,
-        ``households``, ``cost_nok``, ``cost_per_household_nok``, ``cumulative_households``,
-        ``cumulative_cost_nok``, ``share_of_households`` (0–1).
-    """
-    require_columns(results, (*CURVE_COLUMNS, *([by] if by else [])), "cost curve")
-    group_column = by or "kommunenummer"
-    costed = results.loc[results["cost_nok"].notna() & (results["households"] > 0)]
-    group = costed[by].astype(str) if by else pd.Series("total", index=costed.index, dtype=str)
-    curve = pd.DataFrame(
-        {
-            group_column: group,
-            "address_id": costed["address_id"],
-            "households": costed["households"].astype("int64"),
-            "cost_nok": costed["cost_nok"].astype("float64"),
-        }
-    )
-    curve["cost_per_household_nok"] = curve["cost_nok"] / curve["households"]
-    curve = curve.sort_values(
-        [group_column, "cost_per_household_nok", "address_id"], kind="stable"
-    ).reset_index(drop=True)
-    grouped = curve.groupby(group_column, sort=False)
-    curve.insert(1, "rank", grouped.cumcount().to_numpy() + 1)
-    curve["cumulative_households"] = grouped["households"].cumsum()
-    curve["cumulative_cost_nok"] = grouped["cost_nok"].cumsum()
-    curve["share_of_households"] = curve["cumulative_households"] / grouped["households"].transform(
-        "sum"
-    )
-    return curve
-
-
-def last_share_costs(
-    curve: pd.DataFrame,
-    shares: Sequence[float] = (0.01, 0.05, 0.10),
-    by: str = "kommunenummer",
-) -> pd.DataFrame:
-    """What the costliest share of households costs, per group of a :func:`cost_curve`.
-
-    The last share :math:`s` is the :math:`sH` costliest households; an address that straddles
-    the boundary :math:`h_0 = H - sH` counts with the part of its households beyond it (its
-    cost per household is constant):
-
-    .. math::
-
-        n^{last}_i = \\min\\big(n_i, \\max(0, H_i - h_0)\\big), \\quad
-        K_s = \\sum_i c_i \\, n^{last}_i, \\quad k_s = K_s / (sH)
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: ``<by>``, ``households``, ``cost_nok`` and per share (1 % shown)
-        ``last_1pct_households`` (may be fractional), ``last_1pct_cost_nok``,
-        ``last_1pct_cost_per_household_nok``.
-    """
-    bad = [share for share in shares if not 0 < share <= 1]
-    if bad:
-        msg = f"last_share_costs: shares {bad} are not in (0, 1]; expected e.g. 0.01 for 1 %"
-        raise ConfigError(msg)
-    require_columns(
-        curve, (by, "households", "cost_per_household_nok", "cumulative_households"), "curve"
-    )
-    grouped = curve.groupby(by, sort=True)
-    summary = grouped.agg(households=("households", "sum"), cost_nok=("cost_nok", "sum"))
-    total_households = grouped["households"].transform("sum")
-    for share in shares:
-        label = share_label(share)
-        boundary = total_households - share * total_households
-        beyond = (curve["cumulative_households"] - boundary).clip(lower=0)
-        taken = np.minimum(beyond, curve["households"])
-        last_cost_nok = (taken * curve["cost_per_household_nok"]).groupby(curve[by]).sum()
-        last_households = share * summary["households"]
-        summary[f"last_{label}_households"] = last_households
-        summary[f"last_{label}_cost_nok"] = last_cost_nok
-        summary[f"last_{label}_cost_per_household_nok"] = last_cost_nok / last_households
-    return summary.reset_index()
-
 
 def format_tick_nb(value: float, _position: object = None) -> str:
-    """An axis tick in Norwegian: space as thousands separator, comma as decimal mark, no
-    needless decimals (``12000`` → ``"12 000"``, ``2.5`` → ``"2,5"``)."""
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text.replace(",", " ").replace(".", ",")
+    """An axis tick in Norwegian (:func:`layers.numbers_nb.format_number_nb`, up to six
+    decimals): ``12000`` → ``"12 000"``, ``2.5`` → ``"2,5"``."""
+    return format_number_nb(value, max_decimals=6)
 
 
 def _style_cost_axes(axes: Axes, title: str) -> None:

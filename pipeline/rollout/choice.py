@@ -4,7 +4,7 @@ Options per address (``h`` its households):
 
 .. math::
 
-    C_{fiber}(a) &= \\text{its share of the fibre tree (}\\text{:mod:}`pipeline.cost`\\text{)} \\\\
+    C_{fiber}(a) &= \\text{its share of the fibre tree (}\\text{:mod:}`pipeline.rollout.fibre`\\text{)} \\\\
     C_{fwa}(a) &= h\\,c_{CPE} \\quad \\text{(an existing site in sight meets the target)} \\\\
     C_{new}(a) &= h\\Big(c_{CPE} + \\frac{C_{site}(s)}{H_s}\\Big)
         \\quad \\text{(a new mast } s \\text{ reaches it; } H_s \\text{ households take it)} \\\\
@@ -37,11 +37,11 @@ import pandas as pd
 
 from layers.cost_factors import factor_per_address
 from pipeline.config import Config, CostSettings
-from pipeline.cost import CostContext, FibrePresence, cost_per_address
-from pipeline.network_design import single_linkage_clusters
-from pipeline.new_sites import NewSites, fixed_cost_nok, new_sites
-from pipeline.road_network import road_graph
-from pipeline.routing import CachedRoutes
+from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
+from pipeline.rollout.masts import NewSites, fixed_cost_nok, new_sites
+from pipeline.rollout.road_graph import road_graph
+from pipeline.rollout.routing import CachedRoutes
+from pipeline.rollout.trees import single_linkage_clusters
 
 OPTIONS = ("fiber", "fwa", "fwa_new_site", "satellite")
 FIBER, FWA, NEW_SITE, SATELLITE = range(len(OPTIONS))
@@ -178,7 +178,7 @@ def _option_nok(
 def plan(inputs: RolloutInputs, settings: CostSettings) -> pd.DataFrame:
     """The cost columns of every address (module docstring), aligned to the input.
 
-    Besides :func:`pipeline.cost.cost_per_address`'s columns: ``cluster_id`` (the project
+    Besides :func:`pipeline.rollout.fibre.cost_per_address`'s columns: ``cluster_id`` (the project
     area), ``fiber_cost_nok`` (fibre with every household of the area on the tree),
     ``cost_option``, ``cost_nok`` (investment of the chosen option), ``lifetime_cost_nok``,
     ``satellite_cost_nok`` and ``new_site_id`` (the mast it takes or could take).

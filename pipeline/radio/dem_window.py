@@ -8,7 +8,7 @@ path endpoints, with a fall-back to the cell under the point (:func:`ground_m`).
 Conventions. Nodata cells are NaN; cells that no raster covers are NaN with ``on_raster``
 False (unknown, never sea). A bilinear height is NaN where any of its four cells is NaN or off
 the raster, unless the caller asks for nodata cells to be taken as a given height
-(:func:`bilinear_at_cells` with ``nodata_m``; :mod:`pipeline.los` uses it for the sea-level
+(:func:`bilinear_at_cells` with ``nodata_m``; :mod:`pipeline.radio.los` uses it for the sea-level
 rule). Positions are in the window's CRS; :func:`read_dem_window` takes EPSG:25833 bounds.
 """
 
@@ -29,7 +29,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from layers.dtm import POINT_EPSG, DtmTiles, warp_band
-from pipeline.errors import InputError
+from layers.errors import InputError
 
 FloatArray = NDArray[np.float64]
 

@@ -2,11 +2,11 @@
 
 For each (site, receiver) pair, the terrain profile between the antenna (ground + mast height)
 and the receiver (ground + CPE height) is sampled from an in-memory DEM window
-(:mod:`pipeline.dem_window`), with earth curvature (effective radius factor ``k``, default 4/3)
+(:mod:`pipeline.radio.dem_window`), with earth curvature (effective radius factor ``k``, default 4/3)
 and a required clearance of a share (default 60 %) of the first Fresnel zone at the site's
 frequency. Profiles are sampled for many pairs at once with numpy, in chunks of a bounded
 number of samples. Which pairs to check, and the best site per address, are in
-:mod:`pipeline.reach`.
+:mod:`pipeline.radio.reach`.
 
 Geometry. The profile is the straight line between the endpoints in the DEM's CRS (endpoints
 given in EPSG:25833 are transformed to it; a straight 50 km line in UTM 33 maps to a line in
@@ -45,14 +45,14 @@ from pyproj import Transformer
 from rasterio.crs import CRS
 
 from layers.dtm import POINT_EPSG
-from pipeline.dem_window import (
+from layers.errors import InputError
+from pipeline.radio.dem_window import (
     DemWindow,
     FloatArray,
     bilinear_at_cells,
     cell_coordinates,
     ground_m,
 )
-from pipeline.errors import InputError
 
 EARTH_RADIUS_M = 6_371_000.0
 SPEED_OF_LIGHT_M_PER_S = 299_792_458.0

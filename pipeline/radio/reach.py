@@ -1,9 +1,9 @@
 """Wireless reach per address: the best site each household can see over the terrain.
 
 For every (address, wireless site) pair within the site's ``max_range_m`` (candidate pairs from
-KD-trees), line of sight comes from :func:`pipeline.los.line_of_sight`; per address, the best
+KD-trees), line of sight comes from :func:`pipeline.radio.los.line_of_sight`; per address, the best
 site is the nearest one with LOS, else the nearest one in range with what blocks it. Per
-kommune, one DEM window (:mod:`pipeline.dem_window`) covers the pairs (one per site when it
+kommune, one DEM window (:mod:`pipeline.radio.dem_window`) covers the pairs (one per site when it
 would be too large), and the pairs are checked in batches, each reduced to the best site so
 far, so that memory does not grow with the number of pairs.
 """
@@ -21,9 +21,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from layers.dtm import DtmTiles
-from pipeline.dem_window import DemWindow, FloatArray, read_dem_window
-from pipeline.errors import InputError
-from pipeline.los import (
+from layers.errors import InputError
+from pipeline.radio.dem_window import DemWindow, FloatArray, read_dem_window
+from pipeline.radio.los import (
     DEFAULT_FRESNEL_CLEARANCE,
     DEFAULT_K_FACTOR,
     DEFAULT_MAX_SAMPLES_PER_CHUNK,
@@ -130,7 +130,7 @@ class LosSettings:
     k_factor: float = DEFAULT_K_FACTOR  # effective earth radius factor (standard atmosphere)
     fresnel_clearance: float = DEFAULT_FRESNEL_CLEARANCE  # share of F1 that must be clear
     spacing_m: float | None = None  # profile sample spacing; None = the DEM cell size
-    sea_level_for_nodata: bool = True  # nodata inside a path = sea at 0 m (pipeline.los)
+    sea_level_for_nodata: bool = True  # nodata inside a path = sea at 0 m (pipeline.radio.los)
     max_sites_per_address: int | None = None  # keep only the n nearest sites; None = all
     max_samples_per_chunk: int = DEFAULT_MAX_SAMPLES_PER_CHUNK  # ~120 bytes per sample
     max_window_cells: int = DEFAULT_MAX_WINDOW_CELLS  # larger kommune: one window per site

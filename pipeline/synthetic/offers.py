@@ -8,7 +8,7 @@ mast ``MN-KYST-4G`` (6.0, 7.0) faces it across the water. mobile_4g reaches most
 addresses and half the farms, mobile_5g some town addresses near a 5G site, satellite 200/20 12 %
 of the mainland; many farms have no row at all.
 
-:mod:`pipeline.demo_region` writes the tables as ``master.csv`` and ``dekning.csv``.
+:mod:`pipeline.synthetic.region` writes the tables as ``master.csv`` and ``dekning.csv``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.demo_terrain import on_land, to_m
+from pipeline.synthetic.terrain import on_land, to_m
 
 SITE_HEADER = (
     "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,max_range_m,"

@@ -7,8 +7,8 @@ For each kommune, ``gapmap fetch`` downloads two zips from Geonorge's download f
 - the kommune boundary (Kartverket Basisdata GeoJSON, ``{"Kommune": ..., "Grense": ...}``), the
   kommuner layer's input.
 
-Each file is downloaded by :func:`pipeline.download.fetch_file`: resumable, retried, verified and
-cached (see :mod:`pipeline.download`). This module knows Geonorge: where its files are, how it
+Each file is downloaded by :func:`pipeline.fetch.download.fetch_file`: resumable, retried, verified and
+cached (see :mod:`pipeline.fetch.download`). This module knows Geonorge: where its files are, how it
 spells kommune names, the fetch manifest, and the progress shown while fetching.
 
 The Geonorge file names embed the kommune's name as Geonorge spells it; see
@@ -39,8 +39,9 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from layers.errors import ConfigError, InputError
 from layers.kommuner import read_kommuner
-from pipeline.download import (
+from pipeline.fetch.download import (
     DownloadSettings,
     FetchError,
     FetchProgress,
@@ -51,7 +52,6 @@ from pipeline.download import (
     now_iso,
     write_json,
 )
-from pipeline.errors import ConfigError, InputError
 
 DEFAULT_BASE_URL = "https://nedlasting.geonorge.no/geonorge/Basisdata"
 MANIFEST_NAME = "fetch_manifest.json"
@@ -94,7 +94,7 @@ class FetchSettings(DownloadSettings):
         Folder the files are downloaded into; ``None`` means the ``out_dir`` given to
         :func:`fetch_kommuner`. Point several data folders at one cache to download once.
     timeout_s, retries, backoff_s, backoff_max_s, chunk_bytes, max_age_days
-        As in :class:`pipeline.download.DownloadSettings`.
+        As in :class:`pipeline.fetch.download.DownloadSettings`.
     """
 
     base_url: str = DEFAULT_BASE_URL

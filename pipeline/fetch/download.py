@@ -13,7 +13,7 @@ Downloads are safe to interrupt and to repeat:
 - ``<name>.fetch.json`` records the URL, size and SHA-256 of each file: a later fetch whose
   file still matches its record makes no request at all.
 
-:mod:`pipeline.fetch` uses this for Geonorge's files; nothing here knows about Geonorge.
+:mod:`pipeline.fetch.geonorge` uses this for Geonorge's files; nothing here knows about Geonorge.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from pipeline.checksums import sha256_of
-from pipeline.errors import ConfigError, InputError
+from layers.checksums import sha256_of
+from layers.errors import ConfigError, InputError
 
 RETRY_STATUS = frozenset({408, 429})
 Stage = Literal["cached", "start", "data"]
@@ -469,7 +469,7 @@ def fetch_file(
     Raises
     ------
     FetchError
-        An :class:`~pipeline.errors.InputError` naming the URL: an HTTP error other than
+        An :class:`~layers.errors.InputError` naming the URL: an HTTP error other than
         5xx / 408 / 429 (at once), retries exhausted, or a zip corrupt twice.
     """
     settings = settings or DownloadSettings()

@@ -5,7 +5,7 @@ farms of 1–3 addresses lie along valley and shore lines; Bakdalen and the isla
 farms. Three pier addresses stand 30 m out over the sea. Every other address lies on land.
 
 The landscape they are placed on (sea, valleys, DTM, kommune boundaries) is
-:mod:`pipeline.demo_terrain`'s.
+:mod:`pipeline.synthetic.terrain`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from pipeline.demo_terrain import (
+from pipeline.synthetic.terrain import (
     BAKDALEN,
     DALSBYGDA,
     ISLAND_CENTRE_KM,

@@ -4,7 +4,7 @@ Each project area (cluster of households below target) with at least
 ``new_site_min_households`` households gets one candidate mast, standing on its highest
 address (masts go on high ground; without terrain, on the address nearest the area's
 household-weighted centre). The mast reaches a household below target when it has line of
-sight (:mod:`pipeline.los`, the same Fresnel and earth-curvature rules as existing sites) and
+sight (:mod:`pipeline.radio.los`, the same Fresnel and earth-curvature rules as existing sites) and
 the throughput model (:mod:`pipeline.wireless`) predicts speeds that meet the cost target.
 Each household takes the nearest candidate mast it can see.
 
@@ -15,7 +15,7 @@ fibre route to the nearest presence:
 
     C_{site} = c_{mast} + \\min(c_{radio\\ link},\\ L_{route} (c_{trench} + c_{cable}))
 
-shared by the households that take it (:mod:`pipeline.rollout`).
+shared by the households that take it (:mod:`pipeline.rollout.choice`).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import CostSettings, Target, WirelessSettings
-from pipeline.cost import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
-from pipeline.reach import LosSettings, wireless_reach_per_address
+from pipeline.radio.reach import LosSettings, wireless_reach_per_address
+from pipeline.rollout.fibre import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
 from pipeline.wireless import predicted_speeds_mbps
 
 
@@ -36,7 +36,7 @@ from pipeline.wireless import predicted_speeds_mbps
 class NewSites:
     """Candidate masts and, per address, the mast that reaches it (-1: none)."""
 
-    # the site table of pipeline.reach plus cluster_id, kommunenummer and backhaul_fibre_m (the
+    # the site table of pipeline.radio.reach plus cluster_id, kommunenummer and backhaul_fibre_m (the
     # straight distance to the nearest fibre presence; inf: none)
     masts: pd.DataFrame
     mast_of: np.ndarray  # int64 per address: row in ``masts``, -1 where none reaches it

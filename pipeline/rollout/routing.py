@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse import csgraph
 
-from pipeline.road_network import RoadGraph, bounds_of, nodes_within, subgraph
+from pipeline.rollout.road_graph import RoadGraph, bounds_of, nodes_within, subgraph
 
 DETOUR_FACTOR = 2.0  # first search: routes up to this × the straight distance between nodes
 MIN_SEARCH_M = 500.0  # ... but never a search radius below this
@@ -173,7 +173,7 @@ def _search_chunk(
 class CachedRoutes:
     """:func:`pair_route_m` with a memory: a pair asked before is not searched again.
 
-    The cost stage re-plans its trees in rounds (:mod:`pipeline.rollout`) and asks for many of
+    The cost stage re-plans its trees in rounds (:mod:`pipeline.rollout.choice`) and asks for many of
     the same edges each round. Pairs are keyed by their ends rounded to 0.1 m, in either
     direction; the memory is dropped when ``limit_m`` or ``max_snap_m`` change.
     """

@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 
 from layers.cost_factors import read_cost_factors
+from layers.errors import RunError
 from layers.network import read_network
 from layers.roads import read_roads
-from pipeline import rollout
 from pipeline.config import Config, CostSettings
-from pipeline.cost import presence_of_fibre
-from pipeline.errors import RunError
+from pipeline.rollout import choice as rollout
+from pipeline.rollout.fibre import presence_of_fibre
 
 KEY_PARAMETERS = (
     "trench_nok_per_m",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.demo_region import build_demo_region
+from pipeline.synthetic.region import build_demo_region
 
 DEMO_CONFIG = """\
 # gapmap config for the built-in demo region: a worked example for real inputs.

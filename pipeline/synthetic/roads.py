@@ -1,8 +1,8 @@
 """Road network of the gapmap demo region (fictional, deterministic: no random draw).
 
-In the local kilometres of :mod:`pipeline.demo_terrain`:
+In the local kilometres of :mod:`pipeline.synthetic.terrain`:
 
-- main roads follow the fibre trunks of :func:`pipeline.demo_region.write_fibre`: Fjordvik to
+- main roads follow the fibre trunks of :func:`pipeline.synthetic.region.write_fibre`: Fjordvik to
   Nordheim, Fjordvik along the fjord's north shore to Storlia, Storlia to Dalsbygd;
 - valley roads run along the lines the farms are scattered across (Dalsbygda, Nordheimsdalen,
   the fjord's south shore, the north coast, and Bakdalen, reached from Dalsbygda), and a coast
@@ -28,8 +28,9 @@ import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from pipeline.demo_settlements import FARMS, NORTH_COAST, TOWNS
-from pipeline.demo_terrain import (
+from pipeline.rollout.road_graph import road_graph
+from pipeline.synthetic.settlements import FARMS, NORTH_COAST, TOWNS
+from pipeline.synthetic.terrain import (
     BAKDALEN,
     DALSBYGDA,
     NORDHEIMSDALEN,
@@ -40,7 +41,6 @@ from pipeline.demo_terrain import (
     is_sea,
     shore,
 )
-from pipeline.road_network import road_graph
 
 TARGET_EPSG = 25833
 STEP_KM = 0.02  # vertex spacing of every road
@@ -100,7 +100,7 @@ def write_demo_roads(path: Path) -> None:
 
 
 def _main_roads() -> list[Road]:
-    """The fibre trunks' routes (the knots of :func:`pipeline.demo_region.write_fibre`)."""
+    """The fibre trunks' routes (the knots of :func:`pipeline.synthetic.region.write_fibre`)."""
     north_shore_km = shore(0.3, 8.0).knots_km
     trunks_km = {
         "Nordheimsvegen": [(7.6, 16.8), (7.4, 18.5), (7.6, 21.0), (9.5, 23.8), (12.0, 25.4)],

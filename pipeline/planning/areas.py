@@ -24,8 +24,8 @@ import pandas as pd
 import shapely
 from rich.table import Table
 
-from pipeline.cost_curve import require_columns
-from pipeline.errors import ConfigError, InputError
+from layers.errors import ConfigError, InputError
+from pipeline.planning.cost_curve import require_columns
 
 CRS_EPSG = 25833
 AREA_KEYS = ["kommunenummer", "cluster_id"]
@@ -57,6 +57,19 @@ def _costed_with_clusters(results: pd.DataFrame) -> pd.DataFrame:
     return costed.assign(cluster_id=cluster.astype("int64")).sort_values(
         [*AREA_KEYS, "address_id"], kind="stable"
     )
+
+
+def subsidy_need_nok(
+    cost_nok: pd.Series, households: pd.Series, viable_nok_per_household: float
+) -> pd.Series:
+    """The subsidy need of each area: what its cost exceeds the commercial investment by.
+
+    .. math:: S = \\max(0,\\ C - n \\cdot v)
+
+    with :math:`C` the area's cost, :math:`n` its households and :math:`v` what an operator
+    invests per household on commercial terms (``[cost].commercially_viable_nok_per_household``).
+    """
+    return (cost_nok - households * viable_nok_per_household).clip(lower=0.0)
 
 
 def _majority_technology(costed: pd.DataFrame) -> pd.DataFrame:
@@ -117,8 +130,9 @@ def project_areas(
     areas = areas.merge(_majority_technology(costed), on=AREA_KEYS, how="left")
     households = areas["households"].where(areas["households"] > 0)
     areas["cost_per_household_nok"] = areas["cost_nok"] / households
-    viable_nok = areas["households"] * commercially_viable_nok_per_household
-    areas["subsidy_need_nok"] = (areas["cost_nok"] - viable_nok).clip(lower=0.0)
+    areas["subsidy_need_nok"] = subsidy_need_nok(
+        areas["cost_nok"], areas["households"], commercially_viable_nok_per_household
+    )
     areas["subsidy_need_per_household_nok"] = areas["subsidy_need_nok"] / households
     areas.insert(
         0,

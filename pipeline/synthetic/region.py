@@ -1,8 +1,8 @@
 """Deterministic demo region: five fictional kommuner written as real-format input files.
 
 The region covers x 260 000–300 000 m, y 7 000 000–7 030 000 m in EPSG:25833 (mid-Norway-like),
-in the fictional fylke "99"; :mod:`pipeline.demo_terrain` builds its landscape,
-:mod:`pipeline.demo_settlements` places its addresses and :mod:`pipeline.demo_offers` draws its
+in the fictional fylke "99"; :mod:`pipeline.synthetic.terrain` builds its landscape,
+:mod:`pipeline.synthetic.settlements` places its addresses and :mod:`pipeline.synthetic.offers` draws its
 sites and offers; this module writes them as files. Positions below are local kilometres
 ``((x_m - 260 000) / 1000, (y_m - 7 000 000) / 1000)``.
 
@@ -14,7 +14,7 @@ sites and offers; this module writes them as files. Positions below are local ki
   (MultiPolygon).
 - 9905 Dalsbygd: the southern valley; town Dalsbygd (24.0, 4.9), village Elvheim.
 
-Offers (``dekning.csv``) follow the rules of :mod:`pipeline.demo_offers`, with two bad rows:
+Offers (``dekning.csv``) follow the rules of :mod:`pipeline.synthetic.offers`, with two bad rows:
 technology "dsl-ish" and a negative down speed.
 
 The address file (Kartverket Matrikkelen-Adresse: UTF-8 with BOM, CRLF, ``;``, 46 columns) holds:
@@ -45,11 +45,12 @@ from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from layers.addresses import KARTVERKET_COLUMNS, KARTVERKET_HEADER_LINE
-from pipeline import demo_settlements, demo_terrain
-from pipeline.demo_offers import SITE_HEADER, offer_table, site_table
-from pipeline.demo_roads import write_demo_roads
-from pipeline.demo_settlements import SETTLEMENTS, TOWNS
-from pipeline.demo_terrain import on_land, to_m
+from pipeline.synthetic import settlements as demo_settlements
+from pipeline.synthetic import terrain as demo_terrain
+from pipeline.synthetic.offers import SITE_HEADER, offer_table, site_table
+from pipeline.synthetic.roads import write_demo_roads
+from pipeline.synthetic.settlements import SETTLEMENTS, TOWNS
+from pipeline.synthetic.terrain import on_land, to_m
 
 KOMMUNENAVN = {
     "9901": "Fjordvik",

@@ -1,0 +1,126 @@
+"""The run's tables as files: CSV and XLSX tables, the GeoPackage, the challenge list.
+
+Everything here is written into the run's own folder by the publish stage
+(:mod:`pipeline.publish`), before ``current`` is switched to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import Transformer
+
+from layers.vocabulary import CRS_EPSG
+from pipeline.config import Config
+from pipeline.rollout.choice import MAST_COLUMNS
+
+
+def write_tables(
+    folder: Path, tables: Mapping[str, pd.DataFrame], about: pd.DataFrame
+) -> dict[str, str]:
+    """Each table as CSV; the gap table also as XLSX with an "Om tabellen" sheet."""
+    tables_dir = folder / "tables"
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, frame in tables.items():
+        path = tables_dir / f"{name}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8")
+        written[name] = str(path.relative_to(folder))
+    xlsx = tables_dir / "gap_table.xlsx"
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        tables["gap_table"].to_excel(writer, sheet_name="Dekningsgap", index=False)
+        about.to_excel(writer, sheet_name="Om tabellen", index=False)
+    written["gap_table_xlsx"] = str(xlsx.relative_to(folder))
+    return written
+
+
+def write_geopackage(folder: Path, addresses: gpd.GeoDataFrame, layer: str) -> str:
+    """Addresses below target as a GeoPackage layer for QGIS users."""
+    path = folder / "gapmap.gpkg"
+    addresses.to_file(path, layer=layer, driver="GPKG")
+    return str(path.relative_to(folder))
+
+
+def new_sites_table(masts: pd.DataFrame | None) -> pd.DataFrame:
+    """The candidate masts with longitude/latitude, those taken first (``tables/new_sites.csv``)."""
+    if masts is None:
+        masts = pd.DataFrame({c: [] for c in MAST_COLUMNS}).astype({"x_m": float, "y_m": float})
+    return with_lon_lat(masts).sort_values(
+        ["households_taking", "site_id"], ascending=[False, True], kind="stable"
+    )
+
+
+def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+    """Reported fixed-wireless offers that the terrain says cannot be delivered.
+
+    One row per doubtful (address, operator's FWA offer): what a kommune can send back to the
+    operator or to Nkom, with the nearest checked site and where the path is blocked.
+    """
+    doubtful = results.loc[results["fwa_doubtful"]]
+    claims = offers.loc[
+        offers["technology"] == "fwa", ["address_id", "operator", "down_mbps", "up_mbps"]
+    ]
+    columns = [
+        "address_id",
+        "kommunenummer",
+        "kommunenavn",
+        "address_text",
+        "households",
+        "x_m",
+        "y_m",
+        "los_site_id",
+        "los_distance_m",
+        "sites_in_range",
+        "worst_clearance_ratio",
+        "obstruction_x_m",
+        "obstruction_y_m",
+    ]
+    table = doubtful[columns].merge(claims, on="address_id", how="left")
+    return (
+        table.rename(
+            columns={
+                "operator": "claimed_operator",
+                "down_mbps": "claimed_down_mbps",
+                "up_mbps": "claimed_up_mbps",
+                "los_site_id": "nearest_site_id",
+                "los_distance_m": "nearest_site_distance_m",
+            }
+        )
+        .sort_values(["kommunenummer", "address_id"])
+        .reset_index(drop=True)
+    )
+
+
+def about_table(
+    config: Config, run_id: str, code_version: str, checksums: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    """The "Om tabellen" sheet: run, code, targets, floor, cost target and sources."""
+    rows = [("Kjøring", run_id), ("Kodeversjon", code_version)]
+    for t in config.targets:
+        up = f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""
+        rows.append((f"Mål {t.name}", f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s{up}"))
+    floor = f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s"
+    rows.append(("Grunnkrav (udekket under)", floor))
+    rows.append(("Kostnadsmål", config.cost.target))
+    rows += [
+        (f"Kilde {layer}", f"{source['path']} (sha256 {source['sha256'][:12]}…)")
+        for layer, source in checksums.items()
+    ]
+    return pd.DataFrame(rows, columns=["Felt", "Verdi"])
+
+
+def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``lon``/``lat`` (EPSG:4326) from ``x_m``/``y_m`` (EPSG:25833), for the maps."""
+    transformer = Transformer.from_crs(CRS_EPSG, 4326, always_xy=True)
+    lon, lat = transformer.transform(frame["x_m"].to_numpy(), frame["y_m"].to_numpy())
+    return frame.assign(lon=lon, lat=lat)
+
+
+def write_cost_curve(folder: Path, curves: pd.DataFrame) -> str:
+    """``tables/cost_curve.csv``: the published cost curves (per kommune, then the total)."""
+    path = folder / "tables" / "cost_curve.csv"
+    curves.to_csv(path, index=False)
+    return str(path.relative_to(folder))

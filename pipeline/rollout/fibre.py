@@ -1,0 +1,352 @@
+"""The fibre option: a tree per project area and each address's share of it.
+
+Fibre (:mod:`pipeline.rollout.trees`): the households on fibre are clustered by single
+linkage at ``cluster_distance_m``; each cluster gets a minimum spanning tree rooted where it
+meets the fibre presence (an existing fibre line, or an address that already has a fibre
+offer). Every edge is paid by the households it serves (DESIGN.md):
+
+.. math::
+
+    L_{route}(e) = \\min(\\ell_e \\cdot f_{route},\\ L_{max}), \\quad
+    c_e = L_{route}(e) (c_{trench} f_{terrain}(e) f_{kommune} + c_{cable})
+
+    C(a) = h_a \\sum_{e \\in path(a)} \\frac{c_e}{n_e} + c_{drop,fixed} + c_{drop/m} L_{drop}
+           + h_a \\Big(c_{ONT} + c_{install} + c_{splitter} \\frac{\\lceil N/p \\rceil}{N}\\Big)
+
+with :math:`n_e` the households downstream of :math:`e` and :math:`N` the households of the
+cluster; the addresses' shares add up to the trees' cost. With a road network,
+:math:`L_{route}` is the route along roads (no route factor) where the roads connect the two
+ends. The terrain factor :math:`f_{terrain}` comes from the DTM sampled along each edge
+(:func:`terrain_factor`; 1.0 without a DTM), :math:`f_{kommune}` from the kommune cost factors
+(1.0 unless given). The choice between fibre and the other options is :mod:`pipeline.rollout.choice`.
+Addresses not costed get NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from layers.dtm import DtmTiles
+from pipeline.config import CostSettings
+from pipeline.rollout.routing import CachedRoutes
+from pipeline.rollout.trees import (
+    EdgeLength,
+    downstream_households,
+    route_share_per_household,
+    spanning_forest,
+)
+
+LINK_SAMPLES = 24  # terrain samples along each link (both ends included)
+
+
+@dataclass(frozen=True)
+class FibrePresence:
+    """Where fibre is: network geometries (lines or points) and addresses that have fibre."""
+
+    geometries: np.ndarray  # shapely geometries, EPSG:25833
+    points_xy_m: np.ndarray  # (n, 2) coordinates of addresses with a fibre offer
+
+
+def presence_of_fibre(
+    fibre: gpd.GeoDataFrame | None, addresses: pd.DataFrame, has_fibre: np.ndarray
+) -> FibrePresence:
+    """The fibre layer's geometries plus the points of addresses with a fibre offer."""
+    geometries = fibre.geometry.to_numpy() if fibre is not None else np.empty(0, dtype=object)
+    points_xy_m = np.column_stack(
+        [addresses["x_m"].to_numpy()[has_fibre], addresses["y_m"].to_numpy()[has_fibre]]
+    )
+    return FibrePresence(geometries, points_xy_m)
+
+
+def nearest_presence(
+    presence: FibrePresence, x_m: np.ndarray, y_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance (inf: none) and the nearest presence point (x, y; NaN: none) of each point.
+
+    Points by a k-d tree (fast for millions), geometries by an STRtree; the nearer wins.
+    """
+    n = len(x_m)
+    distance_m, nearest_xy = np.full(n, np.inf), np.full((n, 2), np.nan)
+    if n == 0:
+        return distance_m, nearest_xy
+    if len(presence.points_xy_m):
+        distance_m, index = cKDTree(presence.points_xy_m).query(np.column_stack([x_m, y_m]), k=1)
+        nearest_xy = presence.points_xy_m[index].astype("float64")
+    if len(presence.geometries):
+        points = np.asarray(shapely.points(x_m, y_m))
+        tree = shapely.STRtree(presence.geometries)
+        (point_idx, geom_idx), line_m = tree.query_nearest(
+            points, return_distance=True, all_matches=False
+        )
+        nearer = line_m < distance_m[point_idx]
+        rows = point_idx[nearer]
+        joins = shapely.shortest_line(points[rows], presence.geometries[geom_idx[nearer]])
+        nearest_xy[rows] = shapely.get_coordinates(joins).reshape(-1, 2, 2)[:, 1]
+        distance_m[rows] = line_m[nearer]
+    return distance_m, nearest_xy
+
+
+def distance_to_presence_m(presence: FibrePresence, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Straight-line distance from each point to the nearest fibre presence (inf: none)."""
+    return nearest_presence(presence, x_m, y_m)[0]
+
+
+def terrain_factor(
+    elevation_m: np.ndarray, link_m: np.ndarray, settings: CostSettings
+) -> np.ndarray:
+    """Trench cost multiplier per link from the terrain sampled along it.
+
+    ``elevation_m`` is (links × samples), evenly spaced from one end to the other, NaN where
+    there is no terrain:
+
+    .. math::
+
+        f = \\min\\Big(f_{max},\\ 1 + w_g \\frac{\\sum |\\Delta z|}{L}
+            + w_r \\frac{\\max z - \\min z}{100\\,\\mathrm{m}}\\Big)
+
+    1.0 on flat ground, and where fewer than two samples have terrain.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        climb_m = np.nansum(np.abs(np.diff(elevation_m, axis=1)), axis=1)
+        grade = np.where(link_m > 0, climb_m / link_m, 0.0)
+        valid = np.sum(~np.isnan(elevation_m), axis=1) >= 2
+        relief_m = np.where(
+            valid,
+            np.nanmax(elevation_m, axis=1, initial=-np.inf)
+            - np.nanmin(elevation_m, axis=1, initial=np.inf),
+            0.0,
+        )
+    factor = (
+        1.0
+        + settings.terrain_grade_weight * grade
+        + settings.terrain_relief_weight_per_100m * relief_m / 100.0
+    )
+    return np.where(valid, np.minimum(factor, settings.terrain_factor_max), 1.0)
+
+
+def _terrain_factors(
+    dtm: Path,
+    kommunenummer: np.ndarray,
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    far_end: np.ndarray,
+    links_m: np.ndarray,
+    settings: CostSettings,
+) -> np.ndarray:
+    """Terrain factor per link, one kommune at a time (one DTM window each, never the
+    country's)."""
+    factors = np.ones(len(x_m))
+    with DtmTiles(dtm) as tiles:
+        for rows in pd.Series(np.arange(len(x_m))).groupby(kommunenummer).indices.values():
+            elevation = sample_links(
+                tiles, x_m[rows], y_m[rows], far_end[rows, 0], far_end[rows, 1], LINK_SAMPLES
+            )
+            factors[rows] = terrain_factor(elevation, links_m[rows], settings)
+    return factors
+
+
+def sample_links(
+    dtm: DtmTiles, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, samples: int
+) -> np.ndarray:
+    """Elevation at ``samples`` evenly spaced points of each link (links × samples)."""
+    t = np.linspace(0.0, 1.0, samples)
+    xs = x0[:, None] + (x1 - x0)[:, None] * t
+    ys = y0[:, None] + (y1 - y0)[:, None] * t
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    elevation = np.full(xs.shape, np.nan)
+    sampled = dtm.sample(xs[finite], ys[finite])
+    elevation[finite] = sampled["elevation_m"].to_numpy()
+    return elevation
+
+
+def route_length_m(distance_m: np.ndarray, settings: CostSettings) -> np.ndarray:
+    """Route length: straight line × route factor, capped at ``max_route_m``."""
+    return np.minimum(distance_m * settings.route_factor, settings.max_route_m)
+
+
+def edge_cost_nok(
+    route_m: np.ndarray,
+    settings: CostSettings,
+    terrain: np.ndarray | float = 1.0,
+    kommune_factor: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """Cost of a tree edge: route length × (trench × terrain factor × kommune factor + cable)."""
+    trench_nok_per_m = settings.trench_nok_per_m * terrain * kommune_factor
+    return route_m * (trench_nok_per_m + settings.cable_nok_per_m)
+
+
+def splitter_nok_per_household(
+    cluster_id: np.ndarray, households: np.ndarray, settings: CostSettings
+) -> np.ndarray:
+    """Each household's share of its cluster's splitters, aligned to the input.
+
+    .. math::
+
+        s = c_{splitter} \\frac{\\lceil N / p \\rceil}{N}
+
+    with :math:`N` the households of the cluster and :math:`p` the ports of a splitter.
+    """
+    if len(cluster_id) == 0:
+        return np.zeros(0)
+    _, inverse = np.unique(cluster_id, return_inverse=True)
+    n_households = np.bincount(inverse, weights=households)[inverse]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.ceil(n_households / settings.splitter_ports) / n_households
+    return settings.splitter_nok * np.where(n_households > 0, share, 0.0)
+
+
+def address_cost_nok(
+    route_nok: np.ndarray,
+    households: np.ndarray,
+    settings: CostSettings,
+    splitter_nok_per_household: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Cost per address: its share of the tree, its drop, and equipment per household."""
+    drop_nok = settings.drop_fixed_nok + settings.drop_nok_per_m * settings.drop_length_m
+    per_household_nok = settings.ont_nok + settings.install_nok + splitter_nok_per_household
+    return route_nok + drop_nok + households * per_household_nok
+
+
+@dataclass(frozen=True)
+class CostContext:
+    """What shapes the fibre routes besides the addresses: terrain, kommune prices, roads."""
+
+    dtm: Path | None = None
+    kommune_factor: np.ndarray | None = None  # per address (all addresses, not only costed)
+    roads: CachedRoutes | None = None  # the road graph, with the routes asked so far
+
+
+def cost_per_address(
+    addresses: pd.DataFrame,
+    below_target: np.ndarray,
+    presence: FibrePresence,
+    settings: CostSettings,
+    context: CostContext = CostContext(),
+) -> pd.DataFrame:
+    """The fibre tree of every cluster and each address's cost (module docstring).
+
+    Columns (NaN / -1 / False for addresses not costed): ``cluster_id``,
+    ``distance_to_fibre_m``, ``link_m`` (the address's edge towards the presence, straight
+    or along roads), ``terrain_factor`` and ``route_m`` of that edge, ``route_capped``,
+    ``served_households`` (downstream of the edge), ``kommune_cost_factor``, ``cost_nok``.
+    """
+    households = addresses["households"].to_numpy()[below_target]
+    x_m = addresses["x_m"].to_numpy()[below_target]
+    y_m = addresses["y_m"].to_numpy()[below_target]
+    kommune = np.ones(len(x_m))
+    if context.kommune_factor is not None:
+        kommune = np.asarray(context.kommune_factor, dtype="float64")[below_target]
+    nearest_m, nearest_xy = nearest_presence(presence, x_m, y_m)
+    routes = _Routes(x_m, y_m, settings, context.roads)
+    forest = spanning_forest(
+        x_m, y_m, routes.to_points(nearest_m, nearest_xy), settings.cluster_distance_m, routes.pairs
+    )
+    has_parent = forest.parent >= 0
+    xy = np.column_stack([x_m, y_m])
+    far_end = np.where(has_parent[:, None], xy[np.where(has_parent, forest.parent, 0)], nearest_xy)
+    factor = np.ones(len(x_m))
+    if context.dtm is not None and len(x_m):
+        kommunenummer = addresses["kommunenummer"].to_numpy()[below_target]
+        link_m = np.hypot(*(xy - far_end).T)
+        factor = _terrain_factors(context.dtm, kommunenummer, x_m, y_m, far_end, link_m, settings)
+    uncapped_m = routes.route_m(forest.edge_m)
+    route_m = np.minimum(uncapped_m, settings.max_route_m)
+    served = downstream_households(forest, households)
+    edge_nok = edge_cost_nok(route_m, settings, factor, kommune)
+    share = route_share_per_household(forest, edge_nok, served)
+    splitters = splitter_nok_per_household(forest.cluster_id, households, settings)
+    cost = address_cost_nok(households * share, households, settings, splitters)
+    return _aligned(
+        addresses.index,
+        below_target,
+        {
+            "cluster_id": (forest.cluster_id, -1),
+            "distance_to_fibre_m": (nearest_m, np.nan),
+            "link_m": (forest.edge_m, np.nan),
+            "terrain_factor": (factor, np.nan),
+            "route_m": (route_m, np.nan),
+            "route_capped": (uncapped_m > settings.max_route_m, False),
+            "served_households": (served, np.nan),
+            "kommune_cost_factor": (kommune, np.nan),
+            "cost_nok": (cost, np.nan),
+        },
+    )
+
+
+class _Routes:
+    """Edge lengths for the tree: straight lines (× route factor later) or along roads.
+
+    With roads, a pair's length is its road route (:func:`pipeline.rollout.routing.pair_route_m`);
+    where the road network does not connect the two ends within ``max_route_m``, the straight
+    line × route factor stands in.
+    """
+
+    def __init__(
+        self, x_m: np.ndarray, y_m: np.ndarray, settings: CostSettings, roads: CachedRoutes | None
+    ) -> None:
+        self.x_m, self.y_m, self.settings, self.roads = x_m, y_m, settings, roads
+
+    def _road_or_straight(
+        self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+    ) -> np.ndarray:
+        """Road route for edges longer than ``road_min_edge_m`` whose ends are within
+        ``road_max_snap_m`` of a road and connected by it; straight × route factor otherwise."""
+        assert self.roads is not None
+        settings = self.settings
+        straight_m = np.hypot(x1 - x0, y1 - y0)
+        length_m = straight_m * settings.route_factor
+        long = np.flatnonzero(straight_m > settings.road_min_edge_m)
+        if len(long):
+            road_m = self.roads.pair_route_m(
+                x0[long],
+                y0[long],
+                x1[long],
+                y1[long],
+                settings.max_route_m,
+                max_snap_m=settings.road_max_snap_m,
+            )
+            found = np.isfinite(road_m)
+            length_m[long[found]] = road_m[found]
+        return length_m
+
+    @property
+    def pairs(self) -> EdgeLength | None:
+        if self.roads is None:
+            return None
+        x, y = self.x_m, self.y_m
+        return lambda i, j: self._road_or_straight(x[i], y[i], x[j], y[j])
+
+    def to_points(self, straight_m: np.ndarray, xy: np.ndarray) -> np.ndarray:
+        """Length from each address to its point in ``xy`` (inf stays inf: no presence)."""
+        if self.roads is None or len(xy) == 0:
+            return straight_m
+        found = np.isfinite(straight_m)
+        length_m = straight_m.copy()
+        length_m[found] = self._road_or_straight(
+            self.x_m[found], self.y_m[found], xy[found, 0], xy[found, 1]
+        )
+        return length_m
+
+    def route_m(self, edge_m: np.ndarray) -> np.ndarray:
+        """Route length of tree edges (uncapped): roads as measured, straight × factor."""
+        return edge_m if self.roads is not None else edge_m * self.settings.route_factor
+
+
+def _aligned(
+    index: pd.Index, rows: np.ndarray, columns: dict[str, tuple[np.ndarray, Any]]
+) -> pd.DataFrame:
+    """Columns for the rows in ``rows``, the given fill value elsewhere."""
+    frame = {}
+    for name, (values, fill) in columns.items():
+        full = np.full(len(index), fill, dtype=np.asarray(values).dtype if len(values) else None)
+        full[rows] = values
+        frame[name] = full
+    return pd.DataFrame(frame, index=index)
