@@ -11,8 +11,8 @@ MultiLineStrings with a CRS. The canonical table has one row per accepted featur
 ==============  ===========================================================================
 
 A MultiLineString stays one row, so rows read = accepted + quarantined holds per feature;
-:func:`pipeline.rollout.road_graph.road_graph` explodes its parts. Features that are empty, not lines, of
-zero length or with coordinates that do not project go to quarantine.
+:func:`pipeline.rollout.road_graph.road_graph` explodes its parts. Features that are
+empty, not lines, of zero length or with coordinates that do not project go to quarantine.
 """
 
 from __future__ import annotations

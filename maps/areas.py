@@ -37,7 +37,7 @@ def areas_layer_name(count: int) -> str:
 
 
 def area_popup_html(area: Mapping[Any, Any]) -> str:
-    """Escaped popup of one subsidy project area (a row of ``pipeline.planning.areas.project_areas``)."""
+    """Escaped popup of one subsidy project area (a row of the published project areas)."""
     rows = [
         ("Område", escape(area.get("area_id"))),
         ("Husstander", escape(format_int_nb(area.get("households")))),

@@ -284,8 +284,8 @@ def write_maps(
         ``subsidy_need_nok``, ``technology``; metric CRS). Each kommune map gets an overlay
         "Prosjektområder (N)" with the areas of that kommune (N may be 0). None: no overlay.
     cost_curves : DataFrame, optional
-        The published cost curve per kommune (:func:`pipeline.planning.cost_curve.cost_curve`, the kommune
-        rows of ``tables/cost_curve.csv``). Each kommune's info panel gets its curve as a PNG
+        The published cost curve per kommune (the kommune rows of
+        ``tables/cost_curve.csv``). Each kommune's info panel gets its curve as a PNG
         (data URI), what the costliest 1 / 5 / 10 % of its costed households cost and the median
         cost per household; a kommune without rows says it has no costed household. None: no
         cost curve section.

@@ -87,6 +87,10 @@ class Classified:
     classes: pd.DataFrame
     reachable: pd.DataFrame
 
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The per-address columns of the stage, for the results table."""
+        return self.classes, self.reachable
+
     def counts(self, config: Config) -> dict[str, int]:
         """Addresses below the map target that wireless could reach (for the manifest)."""
         target = config.classify.map_target

@@ -135,8 +135,7 @@ def _run_stages(
         costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified)
         detail.update(cost.cost_detail(costed))
     results = pd.concat(
-        [addresses, terrain_columns, reach, covered.columns, classified.classes]
-        + [classified.reachable, costed.costs],
+        [addresses, terrain_columns, reach, covered.columns, *classified.frames(), costed.costs],
         axis=1,
     )
     with timer.stage("store") as detail:

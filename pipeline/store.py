@@ -188,6 +188,17 @@ def append(
     return len(frame)
 
 
+def latest_succeeded_run(connection: duckdb.DuckDBPyConnection, store_path: Path) -> str:
+    """The id of the latest succeeded run; :class:`RunError` when there is none."""
+    row = connection.execute(
+        "SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        msg = f"{store_path}: no succeeded run; expected one (run `gapmap run --config ...`)"
+        raise RunError(msg)
+    return str(row[0])
+
+
 def begin_run(
     connection: duckdb.DuckDBPyConnection,
     run_id: str,

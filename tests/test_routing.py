@@ -400,7 +400,8 @@ def demo() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="module")
 def demo_addresses() -> pd.DataFrame:
-    """The demo's good addresses, as :func:`pipeline.synthetic.region.build_demo_region` places them."""
+    """The demo's good addresses, as :func:`pipeline.synthetic.region.build_demo_region`
+    places them."""
     flatten_km = [(*town.centre_km, 3.0 * town.spread_km) for town in demo_settlements.TOWNS]
     elevation_m = demo_terrain.build_elevation_m(np.random.default_rng([2025, 1]), flatten_km)
     return demo_settlements.place_addresses(elevation_m, np.random.default_rng([2025, 3]))

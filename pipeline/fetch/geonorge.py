@@ -7,9 +7,9 @@ For each kommune, ``gapmap fetch`` downloads two zips from Geonorge's download f
 - the kommune boundary (Kartverket Basisdata GeoJSON, ``{"Kommune": ..., "Grense": ...}``), the
   kommuner layer's input.
 
-Each file is downloaded by :func:`pipeline.fetch.download.fetch_file`: resumable, retried, verified and
-cached (see :mod:`pipeline.fetch.download`). This module knows Geonorge: where its files are, how it
-spells kommune names, the fetch manifest, and the progress shown while fetching.
+Each file is downloaded by :func:`pipeline.fetch.download.fetch_file`: resumable, retried,
+verified and cached (see :mod:`pipeline.fetch.download`). This module knows Geonorge: where
+its files are, how it spells kommune names, the fetch manifest, and the progress shown while fetching.
 
 The Geonorge file names embed the kommune's name as Geonorge spells it; see
 :func:`geonorge_name` for the rule (an assumption, checked against a few real file names

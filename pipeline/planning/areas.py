@@ -26,6 +26,7 @@ from rich.table import Table
 
 from layers.errors import ConfigError, InputError
 from pipeline.planning.cost_curve import require_columns
+from pipeline.store import latest_succeeded_run
 
 CRS_EPSG = 25833
 AREA_KEYS = ["kommunenummer", "cluster_id"]
@@ -254,16 +255,6 @@ SHORT_OPTION_NB = {
 TABLE_ROWS = 40  # selected areas printed by :func:`areas_table`; the files hold them all
 
 
-def _latest_succeeded_run(connection: duckdb.DuckDBPyConnection, store_path: Path) -> str:
-    row = connection.execute(
-        "SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        msg = f"{store_path}: no succeeded run; expected one (run `gapmap run --config ...`)"
-        raise InputError(msg)
-    return str(row[0])
-
-
 def _has_cluster_column(connection: duckdb.DuckDBPyConnection) -> bool:
     row = connection.execute(
         "SELECT count(*) FROM information_schema.columns"
@@ -284,7 +275,7 @@ def read_costed_addresses(store_path: Path, kommuner: Sequence[str]) -> tuple[st
         raise InputError(msg)
     try:
         with duckdb.connect(str(store_path), read_only=True) as connection:
-            run_id = _latest_succeeded_run(connection, store_path)
+            run_id = latest_succeeded_run(connection, store_path)
             if not _has_cluster_column(connection):
                 msg = (
                     f"{store_path}: address_results has no cluster_id column (run {run_id} was"

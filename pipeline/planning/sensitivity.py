@@ -22,6 +22,7 @@ from layers.roads import read_roads
 from pipeline.config import Config, CostSettings
 from pipeline.rollout import choice as rollout
 from pipeline.rollout.fibre import presence_of_fibre
+from pipeline.store import latest_succeeded_run
 
 KEY_PARAMETERS = (
     "trench_nok_per_m",
@@ -67,14 +68,9 @@ def cost_inputs(config: Config) -> CostInputs:
         msg = f"{config.store_path}: no store yet; run `gapmap run` first"
         raise RunError(msg)
     with duckdb.connect(str(config.store_path), read_only=True) as connection:
-        latest = connection.execute(
-            "SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1"
-        ).fetchone()
-        if latest is None:
-            msg = f"{config.store_path}: no successful run to take the inputs from"
-            raise RunError(msg)
+        run_id = latest_succeeded_run(connection, config.store_path)
         frame = connection.execute(
-            INPUTS_SQL, {"run_id": latest[0], "target": config.cost.target}
+            INPUTS_SQL, {"run_id": run_id, "target": config.cost.target}
         ).df()
     inputs = config.inputs
     fibre = read_network(inputs.fibre).accepted if inputs.fibre else None
@@ -98,7 +94,7 @@ def cost_inputs(config: Config) -> CostInputs:
         roads,
         factors,
     )
-    return CostInputs(run_id=str(latest[0]), rollout=prepared)
+    return CostInputs(run_id=run_id, rollout=prepared)
 
 
 def total_cost_nok(inputs: CostInputs, settings: CostSettings) -> float:

@@ -2,9 +2,9 @@
 
 For each (site, receiver) pair, the terrain profile between the antenna (ground + mast height)
 and the receiver (ground + CPE height) is sampled from an in-memory DEM window
-(:mod:`pipeline.radio.dem_window`), with earth curvature (effective radius factor ``k``, default 4/3)
-and a required clearance of a share (default 60 %) of the first Fresnel zone at the site's
-frequency. Profiles are sampled for many pairs at once with numpy, in chunks of a bounded
+(:mod:`pipeline.radio.dem_window`), with earth curvature (effective radius factor ``k``,
+default 4/3) and a required clearance of a share (default 60 %) of the first Fresnel zone at
+the site's frequency. Profiles are sampled for many pairs at once with numpy, in chunks of a bounded
 number of samples. Which pairs to check, and the best site per address, are in
 :mod:`pipeline.radio.reach`.
 

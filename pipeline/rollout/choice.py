@@ -4,7 +4,7 @@ Options per address (``h`` its households):
 
 .. math::
 
-    C_{fiber}(a) &= \\text{its share of the fibre tree (}\\text{:mod:}`pipeline.rollout.fibre`\\text{)} \\\\
+    C_{fiber}(a) &= \\text{its share of the fibre tree (pipeline.rollout.fibre)} \\\\
     C_{fwa}(a) &= h\\,c_{CPE} \\quad \\text{(an existing site in sight meets the target)} \\\\
     C_{new}(a) &= h\\Big(c_{CPE} + \\frac{C_{site}(s)}{H_s}\\Big)
         \\quad \\text{(a new mast } s \\text{ reaches it; } H_s \\text{ households take it)} \\\\

@@ -18,7 +18,8 @@ cluster; the addresses' shares add up to the trees' cost. With a road network,
 :math:`L_{route}` is the route along roads (no route factor) where the roads connect the two
 ends. The terrain factor :math:`f_{terrain}` comes from the DTM sampled along each edge
 (:func:`terrain_factor`; 1.0 without a DTM), :math:`f_{kommune}` from the kommune cost factors
-(1.0 unless given). The choice between fibre and the other options is :mod:`pipeline.rollout.choice`.
+(1.0 unless given). The choice between fibre and the other options is
+:mod:`pipeline.rollout.choice`.
 Addresses not costed get NaN.
 """
 

@@ -36,8 +36,8 @@ from pipeline.wireless import predicted_speeds_mbps
 class NewSites:
     """Candidate masts and, per address, the mast that reaches it (-1: none)."""
 
-    # the site table of pipeline.radio.reach plus cluster_id, kommunenummer and backhaul_fibre_m (the
-    # straight distance to the nearest fibre presence; inf: none)
+    # the site table of pipeline.radio.reach plus cluster_id, kommunenummer and
+    # backhaul_fibre_m (the straight distance to the nearest fibre presence; inf: none)
     masts: pd.DataFrame
     mast_of: np.ndarray  # int64 per address: row in ``masts``, -1 where none reaches it
 

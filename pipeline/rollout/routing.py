@@ -173,8 +173,8 @@ def _search_chunk(
 class CachedRoutes:
     """:func:`pair_route_m` with a memory: a pair asked before is not searched again.
 
-    The cost stage re-plans its trees in rounds (:mod:`pipeline.rollout.choice`) and asks for many of
-    the same edges each round. Pairs are keyed by their ends rounded to 0.1 m, in either
+    The cost stage re-plans its trees in rounds (:mod:`pipeline.rollout.choice`) and asks for
+    many of the same edges each round. Pairs are keyed by their ends rounded to 0.1 m, in either
     direction; the memory is dropped when ``limit_m`` or ``max_snap_m`` change.
     """
 

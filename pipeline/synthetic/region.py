@@ -2,8 +2,8 @@
 
 The region covers x 260 000–300 000 m, y 7 000 000–7 030 000 m in EPSG:25833 (mid-Norway-like),
 in the fictional fylke "99"; :mod:`pipeline.synthetic.terrain` builds its landscape,
-:mod:`pipeline.synthetic.settlements` places its addresses and :mod:`pipeline.synthetic.offers` draws its
-sites and offers; this module writes them as files. Positions below are local kilometres
+:mod:`pipeline.synthetic.settlements` places its addresses and :mod:`pipeline.synthetic.offers`
+draws its sites and offers; this module writes them as files. Positions below are local kilometres
 ``((x_m - 260 000) / 1000, (y_m - 7 000 000) / 1000)``.
 
 - 9901 Fjordvik: the fjord mouth and its shores; town Fjordvik sentrum (7.6, 16.8), village Lian.

@@ -19,7 +19,8 @@ The DTM has 20 m cells, float32, nodata -9999 over the sea (never 0). Kommune bo
 unions of Voronoi cells labelled by the nearest (warped) kommune seat: they tile the land and the
 fjord, reach 300 m out to sea, and 9904 also holds the island.
 
-Settlements and their addresses are placed on this landscape by :mod:`pipeline.synthetic.settlements`.
+Settlements and their addresses are placed on this landscape by
+:mod:`pipeline.synthetic.settlements`.
 """
 
 from __future__ import annotations
