@@ -91,6 +91,12 @@ class Classified:
         """The per-address columns of the stage, for the results table."""
         return self.classes, self.reachable
 
+    def detail(self, config: Config) -> dict[str, str]:
+        """The stage's line on the console: addresses unserved for the map target."""
+        target = config.classify.map_target
+        unserved = self.classes[f"class_{target}"] == "unserved"
+        return {f"unserved_{target}": str(int(unserved.sum()))}
+
     def counts(self, config: Config) -> dict[str, int]:
         """Addresses below the map target that wireless could reach (for the manifest)."""
         target = config.classify.map_target

@@ -14,14 +14,10 @@ driver with its own timer and its own in-memory inputs.
 
 from __future__ import annotations
 
-import resource
-import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -29,37 +25,20 @@ from rich.console import Console
 
 from layers.checksums import input_checksums
 from layers.errors import GapmapError, RunError
-from pipeline import aggregate, classify, cost, coverage, ingest, locate, publish, store, terrain
-from pipeline import wireless as wireless_stage
+from pipeline import (
+    aggregate,
+    classify,
+    cost,
+    coverage,
+    ingest,
+    locate,
+    publish,
+    store,
+    terrain,
+    wireless,
+)
 from pipeline.config import Config, to_dict
-
-
-class StageTimer(Protocol):
-    """Times a stage: ``with timer.stage(name) as detail:`` (``detail``: figures to show)."""
-
-    rows: list[dict[str, Any]]
-
-    def stage(self, name: str) -> AbstractContextManager[dict[str, str]]: ...
-
-
-@dataclass
-class StageLog:
-    """Wall time and peak resident memory after each stage, shown on the console."""
-
-    console: Console
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[dict[str, str]]:
-        detail: dict[str, str] = {}
-        started = time.perf_counter()
-        with self.console.status(f"[bold cyan]{name}[/] …"):
-            yield detail
-        seconds = time.perf_counter() - started
-        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        self.rows.append({"stage": name, "seconds": seconds, "peak_rss_mb": peak_rss_mb})
-        text = "  ".join(f"{k} {v}" for k, v in detail.items())
-        self.console.print(f"[green]✓[/] {name:<10} {seconds:7.2f} s  {text}")
+from pipeline.timing import StageLog, StageTimer
 
 
 @dataclass(frozen=True)
@@ -114,62 +93,58 @@ def _run_stages(
         inputs = given if given is not None else ingest.ingest(config)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
-    with timer.stage("locate") as detail:
-        inputs, locate_counts = locate.locate_stage(config, inputs)
-        detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
-    addresses = inputs.addresses
-    with timer.stage("terrain") as detail:
-        terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
-        detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
-    with timer.stage("wireless") as detail:
-        reach = wireless_stage.wireless_stage(config, inputs)
-        detail["with_los"] = str(int(reach["has_los"].sum()))
-    with timer.stage("coverage") as detail:
-        covered = coverage.coverage_stage(config, inputs)
-        detail["no_offer"] = str(covered.counts["without_counted_offer"])
-    with timer.stage("classify") as detail:
-        classified = classify.classify_stage(config, addresses, covered, reach)
-        unserved = classified.classes[f"class_{config.classify.map_target}"] == "unserved"
-        detail[f"unserved_{config.classify.map_target}"] = str(int(unserved.sum()))
-    with timer.stage("cost") as detail:
-        costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified)
-        detail.update(cost.cost_detail(costed))
-    results = pd.concat(
-        [addresses, terrain_columns, reach, covered.columns, *classified.frames(), costed.costs],
-        axis=1,
-    )
+    inputs, results, counts, masts = _address_stages(config, inputs, timer)
     with timer.stage("store") as detail:
-        store.store_run(connection, info.run_id, config, inputs, results, costed.masts)
+        store.store_run(connection, info.run_id, config, inputs, results, masts)
         detail["rows"] = f"{len(results):,}"
     with timer.stage("aggregate") as detail:
         aggregated = aggregate.aggregate_stage(connection, info.run_id, config, results)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
-    tables = publish.RunTables(
-        aggregated=aggregated,
-        inputs=inputs,
-        results=results,
-        counts={
-            "locate": locate_counts,
-            "terrain": terrain.terrain_counts(terrain_columns),
-            "coverage": covered.counts,
-            "wireless": wireless_stage.wireless_counts(reach) | classified.counts(config),
-            "cost": cost.cost_counts(costed.costs, costed.masts),
-        },
-        new_sites=costed.masts,
-    )
     with timer.stage("publish") as detail:
+        tables = publish.RunTables(aggregated, inputs, results, counts, masts)
         folder = publish.publish_products(config, info, tables, timer.rows)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)
     timings = pd.DataFrame(timer.rows)
     store.append(connection, "stage_timings", info.run_id, timings)
+    table = aggregated.gap_table
     manifest = publish.read_manifest(folder)
+    located = dict(counts["locate"])
     return RunResult(
-        info.run_id,
-        current.resolve(),
-        aggregated.gap_table,
-        inputs.counts,
-        locate_counts,
-        timings,
-        manifest,
+        info.run_id, current.resolve(), table, inputs.counts, located, timings, manifest
     )
+
+
+def _address_stages(
+    config: Config, inputs: ingest.Ingested, timer: StageTimer
+) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
+    """locate → terrain → wireless → coverage → classify → cost: the located inputs, one
+    results row per address (every stage's columns), the stages' counts and the masts."""
+    with timer.stage("locate") as detail:
+        inputs, locate_counts = locate.locate_stage(config, inputs)
+        detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
+    with timer.stage("terrain") as detail:
+        terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
+        detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
+    with timer.stage("wireless") as detail:
+        reach = wireless.wireless_stage(config, inputs)
+        detail["with_los"] = str(int(reach["has_los"].sum()))
+    with timer.stage("coverage") as detail:
+        covered = coverage.coverage_stage(config, inputs)
+        detail["no_offer"] = str(covered.counts["without_counted_offer"])
+    with timer.stage("classify") as detail:
+        classified = classify.classify_stage(config, inputs.addresses, covered, reach)
+        detail |= classified.detail(config)
+    with timer.stage("cost") as detail:
+        costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified)
+        detail |= cost.cost_detail(costed)
+    frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
+    results = pd.concat([*frames, costed.costs], axis=1)
+    counts = {
+        "locate": locate_counts,
+        "terrain": terrain.terrain_counts(terrain_columns),
+        "coverage": covered.counts,
+        "wireless": wireless.wireless_counts(reach) | classified.counts(config),
+        "cost": cost.cost_counts(costed.costs, costed.masts),
+    }
+    return inputs, results, counts, costed.masts
