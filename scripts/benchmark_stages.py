@@ -2,9 +2,11 @@
 
 Reads the real kommune boundaries, draws ``--addresses`` synthetic addresses inside them
 (clustered towns and villages plus a share of scattered rural homes) with operator offers that
-follow an urban / rural pattern, then calls the real stage functions exactly as
-``pipeline/run.py`` calls them and records, per stage, the wall time (``time.perf_counter``),
-the resident memory at the start and the peak resident memory during the stage.
+follow an urban / rural pattern, then runs the pipeline's own driver on them
+(:func:`pipeline.run.run_pipeline` with the tables in memory instead of ingest's files: every
+stage from locate to publish, as ``gapmap run`` runs them) and records, per stage, the wall
+time (``time.perf_counter``), the resident memory at the start and the peak resident memory
+during the stage.
 
 Peak memory per stage: before each stage the kernel's high-water mark is reset
 (``/proc/self/clear_refs`` ← ``5``), so ``getrusage(RUSAGE_SELF).ru_maxrss`` read after the
@@ -13,14 +15,18 @@ reset is not allowed, ``ru_maxrss`` is the monotone process peak and the table s
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/benchmark_stages.py                      # 2.6 M addresses
-    .venv/bin/python scripts/benchmark_stages.py --addresses 260000 --json bench-260k.json
+    .venv/bin/python scripts/benchmark_stages.py --kommuner KOMMUNER.geojson   # 2.6 M addresses
+    .venv/bin/python scripts/benchmark_stages.py --kommuner KOMMUNER.geojson \
+        --addresses 260000 --json bench-260k.json
+
+``KOMMUNER.geojson`` is a kommune boundary file in any format ``layers.kommuner`` reads: the
+357 kommuner of 2024 from Kartverket (``gapmap fetch`` downloads them per kommune; the
+national file is at Geonorge, "Administrative enheter kommuner").
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import platform
@@ -29,12 +35,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -43,21 +50,10 @@ import shapely
 from layers.errors import InputError
 from layers.kommuner import read_kommuner
 from layers.quarantine import empty_quarantine
-from pipeline import (
-    aggregate,
-    coverage,
-    locate,
-    publish,
-    store,
-    terrain,
-    wireless,
-)
-from pipeline.config import Config, Inputs
+from pipeline.config import Config, Inputs, RunSettings
 from pipeline.ingest import Ingested, _fylker_of
-from pipeline.run import _move_to_quarantine, _store_tables, classify_stage, cost_stage
+from pipeline.run import RunResult, run_pipeline
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KOMMUNER = REPO_ROOT / "../shared/realdata/kommuner-robhop/Kommuner-M.geojson"
 RUN_ID = "benchmark"
 SOURCE = "benchmark-synthetic"
 
@@ -117,35 +113,37 @@ STREETS = np.array(
 
 @dataclass
 class StageFigures:
-    """Wall time, memory and output rows of one stage."""
+    """Wall time, memory and what the stage reported of one stage."""
 
     stage: str
     seconds: float
     start_rss_mb: float
     peak_rss_mb: float
-    rows: int
+    detail: dict[str, str]
 
 
 @dataclass
 class StageTimer:
-    """Times stages and records their peak resident memory (module docstring)."""
+    """Times stages and records their peak resident memory (module docstring); the driver's
+    :class:`pipeline.timing.StageTimer` protocol."""
 
     figures: list[StageFigures] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     peak_reset: bool = True
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[dict[str, int]]:
-        """Time the ``with`` block; the block may set ``out["rows"]``."""
-        out: dict[str, int] = {"rows": 0}
+    def stage(self, name: str) -> Iterator[dict[str, str]]:
+        """Time the ``with`` block; the block may add figures to the yielded dict."""
+        detail: dict[str, str] = {}
         if self.peak_reset:
             self.peak_reset = reset_peak_rss()
         start_rss_mb = current_rss_mb()
         started = time.perf_counter()
-        yield out
+        yield detail
         seconds = time.perf_counter() - started
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures = StageFigures(name, seconds, start_rss_mb, peak_rss_mb, int(out["rows"]))
-        self.figures.append(figures)
+        self.figures.append(StageFigures(name, seconds, start_rss_mb, peak_rss_mb, detail))
+        self.rows.append({"stage": name, "seconds": seconds, "peak_rss_mb": peak_rss_mb})
         print(f"  {name:<38} {seconds:8.2f} s  peak {peak_rss_mb:8.0f} MB", flush=True)
 
     @property
@@ -494,13 +492,13 @@ def generate(kommuner: gpd.GeoDataFrame, total: int, seed: int, timer: StageTime
     shapely.prepare(polygons)
     with timer.stage("synthetic: address layout") as out:
         layout = address_layout(polygons, total, rng)
-        out["rows"] = len(layout.x_m)
+        out["rows"] = str(len(layout.x_m))
     with timer.stage("synthetic: address table") as out:
         addresses = address_table(layout, kommuner, rng)
-        out["rows"] = len(addresses)
+        out["rows"] = str(len(addresses))
     with timer.stage("synthetic: offers") as out:
         offers = offer_table(layout, addresses["address_id"].to_numpy(), rng)
-        out["rows"] = len(offers)
+        out["rows"] = str(len(offers))
     settings, setting_counts = np.unique(layout.setting, return_counts=True)
     counts = {
         "addresses_by_setting": {
@@ -512,138 +510,68 @@ def generate(kommuner: gpd.GeoDataFrame, total: int, seed: int, timer: StageTime
     return Tables(synthetic_inputs(kommuner, addresses, offers), counts)
 
 
-@dataclass
-class Results:
-    """What the per-address stages hand to the store (``run._run_stages``' local variables)."""
-
-    inputs: Ingested  # kommuner reduced to those with addresses, as run.py does
-    addresses: gpd.GeoDataFrame  # located addresses, index reset
-    results: pd.DataFrame
-    masts: pd.DataFrame
-    quarantine: pd.DataFrame
-    layer_counts: pd.DataFrame
-
-
-def run_address_stages(tables: Tables, config: Config, timer: StageTimer) -> Results:
-    """locate → terrain → wireless → coverage → classify → cost → the results table.
+def run_benchmark(tables: Tables, config: Config, timer: StageTimer) -> RunResult:
+    """The pipeline's driver on the synthetic tables: locate → … → publish, every stage timed.
 
     No DTM, sites, fibre lines, roads, lacking lists or areas: the stages take their
     "input absent" paths (no line of sight, no new masts, straight fibre routes).
     """
-    inputs = tables.inputs
-    with timer.stage("locate") as out:
-        located = locate.locate_addresses(
-            inputs.addresses, inputs.kommuner, config.locate.tolerance_m, SOURCE
-        )
-        addresses = located.addresses.reset_index(drop=True)
-        counts = _move_to_quarantine(inputs.counts, "addresses", len(located.quarantine))
-        quarantine = pd.concat([inputs.quarantine, located.quarantine], ignore_index=True)
-        kept = inputs.kommuner["kommunenummer"].isin(addresses["kommunenummer"].unique())
-        inputs = dataclasses.replace(inputs, kommuner=inputs.kommuner.loc[kept])
-        out["rows"] = len(addresses)
-    tables.counts["locate"] = located.counts
-    with timer.stage("terrain (no DTM)") as out:
-        terrain_columns = terrain.terrain_per_address(addresses, config.inputs.dtm)
-        out["rows"] = len(terrain_columns)
-    with timer.stage("wireless (no sites)") as out:
-        reach = wireless.wireless_per_address(
-            addresses, inputs.sites, config.inputs.dtm, config.wireless
-        )
-        out["rows"] = len(reach)
-    with timer.stage("coverage") as out:
-        covered = coverage.coverage_per_address(
-            inputs.offers, inputs.lacking, inputs.areas, addresses, config.classify
-        )
-        out["rows"] = len(covered.offers)
-    tables.counts["coverage"] = covered.counts
-    with timer.stage("classify (4 targets, wireless reach)") as out:
-        classes, reachable = classify_stage(config, inputs, addresses, covered, reach)
-        out["rows"] = len(classes)
-    with timer.stage("cost (rollout.prepare + plan)") as out:
-        costs, masts = cost_stage(
-            config, inputs, addresses, terrain_columns, covered, classes, reachable
-        )
-        out["rows"] = int(costs["cost_nok"].notna().sum())
-    with timer.stage("results table (concat, as run.py)") as out:
-        results = pd.concat(
-            [addresses, terrain_columns, reach, covered.columns, classes, reachable, costs],
-            axis=1,
-        )
-        out["rows"] = len(results)
-    tables.counts["classes"] = {c: classes[c].value_counts().to_dict() for c in classes.columns}
-    tables.counts["cost_options"] = costs["cost_option"].value_counts().to_dict()
-    tables.counts["cost_replan_rounds"] = int(costs.attrs["replan_rounds"])
-    tables.counts["cost_nok_total"] = float(np.nansum(costs["cost_nok"].to_numpy()))
-    return Results(inputs, addresses, results, masts, quarantine, counts)
+    result = run_pipeline(config, timer=timer, inputs=tables.inputs)
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        tables.counts["reconcile"] = reconcile(connection, tables, result)
+    tables.counts["classes"] = result.manifest["wireless"] | result.manifest["coverage"]
+    tables.counts["cost"] = result.manifest["cost"]
+    tables.counts["store_mb"] = round(config.store_path.stat().st_size / 1024**2, 1)
+    tables.counts["published_mb"] = round(folder_mb(result.published), 1)
+    tables.counts["kommune_maps"] = len(result.manifest["outputs"]["kommune_maps"])
+    return result
 
 
-def run_store_stages(
-    tables: Tables, results: Results, config: Config, store_path: Path, timer: StageTimer
-) -> pd.DataFrame:
-    """store (``run._store_tables``, new masts) → aggregate → gap table, in a fresh DuckDB file."""
-    with ExitStack() as stack:
-        with timer.stage("store.open_store"):
-            connection = stack.enter_context(store.open_store(store_path))
-        with timer.stage("store (run._store_tables + new_sites)") as out:
-            _store_tables(
-                connection,
-                RUN_ID,
-                config,
-                results.inputs,
-                results.addresses,
-                results.results,
-                results.quarantine,
-                results.layer_counts,
-            )
-            store.append(connection, "new_sites", RUN_ID, results.masts)
-            out["rows"] = len(results.results)
-        with timer.stage("aggregate (run + gap table + shares)") as out:
-            aggregate.aggregate_run(connection, RUN_ID, config.cost.target)
-            table = publish.with_last_shares(
-                aggregate.gap_table(connection, RUN_ID, config.targets), results.results
-            )
-            table = publish.with_subsidy_need(
-                table, results.results, config.cost.commercially_viable_nok_per_household
-            )
-            out["rows"] = len(table)
-        tables.counts["reconcile"] = reconcile(connection, tables, results, table, config)
-    tables.counts["store_mb"] = round(store_path.stat().st_size / 1024**2, 1)
-    return table
+def folder_mb(folder: Path) -> float:
+    """Size of every file under ``folder``, MB."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1024**2
 
 
 def reconcile(
-    connection: Any, tables: Tables, results: Results, table: pd.DataFrame, config: Config
+    connection: duckdb.DuckDBPyConnection, tables: Tables, result: RunResult
 ) -> dict[str, Any]:
     """Figures that must agree: addresses in = located + quarantined; households located =
     stored = the gap table's total = the sum of its kommune rows = served + underserved +
-    unserved per target; the cost columns' sum = the gap table's total cost."""
+    unserved per target; the cost stage's total = stored = the gap table's total cost."""
+    run = [result.run_id]
     stored = connection.execute(
         "SELECT count(*), coalesce(sum(households), 0), coalesce(sum(cost_nok), 0)"
         " FROM address_results WHERE run_id = ?",
-        [RUN_ID],
+        run,
     ).fetchone()
+    quarantined = connection.execute(
+        "SELECT key FROM quarantine WHERE run_id = ? AND layer = 'addresses'", run
+    ).df()["key"]
+    addresses = tables.inputs.addresses
+    located = ~addresses["address_id"].astype(str).isin(quarantined)
+    table = result.gap_table
     total = table.loc[table["level"] == "total"].iloc[0]
     kommuner = table.loc[table["level"] == "kommune"]
     classes = ("served", "underserved", "unserved")
+    targets = [str(t) for t in result.manifest["targets"]]
     return {
-        "addresses_input": len(tables.inputs.addresses),
-        "addresses_located": len(results.addresses),
-        "addresses_quarantined": len(results.quarantine),
+        "addresses_input": len(addresses),
+        "addresses_located": int(located.sum()),
+        "addresses_quarantined": len(quarantined),
         "addresses_stored": int(stored[0]) if stored else 0,
-        "households_located": int(results.addresses["households"].sum()),
+        "households_located": int(addresses.loc[located, "households"].sum()),
         "households_stored": int(stored[1]) if stored else 0,
         "gap_households_total": int(total["households"]),
         "gap_households_kommune_sum": int(kommuner["households"].sum()),
         "gap_households_by_class_sum": {
-            t.name: int(sum(total[f"{c}_households_{t.name}"] for c in classes))
-            for t in config.targets
+            t: int(sum(total[f"{c}_households_{t}"] for c in classes)) for t in targets
         },
-        "cost_nok_results": float(np.nansum(results.results["cost_nok"].to_numpy())),
+        "cost_nok_cost_stage": float(result.manifest["cost"]["cost_nok"]),
         "cost_nok_stored": float(stored[2]) if stored else 0.0,
         "cost_nok_gap_total": float(total["cost_nok"]),
         "cost_nok_gap_kommune_sum": float(kommuner["cost_nok"].sum()),
         "gap_kommune_rows": len(kommuner),
-        "kommuner_with_addresses": len(results.inputs.kommuner),
+        "kommuner_with_addresses": int(addresses.loc[located, "kommunenummer"].nunique()),
     }
 
 
@@ -654,26 +582,27 @@ def reconcile(
 def figures_table(timer: StageTimer) -> str:
     """The stage table as fixed-width text."""
     peak_label = "peak RSS MB" if timer.peak_reset else "proc. peak MB"
-    header = f"{'stage':<38} {'seconds':>9} {'start RSS MB':>13} {peak_label:>13} {'rows':>11}"
-    lines = [header, "-" * len(header)]
+    header = f"{'stage':<26} {'seconds':>9} {'start RSS MB':>13} {peak_label:>13}  detail"
+    lines = [header, "-" * (len(header) + 30)]
     for f in timer.figures:
+        detail = "  ".join(f"{k} {v}" for k, v in f.detail.items())
         lines.append(
-            f"{f.stage:<38} {f.seconds:9.2f} {f.start_rss_mb:13.0f} {f.peak_rss_mb:13.0f}"
-            f" {f.rows:11,}"
+            f"{f.stage:<26} {f.seconds:9.2f} {f.start_rss_mb:13.0f} {f.peak_rss_mb:13.0f}  {detail}"
         )
     pipeline = [f for f in timer.figures if not f.stage.startswith("synthetic")]
-    lines.append("-" * len(header))
-    lines.append(f"{'pipeline stages, total':<38} {sum(f.seconds for f in pipeline):9.2f}")
-    lines.append(f"{'process peak RSS MB':<38} {timer.process_peak_rss_mb:9.0f}")
+    lines.append("-" * (len(header) + 30))
+    lines.append(f"{'pipeline stages, total':<26} {sum(f.seconds for f in pipeline):9.2f}")
+    lines.append(f"{'process peak RSS MB':<26} {timer.process_peak_rss_mb:9.0f}")
     return "\n".join(lines)
 
 
 def read_kommune_table(path: Path) -> gpd.GeoDataFrame:
-    """The accepted kommuner of ``path``; exits with a clear message when the file is absent."""
-    if not path.exists():
+    """The accepted kommuner of ``path``; exits with a clear message when it cannot be read."""
+    if not path.is_file():
         raise SystemExit(
-            f"benchmark_stages: kommune file {path} not found; pass --kommuner PATH (expected"
-            " ../shared/realdata/kommuner-robhop/Kommuner-M.geojson next to the repository)"
+            f"benchmark_stages: --kommuner {path}: no such file; expected a kommune boundary"
+            " file (GeoJSON, GML or GeoPackage), e.g. Kartverket's 'Administrative enheter"
+            " kommuner' from https://kartkatalog.geonorge.no"
         )
     try:
         return read_kommuner(path).accepted
@@ -683,14 +612,17 @@ def read_kommune_table(path: Path) -> gpd.GeoDataFrame:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--kommuner", type=Path, required=True, help="kommune boundary file (the 357 of 2024)"
+    )
     parser.add_argument("--addresses", type=int, default=2_600_000, help="number of addresses")
     parser.add_argument("--seed", type=int, default=2025, help="random seed")
-    parser.add_argument(
-        "--kommuner", type=Path, default=DEFAULT_KOMMUNER, help="kommune boundary file"
-    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument(
-        "--store-dir", type=Path, default=None, help="folder for the DuckDB file (default: temp)"
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="folder for the run's store and published output (default: a temporary folder)",
     )
     args = parser.parse_args(argv)
     if args.addresses < 1:
@@ -704,16 +636,19 @@ def main(argv: list[str] | None = None) -> int:
     print("machine:", ", ".join(f"{k} {v}" for k, v in machine.items()))
     kommuner = read_kommune_table(args.kommuner.resolve())
     print(f"kommuner: {len(kommuner)} from {args.kommuner}; addresses: {args.addresses:,}")
-    # the default settings of a run whose only inputs are kommuner, addresses and offers
-    config = Config(inputs=Inputs(args.kommuner, Path("addresses"), Path("offers")))
     timer = StageTimer()
     tables = generate(kommuner, args.addresses, args.seed, timer)
-    results = run_address_stages(tables, config, timer)
-    with tempfile.TemporaryDirectory(prefix="gapmap-bench-", dir=args.store_dir) as folder:
-        gap = run_store_stages(tables, results, config, Path(folder) / "bench.duckdb", timer)
+    with tempfile.TemporaryDirectory(prefix="gapmap-bench-", dir=args.work_dir) as folder:
+        # the default settings of a run whose only inputs are kommuner, addresses and offers
+        config = Config(
+            inputs=Inputs(args.kommuner, Path(SOURCE), Path(SOURCE)),
+            run=RunSettings(output_dir=Path(folder)),
+        )
+        result = run_benchmark(tables, config, timer)
     print()
     print(figures_table(timer))
     print("\ncounts:", json.dumps(tables.counts, default=str))
+    gap = result.gap_table
     total = gap.loc[gap["level"] == "total"].iloc[0]
     print(f"gap table: {len(gap)} rows; total households {int(total['households']):,}")
     if args.json:

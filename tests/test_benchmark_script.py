@@ -1,4 +1,4 @@
-"""scripts/benchmark_stages.py runs end to end on the current stage API and its store reconciles.
+"""scripts/benchmark_stages.py runs the pipeline's own driver end to end and its figures reconcile.
 
 The script is run as a subprocess (as a user runs it) on 3,000 synthetic addresses in the real
 kommune polygons of ``../shared/realdata``; the figures it writes with ``--json`` are checked.
@@ -23,18 +23,18 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = REPO_ROOT / "scripts" / "benchmark_stages.py"
 KOMMUNER_GEOJSON = REALDATA / "kommuner-robhop" / "Kommuner-M.geojson"
 ADDRESSES = 3_000
-# the pipeline stages of run._run_stages that the script times, in order
+# the stages of pipeline.run, in run order: the benchmark times the driver itself
 PIPELINE_STAGES = (
+    "ingest",
     "locate",
     "terrain",
     "wireless",
     "coverage",
     "classify",
     "cost",
-    "results table",
-    "store.open_store",
-    "store (",
+    "store",
     "aggregate",
+    "publish",
 )
 
 
@@ -53,7 +53,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         str(KOMMUNER_GEOJSON),
         "--json",
         str(out),
-        "--store-dir",
+        "--work-dir",
         str(folder),
     ]
     done = subprocess.run(
@@ -68,9 +68,7 @@ def test_every_stage_is_timed_with_its_peak_memory(report: dict[str, Any]) -> No
     stages = report["stages"]
     names = [s["stage"] for s in stages]
     timed = [n for n in names if not n.startswith("synthetic")]
-    assert len(timed) == len(PIPELINE_STAGES)
-    for name, prefix in zip(timed, PIPELINE_STAGES, strict=True):
-        assert name.startswith(prefix), f"stage {name!r}, expected one starting {prefix!r}"
+    assert tuple(timed) == PIPELINE_STAGES
     for stage in stages:
         assert stage["seconds"] >= 0, stage
         assert stage["peak_rss_mb"] > 0, stage
@@ -82,8 +80,8 @@ def test_every_address_is_located_or_quarantined_and_stored(report: dict[str, An
     assert figures["addresses_input"] == ADDRESSES
     assert figures["addresses_located"] + figures["addresses_quarantined"] == ADDRESSES
     assert figures["addresses_stored"] == figures["addresses_located"]
-    stage_rows = {s["stage"].split(" ")[0]: s["rows"] for s in report["stages"]}
-    assert stage_rows["locate"] == figures["addresses_located"]
+    ingest = next(s for s in report["stages"] if s["stage"] == "ingest")
+    assert ingest["detail"]["addresses"] == f"{ADDRESSES:,}"
 
 
 def test_gap_table_households_reconcile_with_the_addresses(report: dict[str, Any]) -> None:
@@ -99,7 +97,29 @@ def test_gap_table_households_reconcile_with_the_addresses(report: dict[str, Any
 
 def test_stored_cost_equals_the_cost_stage_total(report: dict[str, Any]) -> None:
     figures = report["counts"]["reconcile"]
-    cost_nok = figures["cost_nok_results"]
+    cost_nok = figures["cost_nok_cost_stage"]
     assert cost_nok > 0
     for key in ("cost_nok_stored", "cost_nok_gap_total", "cost_nok_gap_kommune_sum"):
         assert figures[key] == pytest.approx(cost_nok, rel=1e-9), key
+
+
+def test_the_run_is_published_with_a_map_per_kommune(report: dict[str, Any]) -> None:
+    figures = report["counts"]["reconcile"]
+    assert report["counts"]["published_mb"] > 0
+    assert figures["gap_kommune_rows"] == figures["kommuner_with_addresses"] > 0
+    assert report["counts"]["kommune_maps"] == figures["kommuner_with_addresses"]
+
+
+def test_a_missing_kommune_file_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "kommuner.geojson"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--kommuner", str(missing), "--addresses", "10"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert f"--kommuner {missing}: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
