@@ -68,8 +68,10 @@ def publish_products(
     """Write every product of a run and its manifest into the run's folder (not yet current)."""
     folder = run_folder(config.run.output_dir, info.run_id)
     folder.mkdir(parents=True, exist_ok=False)
+    areas = project_areas_of(config, tables.results)
     outputs = _write_tables(folder, config, info, tables)
-    outputs |= _write_map_products(folder, config, info, tables)
+    outputs |= files.write_project_areas(folder, areas)
+    outputs |= _write_map_products(folder, config, info, tables, areas)
     write_manifest(folder, _manifest(config, info, tables, stage_timings, outputs))
     return folder
 
@@ -103,14 +105,23 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
     return outputs
 
 
+def project_areas_of(config: Config, results: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """The run's subsidy project areas (:func:`pipeline.planning.areas.project_areas`), or None
+    when the run costed no household."""
+    if not results["cost_nok"].notna().any():
+        return None
+    return project_areas(results, config.cost.commercially_viable_nok_per_household)
+
+
 def _write_map_products(
-    folder: Path, config: Config, info: RunInfo, tables: RunTables
+    folder: Path,
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    areas: gpd.GeoDataFrame | None,
 ) -> dict[str, Any]:
     """The index page, the overview and one map per kommune, from the published tables."""
     results = tables.results
-    areas = None
-    if results["cost_nok"].notna().any():
-        areas = project_areas(results, config.cost.commercially_viable_nok_per_household)
     masts = tables.new_sites
     terrain_dir = folder / "maps" / "terrain"
     paths = write_maps(

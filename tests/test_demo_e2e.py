@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import duckdb
+import geopandas as gpd
 import pandas as pd
+import pyogrio
 import pytest
 from rich.console import Console
 
@@ -209,3 +211,23 @@ def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo
     assert len(built) > 0 and set(built["site_id"]) == set(takers["new_site_id"])
     expected = built["fixed_cost_nok"].sum() + takers["households"].sum() * config.cost.fwa_cpe_nok
     assert abs(takers["cost_nok"].sum() - expected) < 1.0
+
+
+def test_published_project_areas_carry_the_gap_tables_subsidy_need(demo) -> None:
+    result, _ = demo
+    areas = pd.read_csv(
+        result.published / "tables" / "project_areas.csv", dtype={"kommunenummer": str}
+    )
+    assert areas["area_id"].is_unique
+    table = _gap(result)
+    kommuner = table[table["level"] == "kommune"].set_index("kommunenummer")
+    per_kommune = areas.groupby("kommunenummer")[["subsidy_need_nok", "households"]].sum()
+    assert per_kommune["subsidy_need_nok"].to_dict() == pytest.approx(
+        kommuner.loc[per_kommune.index, "subsidy_need_nok"].to_dict()
+    )
+    assert (areas["subsidy_need_nok"] <= areas["cost_nok"]).all()
+    layers = dict(pyogrio.list_layers(result.published / "gapmap.gpkg"))
+    assert layers == {"addresses_below_target": "Point", "prosjektomrader": "Polygon"}
+    polygons = gpd.read_file(result.published / "gapmap.gpkg", layer="prosjektomrader")
+    assert sorted(polygons["area_id"]) == sorted(areas["area_id"])
+    assert polygons.crs.to_epsg() == 25833

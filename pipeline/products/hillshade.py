@@ -45,7 +45,8 @@ def hillshade(
     shade = math.cos(zenith) * np.cos(slope) + math.sin(zenith) * np.sin(slope) * np.cos(
         azimuth - aspect
     )
-    return np.clip(shade, 0.0, 1.0)
+    clipped: np.ndarray = np.clip(shade, 0.0, 1.0)
+    return clipped
 
 
 Bounds = tuple[float, float, float, float]
@@ -65,7 +66,7 @@ def _finest_cell_m(dtm: Path) -> float:
     cells = []
     for path in dtm_paths(dtm):
         with rasterio.open(path) as dataset:
-            cells.append(min(abs(dataset.res[0]), abs(dataset.res[1])))
+            cells.append(float(min(abs(dataset.res[0]), abs(dataset.res[1]))))
     return min(cells)
 
 

@@ -17,6 +17,9 @@ from layers.vocabulary import CRS_EPSG
 from pipeline.config import Config
 from pipeline.rollout.choice import MAST_COLUMNS
 
+GEOPACKAGE = "gapmap.gpkg"
+PROJECT_AREAS_LAYER = "prosjektomrader"
+
 
 def write_tables(
     folder: Path, tables: Mapping[str, pd.DataFrame], about: pd.DataFrame
@@ -37,9 +40,21 @@ def write_tables(
     return written
 
 
+def write_project_areas(folder: Path, areas: gpd.GeoDataFrame | None) -> dict[str, str]:
+    """``tables/project_areas.csv`` (the areas' figures, one row per area) and the areas as
+    the GeoPackage layer ``prosjektomrader`` (polygons, EPSG:25833); nothing without areas."""
+    if areas is None:
+        return {}
+    csv = folder / "tables" / "project_areas.csv"
+    pd.DataFrame(areas.drop(columns="geometry")).to_csv(csv, index=False, encoding="utf-8")
+    gpkg = folder / GEOPACKAGE
+    areas.to_file(gpkg, layer=PROJECT_AREAS_LAYER, driver="GPKG")
+    return {"project_areas": str(csv.relative_to(folder))}
+
+
 def write_geopackage(folder: Path, addresses: gpd.GeoDataFrame, layer: str) -> str:
     """Addresses below target as a GeoPackage layer for QGIS users."""
-    path = folder / "gapmap.gpkg"
+    path = folder / GEOPACKAGE
     addresses.to_file(path, layer=layer, driver="GPKG")
     return str(path.relative_to(folder))
 
