@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from layers.errors import GapmapError
+from pipeline import store
 from pipeline.config import load_config
 from pipeline.run import RunResult, run_pipeline
 
@@ -140,11 +141,7 @@ def runs(
         console.print(f"no runs yet: {settings.store_path} does not exist")
         return
     with duckdb.connect(str(settings.store_path), read_only=True) as connection:
-        rows = connection.execute(
-            "SELECT run_id, status, started_at, finished_at - started_at, config_hash, output_dir,"
-            " message FROM runs ORDER BY started_at DESC LIMIT ?",
-            [last],
-        ).fetchall()
+        rows = store.recent_runs(connection, last)
     table = Table(title=f"Runs in {settings.store_path}")
     for column in ("run", "status", "started (UTC)", "took", "config", "output / message"):
         table.add_column(column)

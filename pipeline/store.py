@@ -188,6 +188,16 @@ def append(
     return len(frame)
 
 
+def recent_runs(connection: duckdb.DuckDBPyConnection, last: int) -> list[tuple[Any, ...]]:
+    """The ``last`` runs, newest first: run id, status, start, duration, config hash, output
+    folder and message."""
+    return connection.execute(
+        "SELECT run_id, status, started_at, finished_at - started_at, config_hash, output_dir,"
+        " message FROM runs ORDER BY started_at DESC LIMIT ?",
+        [last],
+    ).fetchall()
+
+
 def latest_succeeded_run(connection: duckdb.DuckDBPyConnection, store_path: Path) -> str:
     """The id of the latest succeeded run; :class:`RunError` when there is none."""
     row = connection.execute(
