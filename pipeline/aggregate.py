@@ -57,7 +57,7 @@ WITH results AS (
 )
 SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, $cost_target,
        coalesce(sum(c.households) FILTER (WHERE c.cost_nok IS NOT NULL), 0),
-       coalesce(sum(c.cost_nok), 0),
+       coalesce(sum(c.cost_nok::DECIMAL(38, 4)), 0)::DOUBLE,
        count(*) FILTER (WHERE c.route_capped),
        coalesce(sum(c.households) FILTER (WHERE c.fwa_doubtful), 0)
 FROM kommuner k LEFT JOIN results c ON c.kommunenummer = k.kommunenummer
@@ -67,7 +67,12 @@ GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer), (k.fylkesnummer), ())
 
 
 def aggregate_run(connection: duckdb.DuckDBPyConnection, run_id: str, cost_target: str) -> None:
-    """Write this run's ``gap_summary`` and ``cost_summary`` rows."""
+    """Write this run's ``gap_summary`` and ``cost_summary`` rows.
+
+    Costs are summed as decimals (to 1/100 øre): DuckDB sums doubles in parallel in no fixed
+    order, so a double sum of the same costs differs from run to run in its last digits; the
+    decimal sum is exact, and the same inputs always publish the same totals.
+    """
     connection.execute(GAP_SQL, {"run_id": run_id})
     connection.execute(COST_SQL, {"run_id": run_id, "cost_target": cost_target})
 

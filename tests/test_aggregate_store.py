@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,39 @@ def test_a_column_of_another_type_is_refused(tmp_path: Path) -> None:
     expected = r"runs\.message has type INTEGER, expected VARCHAR"
     with pytest.raises(RunError, match=expected), store.open_store(path):
         pass
+
+
+def test_cost_totals_are_exact_and_the_same_on_every_run(tmp_path: Path) -> None:
+    """300,000 costs of every magnitude: a parallel double sum would differ in its last digits
+    from run to run; the published total is the exact sum of the costs (to 1/100 øre)."""
+    rng = np.random.default_rng(5)
+    count = 300_000
+    cost_nok = np.round(10 ** rng.uniform(2, 7, count), 4)
+    exact = float(sum(Decimal(str(c)) for c in cost_nok.tolist()))
+    frame = pd.DataFrame(
+        {
+            "address_id": np.arange(count),
+            "kommunenummer": "9901",
+            "households": 1,
+            "cost_nok": cost_nok,
+            "route_capped": False,
+        }
+    )
+    totals = []
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        for run_id in ("a", "b", "c"):
+            store.append(
+                connection,
+                "kommuner",
+                run_id,
+                pd.DataFrame({"kommunenummer": ["9901"], "fylkesnummer": ["99"]}),
+            )
+            store.append(connection, "address_results", run_id, frame)
+            aggregate_run(connection, run_id, "gigabit2030")
+            totals.append(
+                connection.execute(
+                    "SELECT cost_nok FROM cost_summary WHERE run_id = ? AND level = 'total'",
+                    [run_id],
+                ).fetchone()[0]
+            )
+    assert totals == [exact, exact, exact]
