@@ -16,6 +16,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from layers.numbers_nb import format_int_nb
 from maps import style
 from maps.address_layer import AddressCluster, AddressPopupSupport, AddressRows, address_rows
 from maps.areas import areas_layer
@@ -50,12 +51,12 @@ def _info_html(
         parts.append("<div>Ingen tall for kommunen i tabellen.</div>")
     if encoded.unlocated:
         parts.append(
-            f"<div>{style.escape(style.format_int_nb(encoded.unlocated))} adresser uten "
+            f"<div>{style.escape(format_int_nb(encoded.unlocated))} adresser uten "
             "koordinater er ikke vist.</div>"
         )
     if encoded.unclassified:
         parts.append(
-            f"<div>{style.escape(style.format_int_nb(encoded.unclassified))} adresser uten "
+            f"<div>{style.escape(format_int_nb(encoded.unclassified))} adresser uten "
             "dekningsklasse er ikke vist.</div>"
         )
     if cost_curve is not None:

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 from jinja2 import Template
 
+from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb
 from maps import style
 from maps.style import TargetSpec
 
@@ -216,9 +217,9 @@ def _title_html(
         )
         lines.append(
             f"<div>Totalt: {style.escape(style.households_nb(below))} under målet av "
-            f"{style.escape(style.format_int_nb(total.get('households')))} "
-            f"({style.escape(style.format_percent_nb(total.get(f'below_target_share_{target.name}')))})"
-            f"; estimert kostnad {style.escape(style.format_nok(total.get('cost_nok')))}.</div>"
+            f"{style.escape(format_int_nb(total.get('households')))} "
+            f"({style.escape(format_percent_nb(total.get(f'below_target_share_{target.name}')))})"
+            f"; estimert kostnad {style.escape(format_nok(total.get('cost_nok')))}.</div>"
         )
     lines.append(
         "<div>Klikk på en kommune for detaljkartet. "
