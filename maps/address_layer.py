@@ -210,7 +210,7 @@ class AddressPopupSupport(MacroElement):
     )
 
     def __init__(self, targets: Sequence[TargetSpec], encoded: AddressRows) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
         self._name = "AddressPopupSupport"
         config = {
             "tech": encoded.technologies,
@@ -264,7 +264,7 @@ class AddressCluster(MarkerCluster):
         support: AddressPopupSupport,
         name: str,
     ) -> None:
-        super().__init__(
+        super().__init__(  # type: ignore[no-untyped-call]  # folium 0.20: unannotated
             name=name,
             overlay=True,
             control=True,

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import ENV
 from jinja2 import Template
 
 from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb
@@ -24,7 +25,7 @@ COORD_DECIMALS = 5  # ~1 m in latitude; enough for any map zoom we offer
 
 def _norwegian_tick_template() -> Template | None:
     """branca's colour-scale template with tick labels in Norwegian decimals ("2,5")."""
-    environment = branca.colormap.ENV
+    environment = ENV  # the environment branca.colormap loads its templates from
     assert environment.loader is not None
     source, _, _ = environment.loader.get_source(environment, "color_scale.js")
     anchor = ".tickSize(1)"

@@ -155,7 +155,9 @@ def _kommune_rows(frame: FrameT, groups: Mapping[Hashable, Any], knr: str) -> Fr
     return frame.iloc[list(rows)] if rows is not None else frame.iloc[0:0]
 
 
-def _masts_per_kommune(new_sites: pd.DataFrame, addresses: pd.DataFrame) -> dict[Hashable, list]:
+def _masts_per_kommune(
+    new_sites: pd.DataFrame, addresses: pd.DataFrame
+) -> dict[Hashable, list[int]]:
     """Rows of the masts each kommune map shows: those standing in it and those its
     households take (a project area may cross the border)."""
     row = np.arange(len(new_sites))

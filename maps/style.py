@@ -324,7 +324,7 @@ class HtmlControl(MacroElement):
     )
 
     def __init__(self, html_text: str, position: str = "topleft", css_class: str = "") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
         self._name = "HtmlControl"
         self.html = html_text
         self.position = position

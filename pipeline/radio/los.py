@@ -97,7 +97,7 @@ def earth_bulge_m(
 
     ``k`` is the effective earth radius factor (4/3 for the standard atmosphere).
     """
-    d1, d2 = np.asarray(d1_m, "float64"), np.asarray(d2_m, "float64")
+    d1, d2 = np.asarray(d1_m, np.float64), np.asarray(d2_m, np.float64)
     return d1 * d2 / (2.0 * k_factor * EARTH_RADIUS_M)
 
 
