@@ -816,7 +816,7 @@ def test_address_popup_row_names_the_mast_only_where_the_household_takes_it(
 def test_a_kommune_map_shows_a_mast_across_the_border_that_its_households_take(
     inputs: MapInputs, tmp_path: Path
 ) -> None:
-    from maps.publish import _masts_per_kommune
+    from maps.sources import _masts_per_kommune
 
     masts = pd.DataFrame({"site_id": ["ny-5001-0", "ny-5001-1"], "kommunenummer": ["5001", "5001"]})
     addresses = pd.DataFrame(
