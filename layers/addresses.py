@@ -264,6 +264,58 @@ def _fold_dwellings(accepted: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return folded, int((~first).sum())
 
 
+def _households_reason(frame: pd.DataFrame) -> pd.Series:
+    """The message for a row whose ``households`` value is unusable (built for every row)."""
+    given = frame.get("households", pd.Series("", index=frame.index)).fillna("<empty>")
+    return "households: got " + given + ", expected a whole number >= 0"
+
+
+def _quarantined_rows(frame: pd.DataFrame, reasons: pd.Series, path: Path) -> pd.DataFrame:
+    """One quarantine row per rejected row (``reasons`` not NA), naming the file it came from."""
+    rejected = reasons.notna()
+    return quarantine_rows(
+        LAYER,
+        path,
+        frame.loc[rejected, "row_number"].to_numpy(),
+        frame.loc[rejected, "adresseId"],
+        reasons[rejected],
+    ).assign(file=frame.loc[rejected, "file"].to_numpy())
+
+
+def _accepted_addresses(
+    frame: pd.DataFrame, parsed: dict[str, pd.Series], households: pd.Series, ok: pd.Series
+) -> pd.DataFrame:
+    """The accepted rows (``ok``) in the canonical columns, reprojected to EPSG:25833."""
+    x_m, y_m = _to_25833(
+        parsed["east"][ok].to_numpy(),
+        parsed["north"][ok].to_numpy(),
+        parsed["epsg"][ok].to_numpy().astype("int64"),
+    )
+    kommunenavn = frame.get("kommunenavn", pd.Series("", index=frame.index))
+    return pd.DataFrame(
+        {
+            "address_id": parsed["address_id"][ok].astype("int64").to_numpy(),
+            "kommunenummer": parsed["knr"][ok].str.zfill(4).to_numpy(),
+            "kommunenavn": kommunenavn[ok].fillna("").to_numpy(),
+            "address_text": frame.loc[ok, "adresseTekst"].fillna("").to_numpy(),
+            "households": households[ok].to_numpy(),
+            "x_m": x_m,
+            "y_m": y_m,
+            "row_number": frame.loc[ok, "row_number"].to_numpy(),
+        }
+    )
+
+
+def _metadata(frame: pd.DataFrame, dwelling_level: bool) -> dict[str, object]:
+    """What the manifest records of the files read: their vintages, names and level."""
+    return {
+        "latest_oppdateringsdato": _vintage(frame, "oppdateringsdato"),
+        "datauttaksdato": _vintage(frame, "datauttaksdato"),
+        "files": sorted(frame["file"].unique().tolist()),
+        "dwelling_level": dwelling_level,
+    }
+
+
 def read_addresses(path: Path) -> LayerResult:
     """Read Matrikkelen Adresse CSVs (a file, a Geonorge zip, or a folder of them).
 
@@ -276,60 +328,18 @@ def read_addresses(path: Path) -> LayerResult:
     dwelling_level = "bruksenhetsnummer" in frame.columns
     reasons, parsed = _validate(frame, dwelling_level)
     households, bad_households = _households(frame)
-    reasons = reasons.mask(
-        reasons.isna() & bad_households,
-        "households: got "
-        + frame.get("households", pd.Series("", index=frame.index)).fillna("<empty>")
-        + ", expected a whole number >= 0",
-    )
-    rejected = reasons.notna()
-    quarantine = pd.concat(
-        [
-            ragged,
-            quarantine_rows(
-                LAYER,
-                path,
-                frame.loc[rejected, "row_number"].to_numpy(),
-                frame.loc[rejected, "adresseId"],
-                reasons[rejected],
-            ).assign(file=frame.loc[rejected, "file"].to_numpy()),
-        ],
-        ignore_index=True,
-    )
-    ok = ~rejected
-    x_m, y_m = _to_25833(
-        parsed["east"][ok].to_numpy(),
-        parsed["north"][ok].to_numpy(),
-        parsed["epsg"][ok].to_numpy().astype("int64"),
-    )
-    kommunenavn = frame.get("kommunenavn", pd.Series("", index=frame.index))
-    accepted = pd.DataFrame(
-        {
-            "address_id": parsed["address_id"][ok].astype("int64").to_numpy(),
-            "kommunenummer": parsed["knr"][ok].str.zfill(4).to_numpy(),
-            "kommunenavn": kommunenavn[ok].fillna("").to_numpy(),
-            "address_text": frame.loc[ok, "adresseTekst"].fillna("").to_numpy(),
-            "households": households[ok].to_numpy(),
-            "x_m": x_m,
-            "y_m": y_m,
-            "row_number": frame.loc[ok, "row_number"].to_numpy(),
-        }
-    )
+    reasons = reasons.mask(reasons.isna() & bad_households, _households_reason(frame))
+    quarantine = pd.concat([ragged, _quarantined_rows(frame, reasons, path)], ignore_index=True)
+    accepted = _accepted_addresses(frame, parsed, households, reasons.isna())
     merged = 0
     if dwelling_level:
         accepted, merged = _fold_dwellings(accepted)
     geometry = gpd.points_from_xy(accepted["x_m"], accepted["y_m"])
-    metadata = {
-        "latest_oppdateringsdato": _vintage(frame, "oppdateringsdato"),
-        "datauttaksdato": _vintage(frame, "datauttaksdato"),
-        "files": sorted(frame["file"].unique().tolist()),
-        "dwelling_level": dwelling_level,
-    }
     return LayerResult(
         LAYER,
         gpd.GeoDataFrame(accepted.reset_index(drop=True), geometry=geometry, crs=TARGET_EPSG),
         quarantine,
         rows_read=len(frame) + len(ragged),
         rows_merged=merged,
-        metadata=metadata,
+        metadata=_metadata(frame, dwelling_level),
     )

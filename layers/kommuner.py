@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,7 +45,7 @@ FYLKER_2024 = {
 }
 
 
-def _read_basisdata(document: dict, path: Path, key: str) -> gpd.GeoDataFrame:
+def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> gpd.GeoDataFrame:
     """Kartverket's Basisdata GeoJSON: an object whose ``key`` ("Kommune", "Fylke") holds the
     FeatureCollection (beside "Grense")."""
     if key not in document:

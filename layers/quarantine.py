@@ -89,4 +89,5 @@ def got(frame: pd.DataFrame, column: str, bad: pd.Series, expected: str) -> pd.S
     Series aligns it by index.)
     """
     values = frame.loc[bad.to_numpy(), column].fillna("<empty>").astype("str")
-    return f"{column}: got " + values + f", expected {expected}"
+    message: pd.Series = f"{column}: got " + values + f", expected {expected}"
+    return message

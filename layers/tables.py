@@ -51,7 +51,7 @@ def read_delimited(path: Path, required: tuple[str, ...], what: str) -> pd.DataF
             raise _not_utf8(path, what, None) from exc
         msg = f"{path}: cannot be read as a {separator!r}-separated {what} CSV: {exc}"
         raise InputError(msg) from exc
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     frame.columns = names
     missing = [c for c in required if c not in frame.columns]
     if missing:

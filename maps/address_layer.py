@@ -23,6 +23,7 @@ from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
+from layers.numbers_nb import TEXT_MISSING, format_decimal_nb
 from maps import style
 from maps.masts import NEW_SITE_OPTION, new_site_codes
 from maps.script_data import COORD_DECIMALS, dumps_for_script, escaped_codes, nullable_floats
@@ -79,9 +80,12 @@ def wireless_texts(frame: pd.DataFrame) -> list[str]:
     if "has_los" not in frame.columns:
         return [""] * len(frame)
     site = _escaped(frame["los_site_id"])
-    km = (frame["los_distance_m"] / 1000).round(1).astype("str").str.replace(".", ",")
     has_los = frame["has_los"].fillna(False).astype(bool)
     in_range = frame["sites_in_range"].fillna(0) > 0
+    distance_km = frame.loc[has_los, "los_distance_m"].to_numpy(dtype="float64") / 1000.0
+    km_text = np.full(len(frame), "", dtype=object)
+    km_text[has_los.to_numpy()] = [format_decimal_nb(value, 1) for value in distance_km.tolist()]
+    km = pd.Series(km_text, index=frame.index)
     text = pd.Series("", index=frame.index, dtype="object")
     text = text.mask(in_range & ~has_los, "Ingen sikt til mast (nærmeste: " + site + ")")
     text = text.mask(has_los, "Sikt til mast " + site + " (" + km + " km)")
@@ -206,7 +210,7 @@ class AddressPopupSupport(MacroElement):
     )
 
     def __init__(self, targets: Sequence[TargetSpec], encoded: AddressRows) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
         self._name = "AddressPopupSupport"
         config = {
             "tech": encoded.technologies,
@@ -220,7 +224,7 @@ class AddressPopupSupport(MacroElement):
             "text": {
                 "noOffer": style.escape(style.TEXT_NO_OFFER),
                 "noCost": style.escape(style.TEXT_NO_COST),
-                "missing": style.escape(style.TEXT_MISSING),
+                "missing": style.escape(TEXT_MISSING),
                 "newSite": style.escape(style.TECHNOLOGY_LABELS_NB[NEW_SITE_OPTION]),
             },
         }
@@ -260,7 +264,7 @@ class AddressCluster(MarkerCluster):
         support: AddressPopupSupport,
         name: str,
     ) -> None:
-        super().__init__(
+        super().__init__(  # type: ignore[no-untyped-call]  # folium 0.20: unannotated
             name=name,
             overlay=True,
             control=True,

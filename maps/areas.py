@@ -14,8 +14,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from layers.numbers_nb import format_int_nb, format_nok
 from maps.script_data import COORD_DECIMALS
-from maps.style import escape, format_int_nb, format_nok, technology_label_nb
+from maps.style import escape, technology_label_nb
 
 AREA_SIMPLIFY_M = 5.0  # project area outlines (buffered hulls, 100 m margin)
 

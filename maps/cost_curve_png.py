@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,30 @@ from layers.numbers_nb import format_number_nb
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backend_bases import RendererBase
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import BboxBase
+
+
+class AggCanvas(Protocol):
+    """The methods of matplotlib's ``FigureCanvasAgg`` that :class:`CostCurveImage` uses.
+
+    ``matplotlib.backends.backend_agg`` is not annotated; this states what we rely on (an
+    Agg canvas satisfies it as it is). A saved region is opaque: only handed back.
+    """
+
+    def draw(self) -> None: ...
+    def copy_from_bbox(self, bbox: BboxBase) -> object: ...
+    def restore_region(self, region: object) -> None: ...
+    def buffer_rgba(self) -> memoryview: ...
+    def get_renderer(self) -> RendererBase: ...
+
+
+def _agg_canvas(figure: Figure) -> AggCanvas:
+    """An Agg canvas for ``figure`` (no display), seen through :class:`AggCanvas`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return FigureCanvasAgg(figure)
 
 
 def format_tick_nb(value: float, _position: object = None) -> str:
@@ -94,11 +118,10 @@ class CostCurveImage:
     AXES_CENTER_X = 0.57  # (left + right) / 2 of the axes, in figure coordinates
 
     def __init__(self) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         figure = Figure(figsize=(self.WIDTH_PX / self.DPI, self.HEIGHT_PX / self.DPI), dpi=self.DPI)
-        self._canvas = FigureCanvasAgg(figure)
+        self._canvas = _agg_canvas(figure)
         figure.subplots_adjust(left=0.18, right=0.96, bottom=0.16, top=0.89)
         self._figure = figure
         self._axes = figure.add_subplot()

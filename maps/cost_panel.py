@@ -10,7 +10,8 @@ import base64
 from dataclasses import dataclass
 from typing import Final
 
-from maps.style import escape, format_nok, format_number_nb, format_percent_nb, households_nb
+from layers.numbers_nb import format_nok, format_number_nb, format_percent_nb
+from maps.style import escape, households_nb
 
 TEXT_NO_COSTED: Final = "Ingen husstander under kostnadsmålet"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb
 from maps import style
 from maps.style import TargetSpec
 
@@ -31,15 +32,15 @@ footer dd { margin-left: 10em; }
 
 
 def _num(value: Any) -> str:
-    return f'<td class="num">{style.escape(style.format_int_nb(value))}</td>'
+    return f'<td class="num">{style.escape(format_int_nb(value))}</td>'
 
 
 def _pct(value: Any) -> str:
-    return f'<td class="num">{style.escape(style.format_percent_nb(value))}</td>'
+    return f'<td class="num">{style.escape(format_percent_nb(value))}</td>'
 
 
 def _nok(value: Any) -> str:
-    return f'<td class="num">{style.escape(style.format_nok(value))}</td>'
+    return f'<td class="num">{style.escape(format_nok(value))}</td>'
 
 
 def _row_cells(row: Mapping[Any, Any], targets: Sequence[TargetSpec]) -> str:

@@ -9,6 +9,7 @@ The layers have modules of their own: the addresses clustered per class
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from layers.numbers_nb import format_int_nb
 from maps import style
 from maps.address_layer import AddressCluster, AddressPopupSupport, AddressRows, address_rows
 from maps.areas import areas_layer
@@ -26,64 +28,13 @@ from maps.style import TargetSpec
 
 KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
+# Relative links of a kommune map (``maps/kommune/<knr>.html``) unless its inputs give others.
+KOMMUNE_MAP_LINKS: Mapping[str, str] = {"overview": "../oversikt.html", "index": "../../index.html"}
 
 
-def _info_html(
-    kommunenummer: str,
-    kommunenavn: str,
-    gap_row: Mapping[Any, Any] | None,
-    targets: Sequence[TargetSpec],
-    map_target: TargetSpec,
-    encoded: AddressRows,
-    run_info: Mapping[str, str],
-    links: Mapping[str, str],
-    cost_curve: CostCurvePanel | None = None,
-) -> str:
-    parts = [
-        f"<h3>{style.escape(kommunenavn)} ({style.escape(kommunenummer)})</h3>",
-        f"<div>Bredbåndsdekning mot {style.escape(map_target.label_nb)}</div>",
-    ]
-    if gap_row is not None:
-        others = [t for t in targets if t.name != map_target.name]
-        parts.append(style.figures_table_html(gap_row, map_target, others))
-    else:
-        parts.append("<div>Ingen tall for kommunen i tabellen.</div>")
-    if encoded.unlocated:
-        parts.append(
-            f"<div>{style.escape(style.format_int_nb(encoded.unlocated))} adresser uten "
-            "koordinater er ikke vist.</div>"
-        )
-    if encoded.unclassified:
-        parts.append(
-            f"<div>{style.escape(style.format_int_nb(encoded.unclassified))} adresser uten "
-            "dekningsklasse er ikke vist.</div>"
-        )
-    if cost_curve is not None:
-        parts.append(cost_curve_html(cost_curve, kommunenavn))
-    parts.append(
-        f'<div><a href="{style.escape(links["overview"])}">← Oversiktskart</a> · '
-        f'<a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
-    )
-    parts.append(style.run_info_html(dict(run_info)))
-    return "".join(parts)
-
-
-def build_kommune_map(
-    kommunenummer: str,
-    kommunenavn: str,
-    gap_row: Mapping[Any, Any] | None,
-    boundary: gpd.GeoDataFrame,
-    addresses: pd.DataFrame,
-    targets: Sequence[TargetSpec],
-    map_target: TargetSpec,
-    run_info: Mapping[str, str],
-    links: Mapping[str, str] | None = None,
-    terrain_png: tuple[Path, list[list[float]]] | None = None,
-    areas: gpd.GeoDataFrame | None = None,
-    cost_curve: CostCurvePanel | None = None,
-    new_sites: pd.DataFrame | None = None,
-) -> folium.Map:
-    """Build the map of one kommune.
+@dataclass(frozen=True, eq=False)
+class KommuneMapInputs:
+    """What the map of one kommune is built from (:func:`kommune_map`).
 
     Parameters
     ----------
@@ -99,8 +50,8 @@ def build_kommune_map(
         All targets (popup lines) and the one that colours the map.
     run_info : mapping
         Strings stamped on the page (escaped here).
-    links : mapping
-        Relative ``overview`` and ``index`` hrefs.
+    links : mapping or None
+        Relative ``overview`` and ``index`` hrefs; None: :data:`KOMMUNE_MAP_LINKS`.
     terrain_png : (Path, bounds) or None
         A hillshade PNG and its ``[[south, west], [north, east]]``: embedded in the page as an
         overlay ("Terreng") under the addresses.
@@ -120,9 +71,57 @@ def build_kommune_map(
         (``households_taking > 0``), above the address clusters, and a legend line. None: no
         overlay.
     """
-    links = links or {"overview": "../oversikt.html", "index": "../../index.html"}
-    encoded = address_rows(addresses, targets, map_target)
 
+    kommunenummer: str
+    kommunenavn: str
+    gap_row: Mapping[Any, Any] | None
+    boundary: gpd.GeoDataFrame
+    addresses: pd.DataFrame
+    targets: Sequence[TargetSpec]
+    map_target: TargetSpec
+    run_info: Mapping[str, str]
+    links: Mapping[str, str] | None = None
+    terrain_png: tuple[Path, list[list[float]]] | None = None
+    areas: gpd.GeoDataFrame | None = None
+    cost_curve: CostCurvePanel | None = None
+    new_sites: pd.DataFrame | None = None
+
+
+def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
+    """The info panel: the kommune's figures, what is not shown, its cost curve and links."""
+    kommunenavn, map_target = inputs.kommunenavn, inputs.map_target
+    links = inputs.links or KOMMUNE_MAP_LINKS
+    parts = [
+        f"<h3>{style.escape(kommunenavn)} ({style.escape(inputs.kommunenummer)})</h3>",
+        f"<div>Bredbåndsdekning mot {style.escape(map_target.label_nb)}</div>",
+    ]
+    if inputs.gap_row is not None:
+        others = [t for t in inputs.targets if t.name != map_target.name]
+        parts.append(style.figures_table_html(inputs.gap_row, map_target, others))
+    else:
+        parts.append("<div>Ingen tall for kommunen i tabellen.</div>")
+    if encoded.unlocated:
+        parts.append(
+            f"<div>{style.escape(format_int_nb(encoded.unlocated))} adresser uten "
+            "koordinater er ikke vist.</div>"
+        )
+    if encoded.unclassified:
+        parts.append(
+            f"<div>{style.escape(format_int_nb(encoded.unclassified))} adresser uten "
+            "dekningsklasse er ikke vist.</div>"
+        )
+    if inputs.cost_curve is not None:
+        parts.append(cost_curve_html(inputs.cost_curve, kommunenavn))
+    parts.append(
+        f'<div><a href="{style.escape(links["overview"])}">← Oversiktskart</a> · '
+        f'<a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
+    )
+    parts.append(style.run_info_html(dict(inputs.run_info)))
+    return "".join(parts)
+
+
+def _base_map() -> folium.Map:
+    """An empty map of Norway with the OpenStreetMap background and the house CSS."""
     fmap = folium.Map(
         tiles=None,
         max_zoom=style.MAX_ZOOM,
@@ -133,41 +132,53 @@ def build_kommune_map(
     )
     style.add_base_layer(fmap, opacity=0.7)
     style.add_to_head(fmap, style.CLUSTER_CSS, "gapmap_cluster_css")
-    if terrain_png is not None:
-        folium.raster_layers.ImageOverlay(
-            image=str(terrain_png[0]),  # read and embedded as a data: URL
-            bounds=terrain_png[1],
-            name=style.TERRAIN_LAYER_NAME,
-            opacity=0.45,
-            interactive=False,
-            zindex=1,
-        ).add_to(fmap)
+    return fmap
 
-    outline = (
-        to_map_geometries(boundary[["geometry"]], KOMMUNE_SIMPLIFY_M) if len(boundary) else None
+
+def _hillshade_layer(
+    terrain_png: tuple[Path, list[list[float]]],
+) -> folium.raster_layers.ImageOverlay:
+    """The hillshade PNG, embedded as a ``data:`` URL, as a translucent overlay."""
+    return folium.raster_layers.ImageOverlay(
+        image=str(terrain_png[0]),  # read and embedded as a data: URL
+        bounds=terrain_png[1],
+        name=style.TERRAIN_LAYER_NAME,
+        opacity=0.45,
+        interactive=False,
+        zindex=1,
     )
-    if outline is not None and not outline.empty:
-        folium.GeoJson(
-            outline.__geo_interface__,
-            name="Kommunegrense",
-            style_function=lambda _: {
-                "color": style.BOUNDARY_COLOR,
-                "weight": 2,
-                "fill": True,
-                "fillColor": "#ffffff",
-                "fillOpacity": 0.15,
-            },
-            interactive=False,
-            control=False,
-        ).add_to(fmap)
 
-    if areas is not None:
-        areas_layer(areas).add_to(fmap)
 
-    # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
-    # breaks it ("Cannot read properties of undefined (reading 'lat')").
-    fmap.fit_bounds(_bounds(outline, addresses) or NORWAY_BOUNDS)
+def _outline(boundary: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The kommune's outline in EPSG:4326, simplified by :data:`KOMMUNE_SIMPLIFY_M`; None when
+    there is none."""
+    if not len(boundary):
+        return None
+    outline = to_map_geometries(boundary[["geometry"]], KOMMUNE_SIMPLIFY_M)
+    return None if outline.empty else outline
 
+
+def _outline_layer(outline: gpd.GeoDataFrame) -> folium.GeoJson:
+    """The kommune border, lightly filled, outside the layer control."""
+    return folium.GeoJson(
+        outline.__geo_interface__,
+        name="Kommunegrense",
+        style_function=lambda _: {
+            "color": style.BOUNDARY_COLOR,
+            "weight": 2,
+            "fill": True,
+            "fillColor": "#ffffff",
+            "fillOpacity": 0.15,
+        },
+        interactive=False,
+        control=False,
+    )
+
+
+def _add_address_clusters(
+    fmap: folium.Map, targets: Sequence[TargetSpec], encoded: AddressRows
+) -> None:
+    """The popup support and one cluster overlay per class, in :data:`maps.style.CLASS_ORDER`."""
     support = AddressPopupSupport(targets, encoded)
     support.add_to(fmap)
     for code in style.CLASS_ORDER:
@@ -177,34 +188,81 @@ def build_kommune_map(
             support,
             style.class_layer_name(code, encoded.households_by_class[code]),
         ).add_to(fmap)
-    if new_sites is not None:
-        NewSiteLayer(new_site_rows(new_sites)).add_to(fmap)
-    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
 
-    style.HtmlControl(
-        _info_html(
-            kommunenummer,
-            kommunenavn,
-            gap_row,
-            targets,
-            map_target,
-            encoded,
-            run_info,
-            links,
-            cost_curve,
-        ),
-        "topleft",
-        css_class="gapmap-info",
-    ).add_to(fmap)
-    legend = style.class_legend_html(map_target)
-    if new_sites is not None:
+
+def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows) -> None:
+    """The info panel (top left) and the legend (bottom right, with the masts when shown)."""
+    info = _info_html(inputs, encoded)
+    style.HtmlControl(info, "topleft", css_class="gapmap-info").add_to(fmap)
+    legend = style.class_legend_html(inputs.map_target)
+    if inputs.new_sites is not None:
         legend += new_site_legend_html()
     style.HtmlControl(legend, "bottomright").add_to(fmap)
+
+
+def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
+    """The map of one kommune, bottom to top: background, hillshade, outline, project areas,
+    the addresses clustered per class, the proposed masts; then the layer control, the info
+    panel and the legend."""
+    encoded = address_rows(inputs.addresses, inputs.targets, inputs.map_target)
+    fmap = _base_map()
+    if inputs.terrain_png is not None:
+        _hillshade_layer(inputs.terrain_png).add_to(fmap)
+    outline = _outline(inputs.boundary)
+    if outline is not None:
+        _outline_layer(outline).add_to(fmap)
+    if inputs.areas is not None:
+        areas_layer(inputs.areas).add_to(fmap)
+    # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
+    # breaks it ("Cannot read properties of undefined (reading 'lat')").
+    fmap.fit_bounds(_bounds(outline, inputs.addresses) or NORWAY_BOUNDS)
+    _add_address_clusters(fmap, inputs.targets, encoded)
+    if inputs.new_sites is not None:
+        NewSiteLayer(new_site_rows(inputs.new_sites)).add_to(fmap)
+    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+    _add_panels(fmap, inputs, encoded)
     return fmap
 
 
+def build_kommune_map(
+    kommunenummer: str,
+    kommunenavn: str,
+    gap_row: Mapping[Any, Any] | None,
+    boundary: gpd.GeoDataFrame,
+    addresses: pd.DataFrame,
+    targets: Sequence[TargetSpec],
+    map_target: TargetSpec,
+    run_info: Mapping[str, str],
+    links: Mapping[str, str] | None = None,
+    terrain_png: tuple[Path, list[list[float]]] | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    cost_curve: CostCurvePanel | None = None,
+    new_sites: pd.DataFrame | None = None,
+) -> folium.Map:
+    """Build the map of one kommune: :func:`kommune_map` of these parameters, which are the
+    fields of :class:`KommuneMapInputs` (documented there)."""
+    return kommune_map(
+        KommuneMapInputs(
+            kommunenummer,
+            kommunenavn,
+            gap_row,
+            boundary,
+            addresses,
+            targets,
+            map_target,
+            run_info,
+            links,
+            terrain_png,
+            areas,
+            cost_curve,
+            new_sites,
+        )
+    )
+
+
 def _bounds(outline: gpd.GeoDataFrame | None, addresses: pd.DataFrame) -> list[list[float]] | None:
-    if outline is not None and not outline.empty:
+    """The outline's bounds, else those of the located addresses, else None."""
+    if outline is not None:
         return bounds_latlon(outline)
     located = addresses.dropna(subset=["lat", "lon"])
     if located.empty:

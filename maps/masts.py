@@ -15,15 +15,9 @@ import pandas as pd
 from folium.map import Layer
 from folium.template import Template
 
+from layers.numbers_nb import TEXT_MISSING, format_int_nb, format_nok, format_number_nb, is_missing
 from maps.script_data import COORD_DECIMALS, dumps_for_script, escaped_codes, nullable_floats
-from maps.style import (
-    TEXT_MISSING,
-    escape,
-    format_int_nb,
-    format_nok,
-    format_number_nb,
-    is_missing,
-)
+from maps.style import escape
 
 NEW_SITE_OPTION = "fwa_new_site"  # cost_option of a household that takes a proposed mast
 

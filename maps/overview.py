@@ -11,8 +11,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import ENV
 from jinja2 import Template
 
+from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb
 from maps import style
 from maps.style import TargetSpec
 
@@ -23,7 +25,7 @@ COORD_DECIMALS = 5  # ~1 m in latitude; enough for any map zoom we offer
 
 def _norwegian_tick_template() -> Template | None:
     """branca's colour-scale template with tick labels in Norwegian decimals ("2,5")."""
-    environment = branca.colormap.ENV
+    environment = ENV  # the environment branca.colormap loads its templates from
     assert environment.loader is not None
     source, _, _ = environment.loader.get_source(environment, "color_scale.js")
     anchor = ".tickSize(1)"
@@ -117,6 +119,65 @@ def _fill_color(share: Any, colormap: ShareColormap) -> str:
     return str(colormap(min(float(share) * 100.0, colormap.vmax)))
 
 
+def _share_colormap(kommune_rows: pd.DataFrame, target: TargetSpec) -> ShareColormap:
+    """The choropleth's scale: from 0 to the smallest nice upper end (in %) that holds the
+    largest share below ``target`` (:func:`maps.style.choropleth_max_percent`), six ticks."""
+    share_column = f"below_target_share_{target.name}"
+    max_percent = style.choropleth_max_percent(float(kommune_rows[share_column].max(skipna=True)))
+    colormap = ShareColormap(
+        colors=list(style.CHOROPLETH_COLORS),
+        vmin=0,
+        vmax=max_percent,
+        caption=style.choropleth_caption(target),
+    )
+    colormap.tick_labels = [round(max_percent * k / 5, 6) for k in range(6)]
+    return colormap
+
+
+def _kommune_features(
+    shapes: gpd.GeoDataFrame,
+    kommune_rows: pd.DataFrame,
+    target: TargetSpec,
+    colormap: ShareColormap,
+    kommune_href: Callable[[str], str | None],
+) -> list[dict[str, Any]]:
+    """One GeoJSON feature per kommune polygon: its fill colour, tooltip and popup (escaped)."""
+    figures = kommune_rows.drop(columns=["kommunenavn"], errors="ignore")
+    merged = shapes.merge(figures, on="kommunenummer", how="left")
+    share_column = f"below_target_share_{target.name}"
+    features = []
+    for record in merged.to_dict("records"):
+        properties = _kommune_properties(record, target, kommune_href(str(record["kommunenummer"])))
+        properties["fill"] = _fill_color(record.get(share_column), colormap)
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(record["kommunenummer"]),
+                "properties": properties,
+                "geometry": shapely.geometry.mapping(record["geometry"]),
+            }
+        )
+    return features
+
+
+def _choropleth_layer(features: list[dict[str, Any]]) -> folium.GeoJson:
+    """The kommune polygons filled by their ``fill``, with a sticky tooltip and a popup."""
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Kommuner",
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#555555",
+            "weight": 0.8,
+            "fillOpacity": 0.8,
+        },
+        highlight_function=lambda feature: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip_html"], labels=False, sticky=True),
+        popup=folium.GeoJsonPopup(fields=["popup_html"], labels=False),
+        control=False,
+    )
+
+
 def build_overview_map(
     gap_table: pd.DataFrame,
     kommuner: gpd.GeoDataFrame,
@@ -146,53 +207,14 @@ def build_overview_map(
     shapes = to_map_geometries(
         kommuner[["kommunenummer", "kommunenavn", "geometry"]], OVERVIEW_SIMPLIFY_M
     )
-    figures = kommune_rows.drop(columns=["kommunenavn"], errors="ignore")
-    merged = shapes.merge(figures, on="kommunenummer", how="left")
-
-    share_column = f"below_target_share_{target.name}"
-    max_percent = style.choropleth_max_percent(float(kommune_rows[share_column].max(skipna=True)))
-    colormap = ShareColormap(
-        colors=list(style.CHOROPLETH_COLORS),
-        vmin=0,
-        vmax=max_percent,
-        caption=style.choropleth_caption(target),
-    )
-    colormap.tick_labels = [round(max_percent * k / 5, 6) for k in range(6)]
-
-    features = []
-    for record in merged.to_dict("records"):
-        properties = _kommune_properties(record, target, kommune_href(str(record["kommunenummer"])))
-        properties["fill"] = _fill_color(record.get(share_column), colormap)
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(record["kommunenummer"]),
-                "properties": properties,
-                "geometry": shapely.geometry.mapping(record["geometry"]),
-            }
-        )
-
+    colormap = _share_colormap(kommune_rows, target)
+    features = _kommune_features(shapes, kommune_rows, target, colormap, kommune_href)
     fmap = folium.Map(
         tiles=None, max_zoom=style.MAX_ZOOM, control_scale=True, zoom_start=5, location=[65.0, 13.0]
     )
     style.add_base_layer(fmap, opacity=0.6)
-
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name="Kommuner",
-        style_function=lambda feature: {
-            "fillColor": feature["properties"]["fill"],
-            "color": "#555555",
-            "weight": 0.8,
-            "fillOpacity": 0.8,
-        },
-        highlight_function=lambda feature: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip_html"], labels=False, sticky=True),
-        popup=folium.GeoJsonPopup(fields=["popup_html"], labels=False),
-        control=False,
-    ).add_to(fmap)
+    _choropleth_layer(features).add_to(fmap)
     colormap.add_to(fmap)
-
     style.HtmlControl(_title_html(gap_table, target, run_info, index_href), "topleft").add_to(fmap)
     bounds = bounds_latlon(shapes)
     if bounds is not None:
@@ -216,9 +238,9 @@ def _title_html(
         )
         lines.append(
             f"<div>Totalt: {style.escape(style.households_nb(below))} under målet av "
-            f"{style.escape(style.format_int_nb(total.get('households')))} "
-            f"({style.escape(style.format_percent_nb(total.get(f'below_target_share_{target.name}')))})"
-            f"; estimert kostnad {style.escape(style.format_nok(total.get('cost_nok')))}.</div>"
+            f"{style.escape(format_int_nb(total.get('households')))} "
+            f"({style.escape(format_percent_nb(total.get(f'below_target_share_{target.name}')))})"
+            f"; estimert kostnad {style.escape(format_nok(total.get('cost_nok')))}.</div>"
         )
     lines.append(
         "<div>Klikk på en kommune for detaljkartet. "

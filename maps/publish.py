@@ -10,92 +10,25 @@ The pipeline's publish stage calls :func:`write_maps` with the published tables:
 
 from __future__ import annotations
 
-import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
 from maps import style
 from maps.assets import localize_pages
-from maps.cost_curve_png import CostCurveImage
-from maps.cost_panel import CostCurvePanel, LastShareCost
 from maps.index_page import render_index_page
-from maps.kommune import build_kommune_map
+from maps.kommune import kommune_map
 from maps.overview import build_overview_map
+from maps.sources import KommuneSlices, MapSources, validate_sources
 from maps.style import TargetSpec
 
 AssetMode = Literal["cdn", "local"]
-FrameT = TypeVar("FrameT", bound=pd.DataFrame)
-
-GAP_TABLE_COLUMNS = (
-    "level",
-    "kommunenummer",
-    "kommunenavn",
-    "fylkesnummer",
-    "addresses",
-    "households",
-    "cost_nok",
-    "households_below_cost_target",
-    "cost_per_household_nok",
-)
-GAP_TABLE_TARGET_COLUMNS = (
-    "served_households_{t}",
-    "underserved_households_{t}",
-    "unserved_households_{t}",
-    "below_target_share_{t}",
-)
-KOMMUNER_COLUMNS = ("kommunenummer", "kommunenavn", "fylkesnummer", "geometry")
-ADDRESS_COLUMNS = (
-    "address_id",
-    "kommunenummer",
-    "address_text",
-    "households",
-    "lon",
-    "lat",
-    "best_technology",
-    "best_operator",
-    "best_down_mbps",
-    "best_up_mbps",
-    "cost_nok",
-)
-AREA_COLUMNS = (
-    "area_id",
-    "kommunenummer",
-    "households",
-    "cost_nok",
-    "cost_per_household_nok",
-    "subsidy_need_nok",
-    "technology",
-    "geometry",
-)
-COST_CURVE_COLUMNS = (
-    "kommunenummer",
-    "households",
-    "cost_nok",
-    "cost_per_household_nok",
-    "cumulative_households",
-    "cumulative_cost_nok",
-)
-NEW_SITE_COLUMNS = (
-    "site_id",
-    "kommunenummer",
-    "lon",
-    "lat",
-    "antenna_height_m",
-    "fixed_cost_nok",
-    "households_reached",
-    "households_taking",
-)
-# the gap table's "what the costliest share costs" columns: last_<label>_households, ...
-_LAST_SHARE_COLUMN = re.compile(r"^last_(\d+(?:_\d+)?)pct_households$")
-_KOMMUNENUMMER = re.compile(r"^\d{4}$")
 
 
 @dataclass(frozen=True)
@@ -107,128 +40,79 @@ class MapPaths:
     kommuner: dict[str, Path] = field(default_factory=dict)
 
 
-def _require_columns(frame: pd.DataFrame, required: Sequence[str], table: str) -> None:
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        msg = (
-            f"{table}: missing columns {missing}; expected at least {list(required)} "
-            f"(got {list(frame.columns)})"
-        )
-        raise InputError(msg)
-
-
-def _validate(
-    gap_table: pd.DataFrame,
-    kommuner: gpd.GeoDataFrame,
-    addresses: pd.DataFrame,
-    targets: Sequence[TargetSpec],
-    map_target: str,
-) -> TargetSpec:
-    names = [t.name for t in targets]
-    if not targets or len(set(names)) != len(names):
-        msg = f"targets: expected one or more TargetSpec with unique names, got {names}"
-        raise InputError(msg)
-    if map_target not in names:
-        msg = f"map_target {map_target!r} is not one of the targets {names}"
-        raise InputError(msg)
-    target_columns = [c.format(t=t) for t in names for c in GAP_TABLE_TARGET_COLUMNS]
-    _require_columns(gap_table, [*GAP_TABLE_COLUMNS, *target_columns], "gap_table")
-    _require_columns(kommuner, KOMMUNER_COLUMNS, "kommuner")
-    _require_columns(addresses, [*ADDRESS_COLUMNS, *(f"class_{t}" for t in names)], "addresses")
-    numbers = gap_table.loc[gap_table["level"] == "kommune", "kommunenummer"]
-    bad = [v for v in numbers.tolist() if not (isinstance(v, str) and _KOMMUNENUMMER.match(v))]
-    if bad:
-        msg = f"gap_table: kommunenummer must be 4-digit strings like '0301', got {bad[:5]}"
-        raise InputError(msg)
-    return next(t for t in targets if t.name == map_target)
-
-
 def _save(fmap: folium.Map, path: Path, title: str) -> None:
     style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
     path.parent.mkdir(parents=True, exist_ok=True)
     fmap.save(str(path))
 
 
-def _kommune_rows(frame: FrameT, groups: Mapping[Hashable, Any], knr: str) -> FrameT:
-    """The rows of one kommune (``groups``: kommunenummer -> positions); none when absent."""
-    rows = groups.get(knr)
-    return frame.iloc[list(rows)] if rows is not None else frame.iloc[0:0]
+def _write_kommune_maps(
+    kommune_dir: Path, sources: MapSources, target: TargetSpec
+) -> dict[str, Path]:
+    """One map per kommune row of the gap table, ``kommune_dir/<knr>.html``; their paths."""
+    kommune_dir.mkdir(parents=True, exist_ok=True)
+    gap_table = sources.gap_table
+    kommune_rows = gap_table[gap_table["level"] == "kommune"].drop_duplicates("kommunenummer")
+    slices = KommuneSlices(sources)
+    paths: dict[str, Path] = {}
+    for gap_row in kommune_rows.to_dict("records"):
+        inputs = slices.map_inputs(gap_row, target)
+        knr, name = inputs.kommunenummer, inputs.kommunenavn
+        path = kommune_dir / f"{knr}.html"
+        _save(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning")
+        paths[knr] = path
+    return paths
 
 
-def _masts_per_kommune(new_sites: pd.DataFrame, addresses: pd.DataFrame) -> dict[Hashable, list]:
-    """Rows of the masts each kommune map shows: those standing in it and those its
-    households take (a project area may cross the border)."""
-    row = np.arange(len(new_sites))
-    pairs = [pd.DataFrame({"knr": new_sites["kommunenummer"].astype(str).to_numpy(), "row": row})]
-    if {"cost_option", "new_site_id"} <= set(addresses.columns):
-        taken = addresses.loc[addresses["cost_option"] == "fwa_new_site"]
-        at = pd.Series(row, index=new_sites["site_id"].astype(str).to_numpy())
-        taken_row = at.reindex(taken["new_site_id"].astype(str).to_numpy()).to_numpy()
-        found = ~np.isnan(taken_row)
-        knr = taken["kommunenummer"].astype(str).to_numpy()[found]
-        pairs.append(pd.DataFrame({"knr": knr, "row": taken_row[found].astype(np.int64)}))
-    both = pd.concat(pairs, ignore_index=True).drop_duplicates().sort_values(["knr", "row"])
-    return {str(k): list(v) for k, v in both.groupby("knr", sort=False)["row"]}
+def _write_overview(
+    maps_dir: Path, sources: MapSources, target: TargetSpec, kommune_paths: Mapping[str, Path]
+) -> Path:
+    """The overview choropleth, ``maps_dir/oversikt.html``, linking the kommune maps written."""
+    overview = build_overview_map(
+        sources.gap_table,
+        sources.kommuner,
+        target,
+        sources.run_info,
+        kommune_href=lambda knr: f"kommune/{knr}.html" if knr in kommune_paths else None,
+    )
+    path = maps_dir / "oversikt.html"
+    _save(overview, path, "Bredbåndsdekning per kommune – oversikt")
+    return path
 
 
-def median_cost_per_household_nok(curves: pd.DataFrame) -> pd.Series:
-    """Household-weighted median cost per household of each kommune's cost curve.
-
-    On the curve (cheapest first), the cost per household of the first address at which half
-    of the kommune's households are reached:
-
-    .. math:: m = c_k, \\quad k = \\min\\{k : H_k \\ge H / 2\\}
-    """
-    key = curves["kommunenummer"].astype(str)
-    total = curves.groupby(key, sort=False)["households"].transform("sum")
-    reached = curves["cumulative_households"] >= 0.5 * total
-    return curves.loc[reached].groupby(key[reached], sort=True)["cost_per_household_nok"].first()
-
-
-def last_shares(gap_table: pd.DataFrame) -> list[tuple[float, str]]:
-    """The household shares the gap table states the cost of (``last_1pct_households`` →
-    ``(0.01, "1pct")``), smallest first."""
-    found = []
-    for column in gap_table.columns:
-        match = _LAST_SHARE_COLUMN.match(str(column))
-        if match:
-            label = match.group(1)
-            found.append((float(label.replace("_", ".")) / 100.0, f"{label}pct"))
-    return sorted(found)
+def _write_index(
+    out_dir: Path, sources: MapSources, target: TargetSpec, kommune_paths: Mapping[str, Path]
+) -> Path:
+    """The index page, ``out_dir/index.html``, linking the overview and the kommune maps."""
+    path = out_dir / "index.html"
+    path.write_text(
+        render_index_page(
+            sources.gap_table,
+            sources.targets,
+            target,
+            sources.run_info,
+            kommune_href=lambda knr: f"maps/kommune/{knr}.html" if knr in kommune_paths else None,
+        ),
+        encoding="utf-8",
+    )
+    return path
 
 
-class _CostCurvePanels:
-    """The info panel's cost curve of every kommune: the curve drawn from the published curve
-    table (PNGs one at a time on one reused figure), the figures read from the gap table."""
-
-    def __init__(self, curves: pd.DataFrame, gap_table: pd.DataFrame) -> None:
-        _require_columns(curves, COST_CURVE_COLUMNS, "cost_curves")
-        self.curves = curves.assign(kommunenummer=curves["kommunenummer"].astype(str))
-        self.groups = self.curves.groupby("kommunenummer", sort=False).indices
-        self.shares = last_shares(gap_table)
-        self.median = median_cost_per_household_nok(self.curves).to_dict()
-        self.image = CostCurveImage()
-
-    def panel(self, knr: str, kommunenavn: str, gap_row: Mapping[Any, Any]) -> CostCurvePanel:
-        rows = self.groups.get(knr)
-        if rows is None:
-            return CostCurvePanel(png=None)
-        curve = self.curves.iloc[rows]
-        return CostCurvePanel(
-            png=self.image.png(curve, f"Kostnadskurve, {kommunenavn}"),
-            households=float(curve["households"].sum()),
-            cost_nok=float(curve["cost_nok"].sum()),
-            last_shares=tuple(
-                LastShareCost(
-                    share,
-                    float(gap_row[f"last_{label}_households"]),
-                    float(gap_row[f"last_{label}_cost_nok"]),
-                    float(gap_row[f"last_{label}_cost_per_household_nok"]),
-                )
-                for share, label in self.shares
-            ),
-            median_cost_per_household_nok=float(self.median[knr]),
-        )
+def _write_products(
+    out_dir: Path, sources: MapSources, assets: AssetMode, assets_dir: Path | None
+) -> MapPaths:
+    """:func:`write_maps`: check, write the kommune maps, the overview and the index page, then
+    copy the web assets next to them when ``assets == "local"``."""
+    if assets not in ("cdn", "local"):
+        msg = f"assets={assets!r}; expected 'cdn' or 'local'"
+        raise InputError(msg)
+    target = validate_sources(sources)
+    kommune_paths = _write_kommune_maps(out_dir / "maps" / "kommune", sources, target)
+    overview_path = _write_overview(out_dir / "maps", sources, target, kommune_paths)
+    index_path = _write_index(out_dir, sources, target, kommune_paths)
+    if assets == "local":
+        localize_pages([overview_path, *kommune_paths.values()], out_dir, assets_dir)
+    return MapPaths(index=index_path, overview=overview_path, kommuner=kommune_paths)
 
 
 def write_maps(
@@ -253,20 +137,9 @@ def write_maps(
     ----------
     out_dir : Path
         Run output folder; ``index.html`` and ``maps/`` are written into it.
-    gap_table : DataFrame
-        One row per kommune plus fylke and total rows (``level``), with households by class
-        per target and cost columns.
-    kommuner : GeoDataFrame
-        Kommune polygons in EPSG:25833.
-    addresses : DataFrame
-        One row per address with ``lon``/``lat`` (EPSG:4326), best offer, ``class_{t}`` per
-        target and ``cost_nok``. ``address_text`` is escaped before it reaches HTML.
-    targets : sequence of TargetSpec
-        All targets of the run, in display order.
-    map_target : str
-        Name of the target the maps colour by.
-    run_info : mapping of str to str
-        ``run_id``, ``generated_at``, ``code_version``, ``data_sources``... stamped on every page.
+    gap_table, kommuner, addresses, targets, map_target, run_info
+        The run's published tables, targets and stamp: the fields of
+        :class:`maps.sources.MapSources` (documented there).
     assets : {"cdn", "local"}, keyword-only
         ``"cdn"`` (default): pages load Leaflet & co. from public CDNs, as Folium writes them.
         ``"local"``: the assets are copied from the npm cache (``scripts/fetch_web_assets.sh``)
@@ -274,104 +147,25 @@ def write_maps(
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
         ``.cache/web-assets``).
-    hillshades : mapping of str to (Path, bounds), optional
-        Per kommunenummer a hillshade PNG of the DTM and its ``[[south, west], [north, east]]``
-        (written by the publish stage): the kommune map gets it as an overlay ("Terreng
-        (relieff)", embedded) so the terrain shows without web tiles.
-    areas : GeoDataFrame, optional
-        Subsidy project areas (:func:`pipeline.planning.areas.project_areas`: ``area_id``,
-        ``kommunenummer``, ``households``, ``cost_nok``, ``cost_per_household_nok``,
-        ``subsidy_need_nok``, ``technology``; metric CRS). Each kommune map gets an overlay
-        "Prosjektområder (N)" with the areas of that kommune (N may be 0). None: no overlay.
-    cost_curves : DataFrame, optional
-        The published cost curve per kommune (the kommune rows of
-        ``tables/cost_curve.csv``). Each kommune's info panel gets its curve as a PNG
-        (data URI), what the costliest 1 / 5 / 10 % of its costed households cost and the median
-        cost per household; a kommune without rows says it has no costed household. None: no
-        cost curve section.
-    new_sites : DataFrame, optional
-        Proposed fixed-wireless masts (``tables/new_sites.csv``: ``site_id``,
-        ``kommunenummer``, ``lon``/``lat`` in EPSG:4326, ``antenna_height_m``,
-        ``fixed_cost_nok``, ``households_reached``, ``households_taking``). Each kommune map
-        gets an overlay "Foreslåtte nye master (N)" with the masts that some household takes
-        among those standing in the kommune or taken by its households (a project area may
-        cross the border; N may be 0) and a legend line. None: no overlay.
+    hillshades, areas, cost_curves, new_sites : optional, keyword-only
+        The kommune maps' hillshade, project areas, cost curves and proposed masts: the fields
+        of :class:`maps.sources.MapSources`. None: not shown.
 
     Returns
     -------
     MapPaths
         ``index``, ``overview`` and ``kommuner`` (kommunenummer -> path).
     """
-    if assets not in ("cdn", "local"):
-        msg = f"assets={assets!r}; expected 'cdn' or 'local'"
-        raise InputError(msg)
-    target = _validate(gap_table, kommuner, addresses, targets, map_target)
-    out_dir = Path(out_dir)
-    maps_dir = out_dir / "maps"
-    kommune_dir = maps_dir / "kommune"
-    kommune_dir.mkdir(parents=True, exist_ok=True)
-
-    kommune_rows = gap_table[gap_table["level"] == "kommune"].drop_duplicates("kommunenummer")
-    address_groups = addresses.groupby("kommunenummer", sort=False).indices
-    empty_addresses = addresses.iloc[0:0]
-    kommune_paths: dict[str, Path] = {}
-    if areas is not None:
-        _require_columns(areas, AREA_COLUMNS, "areas")
-        area_groups = areas.groupby(areas["kommunenummer"].astype(str), sort=False).indices
-    if new_sites is not None:
-        _require_columns(new_sites, NEW_SITE_COLUMNS, "new_sites")
-        site_groups = _masts_per_kommune(new_sites, addresses)
-    curve_panels = _CostCurvePanels(cost_curves, gap_table) if cost_curves is not None else None
-    for gap_row in kommune_rows.to_dict("records"):
-        knr = str(gap_row["kommunenummer"])
-        name = str(gap_row["kommunenavn"])
-        rows = address_groups.get(knr)
-
-        terrain = (hillshades or {}).get(knr)
-        fmap = build_kommune_map(
-            knr,
-            name,
-            gap_row,
-            kommuner[kommuner["kommunenummer"] == knr],
-            addresses.iloc[rows] if rows is not None else empty_addresses,
-            targets,
-            target,
-            run_info,
-            terrain_png=terrain,
-            areas=_kommune_rows(areas, area_groups, knr) if areas is not None else None,
-            cost_curve=(
-                curve_panels.panel(knr, name, gap_row) if curve_panels is not None else None
-            ),
-            new_sites=(
-                _kommune_rows(new_sites, site_groups, knr) if new_sites is not None else None
-            ),
-        )
-        path = kommune_dir / f"{knr}.html"
-        _save(fmap, path, f"{name} ({knr}) – bredbåndsdekning")
-        kommune_paths[knr] = path
-
-    overview = build_overview_map(
+    sources = MapSources(
         gap_table,
         kommuner,
-        target,
+        addresses,
+        targets,
+        map_target,
         run_info,
-        kommune_href=lambda knr: f"kommune/{knr}.html" if knr in kommune_paths else None,
+        hillshades=hillshades,
+        areas=areas,
+        cost_curves=cost_curves,
+        new_sites=new_sites,
     )
-    overview_path = maps_dir / "oversikt.html"
-    _save(overview, overview_path, "Bredbåndsdekning per kommune – oversikt")
-
-    index_path = out_dir / "index.html"
-    index_path.write_text(
-        render_index_page(
-            gap_table,
-            targets,
-            target,
-            run_info,
-            kommune_href=lambda knr: f"maps/kommune/{knr}.html" if knr in kommune_paths else None,
-        ),
-        encoding="utf-8",
-    )
-
-    if assets == "local":
-        localize_pages([overview_path, *kommune_paths.values()], out_dir, assets_dir)
-    return MapPaths(index=index_path, overview=overview_path, kommuner=kommune_paths)
+    return _write_products(Path(out_dir), sources, assets, assets_dir)

@@ -1,10 +1,11 @@
-"""Labels, class names, colours, number formats and the stylesheet the map products share.
+"""Labels, class names, colours and the stylesheet the map products share.
 
 Everything a reader sees on a map or the index page is Norwegian bokmål. What several products
-use is defined here and every number is formatted by the helpers here, so the products stay
-consistent; a layer with a module of its own (:mod:`maps.areas`, :mod:`maps.masts`,
-:mod:`maps.cost_panel`) keeps its own labels there. The helpers that return HTML escape whatever
-they are given.
+use is defined here, so the products stay consistent; a layer with a module of its own
+(:mod:`maps.areas`, :mod:`maps.masts`, :mod:`maps.cost_panel`) keeps its own labels there. Every
+number is formatted by :mod:`layers.numbers_nb` (the one home of Norwegian number formats),
+which the map modules import directly. The helpers that return HTML escape whatever they are
+given.
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from layers.numbers_nb import (  # noqa: F401 - the maps' number formats, from the one home
+from layers.numbers_nb import (
     TEXT_MISSING,
-    format_decimal_nb,
     format_int_nb,
     format_mbps,
     format_nok,
-    format_number_nb,
     format_percent_nb,
     is_missing,
 )
@@ -142,7 +141,7 @@ MAX_ZOOM: Final = 18  # MarkerCluster needs a finite max zoom (folium tiles=None
 MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not load
 
 # --------------------------------------------------------------------------------------------
-# Number formats (Norwegian: space as thousands separator, comma as decimal mark)
+# Labels with numbers (formatted by layers.numbers_nb)
 # --------------------------------------------------------------------------------------------
 
 
@@ -325,7 +324,7 @@ class HtmlControl(MacroElement):
     )
 
     def __init__(self, html_text: str, position: str = "topleft", css_class: str = "") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
         self._name = "HtmlControl"
         self.html = html_text
         self.position = position

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
+from layers import numbers_nb
 from layers.errors import InputError
 from maps import style
 from maps.address_layer import address_rows
@@ -269,9 +270,10 @@ def test_index_links_to_every_kommune_map_and_the_overview(written: MapPaths) ->
 def test_index_shows_the_figures_of_each_kommune(inputs: MapInputs, written: MapPaths) -> None:
     index = written.index.read_text(encoding="utf-8")
     row = inputs.gap_table.set_index("kommunenavn").loc["Prøvekommune"].to_dict()
-    assert style.format_nok(row["cost_nok"]) == "1 863 000 kr"  # 148 000 + 1 000 · index, summed
-    assert style.format_nok(row["cost_nok"]) in index
-    assert style.format_percent_nb(row["below_target_share_no2025"]) in index
+    # 148 000 + 1 000 · index, summed
+    assert numbers_nb.format_nok(row["cost_nok"]) == "1 863 000 kr"
+    assert numbers_nb.format_nok(row["cost_nok"]) in index
+    assert numbers_nb.format_percent_nb(row["below_target_share_no2025"]) in index
 
 
 def test_layer_names_carry_household_counts(inputs: MapInputs, written: MapPaths) -> None:
@@ -308,16 +310,16 @@ def test_overview_links_to_kommune_maps_relatively(written: MapPaths) -> None:
     ],
 )
 def test_format_int_uses_space_thousands_separator(value: object, expected: str) -> None:
-    assert style.format_int_nb(value) == expected  # type: ignore[arg-type]
+    assert numbers_nb.format_int_nb(value) == expected  # type: ignore[arg-type]
 
 
 def test_other_number_formats_are_norwegian() -> None:
-    assert style.format_nok(1234567.4) == "1 234 567 kr"
-    assert style.format_percent_nb(0.1234) == "12,3 %"
-    assert style.format_percent_nb(1.0) == "100,0 %"
-    assert style.format_decimal_nb(1234.56, 2) == "1 234,56"
-    assert style.format_mbps(100.0) == "100"
-    assert style.format_mbps(12.5) == "12,5"
+    assert numbers_nb.format_nok(1234567.4) == "1 234 567 kr"
+    assert numbers_nb.format_percent_nb(0.1234) == "12,3 %"
+    assert numbers_nb.format_percent_nb(1.0) == "100,0 %"
+    assert numbers_nb.format_decimal_nb(1234.56, 2) == "1 234,56"
+    assert numbers_nb.format_mbps(100.0) == "100"
+    assert numbers_nb.format_mbps(12.5) == "12,5"
     assert TARGETS[0].speed_label_nb == "100/10 Mbit/s"
     assert TARGETS[1].speed_label_nb == "1 000 Mbit/s"
 
@@ -814,7 +816,7 @@ def test_address_popup_row_names_the_mast_only_where_the_household_takes_it(
 def test_a_kommune_map_shows_a_mast_across_the_border_that_its_households_take(
     inputs: MapInputs, tmp_path: Path
 ) -> None:
-    from maps.publish import _masts_per_kommune
+    from maps.sources import _masts_per_kommune
 
     masts = pd.DataFrame({"site_id": ["ny-5001-0", "ny-5001-1"], "kommunenummer": ["5001", "5001"]})
     addresses = pd.DataFrame(

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 
-import layers.nkom_lists
+import layers.nkom_list_files
 from layers.errors import ConfigError, InputError
 from layers.nkom_lists import read_lacking_list
 
@@ -194,7 +194,7 @@ def test_kml_without_a_kml_driver_is_a_clear_error(
 ) -> None:
     path = tmp_path / "liste.kml"
     path.write_text(KML, encoding="utf-8")
-    monkeypatch.setattr(layers.nkom_lists.pyogrio, "list_drivers", lambda: {"GPKG": "rw"})
+    monkeypatch.setattr(layers.nkom_list_files.pyogrio, "list_drivers", lambda: {"GPKG": "rw"})
     with pytest.raises(InputError, match=r"liste\.kml: this GDAL has no KML driver"):
         read_lacking_list(path, lacking_mbps=100)
 

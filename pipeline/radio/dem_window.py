@@ -227,7 +227,8 @@ def _blend(corners: list[np.ndarray], u: FloatArray, v: FloatArray) -> FloatArra
     z00, z01, z10, z11 = corners
     top = z00 + u * np.subtract(z01, z00, dtype="float64")
     bottom = z10 + u * np.subtract(z11, z10, dtype="float64")
-    return top + v * (bottom - top)
+    blended_m: FloatArray = top + v * (bottom - top)  # float64, as the differences
+    return blended_m
 
 
 def _cell_m(window: DemWindow, x: FloatArray, y: FloatArray) -> FloatArray:

@@ -37,6 +37,7 @@ never silently 0 m when the rule is off.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -97,7 +98,7 @@ def earth_bulge_m(
 
     ``k`` is the effective earth radius factor (4/3 for the standard atmosphere).
     """
-    d1, d2 = np.asarray(d1_m, "float64"), np.asarray(d2_m, "float64")
+    d1, d2 = np.asarray(d1_m, np.float64), np.asarray(d2_m, np.float64)
     return d1 * d2 / (2.0 * k_factor * EARTH_RADIUS_M)
 
 
@@ -136,52 +137,45 @@ def line_of_sight(
     worst sample, ``tx_ground_m``, ``rx_ground_m`` and ``sea_share`` (share of interior
     samples on nodata taken as sea level).
     """
-    tx_x, tx_y, antenna, rx_x, rx_y, cpe, frequency = np.broadcast_arrays(
-        *(
-            np.atleast_1d(np.asarray(a, "float64"))
-            for a in (tx_x_m, tx_y_m, antenna_height_m, rx_x_m, rx_y_m, cpe_height_m, frequency_mhz)
-        )
+    pairs = _Pairs.broadcast(
+        tx_x_m, tx_y_m, antenna_height_m, rx_x_m, rx_y_m, cpe_height_m, frequency_mhz
     )
-    spacing_m = _check_settings(window, frequency, k_factor, fresnel_clearance, spacing_m)
-    (tx_wx, rx_wx), (tx_wy, rx_wy) = _to_window_crs(window, (tx_x, rx_x), (tx_y, rx_y))
-    tx_ground = _given_or_sampled(tx_ground_m, window, tx_wx, tx_wy, len(tx_x))
-    rx_ground = _given_or_sampled(rx_ground_m, window, rx_wx, rx_wy, len(tx_x))
-    profile = _Profiles(
-        x_m=tx_wx,
-        y_m=tx_wy,
-        dx_m=rx_wx - tx_wx,
-        dy_m=rx_wy - tx_wy,
-        z_m=tx_ground + antenna,
-        dz_m=(rx_ground + cpe) - (tx_ground + antenna),
-        length_m=np.hypot(rx_wx - tx_wx, rx_wy - tx_wy),
-        wavelength_m=SPEED_OF_LIGHT_M_PER_S / (frequency * 1e6),
-    )
+    spacing_m = _check_settings(window, pairs.frequency_mhz, k_factor, fresnel_clearance, spacing_m)
+    profile, tx_ground, rx_ground = _profiles(window, pairs, tx_ground_m, rx_ground_m)
     interior = np.maximum(np.ceil(profile.length_m / spacing_m), 1).astype(np.int64) - 1
     ends_known = np.isfinite(tx_ground) & np.isfinite(rx_ground)
-    worst = np.where(ends_known, np.inf, np.nan)
-    t_worst = np.full(len(tx_x), np.nan)
-    unknown = ~ends_known
-    sea = np.zeros(len(tx_x), dtype=np.int64)
-    todo = np.flatnonzero(ends_known & (interior > 0))
     nodata_m = 0.0 if sea_level_for_nodata else None
-    for chunk in _chunks(interior[todo], max_samples_per_chunk):
-        pairs = todo[chunk]
-        result = _profile_chunk(window, profile.take(pairs), interior[pairs], k_factor, nodata_m)
-        worst[pairs], t_worst[pairs], unknown[pairs], sea[pairs] = result
-    distance_m = np.hypot(rx_x - tx_x, rx_y - tx_y)
-    return pd.DataFrame(
-        {
-            "los": ~unknown & (worst >= fresnel_clearance),
-            "terrain_ok": ~unknown,
-            "worst_clearance_ratio": worst,
-            "obstruction_x_m": tx_x + t_worst * (rx_x - tx_x),
-            "obstruction_y_m": tx_y + t_worst * (rx_y - tx_y),
-            "obstruction_distance_m": t_worst * distance_m,
-            "tx_ground_m": tx_ground,
-            "rx_ground_m": rx_ground,
-            "sea_share": sea / np.maximum(interior, 1),
-        }
+    clearance = _worst_clearance(
+        window, profile, interior, ends_known, k_factor, nodata_m, max_samples_per_chunk
     )
+    return _los_table(pairs, tx_ground, rx_ground, clearance, interior, fresnel_clearance)
+
+
+class _Pairs(NamedTuple):
+    """The (site, receiver) pairs as float64 arrays of one length (positions in EPSG:25833)."""
+
+    tx_x_m: FloatArray
+    tx_y_m: FloatArray
+    antenna_height_m: FloatArray
+    rx_x_m: FloatArray
+    rx_y_m: FloatArray
+    cpe_height_m: FloatArray
+    frequency_mhz: FloatArray
+
+    @classmethod
+    def broadcast(cls, *values: ArrayLike) -> _Pairs:
+        """Broadcast the scalars and arrays of :func:`line_of_sight` (in field order)."""
+        return cls(*np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, "float64")) for v in values)))
+
+
+@dataclass(frozen=True)
+class _Clearance:
+    """The worst point of each pair's profile."""
+
+    worst_ratio: FloatArray  # min clearance / F1; +inf: no interior sample; NaN: an end unknown
+    t_worst: FloatArray  # where along the path (0 at the site, 1 at the receiver); NaN if none
+    unknown: np.ndarray  # bool: an end or an interior sample without terrain
+    sea_samples: np.ndarray  # int64: interior samples on nodata taken as sea level
 
 
 @dataclass(frozen=True)
@@ -199,6 +193,89 @@ class _Profiles:
 
     def take(self, pairs: np.ndarray) -> _Profiles:
         return _Profiles(*(getattr(self, f)[pairs] for f in self.__dataclass_fields__))
+
+
+def _profiles(
+    window: DemWindow, pairs: _Pairs, tx_ground_m: ArrayLike | None, rx_ground_m: ArrayLike | None
+) -> tuple[_Profiles, FloatArray, FloatArray]:
+    """The pairs' straight profiles in the window's CRS and the ground height at each end.
+
+    An end's ground is the given height, or the DEM under it (:func:`ground_m`); the antenna
+    stands at ``tx_ground + antenna_height_m``, the receiver at ``rx_ground + cpe_height_m``.
+    """
+    (tx_wx, rx_wx), (tx_wy, rx_wy) = _to_window_crs(
+        window, (pairs.tx_x_m, pairs.rx_x_m), (pairs.tx_y_m, pairs.rx_y_m)
+    )
+    tx_ground = _given_or_sampled(tx_ground_m, window, tx_wx, tx_wy, len(tx_wx))
+    rx_ground = _given_or_sampled(rx_ground_m, window, rx_wx, rx_wy, len(tx_wx))
+    profile = _Profiles(
+        x_m=tx_wx,
+        y_m=tx_wy,
+        dx_m=rx_wx - tx_wx,
+        dy_m=rx_wy - tx_wy,
+        z_m=tx_ground + pairs.antenna_height_m,
+        dz_m=(rx_ground + pairs.cpe_height_m) - (tx_ground + pairs.antenna_height_m),
+        length_m=np.hypot(rx_wx - tx_wx, rx_wy - tx_wy),
+        wavelength_m=SPEED_OF_LIGHT_M_PER_S / (pairs.frequency_mhz * 1e6),
+    )
+    return profile, tx_ground, rx_ground
+
+
+def _worst_clearance(
+    window: DemWindow,
+    profile: _Profiles,
+    interior: np.ndarray,
+    ends_known: np.ndarray,
+    k_factor: float,
+    nodata_m: float | None,
+    max_samples_per_chunk: int,
+) -> _Clearance:
+    """The worst point of every pair's profile, sampled in chunks (:func:`_profile_chunk`).
+
+    A pair with an end of unknown ground is unknown (ratio NaN) and not sampled; a pair without
+    interior sample keeps ratio +inf.
+    """
+    worst = np.where(ends_known, np.inf, np.nan)
+    t_worst = np.full(len(interior), np.nan)
+    unknown = ~ends_known
+    sea = np.zeros(len(interior), dtype=np.int64)
+    todo = np.flatnonzero(ends_known & (interior > 0))
+    for chunk in _chunks(interior[todo], max_samples_per_chunk):
+        pairs = todo[chunk]
+        result = _profile_chunk(window, profile.take(pairs), interior[pairs], k_factor, nodata_m)
+        worst[pairs], t_worst[pairs], unknown[pairs], sea[pairs] = result
+    return _Clearance(worst, t_worst, unknown, sea)
+
+
+def _los_table(
+    pairs: _Pairs,
+    tx_ground_m: FloatArray,
+    rx_ground_m: FloatArray,
+    clearance: _Clearance,
+    interior: np.ndarray,
+    fresnel_clearance: float,
+) -> pd.DataFrame:
+    """The table :func:`line_of_sight` returns, one row per pair.
+
+    ``LOS = known terrain and min ratio >= fresnel_clearance``; the obstruction lies at
+    ``t_worst`` along the EPSG:25833 segment, ``t_worst · D`` from the site.
+    """
+    tx_x, tx_y, rx_x, rx_y = pairs.tx_x_m, pairs.tx_y_m, pairs.rx_x_m, pairs.rx_y_m
+    t_worst = clearance.t_worst
+    distance_m = np.hypot(rx_x - tx_x, rx_y - tx_y)
+    return pd.DataFrame(
+        {
+            "los": ~clearance.unknown & (clearance.worst_ratio >= fresnel_clearance),
+            "terrain_ok": ~clearance.unknown,
+            "worst_clearance_ratio": clearance.worst_ratio,
+            "obstruction_x_m": tx_x + t_worst * (rx_x - tx_x),
+            "obstruction_y_m": tx_y + t_worst * (rx_y - tx_y),
+            "obstruction_distance_m": t_worst * distance_m,
+            "tx_ground_m": tx_ground_m,
+            "rx_ground_m": rx_ground_m,
+            "sea_share": clearance.sea_samples / np.maximum(interior, 1),
+        }
+    )
 
 
 def _check_settings(
