@@ -342,7 +342,7 @@ def sensitivity(
         shown.add_column(column, justify="left" if left else "right", no_wrap=left)
     for row in table.to_dict(orient="records"):
         shown.add_row(
-            row["parameter"],
+            escape(row["parameter"]),  # "[cost.fibre]…" is not markup
             f"{row['change']:+.0%}",
             _parameter_value(row["value"]),
             f"{row['total_cost_nok'] / 1e6:,.1f}".replace(",", " "),
