@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from layers.errors import GapmapError
-from pipeline.config import load_config
+from pipeline.config import WirelessSettings, load_config
 from pipeline.run import RunResult, run_pipeline
 
 app = typer.Typer(
@@ -232,17 +232,20 @@ def los(
         list[str] | None,
         typer.Option(help="Site technologies to check (repeat); default: all in the file."),
     ] = None,
-    cpe_height_m: Annotated[float, typer.Option(help="Receiver height above ground, m.")] = 5.0,
-    k_factor: Annotated[float, typer.Option(help="Effective earth radius factor.")] = 4 / 3,
+    cpe_height_m: Annotated[
+        float, typer.Option(help="Receiver height above ground, m.")
+    ] = WirelessSettings().cpe_height_m,
+    k_factor: Annotated[
+        float, typer.Option(help="Effective earth radius factor.")
+    ] = WirelessSettings().k_factor,
     fresnel_clearance: Annotated[
         float, typer.Option(help="Share of the first Fresnel zone that must be clear.")
-    ] = 0.6,
+    ] = WirelessSettings().fresnel_clearance,
 ) -> None:
     """Line of sight from wireless sites to addresses: best site, distance, LOS, clearance and
-    the obstruction point per address (the pipeline's own code)."""
+    the obstruction point per address (the pipeline's own code; defaults as ``[wireless]``)."""
     from layers.addresses import read_addresses
     from layers.sites import read_sites
-    from pipeline.config import WirelessSettings
     from pipeline.wireless import wireless_per_address
 
     try:

@@ -285,7 +285,11 @@ class CoverageSettings:
 
 @dataclass(frozen=True)
 class WirelessSettings:
-    """Line of sight from wireless sites to addresses, and what predicted reach counts for."""
+    """Line of sight from wireless sites to addresses, and what predicted reach counts for.
+
+    The one home of the line-of-sight defaults: :class:`pipeline.radio.reach.LosSettings`,
+    the ``gapmap los`` options and the benchmark take theirs from here.
+    """
 
     # site technologies that get the line-of-sight check (800 MHz 4G reaches without it)
     technologies: tuple[str, ...] = ("fwa",)

@@ -161,17 +161,7 @@ def new_sites(
         nearest_presence(presence, x, y)[0],
         site,
     )
-    reach = wireless_reach_per_address(
-        below,
-        masts,
-        dtm,
-        LosSettings(
-            cpe_height_m=wireless.cpe_height_m,
-            k_factor=wireless.k_factor,
-            fresnel_clearance=wireless.fresnel_clearance,
-            sea_level_for_nodata=wireless.sea_level_for_nodata,
-        ),
-    )
+    reach = wireless_reach_per_address(below, masts, dtm, LosSettings.from_wireless(wireless))
     row = pd.Series(np.arange(len(masts)), index=masts["site_id"])
     mast_row = row.reindex(reach["los_site_id"]).to_numpy()
     has_mast = np.isfinite(mast_row)
