@@ -295,9 +295,13 @@ def areas(
         typer.Option("--kommune", "-k", help="Kommunenummer to plan for (repeat); default all."),
     ] = None,
     viable_nok_per_household: Annotated[
-        float,
-        typer.Option(help="What an operator invests per household on commercial terms, NOK."),
-    ] = 20_000.0,
+        float | None,
+        typer.Option(
+            help="What an operator invests per household on commercial terms, NOK"
+            " [default: the config's \\[cost].commercially_viable_nok_per_household]",
+            show_default=False,
+        ),
+    ] = None,
     buffer_m: Annotated[float, typer.Option(help="Margin of the area polygons, m.")] = 100.0,
 ) -> None:
     """Subsidy project areas from the latest succeeded run: one per planning cluster, ranked by
@@ -307,8 +311,12 @@ def areas(
 
     try:
         settings = load_config(config)
+        viable_nok, source = viable_nok_per_household, "--viable-nok-per-household"
+        if viable_nok is None:  # the one default is the config's
+            viable_nok = settings.cost.commercially_viable_nok_per_household
+            source = f"[cost].commercially_viable_nok_per_household of {config}"
         run_id, costed = planning.read_costed_addresses(settings.store_path, kommune or [])
-        found = planning.project_areas(costed, viable_nok_per_household, buffer_m)
+        found = planning.project_areas(costed, viable_nok, buffer_m)
         ranked = planning.select_areas(found, budget)
         planning.write_application(ranked, costed, out)
     except GapmapError as exc:
@@ -316,6 +324,13 @@ def areas(
         return
     console.print(planning.areas_table(ranked, run_id))
     console.print(planning.areas_totals(ranked, budget), soft_wrap=True)
+    viable_text = f"{viable_nok:,.0f}".replace(",", " ")
+    console.print(
+        f"Subsidy need = cost − households × NOK {viable_text} ({source})",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
     console.print(f"Application files in {out}", soft_wrap=True, highlight=False)
 
 
