@@ -19,7 +19,7 @@ from rich.table import Table
 
 from layers.errors import GapmapError
 from pipeline import store
-from pipeline.config import load_config
+from pipeline.config import WirelessSettings, load_config
 from pipeline.run import RunResult, run_pipeline
 
 app = typer.Typer(
@@ -229,17 +229,20 @@ def los(
         list[str] | None,
         typer.Option(help="Site technologies to check (repeat); default: all in the file."),
     ] = None,
-    cpe_height_m: Annotated[float, typer.Option(help="Receiver height above ground, m.")] = 5.0,
-    k_factor: Annotated[float, typer.Option(help="Effective earth radius factor.")] = 4 / 3,
+    cpe_height_m: Annotated[
+        float, typer.Option(help="Receiver height above ground, m.")
+    ] = WirelessSettings().cpe_height_m,
+    k_factor: Annotated[
+        float, typer.Option(help="Effective earth radius factor.")
+    ] = WirelessSettings().k_factor,
     fresnel_clearance: Annotated[
         float, typer.Option(help="Share of the first Fresnel zone that must be clear.")
-    ] = 0.6,
+    ] = WirelessSettings().fresnel_clearance,
 ) -> None:
     """Line of sight from wireless sites to addresses: best site, distance, LOS, clearance and
-    the obstruction point per address (the pipeline's own code)."""
+    the obstruction point per address (the pipeline's own code; defaults as ``[wireless]``)."""
     from layers.addresses import read_addresses
     from layers.sites import read_sites
-    from pipeline.config import WirelessSettings
     from pipeline.wireless import wireless_per_address
 
     try:
@@ -289,9 +292,13 @@ def areas(
         typer.Option("--kommune", "-k", help="Kommunenummer to plan for (repeat); default all."),
     ] = None,
     viable_nok_per_household: Annotated[
-        float,
-        typer.Option(help="What an operator invests per household on commercial terms, NOK."),
-    ] = 20_000.0,
+        float | None,
+        typer.Option(
+            help="What an operator invests per household on commercial terms, NOK"
+            " [default: the config's \\[cost].commercially_viable_nok_per_household]",
+            show_default=False,
+        ),
+    ] = None,
     buffer_m: Annotated[float, typer.Option(help="Margin of the area polygons, m.")] = 100.0,
 ) -> None:
     """Subsidy project areas from the latest succeeded run: one per planning cluster, ranked by
@@ -301,8 +308,12 @@ def areas(
 
     try:
         settings = load_config(config)
+        viable_nok, source = viable_nok_per_household, "--viable-nok-per-household"
+        if viable_nok is None:  # the one default is the config's
+            viable_nok = settings.cost.commercially_viable_nok_per_household
+            source = f"[cost].commercially_viable_nok_per_household of {config}"
         run_id, costed = planning.read_costed_addresses(settings.store_path, kommune or [])
-        found = planning.project_areas(costed, viable_nok_per_household, buffer_m)
+        found = planning.project_areas(costed, viable_nok, buffer_m)
         ranked = planning.select_areas(found, budget)
         planning.write_application(ranked, costed, out)
     except GapmapError as exc:
@@ -310,6 +321,13 @@ def areas(
         return
     console.print(planning.areas_table(ranked, run_id))
     console.print(planning.areas_totals(ranked, budget), soft_wrap=True)
+    viable_text = f"{viable_nok:,.0f}".replace(",", " ")
+    console.print(
+        f"Subsidy need = cost − households × NOK {viable_text} ({source})",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
     console.print(f"Application files in {out}", soft_wrap=True, highlight=False)
 
 
@@ -339,7 +357,7 @@ def sensitivity(
         shown.add_column(column, justify="left" if left else "right", no_wrap=left)
     for row in table.to_dict(orient="records"):
         shown.add_row(
-            row["parameter"],
+            escape(row["parameter"]),  # "[cost.fibre]…" is not markup
             f"{row['change']:+.0%}",
             _parameter_value(row["value"]),
             f"{row['total_cost_nok'] / 1e6:,.1f}".replace(",", " "),

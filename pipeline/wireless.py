@@ -74,12 +74,7 @@ def wireless_per_address(
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
-    los_settings = LosSettings(
-        cpe_height_m=settings.cpe_height_m,
-        k_factor=settings.k_factor,
-        fresnel_clearance=settings.fresnel_clearance,
-        sea_level_for_nodata=settings.sea_level_for_nodata,
-    )
+    los_settings = LosSettings.from_wireless(settings)
     reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings)
     # FWA claims are judged against FWA sites alone: a 4G mast in sight proves no FWA link
     fwa_sites = None if chosen is None else chosen.loc[chosen["technology"] == "fwa"]
@@ -124,7 +119,8 @@ def doubtful_fwa(
     blocked = ~reach["fwa_has_los"].to_numpy(dtype=bool) & reach["fwa_los_terrain_ok"].to_numpy(
         dtype=bool
     )
-    return claimed & (no_site | blocked)
+    doubtful: np.ndarray = claimed & (no_site | blocked)
+    return doubtful
 
 
 def wireless_stage(config: Config, inputs: Ingested) -> pd.DataFrame:

@@ -41,7 +41,8 @@ def noise_terrain_m(size: int, rng: np.random.Generator) -> np.ndarray:
         )
         terrain += weight * layer / layer.std()
     terrain -= terrain.min()
-    return terrain * (800.0 / terrain.max())
+    scaled: np.ndarray = terrain * (800.0 / terrain.max())
+    return scaled
 
 
 def benchmark_national(folder: Path) -> None:
@@ -69,22 +70,25 @@ def benchmark_national(folder: Path) -> None:
     )
 
 
-def main() -> None:
+def parse_arguments() -> argparse.Namespace:
+    defaults = LosSettings()  # the engine's limits; the LOS physics default to [wireless]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-km", type=float, default=20.0)
     parser.add_argument("--cell-m", type=float, default=10.0)
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--addresses", type=int, default=200_000)
     parser.add_argument("--range-m", type=float, default=5_000.0)
-    parser.add_argument("--max-samples-per-chunk", type=int, default=250_000)
-    parser.add_argument("--max-pairs-per-batch", type=int, default=500_000)
+    parser.add_argument("--max-samples-per-chunk", type=int, default=defaults.max_samples_per_chunk)
+    parser.add_argument("--max-pairs-per-batch", type=int, default=defaults.max_pairs_per_batch)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--national", type=Path, default=None, help="national data set folder")
-    args = parser.parse_args()
-    if args.national is not None:
-        benchmark_national(args.national)
-        return
+    return parser.parse_args()
 
+
+def synthetic_scene(
+    args: argparse.Namespace,
+) -> tuple[DemWindow, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The noise terrain, the scattered addresses (x, y) and the random sites."""
     rng = np.random.default_rng(args.seed)
     cells = int(args.size_km * 1000 / args.cell_m)
     transform = from_origin(X0_M, Y0_M, args.cell_m, args.cell_m)
@@ -102,10 +106,17 @@ def main() -> None:
             "max_range_m": args.range_m,
         }
     )
+    return window, address_x, address_y, sites
+
+
+def benchmark_synthetic(args: argparse.Namespace) -> None:
+    """Time the candidate pairs and the line of sight on the synthetic scene."""
+    window, address_x, address_y, sites = synthetic_scene(args)
     settings = LosSettings(
         max_samples_per_chunk=args.max_samples_per_chunk,
         max_pairs_per_batch=args.max_pairs_per_batch,
     )
+    cells = window.elevation_m.shape[0]
     print(
         f"DEM {cells} × {cells} cells of {args.cell_m:g} m, {args.sites} sites, "
         f"{args.addresses} addresses, range {args.range_m:g} m, "
@@ -141,6 +152,14 @@ def main() -> None:
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB peak RSS "
         "(terrain generation included)"
     )
+
+
+def main() -> None:
+    args = parse_arguments()
+    if args.national is None:
+        benchmark_synthetic(args)
+    else:
+        benchmark_national(args.national)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +7,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import CostSettings
+from pipeline.config import TerrainSettings, replace_nested
 from pipeline.rollout.fibre import (
     FibrePresence,
     address_cost_nok,
@@ -20,19 +18,7 @@ from pipeline.rollout.fibre import (
     route_length_m,
     terrain_factor,
 )
-
-# the prices the hand-computed cases use (the defaults may move with new sources)
-HAND = CostSettings(
-    trench_nok_per_m=450.0,
-    cable_nok_per_m=40.0,
-    drop_fixed_nok=8_000.0,
-    drop_nok_per_m=150.0,
-    drop_length_m=30.0,
-    ont_nok=2_500.0,
-    install_nok=5_000.0,
-    splitter_nok=0.0,
-    route_factor=1.3,
-)
+from tests.fixtures import HAND_COST as HAND
 
 
 def _presence(lines=(), points=()) -> FibrePresence:
@@ -40,12 +26,12 @@ def _presence(lines=(), points=()) -> FibrePresence:
 
 
 def test_hand_computed_cost_of_one_household() -> None:
-    s = HAND
-    # 1000 m straight line × 1.3 = 1300 m route; (450 + 40) NOK/m → 637 000;
-    # drop 8000 + 150 × 30 = 12 500; ONT 2 500 + install 5 000 = 7 500 → 657 000 NOK
+    s = HAND.fibre
+    # 1000 m straight line × 1.3 = 1300 m route; (450 + 50) NOK/m → 650 000;
+    # drop 8000 + 150 × 30 = 12 500; ONT 2 500 + install 5 000 = 7 500 → 670 000 NOK
     route_nok = edge_cost_nok(route_length_m(np.array([1000.0]), s), s)
     cost = address_cost_nok(route_nok, np.array([1]), s)
-    assert cost.tolist() == [657_000.0]
+    assert cost.tolist() == [670_000.0]
 
 
 def test_distance_to_a_line_and_a_point() -> None:
@@ -58,7 +44,7 @@ def test_distance_to_a_line_and_a_point() -> None:
 
 def test_no_presence_caps_the_route_and_flags_it() -> None:
     addresses = pd.DataFrame({"x_m": [0.0], "y_m": [0.0], "households": [1]})
-    s = dataclasses.replace(HAND, max_route_m=5000)
+    s = replace_nested(HAND, {"fibre.max_route_m": 5000.0})
     result = cost_per_address(addresses, np.array([True]), _presence(), s)
     assert result["route_m"].iloc[0] == 5000 and bool(result["route_capped"].iloc[0])
 
@@ -74,7 +60,7 @@ def test_served_addresses_get_no_cost() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0, 50_000), st.floats(0, 50_000), st.integers(1, 40))
 def test_cost_never_falls_when_the_route_gets_longer(d1: float, d2: float, households: int) -> None:
-    s = HAND
+    s = HAND.fibre
     short, long = sorted((d1, d2))
     route_nok = edge_cost_nok(route_length_m(np.array([short, long]), s), s)
     costs = address_cost_nok(route_nok, np.array([households] * 2), s)
@@ -82,14 +68,14 @@ def test_cost_never_falls_when_the_route_gets_longer(d1: float, d2: float, house
 
 
 def test_cost_grows_linearly_with_households_for_equipment_only() -> None:
-    s = HAND
+    s = HAND.fibre
     one, ten = address_cost_nok(np.array([0.0, 0.0]), np.array([1, 10]), s)
     assert ten - one == pytest.approx(9 * (s.ont_nok + s.install_nok))
 
 
 def test_three_households_on_a_line_share_the_trench() -> None:
     # fibre ends at x = 0; houses at 100, 200, 300 m: edges 100 m each, 130 m routed,
-    # 130 × (450 + 40) = 63,700 NOK per edge; the first edge serves 3 households, the second 2
+    # 130 × (450 + 50) = 65,000 NOK per edge; the first edge serves 3 households, the second 2
     presence = _presence(points=[(0.0, 0.0)])
     addresses = pd.DataFrame(
         {"x_m": [300.0, 100.0, 200.0], "y_m": [0.0] * 3, "households": [1] * 3}
@@ -99,7 +85,7 @@ def test_three_households_on_a_line_share_the_trench() -> None:
     assert result["link_m"].tolist() == [100.0, 100.0, 100.0]
     assert result["served_households"].tolist() == [1.0, 3.0, 2.0]
     equipment = 8000 + 150 * 30 + 2500 + 5000
-    edge = 63_700.0
+    edge = 65_000.0
     expected = [edge / 3 + edge / 2 + edge, edge / 3, edge / 3 + edge / 2]
     assert result["cost_nok"].tolist() == pytest.approx([e + equipment for e in expected])
     assert result["cost_nok"].sum() == pytest.approx(3 * edge + 3 * equipment)  # to the krone
@@ -154,11 +140,11 @@ def test_tree_is_never_longer_than_the_star_and_shares_add_up(
     presence = _presence(lines=[shapely.LineString([(-9000, 0), (9000, 0)])])
     star = distance_to_presence_m(presence, x, y)
     addresses = pd.DataFrame({"x_m": x, "y_m": y, "households": households[: len(x)]})
-    s = HAND
-    result = cost_per_address(addresses, np.ones(len(x), dtype=bool), presence, s)
+    result = cost_per_address(addresses, np.ones(len(x), dtype=bool), presence, HAND)
     links = result["link_m"].to_numpy()
     assert links.sum() <= star.sum() + 1e-6
     assert np.isfinite(links).all() and (links >= 0).all()
+    s = HAND.fibre
     tree_nok = edge_cost_nok(route_length_m(links, s), s).sum()
     equipment = len(x) * (s.drop_fixed_nok + s.drop_nok_per_m * s.drop_length_m) + (
         addresses["households"].sum() * (s.ont_nok + s.install_nok)
@@ -186,7 +172,7 @@ def test_distance_to_presence_matches_brute_force(points, line, queries) -> None
 
 
 def test_terrain_factor_is_one_on_flat_ground_and_hand_checked_on_a_slope() -> None:
-    s = CostSettings(terrain_grade_weight=2.0, terrain_relief_weight_per_100m=0.05)
+    s = TerrainSettings(grade_weight=2.0, relief_weight_per_100m=0.05)
     flat = np.zeros((1, 5))
     # 400 m link rising 40 m evenly: mean |grade| 0.1, relief 40 m
     slope = np.array([[0.0, 10.0, 20.0, 30.0, 40.0]])
@@ -198,7 +184,7 @@ def test_terrain_factor_is_one_on_flat_ground_and_hand_checked_on_a_slope() -> N
 
 
 def test_terrain_factor_without_terrain_is_one_and_is_capped() -> None:
-    s = CostSettings(terrain_factor_max=2.5)
+    s = TerrainSettings(factor_max=2.5)
     no_terrain = np.full((1, 4), np.nan)
     cliff = np.array([[0.0, 500.0, 0.0, 500.0]])
     factors = terrain_factor(np.vstack([no_terrain, cliff]), np.array([100.0, 100.0]), s)
@@ -214,9 +200,9 @@ def test_link_ends_at_the_nearest_point_of_a_fibre_line() -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.floats(0, 50), st.floats(0, 50))
 def test_steeper_links_never_cost_less(rise_a: float, rise_b: float) -> None:
-    s = HAND
+    s = HAND.fibre
     low, high = sorted((rise_a, rise_b))
     profiles = np.array([np.linspace(0, low, 8), np.linspace(0, high, 8)])
-    factors = terrain_factor(profiles, np.array([200.0, 200.0]), s)
+    factors = terrain_factor(profiles, np.array([200.0, 200.0]), HAND.terrain)
     costs = address_cost_nok(edge_cost_nok(np.array([260.0, 260.0]), s, factors), np.ones(2), s)
     assert costs[0] <= costs[1]

@@ -209,7 +209,9 @@ def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo
     takers = costed.loc[costed["cost_option"] == "fwa_new_site"]
     built = masts.loc[masts["households_taking"] > 0]
     assert len(built) > 0 and set(built["site_id"]) == set(takers["new_site_id"])
-    expected = built["fixed_cost_nok"].sum() + takers["households"].sum() * config.cost.fwa_cpe_nok
+    expected = (
+        built["fixed_cost_nok"].sum() + takers["households"].sum() * config.cost.wireless.cpe_nok
+    )
     assert abs(takers["cost_nok"].sum() - expected) < 1.0
 
 

@@ -364,13 +364,21 @@ def test_axis_ticks_are_norwegian_numbers(value: float, expected: str) -> None:
 # --- the command, end to end on a tiny store ---------------------------------------------------
 
 
-def _write_store(tmp_path: Path, with_clusters: bool = True) -> Path:
-    """A config and a store with one succeeded run holding :data:`FOUR` plus one more area."""
+def _write_store(
+    tmp_path: Path, with_clusters: bool = True, viable_nok_per_household: float | None = None
+) -> Path:
+    """A config and a store with one succeeded run holding :data:`FOUR` plus one more area
+    (the config sets ``commercially_viable_nok_per_household`` when given)."""
     store_path = tmp_path / "out" / "gapmap.duckdb"
     config = tmp_path / "gapmap.toml"
+    cost = (
+        ""
+        if viable_nok_per_household is None
+        else f"[cost]\ncommercially_viable_nok_per_household = {viable_nok_per_household}\n"
+    )
     config.write_text(
         '[inputs]\nkommuner = "k.geojson"\naddresses = "a.csv"\noffers = "o.csv"\n'
-        f'[run]\noutput_dir = "{(tmp_path / "out").as_posix()}"\n'
+        f'[run]\noutput_dir = "{(tmp_path / "out").as_posix()}"\n{cost}'
     )
     results = pd.concat(
         [FOUR, _results([(6, "0301", 2, 5000, 0, 600_000, "fiber", 1)])], ignore_index=True
@@ -404,7 +412,8 @@ def _write_store(tmp_path: Path, with_clusters: bool = True) -> Path:
 def test_areas_command_writes_the_application_and_prints_the_selection(tmp_path: Path) -> None:
     config = _write_store(tmp_path)
     out = tmp_path / "søknad"
-    # need per household with 20k viable: 4204-0001 (1.35M − 160k)/8 ≈ 149k; 0301-0001 280k
+    # need per household with the default 30k viable: 4204-0001 (1.35M − 240k)/8 ≈ 139k,
+    # 0301-0001 (600k − 60k)/2 = 270k; a budget of 1.5M takes the first (1.11M), not both
     result = runner.invoke(
         app,
         ["areas", "--config", str(config), "--budget", "1500000", "--out", str(out)],
@@ -416,6 +425,27 @@ def test_areas_command_writes_the_application_and_prints_the_selection(tmp_path:
     listed = pd.read_csv(out / "area_4204-0001.csv")
     assert listed["address_id"].tolist() == [1, 2, 3, 4]
     assert listed["address_text"].iloc[0] == "Vegen 1, Bygd"
+    assert "commercially_viable_nok_per_household" in " ".join(result.output.split())
+
+
+def test_areas_command_takes_the_viable_investment_from_the_config(tmp_path: Path) -> None:
+    # at 200k per household 4204-0001 (8 households, 1.35M) needs nothing: commercially viable;
+    # 0301-0001 (2 households, 600k) needs 200k and is the one selected
+    config = _write_store(tmp_path, viable_nok_per_household=200_000.0)
+    command = ["areas", "-c", str(config), "--budget", "1500000", "--out", str(tmp_path / "a")]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "Selected 1 of 1 areas" in output and "1 areas commercially viable" in output
+    assert (tmp_path / "a" / "area_0301-0001.csv").exists()
+    assert "NOK 200 000" in output
+    # the option overrides the config: at 20k both need subsidy and 4204-0001 is selected
+    overridden = [*command[:-1], str(tmp_path / "b"), "--viable-nok-per-household", "20000"]
+    result = runner.invoke(app, overridden)
+    assert result.exit_code == 0, result.output
+    assert "Selected 1 of 2 areas" in " ".join(result.output.split())
+    assert (tmp_path / "b" / "area_4204-0001.csv").exists()
+    assert "(--viable-nok-per-household)" in " ".join(result.output.split())
 
 
 def test_areas_command_limits_to_the_given_kommuner(tmp_path: Path) -> None:

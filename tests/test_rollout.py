@@ -10,31 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import CostSettings
+from pipeline.config import replace_nested
 from pipeline.rollout.choice import OPTIONS, RolloutInputs, annuity_factor, plan
 from pipeline.rollout.fibre import FibrePresence, splitter_nok_per_household
 from pipeline.rollout.masts import NewSites, fixed_cost_nok, mast_table
+from tests.fixtures import HAND_COST as HAND
 from tests.fixtures import write_dtm
 
-# the prices of the hand-computed cases: trench + cable = 500 NOK/m, route factor 1.3
-# (650 NOK per straight metre); per household 12,500 drop + 2,500 ONT + 5,000 install
-HAND = CostSettings(
-    trench_nok_per_m=450.0,
-    cable_nok_per_m=50.0,
-    route_factor=1.3,
-    drop_fixed_nok=8_000.0,
-    drop_nok_per_m=150.0,
-    drop_length_m=30.0,
-    ont_nok=2_500.0,
-    install_nok=5_000.0,
-    splitter_nok=0.0,
-    fwa_cpe_nok=6_500.0,
-    new_site_mast_nok=2_500_000.0,
-    new_site_backhaul_nok=400_000.0,
-    satellite_terminal_nok=4_000.0,
-    satellite_subscription_nok_per_month=700.0,
-    satellite_period_years=10.0,
-)
+# the hand cases' prices (tests.fixtures.HAND_COST): trench + cable = 500 NOK/m, route factor
+# 1.3 (650 NOK per straight metre); per household 12,500 drop + 2,500 ONT + 5,000 install
 PER_HOUSEHOLD_NOK = 12_500.0 + 2_500.0 + 5_000.0
 
 
@@ -67,7 +51,7 @@ def _inputs(addresses, presence, wireless=None, sites=None, costed=None) -> Roll
 
 
 def _one_mast(x_m: float, reaches: np.ndarray, backhaul_fibre_m: float = np.inf) -> NewSites:
-    masts = mast_table([0], ["9901"], [x_m], [0.0], [backhaul_fibre_m], HAND)
+    masts = mast_table([0], ["9901"], [x_m], [0.0], [backhaul_fibre_m], HAND.new_site)
     return NewSites(masts, np.where(reaches, 0, -1).astype(np.int64))
 
 
@@ -79,7 +63,7 @@ def test_annuity_factor_hand_checked() -> None:
 
 def test_splitters_hand_checked() -> None:
     # 33 households in one cluster need 2 splitters of 32 ports: 2 × 5,000 / 33 each
-    s = dataclasses.replace(HAND, splitter_nok=5_000.0, splitter_ports=32)
+    s = replace_nested(HAND.fibre, {"splitter_nok": 5_000.0, "splitter_ports": 32})
     share = splitter_nok_per_household(np.zeros(33, np.int64), np.ones(33), s)
     assert share == pytest.approx(np.full(33, 10_000 / 33))
     assert (share * 1).sum() == pytest.approx(10_000.0)  # to the krone
@@ -125,7 +109,7 @@ def test_a_satellite_only_island() -> None:
     # (10 M NOK); satellite is 4,000 + 12 × 10 × 700 = 88,000 per household when it counts
     addresses = _addresses([30_000.0, 30_100.0], households=np.array([1, 2]))
     presence = _fibre_at((0.0, 0.0))
-    policy = dataclasses.replace(HAND, satellite_meets_target=True)
+    policy = replace_nested(HAND, {"satellite.meets_target": True})
     counted = plan(_inputs(addresses, presence), policy)
     assert counted["cost_option"].tolist() == ["satellite", "satellite"]
     assert counted["cost_nok"].tolist() == pytest.approx([88_000.0, 176_000.0])
@@ -141,20 +125,22 @@ def test_the_lifetime_view_can_turn_the_choice() -> None:
     # 130 × 570 + 20,000 = 94,100 > 88,000: satellite by capex, fibre (118,508) by lifetime
     addresses = _addresses([100.0])
     presence = _fibre_at((0.0, 0.0))
-    base = dataclasses.replace(
+    base = replace_nested(
         HAND,
-        satellite_meets_target=True,
-        discount_rate=0.04,
-        lifetime_years=30.0,
-        fiber_opex_share_per_year=0.015,
+        {
+            "satellite.meets_target": True,
+            "lifetime.discount_rate": 0.04,
+            "lifetime.years": 30.0,
+            "lifetime.fiber_opex_share_per_year": 0.015,
+        },
     )
-    lifetime = plan(_inputs(addresses, presence), dataclasses.replace(base, choose_by="lifetime"))
+    lifetime = plan(_inputs(addresses, presence), replace_nested(base, {"choose_by": "lifetime"}))
     a = annuity_factor(0.04, 30.0)
     assert lifetime["cost_option"].tolist() == ["fiber"]
     assert lifetime["lifetime_cost_nok"].iloc[0] == pytest.approx(85_000.0 * (1 + 0.015 * a))
-    dear = dataclasses.replace(base, trench_nok_per_m=520.0)
+    dear = replace_nested(base, {"fibre.trench_nok_per_m": 520.0})
     assert plan(_inputs(addresses, presence), dear)["cost_option"].tolist() == ["satellite"]
-    dear_lifetime = dataclasses.replace(dear, choose_by="lifetime")
+    dear_lifetime = replace_nested(dear, {"choose_by": "lifetime"})
     assert plan(_inputs(addresses, presence), dear_lifetime)["cost_option"].tolist() == ["fiber"]
 
 
@@ -187,9 +173,9 @@ def test_every_household_below_target_gets_exactly_one_option_and_totals_reconci
     addresses = _addresses([p[0] for p in points], [p[1] for p in points], households[:n])
     costed = np.array([i % 5 != 4 for i in range(n)])
     x_m = [0.0, 4_000.0, 8_000.0]
-    masts = mast_table([0, 1, 2], ["9901"] * 3, x_m, [0.0] * 3, [np.inf] * 3, HAND)
+    masts = mast_table([0, 1, 2], ["9901"] * 3, x_m, [0.0] * 3, [np.inf] * 3, HAND.new_site)
     sites = NewSites(masts, np.where(costed, np.array(mast_of[:n]), -1).astype(np.int64))
-    s = dataclasses.replace(HAND, splitter_nok=5_000.0, satellite_meets_target=satellite)
+    s = replace_nested(HAND, {"fibre.splitter_nok": 5_000.0, "satellite.meets_target": satellite})
     inputs = _inputs(addresses, _fibre_at((0.0, 0.0)), wireless[:n], sites, costed)
     result = plan(inputs, s)
     option = result["cost_option"]
@@ -200,7 +186,7 @@ def test_every_household_below_target_gets_exactly_one_option_and_totals_reconci
     takers = (option == "fwa_new_site").to_numpy()
     h = addresses["households"].to_numpy(dtype="float64")
     used = np.unique(sites.mast_of[takers])
-    expected = fixed_cost_nok(masts, s)[used].sum() + (h[takers] * s.fwa_cpe_nok).sum()
+    expected = fixed_cost_nok(masts, s)[used].sum() + (h[takers] * s.wireless.cpe_nok).sum()
     assert result["cost_nok"][takers].sum() == pytest.approx(expected)
     # fibre households pay exactly their trees: re-planning leaves no share unpaid
     on_fibre = (option == "fiber").to_numpy()
@@ -218,7 +204,7 @@ def test_the_mast_stands_on_the_highest_address_of_areas_big_enough() -> None:
     addresses = _addresses([0.0, 100.0, 200.0, 5_000.0, 5_100.0], households=[2, 2, 2, 1, 1])
     addresses["elevation_m"] = [10.0, 55.0, np.nan, 80.0, 90.0]
     cluster_id = np.array([0, 0, 0, 1, 1])
-    s = dataclasses.replace(HAND, new_site_min_households=5)
+    s = replace_nested(HAND.new_site, {"min_households": 5})
     masts = mast_positions(addresses, cluster_id, s)
     assert masts["cluster_id"].tolist() == [0]  # cluster 1 has 2 households < 5
     assert masts[["x_m", "y_m"]].to_numpy().tolist() == [[100.0, 0.0]]  # 55 m, NaN never wins
@@ -244,13 +230,13 @@ def test_a_new_mast_reaches_whom_it_sees_within_range_at_the_target_speed(tmp_pa
     costed = np.ones(6, bool)
     cluster_id = np.array([0, 0, 0, 0, 0, 1])
     gigabit = Target("gigabit2030", 1000.0, None)
-    s = dataclasses.replace(HAND, new_site_min_households=5, new_site_max_range_m=3_000.0)
+    s = replace_nested(HAND, {"new_site.min_households": 5, "new_site.max_range_m": 3_000.0})
     sites = new_sites(
         addresses, costed, cluster_id, _fibre_at((x0, y0)), dtm, gigabit, s, WirelessSettings()
     )
     assert len(sites.masts) == 1
     assert sites.mast_of.tolist() == [0, 0, 0, 0, 0, -1]  # 4 km is beyond the 3 km range
-    slow = dataclasses.replace(s, new_site_down_mbps=500.0)  # cannot meet a gigabit target
+    slow = replace_nested(s, {"new_site.down_mbps": 500.0})  # cannot meet a gigabit target
     none = new_sites(
         addresses, costed, cluster_id, _fibre_at((x0, y0)), dtm, gigabit, slow, WirelessSettings()
     )

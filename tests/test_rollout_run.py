@@ -1,7 +1,7 @@
 """The technology choice through the whole pipeline, on a purpose-built region, by hand.
 
 One kommune, 30 × 6 km of flat land at 0 m, a fibre line along its west edge and three
-served houses beside it, plus:
+served houses beside it, priced as the hand cases (``tests.fixtures.HAND_COST``), plus:
 
 - a village of 12 households 10 km out (80 m apart): fibre would cost 10 km × 1.3 × 500 NOK/m
   = 6.5 M NOK before the village's own trees, a new mast 2.5 M + 0.4 M radio link (a fibre
@@ -23,37 +23,12 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from pipeline.config import load_config
+from pipeline.config import load_config, replace_nested
 from pipeline.run import run_pipeline
-from tests.fixtures import address_row, write_dtm, write_matrikkel_csv
+from tests.fixtures import HAND_COST, address_row, cost_toml, write_dtm, write_matrikkel_csv
 from tests.test_run import _square_lonlat, write_fibre_line
 
 X0, Y0 = 300_000.0, 7_000_000.0
-PRICES = """
-[cost]
-target = "gigabit2030"
-route_factor = 1.3
-trench_nok_per_m = 450
-cable_nok_per_m = 50
-drop_fixed_nok = 8000
-drop_nok_per_m = 150
-drop_length_m = 30
-ont_nok = 2500
-install_nok = 5000
-splitter_nok = 0
-max_route_m = 20000
-fwa_cpe_nok = 6500
-new_site_mast_nok = 2500000
-new_site_backhaul_nok = 400000
-new_site_antenna_height_m = 30
-new_site_down_mbps = 1000
-new_site_up_mbps = 200
-new_site_max_range_m = 3000
-new_site_min_households = 5
-satellite_terminal_nok = 4000
-satellite_subscription_nok_per_month = 700
-satellite_period_years = 10
-"""
 VILLAGE = [(1100 + i, X0 + 10_000 + 80 * (i % 4), Y0 + 3_000 + 80 * (i // 4)) for i in range(12)]
 ISLAND = [(1200, X0 + 28_000, Y0 + 3_000), (1201, X0 + 28_050, Y0 + 3_000)]
 SERVED = [(1000 + i, X0 + 100, Y0 + 1_000 + 1_000 * i) for i in range(3)]
@@ -86,8 +61,8 @@ def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
     config.write_text(
         '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'
         'addresses = "adresser.csv"\noffers = "dekning.csv"\ndtm = "terreng.tif"\n'
-        f'fibre = "fiber.geojson"\n{PRICES}'
-        f"satellite_meets_target = {str(satellite_meets_target).lower()}\n",
+        'fibre = "fiber.geojson"\n'
+        + cost_toml(replace_nested(HAND_COST, {"satellite.meets_target": satellite_meets_target})),
         encoding="utf-8",
     )
     return config

@@ -467,7 +467,7 @@ def test_cached_routes_equal_fresh_ones_in_either_direction(monkeypatch) -> None
 
 
 def test_a_fibre_tree_follows_the_road_around_a_fjord() -> None:
-    from pipeline.config import CostSettings
+    from pipeline.config import CostSettings, FibreSettings, RoadSettings
     from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
 
     # fibre ends at the road's start (0, 0); a house at (600, 0) across a fjord: the road goes
@@ -477,14 +477,14 @@ def test_a_fibre_tree_follows_the_road_around_a_fjord() -> None:
         {"x_m": [X0 + 600.0], "y_m": [Y0 + 0.0], "households": [1], "kommunenummer": ["9901"]}
     )
     presence = FibrePresence(np.empty(0, dtype=object), np.array([[X0, Y0]]))
-    s = CostSettings(road_min_edge_m=250.0, splitter_nok=0.0)
+    s = CostSettings(fibre=FibreSettings(splitter_nok=0.0), roads=RoadSettings(min_edge_m=250.0))
     along = cost_per_address(
         addresses, np.array([True]), presence, s, CostContext(roads=routing.CachedRoutes(road))
     )
     straight = cost_per_address(addresses, np.array([True]), presence, s)
     assert along["route_m"].iloc[0] == pytest.approx(1_600.0)
     assert straight["route_m"].iloc[0] == pytest.approx(780.0)
-    per_m = s.trench_nok_per_m + s.cable_nok_per_m
+    per_m = s.fibre.trench_nok_per_m + s.fibre.cable_nok_per_m
     assert along["cost_nok"].iloc[0] - straight["cost_nok"].iloc[0] == pytest.approx(820 * per_m)
     # a house 800 m from any road falls back to the straight line × route factor
     far = addresses.assign(x_m=X0 + 600.0, y_m=Y0 - 800.0)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,8 +8,14 @@ from typer.testing import CliRunner
 
 from layers.errors import RunError
 from pipeline.cli import app
-from pipeline.config import load_config
-from pipeline.planning.sensitivity import cost_inputs, sensitivity
+from pipeline.config import CostSettings, load_config, replace_nested
+from pipeline.planning.sensitivity import (
+    KEY_PARAMETERS,
+    config_key,
+    cost_inputs,
+    parameter_value,
+    sensitivity,
+)
 from pipeline.run import run_pipeline
 from tests.test_run import write_tiny_region
 
@@ -28,7 +33,7 @@ def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> N
     base = table.loc[table["parameter"] == "(base)", "total_cost_nok"].iloc[0]
     total_row = result.gap_table[result.gap_table["level"] == "total"].iloc[0]
     assert base == pytest.approx(total_row["cost_nok"])
-    trench = table[table["parameter"] == "trench_nok_per_m"].set_index("change")
+    trench = table[table["parameter"] == "[cost.fibre].trench_nok_per_m"].set_index("change")
     deltas = trench["delta_nok"].sort_index().tolist()
     assert deltas[0] < 0 < deltas[1]
     # a lower price never raises the total, a higher one never lowers it
@@ -39,16 +44,16 @@ def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> N
 
 def test_with_fibre_the_only_option_prices_move_the_total_linearly(ran) -> None:
     config, result = ran
-    fibre_only = dataclasses.replace(config.cost, new_site=False, fwa_cpe_nok=1e12)
+    fibre_only = replace_nested(config.cost, {"new_site.enabled": False, "wireless.cpe_nok": 1e12})
     table = sensitivity(cost_inputs(config), fibre_only, 0.2)
     # the trench part is linear in its price: ±20 % moves the total by the same amount
-    trench = table[table["parameter"] == "trench_nok_per_m"]
+    trench = table[table["parameter"] == "[cost.fibre].trench_nok_per_m"]
     assert trench["delta_nok"].sum() == pytest.approx(0.0, abs=1e-3)
     assert trench["delta_nok"].abs().min() > 0
-    equipment = table[table["parameter"] == "ont_nok"]["delta_nok"].abs()
+    equipment = table[table["parameter"] == "[cost.fibre].ont_nok"]["delta_nok"].abs()
     total_row = result.gap_table[result.gap_table["level"] == "total"].iloc[0]
     households = total_row["households_below_cost_target"]
-    assert equipment.tolist() == pytest.approx([0.2 * config.cost.ont_nok * households] * 2)
+    assert equipment.tolist() == pytest.approx([0.2 * config.cost.fibre.ont_nok * households] * 2)
 
 
 def test_without_a_run_it_says_so(tmp_path: Path) -> None:
@@ -64,4 +69,20 @@ def test_the_command_prints_the_table(ran, tmp_path: Path) -> None:
         app, ["sensitivity", "--config", str(config.source_path), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "trench_nok_per_m" in result.output and out.is_file()
+    assert "[cost.fibre].trench_nok_per_m" in result.output and out.is_file()
+
+
+@pytest.mark.parametrize("parameter", KEY_PARAMETERS)
+def test_each_key_parameter_is_a_number_of_the_cost_settings_named_by_its_config_key(
+    parameter: str,
+) -> None:
+    settings = CostSettings()
+    assert isinstance(parameter_value(settings, parameter), float)
+    doubled = replace_nested(settings, {parameter: 2 * parameter_value(settings, parameter)})
+    assert parameter_value(doubled, parameter) == 2 * parameter_value(settings, parameter)
+    table, _, key = parameter.partition(".")
+    assert config_key(parameter) == f"[cost.{table}].{key}"
+
+
+def test_a_top_level_cost_key_is_named_in_cost() -> None:
+    assert config_key("max_replan_rounds") == "[cost].max_replan_rounds"

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.config import WirelessSettings
 from pipeline.wireless import distance_scale, predicted_speeds_mbps
 
 
@@ -33,3 +36,22 @@ def test_speed_never_grows_with_distance(d1: float, d2: float, range_m: float) -
     near, far = sorted((d1, d2))
     scale = distance_scale(np.array([near, far]), np.full(2, range_m))
     assert scale[0] >= scale[1]
+
+
+def test_the_line_of_sight_defaults_have_one_home() -> None:
+    from pipeline import cli
+    from pipeline.radio import los
+    from pipeline.radio.reach import LosSettings
+
+    wireless = WirelessSettings()
+    physics = ("cpe_height_m", "k_factor", "fresnel_clearance", "sea_level_for_nodata")
+    assert all(getattr(LosSettings(), name) == getattr(wireless, name) for name in physics)
+    custom = WirelessSettings(cpe_height_m=8.0, k_factor=1.0, fresnel_clearance=0.4)
+    assert LosSettings.from_wireless(custom) == LosSettings(
+        cpe_height_m=8.0, k_factor=1.0, fresnel_clearance=0.4
+    )
+    options = inspect.signature(cli.los).parameters
+    assert all(options[name].default == getattr(wireless, name) for name in physics[:3])
+    # pipeline.radio.los keeps defaults of its own in its signatures: they must agree
+    assert wireless.k_factor == los.DEFAULT_K_FACTOR
+    assert wireless.fresnel_clearance == los.DEFAULT_FRESNEL_CLEARANCE

@@ -4,12 +4,16 @@ The cost stage is re-run on the latest successful run's own inputs, read back fr
 (addresses, which of them were costed, fibre offers, wireless reach) plus the config's fibre
 layer and DTM, once per parameter at −change and +change. Everything else stays as the run had
 it: the classes, the areas, the wireless predictions.
+
+A parameter is addressed by its path in :class:`pipeline.config.CostSettings`
+(``"fibre.trench_nok_per_m"``); the table names it by its place in the config file
+(``[cost.fibre].trench_nok_per_m``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -19,24 +23,39 @@ from layers.cost_factors import read_cost_factors
 from layers.errors import RunError
 from layers.network import read_network
 from layers.roads import read_roads
-from pipeline.config import Config, CostSettings
+from pipeline.config import Config, CostSettings, replace_nested
 from pipeline.rollout import choice as rollout
 from pipeline.rollout.fibre import presence_of_fibre
 from pipeline.store import latest_succeeded_run
 
 KEY_PARAMETERS = (
-    "trench_nok_per_m",
-    "cable_nok_per_m",
-    "route_factor",
-    "drop_fixed_nok",
-    "ont_nok",
-    "install_nok",
-    "terrain_grade_weight",
-    "fwa_cpe_nok",
-    "splitter_nok",
-    "new_site_mast_nok",
-    "new_site_backhaul_nok",
+    "fibre.trench_nok_per_m",
+    "fibre.cable_nok_per_m",
+    "fibre.route_factor",
+    "fibre.drop_fixed_nok",
+    "fibre.ont_nok",
+    "fibre.install_nok",
+    "terrain.grade_weight",
+    "wireless.cpe_nok",
+    "fibre.splitter_nok",
+    "new_site.mast_nok",
+    "new_site.backhaul_nok",
 )
+
+
+def config_key(parameter: str) -> str:
+    """Where a parameter path of :class:`CostSettings` is set in the config file:
+    ``"fibre.trench_nok_per_m"`` → ``"[cost.fibre].trench_nok_per_m"``."""
+    table, _, key = parameter.rpartition(".")
+    return f"[cost.{table}].{key}" if table else f"[cost].{key}"
+
+
+def parameter_value(settings: CostSettings, parameter: str) -> float:
+    """The value at a parameter path: ``"fibre.trench_nok_per_m"`` → ``settings.fibre.…``."""
+    value: Any = settings
+    for name in parameter.split("."):
+        value = getattr(value, name)
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -108,25 +127,27 @@ def sensitivity(
     change: float = 0.2,
     parameters: tuple[str, ...] = KEY_PARAMETERS,
 ) -> pd.DataFrame:
-    """Total cost with each parameter at (1 − change) and (1 + change) of its value.
+    """Total cost with each parameter (a path in ``settings``, :data:`KEY_PARAMETERS`) at
+    (1 − change) and (1 + change) of its value; ``parameter`` names its config key
+    (:func:`config_key`).
 
-    ``route_factor`` never goes below 1.0 (a route is never shorter than the straight line).
+    The route factor never goes below 1.0 (a route is never shorter than the straight line).
     """
     if not 0 < change < 1:
         msg = f"change: got {change}, expected a share between 0 and 1 (0.2 = ±20 %)"
         raise RunError(msg)
     base_nok = total_cost_nok(inputs, settings)
     rows = []
-    for name in parameters:
-        value = getattr(settings, name)
+    for path in parameters:
+        value = parameter_value(settings, path)
         for factor in (1 - change, 1 + change):
             moved = value * factor
-            if name == "route_factor":
+            if path == "fibre.route_factor":
                 moved = max(moved, 1.0)
-            total = total_cost_nok(inputs, dataclasses.replace(settings, **{name: moved}))
+            total = total_cost_nok(inputs, replace_nested(settings, {path: moved}))
             rows.append(
                 {
-                    "parameter": name,
+                    "parameter": config_key(path),
                     "change": factor - 1,
                     "value": moved,
                     "total_cost_nok": total,

@@ -22,15 +22,12 @@ from scipy.spatial import cKDTree
 
 from layers.dtm import DtmTiles
 from layers.errors import InputError
+from pipeline.config import WirelessSettings
 from pipeline.radio.dem_window import DemWindow, FloatArray, read_dem_window
-from pipeline.radio.los import (
-    DEFAULT_FRESNEL_CLEARANCE,
-    DEFAULT_K_FACTOR,
-    DEFAULT_MAX_SAMPLES_PER_CHUNK,
-    line_of_sight,
-)
+from pipeline.radio.los import DEFAULT_MAX_SAMPLES_PER_CHUNK, line_of_sight
 
 DEFAULT_MAX_WINDOW_CELLS = 40_000_000  # 160 MB of float32 per window
+_WIRELESS = WirelessSettings()  # the one home of the line-of-sight defaults
 
 LINK_COLUMNS = (
     "address_idx",
@@ -124,17 +121,30 @@ def _nearest_per_address(address_idx: np.ndarray, distance_m: np.ndarray, n: int
 
 @dataclass(frozen=True)
 class LosSettings:
-    """Settings of the line-of-sight stage (the proposed ``[wireless]`` config section)."""
+    """Settings of the line-of-sight engine: the physics of the ``[wireless]`` section (whose
+    :class:`pipeline.config.WirelessSettings` holds the defaults) and the engine's own
+    sampling and memory limits."""
 
-    cpe_height_m: float = 5.0  # receiver antenna above ground: a wall or roof mount
-    k_factor: float = DEFAULT_K_FACTOR  # effective earth radius factor (standard atmosphere)
-    fresnel_clearance: float = DEFAULT_FRESNEL_CLEARANCE  # share of F1 that must be clear
+    cpe_height_m: float = _WIRELESS.cpe_height_m  # m, receiver antenna above ground
+    k_factor: float = _WIRELESS.k_factor  # effective earth radius factor
+    fresnel_clearance: float = _WIRELESS.fresnel_clearance  # share of F1 that must be clear
     spacing_m: float | None = None  # profile sample spacing; None = the DEM cell size
-    sea_level_for_nodata: bool = True  # nodata inside a path = sea at 0 m (pipeline.radio.los)
+    # nodata inside a path = sea at 0 m (pipeline.radio.los)
+    sea_level_for_nodata: bool = _WIRELESS.sea_level_for_nodata
     max_sites_per_address: int | None = None  # keep only the n nearest sites; None = all
     max_samples_per_chunk: int = DEFAULT_MAX_SAMPLES_PER_CHUNK  # ~120 bytes per sample
     max_window_cells: int = DEFAULT_MAX_WINDOW_CELLS  # larger kommune: one window per site
     max_pairs_per_batch: int = 500_000  # pairs in memory at once (~300 bytes per pair)
+
+    @staticmethod
+    def from_wireless(wireless: WirelessSettings) -> LosSettings:
+        """The line-of-sight physics of a run's ``[wireless]`` section, engine limits default."""
+        return LosSettings(
+            cpe_height_m=wireless.cpe_height_m,
+            k_factor=wireless.k_factor,
+            fresnel_clearance=wireless.fresnel_clearance,
+            sea_level_for_nodata=wireless.sea_level_for_nodata,
+        )
 
 
 def line_of_sight_for_pairs(

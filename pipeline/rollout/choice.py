@@ -16,14 +16,15 @@ less than their fibre shares (every household on the trees). Then it is a fixed 
 household takes its cheapest option; the fibre trees are
 re-planned without the households that left them (their neighbours' shares of the shared
 trench rise) and each new mast is shared by the households that took it; repeat until nothing
-changes or ``max_replan_rounds``. A household that left fibre does not come back, so the
+changes or ``[cost].max_replan_rounds``. A household that left fibre does not come back, so the
 rounds end. The reported costs are always those of the final assignment: the tree shares and
 the mast shares add up to the trees' and masts' costs to the krone.
 
 Lifetime view: with annuity factor :math:`A = (1 - (1 + r)^{-n}) / r` (:math:`A = n` at
 :math:`r = 0`), the present value of an option is :math:`C (1 + o A)` for capex :math:`C` and
-yearly opex share :math:`o`; satellite is :math:`h (c_{terminal} + 12 c_{month} A)`.
-``choose_by = "lifetime"`` chooses by it; ``cost_nok`` stays the investment.
+yearly opex share :math:`o` (``[cost.lifetime]``); satellite is
+:math:`h (c_{terminal} + 12 c_{month} A)`. ``[cost].choose_by = "lifetime"`` chooses by it;
+``cost_nok`` stays the investment.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from layers.cost_factors import factor_per_address
-from pipeline.config import Config, CostSettings
+from pipeline.config import Config, CostSettings, LifetimeSettings
 from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
 from pipeline.rollout.masts import NewSites, fixed_cost_nok, new_sites
 from pipeline.rollout.road_graph import road_graph
@@ -54,9 +55,9 @@ def annuity_factor(rate: float, years: float) -> float:
     return float((1.0 - (1.0 + rate) ** -years) / rate)
 
 
-def present_value_factors(settings: CostSettings) -> tuple[float, float]:
+def present_value_factors(settings: LifetimeSettings) -> tuple[float, float]:
     """Present value per NOK of capex over the lifetime, fibre and wireless: 1 + o A."""
-    annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
+    annuity = annuity_factor(settings.discount_rate, settings.years)
     return (
         1.0 + settings.fiber_opex_share_per_year * annuity,
         1.0 + settings.wireless_opex_share_per_year * annuity,
@@ -64,13 +65,14 @@ def present_value_factors(settings: CostSettings) -> tuple[float, float]:
 
 
 def satellite_nok(households: np.ndarray, settings: CostSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Satellite per address: terminal + subscription over ``satellite_period_years`` (the
-    investment view), and its present value over the lifetime."""
-    yearly_nok = 12.0 * settings.satellite_subscription_nok_per_month
-    annuity = annuity_factor(settings.discount_rate, settings.lifetime_years)
-    terminal_nok = settings.satellite_terminal_nok
+    """Satellite per address: terminal + subscription over ``[cost.satellite].period_years``
+    (the investment view), and its present value over the lifetime."""
+    satellite = settings.satellite
+    yearly_nok = 12.0 * satellite.subscription_nok_per_month
+    annuity = annuity_factor(settings.lifetime.discount_rate, settings.lifetime.years)
+    terminal_nok = satellite.terminal_nok
     return (
-        households * (terminal_nok + yearly_nok * settings.satellite_period_years),
+        households * (terminal_nok + yearly_nok * satellite.period_years),
         households * (terminal_nok + yearly_nok * annuity),
     )
 
@@ -126,7 +128,7 @@ def project_clusters(
     cluster_id[costed] = single_linkage_clusters(
         addresses["x_m"].to_numpy()[costed],
         addresses["y_m"].to_numpy()[costed],
-        settings.cluster_distance_m,
+        settings.fibre.cluster_distance_m,
     )
     return cluster_id
 
@@ -148,7 +150,7 @@ def _new_site_nok(
     h = households[reached]
     sharing = taken_households[mast] - np.where(takers[reached], h, 0.0) + h
     fixed_nok = fixed_cost_nok(sites.masts, settings)[mast]
-    cost[reached] = h * (settings.fwa_cpe_nok + fixed_nok / sharing)
+    cost[reached] = h * (settings.wireless.cpe_nok + fixed_nok / sharing)
     return cost
 
 
@@ -163,14 +165,15 @@ def _option_nok(
     sites = inputs.new_sites or NewSites.none(len(households))
     capex = np.full((len(households), len(OPTIONS)), np.inf)
     capex[:, FIBER] = np.where(np.isfinite(fiber_nok), fiber_nok, np.inf)
-    capex[:, FWA] = np.where(inputs.existing_wireless, households * settings.fwa_cpe_nok, np.inf)
-    if settings.new_site:
+    cpe_nok = settings.wireless.cpe_nok
+    capex[:, FWA] = np.where(inputs.existing_wireless, households * cpe_nok, np.inf)
+    if settings.new_site.enabled:
         capex[:, NEW_SITE] = _new_site_nok(sites, households, takers, settings)
-    fibre_factor, wireless_factor = present_value_factors(settings)
+    fibre_factor, wireless_factor = present_value_factors(settings.lifetime)
     lifetime = capex.copy()
     lifetime[:, FIBER] *= fibre_factor
     lifetime[:, [FWA, NEW_SITE]] *= wireless_factor
-    if settings.satellite_meets_target:
+    if settings.satellite.meets_target:
         capex[:, SATELLITE], lifetime[:, SATELLITE] = satellite_nok(households, settings)
     return capex, lifetime
 
@@ -221,18 +224,18 @@ def _areas_cheaper_by_mast(
     with :math:`R_s` the costed households the mast reaches and :math:`C_{fiber}` their shares
     with every household on the trees (both as present values in the lifetime view)."""
     reached = np.asarray(inputs.costed, dtype=bool) & (sites.mast_of >= 0)
-    if not settings.new_site or not reached.any():
+    if not settings.new_site.enabled or not reached.any():
         return np.zeros(len(reached), dtype=bool)
     households = inputs.addresses["households"].to_numpy(dtype="float64")
     mast = sites.mast_of[reached]
     n_masts = len(sites.masts)
     by_fibre_nok = np.bincount(mast, weights=fiber_nok[reached], minlength=n_masts)
-    by_mast_nok = fixed_cost_nok(sites.masts, settings) + settings.fwa_cpe_nok * np.bincount(
+    by_mast_nok = fixed_cost_nok(sites.masts, settings) + settings.wireless.cpe_nok * np.bincount(
         mast, weights=households[reached], minlength=n_masts
     )
     fibre_factor, mast_factor = 1.0, 1.0
     if settings.choose_by == "lifetime":
-        fibre_factor, mast_factor = present_value_factors(settings)
+        fibre_factor, mast_factor = present_value_factors(settings.lifetime)
     takers = np.zeros(len(reached), dtype=bool)
     takers[reached] = (by_mast_nok * mast_factor < by_fibre_nok * fibre_factor)[mast]
     return takers

@@ -36,7 +36,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from layers.dtm import DtmTiles
-from pipeline.config import CostSettings
+from pipeline.config import CostSettings, FibreSettings, TerrainSettings
 from pipeline.rollout.routing import CachedRoutes
 from pipeline.rollout.trees import (
     EdgeLength,
@@ -101,7 +101,7 @@ def distance_to_presence_m(presence: FibrePresence, x_m: np.ndarray, y_m: np.nda
 
 
 def terrain_factor(
-    elevation_m: np.ndarray, link_m: np.ndarray, settings: CostSettings
+    elevation_m: np.ndarray, link_m: np.ndarray, settings: TerrainSettings
 ) -> np.ndarray:
     """Trench cost multiplier per link from the terrain sampled along it.
 
@@ -126,11 +126,9 @@ def terrain_factor(
             0.0,
         )
     factor = (
-        1.0
-        + settings.terrain_grade_weight * grade
-        + settings.terrain_relief_weight_per_100m * relief_m / 100.0
+        1.0 + settings.grade_weight * grade + settings.relief_weight_per_100m * relief_m / 100.0
     )
-    return np.where(valid, np.minimum(factor, settings.terrain_factor_max), 1.0)
+    return np.where(valid, np.minimum(factor, settings.factor_max), 1.0)
 
 
 def _terrain_factors(
@@ -140,7 +138,7 @@ def _terrain_factors(
     y_m: np.ndarray,
     far_end: np.ndarray,
     links_m: np.ndarray,
-    settings: CostSettings,
+    settings: TerrainSettings,
 ) -> np.ndarray:
     """Terrain factor per link, one kommune at a time (one DTM window each, never the
     country's)."""
@@ -168,14 +166,14 @@ def sample_links(
     return elevation
 
 
-def route_length_m(distance_m: np.ndarray, settings: CostSettings) -> np.ndarray:
+def route_length_m(distance_m: np.ndarray, settings: FibreSettings) -> np.ndarray:
     """Route length: straight line × route factor, capped at ``max_route_m``."""
     return np.minimum(distance_m * settings.route_factor, settings.max_route_m)
 
 
 def edge_cost_nok(
     route_m: np.ndarray,
-    settings: CostSettings,
+    settings: FibreSettings,
     terrain: np.ndarray | float = 1.0,
     kommune_factor: np.ndarray | float = 1.0,
 ) -> np.ndarray:
@@ -185,7 +183,7 @@ def edge_cost_nok(
 
 
 def splitter_nok_per_household(
-    cluster_id: np.ndarray, households: np.ndarray, settings: CostSettings
+    cluster_id: np.ndarray, households: np.ndarray, settings: FibreSettings
 ) -> np.ndarray:
     """Each household's share of its cluster's splitters, aligned to the input.
 
@@ -207,7 +205,7 @@ def splitter_nok_per_household(
 def address_cost_nok(
     route_nok: np.ndarray,
     households: np.ndarray,
-    settings: CostSettings,
+    settings: FibreSettings,
     splitter_nok_per_household: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Cost per address: its share of the tree, its drop, and equipment per household."""
@@ -245,11 +243,11 @@ def cost_per_address(
     kommune = np.ones(len(x_m))
     if context.kommune_factor is not None:
         kommune = np.asarray(context.kommune_factor, dtype="float64")[below_target]
+    fibre = settings.fibre
     nearest_m, nearest_xy = nearest_presence(presence, x_m, y_m)
     routes = _Routes(x_m, y_m, settings, context.roads)
-    forest = spanning_forest(
-        x_m, y_m, routes.to_points(nearest_m, nearest_xy), settings.cluster_distance_m, routes.pairs
-    )
+    to_fibre_m = routes.to_points(nearest_m, nearest_xy)
+    forest = spanning_forest(x_m, y_m, to_fibre_m, fibre.cluster_distance_m, routes.pairs)
     has_parent = forest.parent >= 0
     xy = np.column_stack([x_m, y_m])
     far_end = np.where(has_parent[:, None], xy[np.where(has_parent, forest.parent, 0)], nearest_xy)
@@ -257,14 +255,16 @@ def cost_per_address(
     if context.dtm is not None and len(x_m):
         kommunenummer = addresses["kommunenummer"].to_numpy()[below_target]
         link_m = np.hypot(*(xy - far_end).T)
-        factor = _terrain_factors(context.dtm, kommunenummer, x_m, y_m, far_end, link_m, settings)
+        factor = _terrain_factors(
+            context.dtm, kommunenummer, x_m, y_m, far_end, link_m, settings.terrain
+        )
     uncapped_m = routes.route_m(forest.edge_m)
-    route_m = np.minimum(uncapped_m, settings.max_route_m)
+    route_m = np.minimum(uncapped_m, fibre.max_route_m)
     served = downstream_households(forest, households)
-    edge_nok = edge_cost_nok(route_m, settings, factor, kommune)
+    edge_nok = edge_cost_nok(route_m, fibre, factor, kommune)
     share = route_share_per_household(forest, edge_nok, served)
-    splitters = splitter_nok_per_household(forest.cluster_id, households, settings)
-    cost = address_cost_nok(households * share, households, settings, splitters)
+    splitters = splitter_nok_per_household(forest.cluster_id, households, fibre)
+    cost = address_cost_nok(households * share, households, fibre, splitters)
     return _aligned(
         addresses.index,
         below_target,
@@ -274,7 +274,7 @@ def cost_per_address(
             "link_m": (forest.edge_m, np.nan),
             "terrain_factor": (factor, np.nan),
             "route_m": (route_m, np.nan),
-            "route_capped": (uncapped_m > settings.max_route_m, False),
+            "route_capped": (uncapped_m > fibre.max_route_m, False),
             "served_households": (served, np.nan),
             "kommune_cost_factor": (kommune, np.nan),
             "cost_nok": (cost, np.nan),
@@ -298,21 +298,21 @@ class _Routes:
     def _road_or_straight(
         self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
     ) -> np.ndarray:
-        """Road route for edges longer than ``road_min_edge_m`` whose ends are within
-        ``road_max_snap_m`` of a road and connected by it; straight × route factor otherwise."""
+        """Road route for edges longer than ``[cost.roads].min_edge_m`` whose ends are within
+        ``max_snap_m`` of a road and connected by it; straight × route factor otherwise."""
         assert self.roads is not None
-        settings = self.settings
+        fibre, roads = self.settings.fibre, self.settings.roads
         straight_m = np.hypot(x1 - x0, y1 - y0)
-        length_m = straight_m * settings.route_factor
-        long = np.flatnonzero(straight_m > settings.road_min_edge_m)
+        length_m: np.ndarray = straight_m * fibre.route_factor
+        long = np.flatnonzero(straight_m > roads.min_edge_m)
         if len(long):
             road_m = self.roads.pair_route_m(
                 x0[long],
                 y0[long],
                 x1[long],
                 y1[long],
-                settings.max_route_m,
-                max_snap_m=settings.road_max_snap_m,
+                fibre.max_route_m,
+                max_snap_m=roads.max_snap_m,
             )
             found = np.isfinite(road_m)
             length_m[long[found]] = road_m[found]
@@ -338,7 +338,7 @@ class _Routes:
 
     def route_m(self, edge_m: np.ndarray) -> np.ndarray:
         """Route length of tree edges (uncapped): roads as measured, straight × factor."""
-        return edge_m if self.roads is not None else edge_m * self.settings.route_factor
+        return edge_m if self.roads is not None else edge_m * self.settings.fibre.route_factor
 
 
 def _aligned(

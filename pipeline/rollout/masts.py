@@ -1,7 +1,7 @@
 """A new fixed-wireless site per project area: where it stands, whom it reaches, what it costs.
 
 Each project area (cluster of households below target) with at least
-``new_site_min_households`` households gets one candidate mast, standing on its highest
+``[cost.new_site].min_households`` households gets one candidate mast, standing on its highest
 address (masts go on high ground; without terrain, on the address nearest the area's
 household-weighted centre). The mast reaches a household below target when it has line of
 sight (:mod:`pipeline.radio.los`, the same Fresnel and earth-curvature rules as existing sites) and
@@ -25,8 +25,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-from pipeline.config import CostSettings, Target, WirelessSettings
+from pipeline.config import CostSettings, NewSiteSettings, Target, WirelessSettings
 from pipeline.radio.reach import LosSettings, wireless_reach_per_address
 from pipeline.rollout.fibre import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
 from pipeline.wireless import predicted_speeds_mbps
@@ -43,18 +44,21 @@ class NewSites:
 
     @staticmethod
     def none(n_addresses: int) -> NewSites:
-        masts = mast_table([], [], [], [], [], CostSettings())
+        masts = mast_table([], [], [], [], [], NewSiteSettings())
         return NewSites(masts, np.full(n_addresses, -1, np.int64))
 
 
 def mast_table(
-    cluster_id: list | np.ndarray,
-    kommunenummer: list | np.ndarray,
-    x_m: list | np.ndarray,
-    y_m: list | np.ndarray,
-    backhaul_fibre_m: list | np.ndarray,
-    settings: CostSettings,
+    cluster_id: ArrayLike,
+    kommunenummer: ArrayLike,
+    x_m: ArrayLike,
+    y_m: ArrayLike,
+    backhaul_fibre_m: ArrayLike,
+    settings: NewSiteSettings,
 ) -> pd.DataFrame:
+    """The candidate masts' site table (the columns of :mod:`pipeline.radio.reach`'s site
+    table), one row per project area, with ``cluster_id``, ``kommunenummer`` and
+    ``backhaul_fibre_m``."""
     cluster = np.asarray(cluster_id, dtype=np.int64)
     kommune = np.asarray(kommunenummer, dtype=object)
     return pd.DataFrame(
@@ -64,19 +68,19 @@ def mast_table(
             "kommunenummer": kommune,
             "x_m": np.asarray(x_m, dtype="float64"),
             "y_m": np.asarray(y_m, dtype="float64"),
-            "antenna_height_m": settings.new_site_antenna_height_m,
-            "frequency_mhz": settings.new_site_frequency_mhz,
+            "antenna_height_m": settings.antenna_height_m,
+            "frequency_mhz": settings.frequency_mhz,
             "technology": "fwa",
-            "down_mbps": settings.new_site_down_mbps,
-            "up_mbps": settings.new_site_up_mbps,
-            "max_range_m": settings.new_site_max_range_m,
+            "down_mbps": settings.down_mbps,
+            "up_mbps": settings.up_mbps,
+            "max_range_m": settings.max_range_m,
             "backhaul_fibre_m": np.asarray(backhaul_fibre_m, dtype="float64"),
         }
     )
 
 
 def mast_positions(
-    addresses: pd.DataFrame, cluster_id: np.ndarray, settings: CostSettings
+    addresses: pd.DataFrame, cluster_id: np.ndarray, settings: NewSiteSettings
 ) -> pd.DataFrame:
     """One row per project area big enough for a mast: ``cluster_id``, ``kommunenummer``,
     ``x_m``, ``y_m`` of its highest address (``elevation_m``; NaN never wins), or of the
@@ -101,7 +105,7 @@ def mast_positions(
     )
     by_cluster = frame.groupby("cluster_id", sort=True)
     households = by_cluster["households"].transform("sum").to_numpy()
-    big = households >= settings.new_site_min_households
+    big = households >= settings.min_households
     weight = frame["households"].to_numpy()
     weighted = frame.assign(wx=frame["x_m"] * weight, wy=frame["y_m"] * weight)
     sums = weighted.groupby("cluster_id", sort=True)[["wx", "wy"]].transform("sum")
@@ -119,9 +123,12 @@ def mast_positions(
 def fixed_cost_nok(masts: pd.DataFrame, settings: CostSettings) -> np.ndarray:
     """Per mast: the mast, and the cheaper of a microwave link and a fibre route to the
     nearest presence (module docstring)."""
-    route_m = route_length_m(masts["backhaul_fibre_m"].to_numpy(dtype="float64"), settings)
-    fibre_nok = np.nan_to_num(edge_cost_nok(route_m, settings), nan=np.inf)
-    return settings.new_site_mast_nok + np.minimum(settings.new_site_backhaul_nok, fibre_nok)
+    route_m = route_length_m(masts["backhaul_fibre_m"].to_numpy(dtype="float64"), settings.fibre)
+    fibre_nok = np.nan_to_num(edge_cost_nok(route_m, settings.fibre), nan=np.inf)
+    fixed_nok: np.ndarray = settings.new_site.mast_nok + np.minimum(
+        settings.new_site.backhaul_nok, fibre_nok
+    )
+    return fixed_nok
 
 
 def new_sites(
@@ -136,12 +143,13 @@ def new_sites(
 ) -> NewSites:
     """Candidate masts for the project areas and the mast reaching each address (module
     docstring). ``cluster_id`` is aligned with the costed rows; without a DTM, or with
-    ``settings.new_site`` off, no mast is proposed (line of sight cannot be judged)."""
+    ``[cost.new_site].enabled`` off, no mast is proposed (line of sight cannot be judged)."""
     n = len(addresses)
-    if not settings.new_site or dtm is None or not costed.any():
+    site = settings.new_site
+    if not site.enabled or dtm is None or not costed.any():
         return NewSites.none(n)
     below = addresses.loc[costed]
-    positions = mast_positions(below, cluster_id, settings)
+    positions = mast_positions(below, cluster_id, site)
     if positions.empty:
         return NewSites.none(n)
     x, y = positions["x_m"].to_numpy(), positions["y_m"].to_numpy()
@@ -151,28 +159,18 @@ def new_sites(
         x,
         y,
         nearest_presence(presence, x, y)[0],
-        settings,
+        site,
     )
-    reach = wireless_reach_per_address(
-        below,
-        masts,
-        dtm,
-        LosSettings(
-            cpe_height_m=wireless.cpe_height_m,
-            k_factor=wireless.k_factor,
-            fresnel_clearance=wireless.fresnel_clearance,
-            sea_level_for_nodata=wireless.sea_level_for_nodata,
-        ),
-    )
+    reach = wireless_reach_per_address(below, masts, dtm, LosSettings.from_wireless(wireless))
     row = pd.Series(np.arange(len(masts)), index=masts["site_id"])
     mast_row = row.reindex(reach["los_site_id"]).to_numpy()
     has_mast = np.isfinite(mast_row)
     down, up = predicted_speeds_mbps(
         np.full(len(below), "fwa", dtype=object),
-        np.full(len(below), settings.new_site_down_mbps),
-        np.full(len(below), settings.new_site_up_mbps),
+        np.full(len(below), site.down_mbps),
+        np.full(len(below), site.up_mbps),
         reach["los_distance_m"].to_numpy(dtype="float64"),
-        np.full(len(below), settings.new_site_max_range_m),
+        np.full(len(below), site.max_range_m),
         reach["has_los"].to_numpy(dtype=bool),
     )
     meets = has_mast & (np.nan_to_num(down) >= target.down_mbps)

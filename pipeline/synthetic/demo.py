@@ -48,11 +48,13 @@ count_as_served = false              # predicted wireless reach is reported, not
 
 [cost]
 target = "gigabit2030"               # households below this target are costed
+choose_by = "capex"                  # or "lifetime": present value over [cost.lifetime] years
+commercially_viable_nok_per_household = 30000.0   # subsidy need = cost - households × this
+
+[cost.fibre]                         # NOK excl. VAT; sources in the README's cost table
 cluster_distance_m = 500.0           # project areas: single linkage at this distance
 route_factor = 1.3                   # route m per straight m (where no road route is used)
-road_min_edge_m = 250.0              # shorter tree edges go straight (across the property)
-road_max_snap_m = 500.0              # farther from a road: the straight line × route_factor
-trench_nok_per_m = 450.0             # NOK excl. VAT; sources in the README's cost table
+trench_nok_per_m = 450.0
 cable_nok_per_m = 50.0
 drop_fixed_nok = 8000.0
 drop_nok_per_m = 150.0
@@ -62,19 +64,29 @@ install_nok = 5000.0
 splitter_nok = 5000.0                # one 1:32 splitter, shared by the cluster's households
 splitter_ports = 32
 max_route_m = 20000.0
-fwa_cpe_nok = 6500.0                 # existing fixed-wireless site in sight
-new_site = true                      # a new mast per project area, shared by whom it reaches
-new_site_mast_nok = 2500000.0
-new_site_backhaul_nok = 400000.0     # microwave link (a fibre backhaul when cheaper)
-new_site_antenna_height_m = 30.0
-new_site_down_mbps = 1000.0
-new_site_up_mbps = 200.0
-new_site_max_range_m = 3000.0
-satellite_meets_target = false       # policy: LEO satellite does not meet the targets
-choose_by = "capex"                  # or "lifetime": present value over lifetime_years
-lifetime_years = 30.0
+
+[cost.roads]
+min_edge_m = 250.0                   # shorter tree edges go straight (across the property)
+max_snap_m = 500.0                   # farther from a road: the straight line × route_factor
+
+[cost.wireless]
+cpe_nok = 6500.0                     # per household, from an existing or a new site in sight
+
+[cost.new_site]
+enabled = true                       # a new mast per project area, shared by whom it reaches
+mast_nok = 2500000.0
+backhaul_nok = 400000.0              # microwave link (a fibre backhaul when cheaper)
+antenna_height_m = 30.0
+down_mbps = 1000.0
+up_mbps = 200.0
+max_range_m = 3000.0
+
+[cost.satellite]
+meets_target = false                 # policy: LEO satellite does not meet the targets
+
+[cost.lifetime]
+years = 30.0
 discount_rate = 0.04                 # real; Finansdepartementet's 4 %
-commercially_viable_nok_per_household = 30000.0
 
 [targets.no2025]
 down_mbps = 100
