@@ -76,7 +76,8 @@ from layers.addresses import KARTVERKET_COLUMNS, KARTVERKET_HEADER_LINE
 from layers.kommuner import read_kommuner
 from pipeline.locate import polygon_index_of_points
 from pipeline.synthetic.demo import DEMO_CONFIG
-from pipeline.synthetic.region import _uuids, lonlat_geometry, write_feature_collection
+from pipeline.synthetic.writers import lonlat_geometry, write_feature_collection
+from pipeline.synthetic.writers import uuids as _uuids
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REALDATA = REPO_ROOT.parent / "shared" / "realdata"

@@ -55,7 +55,7 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from pipeline.rollout.road_graph import road_graph
-from pipeline.synthetic.region import from_lonlat_geometry
+from pipeline.synthetic.writers import from_lonlat_geometry
 
 ROADS_FILE = "veger.gpkg"
 ROADS_LAYER = "roads"
