@@ -379,5 +379,57 @@ def _parameter_value(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{value:.4g}"
 
 
+@app.command("build-national")
+def build_national(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the input set (outside the repo).")],
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder holding the sources by their usual names, also in subfolders:"
+            " ru250m_2015.csv, Kommuner-M.geojson, Basisdata_0000_Norge_25833_Fylker_GeoJSON.zip"
+            " (../shared/realdata works).",
+            file_okay=False,
+        ),
+    ] = None,
+    population_grid: Annotated[
+        Path | None, typer.Option(help="SSB's 250 m population grid CSV.", dir_okay=False)
+    ] = None,
+    kommuner: Annotated[
+        Path | None, typer.Option(help="Kommune boundaries (lon/lat GeoJSON).", dir_okay=False)
+    ] = None,
+    fylker: Annotated[
+        Path | None, typer.Option(help="Kartverket's Fylker GeoJSON zip.", dir_okay=False)
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every draw.")] = 2025,
+    households_per_person: Annotated[float, typer.Option(help="Per person, 0.05–1.")] = 0.45,
+    cell_m: Annotated[float, typer.Option(help="DTM cell size, m (10–1000).")] = 100.0,
+    limit_kommuner: Annotated[
+        str, typer.Option(help="Only these kommuner: 0301,4204 [default: all].")
+    ] = "",
+    roads: Annotated[bool, typer.Option(help="Also write a road network, veger.gpkg.")] = False,
+) -> None:
+    """Build the national-scale synthetic input set (synthetic data on real SSB cells and kommune
+    borders) and its gapmap.toml into OUT_DIR; a source not given is found in --sources."""
+    from pipeline.synthetic.national.command import build_national_command
+
+    def show(line: str) -> None:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    try:
+        build_national_command(
+            out_dir,
+            sources,
+            (population_grid, kommuner, fylker),
+            seed=seed,
+            households_per_person=households_per_person,
+            cell_m=cell_m,
+            limit_kommuner=limit_kommuner,
+            roads=roads,
+            show=show,
+        )
+    except GapmapError as exc:
+        _fail(exc)
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     sys.exit(app())

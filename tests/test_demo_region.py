@@ -1,5 +1,5 @@
-"""Tests of the deterministic demo region (pipeline/demo_region.py and the demo_terrain,
-demo_settlements and demo_offers modules it builds on).
+"""Tests of the deterministic demo region (pipeline/synthetic/region.py, the terrain,
+settlements and offers modules it builds on, and the writers of pipeline/synthetic/writers.py).
 
 The region is built once per module; every check reads the written files the way a user would
 (pandas, geopandas, rasterio), not the generator's internals.

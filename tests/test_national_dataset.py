@@ -1,18 +1,16 @@
-"""scripts/build_national_dataset.py on four small real kommuner (reads ../shared/realdata).
+"""gapmap build-national (pipeline/synthetic/national) on four small real kommuner.
 
 Kvitsøy, Bokn, Tysvær and Utsira (Rogaland) hold islands, skerries, fjords, a boundary between
 two of them and boundaries with kommuner left out, so sea cells, redrawn and snapped addresses
-and split grid cells all occur; a build takes a few seconds.
+and split grid cells all occur; a build takes a few seconds. The tests marked ``realdata`` read
+``../shared/realdata`` and skip when it is absent.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -21,6 +19,7 @@ import pytest
 import rasterio
 import shapely
 from rich.console import Console
+from typer.testing import CliRunner
 
 from layers.addresses import KARTVERKET_COLUMNS, read_addresses
 from layers.kommuner import read_kommuner
@@ -28,53 +27,43 @@ from layers.offers import read_offers
 from layers.roads import read_roads
 from layers.sites import read_sites
 from layers.vocabulary import TECHNOLOGIES
+from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.run import run_pipeline
+from pipeline.synthetic.national.addresses import MAX_REDRAWS
+from pipeline.synthetic.national.build import BuildOptions, build_national_dataset
+from pipeline.synthetic.national.dataset import NationalDataset
+from pipeline.synthetic.national.roads import write_roads_of_set
+from pipeline.synthetic.national.sources import NationalSources, find_sources
 from tests.fixtures import REALDATA
 
-pytestmark = pytest.mark.realdata
-
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 LIMIT = ("1144", "1145", "1146", "1151")  # Kvitsøy, Bokn, Tysvær, Utsira
 GRID_CSV = REALDATA / "ssb-befolkning-rutenett" / "ru250m_2015.csv"
 KOMMUNER_GEOJSON = REALDATA / "kommuner-robhop" / "Kommuner-M.geojson"
 CELL_M = 250.0
-
-
-def load_builder() -> ModuleType:
-    return load_script("build_national_dataset")
-
-
-def load_script(name: str) -> ModuleType:
-    """Import ``scripts/<name>.py`` as a module (it is not part of the installed package)."""
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
+runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def builder() -> ModuleType:
+def sources() -> NationalSources:
     if not REALDATA.is_dir():
         pytest.skip(f"real sample data not found at {REALDATA} (../shared is absent)")
-    return load_builder()
+    return find_sources(REALDATA)
 
 
-def build(builder: ModuleType, out_dir: Path, **options: Any) -> Any:
-    settings = builder.BuildOptions(out_dir, limit_kommuner=LIMIT, realdata=REALDATA, **options)
-    return builder.build_national_dataset(settings, quiet=True)
-
-
-@pytest.fixture(scope="module")
-def built(builder: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return build(builder, tmp_path_factory.mktemp("national") / "a")
+def build(sources: NationalSources, out_dir: Path, **options: Any) -> NationalDataset:
+    settings = BuildOptions(out_dir, sources, limit_kommuner=LIMIT, **options)
+    return build_national_dataset(settings)
 
 
 @pytest.fixture(scope="module")
-def kommuner() -> Any:
-    return read_kommuner(KOMMUNER_GEOJSON).accepted.set_index("kommunenummer")
+def built(sources: NationalSources, tmp_path_factory: pytest.TempPathFactory) -> NationalDataset:
+    return build(sources, tmp_path_factory.mktemp("national") / "a")
+
+
+@pytest.fixture(scope="module")
+def kommuner(sources: NationalSources) -> Any:
+    return read_kommuner(sources.kommuner).accepted.set_index("kommunenummer")
 
 
 def csv_bytes(zip_path: Path) -> bytes:
@@ -88,7 +77,7 @@ def sha256(data: bytes) -> str:
 
 
 def grid_cells() -> pd.DataFrame:
-    """The SSB cells, parsed here independently of the script: SW corner and people."""
+    """The SSB cells, parsed here independently of the builder: SW corner and people."""
     grid = pd.read_csv(GRID_CSV, sep=";", dtype={"ru250m": "str", "pop_tot": "int64"})
     return pd.DataFrame(
         {
@@ -106,6 +95,7 @@ def households_per_cell(addresses: pd.DataFrame) -> pd.Series:
     return addresses.groupby([x_sw.rename("x_m"), y_sw.rename("y_m")])["households"].sum()
 
 
+@pytest.mark.realdata
 def test_address_file_is_the_geonorge_format_and_reads_without_quarantine(built: Any) -> None:
     raw = csv_bytes(built.addresses)
     lines = raw.split(b"\r\n")
@@ -127,6 +117,7 @@ def test_address_file_is_the_geonorge_format_and_reads_without_quarantine(built:
     assert set(accepted.loc[accepted["kommunenummer"] == "1144", "kommunenavn"]) == {"KVITSØY"}
 
 
+@pytest.mark.realdata
 def test_cells_inside_one_kommune_hold_people_times_households_per_person(
     built: Any, kommuner: Any
 ) -> None:
@@ -146,8 +137,9 @@ def test_cells_inside_one_kommune_hold_people_times_households_per_person(
     assert (counted.to_numpy() <= expected + 1.0).all()
 
 
+@pytest.mark.realdata
 def test_households_per_kommune_match_the_grid_population(
-    builder: ModuleType, kommuner: Any, tmp_path_factory: pytest.TempPathFactory
+    sources: NationalSources, kommuner: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """With one household per person, kommune k should hold the people of its cells.
 
@@ -159,11 +151,11 @@ def test_households_per_kommune_match_the_grid_population(
     that may still be outside after all redraws (snapped to whichever kommune is nearest).
     """
     single = build(
-        builder, tmp_path_factory.mktemp("national") / "single", households_per_person=1.0
+        sources, tmp_path_factory.mktemp("national") / "single", households_per_person=1.0
     )
     addresses = read_addresses(single.addresses).accepted
     got = addresses.groupby("kommunenummer")["households"].sum()
-    expected, tolerance = expected_households(kommuner, builder.MAX_REDRAWS + 1)
+    expected, tolerance = expected_households(kommuner, MAX_REDRAWS + 1)
     for knr in LIMIT:
         assert abs(got[knr] - expected[knr]) <= tolerance[knr], (knr, got[knr], expected[knr])
     grid = grid_cells().set_index(["x_m", "y_m"])
@@ -201,6 +193,7 @@ def expected_households(kommuner: Any, draws: int) -> tuple[pd.Series, pd.Series
     return pd.Series(expected), pd.Series(tolerance)
 
 
+@pytest.mark.realdata
 def test_every_address_lies_in_its_kommune_or_within_the_snap_tolerance(
     built: Any, kommuner: Any
 ) -> None:
@@ -218,18 +211,20 @@ def test_every_address_lies_in_its_kommune_or_within_the_snap_tolerance(
     assert len(others.query(outside, predicate="intersects")[0]) == 0  # in no other kommune
 
 
+@pytest.mark.realdata
 def test_same_seed_gives_identical_bytes(
-    builder: ModuleType, built: Any, tmp_path_factory: pytest.TempPathFactory
+    sources: NationalSources, built: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    again = build(builder, tmp_path_factory.mktemp("national") / "b")
+    again = build(sources, tmp_path_factory.mktemp("national") / "b")
     for name in ("addresses", "offers", "sites", "fibre", "kommuner"):
         assert sha256(getattr(again, name).read_bytes()) == sha256(
             getattr(built, name).read_bytes()
         ), name
-    other = build(builder, tmp_path_factory.mktemp("national") / "c", seed=7)
+    other = build(sources, tmp_path_factory.mktemp("national") / "c", seed=7)
     assert sha256(csv_bytes(other.addresses)) != sha256(csv_bytes(built.addresses))
 
 
+@pytest.mark.realdata
 def test_dtm_is_25833_at_the_cell_size_asked_with_nodata_on_the_sea(
     built: Any, kommuner: Any
 ) -> None:
@@ -255,14 +250,16 @@ def test_dtm_is_25833_at_the_cell_size_asked_with_nodata_on_the_sea(
     assert ((elevation[on_land] >= 0.0) & (elevation[on_land] <= 2_500.0)).all()
 
 
+@pytest.mark.realdata
 def test_dtm_cell_size_follows_the_option(
-    builder: ModuleType, tmp_path_factory: pytest.TempPathFactory
+    sources: NationalSources, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    coarse = build(builder, tmp_path_factory.mktemp("national") / "coarse", cell_m=250.0)
+    coarse = build(sources, tmp_path_factory.mktemp("national") / "coarse", cell_m=250.0)
     with rasterio.open(coarse.dtm) as dataset:
         assert dataset.res == (250.0, 250.0)
 
 
+@pytest.mark.realdata
 def test_offers_and_sites_read_cleanly_with_the_technology_vocabulary(built: Any) -> None:
     offers = read_offers(built.offers)
     sites = read_sites(built.sites)
@@ -283,6 +280,7 @@ def test_offers_and_sites_read_cleanly_with_the_technology_vocabulary(built: Any
     assert len(sites.accepted) + refused.sum() == len(written)
 
 
+@pytest.mark.realdata
 def test_pipeline_runs_on_the_set_and_the_gap_table_reconciles(built: Any) -> None:
     config = load_config(built.config)
 
@@ -299,10 +297,13 @@ def test_pipeline_runs_on_the_set_and_the_gap_table_reconciles(built: Any) -> No
 
 
 @pytest.fixture(scope="module")
-def built_with_roads(builder: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return build(builder, tmp_path_factory.mktemp("national") / "roads", roads=True)
+def built_with_roads(
+    sources: NationalSources, tmp_path_factory: pytest.TempPathFactory
+) -> NationalDataset:
+    return build(sources, tmp_path_factory.mktemp("national") / "roads", roads=True)
 
 
+@pytest.mark.realdata
 def test_roads_option_writes_roads_that_most_addresses_are_near(
     built: Any, built_with_roads: Any
 ) -> None:
@@ -328,13 +329,111 @@ def test_roads_option_writes_roads_that_most_addresses_are_near(
     assert (distance_m <= 500.0).mean() >= 0.9
 
 
+@pytest.mark.realdata
 def test_roads_written_in_place_equal_the_roads_built_with_the_set(
     built_with_roads: Any, tmp_path: Path
 ) -> None:
-    """``national_roads.py SET_DIR`` on a built set writes the same bytes as ``--roads``."""
-    national_roads = load_script("national_roads")
+    """:func:`write_roads_of_set` on a built set writes the same bytes as ``--roads``."""
     out = tmp_path / "veger.gpkg"
 
-    assert national_roads.main([str(built_with_roads.root), "--out", str(out)]) == 0
+    figures = write_roads_of_set(built_with_roads.root, seed=2025, out=out)
 
+    assert built_with_roads.roads is not None
     assert sha256(out.read_bytes()) == sha256(built_with_roads.roads.read_bytes())
+    assert figures["lines"] == built_with_roads.rows["roads"]
+
+
+@pytest.mark.realdata
+def test_command_builds_a_limited_set_that_runs(realdata: Path, tmp_path: Path) -> None:
+    """``gapmap build-national OUT --sources ../shared/realdata --limit-kommuner 1144,1151``
+    writes the set's files and a config naming them; its report names what was built."""
+    out = tmp_path / "set"
+    args = ["build-national", str(out), "--sources", str(realdata), "--limit-kommuner", "1144,1151"]
+
+    result = runner.invoke(app, args)
+
+    assert result.exit_code == 0, result.output
+    assert "building into" in result.output and "  read inputs" in result.output
+    assert f"-> {out / 'gapmap.toml'}" in result.output
+    config = load_config(out / "gapmap.toml")
+    assert config.run.name == "national-limited" and config.inputs.roads is None
+    addresses = read_addresses(config.inputs.addresses)
+    assert len(addresses.quarantine) == 0
+    assert set(addresses.accepted["kommunenummer"]) == {"1144", "1151"}
+    assert set(read_kommuner(config.inputs.kommuner).accepted["kommunenummer"]) == {"1144", "1151"}
+    for path in (config.inputs.offers, config.inputs.sites, config.inputs.fibre, config.inputs.dtm):
+        assert path is not None and path.is_file() and path.parent == out
+
+
+@pytest.mark.realdata
+def test_command_takes_each_source_by_its_own_option(realdata: Path, tmp_path: Path) -> None:
+    """The three sources given one by one, without --sources, build the same address file."""
+    found = find_sources(realdata)
+    each = [
+        *("--population-grid", str(found.population_grid)),
+        *("--kommuner", str(found.kommuner)),
+        *("--fylker", str(found.fylker)),
+    ]
+    limit = ["--limit-kommuner", "1151"]
+
+    by_folder = runner.invoke(
+        app, ["build-national", str(tmp_path / "a"), "--sources", str(realdata), *limit]
+    )
+    one_by_one = runner.invoke(app, ["build-national", str(tmp_path / "b"), *each, *limit])
+
+    assert by_folder.exit_code == one_by_one.exit_code == 0, one_by_one.output
+    zip_name = "Basisdata_0000_Norge_25833_MatrikkelenAdresse_CSV.zip"
+    first, second = (tmp_path / folder / zip_name for folder in ("a", "b"))
+    assert sha256(first.read_bytes()) == sha256(second.read_bytes())
+
+
+def test_a_missing_source_is_one_line_naming_the_file_and_exit_code_2(tmp_path: Path) -> None:
+    """An empty --sources folder: one error line naming each file and where to get it."""
+    result = runner.invoke(
+        app, ["build-national", str(tmp_path / "out"), "--sources", str(tmp_path)]
+    )
+
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ru250m_2015.csv not found in")
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    for expected in (
+        "ru250m_2015.csv",
+        "https://www.ssb.no/",
+        "Kommuner-M.geojson",
+        "Basisdata_0000_Norge_25833_Fylker_GeoJSON.zip",
+        "https://kartkatalog.geonorge.no",
+    ):
+        assert expected in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_source_file_option_is_named_with_where_to_get_it(tmp_path: Path) -> None:
+    """A --population-grid that does not exist is named, with SSB's address; so is the absent
+    folder for the sources not given."""
+    grid = tmp_path / "ru250m_2015.csv"
+    result = runner.invoke(
+        app, ["build-national", str(tmp_path / "out"), "--population-grid", str(grid)]
+    )
+
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert result.output.startswith(f"error: {grid} (--population-grid) not found: expected SSB")
+    assert "no --kommuner and no --sources folder" in result.output
+
+
+def test_a_bad_option_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    for name in (
+        "ru250m_2015.csv",
+        "Kommuner-M.geojson",
+        "Basisdata_0000_Norge_25833_Fylker_GeoJSON.zip",
+    ):
+        (tmp_path / "src" / name).write_text("", encoding="utf-8")
+    base = ["build-national", str(tmp_path / "out"), "--sources", str(tmp_path / "src")]
+    for option, value, expected in (
+        ("--cell-m", "5", "error: --cell-m: got 5.0; expected 10–1000 m"),
+        ("--households-per-person", "2", "error: --households-per-person: got 2.0; expected"),
+        ("--limit-kommuner", "03x1", "error: --limit-kommuner: got ['03x1']; expected"),
+    ):
+        result = runner.invoke(app, [*base, option, value])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(expected) and result.output.count("\n") == 1

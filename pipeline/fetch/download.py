@@ -11,7 +11,8 @@ Downloads are safe to interrupt and to repeat:
 - a body shorter than its ``Content-Length`` is never accepted; a zip must pass
   :meth:`zipfile.ZipFile.testzip` (a corrupt one is deleted and downloaded once more);
 - ``<name>.fetch.json`` records the URL, size and SHA-256 of each file: a later fetch whose
-  file still matches its record makes no request at all.
+  file still matches its record makes no request at all (:mod:`pipeline.fetch.cache` keeps
+  these records and the partial download's).
 
 :mod:`pipeline.fetch.geonorge` uses this for Geonorge's files; nothing here knows about Geonorge.
 """
@@ -19,8 +20,6 @@ Downloads are safe to interrupt and to repeat:
 from __future__ import annotations
 
 import http.client
-import json
-import os
 import random
 import re
 import time
@@ -31,13 +30,21 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from layers.checksums import sha256_of
 from layers.errors import ConfigError, InputError
+from pipeline.fetch.cache import (
+    FetchRecord,
+    cached_record,
+    file_name_of,
+    finish_download,
+    remove_files,
+    resume_point,
+    sidecar,
+    write_json,
+)
 
 RETRY_STATUS = frozenset({408, 429})
 Stage = Literal["cached", "start", "data"]
@@ -84,31 +91,6 @@ class DownloadSettings:
             if value is not None and not value >= 0:
                 msg = f"{kind}.{name}: got {value!r}; expected >= 0"
                 raise ConfigError(msg)
-
-
-@dataclass(frozen=True)
-class FetchRecord:
-    """One downloaded (or cached) file and where it came from.
-
-    ``attempts`` counts the requests this call made (0 for a cache hit); ``resumed`` says the
-    file was completed from bytes of an earlier, interrupted attempt. ``etag`` and
-    ``last_modified`` are the server's validators (the file's vintage) when it sent them.
-    """
-
-    url: str
-    path: Path
-    bytes: int
-    sha256: str
-    fetched_at: str
-    from_cache: bool
-    attempts: int
-    resumed: bool = False
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The record as JSON-ready values (``path`` as a string)."""
-        return {**vars(self), "path": str(self.path)}
 
 
 @dataclass(frozen=True)
@@ -183,94 +165,11 @@ class _Reporter:
             )
 
 
-def file_name_of(url: str) -> str:
-    """The last path segment of a URL, unquoted: the file's name on disk."""
-    name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
-    if name in ("", ".", ".."):
-        msg = f"{url}: got no file name in the URL; expected a path ending in a file name"
-        raise ConfigError(msg)
-    return name
-
-
-def _sidecar(dest: Path, suffix: str) -> Path:
-    return dest.with_name(dest.name + suffix)
-
-
-def now_iso() -> str:
-    """The current UTC time to the second, ISO 8601 (``2025-03-01T03:00:00+00:00``)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from ``path``; ``None`` when absent or unreadable (a stale sidecar)."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def write_json(path: Path, value: dict[str, Any]) -> None:
-    """Write JSON atomically (a temporary file renamed over ``path``)."""
-    temporary = _sidecar(path, ".tmp")
-    temporary.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _remove(*paths: Path) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-
-
-def _is_expired(fetched_at: Any, max_age_days: float | None) -> bool:
-    if max_age_days is None:
-        return False
-    try:
-        fetched = datetime.fromisoformat(str(fetched_at))
-    except ValueError:
-        return True
-    return (datetime.now(UTC) - fetched).total_seconds() > max_age_days * 86_400
-
-
-def cached_record(url: str, dest: Path, settings: DownloadSettings) -> FetchRecord | None:
-    """The record of ``dest`` when it is a complete, unchanged, fresh download of ``url``."""
-    recorded = _read_json(_sidecar(dest, ".fetch.json"))
-    if recorded is None or recorded.get("url") != url or not dest.is_file():
-        return None
-    if recorded.get("bytes") != dest.stat().st_size:
-        return None
-    if _is_expired(recorded.get("fetched_at"), settings.max_age_days):
-        return None
-    if sha256_of(dest) != recorded.get("sha256"):
-        return None
-    return FetchRecord(
-        url=url,
-        path=dest,
-        bytes=int(recorded["bytes"]),
-        sha256=str(recorded["sha256"]),
-        fetched_at=str(recorded.get("fetched_at")),
-        from_cache=True,
-        attempts=0,
-        etag=recorded.get("etag"),
-        last_modified=recorded.get("last_modified"),
-    )
-
-
 def _user_agent() -> str:
     try:
         return f"gapmap/{metadata.version('gapmap')} (gapmap fetch)"
     except metadata.PackageNotFoundError:
         return "gapmap (gapmap fetch)"
-
-
-def _resume_point(url: str, part: Path) -> tuple[int, dict[str, Any]]:
-    """Bytes already downloaded into ``part`` for ``url``, and the validators recorded then."""
-    meta_path = _sidecar(part, ".json")
-    meta = _read_json(meta_path) or {}
-    if not part.exists() or meta.get("url", url) != url:
-        _remove(part, meta_path)
-        return 0, {}
-    return part.stat().st_size, meta
 
 
 def _request(url: str, offset: int, meta: dict[str, Any]) -> urllib.request.Request:
@@ -303,7 +202,7 @@ def _http_error(url: str, error: urllib.error.HTTPError, part: Path, offset: int
         match = re.fullmatch(r"bytes \*/(\d+)", content_range)
         if match and int(match.group(1)) == offset:
             return _Attempt(offset, None, None)
-        _remove(part, _sidecar(part, ".json"))
+        remove_files(part, sidecar(part, ".json"))
         msg = f"HTTP 416: the partial download ({offset:,} bytes) does not fit; restarting"
         raise _RetryableError(msg)
     if code >= 500 or code in RETRY_STATUS:
@@ -324,7 +223,7 @@ def _body_range(url: str, response: Any, offset: int, part: Path) -> tuple[int, 
     content_range = response.headers.get("Content-Range", "")
     match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", content_range)
     if match is None or int(match.group(1)) != offset:
-        _remove(part, _sidecar(part, ".json"))
+        remove_files(part, sidecar(part, ".json"))
         msg = f"206 with Content-Range {content_range!r}, expected bytes {offset}-; restarting"
         raise _RetryableError(msg)
     return offset, None if match.group(3) == "*" else int(match.group(3))
@@ -360,7 +259,7 @@ def _stream_body(
 
 def _attempt(url: str, part: Path, settings: DownloadSettings, report: _Reporter) -> _Attempt:
     """One request: resume or start ``part``, stream the body, check its length."""
-    offset, meta = _resume_point(url, part)
+    offset, meta = resume_point(url, part)
     opener = urllib.request.build_opener()
     try:
         response = opener.open(_request(url, offset, meta), timeout=settings.timeout_s)
@@ -374,7 +273,7 @@ def _attempt(url: str, part: Path, settings: DownloadSettings, report: _Reporter
         etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if start == 0:
             validators = {"url": url, "etag": etag, "last_modified": last_modified}
-            write_json(_sidecar(part, ".json"), validators)
+            write_json(sidecar(part, ".json"), validators)
         report("start", start, total, start)
         _stream_body(response, part, start, total, report)
     return _Attempt(start, etag or meta.get("etag"), last_modified or meta.get("last_modified"))
@@ -398,7 +297,7 @@ def _check_zip(part: Path) -> None:
 
 def _backoff_s(settings: DownloadSettings, attempt: int, retry_after_s: float | None) -> float:
     """Exponential back-off with jitter: backoff_s · 2^(attempt-1) · U(0.5, 1), capped."""
-    delay = min(settings.backoff_max_s, settings.backoff_s * 2 ** (attempt - 1))
+    delay: float = min(settings.backoff_max_s, settings.backoff_s * 2 ** (attempt - 1))
     delay *= random.uniform(0.5, 1.0)
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, settings.backoff_max_s))
@@ -409,7 +308,7 @@ def _download(
     url: str, dest: Path, settings: DownloadSettings, on_progress: ProgressCallback | None
 ) -> tuple[_Attempt, int]:
     """Attempt until ``dest.part`` holds the verified file; the last attempt and the count."""
-    part = _sidecar(dest, ".part")
+    part = sidecar(dest, ".part")
     is_zip = file_name_of(url).lower().endswith(".zip")
     report = _Reporter(url, dest, settings.chunk_bytes, on_progress)
     zip_retried = False
@@ -425,7 +324,7 @@ def _download(
             if attempt <= settings.retries:
                 time.sleep(_backoff_s(settings, attempt, exc.retry_after_s))
         except _CorruptZipError as exc:
-            _remove(part, _sidecar(part, ".json"))
+            remove_files(part, sidecar(part, ".json"))
             report.reason = f"corrupt zip: {exc}"
             if zip_retried:
                 msg = (
@@ -473,27 +372,13 @@ def fetch_file(
         5xx / 408 / 429 (at once), retries exhausted, or a zip corrupt twice.
     """
     settings = settings or DownloadSettings()
-    cached = cached_record(url, dest, settings)
+    cached = cached_record(url, dest, settings.max_age_days)
     if cached is not None:
         if on_progress is not None:
             on_progress(FetchProgress(url, dest, "cached", cached.bytes, cached.bytes, 0))
         return cached
     dest.parent.mkdir(parents=True, exist_ok=True)
     result, attempts = _download(url, dest, settings, on_progress)
-    part = _sidecar(dest, ".part")
-    os.replace(part, dest)
-    _remove(_sidecar(part, ".json"))
-    record = FetchRecord(
-        url=url,
-        path=dest,
-        bytes=dest.stat().st_size,
-        sha256=sha256_of(dest),
-        fetched_at=now_iso(),
-        from_cache=False,
-        attempts=attempts,
-        resumed=result.resumed_from_bytes > 0,
-        etag=result.etag,
-        last_modified=result.last_modified,
+    return finish_download(
+        url, dest, attempts, result.resumed_from_bytes > 0, result.etag, result.last_modified
     )
-    write_json(_sidecar(dest, ".fetch.json"), record.to_json())
-    return record

@@ -9,7 +9,8 @@ For each kommune, ``gapmap fetch`` downloads two zips from Geonorge's download f
 
 Each file is downloaded by :func:`pipeline.fetch.download.fetch_file`: resumable, retried,
 verified and cached (see :mod:`pipeline.fetch.download`). This module knows Geonorge: where
-its files are, how it spells kommune names, the fetch manifest, and the progress shown while fetching.
+its files are, how it spells kommune names, the fetch manifest, and the progress shown while
+fetching.
 
 The Geonorge file names embed the kommune's name as Geonorge spells it; see
 :func:`geonorge_name` for the rule (an assumption, checked against a few real file names
@@ -41,16 +42,13 @@ from rich.table import Column, Table
 
 from layers.errors import ConfigError, InputError
 from layers.kommuner import read_kommuner
+from pipeline.fetch.cache import FetchRecord, file_name_of, now_iso, write_json
 from pipeline.fetch.download import (
     DownloadSettings,
     FetchError,
     FetchProgress,
-    FetchRecord,
     ProgressCallback,
     fetch_file,
-    file_name_of,
-    now_iso,
-    write_json,
 )
 
 DEFAULT_BASE_URL = "https://nedlasting.geonorge.no/geonorge/Basisdata"

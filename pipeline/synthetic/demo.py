@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.synthetic.region import build_demo_region
+from pipeline.synthetic.writers import config_text
 
 DEMO_CONFIG = """\
 # gapmap config for the built-in demo region: a worked example for real inputs.
@@ -122,10 +123,7 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
         "roads": region.roads,
         "cost_factors": region.cost_factors,
     }
-    text = DEMO_CONFIG.format(
-        output_dir="..",
-        **{key: path.relative_to(data_dir).as_posix() for key, path in names.items()},
-    )
+    text = config_text(DEMO_CONFIG, data_dir, "..", names)
     config_path = data_dir / "gapmap.toml"
     config_path.write_text(text, encoding="utf-8")
     return config_path

@@ -13,15 +13,14 @@ of the mainland; many farms have no row at all.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from layers.sites import COLUMNS as SITE_COLUMNS
 from pipeline.synthetic.terrain import on_land, to_m
 
-SITE_HEADER = (
-    "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,max_range_m,"
-    "down_mbps,up_mbps"
-)
 SITES = (  # site_id, operator, technology, (x_km, y_km), antenna m, MHz, range m, down, up
     ("LL-STORLIA-FWA", "Luftlinje", "fwa", (25.5, 15.3), 30, 3600, 10000, 50, 10),
     ("LL-FJORDVIK-FWA", "Luftlinje", "fwa", (8.4, 17.6), 35, 3600, 8000, 50, 10),
@@ -48,7 +47,7 @@ def site_table(elevation_m: np.ndarray) -> pd.DataFrame:
     """The wireless sites of ``SITES`` in EPSG:25833; raise if one stands in the sea."""
     sites = pd.DataFrame(
         [(*site[:3], *to_m(*np.array(site[3])), 25833, *site[4:]) for site in SITES],
-        columns=SITE_HEADER.split(","),
+        columns=list(SITE_COLUMNS),
     )
     land = on_land(elevation_m, sites["east_m"].to_numpy(), sites["north_m"].to_numpy())
     if not land.all():
@@ -100,7 +99,7 @@ def offer_table(
     return _offer_rows(addresses["address_id"].to_numpy(), rules)
 
 
-def _offer_rows(address_id: np.ndarray, rules: list[tuple]) -> pd.DataFrame:
+def _offer_rows(address_id: np.ndarray, rules: list[tuple[Any, ...]]) -> pd.DataFrame:
     """One row per address and rule that applies, ordered by address then technology."""
     parts = []
     for order, (technology, applies, down_mbps, up_mbps) in enumerate(rules):
@@ -125,4 +124,4 @@ def _in_range(addresses: pd.DataFrame, sites: pd.DataFrame, technology: str) -> 
         addresses["x_m"].to_numpy()[:, None] - chosen["east_m"].to_numpy()[None, :],
         addresses["y_m"].to_numpy()[:, None] - chosen["north_m"].to_numpy()[None, :],
     )
-    return (distance_m <= chosen["max_range_m"].to_numpy()[None, :]).any(axis=1)
+    return np.asarray((distance_m <= chosen["max_range_m"].to_numpy()[None, :]).any(axis=1))

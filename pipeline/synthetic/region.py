@@ -31,26 +31,33 @@ The address file (Kartverket Matrikkelen-Adresse: UTF-8 with BOM, CRLF, ``;``, 4
 
 from __future__ import annotations
 
-import codecs
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.geometry
-from pyproj import Transformer
-from shapely.geometry.base import BaseGeometry
 
-from layers.addresses import KARTVERKET_COLUMNS, KARTVERKET_HEADER_LINE
+from layers.addresses import KARTVERKET_COLUMNS
 from pipeline.synthetic import settlements as demo_settlements
 from pipeline.synthetic import terrain as demo_terrain
-from pipeline.synthetic.offers import SITE_HEADER, offer_table, site_table
+from pipeline.synthetic.offers import offer_table, site_table
 from pipeline.synthetic.roads import write_demo_roads
 from pipeline.synthetic.settlements import SETTLEMENTS, TOWNS
 from pipeline.synthetic.terrain import on_land, to_m
+from pipeline.synthetic.writers import (
+    from_lonlat_geometry,
+    lonlat_geometry,
+    string_table,
+    update_times,
+    uuids,
+    write_address_csv,
+    write_feature_collection,
+    write_line_features,
+    write_sites,
+)
+from pipeline.synthetic.writers import write_offers as write_offer_table
 
 KOMMUNENAVN = {
     "9901": "Fjordvik",
@@ -62,9 +69,7 @@ KOMMUNENAVN = {
 ADDRESS_FILE = "Basisdata_9900_Demoregion_25833_MatrikkelenAdresse_CSV.csv"
 BAD_ADDRESS_IDS = tuple(range(390_000_001, 390_000_009))
 PIER_TEXTS = ("Kaia 1", "Kaia 3", "Dampskipskaia 2")
-ADDRESS_HEADER_LINE = KARTVERKET_HEADER_LINE
 ADDRESS_HEADER = list(KARTVERKET_COLUMNS)
-OFFER_HEADER = "address_id,operator,technology,down_mbps,up_mbps"
 SPECIAL_STREETS = {
     demo_settlements.STREET_BRYGGE: "Smith & Sønner <Brygge>",
     demo_settlements.STREET_SKIPPER: "Skipper'ns veg",
@@ -149,7 +154,7 @@ def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
     addresses["address_id"] = 300_000_000 + id_rng.choice(9_000_000, len(addresses), replace=False)
     sites = site_table(elevation_m)
     write_offers(region.offers, offer_table(addresses, sites, np.random.default_rng([seed, 5])))
-    _write_lines(region.sites, SITE_HEADER, _site_rows(sites), "\n")
+    write_sites(region.sites, _site_table(sites))
     write_fibre(region.fibre, elevation_m)
     write_demo_roads(region.roads)
     # the island kommune builds on rock and by boat: dearer trenching (an example factor)
@@ -194,34 +199,33 @@ def write_fibre(path: Path, elevation_m: np.ndarray) -> None:
             end = step_km.size if land.all() else int(np.argmin(land))
             if end > 5:
                 lines_km.append(("distribution", ray_km[[0, end - 1]]))
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"kind": kind},
-            "geometry": lonlat_geometry(shapely.LineString(np.column_stack(to_m(*line_km.T)))),
-        }
-        for kind, line_km in lines_km
-    ]
-    write_feature_collection(path, features)
+    geometries = [shapely.LineString(np.column_stack(to_m(*line_km.T))) for _, line_km in lines_km]
+    write_line_features(path, geometries, [kind for kind, _ in lines_km])
 
 
 def write_offers(path: Path, offers: pd.DataFrame) -> None:
     """Write ``dekning.csv`` with two bad rows (unknown technology, negative speed) inserted."""
-    columns = [offers[c].astype(str) for c in ("address_id", "operator", "technology")]
-    rows = _join(
-        [*columns, _format_number(offers["down_mbps"]), _format_number(offers["up_mbps"])], ","
+    text = {c: _as_text(offers[c]) for c in ("address_id", "operator", "technology")}
+    text |= {c: _format_number(offers[c]) for c in ("down_mbps", "up_mbps")}
+    third = len(offers) // 3
+    bad = (
+        (f"{offers['address_id'][third]}", "Kobber AS", "dsl-ish", "20", "2"),
+        (f"{offers['address_id'][2 * third]}", "Fjordnett", "fiber", "-1000", "1000"),
     )
-    third = len(rows) // 3
-    bad = [
-        f"{offers['address_id'][third]},Kobber AS,dsl-ish,20,2",
-        f"{offers['address_id'][2 * third]},Fjordnett,fiber,-1000,1000",
-    ]
-    _write_lines(path, OFFER_HEADER, np.insert(rows, [third, 2 * third], bad), "\n")
+    columns = {
+        column: np.insert(values.astype(object), [third, 2 * third], [row[i] for row in bad])
+        for i, (column, values) in enumerate(text.items())
+    }
+    write_offer_table(path, string_table(columns))
 
 
-def _site_rows(sites: pd.DataFrame) -> np.ndarray:
-    columns = [sites[c].astype(str) for c in ("site_id", "operator", "technology")]
-    return _join([*columns, *(_format_number(sites[c]) for c in sites.columns[3:])], ",")
+def _site_table(sites: pd.DataFrame) -> Any:
+    """The site list as an Arrow table of text: names as they are, numbers as the demo writes
+    them."""
+    names = ("site_id", "operator", "technology")
+    return string_table(
+        {c: _as_text(sites[c]) if c in names else _format_number(sites[c]) for c in sites.columns}
+    )
 
 
 def write_addresses(path: Path, addresses: pd.DataFrame, rng: np.random.Generator) -> int:
@@ -231,12 +235,12 @@ def write_addresses(path: Path, addresses: pd.DataFrame, rng: np.random.Generato
     """
     addresses = addresses.sort_values("kommunenummer", kind="stable", ignore_index=True)
     table = _address_table(addresses, rng)
-    rows = _join([table[column] for column in ADDRESS_HEADER], ";")
-    positions = (np.arange(1, len(BAD_EDITS) + 1) * len(rows)) // (len(BAD_EDITS) + 1)
+    positions = (np.arange(1, len(BAD_EDITS) + 1) * len(addresses)) // (len(BAD_EDITS) + 1)
     bad = _bad_rows(table, positions, rng)
-    rows = np.insert(rows, positions, _join([bad[column] for column in ADDRESS_HEADER], ";"))
-    _write_lines(path, ADDRESS_HEADER_LINE, rows, "\r\n", bom=True)
-    return len(rows)
+    write_address_csv(
+        path, {c: np.insert(table[c].astype(object), positions, bad[c]) for c in ADDRESS_HEADER}
+    )
+    return len(addresses) + len(BAD_EDITS)
 
 
 def _address_table(a: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -267,10 +271,10 @@ def _address_table(a: pd.DataFrame, rng: np.random.Generator) -> dict[str, np.nd
         "tettstednavn": np.where(is_place, np.char.replace(name, " sentrum", ""), ""),
         "valgkretsnummer": (index % 3 + 1).astype(str),
         "valgkretsnavn": np.char.upper(name),
-        "oppdateringsdato": _update_times(n, rng),
+        "oppdateringsdato": update_times(n, rng).to_numpy(zero_copy_only=False).astype(str),
         "datauttaksdato": np.full(n, "02.01.2025 05:31:12"),
         "adresseId": address_id,
-        "uuidAdresse": _uuids(n, rng),
+        "uuidAdresse": uuids(n, rng),
     }
     return {column: columns.get(column, np.full(n, "")) for column in ADDRESS_HEADER}
 
@@ -322,7 +326,7 @@ def _bad_rows(
 ) -> dict[str, np.ndarray]:
     """Copies of the good rows 7 before each position, broken as ``BAD_EDITS`` says."""
     bad = {column: values[positions - 7].astype(object) for column, values in table.items()}
-    bad["uuidAdresse"] = _uuids(len(positions), rng).astype(object)
+    bad["uuidAdresse"] = uuids(len(positions), rng).astype(object)
     for row, (address_id, edits) in enumerate(BAD_EDITS):
         if address_id is not None:
             bad["lokalid"][row] = bad["adresseId"][row] = str(address_id)
@@ -331,85 +335,12 @@ def _bad_rows(
     return bad
 
 
-def _update_times(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``dd.mm.yyyy HH:MM:SS`` with 0–6 fractional digits, mixed, between 2009 and 2024."""
-    start = np.datetime64("2009-01-01T00:00:00")
-    span_s = int((np.datetime64("2024-12-20T00:00:00") - start) / np.timedelta64(1, "s"))
-    iso = np.datetime_as_string(start + rng.integers(0, span_s, n).astype("timedelta64[s]"))
-    day, month, year, time = (
-        np.strings.slice(iso, a, b) for a, b in ((8, 10), (5, 7), (0, 4), (11, 19))
-    )
-    text = day + "." + month + "." + year + " " + time
-    digits = rng.integers(0, 7, n)
-    fraction = np.strings.slice(np.char.mod("%06d", rng.integers(0, 10**6, n)), 0, digits)
-    return np.where(digits > 0, text + "." + fraction, text)
-
-
-def _uuids(n: int, rng: np.random.Generator) -> np.ndarray:
-    """Random (version 4) UUID strings made from the generator's bytes."""
-    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    hex_digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    chars = np.empty((n, 32), dtype=np.uint8)
-    chars[:, 0::2], chars[:, 1::2] = hex_digits[raw >> 4], hex_digits[raw & 0x0F]
-    groups = np.split(chars, [8, 12, 16, 20], axis=1)
-    dash = np.full((n, 1), ord("-"), dtype=np.uint8)
-    joined = np.hstack([part for group in groups for part in (group, dash)][:-1])
-    return np.ascontiguousarray(joined).view("S36").ravel().astype(str)
-
-
 def _format_number(values: pd.Series | np.ndarray) -> np.ndarray:
     """Numbers with at most 2 decimals and no trailing zeros: 7012345.6, 1000, 0.5."""
     text = np.char.mod("%.2f", np.asarray(values, dtype=float))
     return np.strings.rstrip(np.strings.rstrip(text, "0"), ".")
 
 
-def _join(columns: list, sep: str) -> np.ndarray:
-    """Row strings: the columns (string arrays) joined by ``sep``, column by column."""
-    joined = np.asarray(columns[0], dtype=str)
-    for column in columns[1:]:
-        joined = joined + sep + np.asarray(column, dtype=str)
-    return joined
-
-
-def _write_lines(
-    path: Path, header: str, rows: np.ndarray, newline: str, bom: bool = False
-) -> None:
-    text = newline.join([header, *rows.tolist()]) + newline
-    path.write_bytes((codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8"))
-
-
-def lonlat_geometry(geometry: shapely.Geometry) -> dict[str, Any]:
-    """RFC 7946 geometry (lon/lat, exteriors counter-clockwise, 7 decimals) of an EPSG:25833 one."""
-    lonlat = shapely.orient_polygons(shapely.transform(geometry, _to_lonlat))
-    mapping = shapely.geometry.mapping(cast(BaseGeometry, lonlat))
-    return {"type": mapping["type"], "coordinates": _round_coordinates(mapping["coordinates"])}
-
-
-def from_lonlat_geometry(geojson_geometry: dict[str, Any]) -> shapely.Geometry:
-    """The EPSG:25833 geometry of a lon/lat GeoJSON geometry."""
-    return shapely.transform(shapely.geometry.shape(geojson_geometry), _from_lonlat)
-
-
-def write_feature_collection(path: Path, features: list[dict[str, Any]]) -> None:
-    """Write an RFC 7946 FeatureCollection (UTF-8, no ``crs`` member) with plain ``json``."""
-    collection = {"type": "FeatureCollection", "features": features}
-    path.write_text(json.dumps(collection, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-_TO_LONLAT = Transformer.from_crs(25833, 4326, always_xy=True)
-
-
-def _to_lonlat(xy_m: np.ndarray) -> np.ndarray:
-    return np.column_stack(_TO_LONLAT.transform(xy_m[:, 0], xy_m[:, 1]))
-
-
-def _from_lonlat(lonlat: np.ndarray) -> np.ndarray:
-    return np.column_stack(_TO_LONLAT.transform(lonlat[:, 0], lonlat[:, 1], direction="INVERSE"))
-
-
-def _round_coordinates(value: Any) -> Any:
-    if isinstance(value[0], float):
-        return [round(coordinate, 7) for coordinate in value]
-    return [_round_coordinates(item) for item in value]
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Values as a NumPy string array."""
+    return np.asarray(values.astype(str), dtype=str)

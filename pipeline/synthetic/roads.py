@@ -41,6 +41,7 @@ from pipeline.synthetic.terrain import (
     is_sea,
     shore,
 )
+from pipeline.synthetic.writers import write_roads
 
 TARGET_EPSG = 25833
 STEP_KM = 0.02  # vertex spacing of every road
@@ -85,18 +86,9 @@ def demo_roads() -> gpd.GeoDataFrame:
 
 
 def write_demo_roads(path: Path) -> None:
-    """Write :func:`demo_roads` as a GeoPackage (layer ``roads``), replacing ``path``.
-
-    The GeoPackage's change timestamp is pinned (GDAL's ``OGR_CURRENT_DATE``) so that the same
-    region gives the same bytes."""
-    import pyogrio
-
-    path.unlink(missing_ok=True)
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2025-01-01T00:00:00.000Z"})
-    try:
-        demo_roads().to_file(path, layer="roads", driver="GPKG")
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+    """Write :func:`demo_roads` as a GeoPackage (layer ``roads``), replacing ``path``
+    (:func:`pipeline.synthetic.writers.write_roads`: the same region gives the same bytes)."""
+    write_roads(path, demo_roads())
 
 
 def _main_roads() -> list[Road]:

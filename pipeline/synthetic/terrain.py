@@ -30,16 +30,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import rasterio
 import shapely
 from rasterio.transform import from_origin
+from rasterio.windows import Window
 from scipy import ndimage
 from shapely.geometry import Polygon, box
+
+from pipeline.synthetic import writers
 
 X0_M, Y0_M = 260_000.0, 7_000_000.0
 WIDTH_M, HEIGHT_M = 40_000.0, 30_000.0
 CELL_M = 20.0
-NODATA = -9999.0
+NODATA = writers.DTM_NODATA
 N_COLS, N_ROWS = int(WIDTH_M / CELL_M), int(HEIGHT_M / CELL_M)
 TRANSFORM = from_origin(X0_M, Y0_M + HEIGHT_M, CELL_M, CELL_M)
 
@@ -82,7 +84,7 @@ class Line:
     def across_km(self, along_km: np.ndarray) -> np.ndarray:
         """Across coordinate of the centreline at each ``along_km``."""
         knots = np.asarray(self.knots_km)
-        return np.interp(along_km, knots[:, 0], knots[:, 1])
+        return np.asarray(np.interp(along_km, knots[:, 0], knots[:, 1]))
 
     def to_xy_km(self, along_km: np.ndarray, offset_km: np.ndarray) -> tuple[np.ndarray, ...]:
         """Points at ``along_km``, ``offset_km`` across from the centreline, as (x_km, y_km)."""
@@ -153,7 +155,7 @@ def is_sea(x_km: np.ndarray, y_km: np.ndarray) -> np.ndarray:
     fjord = (fjord_offset_km < fjord_half_width_km(x_km)) & (x_km <= FJORD_HEAD_X_KM)
     head_y_km = fjord_centre_y_km(FJORD_HEAD_X_KM)
     head = np.hypot(x_km - FJORD_HEAD_X_KM, y_km - head_y_km) < fjord_half_width_km(FJORD_HEAD_X_KM)
-    return ((x_km < coast_x_km(y_km)) | fjord | head) & ~_is_island(x_km, y_km)
+    return np.asarray(((x_km < coast_x_km(y_km)) | fjord | head) & ~_is_island(x_km, y_km))
 
 
 def _is_island(x_km: np.ndarray, y_km: np.ndarray) -> np.ndarray:
@@ -168,7 +170,7 @@ def _island_scale(theta: np.ndarray) -> np.ndarray:
 
 def _smoothstep(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
+    return np.asarray(t * t * (3.0 - 2.0 * t))
 
 
 def build_elevation_m(
@@ -194,7 +196,7 @@ def build_elevation_m(
     elevation_m = np.maximum(elevation_m, _ridge_m(x_km, y_km))
     elevation_m = np.maximum(elevation_m, 0.5)
     elevation_m[sea] = NODATA
-    return elevation_m.astype(np.float32)
+    return np.asarray(elevation_m.astype(np.float32))
 
 
 def _relief_m(x_km: np.ndarray, y_km: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -207,7 +209,7 @@ def _relief_m(x_km: np.ndarray, y_km: np.ndarray, rng: np.random.Generator) -> n
     relief_m += _fractal_noise_m(x_km, y_km, rng)
     knee_m = 1000.0  # above it, heights are squeezed towards 1500 m: knee + 500 tanh(excess / 500)
     squeezed_m = knee_m + 500.0 * np.tanh((relief_m - knee_m) / 500.0)
-    return np.clip(np.where(relief_m > knee_m, squeezed_m, relief_m), 20.0, None)
+    return np.asarray(np.clip(np.where(relief_m > knee_m, squeezed_m, relief_m), 20.0, None))
 
 
 def _fractal_noise_m(x_km: np.ndarray, y_km: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -237,7 +239,7 @@ def _carve_valley(
     inside = _smoothstep((along_km - start_km) / taper_start_km)
     inside = inside * _smoothstep((end_km - along_km) / taper_end_km)
     weight = np.exp(-((offset_km / valley.half_width_km) ** 2)) * inside
-    return elevation_m * (1.0 - weight) + floor_m * weight
+    return np.asarray(elevation_m * (1.0 - weight) + floor_m * weight)
 
 
 def _flatten(elevation_m: np.ndarray, x_km: float, y_km: float, radius_km: float) -> None:
@@ -258,13 +260,13 @@ def _ridge_shape(x_km: np.ndarray, y_km: np.ndarray, width_km: float, power: flo
     start_km, end_km = RIDGE.along_range_km
     offset_km = np.abs(x_km - RIDGE.across_km(y_km))
     plateau = _smoothstep((y_km - start_km) / 1.5) * _smoothstep((end_km - y_km) / 1.5)
-    return plateau * np.exp(-((offset_km / width_km) ** power))
+    return np.asarray(plateau * np.exp(-((offset_km / width_km) ** power)))
 
 
 def _ridge_m(x_km: np.ndarray, y_km: np.ndarray) -> np.ndarray:
     """The ridge: crest ``1250 + 80 sin(1.7 y)`` m, a cusp ``exp(-(offset / 0.8 km)^1.5)``."""
     crest_m = RIDGE_CREST_M + 80.0 * np.sin(1.7 * y_km)
-    return crest_m * _ridge_shape(x_km, y_km, RIDGE_WIDTH_KM, 1.5)
+    return np.asarray(crest_m * _ridge_shape(x_km, y_km, RIDGE_WIDTH_KM, 1.5))
 
 
 def cell_index(x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -285,12 +287,8 @@ def sample_elevation_m(elevation_m: np.ndarray, x_m: np.ndarray, y_m: np.ndarray
 
 def write_dtm(path: Path, elevation_m: np.ndarray) -> None:
     """Write the DTM as a tiled (256 × 256), DEFLATE-compressed float32 GeoTIFF in EPSG:25833."""
-    profile = {"driver": "GTiff", "width": N_COLS, "height": N_ROWS, "count": 1,
-               "dtype": "float32", "crs": "EPSG:25833", "transform": TRANSFORM, "nodata": NODATA,
-               "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate",
-               "predictor": 3}  # fmt: skip
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(elevation_m, 1)
+    whole = Window(0, 0, N_COLS, N_ROWS)
+    writers.write_dtm(path, TRANSFORM, (N_ROWS, N_COLS), [(whole, elevation_m)], block_px=256)
 
 
 def sea_geometries() -> tuple[Polygon, Polygon]:
@@ -371,4 +369,4 @@ def to_m(x_km: np.ndarray, y_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def on_land(elevation_m: np.ndarray, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
     """True where the DTM cell under a point is land."""
-    return sample_elevation_m(elevation_m, x_m, y_m) != NODATA
+    return np.asarray(sample_elevation_m(elevation_m, x_m, y_m) != NODATA)
