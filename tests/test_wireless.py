@@ -39,7 +39,7 @@ def test_speed_never_grows_with_distance(d1: float, d2: float, range_m: float) -
 
 
 def test_the_line_of_sight_defaults_have_one_home() -> None:
-    from pipeline import cli
+    from pipeline.cli import tools
     from pipeline.radio import los
     from pipeline.radio.reach import LosSettings
 
@@ -50,7 +50,7 @@ def test_the_line_of_sight_defaults_have_one_home() -> None:
     assert LosSettings.from_wireless(custom) == LosSettings(
         cpe_height_m=8.0, k_factor=1.0, fresnel_clearance=0.4
     )
-    options = inspect.signature(cli.los).parameters
+    options = inspect.signature(tools.los).parameters
     assert all(options[name].default == getattr(wireless, name) for name in physics[:3])
     # pipeline.radio.los keeps defaults of its own in its signatures: they must agree
     assert wireless.k_factor == los.DEFAULT_K_FACTOR

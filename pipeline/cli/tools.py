@@ -1,164 +1,22 @@
-"""The ``gapmap`` command: ``gapmap demo``, ``gapmap run --config FILE.toml``.
-
-Errors a user can fix (bad input, bad config) print one line naming the file, row or key and
-exit with code 2; nothing prints a traceback for them.
-"""
+"""The side commands: ``gapmap fetch``, ``los``, ``areas``, ``sensitivity``, ``build-national``."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from layers.errors import GapmapError
-from pipeline import store
+from pipeline.cli.common import ConfigOption, console, fail
 from pipeline.config import WirelessSettings, load_config
-from pipeline.run import RunResult, run_pipeline
 
-app = typer.Typer(
-    help="gapmap: find the households the broadband market leaves behind, per kommune.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-console = Console()
-ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="The run's TOML config file.", dir_okay=False)
-]
+WIRELESS_DEFAULTS = WirelessSettings()  # the `los` options' defaults are a config's
 
 
-def _fail(exc: GapmapError) -> None:
-    # escape: messages carry file names and values with [brackets]; soft_wrap: one line
-    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
-
-
-def _format_int(value: float) -> str:
-    return f"{int(value):,}".replace(",", " ")
-
-
-def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
-    """Households and households below the map target per kommune, then where things are."""
-    table = Table(title=f"Husstander per kommune, mål {map_target}")
-    for column in ("kommune", "husstander", "udekket", "underdekket", "under mål", "mill. NOK"):
-        table.add_column(column, justify="left" if column == "kommune" else "right", no_wrap=True)
-    for row in result.gap_table.to_dict(orient="records"):
-        share = row[f"below_target_share_{map_target}"]
-        name = row["kommunenavn"]
-        if row["level"] == "kommune":
-            name = f"{row['kommunenummer']} {name}"
-        table.add_row(
-            name,
-            _format_int(row["households"]),
-            _format_int(row[f"unserved_households_{map_target}"]),
-            _format_int(row[f"underserved_households_{map_target}"]),
-            "–" if share != share else f"{share:.1%}",
-            f"{row['cost_nok'] / 1e6:,.1f}".replace(",", " "),
-            style="bold" if row["level"] != "kommune" else None,
-        )
-    console.print(table)
-    for row in result.layer_counts.to_dict(orient="records"):
-        merged = f"  merged {row['rows_merged']:>9,}" if row["rows_merged"] else ""
-        console.print(
-            f"  {row['layer']:<10} read {row['rows_read']:>9,}  accepted"
-            f" {row['rows_accepted']:>9,}{merged}  quarantined {row['rows_quarantined']:>6,}"
-        )
-    located = result.locate_counts
-    console.print(
-        f"  locate: {located['disagree_with_file']} addresses lie in another kommune than"
-        f" their kommunenummer says; {located['snapped_within_tolerance']} snapped,"
-        f" {located['outside_kept_file_kommune']} outside every polygon"
-    )
-    current = output_dir / "current"
-    console.print(f"[bold]Published[/] run {result.run_id} at {current}")
-    for label, relative in (
-        ("index page", "index.html"),
-        ("overview map", "maps/oversikt.html"),
-        ("gap tables", "tables/gap_table.csv (.xlsx)"),
-        ("quarantine", "tables/quarantine.csv"),
-        ("manifest", "manifest.json"),
-    ):
-        console.print(f"  {label:<13} {current / relative}", soft_wrap=True)
-
-
-def _run_and_report(config_path: Path, started: float) -> None:
-    """Load the config, run the pipeline, print the summary; user errors exit with code 2."""
-    try:
-        settings = load_config(config_path)
-        result = run_pipeline(settings, console)
-    except GapmapError as exc:
-        _fail(exc)
-        return
-    print_summary(result, settings.classify.map_target, settings.run.output_dir)
-    console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
-    console.print(f"Open {settings.run.output_dir / 'current' / 'index.html'} in a browser.")
-
-
-@app.command()
-def run(
-    config: ConfigOption,
-) -> None:
-    """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
-    _run_and_report(config, time.perf_counter())
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the demo data and outputs.")] = Path("demo"),
-    seed: Annotated[int, typer.Option(help="Seed of the demo region generator.")] = 2025,
-) -> None:
-    """Build the synthetic demo region (5 kommuner, several thousand addresses) and run on it."""
-    from pipeline.synthetic.demo import prepare_demo
-
-    started = time.perf_counter()
-    with console.status("[bold cyan]building the demo region[/] …"):
-        config_path = prepare_demo(out, seed)
-    console.print(
-        f"[green]✓[/] demo region written to {config_path.parent} "
-        f"({time.perf_counter() - started:.1f} s); config: {config_path}"
-    )
-    _run_and_report(config_path, started)
-
-
-@app.command()
-def runs(
-    config: ConfigOption,
-    last: Annotated[int, typer.Option(help="How many of the latest runs to list.")] = 12,
-) -> None:
-    """List the recorded runs (newest first): status, duration, config hash, output folder."""
-    try:
-        settings = load_config(config)
-    except GapmapError as exc:
-        _fail(exc)
-        return
-    if not settings.store_path.exists():
-        console.print(f"no runs yet: {settings.store_path} does not exist")
-        return
-    with duckdb.connect(str(settings.store_path), read_only=True) as connection:
-        rows = store.recent_runs(connection, last)
-    table = Table(title=f"Runs in {settings.store_path}")
-    for column in ("run", "status", "started (UTC)", "took", "config", "output / message"):
-        table.add_column(column)
-    for run_id, status, started, took, config_hash, output_dir, message in rows:
-        colour = {"succeeded": "green", "failed": "red"}.get(status, "yellow")
-        table.add_row(
-            run_id,
-            f"[{colour}]{status}[/]",
-            f"{started:%Y-%m-%d %H:%M:%S}",
-            f"{took.total_seconds():.1f} s" if took else "–",
-            config_hash[:8],
-            output_dir or message or "",
-        )
-    console.print(table)
-
-
-@app.command()
 def fetch(
     kommune: Annotated[
         list[str],
@@ -219,7 +77,6 @@ def fetch(
     console.print(f"manifest: {out / fetching.MANIFEST_NAME}", soft_wrap=True, highlight=False)
 
 
-@app.command()
 def los(
     dem: Annotated[Path, typer.Option(help="DTM: a GeoTIFF, a VRT or a folder of tiles.")],
     sites: Annotated[Path, typer.Option(help="Wireless site list CSV.")],
@@ -231,16 +88,17 @@ def los(
     ] = None,
     cpe_height_m: Annotated[
         float, typer.Option(help="Receiver height above ground, m.")
-    ] = WirelessSettings().cpe_height_m,
+    ] = WIRELESS_DEFAULTS.cpe_height_m,
     k_factor: Annotated[
         float, typer.Option(help="Effective earth radius factor.")
-    ] = WirelessSettings().k_factor,
+    ] = WIRELESS_DEFAULTS.k_factor,
     fresnel_clearance: Annotated[
         float, typer.Option(help="Share of the first Fresnel zone that must be clear.")
-    ] = WirelessSettings().fresnel_clearance,
+    ] = WIRELESS_DEFAULTS.fresnel_clearance,
 ) -> None:
     """Line of sight from wireless sites to addresses: best site, distance, LOS, clearance and
-    the obstruction point per address (the pipeline's own code; defaults as ``[wireless]``)."""
+    the obstruction point per address (the pipeline's own code; defaults as a config's wireless
+    section)."""
     from layers.addresses import read_addresses
     from layers.sites import read_sites
     from pipeline.wireless import wireless_per_address
@@ -263,8 +121,7 @@ def los(
         with console.status("[bold cyan]line of sight[/] …"):
             reach = wireless_per_address(address_layer.accepted, site_layer.accepted, dem, settings)
     except GapmapError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     table = address_layer.accepted[["address_id", "kommunenummer", "address_text", "x_m", "y_m"]]
     los_columns = reach.drop(columns=[c for c in reach.columns if c.startswith("fwa_")])
     result = table.join(los_columns)
@@ -282,7 +139,6 @@ def los(
     )
 
 
-@app.command()
 def areas(
     config: ConfigOption,
     budget: Annotated[float, typer.Option(help="Subsidy budget, NOK.")],
@@ -317,8 +173,7 @@ def areas(
         ranked = planning.select_areas(found, budget)
         planning.write_application(ranked, costed, out)
     except GapmapError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     console.print(planning.areas_table(ranked, run_id))
     console.print(planning.areas_totals(ranked, budget), soft_wrap=True)
     viable_text = f"{viable_nok:,.0f}".replace(",", " ")
@@ -331,7 +186,6 @@ def areas(
     console.print(f"Application files in {out}", soft_wrap=True, highlight=False)
 
 
-@app.command()
 def sensitivity(
     config: ConfigOption,
     change: Annotated[float, typer.Option(help="Move each parameter by this share.")] = 0.2,
@@ -349,8 +203,7 @@ def sensitivity(
             inputs = cost_inputs(settings)
             table = cost_sensitivity(inputs, settings.cost, change)
     except GapmapError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     shown = Table(title=f"Sensitivity of the total cost, run {inputs.run_id}")
     for column in ("parameter", "change", "value", "total mill. kr", "Δ mill. kr", "Δ %"):
         left = column == "parameter"
@@ -379,7 +232,6 @@ def _parameter_value(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ") if abs(value) >= 1000 else f"{value:.4g}"
 
 
-@app.command("build-national")
 def build_national(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the input set (outside the repo).")],
     sources: Annotated[
@@ -428,8 +280,4 @@ def build_national(
             show=show,
         )
     except GapmapError as exc:
-        _fail(exc)
-
-
-def main() -> None:  # pragma: no cover - console entry point wrapper
-    sys.exit(app())
+        fail(exc)

@@ -1,0 +1,128 @@
+"""``gapmap run``, ``gapmap demo`` and ``gapmap runs``: a run, its summary and the history."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+from rich.table import Table
+
+from layers.errors import GapmapError
+from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
+from pipeline import store
+from pipeline.cli.common import ConfigOption, console, fail
+from pipeline.config import load_config
+from pipeline.run import RunResult, run_pipeline
+
+
+def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
+    """Households and households below the map target per kommune, then where things are."""
+    table = Table(title=f"Husstander per kommune, mål {map_target}")
+    for column in ("kommune", "husstander", "udekket", "underdekket", "under mål", "mill. NOK"):
+        table.add_column(column, justify="left" if column == "kommune" else "right", no_wrap=True)
+    for row in result.gap_table.to_dict(orient="records"):
+        share = row[f"below_target_share_{map_target}"]
+        name = row["kommunenavn"]
+        if row["level"] == "kommune":
+            name = f"{row['kommunenummer']} {name}"
+        table.add_row(
+            name,
+            format_int_nb(row["households"]),
+            format_int_nb(row[f"unserved_households_{map_target}"]),
+            format_int_nb(row[f"underserved_households_{map_target}"]),
+            format_percent_nb(share),
+            format_mnok(row["cost_nok"]),
+            style="bold" if row["level"] != "kommune" else None,
+        )
+    console.print(table)
+    for row in result.layer_counts.to_dict(orient="records"):
+        merged = f"  merged {row['rows_merged']:>9,}" if row["rows_merged"] else ""
+        console.print(
+            f"  {row['layer']:<10} read {row['rows_read']:>9,}  accepted"
+            f" {row['rows_accepted']:>9,}{merged}  quarantined {row['rows_quarantined']:>6,}"
+        )
+    located = result.locate_counts
+    console.print(
+        f"  locate: {located['disagree_with_file']} addresses lie in another kommune than"
+        f" their kommunenummer says; {located['snapped_within_tolerance']} snapped,"
+        f" {located['outside_kept_file_kommune']} outside every polygon"
+    )
+    current = output_dir / "current"
+    console.print(f"[bold]Published[/] run {result.run_id} at {current}")
+    for label, relative in (
+        ("index page", "index.html"),
+        ("overview map", "maps/oversikt.html"),
+        ("gap tables", "tables/gap_table.csv (.xlsx)"),
+        ("quarantine", "tables/quarantine.csv"),
+        ("manifest", "manifest.json"),
+    ):
+        console.print(f"  {label:<13} {current / relative}", soft_wrap=True)
+
+
+def _run_and_report(config_path: Path, started: float) -> None:
+    """Load the config, run the pipeline, print the summary; user errors exit with code 2."""
+    try:
+        settings = load_config(config_path)
+        result = run_pipeline(settings, console)
+    except GapmapError as exc:
+        fail(exc)
+    print_summary(result, settings.classify.map_target, settings.run.output_dir)
+    console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
+    console.print(f"Open {settings.run.output_dir / 'current' / 'index.html'} in a browser.")
+
+
+def run(
+    config: ConfigOption,
+) -> None:
+    """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
+    _run_and_report(config, time.perf_counter())
+
+
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo data and outputs.")] = Path("demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the demo region generator.")] = 2025,
+) -> None:
+    """Build the synthetic demo region (5 kommuner, several thousand addresses) and run on it."""
+    from pipeline.synthetic.demo import prepare_demo
+
+    started = time.perf_counter()
+    with console.status("[bold cyan]building the demo region[/] …"):
+        config_path = prepare_demo(out, seed)
+    console.print(
+        f"[green]✓[/] demo region written to {config_path.parent} "
+        f"({time.perf_counter() - started:.1f} s); config: {config_path}"
+    )
+    _run_and_report(config_path, started)
+
+
+def runs(
+    config: ConfigOption,
+    last: Annotated[int, typer.Option(help="How many of the latest runs to list.")] = 12,
+) -> None:
+    """List the recorded runs (newest first): status, duration, config hash, output folder."""
+    try:
+        settings = load_config(config)
+    except GapmapError as exc:
+        fail(exc)
+    if not settings.store_path.exists():
+        console.print(f"no runs yet: {settings.store_path} does not exist")
+        return
+    with duckdb.connect(str(settings.store_path), read_only=True) as connection:
+        rows = store.recent_runs(connection, last)
+    table = Table(title=f"Runs in {settings.store_path}")
+    for column in ("run", "status", "started (UTC)", "took", "config", "output / message"):
+        table.add_column(column)
+    for run_id, status, started, took, config_hash, output_dir, message in rows:
+        colour = {"succeeded": "green", "failed": "red"}.get(status, "yellow")
+        table.add_row(
+            run_id,
+            f"[{colour}]{status}[/]",
+            f"{started:%Y-%m-%d %H:%M:%S}",
+            f"{took.total_seconds():.1f} s" if took else "–",
+            config_hash[:8],
+            output_dir or message or "",
+        )
+    console.print(table)
