@@ -76,7 +76,8 @@ def pair_route_m(
     snapped = (node0 >= 0) & (node1 >= 0) & (snap0_m <= max_snap_m) & (snap1_m <= max_snap_m)
     road_m = np.full(len(node0), np.inf)
     road_m[snapped] = _road_m(road, node0[snapped], node1[snapped], limit_m)
-    return snap0_m + road_m + snap1_m
+    route_m: np.ndarray = snap0_m + road_m + snap1_m
+    return route_m
 
 
 def _road_m(road: RoadGraph, source: np.ndarray, target: np.ndarray, limit_m: float) -> np.ndarray:

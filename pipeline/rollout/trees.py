@@ -74,7 +74,8 @@ def single_linkage_clusters(
     if n < 2:
         return np.zeros(n, dtype="int64")
     close = _knn_graph(x_m, y_m, cluster_distance_m)
-    return connected_components(close, directed=False)[1].astype("int64")
+    labels: np.ndarray = connected_components(close, directed=False)[1]
+    return labels.astype("int64")
 
 
 def spanning_forest(
