@@ -60,7 +60,7 @@ SPEED_CLASSES_MBPS: dict[str, tuple[float, float]] = {
     "1000 mbit/s": (1000.0, NAN),
     "1 gbit/s": (1000.0, NAN),
     "gigabit": (1000.0, NAN),
-    "30/5 mbit/s": (30.0, 5.0),  # the basic floor (DESIGN.md)
+    "30/5 mbit/s": (30.0, 5.0),  # the basic floor (docs/design.md)
     "100/10 mbit/s": (100.0, 10.0),  # the 2025 goal, Meld. St. 28 (2020–21)
 }
 _NUMBER = r"\d+(?:\.\d+)?"

@@ -3,7 +3,7 @@
 Input: a UTF-8 CSV with the header ``address_id,operator,technology,down_mbps,up_mbps`` (``,``
 or ``;``), one row per address × operator × technology. The canonical table keeps those columns
 plus ``source`` (the file name) and ``row_number`` (the line in that file, header = 1).
-Technology must be one of the vocabulary in DESIGN.md.
+Technology must be one of :data:`layers.vocabulary.TECHNOLOGIES` (docs/design.md).
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ class LocateSettings:
 
 @dataclass(frozen=True)
 class ClassifySettings:
-    """How offers become classes per target (DESIGN.md, "Targets and classes")."""
+    """How offers become classes per target (docs/design.md, "Targets and classes")."""
 
     floor_down_mbps: float = 30.0  # below this an address is unserved (Nkom basic floor)
     floor_up_mbps: float = 5.0
@@ -244,7 +244,7 @@ class LifetimeSettings:
 
 @dataclass(frozen=True)
 class CostSettings:
-    """``[cost]``: the rollout cost model (DESIGN.md "Cost"; formulas in
+    """``[cost]``: the rollout cost model (docs/design.md, "Cost"; formulas in
     :mod:`pipeline.rollout.fibre` and :mod:`pipeline.rollout.choice`), the whole stage's keys
     here and one sub-table per subject. Money in NOK excluding VAT, lengths in metres.
     """

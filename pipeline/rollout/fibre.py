@@ -3,7 +3,7 @@
 Fibre (:mod:`pipeline.rollout.trees`): the households on fibre are clustered by single
 linkage at ``cluster_distance_m``; each cluster gets a minimum spanning tree rooted where it
 meets the fibre presence (an existing fibre line, or an address that already has a fibre
-offer). Every edge is paid by the households it serves (DESIGN.md):
+offer). Every edge is paid by the households it serves (docs/design.md, "Cost"):
 
 .. math::
 

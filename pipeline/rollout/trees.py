@@ -8,7 +8,7 @@ straight to the fibre, whichever is cheaper in the whole tree. Both run on the
 k-nearest-neighbour graph (k = 16) of the addresses, which contains the Euclidean minimum
 spanning tree for all but pathological layouts.
 
-Every tree edge is paid by the households downstream of it (DESIGN.md):
+Every tree edge is paid by the households downstream of it (docs/design.md, "Cost"):
 
 .. math::
 
