@@ -1,4 +1,4 @@
-"""Stage 7, aggregate: households by class per kommune, fylke and nation, in DuckDB SQL.
+"""Stage 9, aggregate: households by class per kommune, fylke and nation, in DuckDB SQL.
 
 One ``GROUPING SETS`` query gives all three levels at once, so the fylke and total rows are
 sums of exactly the kommune rows. Kommuner without addresses get zero rows, not no row.

@@ -1,4 +1,4 @@
-"""Stage 5, classify: served / underserved / unserved per address and target.
+"""Stage 6, classify: served / underserved / unserved per address and target.
 
 For a target with speeds (D, U) and the basic floor (D0, U0), over the counted offers of an
 address:

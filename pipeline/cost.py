@@ -1,4 +1,4 @@
-"""Stage 6, cost: what reaching each household below the cost target would cost, and how.
+"""Stage 7, cost: what reaching each household below the cost target would cost, and how.
 
 The engines are in :mod:`pipeline.rollout`: fibre trees (:mod:`pipeline.rollout.fibre`,
 :mod:`pipeline.rollout.trees`), routes over roads, new masts and the least-cost choice per

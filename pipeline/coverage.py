@@ -1,4 +1,4 @@
-"""Stage 4, coverage: which offers count, and the best one per address.
+"""Stage 5, coverage: which offers count, and the best one per address.
 
 Counted offers follow Nkom: fixed technologies (fibre, HFC, xDSL, fixed wireless) count;
 mobile counts only when ``classify.count_mobile`` is set; satellite only when

@@ -1,4 +1,4 @@
-"""The one DuckDB file that holds a project's state, keyed by run.
+"""Stage 8, store, and the one DuckDB file that holds a project's state, keyed by run.
 
 Every table but ``runs`` has a ``run_id`` column; a run appends its rows and never rewrites an
 earlier run's, so months of history stay queryable (time series, "newly served since last

@@ -1,4 +1,5 @@
-"""Predicted wireless throughput per address from its best site, distance and line of sight.
+"""Stage 4, wireless: predicted throughput per address from its best site, distance and line of
+sight (the line of sight itself is :mod:`pipeline.radio`'s).
 
 A documented, deliberately simple model (no path-loss simulation): the site's advertised
 speeds, scaled down with distance, and with a penalty when the path is not clear.
