@@ -1,4 +1,4 @@
-"""The cost stage's choice: the least-cost option that meets the cost target, per household below it.
+"""The cost stage's choice: the least-cost option that meets the target, per household below it.
 
 Options per address (``h`` its households):
 
