@@ -5,7 +5,7 @@ uniformly scattered addresses, all in memory (the DEM read is not timed). Run::
 
     .venv/bin/python scripts/benchmark_los.py [--addresses 200000] [--sites 200] [--range-m 5000]
 
-With ``--national DIR`` (a folder written by ``scripts/build_national_dataset.py``) it times the
+With ``--national DIR`` (a folder written by ``gapmap build-national``) it times the
 pipeline's wireless stage itself on the national-scale set instead: every address, the FWA
 sites of ``master.csv`` and the national DTM, DTM windows read per kommune included::
 
