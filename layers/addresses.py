@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from pyproj import Transformer
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.vector import to_25833
+from layers.vocabulary import CRS_EPSG
 
 LAYER = "addresses"
-TARGET_EPSG = 25833
 SUPPORTED_EPSG = (25832, 25833, 25835, 4258, 4326)
 REQUIRED_COLUMNS = ("adresseId", "kommunenummer", "adresseTekst", "EPSG-kode", "Nord", "Øst")
 OPTIONAL_COLUMNS = (
@@ -216,22 +216,6 @@ def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dic
     return reasons, parsed
 
 
-def _to_25833(
-    east: np.ndarray, north: np.ndarray, epsg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reproject each row from its own EPSG code to EPSG:25833 (one transform per code)."""
-    x_m = east.astype("float64").copy()
-    y_m = north.astype("float64").copy()
-    for code in np.unique(epsg):
-        if code == TARGET_EPSG:
-            continue
-        rows = epsg == code
-        # always_xy: (Øst, Nord) = (easting, northing), or (longitude, latitude) for 4258/4326
-        transformer = Transformer.from_crs(int(code), TARGET_EPSG, always_xy=True)
-        x_m[rows], y_m[rows] = transformer.transform(east[rows], north[rows])
-    return x_m, y_m
-
-
 def _households(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Households per row (1 unless a ``households`` column says otherwise) and the reason
     for rows whose ``households`` value is unusable."""
@@ -286,7 +270,7 @@ def _accepted_addresses(
     frame: pd.DataFrame, parsed: dict[str, pd.Series], households: pd.Series, ok: pd.Series
 ) -> pd.DataFrame:
     """The accepted rows (``ok``) in the canonical columns, reprojected to EPSG:25833."""
-    x_m, y_m = _to_25833(
+    x_m, y_m = to_25833(
         parsed["east"][ok].to_numpy(),
         parsed["north"][ok].to_numpy(),
         parsed["epsg"][ok].to_numpy().astype("int64"),
@@ -337,7 +321,7 @@ def read_addresses(path: Path) -> LayerResult:
     geometry = gpd.points_from_xy(accepted["x_m"], accepted["y_m"])
     return LayerResult(
         LAYER,
-        gpd.GeoDataFrame(accepted.reset_index(drop=True), geometry=geometry, crs=TARGET_EPSG),
+        gpd.GeoDataFrame(accepted.reset_index(drop=True), geometry=geometry, crs=CRS_EPSG),
         quarantine,
         rows_read=len(frame) + len(ragged),
         rows_merged=merged,

@@ -39,10 +39,10 @@ from layers.vector import (
     repair_polygons,
     to_float,
 )
+from layers.vocabulary import CRS_EPSG
 
 LAYER_BY_STATUS = {"planned": "planned_areas", "funded": "funded_areas"}
 STATUSES = ("planned", "funded")  # in rising precedence: a funded area wins over a planned one
-TARGET_EPSG = 25833
 ID_COLUMNS = ("area_id", "id", "prosjektnummer", "prosjektnr")
 NAME_COLUMNS = ("name", "navn", "prosjektnavn")
 YEAR_COLUMNS = ("year", "aar", "år")
@@ -117,7 +117,7 @@ def read_areas(path: Path | str, status: str) -> LayerResult:
             "row_number": feature_number[ok],
         },
         geometry=polygons[ok],
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
     return LayerResult(layer, accepted, quarantine, rows_read=len(raw))
 

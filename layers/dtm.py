@@ -24,8 +24,7 @@ from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window
 
 from layers.errors import InputError
-
-POINT_EPSG = 25833
+from layers.vocabulary import CRS_EPSG
 
 
 def open_dtm(path: Path) -> rasterio.DatasetReader:
@@ -47,9 +46,9 @@ def open_dtm(path: Path) -> rasterio.DatasetReader:
 def _to_raster_crs(
     dataset: rasterio.DatasetReader, x_m: np.ndarray, y_m: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    if dataset.crs.to_epsg() == POINT_EPSG:
+    if dataset.crs.to_epsg() == CRS_EPSG:
         return x_m, y_m
-    transformer = Transformer.from_crs(POINT_EPSG, dataset.crs, always_xy=True)
+    transformer = Transformer.from_crs(CRS_EPSG, dataset.crs, always_xy=True)
     return transformer.transform(x_m, y_m)
 
 
@@ -124,7 +123,7 @@ class DtmTiles:
         self.paths = dtm_paths(path)
         self.datasets = [open_dtm(p) for p in self.paths]
         self.bounds_25833 = [
-            transform_bounds(d.crs, f"EPSG:{POINT_EPSG}", *d.bounds) for d in self.datasets
+            transform_bounds(d.crs, f"EPSG:{CRS_EPSG}", *d.bounds) for d in self.datasets
         ]
 
     def __enter__(self) -> DtmTiles:

@@ -20,9 +20,9 @@ import shapely
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.vocabulary import CRS_EPSG
 
 LAYER = "kommuner"
-TARGET_EPSG = 25833
 NUMBER_COLUMNS = ("kommunenummer", "kommunenr", "knr", "id")
 NAME_COLUMNS = ("kommunenavn", "navn", "name")
 # The 15 fylker of the 2024 reform (Kartverket), used when no fylke layer is given.
@@ -100,7 +100,7 @@ def read_kommuner(path: Path) -> LayerResult:
         raise InputError(msg)
     number = normalise_kommunenummer(_pick(raw, NUMBER_COLUMNS, "kommunenummer", path))
     name = _pick(raw, NAME_COLUMNS, "kommunenavn", path).astype("str")
-    geometry = shapely.make_valid(raw.to_crs(TARGET_EPSG).geometry.to_numpy())
+    geometry = shapely.make_valid(raw.to_crs(CRS_EPSG).geometry.to_numpy())
     # make_valid can turn a bad polygon into a collection; keep only the polygonal parts
     geometry = np.array([_polygonal_part(g) for g in geometry], dtype=object)
     empty = pd.Series(shapely.is_empty(geometry), index=raw.index)
@@ -127,7 +127,7 @@ def read_kommuner(path: Path) -> LayerResult:
             "fylkesnummer": number[~rejected].str[:2].to_numpy(),
         },
         geometry=geometry[~rejected],
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw))
 

@@ -15,9 +15,9 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.vocabulary import CRS_EPSG
 
 LAYER = "fibre"
-TARGET_EPSG = 25833
 
 
 def read_network(path: Path) -> LayerResult:
@@ -40,7 +40,7 @@ def read_network(path: Path) -> LayerResult:
     )
     accepted = gpd.GeoDataFrame(
         {"kind": kind[~rejected].to_numpy()},
-        geometry=raw.geometry[~rejected].to_crs(TARGET_EPSG).to_numpy(),
-        crs=TARGET_EPSG,
+        geometry=raw.geometry[~rejected].to_crs(CRS_EPSG).to_numpy(),
+        crs=CRS_EPSG,
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw))

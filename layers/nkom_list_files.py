@@ -22,8 +22,8 @@ import shapely
 
 from layers.errors import ConfigError, InputError
 from layers.vector import blank, find_column, stripped_text, to_float
+from layers.vocabulary import CRS_EPSG
 
-TARGET_EPSG = 25833
 NAN = math.nan
 
 LIST_ID_COLUMNS = ("adresseid", "address_id", "adresse_id")
@@ -140,7 +140,7 @@ def _csv_fields(frame: pd.DataFrame, path: Path, epsg: int | None) -> ListFields
         raise InputError(msg)
     index = frame.index
     missing = pd.Series(pd.NA, index=index, dtype="string")
-    north_text, east_text, default_epsg, names = missing, missing, epsg or TARGET_EPSG, "nord/øst"
+    north_text, east_text, default_epsg, names = missing, missing, epsg or CRS_EPSG, "nord/øst"
     if found:
         north_name, east_name, geographic = found[0]
         north_text = stripped_text(frame, str(find_column(frame, (north_name,)))).str.replace(
@@ -150,7 +150,7 @@ def _csv_fields(frame: pd.DataFrame, path: Path, epsg: int | None) -> ListFields
             ",", "."
         )
         default_epsg, names = (
-            epsg or (4258 if geographic else TARGET_EPSG),
+            epsg or (4258 if geographic else CRS_EPSG),
             f"{north_name}/{east_name}",
         )
         if geographic and default_epsg not in GEOGRAPHIC_EPSG:

@@ -21,15 +21,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from layers.errors import ConfigError, InputError
 from layers.nkom_list_files import ListFields, read_list_fields
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from layers.vector import to_float
+from layers.vector import to_25833, to_float
+from layers.vocabulary import CRS_EPSG
 
 LACKING_LAYER = "nkom_lacking"
-TARGET_EPSG = 25833
 NAN = math.nan
 SUPPORTED_EPSG = (25832, 25833, 25835, 4258, 4326)
 # Generous bounds of mainland Norway in EPSG:25833 (x_min, y_min, x_max, y_max): a point outside
@@ -44,20 +43,6 @@ class LackingListResult(LayerResult):
     encoding: str = "utf-8"  # "utf-8", "cp1252", or "kml" (decoded by GDAL)
 
 
-def _to_25833(
-    east: np.ndarray, north: np.ndarray, epsg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Reproject each row from its EPSG code to EPSG:25833 (one transform per code; NaN stays)."""
-    x_m, y_m = east.astype("float64").copy(), north.astype("float64").copy()
-    for code in np.unique(epsg[np.isfinite(epsg)]):
-        rows = epsg == code
-        if int(code) != TARGET_EPSG:
-            transformer = Transformer.from_crs(int(code), TARGET_EPSG, always_xy=True)
-            x_m[rows], y_m[rows] = transformer.transform(east[rows], north[rows])
-    x_m[~np.isfinite(epsg)], y_m[~np.isfinite(epsg)] = NAN, NAN
-    return x_m, y_m
-
-
 def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray]:
     """Reason per rejected row; parsed ids and coordinates (EPSG:25833) for every row."""
     address_id = to_float(fields.id_text)
@@ -68,7 +53,7 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
     epsg = to_float(fields.epsg_text).where(fields.epsg_text.notna(), fields.default_epsg)
     bad_epsg = coordinates_ok & ~epsg.isin(SUPPORTED_EPSG)
     usable = (coordinates_ok & ~bad_epsg).to_numpy()
-    x_m, y_m = _to_25833(
+    x_m, y_m = to_25833(
         fields.east.to_numpy(), fields.north.to_numpy(), np.where(usable, epsg, NAN)
     )
     x_min, y_min, x_max, y_max = NORWAY_EXTENT_M
@@ -153,7 +138,7 @@ def _lacking_table(
             "row_number": row_number,
         },
         geometry=points,
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
 
 

@@ -41,10 +41,9 @@ from layers.vector import (
     stripped_text,
     to_float,
 )
-from layers.vocabulary import TECHNOLOGIES
+from layers.vocabulary import CRS_EPSG, TECHNOLOGIES
 
 SQUARES_LAYER = "nkom_squares"
-TARGET_EPSG = 25833
 NAN = math.nan
 
 # Speed classes as Nkom labels them, normalised (lower case, "Mbps" -> "mbit/s"), to lower bounds
@@ -214,7 +213,7 @@ def read_speed_squares(path: Path | str) -> LayerResult:
             "row_number": feature_number[ok],
         },
         geometry=polygons[ok],
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
     return LayerResult(SQUARES_LAYER, accepted, quarantine, rows_read=len(raw))
 
@@ -243,8 +242,8 @@ def _squares_in_use(
     Squares with ``coverage == "none"`` never make offers; squares without a coverage column
     are taken as ``all``.
     """
-    if squares.crs is not None and squares.crs.to_epsg() != TARGET_EPSG:
-        msg = f"squares: got CRS {squares.crs.to_string()}, expected EPSG:{TARGET_EPSG}"
+    if squares.crs is not None and squares.crs.to_epsg() != CRS_EPSG:
+        msg = f"squares: got CRS {squares.crs.to_string()}, expected EPSG:{CRS_EPSG}"
         raise InputError(msg)
     counted = ("all", "some") if include_partial else ("all",)
     coverage = squares.get("coverage", pd.Series("all", index=squares.index))

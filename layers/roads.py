@@ -28,9 +28,9 @@ import shapely
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason
 from layers.vector import ids_or_feature_numbers, quarantine_features
+from layers.vocabulary import CRS_EPSG
 
 LAYER = "roads"
-TARGET_EPSG = 25833
 SUFFIXES = (".gpkg", ".geojson", ".json")
 ID_COLUMNS = ("road_id", "id", "veglenkesekvensid", "osm_id")
 LINE_TYPES = (shapely.GeometryType.LINESTRING, shapely.GeometryType.MULTILINESTRING)
@@ -60,7 +60,7 @@ def read_roads(
     """
     path = Path(path)
     raw = _read_file(path, crs_fallback, layer)
-    projected = shapely.force_2d(raw.geometry.to_crs(TARGET_EPSG).to_numpy())
+    projected = shapely.force_2d(raw.geometry.to_crs(CRS_EPSG).to_numpy())
     road_id = ids_or_feature_numbers(raw, ID_COLUMNS)
     ok, feature_number, quarantine = quarantine_features(
         LAYER, path, road_id, [_geometry_reason(raw.geometry, projected)]
@@ -68,7 +68,7 @@ def read_roads(
     accepted = gpd.GeoDataFrame(
         {"road_id": road_id[ok].to_numpy(), "row_number": feature_number[ok]},
         geometry=projected[ok],
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw))
 

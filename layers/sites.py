@@ -16,10 +16,9 @@ from pyproj import Transformer
 
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.tables import read_delimited
-from layers.vocabulary import MOBILE_TECHNOLOGIES
+from layers.vocabulary import CRS_EPSG, MOBILE_TECHNOLOGIES
 
 LAYER = "sites"
-TARGET_EPSG = 25833
 WIRELESS_TECHNOLOGIES = ("fwa", *MOBILE_TECHNOLOGIES)
 NUMERIC = (
     "east_m",
@@ -68,9 +67,9 @@ def read_sites(path: Path) -> LayerResult:
     x_m = numbers["east_m"][ok].to_numpy(dtype="float64")
     y_m = numbers["north_m"][ok].to_numpy(dtype="float64")
     epsg = numbers["epsg"][ok].to_numpy().astype("int64")
-    for code in np.unique(epsg[epsg != TARGET_EPSG]):
+    for code in np.unique(epsg[epsg != CRS_EPSG]):
         rows = epsg == code
-        transformer = Transformer.from_crs(int(code), TARGET_EPSG, always_xy=True)
+        transformer = Transformer.from_crs(int(code), CRS_EPSG, always_xy=True)
         x_m[rows], y_m[rows] = transformer.transform(x_m[rows], y_m[rows])
     accepted = gpd.GeoDataFrame(
         {
@@ -82,6 +81,6 @@ def read_sites(path: Path) -> LayerResult:
             **{c: numbers[c][ok].astype("float64").to_numpy() for c in NUMERIC[3:]},
         },
         geometry=gpd.points_from_xy(x_m, y_m),
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(frame))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -58,3 +59,14 @@ def read_delimited(path: Path, required: tuple[str, ...], what: str) -> pd.DataF
         msg = f"{path}: missing columns {missing}; expected a {what} header {list(required)}"
         raise InputError(msg)
     return frame
+
+
+def require_columns(frame: pd.DataFrame, required: Sequence[str], table: str) -> None:
+    """Raise :class:`InputError` naming the columns of ``required`` that ``frame`` lacks."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        msg = (
+            f"{table}: missing columns {missing}; expected at least {list(required)} "
+            f"(got {list(frame.columns)})"
+        )
+        raise InputError(msg)

@@ -13,11 +13,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from layers.errors import InputError
 from layers.quarantine import first_reason, quarantine_rows
+from layers.vocabulary import CRS_EPSG
 
-TARGET_EPSG = 25833
 POLYGONAL_TYPES = ("Polygon", "MultiPolygon")
 
 
@@ -84,7 +85,7 @@ def repair_polygons(geometry: gpd.GeoSeries) -> tuple[np.ndarray, pd.Series]:
     reasons
         Per feature: NA when usable, else a reason naming the geometry got and a polygon expected.
     """
-    projected = geometry.to_crs(TARGET_EPSG).to_numpy()
+    projected = geometry.to_crs(CRS_EPSG).to_numpy()
     missing = shapely.is_missing(projected) | shapely.is_empty(projected)
     type_name = geometry.geom_type.fillna("<none>")
     not_polygonal = ~type_name.isin(POLYGONAL_TYPES) & ~pd.Series(missing, index=geometry.index)
@@ -167,3 +168,21 @@ def quarantine_features(
         layer, path, feature_number[rejected], feature_ids[rejected], reason[rejected]
     )
     return ~rejected, feature_number, quarantine
+
+
+def to_25833(
+    east: np.ndarray, north: np.ndarray, epsg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reproject each row from its own EPSG code to EPSG:25833 (one transform per code).
+
+    ``(east, north)`` are easting and northing, or longitude and latitude for EPSG:4258 and
+    4326 (``always_xy``). A row whose code is NaN gets NaN coordinates.
+    """
+    x_m, y_m = east.astype("float64").copy(), north.astype("float64").copy()
+    for code in np.unique(epsg[np.isfinite(epsg)]):
+        rows = epsg == code
+        if int(code) != CRS_EPSG:
+            transformer = Transformer.from_crs(int(code), CRS_EPSG, always_xy=True)
+            x_m[rows], y_m[rows] = transformer.transform(east[rows], north[rows])
+    x_m[~np.isfinite(epsg)], y_m[~np.isfinite(epsg)] = np.nan, np.nan
+    return x_m, y_m

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
+from layers.tables import require_columns
 from maps.cost_curve_png import CostCurveImage
 from maps.cost_panel import CostCurvePanel, LastShareCost
 from maps.kommune import KommuneMapInputs
@@ -145,17 +146,6 @@ class MapSources:
     areas: gpd.GeoDataFrame | None = None
     cost_curves: pd.DataFrame | None = None
     new_sites: pd.DataFrame | None = None
-
-
-def require_columns(frame: pd.DataFrame, required: Sequence[str], table: str) -> None:
-    """Raise :class:`InputError` naming the columns of ``required`` that ``frame`` lacks."""
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        msg = (
-            f"{table}: missing columns {missing}; expected at least {list(required)} "
-            f"(got {list(frame.columns)})"
-        )
-        raise InputError(msg)
 
 
 def validate_sources(sources: MapSources) -> TargetSpec:

@@ -25,7 +25,7 @@ import shapely
 from rich.table import Table
 
 from layers.errors import ConfigError, InputError
-from pipeline.planning.cost_curve import require_columns
+from layers.tables import require_columns
 from pipeline.store import latest_succeeded_run
 
 CRS_EPSG = 25833

@@ -8,23 +8,16 @@ The curves are drawn by :mod:`maps.cost_curve_png` from the published ``tables/c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from layers.errors import ConfigError, InputError
+from layers.errors import ConfigError
+from layers.tables import require_columns
 
 CURVE_COLUMNS = ("address_id", "households", "cost_nok")
-
-
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    """Raise :class:`InputError` naming the columns ``frame`` lacks."""
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        msg = f"{what}: missing columns {missing}; got {list(frame.columns)}"
-        raise InputError(msg)
 
 
 def share_label(share: float) -> str:

@@ -28,8 +28,9 @@ from rasterio.features import rasterize
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from layers.dtm import POINT_EPSG, DtmTiles, warp_band
+from layers.dtm import DtmTiles, warp_band
 from layers.errors import InputError
+from layers.vocabulary import CRS_EPSG
 
 FloatArray = NDArray[np.float64]
 
@@ -87,7 +88,7 @@ def read_dem_window(
         datasets, footprints = source.datasets, source.bounds_25833
     else:
         datasets = [source]
-        footprints = [transform_bounds(source.crs, f"EPSG:{POINT_EPSG}", *source.bounds)]
+        footprints = [transform_bounds(source.crs, f"EPSG:{CRS_EPSG}", *source.bounds)]
     left, bottom = bounds_25833[0] - margin_m, bounds_25833[1] - margin_m
     right, top = bounds_25833[2] + margin_m, bounds_25833[3] + margin_m
     hits = [
@@ -96,7 +97,7 @@ def read_dem_window(
         if fl <= right and fr >= left and fb <= top and ft >= bottom
     ]
     grid = (hits or datasets)[0]
-    box = transform_bounds(f"EPSG:{POINT_EPSG}", grid.crs, left, bottom, right, top, 21)
+    box = transform_bounds(f"EPSG:{CRS_EPSG}", grid.crs, left, bottom, right, top, 21)
     cols, rows = ~grid.transform @ (np.array(box[0::2]), np.array(box[3:0:-2]))
     col0, row0 = math.floor(min(cols)) - 1, math.floor(min(rows)) - 1
     width = max(math.ceil(max(cols)) + 1 - col0, 2)

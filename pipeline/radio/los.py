@@ -45,8 +45,8 @@ from numpy.typing import ArrayLike
 from pyproj import Transformer
 from rasterio.crs import CRS
 
-from layers.dtm import POINT_EPSG
 from layers.errors import InputError
+from layers.vocabulary import CRS_EPSG
 from pipeline.radio.dem_window import (
     DemWindow,
     FloatArray,
@@ -306,9 +306,9 @@ def _check_settings(
 def _to_window_crs(
     window: DemWindow, xs: tuple[FloatArray, ...], ys: tuple[FloatArray, ...]
 ) -> tuple[list[FloatArray], list[FloatArray]]:
-    if window.crs == CRS.from_epsg(POINT_EPSG):
+    if window.crs == CRS.from_epsg(CRS_EPSG):
         return list(xs), list(ys)
-    transformer = Transformer.from_crs(POINT_EPSG, window.crs, always_xy=True)
+    transformer = Transformer.from_crs(CRS_EPSG, window.crs, always_xy=True)
     moved = [transformer.transform(x, y) for x, y in zip(xs, ys, strict=True)]
     return [np.asarray(m[0]) for m in moved], [np.asarray(m[1]) for m in moved]
 

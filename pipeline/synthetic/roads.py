@@ -28,6 +28,7 @@ import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from layers.vocabulary import CRS_EPSG
 from pipeline.rollout.road_graph import road_graph
 from pipeline.synthetic.settlements import FARMS, NORTH_COAST, TOWNS
 from pipeline.synthetic.terrain import (
@@ -43,7 +44,6 @@ from pipeline.synthetic.terrain import (
 )
 from pipeline.synthetic.writers import write_roads
 
-TARGET_EPSG = 25833
 STEP_KM = 0.02  # vertex spacing of every road
 STREET_SPACING_KM = 0.25
 STREET_REACH_SPREADS = 2.5
@@ -81,7 +81,7 @@ def demo_roads() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"road_id": np.arange(1, len(noded) + 1), "name": names, "kind": kinds},
         geometry=noded,
-        crs=TARGET_EPSG,
+        crs=CRS_EPSG,
     )
 
 
@@ -189,7 +189,7 @@ def _connected(
     A piece is linked by a straight road between its vertex and the network's vertex that are
     closest, when that link is at most ``MAX_LINK_KM`` long and over land; else it is dropped.
     """
-    road = road_graph(gpd.GeoDataFrame(geometry=lines, crs=TARGET_EPSG), snap_tolerance_m=0.0)
+    road = road_graph(gpd.GeoDataFrame(geometry=lines, crs=CRS_EPSG), snap_tolerance_m=0.0)
     _, component = csgraph.connected_components(road.graph, directed=False)
     main = int(np.argmax(np.bincount(component)))
     main_xy_m = road.node_xy_m[component == main]
