@@ -25,6 +25,7 @@ import shapely
 from rich.table import Table
 
 from layers.errors import ConfigError, InputError
+from layers.numbers_nb import format_int_nb, format_mnok
 from layers.tables import require_columns
 from pipeline.store import latest_succeeded_run
 
@@ -300,14 +301,6 @@ def read_costed_addresses(store_path: Path, kommuner: Sequence[str]) -> tuple[st
     return run_id, costed.reset_index(drop=True)
 
 
-def _format_int(value: float) -> str:
-    return "–" if value != value else f"{round(value):,}".replace(",", " ")
-
-
-def _format_mnok(value_nok: float) -> str:
-    return f"{value_nok / 1e6:,.1f}".replace(",", " ")
-
-
 def areas_table(ranked: pd.DataFrame, run_id: str) -> Table:
     """The selected areas of :func:`select_areas` (at most :data:`TABLE_ROWS`), in rank order."""
     chosen = ranked.loc[ranked["selected"]]
@@ -332,11 +325,11 @@ def areas_table(ranked: pd.DataFrame, run_id: str) -> Table:
             str(row["rank"]),
             str(row["area_id"]),
             SHORT_OPTION_NB.get(technology, technology) if isinstance(technology, str) else "–",
-            _format_int(row["households"]),
-            _format_mnok(row["cost_nok"]),
-            _format_int(row["cost_per_household_nok"]),
-            _format_mnok(row["subsidy_need_nok"]),
-            _format_mnok(row["cumulative_subsidy_nok"]),
+            format_int_nb(row["households"]),
+            format_mnok(row["cost_nok"]),
+            format_int_nb(row["cost_per_household_nok"]),
+            format_mnok(row["subsidy_need_nok"]),
+            format_mnok(row["cumulative_subsidy_nok"]),
         )
     return table
 
@@ -347,11 +340,11 @@ def areas_totals(ranked: pd.DataFrame, budget_nok: float) -> str:
     needing = ranked.loc[~ranked["commercially_viable"]]
     return (
         f"Selected {len(chosen)} of {len(needing)} areas that need subsidy"
-        f" ({_format_int(chosen['households'].sum())} of"
-        f" {_format_int(needing['households'].sum())} households): subsidy need"
-        f" {_format_mnok(chosen['subsidy_need_nok'].sum())} mill. kr of a budget of"
-        f" {_format_mnok(budget_nok)} mill. kr (all areas:"
-        f" {_format_mnok(needing['subsidy_need_nok'].sum())} mill. kr);"
+        f" ({format_int_nb(chosen['households'].sum())} of"
+        f" {format_int_nb(needing['households'].sum())} households): subsidy need"
+        f" {format_mnok(chosen['subsidy_need_nok'].sum())} mill. kr of a budget of"
+        f" {format_mnok(budget_nok)} mill. kr (all areas:"
+        f" {format_mnok(needing['subsidy_need_nok'].sum())} mill. kr);"
         f" {int(ranked['commercially_viable'].sum())} areas commercially viable"
         " (no subsidy need, not selected)."
     )
