@@ -254,7 +254,7 @@ def discard_run_rows(connection: duckdb.DuckDBPyConnection, run_id: str) -> None
 
 
 def store_run(
-    connection: Any,
+    connection: duckdb.DuckDBPyConnection,
     run_id: str,
     config: Config,
     inputs: Ingested,
