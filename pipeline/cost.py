@@ -13,14 +13,21 @@ import numpy as np
 import pandas as pd
 
 from pipeline.classify import Classified
-from pipeline.config import Config
+from pipeline.config import Config, CostSettings
 from pipeline.coverage import Coverage
 from pipeline.ingest import Ingested
 from pipeline.rollout import choice as rollout
 from pipeline.rollout import fibre
 from pipeline.rollout.choice import cost_counts
 
-__all__ = ["Costed", "cost_counts", "cost_detail", "cost_stage", "costed_addresses"]
+__all__ = [
+    "Costed",
+    "cost_counts",
+    "cost_detail",
+    "cost_stage",
+    "costed_addresses",
+    "plan_costs",
+]
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,15 @@ def cost_stage(
         inputs.roads,
         inputs.cost_factors,
     )
-    costs = rollout.plan(planned, config.cost)
-    return Costed(costs, rollout.mast_summary(planned, costs, config.cost))
+    return plan_costs(planned, config.cost)
+
+
+def plan_costs(planned: rollout.RolloutInputs, settings: CostSettings) -> Costed:
+    """The cost stage's choice under ``settings`` on prepared inputs (what does not depend on
+    the prices, such as the candidate masts' line of sight, is prepared once): the driver's
+    run, and ``gapmap sensitivity``'s re-runs at other prices."""
+    costs = rollout.plan(planned, settings)
+    return Costed(costs, rollout.mast_summary(planned, costs, settings))
 
 
 def cost_detail(costed: Costed) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """How the total cost moves when each key cost parameter moves (``gapmap sensitivity``).
 
-The cost stage is re-run on the latest successful run's own inputs, read back from the store
-(addresses, which of them were costed, fibre offers, wireless reach) plus the config's fibre
-layer and DTM, once per parameter at −change and +change. Everything else stays as the run had
+The cost stage (:func:`pipeline.cost.plan_costs`, as the driver runs it) is re-run on the
+latest successful run's own inputs, read back from the store (addresses, which of them were
+costed, fibre offers, wireless reach) plus the config's fibre layer and DTM, once per parameter
+at −change and +change. Everything else stays as the run had
 it: the classes, the areas, the wireless predictions.
 
 A parameter is addressed by its path in :class:`pipeline.config.CostSettings`
@@ -24,6 +25,7 @@ from layers.errors import RunError
 from layers.network import read_network
 from layers.roads import read_roads
 from pipeline.config import Config, CostSettings, replace_nested
+from pipeline.cost import plan_costs
 from pipeline.rollout import choice as rollout
 from pipeline.rollout.fibre import presence_of_fibre
 from pipeline.store import latest_succeeded_run
@@ -118,7 +120,8 @@ def cost_inputs(config: Config) -> CostInputs:
 
 def total_cost_nok(inputs: CostInputs, settings: CostSettings) -> float:
     """Total cost of the costed addresses under ``settings`` (the cost stage, re-run)."""
-    return float(np.nansum(rollout.plan(inputs.rollout, settings)["cost_nok"].to_numpy()))
+    costs = plan_costs(inputs.rollout, settings).costs
+    return float(np.nansum(costs["cost_nok"].to_numpy()))
 
 
 def sensitivity(
