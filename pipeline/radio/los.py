@@ -47,6 +47,7 @@ from rasterio.crs import CRS
 
 from layers.errors import InputError
 from layers.vocabulary import CRS_EPSG
+from pipeline.config_schema import WirelessSettings
 from pipeline.radio.dem_window import (
     DemWindow,
     FloatArray,
@@ -57,8 +58,9 @@ from pipeline.radio.dem_window import (
 
 EARTH_RADIUS_M = 6_371_000.0
 SPEED_OF_LIGHT_M_PER_S = 299_792_458.0
-DEFAULT_K_FACTOR = 4.0 / 3.0
-DEFAULT_FRESNEL_CLEARANCE = 0.6
+# the defaults have one home, the config's [wireless] section
+DEFAULT_K_FACTOR = WirelessSettings().k_factor
+DEFAULT_FRESNEL_CLEARANCE = WirelessSettings().fresnel_clearance
 DEFAULT_MAX_SAMPLES_PER_CHUNK = 250_000  # ~30 MB of work arrays; larger chunks run slower
 
 LOS_COLUMNS = (
