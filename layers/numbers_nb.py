@@ -67,7 +67,8 @@ def format_number_nb(value: float | int | None, max_decimals: int = 1) -> str:
     assert value is not None
     if float(value).is_integer():
         return format_int_nb(value)
-    return format_decimal_nb(value, max_decimals).rstrip("0").rstrip(",")
+    text = format_decimal_nb(value, max_decimals)
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def format_mbps(value: float | int | None) -> str:
