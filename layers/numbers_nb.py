@@ -65,7 +65,7 @@ def format_number_nb(value: float | int | None, max_decimals: int = 1) -> str:
     if is_missing(value):
         return TEXT_MISSING
     assert value is not None
-    if float(value).is_integer():
+    if float(value).is_integer() or max_decimals == 0:
         return format_int_nb(value)
     text = format_decimal_nb(value, max_decimals)
     return text.rstrip("0").rstrip(",") if "," in text else text
