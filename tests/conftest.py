@@ -8,10 +8,10 @@ import pytest
 import shapely
 
 from tests.fake_geonorge import FakeGeonorge, serve_fake_geonorge
-from tests.fixtures import REALDATA
+from tests.fixtures import REALDATA, write_tiny_region
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real sample data not found at {REALDATA} (../shared is absent)")
@@ -39,3 +39,9 @@ def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeonorge]:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     with serve_fake_geonorge() as fake:
         yield fake
+
+
+@pytest.fixture
+def tiny_region(tmp_path: Path) -> Path:
+    """The config of :func:`tests.fixtures.write_tiny_region`, written in ``tmp_path``."""
+    return write_tiny_region(tmp_path / "region")

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from layers.addresses import read_addresses
+from layers.addresses import KARTVERKET_COLUMNS, read_addresses
 from layers.errors import InputError
-from tests.fixtures import KARTVERKET_HEADER, address_row, write_matrikkel_csv
+from tests.fixtures import address_row, write_matrikkel_csv
 
 
 def _good_rows(n: int = 3) -> list[dict[str, object]]:
@@ -169,13 +169,9 @@ def test_dwelling_level_rows_fold_into_households(tmp_path: Path) -> None:
     rows.append(
         {**address_row(8, "0301", "Huset 2", 262100, 6650000), "bruksenhetsnummer": "H0101"}
     )
-    path = tmp_path / "leil.csv"
-    header = ";".join([*KARTVERKET_HEADER, "bruksenhetsnummer"])
-    body = [
-        ";".join(str(r.get(c, "") or "") for c in [*KARTVERKET_HEADER, "bruksenhetsnummer"])
-        for r in rows
-    ]
-    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    path = write_matrikkel_csv(
+        tmp_path / "leil.csv", rows, bom=False, crlf=False, extra_columns=["bruksenhetsnummer"]
+    )
     result = read_addresses(path)
     by_id = result.accepted.set_index("address_id")["households"].to_dict()
     assert by_id == {7: 3, 8: 1}
@@ -184,16 +180,13 @@ def test_dwelling_level_rows_fold_into_households(tmp_path: Path) -> None:
 
 
 def test_households_column_is_used_and_checked(tmp_path: Path) -> None:
-    header = ";".join([*KARTVERKET_HEADER, "households"])
     rows = [
         {**address_row(1, "0301", "A", 262000, 6650000), "households": 12},
         {**address_row(2, "0301", "B", 262000, 6650000), "households": "mange"},
     ]
-    body = [
-        ";".join(str(r.get(c, "") or "") for c in [*KARTVERKET_HEADER, "households"]) for r in rows
-    ]
-    path = tmp_path / "h.csv"
-    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    path = write_matrikkel_csv(
+        tmp_path / "h.csv", rows, bom=False, crlf=False, extra_columns=["households"]
+    )
     result = read_addresses(path)
     assert result.accepted["households"].tolist() == [12]
     assert "households: got mange" in result.quarantine["reason"].iloc[0]
@@ -216,3 +209,18 @@ def test_corrupt_zip_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 this is not a zip")
     with pytest.raises(InputError, match=r"not a valid zip file"):
         read_addresses(path)
+
+
+@pytest.mark.realdata
+def test_the_header_is_the_one_kartverket_ships(realdata: Path) -> None:
+    """The product's 46 columns, checked against the real files (as extracted and as zipped),
+    not against a copy in the tests."""
+    folder = realdata / "kartverket-adresse"
+    csv_header = (folder / "matrikkelen.sample-kristiansand.csv").read_bytes().splitlines()[0]
+    zip_path = folder / "Basisdata_0000_Norge_25833_MatrikkelenAdresse_CSV.sample-kristiansand.zip"
+    with zipfile.ZipFile(zip_path) as archive:
+        (member,) = [name for name in archive.namelist() if name.endswith(".csv")]
+        zip_header = archive.read(member).splitlines()[0]
+    for header in (csv_header, zip_header):
+        assert tuple(header.decode("utf-8-sig").split(";")) == KARTVERKET_COLUMNS
+    assert len(KARTVERKET_COLUMNS) == 46

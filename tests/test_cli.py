@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.test_run import write_tiny_region
 
 ROOT = Path(__file__).resolve().parents[1]
 GAPMAP = Path(sys.executable).parent / "gapmap"
@@ -26,8 +25,8 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert result.exit_code == 0 and "Usage" in result.output
 
 
-def test_run_prints_stages_summary_and_paths(tmp_path: Path) -> None:
-    config = write_tiny_region(tmp_path / "r")
+def test_run_prints_stages_summary_and_paths(tiny_region: Path) -> None:
+    config = tiny_region
     result = runner.invoke(app, ["run", "--config", str(config)])
     assert result.exit_code == 0, result.output
     for stage in (
@@ -59,11 +58,11 @@ def test_bad_config_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("flock") is None, reason="flock (util-linux) not installed")
 def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_failure(
-    tmp_path: Path,
+    tmp_path: Path, tiny_region: Path
 ) -> None:
     if not GAPMAP.exists():
         pytest.skip(f"{GAPMAP} not installed (pip install -e .)")
-    config = write_tiny_region(tmp_path / "r")
+    config = tiny_region
     env = {**os.environ, "GAPMAP": str(GAPMAP), "GAPMAP_LOCK": str(tmp_path / "lock")}
     script = ROOT / "scripts" / "monthly_refresh.sh"
     ok = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)

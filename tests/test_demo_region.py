@@ -21,10 +21,10 @@ import pytest
 import rasterio
 import shapely
 
+from layers.addresses import KARTVERKET_COLUMNS
 from pipeline.synthetic.region import BAD_ADDRESS_IDS, PIER_TEXTS, DemoRegion, build_demo_region
-from tests.fixtures import KARTVERKET_HEADER
 
-EXPECTED_HEADER = ";".join(KARTVERKET_HEADER)
+EXPECTED_HEADER = ";".join(KARTVERKET_COLUMNS)
 TECHNOLOGIES = {"fiber", "hfc", "xdsl", "fwa", "mobile_5g", "mobile_4g", "satellite"}
 KOMMUNENAVN = {
     "9901": "Fjordvik",

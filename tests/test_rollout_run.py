@@ -14,7 +14,6 @@ served houses beside it, priced as the hand cases (``tests.fixtures.HAND_COST``)
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -25,8 +24,17 @@ from rich.console import Console
 
 from pipeline.config import load_config, replace_nested
 from pipeline.run import run_pipeline
-from tests.fixtures import HAND_COST, address_row, cost_toml, write_dtm, write_matrikkel_csv
-from tests.test_run import _square_lonlat, write_fibre_line
+from tests.fixtures import (
+    HAND_COST,
+    address_row,
+    cost_toml,
+    polygon_feature,
+    region_config_toml,
+    write_dtm,
+    write_feature_collection,
+    write_fibre_line,
+    write_matrikkel_csv,
+)
 
 X0, Y0 = 300_000.0, 7_000_000.0
 VILLAGE = [(1100 + i, X0 + 10_000 + 80 * (i % 4), Y0 + 3_000 + 80 * (i // 4)) for i in range(12)]
@@ -36,17 +44,9 @@ SERVED = [(1000 + i, X0 + 100, Y0 + 1_000 + 1_000 * i) for i in range(3)]
 
 def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    feature = {
-        "type": "Feature",
-        "properties": {"kommunenummer": "9901", "kommunenavn": "Langøy"},
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": _square_lonlat(X0, Y0, X0 + 30_000, Y0 + 6_000),
-        },
-    }
-    (folder / "kommuner.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": [feature]})
-    )
+    kommune = {"kommunenummer": "9901", "kommunenavn": "Langøy"}
+    box_m = (X0, Y0, X0 + 30_000, Y0 + 6_000)
+    write_feature_collection(folder / "kommuner.geojson", [polygon_feature(kommune, box_m)])
     rows = [
         address_row(address_id, "9901", f"Veg {address_id}", x, y)
         for address_id, x, y in SERVED + VILLAGE + ISLAND
@@ -58,13 +58,8 @@ def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
     write_dtm(folder / "terreng.tif", np.zeros((120, 600)), (X0, Y0 + 6_000), 50.0)
     write_fibre_line(folder / "fiber.geojson", [(X0, Y0), (X0, Y0 + 6_000)])
     config = folder / "gapmap.toml"
-    config.write_text(
-        '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'
-        'addresses = "adresser.csv"\noffers = "dekning.csv"\ndtm = "terreng.tif"\n'
-        'fibre = "fiber.geojson"\n'
-        + cost_toml(replace_nested(HAND_COST, {"satellite.meets_target": satellite_meets_target})),
-        encoding="utf-8",
-    )
+    policy = replace_nested(HAND_COST, {"satellite.meets_target": satellite_meets_target})
+    config.write_text(region_config_toml(cost_toml(policy)), encoding="utf-8")
     return config
 
 

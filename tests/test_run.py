@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pytest
-from pyproj import Transformer
 from rich.console import Console
 
 from layers.checksums import sha256_of
@@ -16,83 +14,20 @@ from layers.errors import InputError, RunError
 from pipeline import publish as publish_module
 from pipeline.config import load_config
 from pipeline.run import run_pipeline
-from tests.fixtures import address_row, write_dtm, write_matrikkel_csv
-
-TO_WGS84 = Transformer.from_crs(25833, 4326, always_xy=True)
-
-
-def _square_lonlat(x0: float, y0: float, x1: float, y1: float) -> list:
-    xs, ys = TO_WGS84.transform([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
-    return [[list(p) for p in zip(xs, ys, strict=True)]]
-
-
-def write_fibre_line(path: Path, points_m: list[tuple[float, float]]) -> None:
-    """A fibre layer of one trunk line through ``points_m`` (EPSG:25833), as WGS84 GeoJSON."""
-    line = [list(TO_WGS84.transform(x, y)) for x, y in points_m]
-    feature = {
-        "type": "Feature",
-        "properties": {"kind": "trunk"},
-        "geometry": {"type": "LineString", "coordinates": line},
-    }
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
-
-
-def write_tiny_region(folder: Path) -> Path:
-    """Two 2 × 2 km kommuner, 20 addresses (2 bad), offers, a sloping DTM, a fibre line."""
-    folder.mkdir(parents=True, exist_ok=True)
-    x0, y0 = 270_000.0, 7_010_000.0
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"kommunenummer": knr, "kommunenavn": name},
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": _square_lonlat(x0 + dx, y0, x0 + dx + 2000, y0 + 2000),
-            },
-        }
-        for knr, name, dx in (("9901", "Vestvik", 0), ("9902", "Østby & Co <b>", 2000))
-    ]
-    (folder / "kommuner.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features})
-    )
-    rows = []
-    for i in range(18):
-        knr = "9901" if i < 9 else "9902"
-        x = x0 + 100 + (i % 9) * 200 + (0 if i < 9 else 2000)
-        rows.append(address_row(1000 + i, knr, f"Gate {i} <script>x</script>", x, y0 + 1000))
-    rows.append(address_row(2000, "9901", "Bad", x0, None))
-    rows.append(address_row(2001, "9901", "Bad EPSG", x0, y0, epsg=1))
-    write_matrikkel_csv(folder / "adresser.csv", rows)
-    offers = ["address_id,operator,technology,down_mbps,up_mbps"]
-    offers += [f"{1000 + i},Fjordnett,fiber,1000,1000" for i in range(0, 4)]
-    offers += [f"{1000 + i},Kobber,xdsl,40,5" for i in range(4, 12)]
-    offers += [f"{1000 + i},Kobber,xdsl,10,1" for i in range(12, 15)]
-    offers += ["1003,Kobber,dsl-ish,40,5", "9999999,Kobber,xdsl,40,5"]
-    (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
-    dem = np.tile(np.arange(400, dtype="float32"), (200, 1))
-    write_dtm(folder / "terreng.tif", dem.astype("float64"), (x0, y0 + 2000), 10.0)
-    write_fibre_line(folder / "fiber.geojson", [(x0, y0 + 500), (x0 + 800, y0 + 500)])
-    config = folder / "gapmap.toml"
-    config.write_text(
-        '[run]\noutput_dir = "out"\n[inputs]\nkommuner = "kommuner.geojson"\n'
-        'addresses = "adresser.csv"\noffers = "dekning.csv"\ndtm = "terreng.tif"\n'
-        'fibre = "fiber.geojson"\n',
-        encoding="utf-8",
-    )
-    return config
-
-
-@pytest.fixture
-def tiny(tmp_path: Path) -> Path:
-    return write_tiny_region(tmp_path / "region")
+from tests.fixtures import (
+    TINY_X0,
+    TINY_Y0,
+    polygon_feature,
+    write_feature_collection,
+)
 
 
 def _quiet() -> Console:
     return Console(quiet=True)
 
 
-def test_run_records_reconciles_and_publishes(tiny: Path) -> None:
-    config = load_config(tiny)
+def test_run_records_reconciles_and_publishes(tiny_region: Path) -> None:
+    config = load_config(tiny_region)
     result = run_pipeline(config, _quiet())
     counts = result.layer_counts.set_index("layer")
     assert counts.loc["addresses"].tolist() == [20, 18, 0, 2]
@@ -130,16 +65,16 @@ def test_run_records_reconciles_and_publishes(tiny: Path) -> None:
         assert n == (4,)
 
 
-def test_escaped_names_in_html(tiny: Path) -> None:
-    result = run_pipeline(load_config(tiny), _quiet())
+def test_escaped_names_in_html(tiny_region: Path) -> None:
+    result = run_pipeline(load_config(tiny_region), _quiet())
     for page in result.published.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "<script>x</script>" not in text, page
         assert "Østby & Co <b>" not in text, page
 
 
-def test_failed_run_leaves_the_published_output_untouched(tiny: Path, monkeypatch) -> None:
-    config = load_config(tiny)
+def test_failed_run_leaves_the_published_output_untouched(tiny_region: Path, monkeypatch) -> None:
+    config = load_config(tiny_region)
     first = run_pipeline(config, _quiet())
     before = {p: p.read_bytes() for p in first.published.rglob("*") if p.is_file()}
 
@@ -162,11 +97,11 @@ def test_failed_run_leaves_the_published_output_untouched(tiny: Path, monkeypatc
         assert leaked == (0,)
 
 
-def test_bad_input_fails_clearly_and_keeps_history(tiny: Path) -> None:
-    config = load_config(tiny)
+def test_bad_input_fails_clearly_and_keeps_history(tiny_region: Path) -> None:
+    config = load_config(tiny_region)
     run_pipeline(config, _quiet())
-    (tiny.parent / "dekning.csv").write_text("id;x\n1;2\n", encoding="utf-8")
-    config = load_config(tiny)
+    (tiny_region.parent / "dekning.csv").write_text("id;x\n1;2\n", encoding="utf-8")
+    config = load_config(tiny_region)
     with pytest.raises(InputError, match=r"dekning.csv: missing columns"):
         run_pipeline(config, _quiet())
     with duckdb.connect(str(config.store_path), read_only=True) as connection:
@@ -175,8 +110,8 @@ def test_bad_input_fails_clearly_and_keeps_history(tiny: Path) -> None:
         ).fetchone() == (1,)
 
 
-def test_two_runs_keep_history(tiny: Path) -> None:
-    config = load_config(tiny)
+def test_two_runs_keep_history(tiny_region: Path) -> None:
+    config = load_config(tiny_region)
     first = run_pipeline(config, _quiet())
     second = run_pipeline(config, _quiet())
     assert first.run_id != second.run_id
@@ -188,72 +123,30 @@ def test_two_runs_keep_history(tiny: Path) -> None:
     assert sorted(v for _, v in per_run) == [18, 18]
 
 
-def test_squares_lacking_lists_and_funded_areas_join_the_run(tiny: Path) -> None:
+def test_squares_lacking_lists_and_funded_areas_join_the_run(tiny_region: Path) -> None:
     """Addresses 1015-1017 have no offer; a 100 m square over 1015 says 100/10 (xDSL); the
     Nkom list says 1000 lacks 100 Mbit/s (its offers say 1000/1000: a conflict, and the list
     wins); a funded area covers 1012's position, so it is not costed."""
-    x0, y0 = 270_000.0, 7_010_000.0
-    folder = tiny.parent
+    x0, y0 = TINY_X0, TINY_Y0
+    folder = tiny_region.parent
     x1015 = x0 + 100 + (15 % 9) * 200 + 2000
-    square = [
-        list(TO_WGS84.transform(x, y))
-        for x, y in (
-            (x1015 - 50, y0 + 950),
-            (x1015 + 50, y0 + 950),
-            (x1015 + 50, y0 + 1050),
-            (x1015 - 50, y0 + 1050),
-            (x1015 - 50, y0 + 950),
-        )
-    ]
-    (folder / "ruter.geojson").write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"ssbid": "1", "hastighetsklasse": "100/10"},
-                        "geometry": {"type": "Polygon", "coordinates": [square]},
-                    }
-                ],
-            }
-        )
-    )
+    square = {"ssbid": "1", "hastighetsklasse": "100/10"}
+    box_1015 = (x1015 - 50, y0 + 950, x1015 + 50, y0 + 1050)
+    write_feature_collection(folder / "ruter.geojson", [polygon_feature(square, box_1015)])
     (folder / "mangler100.csv").write_text(
         "adresseid;adresse;nord;øst\n1000;Gate 0;7011000;270100\n424242;Ukjent;7011000;270100\n",
         encoding="utf-8",
     )
     x1012 = x0 + 100 + (12 % 9) * 200 + 2000
-    area = [
-        list(TO_WGS84.transform(x, y))
-        for x, y in (
-            (x1012 - 30, y0 + 970),
-            (x1012 + 30, y0 + 970),
-            (x1012 + 30, y0 + 1030),
-            (x1012 - 30, y0 + 1030),
-            (x1012 - 30, y0 + 970),
-        )
-    ]
-    (folder / "tildelt.geojson").write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"navn": "Støtte 2025", "aar": 2025},
-                        "geometry": {"type": "Polygon", "coordinates": [area]},
-                    }
-                ],
-            }
-        )
-    )
-    text = tiny.read_text(encoding="utf-8") + (
+    funded = {"navn": "Støtte 2025", "aar": 2025}
+    box_1012 = (x1012 - 30, y0 + 970, x1012 + 30, y0 + 1030)
+    write_feature_collection(folder / "tildelt.geojson", [polygon_feature(funded, box_1012)])
+    text = tiny_region.read_text(encoding="utf-8") + (
         'speed_squares = ["ruter.geojson"]\nlacking_100 = "mangler100.csv"\n'
         'funded_areas = "tildelt.geojson"\n[coverage]\nsquares_technology = "xdsl"\n'
     )
-    tiny.write_text(text, encoding="utf-8")
-    config = load_config(tiny)
+    tiny_region.write_text(text, encoding="utf-8")
+    config = load_config(tiny_region)
     result = run_pipeline(config, _quiet())
     manifest = result.manifest
     assert manifest["coverage"]["on_lacking_lists"] == 1

@@ -17,12 +17,11 @@ from pipeline.planning.sensitivity import (
     sensitivity,
 )
 from pipeline.run import run_pipeline
-from tests.test_run import write_tiny_region
 
 
 @pytest.fixture
-def ran(tmp_path: Path):
-    config = load_config(write_tiny_region(tmp_path / "r"))
+def ran(tiny_region: Path):
+    config = load_config(tiny_region)
     result = run_pipeline(config, Console(quiet=True))
     return config, result
 
@@ -56,8 +55,8 @@ def test_with_fibre_the_only_option_prices_move_the_total_linearly(ran) -> None:
     assert equipment.tolist() == pytest.approx([0.2 * config.cost.fibre.ont_nok * households] * 2)
 
 
-def test_without_a_run_it_says_so(tmp_path: Path) -> None:
-    config = load_config(write_tiny_region(tmp_path / "r"))
+def test_without_a_run_it_says_so(tiny_region: Path) -> None:
+    config = load_config(tiny_region)
     with pytest.raises(RunError, match="no store yet"):
         cost_inputs(config)
 
