@@ -30,7 +30,7 @@ from tests.browser import (
     require_browser_environment,
     screenshot,
 )
-from tests.test_maps import (
+from tests.maps.test_publish import (
     EVIL_SITE_ID,
     EVIL_TEXT,
     TAKEN_MAST_VALUES,

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 
 from pipeline.config import DEFAULT_TARGETS
-from tests.fixtures import REALDATA
+from tests.fixtures import REALDATA, REPO_ROOT
 
 pytestmark = pytest.mark.realdata
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = REPO_ROOT / "scripts" / "benchmark_stages.py"
 KOMMUNER_GEOJSON = REALDATA / "kommuner-robhop" / "Kommuner-M.geojson"
 ADDRESSES = 3_000

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from tests.fixtures import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 GAPMAP = Path(sys.executable).parent / "gapmap"
 runner = CliRunner()
 
@@ -64,7 +64,7 @@ def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_f
         pytest.skip(f"{GAPMAP} not installed (pip install -e .)")
     config = tiny_region
     env = {**os.environ, "GAPMAP": str(GAPMAP), "GAPMAP_LOCK": str(tmp_path / "lock")}
-    script = ROOT / "scripts" / "monthly_refresh.sh"
+    script = REPO_ROOT / "scripts" / "monthly_refresh.sh"
     ok = subprocess.run(["bash", str(script), str(config)], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     current = (config.parent / "out" / "current").resolve()

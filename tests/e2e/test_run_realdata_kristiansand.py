@@ -12,10 +12,9 @@ from rich.console import Console
 
 from pipeline.config import load_config
 from pipeline.run import run_pipeline
+from tests.fixtures import REPO_ROOT
 
 pytestmark = pytest.mark.realdata
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_example_config_runs_on_the_real_kristiansand_extract(
@@ -51,7 +50,7 @@ def test_example_config_runs_on_the_real_kristiansand_extract(
         }
     )
     offers.to_csv(data / "dekning.csv", index=False)
-    text = (ROOT / "examples" / "real-kommune.toml").read_text(encoding="utf-8")
+    text = (REPO_ROOT / "examples" / "real-kommune.toml").read_text(encoding="utf-8")
     text = text.replace('Kommuner_GeoJSON.zip"', 'Kommuner_GeoJSON.zip.geojson"')
     text = text.replace(
         '# fylker = "data/Basisdata_0000_Norge_25833_Fylker_GeoJSON.zip"',

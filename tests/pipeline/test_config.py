@@ -16,6 +16,7 @@ from pipeline.config import (
     load_config,
     to_dict,
 )
+from tests.fixtures import REPO_ROOT
 
 MINIMAL = {"inputs": {"kommuner": "k.geojson", "addresses": "a.csv", "offers": "o.csv"}}
 
@@ -210,7 +211,7 @@ def test_digest_changes_with_a_parameter(tmp_path: Path) -> None:
 
 
 def test_the_readme_cost_table_names_every_cost_key() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     table = readme[readme.index("| key | default | unit | source |") :]
     named = set()
     for row in table[: table.index("\n\n")].splitlines()[2:]:
