@@ -1,4 +1,5 @@
-"""The fixture maps in headless Chromium: assert on what Leaflet built, offline.
+"""The fixture maps (:mod:`tests.maps.map_inputs`) in headless Chromium: assert on what Leaflet
+built, offline.
 
 Run: ``scripts/fetch_web_assets.sh`` once, then ``pytest -m browser``. Screenshots land in
 ``test-artifacts/``.
@@ -22,7 +23,6 @@ from maps.overview import build_overview_map
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
 from tests.browser import (
-    REPO_ROOT,
     OfflineBrowser,
     PageReport,
     map_variable,
@@ -30,12 +30,11 @@ from tests.browser import (
     require_browser_environment,
     screenshot,
 )
-from tests.maps.test_publish import (
+from tests.maps.map_inputs import (
     EVIL_SITE_ID,
     EVIL_TEXT,
     TAKEN_MAST_VALUES,
     MapInputs,
-    make_map_inputs,
     make_new_sites,
     with_new_site_choices,
     write_inputs,
@@ -53,20 +52,6 @@ def assets_dir() -> Path:
 def browser(assets_dir: Path) -> Iterator[OfflineBrowser]:
     with offline_browser(assets_dir) as chromium:
         yield chromium
-
-
-@pytest.fixture(scope="module")
-def inputs() -> MapInputs:
-    return make_map_inputs()
-
-
-@pytest.fixture(scope="module")
-def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapPaths:
-    return write_inputs(
-        inputs,
-        tmp_path_factory.mktemp("browser-maps"),
-        cost_curves=inputs.cost_curves,
-    )
 
 
 def _assert_clean(report: PageReport) -> None:
@@ -340,16 +325,12 @@ def test_local_asset_mode_needs_no_cdn(
         page.context.close()
 
 
-REAL_KOMMUNER = REPO_ROOT.parent / "shared" / "realdata" / "kommuner-robhop" / "Kommuner-M.geojson"
-
-
 @pytest.mark.realdata
 def test_national_overview_of_the_357_real_kommuner(
-    browser: OfflineBrowser, tmp_path: Path
+    browser: OfflineBrowser, realdata: Path, tmp_path: Path
 ) -> None:
-    if not REAL_KOMMUNER.is_file():
-        pytest.skip(f"{REAL_KOMMUNER} absent (../shared/realdata is not beside the repository)")
-    kommuner = gpd.read_file(REAL_KOMMUNER).to_crs("EPSG:25833")
+    real_kommuner = realdata / "kommuner-robhop" / "Kommuner-M.geojson"
+    kommuner = gpd.read_file(real_kommuner).to_crs("EPSG:25833")
     kommuner["fylkesnummer"] = kommuner["kommunenummer"].str[:2]
     households = np.arange(len(kommuner)) * 37 % 5000 + 500
     unserved = households * (np.arange(len(kommuner)) % 9) // 200
