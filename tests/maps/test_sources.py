@@ -4,6 +4,7 @@ share of them.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,12 @@ import pytest
 
 from layers.errors import InputError
 from maps.publish import write_maps
+from maps.sources import (
+    MapSources,
+    last_shares,
+    median_cost_per_household_nok,
+    validate_sources,
+)
 from tests.maps.map_inputs import (
     MapInputs,
     write_inputs,
@@ -67,3 +74,55 @@ def test_a_kommune_map_shows_a_mast_across_the_border_that_its_households_take(
     )
     # 5099's household takes mast 1 (standing in 5001); the fibre household's mast is not shown
     assert _masts_per_kommune(masts, addresses) == {"5001": [0, 1], "5099": [1]}
+
+
+def test_the_median_cost_is_that_of_the_address_reaching_half_the_households() -> None:
+    # cheapest first; 4204: 1 + 2 + 5 households, half (4) is first reached at the third
+    # address (30k per household); 0301: 3 + 1 households, half (2) at the first (5k)
+    curves = pd.DataFrame(
+        {
+            "kommunenummer": ["4204", "4204", "4204", "0301", "0301"],
+            "households": [1, 2, 5, 3, 1],
+            "cumulative_households": [1, 3, 8, 3, 4],
+            "cost_per_household_nok": [10_000.0, 20_000.0, 30_000.0, 5_000.0, 50_000.0],
+        }
+    )
+    median = median_cost_per_household_nok(curves)
+    assert median.to_dict() == {"0301": 5_000.0, "4204": 30_000.0}
+
+
+def test_the_last_shares_are_read_from_the_gap_table_columns_smallest_first() -> None:
+    gap_table = pd.DataFrame(
+        columns=[
+            "kommunenummer",
+            "last_5pct_households",
+            "last_5pct_cost_nok",
+            "last_1pct_households",
+            "last_0_5pct_households",
+            "last_10pct_cost_nok",  # no households column: not a share the table states
+        ]
+    )
+    assert last_shares(gap_table) == [(0.005, "0_5pct"), (0.01, "1pct"), (0.05, "5pct")]
+
+
+def test_kommunenummer_and_targets_are_checked_before_any_page_is_written(
+    inputs: MapInputs, tmp_path: Path
+) -> None:
+    kommune_rows = inputs.gap_table["level"] == "kommune"
+    numbers = inputs.gap_table["kommunenummer"].where(~kommune_rows, 5001)
+    lost_zero = MapSources(
+        inputs.gap_table.assign(kommunenummer=numbers),
+        inputs.kommuner,
+        inputs.addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+    )
+    with pytest.raises(InputError, match=r"4-digit strings like '0301', got \[5001, 5001\]"):
+        validate_sources(lost_zero)
+    twice = dataclasses.replace(lost_zero, targets=(inputs.targets[0], inputs.targets[0]))
+    with pytest.raises(InputError, match=r"unique names, got \['no2025', 'no2025'\]"):
+        validate_sources(twice)
+    fine = dataclasses.replace(lost_zero, gap_table=inputs.gap_table)
+    assert validate_sources(fine) == inputs.targets[0]
+    assert list(tmp_path.iterdir()) == []
