@@ -6,7 +6,11 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from rich.console import Console
 
+from pipeline.config import Config, load_config
+from pipeline.run import RunResult, run_pipeline
+from pipeline.synthetic.region import DemoRegion, build_demo_region
 from tests.fake_geonorge import FakeGeonorge, serve_fake_geonorge
 from tests.fixtures import REALDATA, write_tiny_region
 
@@ -45,3 +49,16 @@ def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeonorge]:
 def tiny_region(tmp_path: Path) -> Path:
     """The config of :func:`tests.fixtures.write_tiny_region`, written in ``tmp_path``."""
     return write_tiny_region(tmp_path / "region")
+
+
+@pytest.fixture
+def tiny_run(tiny_region: Path) -> tuple[Config, RunResult]:
+    """The tiny region run once through the pipeline: its config and the run's result."""
+    config = load_config(tiny_region)
+    return config, run_pipeline(config, Console(quiet=True))
+
+
+@pytest.fixture(scope="session")
+def demo_region(tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
+    """The demo region's input files (seed 2025), built once per session; read, never written."""
+    return build_demo_region(tmp_path_factory.mktemp("demo-region"))

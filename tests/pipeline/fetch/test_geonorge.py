@@ -1,7 +1,8 @@
-"""gapmap fetch: Geonorge names and URLs, the fetch manifest, and the command.
+"""pipeline/fetch/geonorge.py: Geonorge names and URLs, the fetch manifest.
 
 Downloads go to a real HTTP server on 127.0.0.1 (:mod:`tests.fake_geonorge`); how a single
-file is downloaded (resume, retries, zip checks, cache) is tested in ``test_download.py``.
+file is downloaded (resume, retries, zip checks) is tested in ``test_download.py``, its cache in
+``test_cache.py``, the ``gapmap fetch`` command in ``tests/pipeline/cli/test_tools.py``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from layers.addresses import read_addresses
 from layers.errors import ConfigError, InputError
 from layers.kommuner import read_kommuner
-from pipeline.cli import app
 from pipeline.fetch.geonorge import (
     MANIFEST_NAME,
     FetchSettings,
@@ -26,14 +25,8 @@ from pipeline.fetch.geonorge import (
     parse_kommune_spec,
     resolve_kommuner,
 )
-from tests.fake_geonorge import FakeGeonorge, address_zip, kommuner_zip, sha256
-
-ADDRESS_DIR = "/MatrikkelenAdresse/CSV"
-KOMMUNER_DIR = "/Kommuner/GeoJSON"
-runner = CliRunner()
-
-
-# ---------------------------------------------------------------- names and kommuner
+from tests.fake_geonorge import FakeGeonorge, kommuner_zip, serve_kommune
+from tests.fixtures import sha256_hex
 
 
 @pytest.mark.parametrize(
@@ -109,22 +102,6 @@ def test_default_urls_follow_the_geonorge_pattern() -> None:
     )
 
 
-def serve_kommune(site: FakeGeonorge, tmp_path: Path, knr: str, navn: str) -> dict[str, bytes]:
-    """Put a kommune's address zip and boundary zip where the default templates point."""
-    stem = f"Basisdata_{knr}_{navn}_25833"
-    files = {
-        f"{ADDRESS_DIR}/{stem}_MatrikkelenAdresse_CSV.zip": address_zip(
-            tmp_path / f"{stem}_a.zip", knr, navn, rows=300
-        ),
-        f"{KOMMUNER_DIR}/{stem}_Kommuner_GeoJSON.zip": kommuner_zip(
-            tmp_path / f"{stem}_Kommuner_GeoJSON.zip", {knr: navn}
-        ),
-    }
-    for path, body in files.items():
-        site.add(path, body)
-    return files
-
-
 def test_manifest_records_are_merged_across_calls(site: FakeGeonorge, tmp_path: Path) -> None:
     served = serve_kommune(site, tmp_path, "0301", "Oslo")
     served |= serve_kommune(site, tmp_path, "4204", "Kristiansand")
@@ -137,7 +114,7 @@ def test_manifest_records_are_merged_across_calls(site: FakeGeonorge, tmp_path: 
     assert set(records) == {site.base_url + path for path in served}
     for url, entry in records.items():
         body = served[url.removeprefix(site.base_url)]
-        assert entry["sha256"] == sha256(body) and entry["bytes"] == len(body)
+        assert entry["sha256"] == sha256_hex(body) and entry["bytes"] == len(body)
         assert (data / entry["path"]).read_bytes() == body  # relative to the data folder
     assert {e["layer"] for e in records.values()} == {"addresses", "kommuner"}
     assert read_addresses(first[0].path).accepted["kommunenummer"].eq("0301").all()
@@ -177,47 +154,3 @@ def test_a_broken_manifest_is_refused_before_any_download(
     with pytest.raises(InputError, match=r"fetch_manifest\.json: not a fetch manifest"):
         fetch_kommuner([("0301", "Oslo")], tmp_path, FetchSettings(base_url=site.base_url))
     assert site.requests == []
-
-
-# ---------------------------------------------------------------- the command
-
-
-def test_fetch_command_has_help() -> None:
-    result = runner.invoke(app, ["fetch", "--help"])
-    assert (
-        result.exit_code == 0 and "--kommune" in result.output and "--names-from" in result.output
-    )
-
-
-def test_fetch_command_end_to_end(site: FakeGeonorge, tmp_path: Path) -> None:
-    served = serve_kommune(site, tmp_path, "5001", "Trondheim")
-    served |= serve_kommune(site, tmp_path, "4204", "Kristiansand")
-    names = tmp_path / "names.zip"
-    kommuner_zip(names, {"5001": "Trondheim - Tråante", "0301": "Oslo"})
-    data = tmp_path / "data"
-    args = ["fetch", "-k", "5001", "--kommune", "4204=Kristiansand", "--out", str(data)]
-    args += ["--names-from", str(names), "--base-url", site.base_url, "--retries", "1"]
-    args += ["--timeout", "5"]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    for body in served.values():
-        assert sha256(body)[:12] in result.output
-    assert "downloaded" in result.output and "manifest:" in result.output
-    again = runner.invoke(app, args)
-    assert again.exit_code == 0 and again.output.count("cached") >= 4
-    assert len(site.requests) == 4
-
-
-def test_fetch_command_404_is_one_line_and_exit_code_2(site: FakeGeonorge, tmp_path: Path) -> None:
-    args = ["fetch", "--kommune", "9999=Nowhere", "--out", str(tmp_path / "data")]
-    result = runner.invoke(app, [*args, "--base-url", site.base_url])
-    assert result.exit_code == 2
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "HTTP 404" in errors[0] and "Basisdata_9999_Nowhere" in errors[0]
-    assert "Traceback" not in result.output
-
-
-def test_fetch_command_bad_kommune_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["fetch", "--kommune", "Oslo", "--out", str(tmp_path)])
-    assert result.exit_code == 2
-    assert result.output.startswith("error: --kommune 'Oslo'") and result.output.count("\n") == 1

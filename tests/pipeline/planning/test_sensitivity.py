@@ -1,13 +1,13 @@
+"""pipeline/planning/sensitivity.py: how the total cost moves with each key price, on the tiny
+region's run."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from typer.testing import CliRunner
 
 from layers.errors import RunError
-from pipeline.cli import app
 from pipeline.config import CostSettings, load_config, replace_nested
 from pipeline.planning.sensitivity import (
     KEY_PARAMETERS,
@@ -16,18 +16,10 @@ from pipeline.planning.sensitivity import (
     parameter_value,
     sensitivity,
 )
-from pipeline.run import run_pipeline
 
 
-@pytest.fixture
-def ran(tiny_region: Path):
-    config = load_config(tiny_region)
-    result = run_pipeline(config, Console(quiet=True))
-    return config, result
-
-
-def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> None:
-    config, result = ran
+def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(tiny_run) -> None:
+    config, result = tiny_run
     table = sensitivity(cost_inputs(config), config.cost, 0.2)
     base = table.loc[table["parameter"] == "(base)", "total_cost_nok"].iloc[0]
     total_row = result.gap_table[result.gap_table["level"] == "total"].iloc[0]
@@ -41,8 +33,8 @@ def test_the_base_case_reproduces_the_run_and_costs_move_the_right_way(ran) -> N
     assert (moved.loc[moved["change"] > 0, "delta_nok"] >= -1e-6).all()
 
 
-def test_with_fibre_the_only_option_prices_move_the_total_linearly(ran) -> None:
-    config, result = ran
+def test_with_fibre_the_only_option_prices_move_the_total_linearly(tiny_run) -> None:
+    config, result = tiny_run
     fibre_only = replace_nested(config.cost, {"new_site.enabled": False, "wireless.cpe_nok": 1e12})
     table = sensitivity(cost_inputs(config), fibre_only, 0.2)
     # the trench part is linear in its price: ±20 % moves the total by the same amount
@@ -59,16 +51,6 @@ def test_without_a_run_it_says_so(tiny_region: Path) -> None:
     config = load_config(tiny_region)
     with pytest.raises(RunError, match="no store yet"):
         cost_inputs(config)
-
-
-def test_the_command_prints_the_table(ran, tmp_path: Path) -> None:
-    config, _ = ran
-    out = tmp_path / "s.csv"
-    result = CliRunner().invoke(
-        app, ["sensitivity", "--config", str(config.source_path), "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    assert "[cost.fibre].trench_nok_per_m" in result.output and out.is_file()
 
 
 @pytest.mark.parametrize("parameter", KEY_PARAMETERS)
