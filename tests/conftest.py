@@ -3,16 +3,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import pytest
 import shapely
 from rich.console import Console
 
+from pipeline.aggregate import aggregate_run
 from pipeline.config import Config, load_config
 from pipeline.run import RunResult, run_pipeline
+from pipeline.store import open_store
 from pipeline.synthetic.region import DemoRegion, build_demo_region
 from tests.fake_geonorge import FakeGeonorge, serve_fake_geonorge
-from tests.fixtures import REALDATA, write_tiny_region
+from tests.fixtures import REALDATA, store_hand_run, write_tiny_region
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +65,14 @@ def tiny_run(tiny_region: Path) -> tuple[Config, RunResult]:
 def demo_region(tmp_path_factory: pytest.TempPathFactory) -> DemoRegion:
     """The demo region's input files (seed 2025), built once per session; read, never written."""
     return build_demo_region(tmp_path_factory.mktemp("demo-region"))
+
+
+@pytest.fixture
+def hand_store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A store holding the hand-made run (:func:`tests.fixtures.store_hand_run`) twice, as
+    runs "r1" (aggregated) and "r2" (a second run must not leak into the first)."""
+    with open_store(tmp_path / "s.duckdb") as connection:
+        store_hand_run(connection, "r1")
+        store_hand_run(connection, "r2")
+        aggregate_run(connection, "r1", "gigabit2030")
+        yield connection

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import rasterio
@@ -29,10 +30,12 @@ from pipeline.config import (
     FibreSettings,
     NewSiteSettings,
     SatelliteSettings,
+    Target,
     WirelessCostSettings,
 )
 from pipeline.radio.dem_window import DemWindow
 from pipeline.rollout.fibre import FibrePresence
+from pipeline.store import append
 
 
 def _repository_root(start: Path) -> Path:
@@ -293,6 +296,68 @@ def cost_toml(cost: CostSettings) -> str:
         else:
             top.append(f"{item.name} = {_toml_value(value)}")
     return "\n".join([*top, *subs]) + "\n"
+
+
+# --- a hand-made run in the store (aggregate, store) ------------------------------------------
+
+HAND_RUN_TARGETS = (Target("no2025", 100, 10, "100/10"), Target("gigabit2030", 1000, None, "1G"))
+
+
+def store_hand_run(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Store a hand-made run under ``run_id``: kommuner 9901 A and 9902 B in fylke 99
+    "Prøvefylket", 9801 C in 98; five addresses (1, 4, 2 households in A; 1, 3 in B), their
+    classes for no2025 and gigabit2030, their costs (100k + 50k in A, 30k + 90k in B; one
+    route capped in A) and the targets."""
+    append(
+        connection,
+        "kommuner",
+        run_id,
+        pd.DataFrame(
+            {
+                "kommunenummer": ["9901", "9902", "9801"],
+                "kommunenavn": ["A", "B", "C"],
+                "fylkesnummer": ["99", "99", "98"],
+                "area_km2": [1.0, 1.0, 1.0],
+            }
+        ),
+    )
+    append(
+        connection,
+        "fylker",
+        run_id,
+        pd.DataFrame({"fylkesnummer": ["99"], "fylkesnavn": ["Prøvefylket"]}),
+    )
+    addresses = pd.DataFrame(
+        {
+            "address_id": [1, 2, 3, 4, 5],
+            "kommunenummer": ["9901", "9901", "9901", "9902", "9902"],
+            "households": [1, 4, 2, 1, 3],
+        }
+    )
+    append(connection, "addresses", run_id, addresses)
+    classes = {
+        "no2025": ["served", "underserved", "unserved", "served", "unserved"],
+        "gigabit2030": ["served", "unserved", "unserved", "underserved", "unserved"],
+    }
+    long = pd.concat(
+        [
+            pd.DataFrame({"address_id": addresses["address_id"], "target": t, "class": c})
+            for t, c in classes.items()
+        ]
+    )
+    append(connection, "address_classes", run_id, long)
+    append(
+        connection,
+        "address_results",
+        run_id,
+        addresses.assign(
+            cost_nok=[np.nan, 100_000.0, 50_000.0, 30_000.0, 90_000.0],
+            route_capped=[False, False, True, False, False],
+        ),
+    )
+    append(
+        connection, "targets", run_id, pd.DataFrame({"target": [t.name for t in HAND_RUN_TARGETS]})
+    )
 
 
 # --- offers (coverage, classify) --------------------------------------------------------------

@@ -1,3 +1,5 @@
+"""pipeline/aggregate.py: the gap table's kommune, fylke and total rows, by hand and reconciled."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -7,76 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from layers.errors import RunError
 from pipeline import store
 from pipeline.aggregate import aggregate_run, gap_table
-from pipeline.config import Target
-
-TARGETS = (Target("no2025", 100, 10, "100/10"), Target("gigabit2030", 1000, None, "1G"))
+from tests.fixtures import HAND_RUN_TARGETS
 
 
-def _fill(connection, run_id: str) -> None:
-    store.append(
-        connection,
-        "kommuner",
-        run_id,
-        pd.DataFrame(
-            {
-                "kommunenummer": ["9901", "9902", "9801"],
-                "kommunenavn": ["A", "B", "C"],
-                "fylkesnummer": ["99", "99", "98"],
-                "area_km2": [1.0, 1.0, 1.0],
-            }
-        ),
-    )
-    store.append(
-        connection,
-        "fylker",
-        run_id,
-        pd.DataFrame({"fylkesnummer": ["99"], "fylkesnavn": ["Prøvefylket"]}),
-    )
-    addresses = pd.DataFrame(
-        {
-            "address_id": [1, 2, 3, 4, 5],
-            "kommunenummer": ["9901", "9901", "9901", "9902", "9902"],
-            "households": [1, 4, 2, 1, 3],
-        }
-    )
-    store.append(connection, "addresses", run_id, addresses)
-    classes = {
-        "no2025": ["served", "underserved", "unserved", "served", "unserved"],
-        "gigabit2030": ["served", "unserved", "unserved", "underserved", "unserved"],
-    }
-    long = pd.concat(
-        [
-            pd.DataFrame({"address_id": addresses["address_id"], "target": t, "class": c})
-            for t, c in classes.items()
-        ]
-    )
-    store.append(connection, "address_classes", run_id, long)
-    store.append(
-        connection,
-        "address_results",
-        run_id,
-        addresses.assign(
-            cost_nok=[np.nan, 100_000.0, 50_000.0, 30_000.0, 90_000.0],
-            route_capped=[False, False, True, False, False],
-        ),
-    )
-    store.append(connection, "targets", run_id, pd.DataFrame({"target": [t.name for t in TARGETS]}))
-
-
-@pytest.fixture
-def connection(tmp_path: Path):
-    with store.open_store(tmp_path / "s.duckdb") as connection:
-        _fill(connection, "r1")
-        _fill(connection, "r2")  # a second run must not leak into the first
-        aggregate_run(connection, "r1", "gigabit2030")
-        yield connection
-
-
-def test_hand_checked_kommune_fylke_and_total_rows(connection) -> None:
-    table = gap_table(connection, "r1", TARGETS).set_index("kommunenavn")
+def test_hand_checked_kommune_fylke_and_total_rows(hand_store) -> None:
+    table = gap_table(hand_store, "r1", HAND_RUN_TARGETS).set_index("kommunenavn")
     assert table.loc["A", "households"] == 7
     assert table.loc[
         "A",
@@ -96,11 +35,11 @@ def test_hand_checked_kommune_fylke_and_total_rows(connection) -> None:
     assert table.loc["A", "routes_capped"] == 1
 
 
-def test_levels_reconcile_for_every_target(connection) -> None:
-    table = gap_table(connection, "r1", TARGETS)
+def test_levels_reconcile_for_every_target(hand_store) -> None:
+    table = gap_table(hand_store, "r1", HAND_RUN_TARGETS)
     kommuner = table[table["level"] == "kommune"]
     total = table[table["level"] == "total"].iloc[0]
-    for target in TARGETS:
+    for target in HAND_RUN_TARGETS:
         parts = [f"{c}_households_{target.name}" for c in ("served", "underserved", "unserved")]
         assert (table[parts].sum(axis=1) == table["households"]).all()
         for column in [*parts, "households", "cost_nok"]:
@@ -110,43 +49,9 @@ def test_levels_reconcile_for_every_target(connection) -> None:
                 assert rows[column].sum() == fylke_row[column].iloc[0]
 
 
-def test_rows_come_kommune_then_fylke_total_last(connection) -> None:
-    table = gap_table(connection, "r1", TARGETS)
+def test_rows_come_kommune_then_fylke_total_last(hand_store) -> None:
+    table = gap_table(hand_store, "r1", HAND_RUN_TARGETS)
     assert table["kommunenavn"].tolist() == ["C", "Fylke 98", "A", "B", "Prøvefylket", "Totalt"]
-
-
-def test_discard_run_rows_keeps_other_runs(connection) -> None:
-    store.discard_run_rows(connection, "r2")
-    left = connection.execute("SELECT DISTINCT run_id FROM addresses").fetchall()
-    assert left == [("r1",)]
-
-
-def test_an_older_store_is_migrated_and_keeps_its_history(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
-    with store.open_store(path) as connection:
-        _fill(connection, "old")
-        # what an older gapmap wrote: no wireless column, no fylker table
-        connection.execute("ALTER TABLE gap_summary DROP COLUMN wireless_reachable_households")
-        connection.execute("DROP TABLE fylker")
-    with store.open_store(path) as connection:
-        columns = [r[0] for r in connection.execute("DESCRIBE gap_summary").fetchall()]
-        assert "wireless_reachable_households" in columns
-        assert connection.execute("SELECT count(*) FROM fylker").fetchone() == (0,)
-        assert connection.execute(
-            "SELECT count(*) FROM addresses WHERE run_id = 'old'"
-        ).fetchone() == (5,)
-        _fill(connection, "new")
-        aggregate_run(connection, "new", "gigabit2030")
-        assert gap_table(connection, "new", TARGETS)["households"].iloc[-1] == 11
-
-
-def test_a_column_of_another_type_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "odd.duckdb"
-    with store.open_store(path) as connection:
-        connection.execute("ALTER TABLE runs ALTER COLUMN message TYPE INTEGER")
-    expected = r"runs\.message has type INTEGER, expected VARCHAR"
-    with pytest.raises(RunError, match=expected), store.open_store(path):
-        pass
 
 
 def test_cost_totals_are_exact_and_the_same_on_every_run(tmp_path: Path) -> None:
