@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,66 @@ def test_a_column_of_another_type_is_refused(tmp_path: Path) -> None:
     expected = r"runs\.message has type INTEGER, expected VARCHAR"
     with pytest.raises(RunError, match=expected), store.open_store(path):
         pass
+
+
+def _runs_at(connection, runs: list[tuple[str, str, str, str | None]]) -> None:
+    """(run_id, status, started, finished) rows in ``runs``, with their times set by hand."""
+    for run_id, status, started, finished in runs:
+        store.begin_run(connection, run_id, f"hash-{run_id}", {}, {}, "gapmap test")
+        if status != "running":
+            store.finish_run(connection, run_id, status, f"out/runs/{run_id}", f"{status}!")
+        connection.execute(
+            "UPDATE runs SET started_at = ?, finished_at = ? WHERE run_id = ?",
+            [
+                datetime.fromisoformat(started),
+                finished and datetime.fromisoformat(finished),
+                run_id,
+            ],
+        )
+
+
+def test_recent_runs_are_the_last_ones_newest_first_with_their_duration(tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        _runs_at(
+            connection,
+            [
+                ("jan", "succeeded", "2025-01-05 02:00:00", "2025-01-05 02:10:30"),
+                ("mar", "running", "2025-03-05 02:00:00", None),
+                ("feb", "failed", "2025-02-05 02:00:00", "2025-02-05 02:00:45"),
+            ],
+        )
+        runs = store.recent_runs(connection, last=2)
+    assert runs == [
+        ("mar", "running", datetime(2025, 3, 5, 2), None, "hash-mar", None, None),
+        (
+            "feb",
+            "failed",
+            datetime(2025, 2, 5, 2),
+            timedelta(seconds=45),
+            "hash-feb",
+            "out/runs/feb",
+            "failed!",
+        ),
+    ]
+
+
+def test_the_latest_succeeded_run_skips_failed_and_running_ones(tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        _runs_at(
+            connection,
+            [
+                ("jan", "succeeded", "2025-01-05 02:00:00", "2025-01-05 02:10:30"),
+                ("feb", "succeeded", "2025-02-05 02:00:00", "2025-02-05 02:09:00"),
+                ("mar", "failed", "2025-03-05 02:00:00", "2025-03-05 02:00:45"),
+                ("apr", "running", "2025-04-05 02:00:00", None),
+            ],
+        )
+        assert store.latest_succeeded_run(connection, tmp_path / "s.duckdb") == "feb"
+
+
+def test_a_store_without_a_succeeded_run_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    with store.open_store(path) as connection:
+        _runs_at(connection, [("jan", "failed", "2025-01-05 02:00:00", "2025-01-05 02:01:00")])
+        with pytest.raises(RunError, match=r"s\.duckdb: no succeeded run; expected one"):
+            store.latest_succeeded_run(connection, path)
