@@ -134,6 +134,16 @@ def write_dtm(
     return path
 
 
+def write_plane_dtm(
+    path: Path, epsg: int = 25833, origin: tuple[float, float] = (100_000.0, 7_000_000.0)
+) -> Path:
+    """A 100 × 100 DTM of 10 m cells rising 1 m per cell eastwards (a gradient of 0.1: the
+    value of a cell is its column), the top-left 10 × 10 cells nodata (sea)."""
+    dem = np.tile(np.arange(100, dtype="float64"), (100, 1))
+    dem[:10, :10] = np.nan
+    return write_dtm(path, dem, origin, 10.0, epsg)
+
+
 # --- GeoJSON in lon/lat -----------------------------------------------------------------------
 
 TO_WGS84 = Transformer.from_crs(25833, 4326, always_xy=True)

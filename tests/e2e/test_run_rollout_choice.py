@@ -37,8 +37,14 @@ from tests.fixtures import (
 )
 
 X0, Y0 = 300_000.0, 7_000_000.0
+
+
 VILLAGE = [(1100 + i, X0 + 10_000 + 80 * (i % 4), Y0 + 3_000 + 80 * (i // 4)) for i in range(12)]
+
+
 ISLAND = [(1200, X0 + 28_000, Y0 + 3_000), (1201, X0 + 28_050, Y0 + 3_000)]
+
+
 SERVED = [(1000 + i, X0 + 100, Y0 + 1_000 + 1_000 * i) for i in range(3)]
 
 
@@ -125,17 +131,3 @@ def test_when_satellite_counts_the_island_and_the_village_take_it(tmp_path: Path
     assert (masts["households_taking"] == 0).all()  # the candidate mast is not built
     total = table.loc[table["level"] == "total"].iloc[0]
     assert total["cost_nok"] == pytest.approx(14 * 88_000.0)
-
-
-def test_only_addresses_with_households_below_target_outside_areas_are_costed() -> None:
-    from types import SimpleNamespace
-
-    from pipeline.config import Config, Inputs
-    from pipeline.cost import costed_addresses
-
-    config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")))
-    classes = pd.DataFrame({"class_gigabit2030": ["unserved", "served", "underserved", "unserved"]})
-    covered = SimpleNamespace(columns=pd.DataFrame({"area_status": ["", "", "funded", ""]}))
-    addresses = pd.DataFrame({"households": [1, 1, 3, 0]})
-    costed = costed_addresses(config, classes, covered, addresses)  # type: ignore[arg-type]
-    assert costed.tolist() == [True, False, False, False]

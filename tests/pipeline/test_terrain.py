@@ -1,65 +1,18 @@
+"""pipeline/terrain.py: terrain per address, aligned to the addresses, counted for the manifest."""
+
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import pytest
-from pyproj import Transformer
 
-from layers.dtm import DtmTiles, open_dtm, sample_terrain
-from layers.errors import InputError
-from pipeline.terrain import terrain_per_address
-from tests import fixtures
-
-NODATA = -9999.0
-
-
-def write_dtm(path: Path, dem: np.ndarray, epsg: int, origin: tuple[float, float]) -> Path:
-    """A float32 GeoTIFF of 10 m cells with its top-left corner at ``origin``."""
-    return fixtures.write_dtm(path, dem.astype("float64"), origin, 10.0, epsg)
-
-
-def _write_plane(path: Path, epsg: int = 25833, origin=(100_000.0, 7_000_000.0)) -> Path:
-    """A 100 × 100 DTM of 10 m cells rising 1 m per 10 m eastwards (slope 45°/… see test),
-    with the top-left 10 × 10 cells set to nodata (sea)."""
-    cols = np.arange(100, dtype="float32")
-    dem = np.tile(cols * 1.0, (100, 1))  # 1 m per cell of 10 m → gradient 0.1
-    dem[:10, :10] = NODATA
-    return write_dtm(path, dem, epsg, origin)
-
-
-def test_plane_gives_hand_computed_elevation_and_slope(tmp_path: Path) -> None:
-    dataset = open_dtm(_write_plane(tmp_path / "dtm.tif"))
-    # cell (row 50, col 37) has centre x = 100000 + 375, y = 7000000 - 505; value 37
-    result = sample_terrain(dataset, np.array([100_375.0]), np.array([6_999_495.0]))
-    assert result["elevation_m"].iloc[0] == 37.0
-    assert result["slope_deg"].iloc[0] == pytest.approx(math.degrees(math.atan(0.1)))
-    assert bool(result["has_terrain"].iloc[0])
-
-
-def test_nodata_and_outside_are_flagged_never_zero(tmp_path: Path) -> None:
-    dataset = open_dtm(_write_plane(tmp_path / "dtm.tif"))
-    x = np.array([100_015.0, 99_000.0, 100_505.0])  # sea cell, west of the raster, on land
-    y = np.array([6_999_985.0, 6_999_500.0, 6_999_500.0])
-    result = sample_terrain(dataset, x, y)
-    assert result["has_terrain"].tolist() == [False, False, True]
-    assert result["elevation_m"].isna().tolist() == [True, True, False]
-    assert not (result["elevation_m"] == 0).any()
-
-
-def test_utm32_tile_samples_utm33_points(tmp_path: Path) -> None:
-    origin32 = (480_000.0, 6_820_000.0)
-    dataset = open_dtm(_write_plane(tmp_path / "dtm32.tif", epsg=25832, origin=origin32))
-    x32, y32 = origin32[0] + 375.0, origin32[1] - 505.0
-    x33, y33 = Transformer.from_crs(25832, 25833, always_xy=True).transform(x32, y32)
-    result = sample_terrain(dataset, np.array([x33]), np.array([y33]))
-    assert result["elevation_m"].iloc[0] == 37.0
+from pipeline.terrain import no_terrain, terrain_counts, terrain_per_address
+from tests.fixtures import write_plane_dtm
 
 
 def test_terrain_per_address_is_aligned_to_the_input_index(tmp_path: Path) -> None:
-    path = _write_plane(tmp_path / "dtm.tif")
+    path = write_plane_dtm(tmp_path / "dtm.tif")
     addresses = pd.DataFrame(
         {
             "kommunenummer": ["9902", "9901", "9902"],
@@ -76,55 +29,25 @@ def test_terrain_per_address_is_aligned_to_the_input_index(tmp_path: Path) -> No
     assert result["elevation_m"].tolist()[2] == 37.0
 
 
-def test_missing_dtm_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"nope\.tif: terrain file not found"):
-        open_dtm(tmp_path / "nope.tif")
-
-
-@pytest.mark.realdata
-def test_real_besseggen_tile_in_utm32(realdata: Path) -> None:
-    dataset = open_dtm(realdata / "dem-jotunheimen" / "besseggen.tif")
-    assert dataset.crs.to_epsg() == 32632
-    centre = (
-        (dataset.bounds.left + dataset.bounds.right) / 2,
-        (dataset.bounds.bottom + dataset.bounds.top) / 2,
+def test_without_a_dtm_every_address_has_no_terrain_rather_than_0_m() -> None:
+    addresses = pd.DataFrame(
+        {"kommunenummer": ["9901", "9902"], "x_m": [1.0, 2.0], "y_m": [3.0, 4.0]}, index=[7, 3]
     )
-    x33, y33 = Transformer.from_crs(32632, 25833, always_xy=True).transform(*centre)
-    result = sample_terrain(dataset, np.array([x33]), np.array([y33]))
-    expected = next(dataset.sample([centre]))[0]  # rasterio's own sampler as the reference
-    assert result["elevation_m"].iloc[0] == pytest.approx(float(expected))
-    assert 900 < result["elevation_m"].iloc[0] < 2300  # Besseggen lies between lakes and peaks
+    result = terrain_per_address(addresses, None)
+    assert result.index.tolist() == [7, 3]
+    assert result["has_terrain"].tolist() == [False, False]
+    assert result[["elevation_m", "slope_deg"]].isna().all().all()
 
 
-def _write_constant(
-    path: Path, value: float, epsg: int, origin: tuple[float, float], nodata_block: bool = False
-) -> Path:
-    dem = np.full((50, 50), value, dtype="float32")
-    if nodata_block:
-        dem[:, :25] = NODATA  # western half is sea
-    return write_dtm(path, dem, epsg, origin)
-
-
-def test_a_folder_of_tiles_in_two_crs_samples_as_one_surface(tmp_path: Path) -> None:
-    tiles = tmp_path / "dtm"
-    tiles.mkdir()
-    # tile a (UTM33): x 100000-100500, y 6999500-7000000, 100 m, western half nodata
-    _write_constant(tiles / "a.tif", 100.0, 25833, (100_000.0, 7_000_000.0), nodata_block=True)
-    # tile b (UTM33) overlaps a's western half: 200 m
-    _write_constant(tiles / "b.tif", 200.0, 25833, (99_800.0, 7_000_000.0))
-    # tile c (UTM32) somewhere else: 300 m
-    x32, y32 = Transformer.from_crs(25833, 25832, always_xy=True).transform(150_000.0, 7_000_000.0)
-    _write_constant(tiles / "c.tif", 300.0, 25832, (x32 - 250, y32 + 250))
-    with DtmTiles(tiles) as dtm:
-        result = dtm.sample(
-            np.array([100_400.0, 100_100.0, 150_000.0, 120_000.0]),
-            np.array([6_999_800.0, 6_999_800.0, 7_000_000.0, 7_000_000.0]),
-        )
-    assert result["elevation_m"].tolist()[:3] == [100.0, 200.0, 300.0]
-    assert result["has_terrain"].tolist() == [True, True, True, False]
-    assert np.isnan(result["elevation_m"].iloc[3])
-
-
-def test_empty_tile_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"no \.tif, \.tiff or \.vrt files"):
-        DtmTiles(tmp_path)
+def test_terrain_counts_add_up_to_the_addresses(tmp_path: Path) -> None:
+    # on land (50 m), on the sea cell, off the raster, on land (37 m): 2 with, 2 without
+    addresses = pd.DataFrame(
+        {
+            "kommunenummer": ["9901", "9901", "9902", "9902"],
+            "x_m": [100_505.0, 100_015.0, 99_000.0, 100_375.0],
+            "y_m": [6_999_500.0, 6_999_985.0, 6_999_500.0, 6_999_495.0],
+        }
+    )
+    terrain = terrain_per_address(addresses, write_plane_dtm(tmp_path / "dtm.tif"))
+    assert terrain_counts(terrain) == {"with_terrain": 2, "without_terrain": 2}
+    assert terrain_counts(no_terrain(pd.RangeIndex(3))) == {"with_terrain": 0, "without_terrain": 3}
