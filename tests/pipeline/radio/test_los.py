@@ -1,4 +1,5 @@
-"""Line of sight: formulas by hand, analytic terrains, a slow reference on real terrain."""
+"""pipeline/radio/los.py: line of sight; formulas by hand, analytic terrains, a slow reference
+on real terrain, invariants."""
 
 from __future__ import annotations
 
@@ -8,72 +9,46 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
 from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pyproj import Transformer
 from rasterio.crs import CRS
-from rasterio.transform import from_origin
 
 from layers.dtm import DtmTiles, open_dtm
 from layers.errors import InputError
-from pipeline.radio.dem_window import DemWindow, bilinear_m, read_dem_window
+from pipeline.radio.dem_window import DemWindow, read_dem_window
 from pipeline.radio.los import earth_bulge_m, fresnel_radius_m, line_of_sight
-from pipeline.radio.reach import (
-    LosSettings,
-    best_site_per_address,
-    candidate_pairs,
-    wireless_reach_per_address,
+from tests.fixtures import WINDOW_CELL_M as CELL_M
+from tests.fixtures import WINDOW_ROW_Y_M as ROW_Y_M
+from tests.fixtures import WINDOW_X0_M as X0_M
+from tests.fixtures import WINDOW_Y0_M as Y0_M
+from tests.fixtures import (
+    column_x_m,
+    dem_window,
+    strip_window,
+    valley_profile_m,
+    write_dtm,
 )
-
-CELL_M = 10.0
-X0_M, Y0_M = 200_000.0, 6_800_000.0  # top-left corner of the synthetic windows (EPSG:25833)
-ROW_Y_M = Y0_M - 15.0  # centre of row 1: profiles along it sample exact cell centres
-NODATA = -9999.0
-
-
-def _window(elevation_m: np.ndarray, on_raster: np.ndarray | None = None) -> DemWindow:
-    transform = from_origin(X0_M, Y0_M, CELL_M, CELL_M)
-    return DemWindow(elevation_m.astype("float32"), transform, CRS.from_epsg(25833), on_raster)
-
-
-def _strip(profile_m: np.ndarray) -> DemWindow:
-    """A 3-row window whose columns hold ``profile_m`` (a terrain that varies along x)."""
-    return _window(np.tile(np.asarray(profile_m, "float64"), (3, 1)))
-
-
-def _x(col: float) -> float:
-    """x of the centre of column ``col``."""
-    return X0_M + (col + 0.5) * CELL_M
 
 
 def _one(window: DemWindow, tx_col: float, mast_m: float, rx_col: float, cpe_m: float, **kw):
     result = line_of_sight(
-        window, _x(tx_col), ROW_Y_M, mast_m, _x(rx_col), ROW_Y_M, cpe_m, kw.pop("mhz", 3500.0), **kw
+        window,
+        column_x_m(tx_col),
+        ROW_Y_M,
+        mast_m,
+        column_x_m(rx_col),
+        ROW_Y_M,
+        cpe_m,
+        kw.pop("mhz", 3500.0),
+        **kw,
     )
     return result.iloc[0]
 
 
-def _write_tif(path: Path, elevation_m: np.ndarray, transform: Affine, epsg: int = 25833) -> Path:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=elevation_m.shape[1],
-        height=elevation_m.shape[0],
-        count=1,
-        dtype="float32",
-        crs=f"EPSG:{epsg}",
-        transform=transform,
-        nodata=NODATA,
-    ) as dst:
-        dst.write(np.where(np.isnan(elevation_m), NODATA, elevation_m).astype("float32"), 1)
-    return path
-
-
-# --- formulas ---------------------------------------------------------------------------------
+# --- formulas ------------------------------------------------------------------------------------
 
 
 def test_fresnel_radius_at_the_middle_of_a_5_km_path_at_3_5_ghz() -> None:
@@ -95,7 +70,8 @@ def test_earth_bulge_at_the_middle_of_a_20_km_path() -> None:
     assert earth_bulge_m(10_000.0, 10_000.0, k_factor=1.0) == pytest.approx(7.848061, abs=1e-6)
 
 
-# --- analytic terrains ------------------------------------------------------------------------
+# --- analytic terrains ---------------------------------------------------------------------------
+
 
 # radio horizon over a smooth earth: d = sqrt(2 k R) (sqrt(h1) + sqrt(h2)), sqrt(2 k R) = 4121.8 m
 HORIZON_M = math.sqrt(2 * 4 / 3 * 6_371_000) * (math.sqrt(30.0) + math.sqrt(10.0))
@@ -103,7 +79,7 @@ HORIZON_M = math.sqrt(2 * 4 / 3 * 6_371_000) * (math.sqrt(30.0) + math.sqrt(10.0
 
 def test_flat_earth_horizon_at_35_6_km_for_30_m_and_10_m() -> None:
     assert abs(HORIZON_M - 35_610.0) < 1.0  # 4.12 · (5.477 + 3.162) km
-    window = _strip(np.zeros(3700))
+    window = strip_window(np.zeros(3700))
     for share, visible in ((0.99, True), (1.01, False)):
         rx_col = share * HORIZON_M / CELL_M
         result = _one(window, 0, 30.0, rx_col, 10.0, fresnel_clearance=0.0)
@@ -115,7 +91,7 @@ def test_flat_earth_horizon_at_35_6_km_for_30_m_and_10_m() -> None:
 
 
 def test_fresnel_clearance_moves_the_horizon_closer() -> None:
-    window = _strip(np.zeros(3700))
+    window = strip_window(np.zeros(3700))
     rx_col = 0.99 * HORIZON_M / CELL_M
     assert bool(_one(window, 0, 30.0, rx_col, 10.0, fresnel_clearance=0.0)["los"])
     assert not bool(_one(window, 0, 30.0, rx_col, 10.0, fresnel_clearance=0.6)["los"])
@@ -131,7 +107,7 @@ RIDGE_COL = 250
 def _knife_edge(height_m: float) -> DemWindow:
     profile = np.zeros(502)
     profile[RIDGE_COL] = height_m
-    return _strip(profile)
+    return strip_window(profile)
 
 
 def test_knife_edge_ridge_that_clears_60_percent_of_f1() -> None:
@@ -139,7 +115,7 @@ def test_knife_edge_ridge_that_clears_60_percent_of_f1() -> None:
     assert bool(result["los"])
     # (20 - 13.3 - 0.367878) / 10.347402 = 0.611953
     assert result["worst_clearance_ratio"] == pytest.approx(0.611953, abs=1e-6)
-    assert result["obstruction_x_m"] == pytest.approx(_x(RIDGE_COL))
+    assert result["obstruction_x_m"] == pytest.approx(column_x_m(RIDGE_COL))
 
 
 def test_ridge_blocks_line_of_sight() -> None:
@@ -152,28 +128,19 @@ def test_ridge_blocks_line_of_sight() -> None:
     assert result["obstruction_y_m"] == pytest.approx(ROW_Y_M)
 
 
-def _valley() -> DemWindow:
-    """A 100 m plateau (cols 0-100), a ridge rising to its 300 m crest at col 200, falling to a
-    0 m valley floor from col 250 on."""
-    col = np.arange(401, dtype="float64")
-    profile = np.where(col <= 100, 100.0, 100.0 + 2.0 * (col - 100))
-    profile = np.where(col > 200, np.maximum(300.0 - 6.0 * (col - 200), 0.0), profile)
-    return _strip(profile)
-
-
 def test_valley_floor_is_hidden_from_a_mast_beyond_the_ridge() -> None:
-    window = _valley()
+    window = strip_window(valley_profile_m())
     hidden = _one(window, 50, 30.0, 300, 5.0)
     assert not bool(hidden["los"])
     # the line passes the crest at 130 - 125 · 0.6 = 55 m, 245 m below it
-    assert abs(hidden["obstruction_x_m"] - _x(200)) <= CELL_M
+    assert abs(hidden["obstruction_x_m"] - column_x_m(200)) <= CELL_M
     assert hidden["worst_clearance_ratio"] < -10
     assert hidden["tx_ground_m"] == 100.0 and hidden["rx_ground_m"] == 0.0
     assert bool(_one(window, 50, 30.0, 90, 5.0)["los"])  # the plateau on the mast's side
     assert bool(_one(window, 200, 10.0, 300, 5.0)["los"])  # a mast on the crest sees the floor
 
 
-# --- nodata: sea, shore, off the raster -------------------------------------------------------
+# --- nodata: sea, shore, off the raster ----------------------------------------------------------
 
 
 def _island() -> DemWindow:
@@ -181,7 +148,7 @@ def _island() -> DemWindow:
     profile = np.full(301, 20.0)
     profile[100:201] = np.nan
     profile[201:] = 10.0
-    return _strip(profile)
+    return strip_window(profile)
 
 
 def test_island_is_reached_across_the_sea_at_sea_level() -> None:
@@ -214,8 +181,8 @@ def test_path_over_a_gap_between_rasters_is_unknown_even_with_the_sea_rule(
     tiles = tmp_path / "tiles"
     tiles.mkdir()
     ground = np.full((10, 100), 50.0)
-    _write_tif(tiles / "a.tif", ground, from_origin(X0_M, Y0_M, CELL_M, CELL_M))
-    _write_tif(tiles / "b.tif", ground, from_origin(X0_M + 2000, Y0_M, CELL_M, CELL_M))
+    write_dtm(tiles / "a.tif", ground, (X0_M, Y0_M), CELL_M)
+    write_dtm(tiles / "b.tif", ground, (X0_M + 2000, Y0_M), CELL_M)
     with DtmTiles(tiles) as dtm:
         window = read_dem_window(dtm, (X0_M, Y0_M - 100, X0_M + 3000, Y0_M))
         assert window.on_raster is not None and not window.on_raster.all()
@@ -224,61 +191,19 @@ def test_path_over_a_gap_between_rasters_is_unknown_even_with_the_sea_rule(
     assert result["tx_ground_m"].iloc[0] == 50.0 and result["rx_ground_m"].iloc[0] == 50.0
 
 
-# --- DEM windows ------------------------------------------------------------------------------
-
-
-def _plane_m(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return 0.02 * (x - X0_M) + 0.01 * (Y0_M - y) + 100.0
-
-
-def _plane_tile(path: Path, left_m: float, top_m: float, shape=(100, 100)) -> Path:
-    rows, cols = np.indices(shape)
-    x, y = left_m + (cols + 0.5) * CELL_M, top_m - (rows + 0.5) * CELL_M
-    return _write_tif(path, _plane_m(x, y), from_origin(left_m, top_m, CELL_M, CELL_M))
-
-
-def test_bilinear_reproduces_a_plane_and_window_offsets(tmp_path: Path) -> None:
-    dataset = open_dtm(_plane_tile(tmp_path / "plane.tif", X0_M, Y0_M))
-    window = read_dem_window(dataset, (X0_M + 200, Y0_M - 700, X0_M + 600, Y0_M - 300), 20.0)
-    assert window.on_raster is None
-    assert window.elevation_m.shape == (46, 46)  # (400 m + 2 × 20 m margin) / 10 m + 2 cells
-    rng = np.random.default_rng(1)
-    x, y = rng.uniform(X0_M + 180, X0_M + 620, 500), rng.uniform(Y0_M - 720, Y0_M - 280, 500)
-    np.testing.assert_allclose(bilinear_m(window, x, y), _plane_m(x, y), atol=1e-4)
-    assert np.isnan(bilinear_m(window, np.array([X0_M - 10_000]), np.array([Y0_M]))).all()
-
-
-def test_window_over_tiles_in_two_utm_zones(tmp_path: Path) -> None:
-    tiles = tmp_path / "tiles"
-    tiles.mkdir()
-    _plane_tile(tiles / "a33.tif", X0_M, Y0_M)  # x 200 000-201 000 in EPSG:25833
-    # the next kilometre east as a UTM 32 tile holding the same surface
-    to32 = Transformer.from_crs(25833, 25832, always_xy=True)
-    to33 = Transformer.from_crs(25832, 25833, always_xy=True)
-    left32, top32 = (math.floor(v / 10) * 10 for v in to32.transform(X0_M + 900, Y0_M + 100))
-    rows, cols = np.indices((140, 140))
-    x33, y33 = to33.transform(left32 + (cols + 0.5) * CELL_M, top32 - (rows + 0.5) * CELL_M)
-    transform32 = from_origin(left32, top32, CELL_M, CELL_M)
-    _write_tif(tiles / "b32.tif", _plane_m(x33, y33), transform32, epsg=25832)
-    with DtmTiles(tiles) as dtm:
-        window = read_dem_window(dtm, (X0_M + 100, Y0_M - 900, X0_M + 1900, Y0_M - 100))
-    assert window.crs == CRS.from_epsg(25833)
-    x = np.linspace(X0_M + 150, X0_M + 1850, 200)
-    y = np.linspace(Y0_M - 850, Y0_M - 150, 200)
-    np.testing.assert_allclose(bilinear_m(window, x, y), _plane_m(x, y), atol=0.05)
-
-
 def test_bad_settings_are_refused_with_what_was_expected() -> None:
-    window = _strip(np.zeros(10))
+    window = strip_window(np.zeros(10))
     with pytest.raises(InputError, match=r"spacing_m: got 20.0, expected 0 < spacing <= .* 10.0"):
-        line_of_sight(window, _x(1), ROW_Y_M, 30, _x(8), ROW_Y_M, 5, 3500, spacing_m=20.0)
+        line_of_sight(
+            window, column_x_m(1), ROW_Y_M, 30, column_x_m(8), ROW_Y_M, 5, 3500, spacing_m=20.0
+        )
     with pytest.raises(InputError, match=r"frequency_mhz: got \[0.0\], expected a frequency > 0"):
-        line_of_sight(window, _x(1), ROW_Y_M, 30, _x(8), ROW_Y_M, 5, 0.0)
+        line_of_sight(window, column_x_m(1), ROW_Y_M, 30, column_x_m(8), ROW_Y_M, 5, 0.0)
     with pytest.raises(InputError, match="expected a north-up grid"):
         DemWindow(np.zeros((3, 3)), Affine(10, 0, 0, 0, 10, 0), CRS.from_epsg(25833))
 
 
-# --- many pairs at once = one at a time; agreement with a slow reference ----------------------
+# --- many pairs at once = one at a time; agreement with a slow reference -------------------------
 
 
 def reference_line_of_sight(
@@ -340,7 +265,7 @@ def _random_pairs(rng: np.random.Generator, n: int, left, bottom, right, top) ->
 
 def test_chunks_do_not_change_the_result() -> None:
     rng = np.random.default_rng(7)
-    window = _window(rng.uniform(0, 80, (60, 60)))
+    window = dem_window(rng.uniform(0, 80, (60, 60)))
     ends = _random_pairs(rng, 200, X0_M + 10, Y0_M - 590, X0_M + 590, Y0_M - 10)
     args = (window, ends[:, 0], ends[:, 1], 20.0, ends[:, 2], ends[:, 3], 5.0, 3500.0)
     whole = line_of_sight(*args)
@@ -396,10 +321,15 @@ def test_agrees_with_the_slow_reference_on_the_besseggen_dtm(realdata: Path) -> 
     np.testing.assert_allclose(share_fast, share_slow, atol=1e-9)
 
 
-# --- invariants -------------------------------------------------------------------------------
+# --- invariants ----------------------------------------------------------------------------------
+
 
 terrains = arrays("float64", (8, 8), elements=st.floats(0, 200))
+
+
 cell_centre = st.floats(0.5, 7.49)
+
+
 heights = st.floats(0, 60)
 
 
@@ -410,7 +340,7 @@ heights = st.floats(0, 60)
 def test_raising_the_mast_never_loses_line_of_sight(
     dem, tx_col, tx_row, rx_col, rx_row, mast_m, cpe_m, raise_m
 ) -> None:
-    window = _window(dem)
+    window = dem_window(dem)
     x = [X0_M + c * CELL_M for c in (tx_col, rx_col)]
     y = [Y0_M - r * CELL_M for r in (tx_row, rx_row)]
     low = line_of_sight(window, x[0], y[0], mast_m, x[1], y[1], cpe_m, 3500.0, spacing_m=3.0)
@@ -436,96 +366,11 @@ def test_lowering_the_terrain_never_loses_line_of_sight(
 ) -> None:
     x = [X0_M + c * CELL_M for c in (tx_col, rx_col)]
     y = [Y0_M - r * CELL_M for r in (tx_row, rx_row)]
-    before = line_of_sight(_window(dem), x[0], y[0], mast_m, x[1], y[1], 5.0, 3500.0)
+    before = line_of_sight(dem_window(dem), x[0], y[0], mast_m, x[1], y[1], 5.0, 3500.0)
     # the antennas stay where they were: only the terrain between them is lowered
     ends = {"tx_ground_m": before["tx_ground_m"], "rx_ground_m": before["rx_ground_m"]}
-    after = line_of_sight(_window(dem - cut_m), x[0], y[0], mast_m, x[1], y[1], 5.0, 3500.0, **ends)
+    after = line_of_sight(
+        dem_window(dem - cut_m), x[0], y[0], mast_m, x[1], y[1], 5.0, 3500.0, **ends
+    )
     assert after["worst_clearance_ratio"].iloc[0] >= before["worst_clearance_ratio"].iloc[0] - 1e-9
     assert after["los"].iloc[0] or not before["los"].iloc[0]
-
-
-# --- candidate pairs and the best site --------------------------------------------------------
-
-
-def _sites(x_m, y_m, range_m) -> pd.DataFrame:
-    n = len(x_m)
-    return pd.DataFrame(
-        {
-            "site_id": [f"S{i}" for i in range(n)],
-            "x_m": x_m,
-            "y_m": y_m,
-            "antenna_height_m": 30.0,
-            "frequency_mhz": 3600.0,
-            "max_range_m": range_m,
-        }
-    )
-
-
-def test_candidate_pairs_are_exactly_the_pairs_within_range() -> None:
-    rng = np.random.default_rng(3)
-    x, y = rng.uniform(0, 10_000, 3000), rng.uniform(0, 10_000, 3000)
-    x[:5] = np.nan  # unlocated addresses take no part
-    sites = _sites(rng.uniform(0, 10_000, 40), rng.uniform(0, 10_000, 40), rng.uniform(0, 3000, 40))
-    sites.loc[0, "max_range_m"] = np.nan
-    pairs = candidate_pairs(x, y, sites)
-    distance = np.hypot(x[:, None] - sites["x_m"].to_numpy(), y[:, None] - sites["y_m"].to_numpy())
-    expected = set(zip(*np.nonzero(distance <= sites["max_range_m"].to_numpy()), strict=True))
-    assert set(zip(pairs.address_idx, pairs.site_idx, strict=True)) == expected
-    np.testing.assert_allclose(pairs.distance_m, distance[pairs.address_idx, pairs.site_idx])
-    nearest = candidate_pairs(x, y, sites, max_sites_per_address=2)
-    for a in np.unique(pairs.address_idx)[:200]:
-        within = np.sort(distance[a][pairs.site_idx[pairs.address_idx == a]])[:2]
-        np.testing.assert_allclose(np.sort(nearest.distance_m[nearest.address_idx == a]), within)
-
-
-def test_best_site_is_the_nearest_with_line_of_sight_else_the_nearest() -> None:
-    links = pd.DataFrame(
-        {
-            "address_idx": [0, 0, 0, 1, 1, 3],
-            "site_id": ["near-blocked", "far-los", "mid-los", "a", "b", "c"],
-            "distance_m": [500.0, 4000.0, 2000.0, 1500.0, 900.0, 100.0],
-            "los": [False, True, True, False, False, False],
-            "terrain_ok": [True, True, True, True, True, False],
-            "worst_clearance_ratio": [-3.0, 2.5, 0.9, -0.5, -4.0, np.nan],
-            "obstruction_x_m": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan],
-            "obstruction_y_m": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan],
-        }
-    )
-    best = best_site_per_address(links, 4)
-    assert best["los_site_id"].tolist() == ["mid-los", "b", None, "c"]
-    assert best["has_los"].tolist() == [True, False, False, False]
-    assert best["los_distance_m"].tolist()[:2] == [2000.0, 900.0]
-    assert best["sites_in_range"].tolist() == [3, 2, 0, 1]
-    assert best["los_sites"].tolist() == [2, 0, 0, 0]
-    assert np.isnan(best.loc[0, "obstruction_x_m"])  # nothing obstructs a visible site
-    assert best.loc[1, "obstruction_x_m"] == 5.0
-    assert best["los_terrain_ok"].tolist() == [True, True, True, False]
-
-
-def test_wireless_reach_per_address_is_aligned_and_window_size_independent(tmp_path: Path) -> None:
-    path = _write_tif(
-        tmp_path / "dtm.tif",
-        np.tile(_valley().elevation_m[0], (40, 1)),
-        from_origin(X0_M, Y0_M, CELL_M, CELL_M),
-    )
-    y = Y0_M - 205.0
-    addresses = pd.DataFrame(
-        {
-            "kommunenummer": ["9902", "9901", "9902", "9901"],
-            "x_m": [_x(300), _x(90), _x(380), X0_M + 50_000],
-            "y_m": [y, y, y - 100, y],
-        },
-        index=[10, 11, 12, 13],
-    )
-    sites = _sites([_x(50), _x(200)], [y, y + 50], [1000.0, 2000.0])
-    sites.loc[1, "antenna_height_m"] = 10.0
-    result = wireless_reach_per_address(addresses, sites, path)
-    assert result.index.tolist() == [10, 11, 12, 13]
-    # the valley floor sees only the crest site; the plateau only the plateau site
-    assert result["los_site_id"].tolist() == ["S1", "S0", "S1", None]
-    assert result["has_los"].tolist() == [True, True, True, False]
-    assert result["sites_in_range"].tolist() == [1, 2, 1, 0]
-    # one window per site and batches of one pair give the same answer
-    small = LosSettings(max_window_cells=1, max_pairs_per_batch=1)
-    pd.testing.assert_frame_equal(result, wireless_reach_per_address(addresses, sites, path, small))
-    assert not wireless_reach_per_address(addresses, sites, None)["has_los"].any()
