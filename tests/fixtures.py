@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
@@ -35,6 +36,8 @@ from pipeline.config import (
 )
 from pipeline.radio.dem_window import DemWindow
 from pipeline.rollout.fibre import FibrePresence
+from pipeline.rollout.road_graph import RoadGraph
+from pipeline.rollout.routing import pair_route_m
 from pipeline.store import append
 
 
@@ -422,6 +425,48 @@ def addresses_at(x_m, y_m=None, households=None, kommunenummer: str = "9901") ->
             "kommunenummer": kommunenummer,
         }
     )
+
+
+# --- road networks (road graph, routing, fibre along roads, the roads layer) -----------------
+
+ROAD_X0, ROAD_Y0 = 262_000.0, 6_650_000.0  # a corner in Norway (EPSG:25833), added to local m
+ROAD_ORIGIN = np.array([ROAD_X0, ROAD_Y0])
+FAR_M = 100_000.0  # a route limit that never binds
+L_ROAD = [(0, 0), (300, 0), (300, 400)]  # 300 m east, then 400 m north
+
+
+def road_lines(*coordinates: Sequence[tuple[float, float]]) -> gpd.GeoDataFrame:
+    """Road lines from local metre coordinates, in EPSG:25833."""
+    lines = [shapely.LineString(np.asarray(xy, dtype=float) + ROAD_ORIGIN) for xy in coordinates]
+    return gpd.GeoDataFrame(geometry=lines, crs=25833)
+
+
+def route_between_m(
+    road: RoadGraph, p0: tuple[float, float], p1: tuple[float, float], limit_m: float = FAR_M
+) -> float:
+    """The route between two local points."""
+    return float(
+        pair_route_m(
+            road,
+            np.array([ROAD_X0 + p0[0]]),
+            np.array([ROAD_Y0 + p0[1]]),
+            np.array([ROAD_X0 + p1[0]]),
+            np.array([ROAD_Y0 + p1[1]]),
+            limit_m,
+        )[0]
+    )
+
+
+def street_network(seed: int, n: int = 14, spacing_m: float = 100.0) -> gpd.GeoDataFrame:
+    """A jittered n × n grid of streets with a third of its blocks' sides removed."""
+    rng = np.random.default_rng(seed)
+    xy = np.stack(np.meshgrid(np.arange(n), np.arange(n), indexing="ij"), axis=-1) * spacing_m
+    xy = xy + rng.uniform(-20, 20, size=xy.shape)
+    right = [(xy[i, j], xy[i + 1, j]) for i in range(n - 1) for j in range(n)]
+    up = [(xy[i, j], xy[i, j + 1]) for i in range(n) for j in range(n - 1)]
+    sides = np.array(right + up)
+    sides = sides[rng.random(len(sides)) > 0.33]
+    return road_lines(*sides)
 
 
 # --- costed addresses (planning, the cost curve plot, gapmap areas) ---------------------------

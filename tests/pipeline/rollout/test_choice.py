@@ -1,42 +1,21 @@
-"""The technology choice: hand-computed cases, the re-planning rounds and the invariants."""
+"""pipeline/rollout/choice.py: the technology choice per household; hand-computed cases, the
+re-planning rounds and the invariants."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import replace_nested
 from pipeline.rollout.choice import OPTIONS, RolloutInputs, annuity_factor, plan
-from pipeline.rollout.fibre import FibrePresence, splitter_nok_per_household
 from pipeline.rollout.masts import NewSites, fixed_cost_nok, mast_table
 from tests.fixtures import HAND_COST as HAND
-from tests.fixtures import write_dtm
-
-# the hand cases' prices (tests.fixtures.HAND_COST): trench + cable = 500 NOK/m, route factor
-# 1.3 (650 NOK per straight metre); per household 12,500 drop + 2,500 ONT + 5,000 install
-PER_HOUSEHOLD_NOK = 12_500.0 + 2_500.0 + 5_000.0
-
-
-def _addresses(x_m, y_m=None, households=None) -> pd.DataFrame:
-    x = np.asarray(x_m, dtype="float64")
-    return pd.DataFrame(
-        {
-            "x_m": x,
-            "y_m": np.zeros(len(x)) if y_m is None else np.asarray(y_m, dtype="float64"),
-            "households": np.ones(len(x), np.int64) if households is None else households,
-            "kommunenummer": "9901",
-        }
-    )
-
-
-def _fibre_at(*points: tuple[float, float]) -> FibrePresence:
-    xy_m = np.array(points, dtype="float64").reshape(-1, 2)
-    return FibrePresence(np.empty(0, dtype=object), xy_m)
+from tests.fixtures import HAND_FIBRE_PER_HOUSEHOLD_NOK as PER_HOUSEHOLD_NOK
+from tests.fixtures import addresses_at, fibre_presence
 
 
 def _inputs(addresses, presence, wireless=None, sites=None, costed=None) -> RolloutInputs:
@@ -61,20 +40,12 @@ def test_annuity_factor_hand_checked() -> None:
     assert annuity_factor(0.0, 10) == 10.0
 
 
-def test_splitters_hand_checked() -> None:
-    # 33 households in one cluster need 2 splitters of 32 ports: 2 × 5,000 / 33 each
-    s = replace_nested(HAND.fibre, {"splitter_nok": 5_000.0, "splitter_ports": 32})
-    share = splitter_nok_per_household(np.zeros(33, np.int64), np.ones(33), s)
-    assert share == pytest.approx(np.full(33, 10_000 / 33))
-    assert (share * 1).sum() == pytest.approx(10_000.0)  # to the krone
-
-
 def test_a_cluster_cheaper_by_a_new_mast_takes_it() -> None:
     # ten houses 50 m apart, the nearest 5 km from the fibre end; a new mast reaches all.
     # fibre: (5,000 + 9 × 50) × 650 = 3,542,500 for the trees + 10 × 20,000 = 3,742,500
     # mast: 2,500,000 + radio link 400,000 (the fibre backhaul would cost 3.25 M) + 10 × 6,500
-    addresses = _addresses(5_000.0 + 50.0 * np.arange(10))
-    presence = _fibre_at((0.0, 0.0))
+    addresses = addresses_at(5_000.0 + 50.0 * np.arange(10))
+    presence = fibre_presence(points=[(0.0, 0.0)])
     sites = _one_mast(5_200.0, np.ones(10, bool), backhaul_fibre_m=5_200.0)
     result = plan(_inputs(addresses, presence, sites=sites), HAND)
     assert result["fiber_cost_nok"].sum() == pytest.approx(3_742_500.0)
@@ -85,17 +56,19 @@ def test_a_cluster_cheaper_by_a_new_mast_takes_it() -> None:
 
 def test_a_mast_too_dear_for_a_small_cluster_is_not_taken() -> None:
     # two houses 100 m from the fibre: 65,000 + 2 × 20,000 for fibre, 1.45 M each by mast
-    addresses = _addresses([100.0, 100.0], [0.0, 10.0])
+    addresses = addresses_at([100.0, 100.0], [0.0, 10.0])
     sites = _one_mast(100.0, np.ones(2, bool))
-    result = plan(_inputs(addresses, _fibre_at((0.0, 0.0)), sites=sites), HAND)
+    result = plan(_inputs(addresses, fibre_presence(points=[(0.0, 0.0)]), sites=sites), HAND)
     assert result["cost_option"].tolist() == ["fiber", "fiber"]
 
 
 def test_the_tree_is_replanned_when_a_neighbour_takes_fixed_wireless() -> None:
     # fibre — A (100 m) — B (100 m further). Together: A pays 65,000 / 2, B 32,500 + 65,000.
     # B has an existing FWA site in sight (6,500) and takes it; A then pays its edge alone.
-    addresses = _addresses([100.0, 200.0])
-    result = plan(_inputs(addresses, _fibre_at((0.0, 0.0)), wireless=[False, True]), HAND)
+    addresses = addresses_at([100.0, 200.0])
+    result = plan(
+        _inputs(addresses, fibre_presence(points=[(0.0, 0.0)]), wireless=[False, True]), HAND
+    )
     assert result["fiber_cost_nok"].tolist() == pytest.approx(
         [32_500.0 + PER_HOUSEHOLD_NOK, 97_500.0 + PER_HOUSEHOLD_NOK]
     )
@@ -107,8 +80,8 @@ def test_the_tree_is_replanned_when_a_neighbour_takes_fixed_wireless() -> None:
 def test_a_satellite_only_island() -> None:
     # an island 30 km from any fibre, no site in sight: fibre is capped at 20 km of route
     # (10 M NOK); satellite is 4,000 + 12 × 10 × 700 = 88,000 per household when it counts
-    addresses = _addresses([30_000.0, 30_100.0], households=np.array([1, 2]))
-    presence = _fibre_at((0.0, 0.0))
+    addresses = addresses_at([30_000.0, 30_100.0], households=np.array([1, 2]))
+    presence = fibre_presence(points=[(0.0, 0.0)])
     policy = replace_nested(HAND, {"satellite.meets_target": True})
     counted = plan(_inputs(addresses, presence), policy)
     assert counted["cost_option"].tolist() == ["satellite", "satellite"]
@@ -123,8 +96,8 @@ def test_the_lifetime_view_can_turn_the_choice() -> None:
     # At 4 % over 30 years (A = 17.292): fibre 85,000 × (1 + 0.015 A) = 107,047;
     # satellite 4,000 + 8,400 A = 149,254. With a dearer trench (520 NOK/m) fibre's capex is
     # 130 × 570 + 20,000 = 94,100 > 88,000: satellite by capex, fibre (118,508) by lifetime
-    addresses = _addresses([100.0])
-    presence = _fibre_at((0.0, 0.0))
+    addresses = addresses_at([100.0])
+    presence = fibre_presence(points=[(0.0, 0.0)])
     base = replace_nested(
         HAND,
         {
@@ -147,10 +120,10 @@ def test_the_lifetime_view_can_turn_the_choice() -> None:
 def test_the_kommune_factor_scales_the_trench_only() -> None:
     from pipeline.rollout.fibre import CostContext
 
-    addresses = _addresses([100.0, 100.0], [0.0, 5_000.0])
+    addresses = addresses_at([100.0, 100.0], [0.0, 5_000.0])
     addresses["kommunenummer"] = ["9901", "9902"]
     inputs = dataclasses.replace(
-        _inputs(addresses, _fibre_at((0.0, 0.0), (0.0, 5_000.0))),
+        _inputs(addresses, fibre_presence(points=[(0.0, 0.0), (0.0, 5_000.0)])),
         context=CostContext(kommune_factor=np.array([1.0, 2.0])),
     )
     result = plan(inputs, HAND)
@@ -170,13 +143,13 @@ def test_every_household_below_target_gets_exactly_one_option_and_totals_reconci
     points, households, wireless, mast_of, satellite
 ) -> None:
     n = len(points)
-    addresses = _addresses([p[0] for p in points], [p[1] for p in points], households[:n])
+    addresses = addresses_at([p[0] for p in points], [p[1] for p in points], households[:n])
     costed = np.array([i % 5 != 4 for i in range(n)])
     x_m = [0.0, 4_000.0, 8_000.0]
     masts = mast_table([0, 1, 2], ["9901"] * 3, x_m, [0.0] * 3, [np.inf] * 3, HAND.new_site)
     sites = NewSites(masts, np.where(costed, np.array(mast_of[:n]), -1).astype(np.int64))
     s = replace_nested(HAND, {"fibre.splitter_nok": 5_000.0, "satellite.meets_target": satellite})
-    inputs = _inputs(addresses, _fibre_at((0.0, 0.0)), wireless[:n], sites, costed)
+    inputs = _inputs(addresses, fibre_presence(points=[(0.0, 0.0)]), wireless[:n], sites, costed)
     result = plan(inputs, s)
     option = result["cost_option"]
     assert option[costed].isin(OPTIONS).all() and option[~costed].isna().all()
@@ -196,52 +169,3 @@ def test_every_household_below_target_gets_exactly_one_option_and_totals_reconci
         trees = cost_per_address(addresses, on_fibre, inputs.presence, s)
         assert result["cost_nok"][on_fibre].sum() == pytest.approx(trees["cost_nok"].sum())
     assert (result["cost_nok"][costed] > 0).all()
-
-
-def test_the_mast_stands_on_the_highest_address_of_areas_big_enough() -> None:
-    from pipeline.rollout.masts import mast_positions
-
-    addresses = _addresses([0.0, 100.0, 200.0, 5_000.0, 5_100.0], households=[2, 2, 2, 1, 1])
-    addresses["elevation_m"] = [10.0, 55.0, np.nan, 80.0, 90.0]
-    cluster_id = np.array([0, 0, 0, 1, 1])
-    s = replace_nested(HAND.new_site, {"min_households": 5})
-    masts = mast_positions(addresses, cluster_id, s)
-    assert masts["cluster_id"].tolist() == [0]  # cluster 1 has 2 households < 5
-    assert masts[["x_m", "y_m"]].to_numpy().tolist() == [[100.0, 0.0]]  # 55 m, NaN never wins
-    addresses["elevation_m"] = np.nan  # no terrain: the address nearest the weighted centre
-    assert mast_positions(addresses, cluster_id, s)["x_m"].tolist() == [100.0]
-
-
-def _flat_dtm(path, x0: float, y0: float, width_m: float) -> None:
-    cells = int(width_m / 25)
-    write_dtm(path, np.zeros((cells, cells)), (x0, y0 + width_m), 25.0)
-
-
-def test_a_new_mast_reaches_whom_it_sees_within_range_at_the_target_speed(tmp_path) -> None:
-    from pipeline.config import Target, WirelessSettings
-    from pipeline.rollout.masts import new_sites
-
-    x0, y0 = 300_000.0, 7_000_000.0
-    dtm = tmp_path / "flat.tif"
-    _flat_dtm(dtm, x0, y0, 10_000.0)
-    # five households in one area around (x0 + 1000, y0 + 5000); one 4 km east, alone
-    xs = x0 + np.array([1_000.0, 1_100.0, 1_200.0, 1_300.0, 1_400.0, 5_400.0])
-    addresses = _addresses(xs, np.full(6, y0 + 5_000.0))
-    costed = np.ones(6, bool)
-    cluster_id = np.array([0, 0, 0, 0, 0, 1])
-    gigabit = Target("gigabit2030", 1000.0, None)
-    s = replace_nested(HAND, {"new_site.min_households": 5, "new_site.max_range_m": 3_000.0})
-    sites = new_sites(
-        addresses, costed, cluster_id, _fibre_at((x0, y0)), dtm, gigabit, s, WirelessSettings()
-    )
-    assert len(sites.masts) == 1
-    assert sites.mast_of.tolist() == [0, 0, 0, 0, 0, -1]  # 4 km is beyond the 3 km range
-    slow = replace_nested(s, {"new_site.down_mbps": 500.0})  # cannot meet a gigabit target
-    none = new_sites(
-        addresses, costed, cluster_id, _fibre_at((x0, y0)), dtm, gigabit, slow, WirelessSettings()
-    )
-    assert (none.mast_of == -1).all()
-    no_dtm = new_sites(
-        addresses, costed, cluster_id, _fibre_at((x0, y0)), None, gigabit, s, WirelessSettings()
-    )
-    assert len(no_dtm.masts) == 0 and (no_dtm.mast_of == -1).all()
