@@ -9,13 +9,7 @@ import shapely
 
 from layers.errors import InputError
 from layers.kommuner import normalise_kommunenummer, read_kommuner
-
-
-def _write_geojson(path: Path, features: list[dict]) -> Path:
-    path.write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
-    )
-    return path
+from tests.fixtures import write_feature_collection
 
 
 def _square(lon: float, lat: float, size: float = 0.1) -> dict:
@@ -36,7 +30,7 @@ def test_integer_kommunenummer_gets_its_leading_zero() -> None:
 
 
 def test_wgs84_geojson_is_reprojected_and_fylke_derived(tmp_path: Path) -> None:
-    path = _write_geojson(
+    path = write_feature_collection(
         tmp_path / "k.geojson",
         [
             {
@@ -58,7 +52,7 @@ def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
         "type": "Polygon",
         "coordinates": [[[10, 60], [10.1, 60.1], [10.1, 60], [10, 60.1], [10, 60]]],
     }
-    path = _write_geojson(
+    path = write_feature_collection(
         tmp_path / "k.geojson",
         [
             {
@@ -73,7 +67,7 @@ def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
 
 
 def test_duplicate_number_goes_to_quarantine(tmp_path: Path) -> None:
-    path = _write_geojson(
+    path = write_feature_collection(
         tmp_path / "k.geojson",
         [
             {
@@ -114,7 +108,7 @@ def test_basisdata_nested_geojson_is_read(tmp_path: Path) -> None:
 
 
 def test_missing_number_column_is_named(tmp_path: Path) -> None:
-    path = _write_geojson(
+    path = write_feature_collection(
         tmp_path / "k.geojson",
         [{"type": "Feature", "properties": {"navn": "X"}, "geometry": _square(10, 60)}],
     )
