@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
+from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.transform import from_origin
@@ -145,6 +147,25 @@ def write_plane_dtm(
     dem = np.tile(np.arange(100, dtype="float64"), (100, 1))
     dem[:10, :10] = np.nan
     return write_dtm(path, dem, origin, 10.0, epsg)
+
+
+@dataclass(frozen=True)
+class DtmBand:
+    """A DTM read whole, sampled the plain way: the value of the cell under each point."""
+
+    band: np.ndarray
+    transform: Affine
+    nodata: float
+
+    @classmethod
+    def read(cls, path: Path) -> DtmBand:
+        with rasterio.open(path) as source:
+            return cls(source.read(1), source.transform, float(source.nodata))
+
+    def sample(self, x_m, y_m) -> np.ndarray:
+        """Elevation of the cell under each point (vectorised, via the inverse transform)."""
+        col, row = ~self.transform * (np.asarray(x_m), np.asarray(y_m))
+        return self.band[np.floor(row).astype(int), np.floor(col).astype(int)]
 
 
 # --- GeoJSON in lon/lat -----------------------------------------------------------------------
