@@ -14,6 +14,7 @@ from pipeline.config import Config, load_config
 from pipeline.run import RunResult, run_pipeline
 from pipeline.store import open_store
 from pipeline.synthetic.region import DemoRegion, build_demo_region
+from tests.browser import OfflineBrowser, offline_browser, require_browser_environment
 from tests.fake_geonorge import FakeGeonorge, serve_fake_geonorge
 from tests.fixtures import REALDATA, store_hand_run, write_tiny_region
 
@@ -76,3 +77,16 @@ def hand_store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         store_hand_run(connection, "r2")
         aggregate_run(connection, "r1", "gigabit2030")
         yield connection
+
+
+@pytest.fixture(scope="session")
+def assets_dir() -> Path:
+    """The web asset cache the pages load from; skips (fails under CI) without Chromium or it."""
+    return require_browser_environment()
+
+
+@pytest.fixture(scope="session")
+def browser(assets_dir: Path) -> Iterator[OfflineBrowser]:
+    """Headless Chromium answering every request offline (:mod:`tests.browser`)."""
+    with offline_browser(assets_dir) as chromium:
+        yield chromium

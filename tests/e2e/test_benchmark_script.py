@@ -15,12 +15,11 @@ from typing import Any
 import pytest
 
 from pipeline.config import DEFAULT_TARGETS
-from tests.fixtures import REALDATA, REPO_ROOT
+from tests.fixtures import REPO_ROOT
 
 pytestmark = pytest.mark.realdata
 
 SCRIPT = REPO_ROOT / "scripts" / "benchmark_stages.py"
-KOMMUNER_GEOJSON = REALDATA / "kommuner-robhop" / "Kommuner-M.geojson"
 ADDRESSES = 3_000
 # the stages of pipeline.run, in run order: the benchmark times the driver itself
 PIPELINE_STAGES = (
@@ -38,9 +37,8 @@ PIPELINE_STAGES = (
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not KOMMUNER_GEOJSON.is_file():
-        pytest.skip(f"real kommune boundaries not found at {KOMMUNER_GEOJSON} (../shared absent)")
+def report(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    kommuner = realdata / "kommuner-robhop" / "Kommuner-M.geojson"
     folder = tmp_path_factory.mktemp("benchmark")
     out = folder / "out.json"
     command = [
@@ -49,7 +47,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "--addresses",
         str(ADDRESSES),
         "--kommuner",
-        str(KOMMUNER_GEOJSON),
+        str(kommuner),
         "--json",
         str(out),
         "--work-dir",

@@ -3,20 +3,15 @@ index page → overview map → a kommune's map."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from pipeline.config import load_config
-from pipeline.run import run_pipeline
-from pipeline.synthetic.demo import prepare_demo
+from pipeline.run import RunResult
 from tests.browser import (
     OfflineBrowser,
     map_variable,
-    offline_browser,
-    require_browser_environment,
     screenshot,
 )
 
@@ -24,16 +19,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[OfflineBrowser]:
-    with offline_browser(require_browser_environment()) as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    config = load_config(prepare_demo(tmp_path_factory.mktemp("demo")))
-    run_pipeline(config, Console(quiet=True))
-    return config.run.output_dir / "current"
+def published(demo_run: tuple[RunResult, Path]) -> Path:
+    """The demo run's ``current`` folder, as a planner opens it."""
+    _, config_path = demo_run
+    return load_config(config_path).run.output_dir / "current"
 
 
 def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Path) -> None:

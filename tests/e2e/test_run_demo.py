@@ -10,22 +10,13 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from rich.console import Console
 
 from layers.checksums import sha256_of
 from pipeline.config import load_config
-from pipeline.run import RunResult, run_pipeline
-from pipeline.synthetic.demo import prepare_demo
+from pipeline.run import RunResult
 from pipeline.synthetic.region import BAD_ADDRESS_IDS, PIER_TEXTS
 
 CLASSES = ("served", "underserved", "unserved")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, Path]:
-    out = tmp_path_factory.mktemp("demo")
-    config_path = prepare_demo(out)
-    return run_pipeline(load_config(config_path), Console(quiet=True)), config_path
 
 
 def _gap(result: RunResult) -> pd.DataFrame:
@@ -35,16 +26,16 @@ def _gap(result: RunResult) -> pd.DataFrame:
     )
 
 
-def test_classes_add_up_to_households_for_every_target_and_row(demo) -> None:
-    result, config_path = demo
+def test_classes_add_up_to_households_for_every_target_and_row(demo_run) -> None:
+    result, config_path = demo_run
     table = _gap(result)
     for target in load_config(config_path).targets:
         parts = table[[f"{c}_households_{target.name}" for c in CLASSES]].sum(axis=1)
         assert (parts == table["households"]).all(), target.name
 
 
-def test_kommune_rows_sum_to_the_fylke_and_total_rows(demo) -> None:
-    table = _gap(demo[0])
+def test_kommune_rows_sum_to_the_fylke_and_total_rows(demo_run) -> None:
+    table = _gap(demo_run[0])
     kommuner = table[table["level"] == "kommune"]
     assert sorted(kommuner["kommunenummer"]) == ["9901", "9902", "9903", "9904", "9905"]
     numeric = [c for c in table.columns if c.endswith("_households") or "_households_" in c]
@@ -56,8 +47,8 @@ def test_kommune_rows_sum_to_the_fylke_and_total_rows(demo) -> None:
         assert kommuner[column].sum() == pytest.approx(fylke[column]), column
 
 
-def test_xlsx_holds_the_same_numbers_as_the_csv(demo) -> None:
-    result = demo[0]
+def test_xlsx_holds_the_same_numbers_as_the_csv(demo_run) -> None:
+    result = demo_run[0]
     xlsx = pd.read_excel(
         result.published / "tables" / "gap_table.xlsx",
         sheet_name="Dekningsgap",
@@ -67,8 +58,8 @@ def test_xlsx_holds_the_same_numbers_as_the_csv(demo) -> None:
     pd.testing.assert_frame_equal(xlsx, csv, check_dtype=False)
 
 
-def test_manifest_checksums_match_the_inputs(demo) -> None:
-    result, _ = demo
+def test_manifest_checksums_match_the_inputs(demo_run) -> None:
+    result, _ = demo_run
     manifest = json.loads((result.published / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["inputs"]) == {
         *("kommuner", "addresses", "offers", "dtm", "sites", "fibre", "roads"),
@@ -88,8 +79,8 @@ def test_manifest_checksums_match_the_inputs(demo) -> None:
     assert manifest["input_metadata"]["addresses"]["latest_oppdateringsdato"] is not None
 
 
-def test_every_deliberately_bad_row_is_quarantined_and_rows_reconcile(demo) -> None:
-    result, _ = demo
+def test_every_deliberately_bad_row_is_quarantined_and_rows_reconcile(demo_run) -> None:
+    result, _ = demo_run
     quarantine = pd.read_csv(result.published / "tables" / "quarantine.csv", dtype={"key": str})
     bad = set(quarantine.loc[quarantine["layer"] == "addresses", "key"])
     assert {str(i) for i in BAD_ADDRESS_IDS} <= bad
@@ -100,8 +91,8 @@ def test_every_deliberately_bad_row_is_quarantined_and_rows_reconcile(demo) -> N
     assert result.locate_counts["disagree_with_file"] == 5
 
 
-def test_island_is_unserved_and_piers_have_no_terrain(demo) -> None:
-    result, config_path = demo
+def test_island_is_unserved_and_piers_have_no_terrain(demo_run) -> None:
+    result, config_path = demo_run
     store_path = load_config(config_path).store_path
     with duckdb.connect(str(store_path), read_only=True) as connection:
         piers = connection.execute(
@@ -121,8 +112,8 @@ def test_island_is_unserved_and_piers_have_no_terrain(demo) -> None:
     assert island is not None and island[0] >= 30 and island[0] == island[1]
 
 
-def test_valley_behind_the_ridge_is_blocked_and_its_fwa_claims_are_doubtful(demo) -> None:
-    result, config_path = demo
+def test_valley_behind_the_ridge_is_blocked_and_its_fwa_claims_are_doubtful(demo_run) -> None:
+    result, config_path = demo_run
     with duckdb.connect(str(load_config(config_path).store_path), read_only=True) as connection:
         valley = connection.execute(
             "SELECT count(*), count(*) FILTER (WHERE fwa_doubtful),"
@@ -139,8 +130,8 @@ def test_valley_behind_the_ridge_is_blocked_and_its_fwa_claims_are_doubtful(demo
     assert set(challenge["claimed_operator"]) == {"Luftlinje"}
 
 
-def test_island_is_reachable_across_water(demo) -> None:
-    result, config_path = demo
+def test_island_is_reachable_across_water(demo_run) -> None:
+    result, config_path = demo_run
     with duckdb.connect(str(load_config(config_path).store_path), read_only=True) as connection:
         island = connection.execute(
             "SELECT count(*), count(*) FILTER (WHERE has_los),"
@@ -156,8 +147,8 @@ def test_island_is_reachable_across_water(demo) -> None:
     assert "wireless_reachable_households_no2025" in table.columns
 
 
-def test_kommune_map_popups_carry_the_wireless_line(demo) -> None:
-    html = (demo[0].published / "maps" / "kommune" / "9903.html").read_text(encoding="utf-8")
+def test_kommune_map_popups_carry_the_wireless_line(demo_run) -> None:
+    html = (demo_run[0].published / "maps" / "kommune" / "9903.html").read_text(encoding="utf-8")
     assert "oppgitt FWA-dekning er tvilsom" in html
     assert "Sikt til mast" in html
 
@@ -173,10 +164,10 @@ def _costed_rows(config, run_id: str) -> pd.DataFrame:
         ).df()
 
 
-def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
+def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo_run) -> None:
     from pipeline.planning.areas import project_areas
 
-    result, config_path = demo
+    result, config_path = demo_run
     config = load_config(config_path)
     results = _costed_rows(config, result.run_id)
     areas = project_areas(results, config.cost.commercially_viable_nok_per_household)
@@ -190,10 +181,10 @@ def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo) -> None:
     assert total["subsidy_need_nok"] <= total["cost_nok"]
 
 
-def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo) -> None:
+def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo_run) -> None:
     from pipeline.planning.areas import project_areas
 
-    result, config_path = demo
+    result, config_path = demo_run
     config = load_config(config_path)
     results = _costed_rows(config, result.run_id)
     costed = results.loc[results["cost_nok"].notna()]
@@ -215,8 +206,8 @@ def test_costs_reconcile_to_the_krone_from_address_to_area_kommune_and_mast(demo
     assert abs(takers["cost_nok"].sum() - expected) < 1.0
 
 
-def test_published_project_areas_carry_the_gap_tables_subsidy_need(demo) -> None:
-    result, _ = demo
+def test_published_project_areas_carry_the_gap_tables_subsidy_need(demo_run) -> None:
+    result, _ = demo_run
     areas = pd.read_csv(
         result.published / "tables" / "project_areas.csv", dtype={"kommunenummer": str}
     )

@@ -8,7 +8,6 @@ Run: ``scripts/fetch_web_assets.sh`` once, then ``pytest -m browser``. Screensho
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -26,8 +25,6 @@ from tests.browser import (
     OfflineBrowser,
     PageReport,
     map_variable,
-    offline_browser,
-    require_browser_environment,
     screenshot,
 )
 from tests.maps.map_inputs import (
@@ -41,17 +38,6 @@ from tests.maps.map_inputs import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def assets_dir() -> Path:
-    return require_browser_environment()
-
-
-@pytest.fixture(scope="module")
-def browser(assets_dir: Path) -> Iterator[OfflineBrowser]:
-    with offline_browser(assets_dir) as chromium:
-        yield chromium
 
 
 def _assert_clean(report: PageReport) -> None:
