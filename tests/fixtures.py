@@ -1,9 +1,11 @@
 """Small generated fixtures in the real input formats, and the hand cases several tests share.
 
-Each builder or hand case here is used by more than one test module and is defined only here;
-pytest fixtures live in ``tests/conftest.py``. The sections follow the house: the paths, the
-input files (addresses, DTM, GeoJSON, a whole tiny region and its config), then the hand cases
-of the stages and their engines (offers, fibre presence, costed addresses, DEM windows).
+Each plain builder or hand case used by more than one test module is defined here, once; the
+pytest fixtures shared across folders live in ``tests/conftest.py`` (a folder's own shared
+fixtures in its ``conftest.py``: the map inputs, the demo region's files, the national set).
+The sections follow the house: the paths, the input files (addresses, DTM, GeoJSON, a whole
+tiny region and its config), then the hand cases of the stages and their engines (prices, a
+stored run, offers, fibre presence, road networks, costed addresses, DEM windows).
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ def _repository_root(start: Path) -> Path:
 REPO_ROOT = _repository_root(Path(__file__).resolve())
 # the real sample data sits beside the repository: ../shared/realdata (skip when absent)
 REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+# the corner near Oslo (on the 100 m grid of EPSG:25833) that hand-drawn cases are drawn from
+LOCAL_X0, LOCAL_Y0 = 262_000.0, 6_650_000.0
+LOCAL_ORIGIN = np.array([LOCAL_X0, LOCAL_Y0])
 
 
 def sha256_hex(data: bytes) -> str:
@@ -203,6 +208,15 @@ def write_fibre_line(path: Path, points_m: list[tuple[float, float]]) -> None:
     write_feature_collection(path, [feature])
 
 
+# --- the headers of the small input tables --------------------------------------------------
+
+OFFERS_HEADER = "address_id,operator,technology,down_mbps,up_mbps"
+SITES_HEADER = (
+    "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,"
+    "max_range_m,down_mbps,up_mbps"
+)
+
+
 # --- configs ----------------------------------------------------------------------------------
 
 # the three required inputs, as tomllib reads them and as a TOML file holds them
@@ -254,7 +268,7 @@ def write_tiny_region(folder: Path) -> Path:
     rows.append(address_row(2000, "9901", "Bad", x0, None))
     rows.append(address_row(2001, "9901", "Bad EPSG", x0, y0, epsg=1))
     write_matrikkel_csv(folder / "adresser.csv", rows)
-    offers = ["address_id,operator,technology,down_mbps,up_mbps"]
+    offers = [OFFERS_HEADER]
     offers += [f"{1000 + i},Fjordnett,fiber,1000,1000" for i in range(0, 4)]
     offers += [f"{1000 + i},Kobber,xdsl,40,5" for i in range(4, 12)]
     offers += [f"{1000 + i},Kobber,xdsl,10,1" for i in range(12, 15)]
@@ -450,15 +464,13 @@ def addresses_at(x_m, y_m=None, households=None, kommunenummer: str = "9901") ->
 
 # --- road networks (road graph, routing, fibre along roads, the roads layer) -----------------
 
-ROAD_X0, ROAD_Y0 = 262_000.0, 6_650_000.0  # a corner in Norway (EPSG:25833), added to local m
-ROAD_ORIGIN = np.array([ROAD_X0, ROAD_Y0])
 FAR_M = 100_000.0  # a route limit that never binds
 L_ROAD = [(0, 0), (300, 0), (300, 400)]  # 300 m east, then 400 m north
 
 
 def road_lines(*coordinates: Sequence[tuple[float, float]]) -> gpd.GeoDataFrame:
     """Road lines from local metre coordinates, in EPSG:25833."""
-    lines = [shapely.LineString(np.asarray(xy, dtype=float) + ROAD_ORIGIN) for xy in coordinates]
+    lines = [shapely.LineString(np.asarray(xy, dtype=float) + LOCAL_ORIGIN) for xy in coordinates]
     return gpd.GeoDataFrame(geometry=lines, crs=25833)
 
 
@@ -469,10 +481,10 @@ def route_between_m(
     return float(
         pair_route_m(
             road,
-            np.array([ROAD_X0 + p0[0]]),
-            np.array([ROAD_Y0 + p0[1]]),
-            np.array([ROAD_X0 + p1[0]]),
-            np.array([ROAD_Y0 + p1[1]]),
+            np.array([LOCAL_X0 + p0[0]]),
+            np.array([LOCAL_Y0 + p0[1]]),
+            np.array([LOCAL_X0 + p1[0]]),
+            np.array([LOCAL_Y0 + p1[1]]),
             limit_m,
         )[0]
     )

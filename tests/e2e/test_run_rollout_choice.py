@@ -26,6 +26,7 @@ from pipeline.config import load_config, replace_nested
 from pipeline.run import run_pipeline
 from tests.fixtures import (
     HAND_COST,
+    OFFERS_HEADER,
     address_row,
     cost_toml,
     polygon_feature,
@@ -58,7 +59,7 @@ def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
         for address_id, x, y in SERVED + VILLAGE + ISLAND
     ]
     write_matrikkel_csv(folder / "adresser.csv", rows)
-    offers = ["address_id,operator,technology,down_mbps,up_mbps"]
+    offers = [OFFERS_HEADER]
     offers += [f"{address_id},Fjordnett,fiber,1000,1000" for address_id, _, _ in SERVED]
     (folder / "dekning.csv").write_text("\n".join(offers) + "\n", encoding="utf-8")
     write_dtm(folder / "terreng.tif", np.zeros((120, 600)), (X0, Y0 + 6_000), 50.0)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from layers.areas import read_areas, status_of_addresses
 from layers.errors import ConfigError, InputError
-
-X0, Y0 = 262_000.0, 6_650_000.0
+from tests.fixtures import LOCAL_X0 as X0
+from tests.fixtures import LOCAL_Y0 as Y0
 
 
 def _box(x_min: float, y_min: float, x_max: float, y_max: float) -> shapely.Polygon:

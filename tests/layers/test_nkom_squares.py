@@ -20,9 +20,11 @@ from layers.nkom_squares import (
     read_speed_squares,
 )
 from layers.offers import read_offers
+from tests.fixtures import LOCAL_X0 as X0
+from tests.fixtures import LOCAL_Y0 as Y0
+from tests.fixtures import OFFERS_HEADER
 
 NAN = math.nan
-X0, Y0 = 262_000.0, 6_650_000.0  # Oslo, on the 100 m grid of EPSG:25833
 
 
 def _same(a: float, b: float) -> bool:
@@ -249,7 +251,7 @@ def test_address_in_overlapping_squares_gets_one_offer_per_square() -> None:
 
 def test_offers_have_the_schema_of_the_offers_layer(tmp_path: Path) -> None:
     csv = tmp_path / "offers.csv"
-    csv.write_text("address_id,operator,technology,down_mbps,up_mbps\n1,Fjordnett,fiber,100,10\n")
+    csv.write_text(OFFERS_HEADER + "\n1,Fjordnett,fiber,100,10\n")
     expected = read_offers(csv).accepted
     squares = _squares([_box(0, 0)], [100])
     squares.loc[0, "up_mbps"] = 10.0

@@ -6,6 +6,7 @@ import pytest
 
 from layers.errors import InputError
 from layers.offers import read_offers
+from tests.fixtures import OFFERS_HEADER
 
 
 def test_bom_crlf_semicolons_and_quoted_operator(tmp_path: Path) -> None:
@@ -26,8 +27,6 @@ def test_bom_crlf_semicolons_and_quoted_operator(tmp_path: Path) -> None:
 
 def test_latin1_offers_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "dekning.csv"
-    path.write_bytes(
-        "address_id,operator,technology,down_mbps,up_mbps\n1,Bø Nett,fiber,1,1\n".encode("latin-1")
-    )
+    path.write_bytes(f"{OFFERS_HEADER}\n1,Bø Nett,fiber,1,1\n".encode("latin-1"))
     with pytest.raises(InputError, match=r"dekning\.csv: the file is not valid UTF-8"):
         read_offers(path)

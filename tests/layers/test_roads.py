@@ -14,9 +14,9 @@ from layers.errors import InputError
 from layers.roads import read_roads
 from pipeline.rollout.road_graph import road_graph
 from tests.fixtures import L_ROAD, road_lines, route_between_m
-from tests.fixtures import ROAD_ORIGIN as ORIGIN
-from tests.fixtures import ROAD_X0 as X0
-from tests.fixtures import ROAD_Y0 as Y0
+from tests.fixtures import LOCAL_ORIGIN as ORIGIN
+from tests.fixtures import LOCAL_X0 as X0
+from tests.fixtures import LOCAL_Y0 as Y0
 
 
 def _road_file_frame(crs: int) -> gpd.GeoDataFrame:

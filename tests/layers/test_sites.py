@@ -3,11 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from layers.sites import read_sites
-
-HEADER = (
-    "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,"
-    "max_range_m,down_mbps,up_mbps"
-)
+from tests.fixtures import SITES_HEADER
 
 
 def test_negative_eastings_are_valid_and_bad_numbers_are_quarantined(tmp_path: Path) -> None:
@@ -15,7 +11,7 @@ def test_negative_eastings_are_valid_and_bad_numbers_are_quarantined(tmp_path: P
     path.write_text(
         "\n".join(
             [
-                HEADER,
+                SITES_HEADER,
                 "BERGEN-1,Luftlinje,fwa,-32500,6730000,25833,30,3600,8000,100,20",  # west of 12° E
                 "ZERO-F,Luftlinje,fwa,100000,6900000,25833,30,0,8000,100,20",
                 "NEG-H,Luftlinje,fwa,100000,6900000,25833,-5,3600,8000,100,20",

@@ -31,8 +31,8 @@ from pipeline.rollout.fibre import (
 )
 from pipeline.rollout.road_graph import road_graph
 from tests.fixtures import HAND_COST as HAND
-from tests.fixtures import ROAD_X0 as X0
-from tests.fixtures import ROAD_Y0 as Y0
+from tests.fixtures import LOCAL_X0 as X0
+from tests.fixtures import LOCAL_Y0 as Y0
 from tests.fixtures import (
     fibre_presence,
     road_lines,

@@ -12,9 +12,9 @@ import shapely
 from pipeline.rollout.road_graph import clip_graph, road_graph
 from pipeline.rollout.routing import pair_route_m
 from tests.fixtures import L_ROAD, road_lines, route_between_m, street_network
-from tests.fixtures import ROAD_ORIGIN as ORIGIN
-from tests.fixtures import ROAD_X0 as X0
-from tests.fixtures import ROAD_Y0 as Y0
+from tests.fixtures import LOCAL_ORIGIN as ORIGIN
+from tests.fixtures import LOCAL_X0 as X0
+from tests.fixtures import LOCAL_Y0 as Y0
 
 
 def test_lines_sharing_an_endpoint_connect() -> None:

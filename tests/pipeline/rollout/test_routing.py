@@ -14,9 +14,9 @@ from pipeline.rollout import routing
 from pipeline.rollout.road_graph import RoadGraph, road_graph
 from pipeline.rollout.routing import pair_route_m
 from tests.fixtures import FAR_M, L_ROAD, road_lines, route_between_m, street_network
-from tests.fixtures import ROAD_ORIGIN as ORIGIN
-from tests.fixtures import ROAD_X0 as X0
-from tests.fixtures import ROAD_Y0 as Y0
+from tests.fixtures import LOCAL_ORIGIN as ORIGIN
+from tests.fixtures import LOCAL_X0 as X0
+from tests.fixtures import LOCAL_Y0 as Y0
 
 PAIR_ORIGIN = np.array([X0, Y0, X0, Y0])
 

@@ -9,7 +9,7 @@ import pandas as pd
 import shapely
 
 from pipeline.synthetic.region import PIER_TEXTS, DemoRegion
-from tests.fixtures import DtmBand
+from tests.fixtures import OFFERS_HEADER, SITES_HEADER, DtmBand
 
 # the technologies of layers/vocabulary.py, spelled out here
 TECHNOLOGIES = {"fiber", "hfc", "xdsl", "fwa", "mobile_5g", "mobile_4g", "satellite"}
@@ -60,7 +60,7 @@ def test_offer_file_rows(
     demo_region: DemoRegion, offer_rows: pd.DataFrame, good_rows: pd.DataFrame
 ) -> None:
     header = demo_region.offers.read_text(encoding="utf-8").splitlines()[0]
-    assert header == "address_id,operator,technology,down_mbps,up_mbps"
+    assert header == OFFERS_HEADER
     bad = ~offer_rows["technology"].isin(TECHNOLOGIES) | (offer_rows["down_mbps"] < 0)
     assert offer_rows.loc[bad, "technology"].tolist() in (
         ["dsl-ish", "fiber"],
@@ -97,10 +97,7 @@ def test_towns_have_fibre_or_hfc_and_villages_xdsl(
 
 def test_sites_file(demo_region: DemoRegion, demo_dtm: DtmBand, site_rows: pd.DataFrame) -> None:
     header = demo_region.sites.read_text(encoding="utf-8").splitlines()[0]
-    assert header == (
-        "site_id,operator,technology,east_m,north_m,epsg,antenna_height_m,frequency_mhz,"
-        "max_range_m,down_mbps,up_mbps"
-    )
+    assert header == SITES_HEADER
     assert 6 <= len(site_rows) <= 10
     assert site_rows["site_id"].is_unique
     assert (site_rows["epsg"] == 25833).all()
