@@ -1,3 +1,6 @@
+"""layers/areas.py: planned and funded areas read into canonical columns; the status of each
+address, funded before planned."""
+
 from __future__ import annotations
 
 from pathlib import Path

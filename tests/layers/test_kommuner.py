@@ -1,3 +1,6 @@
+"""layers/kommuner.py: kommune boundaries in any of their formats, reprojected and repaired;
+kommunenummer with its leading zero, fylke names."""
+
 from __future__ import annotations
 
 import json

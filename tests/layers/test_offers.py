@@ -1,3 +1,5 @@
+"""layers/offers.py: per-address offers; BOM, CRLF, ``;`` and quoting read, bad rows quarantined."""
+
 from __future__ import annotations
 
 from pathlib import Path

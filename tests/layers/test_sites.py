@@ -1,3 +1,5 @@
+"""layers/sites.py: wireless sites; negative eastings are valid, bad numbers quarantined."""
+
 from __future__ import annotations
 
 from pathlib import Path

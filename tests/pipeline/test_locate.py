@@ -1,3 +1,6 @@
+"""pipeline/locate.py: the kommune of each address from the polygons; snapping, disagreement with
+the file, and a slow reference."""
+
 from __future__ import annotations
 
 import geopandas as gpd

@@ -1,3 +1,6 @@
+"""pipeline/wireless.py: predicted wireless speeds by distance and line of sight; the defaults of
+line of sight in one home."""
+
 from __future__ import annotations
 
 import inspect

@@ -1,3 +1,6 @@
+"""pipeline/products/hillshade.py: the terrain shaded by the sun, by hand on flat and sloping
+ground; the PNG overlay transparent over the sea."""
+
 from __future__ import annotations
 
 import math
