@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from maps.assets import default_assets_dir, is_tile_url, missing_packages, resolve_asset
+from tests.fixtures import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 CHROMIUM_PATH = Path(os.environ.get("GAPMAP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -10,7 +10,6 @@ close), ``stall`` (send half, then nothing until the client's timeout).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import random
@@ -24,7 +23,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from layers.addresses import KARTVERKET_HEADER_LINE
+from tests.fixtures import sha256_hex
 
+ADDRESS_DIR = "/MatrikkelenAdresse/CSV"  # where the default URL templates point
+KOMMUNER_DIR = "/Kommuner/GeoJSON"
 SLOW_S = 1.5  # the server's delay for "slow" and "stall": longer than a test's short timeout
 
 
@@ -90,10 +92,6 @@ def corrupt(data: bytes) -> bytes:
     return data[:middle] + bytes(b ^ 0xFF for b in data[middle : middle + 64]) + data[middle + 64 :]
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 # ---------------------------------------------------------------- the local server
 
 
@@ -105,7 +103,7 @@ class Route:
 
     @property
     def etag(self) -> str:
-        return f'"{sha256(self.body)[:16]}"'
+        return f'"{sha256_hex(self.body)[:16]}"'
 
 
 @dataclass
@@ -205,3 +203,19 @@ def serve_fake_geonorge() -> Iterator[FakeGeonorge]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def serve_kommune(site: FakeGeonorge, tmp_path: Path, knr: str, navn: str) -> dict[str, bytes]:
+    """Put a kommune's address zip and boundary zip where the default templates point."""
+    stem = f"Basisdata_{knr}_{navn}_25833"
+    files = {
+        f"{ADDRESS_DIR}/{stem}_MatrikkelenAdresse_CSV.zip": address_zip(
+            tmp_path / f"{stem}_a.zip", knr, navn, rows=300
+        ),
+        f"{KOMMUNER_DIR}/{stem}_Kommuner_GeoJSON.zip": kommuner_zip(
+            tmp_path / f"{stem}_Kommuner_GeoJSON.zip", {knr: navn}
+        ),
+    }
+    for path, body in files.items():
+        site.add(path, body)
+    return files

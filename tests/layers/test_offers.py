@@ -1,0 +1,34 @@
+"""layers/offers.py: per-address offers; BOM, CRLF, ``;`` and quoting read, bad rows quarantined."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from layers.errors import InputError
+from layers.offers import read_offers
+from tests.fixtures import OFFERS_HEADER
+
+
+def test_bom_crlf_semicolons_and_quoted_operator(tmp_path: Path) -> None:
+    path = tmp_path / "dekning.csv"
+    text = (
+        "address_id;operator;technology;down_mbps;up_mbps\r\n"
+        '1;"Nett; Nord AS";fiber;1000;1000\r\n'
+        "2;Kobber;xdsl;40;5\r\n"
+        "3;Kobber;dsl-ish;40;5\r\n"
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = read_offers(path)
+    assert result.accepted["operator"].tolist() == ["Nett; Nord AS", "Kobber"]
+    assert result.accepted["down_mbps"].tolist() == [1000.0, 40.0]
+    assert result.quarantine["row_number"].tolist() == [4]
+    assert result.rows_read == 3
+
+
+def test_latin1_offers_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dekning.csv"
+    path.write_bytes(f"{OFFERS_HEADER}\n1,Bø Nett,fiber,1,1\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"dekning\.csv: the file is not valid UTF-8"):
+        read_offers(path)

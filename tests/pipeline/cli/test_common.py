@@ -1,0 +1,20 @@
+"""pipeline/cli/common.py: an error a user can fix is one line and exit code 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from tests.fixtures import MINIMAL_INPUTS_TOML
+
+runner = CliRunner()
+
+
+def test_bad_config_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(MINIMAL_INPUTS_TOML + "[cost]\nroute_factr = 1.2\n")
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "unknown key 'route_factr'" in result.output and "Traceback" not in result.output

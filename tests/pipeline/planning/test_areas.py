@@ -1,0 +1,220 @@
+"""pipeline/planning/areas.py: project areas, budget selection and application files, checked
+by hand."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from layers.errors import ConfigError, InputError
+from pipeline.planning.areas import AREAS_LAYER, project_areas, select_areas, write_application
+from tests.fixtures import FOUR_COSTED, CostedRow, costed_results
+
+
+def _areas_frame(needs_nok: list[float], households: list[int]) -> gpd.GeoDataFrame:
+    """Areas as :func:`project_areas` returns them, with only what selection reads."""
+    frame = pd.DataFrame(
+        {
+            "area_id": [f"4204-{i:04d}" for i in range(len(needs_nok))],
+            "households": households,
+            "subsidy_need_nok": np.asarray(needs_nok, dtype=float),
+        }
+    )
+    frame["subsidy_need_per_household_nok"] = frame["subsidy_need_nok"] / frame["households"]
+    return gpd.GeoDataFrame(frame, geometry=shapely.points(np.arange(len(frame)), 0), crs=25833)
+
+
+@pytest.mark.parametrize(
+    ("viable_nok_per_household", "need_nok"),
+    [(0, 1_350_000), (100_000, 1_350_000 - 8 * 100_000), (200_000, 0)],
+)
+def test_subsidy_need_is_cost_less_commercial_contribution_never_negative(
+    viable_nok_per_household: float, need_nok: float
+) -> None:
+    area = project_areas(FOUR_COSTED, viable_nok_per_household).iloc[0]
+    assert area["cost_nok"] == 1_350_000 and area["households"] == 8
+    assert area["subsidy_need_nok"] == pytest.approx(need_nok)
+    assert area["subsidy_need_per_household_nok"] == pytest.approx(need_nok / 8)
+
+
+def test_areas_are_per_kommune_and_cluster_with_the_majority_technology() -> None:
+    results = costed_results(
+        [
+            (1, "4204", 1, 0, 0, 100_000, "fwa", 7),
+            (2, "4204", 1, 50, 0, 100_000, "fwa", 7),
+            (3, "4204", 3, 90, 0, 300_000, "fiber", 7),  # 3 households outvote 2 addresses
+            (4, "0301", 2, 5000, 0, 150_000, "fwa", 7),  # same cluster number, other kommune
+            (5, "0301", 1, 5050, 0, 90_000, "fiber", 7),
+            (6, "0301", 1, 5100, 0, 90_000, "fwa", 7),
+        ]
+    )
+    areas = project_areas(results, 0).set_index("area_id")
+    assert areas.index.tolist() == ["0301-0007", "4204-0007"]
+    assert areas.loc["4204-0007", "technology"] == "fiber"
+    assert areas.loc["0301-0007", "technology"] == "fwa"
+    assert areas.loc["4204-0007", "addresses"] == 3
+    assert areas.loc["0301-0007", "cost_per_household_nok"] == pytest.approx(330_000 / 4)
+    assert areas.crs.to_epsg() == 25833
+
+
+def test_technology_tie_goes_to_fiber() -> None:
+    results = costed_results(
+        [(1, "4204", 1, 0, 0, 100_000, "fwa", 1), (2, "4204", 1, 9, 0, 100_000, "fiber", 1)]
+    )
+    assert project_areas(results, 0)["technology"].tolist() == ["fiber"]
+
+
+def test_costed_address_without_a_cluster_is_refused() -> None:
+    results = FOUR_COSTED.copy()
+    results.loc[0, "cluster_id"] = -1
+    with pytest.raises(InputError, match="1 costed addresses have no cluster_id"):
+        project_areas(results, 0)
+
+
+def test_negative_commercial_contribution_is_refused() -> None:
+    with pytest.raises(ConfigError, match="expected a number ≥ 0"):
+        project_areas(FOUR_COSTED, -1)
+
+
+cluster_layouts = st.lists(
+    st.lists(
+        st.tuples(
+            st.floats(-3000, 3000, allow_nan=False),
+            st.floats(-3000, 3000, allow_nan=False),
+            st.integers(0, 4),
+            st.floats(1_000, 500_000, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _results_from_layout(layout: list[list[tuple[float, float, int, float]]]) -> pd.DataFrame:
+    rows: list[CostedRow] = []
+    for cluster_id, members in enumerate(layout):
+        for x_m, y_m, households, cost_nok in members:
+            kommunenummer = "4204" if cluster_id % 2 else "4205"
+            rows.append(
+                (len(rows) + 1, kommunenummer, households, x_m, y_m, cost_nok, "fiber", cluster_id)
+            )
+    rows.append((len(rows) + 1, "4204", 2, 0.0, 0.0, np.nan, None, -1))  # not costed
+    return costed_results(rows)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layout=cluster_layouts)
+def test_polygons_contain_their_addresses_and_rows_reconcile(
+    layout: list[list[tuple[float, float, int, float]]],
+) -> None:
+    results = _results_from_layout(layout)
+    areas = project_areas(results, 50_000, buffer_m=100.0)
+    costed = results.loc[results["cost_nok"].notna()]
+    assert len(areas) == len(layout)
+    assert areas["households"].sum() == costed["households"].sum()
+    assert areas["addresses"].sum() == len(costed)
+    assert areas["cost_nok"].sum() == pytest.approx(costed["cost_nok"].sum())
+    assert (areas.geometry.geom_type == "Polygon").all()
+    located = costed.merge(areas[["kommunenummer", "cluster_id", "geometry"]], how="left")
+    points = shapely.points(located["x_m"].to_numpy(), located["y_m"].to_numpy())
+    polygons = located["geometry"].to_numpy()
+    assert shapely.contains(polygons, points).all()
+    # each address lies at least ~buffer_m inside (buffer polygons approximate circles)
+    inner = shapely.buffer(points, 90.0)
+    assert shapely.covers(polygons, inner).all()
+
+
+def test_selection_takes_cheapest_per_household_first_and_skips_what_does_not_fit() -> None:
+    # need per household: 10k, 50k, 20k, 100k
+    areas = _areas_frame([100_000, 500_000, 40_000, 100_000], [10, 10, 2, 1])
+    ranked = select_areas(areas, budget_nok=250_000).set_index("area_id")
+    assert ranked["rank"].to_dict() == {
+        "4204-0000": 1,
+        "4204-0002": 2,
+        "4204-0001": 3,
+        "4204-0003": 4,
+    }
+    # 100k + 40k = 140k; 500k does not fit and is skipped; 100k still fits: 240k
+    assert ranked["selected"].to_dict() == {
+        "4204-0000": True,
+        "4204-0002": True,
+        "4204-0001": False,
+        "4204-0003": True,
+    }
+    assert ranked["cumulative_subsidy_nok"].tolist() == [100_000, 140_000, 140_000, 240_000]
+
+
+def test_commercially_viable_areas_are_ranked_but_not_selected() -> None:
+    ranked = select_areas(_areas_frame([0, 10_000], [5, 5]), budget_nok=1e9)
+    assert ranked["area_id"].tolist() == ["4204-0000", "4204-0001"]
+    assert ranked["selected"].tolist() == [False, True]
+    assert ranked["commercially_viable"].tolist() == [True, False]
+
+
+def test_negative_budget_is_refused() -> None:
+    with pytest.raises(ConfigError, match="budget"):
+        select_areas(_areas_frame([1], [1]), -5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    needs=st.lists(st.integers(0, 5_000_000), min_size=0, max_size=30),
+    households=st.lists(st.integers(1, 50), min_size=30, max_size=30),
+    budget=st.integers(0, 20_000_000),
+)
+def test_selection_never_exceeds_the_budget_and_leaves_nothing_that_fits(
+    needs: list[int], households: list[int], budget: int
+) -> None:
+    ranked = select_areas(_areas_frame(list(map(float, needs)), households[: len(needs)]), budget)
+    chosen = ranked.loc[ranked["selected"], "subsidy_need_nok"]
+    assert chosen.sum() <= budget
+    left_nok = budget - chosen.sum()
+    unselected = ranked.loc[~ranked["selected"] & (ranked["subsidy_need_nok"] > 0)]
+    assert (unselected["subsidy_need_nok"] > left_nok).all()  # greedy-skip: nothing else fits
+    per_household = ranked["subsidy_need_per_household_nok"].to_numpy()
+    assert (np.diff(per_household) >= 0).all()
+    first_needing = ranked.loc[ranked["subsidy_need_nok"] > 0].head(1)
+    if len(first_needing) and first_needing["subsidy_need_nok"].iloc[0] <= budget:
+        assert first_needing["selected"].iloc[0]
+
+
+def test_application_files_hold_the_selected_areas_and_their_addresses(tmp_path: Path) -> None:
+    results = costed_results(
+        [
+            (1, "4204", 1, 0, 0, 100_000, "fiber", 1),
+            (2, "4204", 2, 40, 0, 100_000, "fiber", 1),
+            (3, "4204", 1, 9000, 0, 900_000, "fiber", 2),
+            (4, "4204", 1, 20, 30, np.nan, None, -1),
+        ]
+    ).assign(address_text=['Storgata 1, "Gården"', "Bakken 2", "Fjellet 3", "Torget 4"])
+    ranked = select_areas(project_areas(results, 0), budget_nok=250_000)
+    out = tmp_path / "søknad"
+    (out).mkdir()
+    (out / "area_4204-9999.csv").write_text("stale")
+    written = write_application(ranked, results, out)
+    assert sorted(path.name for path in written) == [
+        "area_4204-0001.csv",
+        "areas.geojson",
+        "areas.gpkg",
+    ]
+    layer = gpd.read_file(out / "areas.gpkg", layer=AREAS_LAYER)
+    assert layer["area_id"].tolist() == ["4204-0001"] and layer.crs.to_epsg() == 25833
+    geojson = gpd.read_file(out / "areas.geojson")
+    assert geojson.crs.to_epsg() == 4326
+    centre = geojson.geometry.iloc[0].centroid  # UTM 33 (15° E) x 440 km, y 6460 km
+    assert 13.5 < centre.x < 14.5 and 58 < centre.y < 58.5
+    with (out / "area_4204-0001.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["address_text"] for row in rows] == ['Storgata 1, "Gården"', "Bakken 2"]
+    assert list(rows[0]) == ["address_id", "address_text", "households", "x_m", "y_m", "cost_nok"]
+    assert not (out / "area_4204-9999.csv").exists()

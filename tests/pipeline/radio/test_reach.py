@@ -1,0 +1,102 @@
+"""pipeline/radio/reach.py: the sites within range of each address and the best one in sight."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.radio.reach import (
+    LosSettings,
+    best_site_per_address,
+    candidate_pairs,
+    wireless_reach_per_address,
+)
+from tests.fixtures import WINDOW_X0_M as X0_M
+from tests.fixtures import WINDOW_Y0_M as Y0_M
+from tests.fixtures import (
+    column_x_m,
+    valley_profile_m,
+    write_dtm,
+)
+
+
+def _sites(x_m, y_m, range_m) -> pd.DataFrame:
+    n = len(x_m)
+    return pd.DataFrame(
+        {
+            "site_id": [f"S{i}" for i in range(n)],
+            "x_m": x_m,
+            "y_m": y_m,
+            "antenna_height_m": 30.0,
+            "frequency_mhz": 3600.0,
+            "max_range_m": range_m,
+        }
+    )
+
+
+def test_candidate_pairs_are_exactly_the_pairs_within_range() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, 10_000, 3000), rng.uniform(0, 10_000, 3000)
+    x[:5] = np.nan  # unlocated addresses take no part
+    sites = _sites(rng.uniform(0, 10_000, 40), rng.uniform(0, 10_000, 40), rng.uniform(0, 3000, 40))
+    sites.loc[0, "max_range_m"] = np.nan
+    pairs = candidate_pairs(x, y, sites)
+    distance = np.hypot(x[:, None] - sites["x_m"].to_numpy(), y[:, None] - sites["y_m"].to_numpy())
+    expected = set(zip(*np.nonzero(distance <= sites["max_range_m"].to_numpy()), strict=True))
+    assert set(zip(pairs.address_idx, pairs.site_idx, strict=True)) == expected
+    np.testing.assert_allclose(pairs.distance_m, distance[pairs.address_idx, pairs.site_idx])
+    nearest = candidate_pairs(x, y, sites, max_sites_per_address=2)
+    for a in np.unique(pairs.address_idx)[:200]:
+        within = np.sort(distance[a][pairs.site_idx[pairs.address_idx == a]])[:2]
+        np.testing.assert_allclose(np.sort(nearest.distance_m[nearest.address_idx == a]), within)
+
+
+def test_best_site_is_the_nearest_with_line_of_sight_else_the_nearest() -> None:
+    links = pd.DataFrame(
+        {
+            "address_idx": [0, 0, 0, 1, 1, 3],
+            "site_id": ["near-blocked", "far-los", "mid-los", "a", "b", "c"],
+            "distance_m": [500.0, 4000.0, 2000.0, 1500.0, 900.0, 100.0],
+            "los": [False, True, True, False, False, False],
+            "terrain_ok": [True, True, True, True, True, False],
+            "worst_clearance_ratio": [-3.0, 2.5, 0.9, -0.5, -4.0, np.nan],
+            "obstruction_x_m": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan],
+            "obstruction_y_m": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan],
+        }
+    )
+    best = best_site_per_address(links, 4)
+    assert best["los_site_id"].tolist() == ["mid-los", "b", None, "c"]
+    assert best["has_los"].tolist() == [True, False, False, False]
+    assert best["los_distance_m"].tolist()[:2] == [2000.0, 900.0]
+    assert best["sites_in_range"].tolist() == [3, 2, 0, 1]
+    assert best["los_sites"].tolist() == [2, 0, 0, 0]
+    assert np.isnan(best.loc[0, "obstruction_x_m"])  # nothing obstructs a visible site
+    assert best.loc[1, "obstruction_x_m"] == 5.0
+    assert best["los_terrain_ok"].tolist() == [True, True, True, False]
+
+
+def test_wireless_reach_per_address_is_aligned_and_window_size_independent(tmp_path: Path) -> None:
+    path = write_dtm(tmp_path / "dtm.tif", np.tile(valley_profile_m(), (40, 1)), (X0_M, Y0_M))
+    y = Y0_M - 205.0
+    addresses = pd.DataFrame(
+        {
+            "kommunenummer": ["9902", "9901", "9902", "9901"],
+            "x_m": [column_x_m(300), column_x_m(90), column_x_m(380), X0_M + 50_000],
+            "y_m": [y, y, y - 100, y],
+        },
+        index=[10, 11, 12, 13],
+    )
+    sites = _sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
+    sites.loc[1, "antenna_height_m"] = 10.0
+    result = wireless_reach_per_address(addresses, sites, path)
+    assert result.index.tolist() == [10, 11, 12, 13]
+    # the valley floor sees only the crest site; the plateau only the plateau site
+    assert result["los_site_id"].tolist() == ["S1", "S0", "S1", None]
+    assert result["has_los"].tolist() == [True, True, True, False]
+    assert result["sites_in_range"].tolist() == [1, 2, 1, 0]
+    # one window per site and batches of one pair give the same answer
+    small = LosSettings(max_window_cells=1, max_pairs_per_batch=1)
+    pd.testing.assert_frame_equal(result, wireless_reach_per_address(addresses, sites, path, small))
+    assert not wireless_reach_per_address(addresses, sites, None)["has_los"].any()

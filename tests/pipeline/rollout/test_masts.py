@@ -1,0 +1,54 @@
+"""pipeline/rollout/masts.py: where a candidate mast stands and whom it reaches at the target
+speed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.config import Target, WirelessSettings, replace_nested
+from pipeline.rollout.masts import mast_positions, new_sites
+from tests.fixtures import HAND_COST as HAND
+from tests.fixtures import addresses_at, fibre_presence, write_dtm
+
+
+def test_the_mast_stands_on_the_highest_address_of_areas_big_enough() -> None:
+    addresses = addresses_at([0.0, 100.0, 200.0, 5_000.0, 5_100.0], households=[2, 2, 2, 1, 1])
+    addresses["elevation_m"] = [10.0, 55.0, np.nan, 80.0, 90.0]
+    cluster_id = np.array([0, 0, 0, 1, 1])
+    s = replace_nested(HAND.new_site, {"min_households": 5})
+    masts = mast_positions(addresses, cluster_id, s)
+    assert masts["cluster_id"].tolist() == [0]  # cluster 1 has 2 households < 5
+    assert masts[["x_m", "y_m"]].to_numpy().tolist() == [[100.0, 0.0]]  # 55 m, NaN never wins
+    addresses["elevation_m"] = np.nan  # no terrain: the address nearest the weighted centre
+    assert mast_positions(addresses, cluster_id, s)["x_m"].tolist() == [100.0]
+
+
+def _flat_dtm(path, x0: float, y0: float, width_m: float) -> None:
+    cells = int(width_m / 25)
+    write_dtm(path, np.zeros((cells, cells)), (x0, y0 + width_m), 25.0)
+
+
+def test_a_new_mast_reaches_whom_it_sees_within_range_at_the_target_speed(tmp_path) -> None:
+    x0, y0 = 300_000.0, 7_000_000.0
+    dtm = tmp_path / "flat.tif"
+    _flat_dtm(dtm, x0, y0, 10_000.0)
+    # five households in one area around (x0 + 1000, y0 + 5000); one 4 km east, alone
+    xs = x0 + np.array([1_000.0, 1_100.0, 1_200.0, 1_300.0, 1_400.0, 5_400.0])
+    addresses = addresses_at(xs, np.full(6, y0 + 5_000.0))
+    costed = np.ones(6, bool)
+    cluster_id = np.array([0, 0, 0, 0, 0, 1])
+    gigabit = Target("gigabit2030", 1000.0, None)
+    s = replace_nested(HAND, {"new_site.min_households": 5, "new_site.max_range_m": 3_000.0})
+    fibre_end = fibre_presence(points=[(x0, y0)])
+    sites = new_sites(addresses, costed, cluster_id, fibre_end, dtm, gigabit, s, WirelessSettings())
+    assert len(sites.masts) == 1
+    assert sites.mast_of.tolist() == [0, 0, 0, 0, 0, -1]  # 4 km is beyond the 3 km range
+    slow = replace_nested(s, {"new_site.down_mbps": 500.0})  # cannot meet a gigabit target
+    none = new_sites(
+        addresses, costed, cluster_id, fibre_end, dtm, gigabit, slow, WirelessSettings()
+    )
+    assert (none.mast_of == -1).all()
+    no_dtm = new_sites(
+        addresses, costed, cluster_id, fibre_end, None, gigabit, s, WirelessSettings()
+    )
+    assert len(no_dtm.masts) == 0 and (no_dtm.mast_of == -1).all()

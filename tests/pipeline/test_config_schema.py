@@ -1,0 +1,72 @@
+"""pipeline/config_schema.py: the settings as plain data, their digest, copies with fields
+replaced, targets by name."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from layers.errors import ConfigError
+from pipeline.config import (
+    Config,
+    CostSettings,
+    Inputs,
+    RunSettings,
+    config_from_dict,
+    replace_nested,
+    to_dict,
+)
+from tests.fixtures import MINIMAL_INPUTS
+
+
+def test_the_plain_data_form_nests_the_sub_tables(tmp_path: Path) -> None:
+    data = to_dict(config_from_dict(MINIMAL_INPUTS, tmp_path))
+    assert data["cost"]["fibre"]["trench_nok_per_m"] == 450.0
+    assert data["cost"]["new_site"]["enabled"] is True
+    assert data["cost"]["target"] == "gigabit2030"
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_digest_changes_with_a_parameter(tmp_path: Path) -> None:
+    base = config_from_dict(MINIMAL_INPUTS, tmp_path)
+    dearer = {"cost": {"fibre": {"trench_nok_per_m": 451}}}
+    changed = config_from_dict({**MINIMAL_INPUTS, **dearer}, tmp_path)
+    assert base.digest() != changed.digest()
+    assert base.digest() == config_from_dict(MINIMAL_INPUTS, tmp_path).digest()
+
+
+def test_replace_nested_changes_only_the_fields_named_and_leaves_the_original() -> None:
+    cost = CostSettings()
+    changed = replace_nested(
+        cost, {"fibre.trench_nok_per_m": 520.0, "new_site.enabled": False, "choose_by": "lifetime"}
+    )
+    assert (changed.fibre.trench_nok_per_m, changed.new_site.enabled, changed.choose_by) == (
+        520.0,
+        False,
+        "lifetime",
+    )
+    assert changed.fibre == dataclasses.replace(cost.fibre, trench_nok_per_m=520.0)
+    assert changed.satellite == cost.satellite and changed.target == cost.target
+    assert cost == CostSettings()  # frozen: the original is untouched
+    with pytest.raises(TypeError, match="no_such_key"):
+        replace_nested(cost, {"fibre.no_such_key": 1.0})
+
+
+def test_targets_are_found_by_name_and_an_unknown_one_is_named() -> None:
+    config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")))
+    assert config.target("gigabit2030").down_mbps == 1000.0
+    assert config.target("gigabit2030").up_mbps is None
+    with pytest.raises(ConfigError, match=r"unknown target 'no2030'; expected one of \['no2025'"):
+        config.target("no2030")
+
+
+def test_the_store_lives_in_the_output_folder_unless_given() -> None:
+    inputs = Inputs(Path("k"), Path("a"), Path("o"))
+    assert Config(inputs=inputs, run=RunSettings(output_dir=Path("ut"))).store_path == Path(
+        "ut/gapmap.duckdb"
+    )
+    elsewhere = RunSettings(output_dir=Path("ut"), store_path=Path("/var/gapmap/store.duckdb"))
+    assert Config(inputs=inputs, run=elsewhere).store_path == Path("/var/gapmap/store.duckdb")

@@ -1,0 +1,38 @@
+"""pipeline/cost.py: which addresses the cost stage costs, and its line on the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config, Inputs
+from pipeline.cost import Costed, cost_detail, costed_addresses
+
+
+def test_only_addresses_with_households_below_target_outside_areas_are_costed() -> None:
+    config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")))
+    classes = pd.DataFrame({"class_gigabit2030": ["unserved", "served", "underserved", "unserved"]})
+    covered = SimpleNamespace(columns=pd.DataFrame({"area_status": ["", "", "funded", ""]}))
+    addresses = pd.DataFrame({"households": [1, 1, 3, 0]})
+    costed = costed_addresses(config, classes, covered, addresses)  # type: ignore[arg-type]
+    assert costed.tolist() == [True, False, False, False]
+
+
+def test_the_cost_line_counts_rounds_the_masts_taken_and_the_total() -> None:
+    # two households take mast ny-1, one takes ny-2; ny-3 reaches a household that chose fibre;
+    # the total 150,000.4 + 2 × 1,000,000 + 1,200,000 + 88,000 + 6,500 = 3,444,500.4 → 3,444,500
+    new_site = "fwa_new_site"
+    costs = pd.DataFrame(
+        {
+            "cost_option": ["fiber", new_site, new_site, new_site, "satellite", "fwa", None],
+            "new_site_id": ["ny-3", "ny-1", "ny-1", "ny-2", None, None, None],
+            "cost_nok": [150_000.4, 1e6, 1e6, 1_200_000.0, 88_000.0, 6_500.0, np.nan],
+        }
+    )
+    costs.attrs["replan_rounds"] = 3
+    detail = cost_detail(Costed(costs=costs, masts=pd.DataFrame()))
+    # the stage lines of the console count as the other stages do (``f"{n:,}"``)
+    assert detail == {"rounds": "3", "new_sites": "2", "total_nok": "3,444,500"}

@@ -1,0 +1,77 @@
+"""pipeline/ingest.py: every input layer read and reconciled; rows naming an address the address
+layer does not hold go to quarantine, and each layer's rows read = accepted + merged +
+quarantined. On the tiny region (``tests.fixtures.write_tiny_region``) with two Nkom lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.config import load_config
+from pipeline.ingest import ingest
+
+
+def _with_lacking_lists(config: Path) -> Path:
+    """The tiny region with Nkom's lists: 1001 and 1002 lack 30 Mbit/s (a third row has no id),
+    1001 lacks 100 Mbit/s too and so does 777, an address the region does not have."""
+    folder = config.parent
+    (folder / "mangler30.csv").write_text(
+        "adresseid;adresse\n1001;Gate 1\n1002;Gate 2\n;Uten id\n", encoding="utf-8"
+    )
+    (folder / "mangler100.csv").write_text(
+        "adresseid;adresse\n1001;Gate 1\n777;Ukjent\n", encoding="utf-8"
+    )
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + 'lacking_30 = "mangler30.csv"\nlacking_100 = "mangler100.csv"\n', encoding="utf-8"
+    )
+    return config
+
+
+def test_every_layer_reconciles_and_unknown_addresses_are_quarantined(tiny_region: Path) -> None:
+    ingested = ingest(load_config(_with_lacking_lists(tiny_region)))
+    counts = ingested.counts.set_index("layer")
+    assert counts.index.tolist() == [
+        "kommuner",
+        "addresses",
+        "offers",
+        "nkom_lacking",
+        "nkom_lacking",
+        "fibre",
+    ]
+    # (read, accepted, merged, quarantined): 2 bad addresses; the dsl-ish offer and the offer
+    # for address 9999999; the list row without an id; 777, not in the address layer
+    assert counts.values.tolist() == [
+        [2, 2, 0, 0],
+        [20, 18, 0, 2],
+        [17, 15, 0, 2],
+        [3, 2, 0, 1],
+        [2, 1, 0, 1],
+        [1, 1, 0, 0],
+    ]
+    quarantine = ingested.quarantine
+    assert len(quarantine) == counts["rows_quarantined"].sum()
+    unknown = quarantine.loc[quarantine["key"].isin(["9999999", "777"])]
+    assert (
+        unknown["reason"].tolist()
+        == ["address_id: not in the address layer (or quarantined there)"] * 2
+    )
+    no_id = quarantine.loc[(quarantine["layer"] == "nkom_lacking") & (quarantine["key"] == "")]
+    assert no_id["row_number"].tolist() == [4]
+
+
+def test_an_address_on_both_lists_lacks_the_lower_speed(tiny_region: Path) -> None:
+    ingested = ingest(load_config(_with_lacking_lists(tiny_region)))
+    assert ingested.lacking.to_dict("records") == [
+        {"address_id": 1001, "lacking_mbps": 30.0},
+        {"address_id": 1002, "lacking_mbps": 30.0},
+    ]
+
+
+def test_what_is_not_configured_is_none_and_fylker_get_a_name(tiny_region: Path) -> None:
+    ingested = ingest(load_config(tiny_region))
+    assert ingested.sites is None and ingested.roads is None and ingested.areas is None
+    assert ingested.cost_factors is None
+    assert len(ingested.fibre) == 1 and len(ingested.offers) == 15
+    assert ingested.lacking.empty
+    # no fylke file and no 2024 fylke 99: the number stands for the name
+    assert ingested.fylker.to_dict("records") == [{"fylkesnummer": "99", "fylkesnavn": "Fylke 99"}]

@@ -1,0 +1,110 @@
+"""pipeline/store.py: one DuckDB file keyed by run; older stores migrate, a run's rows go alone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from layers.errors import RunError
+from pipeline import store
+from pipeline.aggregate import aggregate_run, gap_table
+from tests.fixtures import HAND_RUN_TARGETS, store_hand_run
+
+
+def test_discard_run_rows_keeps_other_runs(hand_store) -> None:
+    store.discard_run_rows(hand_store, "r2")
+    left = hand_store.execute("SELECT DISTINCT run_id FROM addresses").fetchall()
+    assert left == [("r1",)]
+
+
+def test_an_older_store_is_migrated_and_keeps_its_history(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with store.open_store(path) as connection:
+        store_hand_run(connection, "old")
+        # what an older gapmap wrote: no wireless column, no fylker table
+        connection.execute("ALTER TABLE gap_summary DROP COLUMN wireless_reachable_households")
+        connection.execute("DROP TABLE fylker")
+    with store.open_store(path) as connection:
+        columns = [r[0] for r in connection.execute("DESCRIBE gap_summary").fetchall()]
+        assert "wireless_reachable_households" in columns
+        assert connection.execute("SELECT count(*) FROM fylker").fetchone() == (0,)
+        assert connection.execute(
+            "SELECT count(*) FROM addresses WHERE run_id = 'old'"
+        ).fetchone() == (5,)
+        store_hand_run(connection, "new")
+        aggregate_run(connection, "new", "gigabit2030")
+        assert gap_table(connection, "new", HAND_RUN_TARGETS)["households"].iloc[-1] == 11
+
+
+def test_a_column_of_another_type_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "odd.duckdb"
+    with store.open_store(path) as connection:
+        connection.execute("ALTER TABLE runs ALTER COLUMN message TYPE INTEGER")
+    expected = r"runs\.message has type INTEGER, expected VARCHAR"
+    with pytest.raises(RunError, match=expected), store.open_store(path):
+        pass
+
+
+def _runs_at(connection, runs: list[tuple[str, str, str, str | None]]) -> None:
+    """(run_id, status, started, finished) rows in ``runs``, with their times set by hand."""
+    for run_id, status, started, finished in runs:
+        store.begin_run(connection, run_id, f"hash-{run_id}", {}, {}, "gapmap test")
+        if status != "running":
+            store.finish_run(connection, run_id, status, f"out/runs/{run_id}", f"{status}!")
+        connection.execute(
+            "UPDATE runs SET started_at = ?, finished_at = ? WHERE run_id = ?",
+            [
+                datetime.fromisoformat(started),
+                finished and datetime.fromisoformat(finished),
+                run_id,
+            ],
+        )
+
+
+def test_recent_runs_are_the_last_ones_newest_first_with_their_duration(tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        _runs_at(
+            connection,
+            [
+                ("jan", "succeeded", "2025-01-05 02:00:00", "2025-01-05 02:10:30"),
+                ("mar", "running", "2025-03-05 02:00:00", None),
+                ("feb", "failed", "2025-02-05 02:00:00", "2025-02-05 02:00:45"),
+            ],
+        )
+        runs = store.recent_runs(connection, last=2)
+    assert runs == [
+        ("mar", "running", datetime(2025, 3, 5, 2), None, "hash-mar", None, None),
+        (
+            "feb",
+            "failed",
+            datetime(2025, 2, 5, 2),
+            timedelta(seconds=45),
+            "hash-feb",
+            "out/runs/feb",
+            "failed!",
+        ),
+    ]
+
+
+def test_the_latest_succeeded_run_skips_failed_and_running_ones(tmp_path: Path) -> None:
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        _runs_at(
+            connection,
+            [
+                ("jan", "succeeded", "2025-01-05 02:00:00", "2025-01-05 02:10:30"),
+                ("feb", "succeeded", "2025-02-05 02:00:00", "2025-02-05 02:09:00"),
+                ("mar", "failed", "2025-03-05 02:00:00", "2025-03-05 02:00:45"),
+                ("apr", "running", "2025-04-05 02:00:00", None),
+            ],
+        )
+        assert store.latest_succeeded_run(connection, tmp_path / "s.duckdb") == "feb"
+
+
+def test_a_store_without_a_succeeded_run_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    with store.open_store(path) as connection:
+        _runs_at(connection, [("jan", "failed", "2025-01-05 02:00:00", "2025-01-05 02:01:00")])
+        with pytest.raises(RunError, match=r"s\.duckdb: no succeeded run; expected one"):
+            store.latest_succeeded_run(connection, path)

@@ -1,0 +1,44 @@
+"""pipeline/timing.py: each stage's wall time and peak memory, recorded and shown on one line."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from rich.console import Console
+
+from pipeline import timing
+from pipeline.timing import StageLog
+
+
+def test_a_stage_is_timed_recorded_and_shown_with_its_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = iter([10.0, 11.5, 20.0, 20.25])
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
+    # ru_maxrss is in KiB on Linux: 204,800 KiB = 200 MB
+    usage = SimpleNamespace(ru_maxrss=204_800)
+    monkeypatch.setattr(timing.resource, "getrusage", lambda who: usage)
+    console = Console(record=True, width=100, color_system=None)
+    log = StageLog(console)
+    with log.stage("ingest") as detail:
+        detail["addresses"] = "20"
+        detail["quarantined"] = "2"
+    with log.stage("locate"):
+        pass
+    assert log.rows == [
+        {"stage": "ingest", "seconds": 1.5, "peak_rss_mb": 200.0},
+        {"stage": "locate", "seconds": 0.25, "peak_rss_mb": 200.0},
+    ]
+    lines = console.export_text().splitlines()
+    assert lines == [
+        "✓ ingest        1.50 s  addresses 20  quarantined 2",
+        "✓ locate        0.25 s  ",
+    ]
+
+
+def test_a_stage_that_fails_is_not_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = StageLog(Console(quiet=True))
+    with pytest.raises(RuntimeError, match="disk full"), log.stage("publish"):
+        raise RuntimeError("disk full")
+    assert log.rows == []
