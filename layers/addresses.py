@@ -164,7 +164,7 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "layer": LAYER,
             "file": source.label,
-            "row_number": [n for n, _ in ragged],
+            "row_number": np.array([n for n, _ in ragged], dtype="int64"),
             "key": "",
             "reason": [r for _, r in ragged],
         }

@@ -229,11 +229,6 @@ def test_the_header_is_the_one_kartverket_ships(realdata: Path) -> None:
     assert len(KARTVERKET_COLUMNS) == 46
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: read_addresses gives quarantine row numbers as float64 (the published "
-    "quarantine.csv says 20.0), not the int64 of layers.quarantine's contract",
-)
 def test_quarantined_row_numbers_are_whole_numbers(tmp_path: Path) -> None:
     rows = [*_good_rows(2), address_row(2000, "0301", "Ingen nord", 262000, None)]
     result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))

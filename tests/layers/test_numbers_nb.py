@@ -97,11 +97,6 @@ def test_numbers_drop_needless_decimals() -> None:
     assert format_number_nb(-0.0) == "0"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: format_number_nb strips zeros from a text without a decimal comma "
-    "when max_decimals=0 (10.5 -> '1', 1000.5 -> '1 ')",
-)
 def test_numbers_without_decimals_keep_their_whole_part() -> None:
     assert format_number_nb(10.5, max_decimals=0) == format_int_nb(10.5) == "11"
     assert format_number_nb(1000.5, max_decimals=0) == "1 001"
