@@ -112,6 +112,16 @@ def test_a_flat_cost_key_of_before_the_nesting_names_its_new_place(
     assert getattr(getattr(moved.cost, table), key) == value
 
 
+def test_a_flat_cost_table_names_every_moved_key_at_once(tmp_path: Path) -> None:
+    flat = {old: getattr(getattr(CostSettings(), table), key) for old, table, key in MOVED}
+    with pytest.raises(ConfigError) as raised:
+        config_from_dict(_nested("cost", flat), tmp_path)
+    message = str(raised.value)
+    for old, table, key in MOVED:
+        assert f"[cost].{old} has moved to [cost.{table}].{key}" in message
+    assert f"({len(MOVED)} keys of the flat [cost] table" in message
+
+
 def test_every_flat_cost_key_has_one_place() -> None:
     olds = [old for old, _, _ in MOVED]
     assert len(olds) == len(set(olds))
