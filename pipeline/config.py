@@ -197,10 +197,9 @@ def _build_section(name: str, cls: type, given: Any, base: Path) -> Any:
     # a sub-table named as an old key (new_site) is a table; every moved key named at once
     stale = [key for key, value in given.items() if key in moved and not isinstance(value, dict)]
     if stale:
-        places = "; ".join(f"[{name}].{key} has moved to {moved[key]}" for key in stale)
-        msg = f"{places} ({len(stale)} keys of the flat [{name}] table; see the README)"
-        if len(stale) == 1:
-            msg = places
+        msg = "; ".join(f"[{name}].{key} has moved to {moved[key]}" for key in stale)
+        if len(stale) > 1:
+            msg += f" ({len(stale)} keys of the flat [{name}] table; see the README)"
         raise ConfigError(msg)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     _reject_unknown(f"[{name}]", given, list(fields), moved)
