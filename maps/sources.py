@@ -196,20 +196,6 @@ def _masts_per_kommune(
     return {str(k): list(v) for k, v in both.groupby("knr", sort=False)["row"]}
 
 
-def median_cost_per_household_nok(curves: pd.DataFrame) -> pd.Series:
-    """Household-weighted median cost per household of each kommune's cost curve.
-
-    On the curve (cheapest first), the cost per household of the first address at which half
-    of the kommune's households are reached:
-
-    .. math:: m = c_k, \\quad k = \\min\\{k : H_k \\ge H / 2\\}
-    """
-    key = curves["kommunenummer"].astype(str)
-    total = curves.groupby(key, sort=False)["households"].transform("sum")
-    reached = curves["cumulative_households"] >= 0.5 * total
-    return curves.loc[reached].groupby(key[reached], sort=True)["cost_per_household_nok"].first()
-
-
 def last_shares(gap_table: pd.DataFrame) -> list[tuple[float, str]]:
     """The household shares the gap table states the cost of (``last_1pct_households`` →
     ``(0.01, "1pct")``), smallest first."""
@@ -228,10 +214,10 @@ class _CostCurvePanels:
 
     def __init__(self, curves: pd.DataFrame, gap_table: pd.DataFrame) -> None:
         require_columns(curves, COST_CURVE_COLUMNS, "cost_curves")
+        require_columns(gap_table, ("median_cost_per_household_nok",), "gap_table")
         self.curves = curves.assign(kommunenummer=curves["kommunenummer"].astype(str))
         self.groups = self.curves.groupby("kommunenummer", sort=False).indices
         self.shares = last_shares(gap_table)
-        self.median = median_cost_per_household_nok(self.curves).to_dict()
         self.image = CostCurveImage()
 
     def panel(self, knr: str, kommunenavn: str, gap_row: Mapping[Any, Any]) -> CostCurvePanel:
@@ -241,8 +227,8 @@ class _CostCurvePanels:
         curve = self.curves.iloc[rows]
         return CostCurvePanel(
             png=self.image.png(curve, f"Kostnadskurve, {kommunenavn}"),
-            households=float(curve["households"].sum()),
-            cost_nok=float(curve["cost_nok"].sum()),
+            households=float(gap_row["households_below_cost_target"]),
+            cost_nok=float(gap_row["cost_nok"]),
             last_shares=tuple(
                 LastShareCost(
                     share,
@@ -252,7 +238,7 @@ class _CostCurvePanels:
                 )
                 for share, label in self.shares
             ),
-            median_cost_per_household_nok=float(self.median[knr]),
+            median_cost_per_household_nok=float(gap_row["median_cost_per_household_nok"]),
         )
 
 

@@ -15,7 +15,12 @@ import pandas as pd
 
 from pipeline.config import Config, Target
 from pipeline.planning.areas import subsidy_need_nok
-from pipeline.planning.cost_curve import CostCurves, cost_curves, last_share_costs
+from pipeline.planning.cost_curve import (
+    CostCurves,
+    cost_curves,
+    last_share_costs,
+    median_cost_per_household_nok,
+)
 
 LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
                 WHEN grouping(k.fylkesnummer) = 0 THEN 'fylke' ELSE 'total' END"""
@@ -57,7 +62,7 @@ WITH results AS (
 )
 SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, $cost_target,
        coalesce(sum(c.households) FILTER (WHERE c.cost_nok IS NOT NULL), 0),
-       coalesce(sum(c.cost_nok::DECIMAL(38, 4)), 0)::DOUBLE,
+       coalesce(sum(c.cost_nok::DECIMAL(38, 10)), 0)::DOUBLE,
        count(*) FILTER (WHERE c.route_capped),
        coalesce(sum(c.households) FILTER (WHERE c.fwa_doubtful), 0)
 FROM kommuner k LEFT JOIN results c ON c.kommunenummer = k.kommunenummer
@@ -69,7 +74,7 @@ GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer), (k.fylkesnummer), ())
 def aggregate_run(connection: duckdb.DuckDBPyConnection, run_id: str, cost_target: str) -> None:
     """Write this run's ``gap_summary`` and ``cost_summary`` rows.
 
-    Costs are summed as decimals (to 1/100 øre): DuckDB sums doubles in parallel in no fixed
+    Costs are summed as decimals (to 10⁻¹⁰ kr): DuckDB sums doubles in parallel in no fixed
     order, so a double sum of the same costs differs from run to run in its last digits; the
     decimal sum is exact, and the same inputs always publish the same totals.
     """
@@ -170,8 +175,9 @@ def aggregate_stage(
 
 
 def with_last_shares(gap_table: pd.DataFrame, curves: CostCurves) -> pd.DataFrame:
-    """The gap table with what the costliest 1 %, 5 % and 10 % of households cost, per
-    kommune, fylke and in total (:func:`pipeline.planning.cost_curve.last_share_costs`)."""
+    """The gap table with what the costliest 1 %, 5 % and 10 % of households cost and the
+    median cost per household, per kommune, fylke and in total
+    (:func:`pipeline.planning.cost_curve.last_share_costs`, ``median_cost_per_household_nok``)."""
     parts = []
     for level, curve, group in (
         ("kommune", curves.kommune, "kommunenummer"),
@@ -181,6 +187,8 @@ def with_last_shares(gap_table: pd.DataFrame, curves: CostCurves) -> pd.DataFram
         shares = last_share_costs(curve, by=group)
         columns = [c for c in shares.columns if c.startswith("last_")]
         shares = shares[[group, *columns]].rename(columns={group: "_key"}).assign(level=level)
+        median = median_cost_per_household_nok(curve, by=group)
+        shares["median_cost_per_household_nok"] = shares["_key"].astype(str).map(median)
         parts.append(shares)
     last = pd.concat(parts, ignore_index=True)
     keyed = gap_table.assign(

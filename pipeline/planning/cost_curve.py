@@ -1,7 +1,8 @@
 """Cost curves: the costed households from cheapest to costliest per household.
 
 - :func:`cost_curve`: per kommune (or in total) with cumulative households and cost;
-- :func:`last_share_costs`: what the costliest 1 %, 5 %, 10 % of households cost.
+- :func:`last_share_costs`: what the costliest 1 %, 5 %, 10 % of households cost;
+- :func:`median_cost_per_household_nok`: the household-weighted median cost per household.
 
 The curves are drawn by :mod:`maps.cost_curve_png` from the published ``tables/cost_curve.csv``.
 """
@@ -145,3 +146,20 @@ def last_share_costs(
         summary[f"last_{label}_cost_nok"] = last_cost_nok
         summary[f"last_{label}_cost_per_household_nok"] = last_cost_nok / last_households
     return summary.reset_index()
+
+
+def median_cost_per_household_nok(curve: pd.DataFrame, by: str = "kommunenummer") -> pd.Series:
+    """Household-weighted median cost per household of each group of a :func:`cost_curve`.
+
+    On the curve (cheapest first), the cost per household of the first address at which half
+    of the group's households are reached:
+
+    .. math:: m = c_k, \\quad k = \\min\\{k : H_k \\ge H / 2\\}
+    """
+    require_columns(
+        curve, (by, "households", "cumulative_households", "cost_per_household_nok"), "curve"
+    )
+    key = curve[by].astype(str)
+    total = curve.groupby(key, sort=False)["households"].transform("sum")
+    reached = curve["cumulative_households"] >= 0.5 * total
+    return curve.loc[reached].groupby(key[reached], sort=True)["cost_per_household_nok"].first()

@@ -15,7 +15,6 @@ from maps.publish import write_maps
 from maps.sources import (
     MapSources,
     last_shares,
-    median_cost_per_household_nok,
     validate_sources,
 )
 from tests.maps.map_inputs import (
@@ -74,21 +73,6 @@ def test_a_kommune_map_shows_a_mast_across_the_border_that_its_households_take(
     )
     # 5099's household takes mast 1 (standing in 5001); the fibre household's mast is not shown
     assert _masts_per_kommune(masts, addresses) == {"5001": [0, 1], "5099": [1]}
-
-
-def test_the_median_cost_is_that_of_the_address_reaching_half_the_households() -> None:
-    # cheapest first; 4204: 1 + 2 + 5 households, half (4) is first reached at the third
-    # address (30k per household); 0301: 3 + 1 households, half (2) at the first (5k)
-    curves = pd.DataFrame(
-        {
-            "kommunenummer": ["4204", "4204", "4204", "0301", "0301"],
-            "households": [1, 2, 5, 3, 1],
-            "cumulative_households": [1, 3, 8, 3, 4],
-            "cost_per_household_nok": [10_000.0, 20_000.0, 30_000.0, 5_000.0, 50_000.0],
-        }
-    )
-    median = median_cost_per_household_nok(curves)
-    assert median.to_dict() == {"0301": 5_000.0, "4204": 30_000.0}
 
 
 def test_the_last_shares_are_read_from_the_gap_table_columns_smallest_first() -> None:

@@ -56,7 +56,7 @@ def test_rows_come_kommune_then_fylke_total_last(hand_store) -> None:
 
 def test_cost_totals_are_exact_and_the_same_on_every_run(tmp_path: Path) -> None:
     """300,000 costs of every magnitude: a parallel double sum would differ in its last digits
-    from run to run; the published total is the exact sum of the costs (to 1/100 øre)."""
+    from run to run; the published total is the exact sum of the costs (to 10⁻¹⁰ kr)."""
     rng = np.random.default_rng(5)
     count = 300_000
     cost_nok = np.round(10 ** rng.uniform(2, 7, count), 4)
@@ -88,3 +88,32 @@ def test_cost_totals_are_exact_and_the_same_on_every_run(tmp_path: Path) -> None
                 ).fetchone()[0]
             )
     assert totals == [exact, exact, exact]
+
+
+def test_equal_shares_of_a_shared_edge_add_up_to_the_edge(tmp_path: Path) -> None:
+    """An edge's cost split between three households is 33.333… kr each: rounded to the øre the
+    shares would lose a third of an øre each, 1,000 kr over 300,000 of them; the exact decimal
+    sum keeps the total to a hundredth of an øre."""
+    count = 300_000
+    frame = pd.DataFrame(
+        {
+            "address_id": np.arange(count),
+            "kommunenummer": "9901",
+            "households": 1,
+            "cost_nok": np.full(count, 100.0 / 3.0),
+            "route_capped": False,
+        }
+    )
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        store.append(
+            connection,
+            "kommuner",
+            "a",
+            pd.DataFrame({"kommunenummer": ["9901"], "fylkesnummer": ["99"]}),
+        )
+        store.append(connection, "address_results", "a", frame)
+        aggregate_run(connection, "a", "gigabit2030")
+        (total,) = connection.execute(
+            "SELECT cost_nok FROM cost_summary WHERE run_id = 'a' AND level = 'total'"
+        ).fetchone()
+    assert total == pytest.approx(10_000_000.0, abs=1e-4)

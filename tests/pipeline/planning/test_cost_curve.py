@@ -6,7 +6,11 @@ import pandas as pd
 import pytest
 
 from layers.errors import ConfigError
-from pipeline.planning.cost_curve import cost_curve, last_share_costs
+from pipeline.planning.cost_curve import (
+    cost_curve,
+    last_share_costs,
+    median_cost_per_household_nok,
+)
 from tests.fixtures import FOUR_COSTED, costed_results
 
 
@@ -65,3 +69,18 @@ def test_last_share_takes_part_of_an_address_that_straddles_the_boundary() -> No
 def test_last_share_outside_zero_to_one_is_refused() -> None:
     with pytest.raises(ConfigError, match="not in"):
         last_share_costs(cost_curve(FOUR_COSTED), shares=(10,))
+
+
+def test_the_median_cost_is_that_of_the_address_reaching_half_the_households() -> None:
+    # cheapest first; 4204: 1 + 2 + 5 households, half (4) is first reached at the third
+    # address (30k per household); 0301: 3 + 1 households, half (2) at the first (5k)
+    curves = pd.DataFrame(
+        {
+            "kommunenummer": ["4204", "4204", "4204", "0301", "0301"],
+            "households": [1, 2, 5, 3, 1],
+            "cumulative_households": [1, 3, 8, 3, 4],
+            "cost_per_household_nok": [10_000.0, 20_000.0, 30_000.0, 5_000.0, 50_000.0],
+        }
+    )
+    median = median_cost_per_household_nok(curves)
+    assert median.to_dict() == {"0301": 5_000.0, "4204": 30_000.0}
