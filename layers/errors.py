@@ -6,6 +6,8 @@ The CLI turns these into one clear line and a non-zero exit code.
 
 from __future__ import annotations
 
+import errno
+
 
 class GapmapError(ValueError):
     """Base class for errors a user can fix by changing inputs or configuration."""
@@ -21,3 +23,75 @@ class ConfigError(GapmapError):
 
 class RunError(GapmapError):
     """A pipeline run could not complete (the last published output is left untouched)."""
+
+
+class FaultError(Exception):
+    """The machine, not the input: the store is busy or unreadable, a folder cannot be written,
+    the disk is full, or gapmap itself has a bug. Each kind has its own exit code
+    (``sysexits.h``), documented in the README, so a scheduler can tell them apart."""
+
+    exit_code = 74  # EX_IOERR
+
+
+class StoreBusyError(FaultError):
+    """Another gapmap process holds the store; trying again later will do."""
+
+    exit_code = 75  # EX_TEMPFAIL
+
+
+class StoreUnreadableError(FaultError):
+    """The store file exists but is not a DuckDB database gapmap can open."""
+
+    exit_code = 65  # EX_DATAERR
+
+
+class OutputFolderError(FaultError):
+    """The output folder cannot be created or written (a file in its place, no permission)."""
+
+    exit_code = 73  # EX_CANTCREAT
+
+
+class WriteError(FaultError):
+    """Writing failed during the run (a full disk, an I/O error)."""
+
+    exit_code = 74  # EX_IOERR
+
+
+class InternalError(FaultError):
+    """An unexpected exception inside gapmap: a bug to report, not something the user did."""
+
+    exit_code = 70  # EX_SOFTWARE
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a file stands where a folder should be",
+    errno.EISDIR: "a folder stands where a file should be",
+    errno.EEXIST: "something is already there",
+}
+
+
+def os_reason(exc: OSError, name_file: bool = True) -> str:
+    """What an :class:`OSError` means in words (``the disk is full``), after the file it names
+    unless ``name_file`` is false."""
+    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return f"{exc.filename}: {reason}" if exc.filename and name_file else reason
+
+
+def fault_of(exc: BaseException, where: str) -> GapmapError | FaultError:
+    """The one-line error to report for ``exc`` raised ``where`` (e.g. ``run 2026… after
+    stage cost``): a gapmap error or fault as it is, an :class:`OSError` as a
+    :class:`WriteError`, anything else as a :class:`InternalError` that points to ``--debug``."""
+    if isinstance(exc, GapmapError | FaultError):
+        return exc
+    if isinstance(exc, OSError):
+        return WriteError(f"{where}: cannot write: {os_reason(exc)}")
+    msg = (
+        f"{where}: internal error {type(exc).__name__}: {exc} (a bug in gapmap; run again with"
+        " --debug for the traceback and report it)"
+    )
+    return InternalError(msg)

@@ -321,5 +321,15 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: not valid TOML: {exc}"
         raise ConfigError(msg) from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        msg = (
+            f"{path}: line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8; expected a"
+            " UTF-8 text file (save it as UTF-8, as TOML requires)"
+        )
+        raise ConfigError(msg) from exc
+    except IsADirectoryError as exc:
+        msg = f"{path}: is a folder; expected a TOML config file"
+        raise ConfigError(msg) from exc
     config = config_from_dict(raw, path.parent.resolve())
     return dataclasses.replace(config, source_path=path.resolve())

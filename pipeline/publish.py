@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from layers.errors import OutputFolderError, os_reason
 from layers.vocabulary import CRS_EPSG
 from maps.cost_curve_png import plot_cost_curve
 from maps.publish import MapPaths, write_maps
@@ -56,6 +58,25 @@ class RunTables:
     results: pd.DataFrame
     counts: Mapping[str, Mapping[str, Any]]
     new_sites: pd.DataFrame
+
+
+def prepare_output_dir(output_dir: Path, store_path: Path) -> None:
+    """Create the output folder and the store's folder, and prove they can be written (a probe
+    file, which also catches a read-only file system for root); :class:`OutputFolderError`
+    names the folder and why not."""
+    for folder in dict.fromkeys([output_dir, store_path.parent]):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            reason = (
+                "a file stands where the folder should be"
+                if folder.exists() and not folder.is_dir()
+                else os_reason(exc, name_file=False)
+            )
+            msg = f"{folder}: cannot write the run's output there ({reason})"
+            raise OutputFolderError(msg) from exc
 
 
 def run_folder(output_dir: Path, run_id: str) -> Path:

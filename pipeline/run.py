@@ -2,8 +2,7 @@
 
 ::
 
-    ingest → locate → terrain → wireless → coverage → classify → cost → store → aggregate
-           → publish
+    ingest → locate → terrain → wireless → coverage → classify → cost → store → aggregate → publish
 
 Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
 sequences them, measures wall time and peak memory per stage, and keeps the ``runs`` table and
@@ -24,7 +23,7 @@ import pandas as pd
 from rich.console import Console
 
 from layers.checksums import input_checksums
-from layers.errors import GapmapError, RunError
+from layers.errors import fault_of
 from pipeline import (
     aggregate,
     classify,
@@ -64,6 +63,7 @@ def run_pipeline(
     checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
     config_hash = config.digest()
     run_id = store.new_run_id(config_hash)
+    publish.prepare_output_dir(config.run.output_dir, config.store_path)
     with store.open_store(config.store_path) as connection:
         version = store.code_version()
         store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, version)
@@ -71,13 +71,14 @@ def run_pipeline(
         try:
             result = _run_stages(config, connection, info, timer, inputs)
         except Exception as exc:
-            store.discard_run_rows(connection, run_id)
-            store.finish_run(connection, run_id, "failed", None, f"{type(exc).__name__}: {exc}")
-            publish.set_aside_failed(config.run.output_dir, run_id)
-            if isinstance(exc, GapmapError):
-                raise
-            msg = f"run {run_id} failed in the pipeline: {type(exc).__name__}: {exc}"
-            raise RunError(msg) from exc
+            where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
+            fault = fault_of(exc, where)
+            try:  # a cleanup that fails too (a full disk) must not hide the run's own error
+                publish.set_aside_failed(config.run.output_dir, run_id)
+                store.fail_run(connection, run_id, str(fault))
+            except Exception as cleanup:
+                fault.add_note(f"the failed run could not be recorded: {cleanup}")
+            raise fault from exc
         store.finish_run(connection, run_id, "succeeded", str(result.published))
     return result
 
@@ -107,9 +108,8 @@ def _run_stages(
     current = publish.finish_publication(config, folder, timer.rows)
     timings = pd.DataFrame(timer.rows)
     store.append(connection, "stage_timings", info.run_id, timings)
+    located, manifest = dict(counts["locate"]), publish.read_manifest(folder)
     table = aggregated.gap_table
-    manifest = publish.read_manifest(folder)
-    located = dict(counts["locate"])
     return RunResult(
         info.run_id, current.resolve(), table, inputs.counts, located, timings, manifest
     )

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from layers.errors import RunError
+from layers.errors import RunError, StoreBusyError, StoreUnreadableError
 from pipeline.config import Config
 from pipeline.ingest import Ingested
 
@@ -156,11 +156,45 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return added
 
 
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to the store at ``path``, or a one-line fault that says why not:
+    :class:`StoreBusyError` while another gapmap process holds it, :class:`StoreUnreadableError`
+    when the file is not a DuckDB database."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        detail = str(exc).splitlines()[0]
+        if "lock" in detail.lower():
+            msg = (
+                f"{path}: the store is in use by another gapmap process ({detail}); try again"
+                " when it has finished"
+            )
+            raise StoreBusyError(msg) from exc
+        msg = (
+            f"{path}: cannot be opened as a gapmap store ({detail}); move it aside to start a"
+            " new history, or restore it from a backup"
+        )
+        raise StoreUnreadableError(msg) from exc
+
+
+@contextmanager
+def read_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store opened read-only (``gapmap runs``, ``areas``, ``sensitivity``)."""
+    if not path.exists():
+        msg = f"{path}: no store yet; expected one written by `gapmap run --config ...`"
+        raise RunError(msg)
+    connection = connect(path, read_only=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
 @contextmanager
 def open_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open (creating if needed) the store, migrated to the current schema."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path))
+    connection = connect(path)
     try:
         migrate(connection)
         yield connection
@@ -242,6 +276,13 @@ def finish_run(
         "UPDATE runs SET finished_at = ?, status = ?, output_dir = ?, message = ? WHERE run_id = ?",
         [now_utc(), status, output_dir, message, run_id],
     )
+
+
+def fail_run(connection: duckdb.DuckDBPyConnection, run_id: str, message: str) -> None:
+    """Mark a run failed with ``message`` and delete the rows it wrote (the history keeps only
+    what succeeded runs wrote)."""
+    discard_run_rows(connection, run_id)
+    finish_run(connection, run_id, "failed", None, message)
 
 
 def discard_run_rows(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:

@@ -9,22 +9,46 @@ exit with code 2; nothing prints a traceback for them.
 
 from __future__ import annotations
 
-import sys
+from typing import Annotated
 
 import typer
 
+from layers.errors import fault_of
 from pipeline.cli import runs, tools
+from pipeline.cli.common import DEBUG, fail
 
 app = typer.Typer(
     help="gapmap: find the households the broadband market leaves behind, per kommune.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error, not one line.")
+    ] = False,
+) -> None:
+    """gapmap: find the households the broadband market leaves behind, per kommune."""
+    DEBUG["traceback"] = debug
+
+
 for command in (runs.run, runs.demo, runs.runs, tools.fetch, tools.los, tools.areas):
     app.command()(command)
 app.command()(tools.sensitivity)
 app.command("build-national")(tools.build_national)
 
 
-def main() -> None:  # pragma: no cover - console entry point wrapper
-    sys.exit(app())
+def main() -> None:
+    """The ``gapmap`` console command: the app, with anything unexpected reported in one line
+    as an internal error (exit 70) unless ``--debug``."""
+    try:
+        app()
+    except Exception as exc:
+        fault = fault_of(exc, "gapmap")
+        try:
+            fail(fault)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None

@@ -1,4 +1,10 @@
-"""What every ``gapmap`` command shares: the console, the ``--config`` option, one-line errors."""
+"""What every ``gapmap`` command shares: the console, the ``--config`` option, one-line errors.
+
+Exit codes: 0 done; 2 an input or config error the user can fix; and for faults of the machine
+(``sysexits.h``) 65 the store is not a DuckDB file, 70 an internal error (a bug), 73 the output
+folder cannot be written, 74 writing failed (a full disk), 75 the store is in use by another
+run. ``gapmap --debug …`` shows the traceback instead of the one line.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,26 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from layers.errors import GapmapError
+from layers.errors import FaultError, GapmapError
 
 console = Console()
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The run's TOML config file.", dir_okay=False)
 ]
+# what a command reports in one line: errors of the user's inputs and faults of the machine
+REPORTED = (GapmapError, FaultError)
+USER_ERROR_EXIT = 2
+DEBUG = {"traceback": False}  # set by ``gapmap --debug``
 
 
-def fail(exc: GapmapError) -> NoReturn:
-    """Print one line naming what is wrong and exit with code 2 (no traceback)."""
+def fail(exc: GapmapError | FaultError) -> NoReturn:
+    """Print one line naming what is wrong and exit with the error's code (no traceback unless
+    ``--debug``)."""
+    if DEBUG["traceback"]:
+        raise exc
     # escape: messages carry file names and values with [brackets]; soft_wrap: one line
-    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+    notes = "; ".join(getattr(exc, "__notes__", []))
+    text = f"{exc} ({notes})" if notes else str(exc)
+    console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+    code = exc.exit_code if isinstance(exc, FaultError) else USER_ERROR_EXIT
+    raise typer.Exit(code=code)

@@ -6,14 +6,12 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import duckdb
 import typer
 from rich.table import Table
 
-from layers.errors import GapmapError
 from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
 from pipeline import store
-from pipeline.cli.common import ConfigOption, console, fail
+from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import load_config
 from pipeline.run import RunResult, run_pipeline
 
@@ -67,7 +65,7 @@ def _run_and_report(config_path: Path, started: float) -> None:
     try:
         settings = load_config(config_path)
         result = run_pipeline(settings, console)
-    except GapmapError as exc:
+    except REPORTED as exc:
         fail(exc)
     print_summary(result, settings.classify.map_target, settings.run.output_dir)
     console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
@@ -105,12 +103,12 @@ def runs(
     """List the recorded runs (newest first): status, duration, config hash, output folder."""
     try:
         settings = load_config(config)
-    except GapmapError as exc:
+    except REPORTED as exc:
         fail(exc)
     if not settings.store_path.exists():
         console.print(f"no runs yet: {settings.store_path} does not exist")
         return
-    with duckdb.connect(str(settings.store_path), read_only=True) as connection:
+    with store.read_store(settings.store_path) as connection:
         rows = store.recent_runs(connection, last)
     table = Table(title=f"Runs in {settings.store_path}")
     for column in ("run", "status", "started (UTC)", "took", "config", "output / message"):

@@ -10,8 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from layers.errors import GapmapError
-from pipeline.cli.common import ConfigOption, console, fail
+from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import WirelessSettings, load_config
 
 WIRELESS_DEFAULTS = WirelessSettings()  # the `los` options' defaults are a config's
@@ -70,7 +69,7 @@ def fetch(
         with fetching.fetch_progress(console) as progress:
             show = fetching.progress_reporter(progress)
             records = fetching.fetch_kommuner(kommuner, out, settings, on_progress=show)
-    except GapmapError as exc:
+    except REPORTED as exc:
         console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
     console.print(fetching.records_table(records, f"Files in {settings.cache_dir or out}"))
@@ -120,7 +119,7 @@ def los(
         started = time.perf_counter()
         with console.status("[bold cyan]line of sight[/] …"):
             reach = wireless_per_address(address_layer.accepted, site_layer.accepted, dem, settings)
-    except GapmapError as exc:
+    except REPORTED as exc:
         fail(exc)
     table = address_layer.accepted[["address_id", "kommunenummer", "address_text", "x_m", "y_m"]]
     los_columns = reach.drop(columns=[c for c in reach.columns if c.startswith("fwa_")])
@@ -172,7 +171,7 @@ def areas(
         found = planning.project_areas(costed, viable_nok, buffer_m)
         ranked = planning.select_areas(found, budget)
         planning.write_application(ranked, costed, out)
-    except GapmapError as exc:
+    except REPORTED as exc:
         fail(exc)
     console.print(planning.areas_table(ranked, run_id))
     console.print(planning.areas_totals(ranked, budget), soft_wrap=True)
@@ -202,7 +201,7 @@ def sensitivity(
         with console.status("[bold cyan]re-running the cost stage[/] …"):
             inputs = cost_inputs(settings)
             table = cost_sensitivity(inputs, settings.cost, change)
-    except GapmapError as exc:
+    except REPORTED as exc:
         fail(exc)
     shown = Table(title=f"Sensitivity of the total cost, run {inputs.run_id}")
     for column in ("parameter", "change", "value", "total mill. kr", "Δ mill. kr", "Δ %"):
@@ -279,5 +278,5 @@ def build_national(
             roads=roads,
             show=show,
         )
-    except GapmapError as exc:
+    except REPORTED as exc:
         fail(exc)

@@ -27,7 +27,7 @@ from rich.table import Table
 from layers.errors import ConfigError, InputError
 from layers.numbers_nb import format_int_nb, format_mnok
 from layers.tables import require_columns
-from pipeline.store import latest_succeeded_run
+from pipeline.store import latest_succeeded_run, read_store
 
 CRS_EPSG = 25833
 AREA_KEYS = ["kommunenummer", "cluster_id"]
@@ -275,7 +275,7 @@ def read_costed_addresses(store_path: Path, kommuner: Sequence[str]) -> tuple[st
         msg = f"{store_path}: store not found; expected the store of a finished `gapmap run`"
         raise InputError(msg)
     try:
-        with duckdb.connect(str(store_path), read_only=True) as connection:
+        with read_store(store_path) as connection:
             run_id = latest_succeeded_run(connection, store_path)
             if not _has_cluster_column(connection):
                 msg = (

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -28,7 +27,7 @@ from pipeline.config import Config, CostSettings, replace_nested
 from pipeline.cost import plan_costs
 from pipeline.rollout import choice as rollout
 from pipeline.rollout.fibre import presence_of_fibre
-from pipeline.store import latest_succeeded_run
+from pipeline.store import latest_succeeded_run, read_store
 
 KEY_PARAMETERS = (
     "fibre.trench_nok_per_m",
@@ -88,7 +87,7 @@ def cost_inputs(config: Config) -> CostInputs:
     if not config.store_path.exists():
         msg = f"{config.store_path}: no store yet; run `gapmap run` first"
         raise RunError(msg)
-    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+    with read_store(config.store_path) as connection:
         run_id = latest_succeeded_run(connection, config.store_path)
         frame = connection.execute(
             INPUTS_SQL, {"run_id": run_id, "target": config.cost.target}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from layers.checksums import sha256_of
-from layers.errors import InputError, RunError
+from layers.errors import InputError, InternalError, WriteError
 from pipeline import publish as publish_module
 from pipeline.config import load_config
 from pipeline.run import run_pipeline
@@ -78,11 +79,11 @@ def test_failed_run_leaves_the_published_output_untouched(tiny_region: Path, mon
     first = run_pipeline(config, _quiet())
     before = {p: p.read_bytes() for p in first.published.rglob("*") if p.is_file()}
 
-    def boom(*args, **kwargs):
-        raise RuntimeError("disk full while writing maps")
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "maps/kommune/9901.html")
 
-    monkeypatch.setattr(publish_module, "_write_map_products", boom)
-    with pytest.raises(RunError, match="disk full"):
+    monkeypatch.setattr(publish_module, "_write_map_products", disk_full)
+    with pytest.raises(WriteError, match=r"after aggregate: cannot write: .*the disk is full"):
         run_pipeline(config, _quiet())
     current = (config.run.output_dir / "current").resolve()
     assert current == first.published
@@ -170,3 +171,21 @@ def test_squares_lacking_lists_and_funded_areas_join_the_run(tiny_region: Path) 
     counts = result.layer_counts
     reconciled = counts["rows_accepted"] + counts["rows_merged"] + counts["rows_quarantined"]
     assert (counts["rows_read"] == reconciled).all()
+
+
+def test_a_bug_is_reported_as_one_and_the_run_marked_failed(tiny_region: Path, monkeypatch) -> None:
+    config = load_config(tiny_region)
+
+    def bug(*args, **kwargs):
+        raise KeyError("class_no2025")
+
+    monkeypatch.setattr("pipeline.cost.cost_stage", bug)
+    with pytest.raises(InternalError, match=r"after classify: internal error KeyError") as raised:
+        run_pipeline(config, _quiet())
+    assert "a bug in gapmap; run again with --debug" in str(raised.value)
+    assert raised.value.exit_code == 70
+    assert not (config.run.output_dir / "current").exists()
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        runs = connection.execute("SELECT status, message FROM runs").fetchall()
+    assert [status for status, _ in runs] == ["failed"]
+    assert "KeyError" in runs[0][1]

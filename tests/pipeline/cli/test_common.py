@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -18,3 +19,20 @@ def test_bad_config_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--config", str(config)])
     assert result.exit_code == 2
     assert "unknown key 'route_factr'" in result.output and "Traceback" not in result.output
+
+
+def test_the_console_command_reports_an_unexpected_error_as_a_bug_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pipeline.cli as cli
+
+    def broken() -> None:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 70
+    output = capsys.readouterr().out
+    assert "error: gapmap: internal error RuntimeError: unexpected" in output
+    assert "Traceback" not in output

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from layers.errors import InternalError
 from pipeline.cli import app
 
 runner = CliRunner()
@@ -37,3 +40,94 @@ def test_run_prints_stages_summary_and_paths(tiny_region: Path) -> None:
     assert "index.html" in result.output
     listed = runner.invoke(app, ["runs", "--config", str(config)])
     assert "succeeded" in listed.output
+
+
+def _with_run_settings(config: Path, lines: str) -> Path:
+    """A copy of ``config`` beside it whose ``[run]`` section is ``lines``."""
+    text = config.read_text(encoding="utf-8")
+    start = text.index("[run]")
+    end = text.index("\n[", start + 1)
+    changed = config.with_name("changed.toml")
+    changed.write_text(text[:start] + "[run]\n" + lines + text[end:], encoding="utf-8")
+    return changed
+
+
+def _one_error_line(output: str) -> str:
+    """The one ``error:`` line, the last of the output (stage lines may come before it)."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert errors == lines[-1:], output
+    assert "Traceback" not in output
+    return errors[0]
+
+
+def test_a_config_that_is_not_utf8_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.toml"
+    config.write_bytes('[run]\nname = "Trøndelag"\n'.encode("latin-1"))
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "line 2: byte 0xf8 is not UTF-8" in _one_error_line(result.output)
+
+
+def test_a_file_where_the_output_folder_should_be_is_exit_73(tiny_region: Path) -> None:
+    blocker = tiny_region.parent / "blocker"
+    blocker.write_text("not a folder", encoding="utf-8")
+    config = _with_run_settings(tiny_region, f'output_dir = "{blocker}/out"\n')
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 73
+    line = _one_error_line(result.output)
+    assert f"{blocker}/out: cannot write the run's output there" in line
+
+
+def test_a_store_that_is_not_a_duckdb_file_is_exit_65(tiny_region: Path) -> None:
+    junk = tiny_region.parent / "junk.duckdb"
+    junk.write_bytes(b"\x00gapmap? no" * 500)
+    config = _with_run_settings(
+        tiny_region, f'output_dir = "{tiny_region.parent}/out"\nstore_path = "{junk}"\n'
+    )
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 65
+    assert "cannot be opened as a gapmap store" in _one_error_line(result.output)
+    assert junk.read_bytes() == b"\x00gapmap? no" * 500  # left as it was
+
+
+def test_a_store_held_by_another_run_is_exit_75_and_then_works(tiny_region: Path) -> None:
+    store_path = tiny_region.parent / "out" / "gapmap.duckdb"
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " time.sleep(60)",
+            str(store_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = runner.invoke(app, ["run", "--config", str(tiny_region)])
+        assert result.exit_code == 75
+        assert "the store is in use by another gapmap process" in _one_error_line(result.output)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert runner.invoke(app, ["run", "--config", str(tiny_region)]).exit_code == 0
+
+
+def test_a_bug_is_one_line_exit_70_and_debug_shows_the_traceback(
+    tiny_region: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("pipeline.aggregate.aggregate_stage", bug)
+    result = runner.invoke(app, ["run", "--config", str(tiny_region)])
+    assert result.exit_code == 70
+    line = _one_error_line(result.output)
+    assert "internal error ZeroDivisionError" in line and "--debug" in line
+    debug = runner.invoke(app, ["--debug", "run", "--config", str(tiny_region)])
+    assert debug.exit_code == 1
+    assert isinstance(debug.exception, InternalError)
+    assert isinstance(debug.exception.__cause__, ZeroDivisionError)
