@@ -12,6 +12,7 @@ from rich.table import Table
 
 from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import WirelessSettings, load_config
+from pipeline.products.tables import write_csv
 
 WIRELESS_DEFAULTS = WirelessSettings()  # the `los` options' defaults are a config's
 
@@ -125,7 +126,7 @@ def los(
     los_columns = reach.drop(columns=[c for c in reach.columns if c.startswith("fwa_")])
     result = table.join(los_columns)
     out.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(out, index=False)
+    write_csv(result, out)
     console.print(
         f"[green]✓[/] {len(result):,} addresses,"
         f" {int(site_layer.accepted['technology'].isin(chosen).sum()):,} sites"
@@ -219,7 +220,7 @@ def sensitivity(
     console.print(shown)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, index=False)
+        write_csv(table, out)
         console.print(f"Wrote {out}")
     console.print(f"Done in {time.perf_counter() - started:.1f} s.")
 

@@ -27,6 +27,7 @@ from rich.table import Table
 from layers.errors import ConfigError, InputError
 from layers.numbers_nb import format_int_nb, format_mnok
 from layers.tables import require_columns
+from pipeline.products.tables import write_csv
 from pipeline.store import latest_succeeded_run, read_store
 
 CRS_EPSG = 25833
@@ -234,7 +235,7 @@ def write_application(
     columns = [column for column in APPLICATION_CSV_COLUMNS if column in listed.columns]
     for area_id, rows in listed.groupby("area_id", sort=True):  # one file per area
         path = out_dir / f"area_{area_id}.csv"
-        rows[columns].to_csv(path, index=False, encoding="utf-8")
+        write_csv(rows[columns], path)
         written.append(path)
     return written
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -21,23 +22,59 @@ GEOPACKAGE = "gapmap.gpkg"
 PROJECT_AREAS_LAYER = "prosjektomrader"
 
 
+# a text cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV injection")
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text that a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+    ``+``, ``-``, ``@``, a tab or a carriage return first) quoted by a leading ``'``; numbers
+    and other texts unchanged. Names come from outside (kommune, operator, address texts)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            texts = values.where(values.map(lambda v: isinstance(v, str)), None)
+            risky = texts.str.contains(FORMULA_START, regex=True, na=False)
+            if risky.any():
+                safe[column] = values.mask(risky, "'" + texts)
+    return safe
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as a UTF-8 CSV that no spreadsheet runs as formulas (:func:`spreadsheet_safe`)."""
+    spreadsheet_safe(frame).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
 def write_tables(
     folder: Path, tables: Mapping[str, pd.DataFrame], about: pd.DataFrame
 ) -> dict[str, str]:
-    """Each table as CSV; the gap table also as XLSX with an "Om tabellen" sheet."""
+    """Each table as CSV; the gap table also as XLSX with an "Om tabellen" sheet. No text
+    reaches either as a formula."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, frame in tables.items():
-        path = tables_dir / f"{name}.csv"
-        frame.to_csv(path, index=False, encoding="utf-8")
+        path = write_csv(frame, tables_dir / f"{name}.csv")
         written[name] = str(path.relative_to(folder))
     xlsx = tables_dir / "gap_table.xlsx"
     with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
         tables["gap_table"].to_excel(writer, sheet_name="Dekningsgap", index=False)
         about.to_excel(writer, sheet_name="Om tabellen", index=False)
+        for sheet in writer.book.worksheets:
+            _formulas_as_text(sheet)
     written["gap_table_xlsx"] = str(xlsx.relative_to(folder))
     return written
+
+
+def _formulas_as_text(sheet: Any) -> None:
+    """Store every cell openpyxl took for a formula (a text starting with ``=``) as the text
+    it is: the reader sees ``=HYPERLINK(…)``, and nothing runs (a few hundred rows a sheet)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def write_project_areas(folder: Path, areas: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -46,7 +83,7 @@ def write_project_areas(folder: Path, areas: gpd.GeoDataFrame | None) -> dict[st
     if areas is None:
         return {}
     csv = folder / "tables" / "project_areas.csv"
-    pd.DataFrame(areas.drop(columns="geometry")).to_csv(csv, index=False, encoding="utf-8")
+    write_csv(pd.DataFrame(areas.drop(columns="geometry")), csv)
     gpkg = folder / GEOPACKAGE
     areas.to_file(gpkg, layer=PROJECT_AREAS_LAYER, driver="GPKG")
     return {"project_areas": str(csv.relative_to(folder))}
@@ -137,5 +174,5 @@ def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:
 def write_cost_curve(folder: Path, curves: pd.DataFrame) -> str:
     """``tables/cost_curve.csv``: the published cost curves (per kommune, then the total)."""
     path = folder / "tables" / "cost_curve.csv"
-    curves.to_csv(path, index=False)
+    write_csv(curves, path)
     return str(path.relative_to(folder))

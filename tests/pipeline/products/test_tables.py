@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from pyproj import Transformer
@@ -18,7 +19,9 @@ from pipeline.products.tables import (
     about_table,
     fwa_challenge_list,
     new_sites_table,
+    spreadsheet_safe,
     write_project_areas,
+    write_tables,
 )
 from pipeline.rollout.choice import MAST_COLUMNS
 from tests.fixtures import FOUR_COSTED
@@ -115,3 +118,36 @@ def test_project_areas_are_written_as_a_table_and_a_layer_or_not_at_all(tmp_path
     assert table["area_id"].tolist() == ["4204-0001"] and "geometry" not in table
     layer = gpd.read_file(tmp_path / "gapmap.gpkg", layer=PROJECT_AREAS_LAYER)
     assert layer["cost_nok"].tolist() == [1_350_000.0] and layer.crs.to_epsg() == 25833
+
+
+EVIL_NAME = '=HYPERLINK("http://evil.example","Klikk her")'
+
+
+def test_no_text_reaches_a_spreadsheet_as_a_formula(tmp_path: Path) -> None:
+    gap_table = pd.DataFrame(
+        {
+            "kommunenummer": ["0301", "9999"],
+            "kommunenavn": [EVIL_NAME, "Ås"],
+            "operator": ["+47 Fiber", "@Telenor"],
+            "note": ["-1 hus", "\tfane"],
+            "households": [-3, 5],  # numbers stay numbers, negative or not
+        }
+    )
+    about = pd.DataFrame({"Felt": ["Kilde"], "Verdi": ["=1+1"]})
+    write_tables(tmp_path, {"gap_table": gap_table}, about)
+    csv = pd.read_csv(tmp_path / "tables" / "gap_table.csv", dtype={"kommunenummer": str})
+    assert csv["kommunenavn"].tolist() == ["'" + EVIL_NAME, "Ås"]
+    assert csv["operator"].tolist() == ["'+47 Fiber", "'@Telenor"]
+    assert csv["note"].tolist() == ["'-1 hus", "'\tfane"]
+    assert csv["households"].tolist() == [-3, 5]
+    assert csv["kommunenummer"].tolist() == ["0301", "9999"]
+    book = openpyxl.load_workbook(tmp_path / "tables" / "gap_table.xlsx")
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    values = {cell.value for cell in cells}
+    assert EVIL_NAME in values and "=1+1" in values  # shown as the text it is
+
+
+def test_spreadsheet_safe_leaves_other_texts_and_missing_values_alone() -> None:
+    frame = pd.DataFrame({"text": ["Storlia", None, "a=b", "x-1"], "n": [1.5, -2.0, 0.0, 3.0]})
+    assert spreadsheet_safe(frame).equals(frame)
