@@ -61,10 +61,10 @@ def run_pipeline(
     """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish."""
     timer = timer or StageLog(console or Console())
     checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
-    config_hash = config.digest()
-    run_id = store.new_run_id(config_hash)
+    run_id = store.new_run_id(config_hash := config.digest())
     publish.prepare_output_dir(config.run.output_dir, config.store_path)
     with store.open_store(config.store_path) as connection:
+        publish.tidy_after_crash(connection, config.run.output_dir, run_id)
         version = store.code_version()
         store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, version)
         info = publish.RunInfo(run_id, datetime.now(UTC).isoformat(), version, checksums)

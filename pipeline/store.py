@@ -25,84 +25,7 @@ from layers.errors import RunError, StoreBusyError, StoreUnreadableError
 from pipeline.config import Config
 from pipeline.ingest import Ingested
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY,
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP,
-    status VARCHAR NOT NULL,            -- running | succeeded | failed
-    config_hash VARCHAR NOT NULL,
-    config_json VARCHAR NOT NULL,
-    input_checksums VARCHAR NOT NULL,   -- JSON {layer: {path, sha256, bytes}}
-    code_version VARCHAR NOT NULL,
-    output_dir VARCHAR,
-    message VARCHAR
-);
-CREATE TABLE IF NOT EXISTS layer_counts (
-    run_id VARCHAR, layer VARCHAR, rows_read BIGINT, rows_accepted BIGINT,
-    rows_merged BIGINT, rows_quarantined BIGINT
-);
-CREATE TABLE IF NOT EXISTS quarantine (
-    run_id VARCHAR, layer VARCHAR, file VARCHAR, row_number BIGINT, key VARCHAR, reason VARCHAR
-);
-CREATE TABLE IF NOT EXISTS stage_timings (
-    run_id VARCHAR, stage VARCHAR, seconds DOUBLE, peak_rss_mb DOUBLE
-);
-CREATE TABLE IF NOT EXISTS kommuner (
-    run_id VARCHAR, kommunenummer VARCHAR, kommunenavn VARCHAR, fylkesnummer VARCHAR,
-    area_km2 DOUBLE, geometry_wkb BLOB
-);
-CREATE TABLE IF NOT EXISTS fylker (
-    run_id VARCHAR, fylkesnummer VARCHAR, fylkesnavn VARCHAR
-);
-CREATE TABLE IF NOT EXISTS addresses (
-    run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, kommunenummer_file VARCHAR,
-    kommunenavn VARCHAR, fylkesnummer VARCHAR, address_text VARCHAR, households BIGINT,
-    x_m DOUBLE, y_m DOUBLE, located_by VARCHAR, row_number BIGINT
-);
-CREATE TABLE IF NOT EXISTS offers (
-    run_id VARCHAR, address_id BIGINT, operator VARCHAR, technology VARCHAR,
-    down_mbps DOUBLE, up_mbps DOUBLE, source VARCHAR
-);
-CREATE TABLE IF NOT EXISTS address_results (
-    run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR, households BIGINT,
-    elevation_m DOUBLE, slope_deg DOUBLE, has_terrain BOOLEAN,
-    best_technology VARCHAR, best_operator VARCHAR, best_down_mbps DOUBLE, best_up_mbps DOUBLE,
-    nkom_lacking_mbps DOUBLE, area_status VARCHAR,
-    los_site_id VARCHAR, los_distance_m DOUBLE, has_los BOOLEAN, worst_clearance_ratio DOUBLE,
-    obstruction_x_m DOUBLE, obstruction_y_m DOUBLE, sites_in_range BIGINT, los_sites BIGINT,
-    los_terrain_ok BOOLEAN, wireless_technology VARCHAR, wireless_down_mbps DOUBLE,
-    wireless_up_mbps DOUBLE, fwa_doubtful BOOLEAN,
-    cluster_id BIGINT, served_households DOUBLE, distance_to_fibre_m DOUBLE, link_m DOUBLE,
-    terrain_factor DOUBLE, route_m DOUBLE,
-    route_capped BOOLEAN, cost_nok DOUBLE, cost_option VARCHAR, satellite_cost_nok DOUBLE,
-    kommune_cost_factor DOUBLE, fiber_cost_nok DOUBLE, lifetime_cost_nok DOUBLE,
-    new_site_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS new_sites (
-    run_id VARCHAR, site_id VARCHAR, kommunenummer VARCHAR, cluster_id BIGINT,
-    x_m DOUBLE, y_m DOUBLE, antenna_height_m DOUBLE, fixed_cost_nok DOUBLE,
-    households_reached DOUBLE, households_taking DOUBLE
-);
-CREATE TABLE IF NOT EXISTS address_classes (
-    run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR,
-    wireless_reachable BOOLEAN
-);
-CREATE TABLE IF NOT EXISTS targets (
-    run_id VARCHAR, target VARCHAR, down_mbps DOUBLE, up_mbps DOUBLE, label_nb VARCHAR
-);
-CREATE TABLE IF NOT EXISTS gap_summary (
-    run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
-    target VARCHAR, addresses BIGINT, households BIGINT, served_households BIGINT,
-    underserved_households BIGINT, unserved_households BIGINT,
-    funded_households BIGINT, planned_households BIGINT, wireless_reachable_households BIGINT
-);
-CREATE TABLE IF NOT EXISTS cost_summary (
-    run_id VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
-    cost_target VARCHAR, households_below_cost_target BIGINT, cost_nok DOUBLE,
-    routes_capped BIGINT, fwa_doubtful_households BIGINT
-);
-"""
+SCHEMA = (Path(__file__).with_name("store_schema.sql")).read_text(encoding="utf-8")
 
 
 def table_columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -283,6 +206,37 @@ def fail_run(connection: duckdb.DuckDBPyConnection, run_id: str, message: str) -
     what succeeded runs wrote)."""
     discard_run_rows(connection, run_id)
     finish_run(connection, run_id, "failed", None, message)
+
+
+def abort_dead_runs(
+    connection: duckdb.DuckDBPyConnection, published: Path | None, by_run: str
+) -> list[str]:
+    """Close the runs a killed process left ``running`` (the caller holds the store's lock, so
+    none of them is alive): the one ``current`` points at (``published``) had published and is
+    recorded succeeded; the others are marked ``aborted`` and their rows deleted.
+
+    Returns the aborted run ids.
+    """
+    rows = connection.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()
+    aborted = []
+    for (run_id,) in rows:
+        if published is not None and published.name == run_id:
+            note = f"recorded by run {by_run}: published before its process ended"
+            finish_run(connection, run_id, "succeeded", str(published), note)
+            continue
+        discard_run_rows(connection, run_id)
+        note = f"aborted: its process ended before the run finished (found by run {by_run})"
+        finish_run(connection, run_id, "aborted", None, note)
+        aborted.append(str(run_id))
+    return aborted
+
+
+def succeeded_runs(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The ids of the succeeded runs, newest first."""
+    rows = connection.execute(
+        "SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC"
+    ).fetchall()
+    return [str(run_id) for (run_id,) in rows]
 
 
 def discard_run_rows(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
-from pipeline import store
+from pipeline import publish, store
 from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import load_config
 from pipeline.run import RunResult, run_pipeline
@@ -99,22 +99,47 @@ def demo(
 def runs(
     config: ConfigOption,
     last: Annotated[int, typer.Option(help="How many of the latest runs to list.")] = 12,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            help="Remove the folders of older publications and of runs set aside (their rows"
+            " stay in the store as history)."
+        ),
+    ] = False,
+    keep: Annotated[
+        int, typer.Option(min=1, help="With --prune: how many of the newest publications to keep.")
+    ] = 3,
 ) -> None:
     """List the recorded runs (newest first): status, duration, config hash, output folder."""
     try:
         settings = load_config(config)
+        if not settings.store_path.exists():
+            console.print(f"no runs yet: {settings.store_path} does not exist")
+            return
+        with store.read_store(settings.store_path) as connection:
+            rows = store.recent_runs(connection, last)
+            if prune:
+                succeeded = store.succeeded_runs(connection)
+                removed = publish.prune_publications(settings.run.output_dir, succeeded, keep)
     except REPORTED as exc:
         fail(exc)
-    if not settings.store_path.exists():
-        console.print(f"no runs yet: {settings.store_path} does not exist")
-        return
-    with store.read_store(settings.store_path) as connection:
-        rows = store.recent_runs(connection, last)
-    table = Table(title=f"Runs in {settings.store_path}")
+    console.print(runs_table(rows, settings.store_path))
+    if prune:
+        console.print(f"Removed {len(removed)} run folders; kept the {keep} newest publications.")
+        for folder in removed:
+            console.print(f"  removed {folder}", soft_wrap=True)
+
+
+STATUS_COLOURS = {"succeeded": "green", "failed": "red", "aborted": "magenta"}
+
+
+def runs_table(rows: list[tuple[Any, ...]], store_path: Path) -> Table:
+    """The run history as a table: run, status (coloured), start, duration, config, where."""
+    table = Table(title=f"Runs in {store_path}")
     for column in ("run", "status", "started (UTC)", "took", "config", "output / message"):
         table.add_column(column)
     for run_id, status, started, took, config_hash, output_dir, message in rows:
-        colour = {"succeeded": "green", "failed": "red"}.get(status, "yellow")
+        colour = STATUS_COLOURS.get(status, "yellow")
         table.add_row(
             run_id,
             f"[{colour}]{status}[/]",
@@ -123,4 +148,4 @@ def runs(
             config_hash[:8],
             output_dir or message or "",
         )
-    console.print(table)
+    return table

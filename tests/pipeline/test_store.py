@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from layers.errors import RunError
+from layers.errors import RunError, StoreUnreadableError
 from pipeline import store
 from pipeline.aggregate import aggregate_run, gap_table
 from tests.fixtures import HAND_RUN_TARGETS, store_hand_run
@@ -108,3 +108,39 @@ def test_a_store_without_a_succeeded_run_says_so(tmp_path: Path) -> None:
         _runs_at(connection, [("jan", "failed", "2025-01-05 02:00:00", "2025-01-05 02:01:00")])
         with pytest.raises(RunError, match=r"s\.duckdb: no succeeded run; expected one"):
             store.latest_succeeded_run(connection, path)
+
+
+def test_runs_a_killed_process_left_running_are_aborted_or_recorded_published(
+    tmp_path: Path,
+) -> None:
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        _runs_at(
+            connection,
+            [
+                ("jan", "succeeded", "2025-01-05 02:00:00", "2025-01-05 02:10:30"),
+                ("feb", "running", "2025-02-05 02:00:00", None),  # died mid-run
+                ("mar", "running", "2025-03-05 02:00:00", None),  # died after publishing
+            ],
+        )
+        store_hand_run(connection, "feb")
+        aborted = store.abort_dead_runs(connection, tmp_path / "out" / "runs" / "mar", "apr")
+        statuses = dict(connection.execute("SELECT run_id, status FROM runs").fetchall())
+        (feb_rows,) = connection.execute(
+            "SELECT count(*) FROM addresses WHERE run_id = 'feb'"
+        ).fetchone()
+        (message,) = connection.execute("SELECT message FROM runs WHERE run_id = 'feb'").fetchone()
+        newest_first = store.succeeded_runs(connection)
+    assert aborted == ["feb"]
+    assert statuses == {"jan": "succeeded", "feb": "aborted", "mar": "succeeded"}
+    assert feb_rows == 0
+    assert "found by run apr" in message
+    assert newest_first == ["mar", "jan"]
+
+
+def test_a_store_that_is_not_duckdb_or_is_held_says_so_in_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.duckdb"
+    junk.write_bytes(b"not a database" * 100)
+    with pytest.raises(StoreUnreadableError, match="cannot be opened as a gapmap store"):
+        store.connect(junk)
+    with pytest.raises(RunError, match="no store yet"), store.read_store(tmp_path / "none"):
+        pass

@@ -131,3 +131,17 @@ def test_a_bug_is_one_line_exit_70_and_debug_shows_the_traceback(
     assert debug.exit_code == 1
     assert isinstance(debug.exception, InternalError)
     assert isinstance(debug.exception.__cause__, ZeroDivisionError)
+
+
+def test_runs_prune_keeps_the_newest_publications(tiny_region: Path) -> None:
+    for _ in range(3):
+        assert runner.invoke(app, ["run", "--config", str(tiny_region)]).exit_code == 0
+    runs_dir = tiny_region.parent / "out" / "runs"
+    (runs_dir / "20250101T000000000000Z-deadbeef.failed").mkdir()
+    result = runner.invoke(app, ["runs", "--config", str(tiny_region), "--prune", "--keep", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 3 run folders" in result.output
+    left = [p.name for p in runs_dir.iterdir()]
+    assert left == [(tiny_region.parent / "out" / "current").resolve().name]
+    listed = runner.invoke(app, ["runs", "--config", str(tiny_region)])
+    assert listed.output.count("succeeded") == 3  # the history stays
