@@ -24,6 +24,7 @@ from layers.errors import ConfigError
 from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
+    ChecksSettings,
     ClassifySettings,
     Config,
     CostSettings,
@@ -46,6 +47,7 @@ from pipeline.config_schema import (
 
 __all__ = [
     "DEFAULT_TARGETS",
+    "ChecksSettings",
     "ClassifySettings",
     "Config",
     "CostSettings",
@@ -76,6 +78,7 @@ _SECTIONS: dict[str, type] = {
     "coverage": CoverageSettings,
     "wireless": WirelessSettings,
     "cost": CostSettings,
+    "checks": ChecksSettings,
     "inputs": Inputs,
 }
 
@@ -260,6 +263,12 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     config = Config(**sections, targets=targets)
     _check_names(config)
     _check_cost(config.cost)
+    shares = dataclasses.asdict(config.checks)
+    shares.pop("min_rows_for_share")
+    for key, share in shares.items():
+        if not 0.0 <= share <= 1.0:
+            msg = f"[checks].{key}: got {share}, expected a share from 0 to 1"
+            raise ConfigError(msg)
     return config
 
 

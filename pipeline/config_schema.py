@@ -82,6 +82,21 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class ChecksSettings:
+    """Whole-layer sanity before anything is published: a run stops, with a message that says
+    what and how to go on anyway, when an input looks broken as a whole."""
+
+    # share of a layer's rows that may go to quarantine (0-1); more stops the run
+    max_quarantined_share: float = 0.25
+    # share of the addresses that must have at least one offer row (any technology, 0-1); an
+    # offers file with only its header, or for another region, would otherwise publish
+    # "everyone unserved"
+    min_addresses_with_offer_share: float = 0.25
+    # a layer of fewer rows is too small for its quarantined share to say anything
+    min_rows_for_share: int = 20
+
+
+@dataclass(frozen=True)
 class LocateSettings:
     """Point-in-polygon settings."""
 
@@ -313,6 +328,7 @@ class Config:
     coverage: CoverageSettings = field(default_factory=CoverageSettings)
     wireless: WirelessSettings = field(default_factory=WirelessSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    checks: ChecksSettings = field(default_factory=ChecksSettings)
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
 

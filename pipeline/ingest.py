@@ -14,6 +14,7 @@ list flag:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ import pandas as pd
 from layers.addresses import read_addresses
 from layers.areas import read_areas
 from layers.cost_factors import read_cost_factors
+from layers.errors import InputError
 from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
 from layers.nkom_lists import read_lacking_list
@@ -32,7 +34,7 @@ from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
 from layers.sites import read_sites
-from pipeline.config import Config
+from pipeline.config import ChecksSettings, Config
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def ingest(config: Config) -> Ingested:
     metadata: dict[str, dict[str, Any]] = {r.layer: r.metadata for r in results if r.metadata}
     if inputs.speed_squares:
         metadata["offers_from_squares"] = {"rows": len(square_offers)}
-    return Ingested(
+    ingested = Ingested(
         kommuner=kommuner.accepted,
         fylker=_fylker_of(kommuner.accepted, fylker.accepted if fylker else None),
         addresses=addresses.accepted,
@@ -204,3 +206,46 @@ def ingest(config: Config) -> Ingested:
         counts=_counts(results),
         metadata=metadata,
     )
+    check_layers(config.checks, ingested, vars(config.inputs))
+    return ingested
+
+
+def check_layers(checks: ChecksSettings, inputs: Ingested, paths: Mapping[str, object]) -> None:
+    """Stop the run when an input looks broken as a whole: no kommune or no address kept, a
+    layer that lost more than ``checks.max_quarantined_share`` of its rows to quarantine (the
+    most common reason named), or offers for less than ``checks.min_addresses_with_offer_share``
+    of the addresses. Each message says how to go on anyway."""
+    for row in inputs.counts.to_dict("records"):  # one row per layer
+        layer, read = str(row["layer"]), int(row["rows_read"])
+        quarantined, accepted = int(row["rows_quarantined"]), int(row["rows_accepted"])
+        files = inputs.quarantine.loc[inputs.quarantine["layer"] == layer, "file"]
+        where = f"{layer} ({files.iloc[0] if len(files) else paths.get(layer, '?')})"
+        if layer in ("kommuner", "addresses") and accepted == 0:
+            msg = f"{where}: no rows accepted of {read:,} read; expected at least one"
+            raise InputError(msg)
+        share = quarantined / read if read else 0.0
+        if read >= checks.min_rows_for_share and share > checks.max_quarantined_share:
+            reasons = inputs.quarantine.loc[inputs.quarantine["layer"] == layer, "reason"]
+            top = reasons.value_counts()
+            msg = (
+                f"{where}: {quarantined:,} of {read:,} rows ({share:.0%}) are quarantined, most"
+                f" often {top.index[0]!r} ({int(top.iloc[0]):,} rows); expected at most"
+                f" {checks.max_quarantined_share:.0%}: fix the file, or raise"
+                " [checks].max_quarantined_share to go on anyway"
+            )
+            raise InputError(msg)
+    _check_offer_share(checks, inputs, paths.get("offers"))
+
+
+def _check_offer_share(checks: ChecksSettings, inputs: Ingested, path: object) -> None:
+    addresses = inputs.addresses["address_id"]
+    with_offer = int(addresses.isin(inputs.offers["address_id"]).sum())
+    share = with_offer / len(addresses) if len(addresses) else 1.0
+    if share < checks.min_addresses_with_offer_share:
+        msg = (
+            f"offers ({path}): {with_offer:,} of {len(addresses):,} addresses ({share:.1%}) have"
+            f" an offer row; expected at least {checks.min_addresses_with_offer_share:.0%} (is it"
+            " the right file, for the same region?); lower"
+            " [checks].min_addresses_with_offer_share to go on anyway"
+        )
+        raise InputError(msg)

@@ -66,7 +66,9 @@ def _write_region(folder: Path, satellite_meets_target: bool) -> Path:
     write_fibre_line(folder / "fiber.geojson", [(X0, Y0), (X0, Y0 + 6_000)])
     config = folder / "gapmap.toml"
     policy = replace_nested(HAND_COST, {"satellite.meets_target": satellite_meets_target})
-    config.write_text(region_config_toml(cost_toml(policy)), encoding="utf-8")
+    # by design most of these addresses have no offer at all: the share check is off
+    checks = "[checks]\nmin_addresses_with_offer_share = 0.0\n"
+    config.write_text(region_config_toml(cost_toml(policy) + checks), encoding="utf-8")
     return config
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.config import load_config
+import pytest
+
+from layers.errors import ConfigError, InputError
+from pipeline.config import config_from_dict, load_config
 from pipeline.ingest import ingest
+from tests.fixtures import MINIMAL_INPUTS, OFFERS_HEADER
 
 
 def _with_lacking_lists(config: Path) -> Path:
@@ -75,3 +79,46 @@ def test_what_is_not_configured_is_none_and_fylker_get_a_name(tiny_region: Path)
     assert ingested.lacking.empty
     # no fylke file and no 2024 fylke 99: the number stands for the name
     assert ingested.fylker.to_dict("records") == [{"fylkesnummer": "99", "fylkesnavn": "Fylke 99"}]
+
+
+def test_an_offers_file_with_only_its_header_stops_the_run(tiny_region: Path) -> None:
+    (tiny_region.parent / "dekning.csv").write_text(OFFERS_HEADER + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        ingest(load_config(tiny_region))
+    message = str(raised.value)
+    assert "dekning.csv): 0 of 18 addresses (0.0%) have an offer row" in message
+    assert "lower [checks].min_addresses_with_offer_share to go on anyway" in message
+    tiny_region.write_text(
+        tiny_region.read_text(encoding="utf-8")
+        + "[checks]\nmin_addresses_with_offer_share = 0.0\n",
+        encoding="utf-8",
+    )
+    assert len(ingest(load_config(tiny_region)).offers) == 0  # told to go on, it goes on
+
+
+def test_a_layer_that_loses_too_many_rows_stops_the_run_naming_the_usual_reason(
+    tiny_region: Path,
+) -> None:
+    addresses = tiny_region.parent / "adresser.csv"
+    text = addresses.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    header, first = lines[0], lines[1].split(";")
+    bad = []
+    for n in range(12):  # twelve rows without coordinates: 14 of 32 rows quarantined, 44 %
+        fields = list(first)
+        fields[header.split(";").index("adresseId")] = str(5000 + n)
+        fields[header.split(";").index("Nord")] = ""
+        bad.append(";".join(fields))
+    addresses.write_text("\n".join([*lines, *bad]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        ingest(load_config(tiny_region))
+    message = str(raised.value)
+    assert "addresses (" in message and "adresser.csv" in message
+    assert "14 of 32 rows (44%) are quarantined, most often 'Nord/Øst" in message
+    assert "raise [checks].max_quarantined_share to go on anyway" in message
+
+
+def test_check_shares_are_shares(tmp_path: Path) -> None:
+    raw = {**MINIMAL_INPUTS, "checks": {"max_quarantined_share": 25}}
+    with pytest.raises(ConfigError, match=r"\[checks\]\.max_quarantined_share: got 25.0"):
+        config_from_dict(raw, tmp_path)
