@@ -32,10 +32,9 @@ import pyarrow.csv as pacsv
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.vector import to_25833
-from layers.vocabulary import CRS_EPSG
+from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
 LAYER = "addresses"
-SUPPORTED_EPSG = (25832, 25833, 25835, 4258, 4326)
 REQUIRED_COLUMNS = ("adresseId", "kommunenummer", "adresseTekst", "EPSG-kode", "Nord", "Øst")
 OPTIONAL_COLUMNS = (
     "kommunenavn",

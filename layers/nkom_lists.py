@@ -26,11 +26,10 @@ from layers.errors import ConfigError, InputError
 from layers.nkom_list_files import ListFields, read_list_fields
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.vector import to_25833, to_float
-from layers.vocabulary import CRS_EPSG
+from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
 LACKING_LAYER = "nkom_lacking"
 NAN = math.nan
-SUPPORTED_EPSG = (25832, 25833, 25835, 4258, 4326)
 # Generous bounds of mainland Norway in EPSG:25833 (x_min, y_min, x_max, y_max): a point outside
 # is a swapped lat/lon or a wrong EPSG code.
 NORWAY_EXTENT_M = (-150_000.0, 6_300_000.0, 1_250_000.0, 8_000_000.0)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from layers.quarantine import LayerResult, first_reason, got, quarantine_rows
 from layers.tables import read_delimited
-from layers.vocabulary import TECHNOLOGIES
+from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
 
 LAYER = "offers"
 COLUMNS = ("address_id", "operator", "technology", "down_mbps", "up_mbps")
@@ -31,8 +31,16 @@ def read_offers(path: Path) -> LayerResult:
     checks = [
         ("address_id", address_id.isna() | (address_id != address_id.round()), "an integer"),
         ("technology", ~technology.isin(TECHNOLOGIES), f"one of {list(TECHNOLOGIES)}"),
-        ("down_mbps", down_mbps.isna() | (down_mbps < 0), "a number >= 0"),
-        ("up_mbps", up_mbps.isna() | (up_mbps < 0), "a number >= 0"),
+        (
+            "down_mbps",
+            down_mbps.isna() | ~(down_mbps > 0) | (down_mbps > MAX_PLAUSIBLE_MBPS),
+            f"a speed above 0 and at most {MAX_PLAUSIBLE_MBPS:,.0f} Mbit/s",
+        ),
+        (
+            "up_mbps",
+            up_mbps.isna() | (up_mbps < 0) | (up_mbps > MAX_PLAUSIBLE_MBPS),
+            f"a speed from 0 to {MAX_PLAUSIBLE_MBPS:,.0f} Mbit/s",
+        ),
     ]
     reasons = first_reason(
         [(bad, got(frame, column, bad, expected)) for column, bad, expected in checks],

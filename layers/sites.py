@@ -12,14 +12,18 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
 
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.tables import read_delimited
-from layers.vocabulary import CRS_EPSG, MOBILE_TECHNOLOGIES
+from layers.vector import to_25833
+from layers.vocabulary import (
+    CRS_EPSG,
+    MAX_PLAUSIBLE_MBPS,
+    SUPPORTED_EPSG,
+    WIRELESS_TECHNOLOGIES,
+)
 
 LAYER = "sites"
-WIRELESS_TECHNOLOGIES = ("fwa", *MOBILE_TECHNOLOGIES)
 NUMERIC = (
     "east_m",
     "north_m",
@@ -48,29 +52,23 @@ def read_sites(path: Path) -> LayerResult:
         ),
     ]
     for column, values in numbers.items():
-        # coordinates may be negative (EPSG:25833 eastings west of 12° E, e.g. Bergen)
-        if column in ("east_m", "north_m"):
-            bad, expected = values.isna() | ~np.isfinite(values), "a number"
-        elif column == "frequency_mhz":
-            bad, expected = values.isna() | (values <= 0), "a number > 0"
-        else:
-            bad, expected = values.isna() | (values < 0), "a number >= 0"
+        bad, expected = _bad_number(column, values)
         checks.append(
             (bad, f"{column}: got " + frame[column].fillna("<empty>") + f", expected {expected}")
         )
+    site_id = frame["site_id"].str.strip()
+    checks.append((site_id.notna() & site_id.duplicated(), "site_id: duplicate of an earlier row"))
     reasons = first_reason(checks, frame.index)
     rejected = reasons.notna().to_numpy()
     quarantine = quarantine_rows(
         LAYER, path, np.flatnonzero(rejected) + 2, frame.loc[rejected, "site_id"], reasons[rejected]
     )
     ok = ~rejected
-    x_m = numbers["east_m"][ok].to_numpy(dtype="float64")
-    y_m = numbers["north_m"][ok].to_numpy(dtype="float64")
-    epsg = numbers["epsg"][ok].to_numpy().astype("int64")
-    for code in np.unique(epsg[epsg != CRS_EPSG]):
-        rows = epsg == code
-        transformer = Transformer.from_crs(int(code), CRS_EPSG, always_xy=True)
-        x_m[rows], y_m[rows] = transformer.transform(x_m[rows], y_m[rows])
+    x_m, y_m = to_25833(
+        numbers["east_m"][ok].to_numpy(dtype="float64"),
+        numbers["north_m"][ok].to_numpy(dtype="float64"),
+        numbers["epsg"][ok].to_numpy(dtype="float64"),
+    )
     accepted = gpd.GeoDataFrame(
         {
             "site_id": frame.loc[ok, "site_id"].str.strip().to_numpy(),
@@ -84,3 +82,19 @@ def read_sites(path: Path) -> LayerResult:
         crs=CRS_EPSG,
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(frame))
+
+
+def _bad_number(column: str, values: pd.Series) -> tuple[pd.Series, str]:
+    """Which values of a numeric column are unusable, and what was expected instead."""
+    finite = values.notna() & np.isfinite(values)
+    if column in ("east_m", "north_m"):
+        # coordinates may be negative (EPSG:25833 eastings west of 12° E, e.g. Bergen)
+        return ~finite, "a number"
+    if column == "epsg":
+        return ~values.isin(SUPPORTED_EPSG), f"one of {list(SUPPORTED_EPSG)}"
+    if column == "frequency_mhz":
+        return ~finite | (values <= 0), "a number > 0"
+    if column in ("down_mbps", "up_mbps"):
+        bad = ~finite | (values < 0) | (values > MAX_PLAUSIBLE_MBPS)
+        return bad, f"a speed from 0 to {MAX_PLAUSIBLE_MBPS:,.0f} Mbit/s"
+    return ~finite | (values < 0), "a number >= 0"

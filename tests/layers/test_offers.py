@@ -32,3 +32,26 @@ def test_latin1_offers_are_refused(tmp_path: Path) -> None:
     path.write_bytes(f"{OFFERS_HEADER}\n1,Bø Nett,fiber,1,1\n".encode("latin-1"))
     with pytest.raises(InputError, match=r"dekning\.csv: the file is not valid UTF-8"):
         read_offers(path)
+
+
+@pytest.mark.parametrize(
+    ("down", "up", "reason"),
+    [
+        ("1000000000", "100", "down_mbps: got 1000000000, expected a speed above 0"),
+        ("0", "0", "down_mbps: got 0, expected a speed above 0"),
+        ("inf", "10", "down_mbps: got inf, expected a speed above 0"),
+        ("100", "200000", "up_mbps: got 200000, expected a speed from 0 to 100,000 Mbit/s"),
+        ("100", "-1", "up_mbps: got -1, expected a speed from 0 to 100,000 Mbit/s"),
+    ],
+)
+def test_speeds_outside_what_a_network_offers_are_quarantined(
+    tmp_path: Path, down: str, up: str, reason: str
+) -> None:
+    path = tmp_path / "dekning.csv"
+    path.write_text(
+        f"{OFFERS_HEADER}\n1,Nett,fiber,100000,0\n2,Nett,fiber,{down},{up}\n", encoding="utf-8"
+    )
+    result = read_offers(path)
+    assert result.accepted["address_id"].tolist() == [1]  # 100 Gbit/s down, 0 up: the edges
+    assert result.quarantine["row_number"].tolist() == [3]
+    assert result.quarantine["reason"].iloc[0].startswith(reason)

@@ -30,3 +30,32 @@ def test_negative_eastings_are_valid_and_bad_numbers_are_quarantined(tmp_path: P
     assert reasons["ZERO-F"] == "frequency_mhz: got 0, expected a number > 0"
     assert reasons["NEG-H"] == "antenna_height_m: got -5, expected a number >= 0"
     assert reasons["DSL"].startswith("technology: got xdsl")
+
+
+def test_duplicate_ids_unknown_crs_and_absurd_speeds_are_quarantined_row_by_row(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "master.csv"
+    path.write_text(
+        "\n".join(
+            [
+                SITES_HEADER,
+                "A,Luftlinje,fwa,270000,7010000,25833,30,3600,8000,100,20",
+                "A,Luftlinje,fwa,271000,7011000,25833,30,3600,8000,100,20",  # the id again
+                "B,Luftlinje,fwa,270000,7010000,9999,30,3600,8000,100,20",  # no such EPSG
+                "C,Luftlinje,fwa,270000,7010000,25833,30,3600,8000,1e9,20",  # 1 Pbit/s
+                "D,Luftlinje,fwa,10.5,63.4,4326,30,3600,8000,100,20",  # lon/lat is fine
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = read_sites(path)
+    assert result.accepted["site_id"].tolist() == ["A", "D"]
+    assert result.accepted["x_m"].iloc[0] == 270000
+    reasons = result.quarantine["reason"].tolist()
+    assert result.quarantine["row_number"].tolist() == [3, 4, 5]
+    assert reasons[0] == "site_id: duplicate of an earlier row"
+    assert reasons[1].startswith("epsg: got 9999, expected one of [25832, 25833, 25835")
+    assert reasons[2].startswith("down_mbps: got 1e9, expected a speed from 0 to 100,000")
+    assert result.rows_read == len(result.accepted) + len(result.quarantine)
