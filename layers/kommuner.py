@@ -20,6 +20,7 @@ import shapely
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.vector import refuse_metres_as_degrees
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "kommuner"
@@ -75,7 +76,9 @@ def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
         if isinstance(document, dict) and document.get("type") != "FeatureCollection":
             return _read_basisdata(document, path, key)
-    return gpd.read_file(path)
+    frame = gpd.read_file(path)
+    refuse_metres_as_degrees(frame, path)
+    return frame
 
 
 def _pick(frame: pd.DataFrame, candidates: tuple[str, ...], what: str, path: Path) -> pd.Series:

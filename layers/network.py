@@ -15,6 +15,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.vector import refuse_metres_as_degrees
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "fibre"
@@ -29,6 +30,7 @@ def read_network(path: Path) -> LayerResult:
     if raw.crs is None:
         msg = f"{path}: no CRS in the file; expected GeoJSON (WGS84) or a file with a CRS"
         raise InputError(msg)
+    refuse_metres_as_degrees(raw, path)
     kind = (
         raw["kind"].astype("str") if "kind" in raw.columns else pd.Series("fibre", index=raw.index)
     )

@@ -27,7 +27,7 @@ import shapely
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason
-from layers.vector import ids_or_feature_numbers, quarantine_features
+from layers.vector import ids_or_feature_numbers, quarantine_features, refuse_metres_as_degrees
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "roads"
@@ -95,6 +95,7 @@ def _read_file(path: Path, crs_fallback: int | str | None, layer: str | None) ->
     if frame.crs is None and crs_fallback is None:
         msg = f"{path}: no CRS in the file; expected {EXPECTED_FILE} with a CRS"
         raise InputError(msg)
+    refuse_metres_as_degrees(frame, path)
     return frame if frame.crs is not None else frame.set_crs(crs_fallback)
 
 

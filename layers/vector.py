@@ -71,7 +71,26 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     if frame.crs is None:
         msg = f"{path}: no CRS in the file; expected {what} with a CRS (.prj, GeoPackage, GeoJSON)"
         raise InputError(msg)
+    refuse_metres_as_degrees(frame, path)
     return frame
+
+
+def refuse_metres_as_degrees(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse a layer read as longitude/latitude whose coordinates cannot be degrees: metres in
+    a file that names no CRS (a GeoJSON without a ``crs`` member is read as WGS84), which would
+    otherwise land far outside Norway or, worse, inside it at the wrong place."""
+    if frame.crs is None or not frame.crs.is_geographic or frame.empty:
+        return
+    west, south, east, north = frame.total_bounds
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        msg = (
+            f"{path}: coordinates up to ({max(abs(west), abs(east)):,.0f},"
+            f" {max(abs(south), abs(north)):,.0f}) cannot be degrees, but the file names no other"
+            ' CRS (a GeoJSON without a "crs" member is longitude/latitude); expected'
+            " longitude/latitude, or a file that names its CRS (GeoPackage, .prj, or a GeoJSON"
+            ' "crs" such as urn:ogc:def:crs:EPSG::25833)'
+        )
+        raise InputError(msg)
 
 
 def repair_polygons(geometry: gpd.GeoSeries) -> tuple[np.ndarray, pd.Series]:

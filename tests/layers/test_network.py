@@ -3,6 +3,7 @@ quarantined, a clear error for a missing file or one without a CRS."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,3 +54,27 @@ def test_a_missing_file_or_one_without_crs_is_named(tmp_path: Path) -> None:
         gpd.GeoDataFrame(geometry=[shapely.Point(1, 1)]).to_file(path)
     with pytest.raises(InputError, match=r"uten\.gpkg: no CRS in the file"):
         read_network(path)
+
+
+def test_metres_in_a_geojson_without_a_crs_member_are_refused(tmp_path: Path) -> None:
+    """A GeoJSON without "crs" is read as lon/lat: UTM metres there would be 270,000° east."""
+    path = tmp_path / "fiber.geojson"
+    line = {"type": "LineString", "coordinates": [[270000.0, 7010000.0], [271000.0, 7011000.0]]}
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": line}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as raised:
+        read_network(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}: coordinates up to (271,000, 7,011,000) cannot be degrees")
+    assert "EPSG::25833" in message
+    named = json.loads(path.read_text(encoding="utf-8"))
+    named["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}
+    path.write_text(json.dumps(named), encoding="utf-8")
+    assert read_network(path).accepted.geometry.iloc[0].length == pytest.approx(2**0.5 * 1000)
