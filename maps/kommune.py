@@ -224,42 +224,6 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
     return fmap
 
 
-def build_kommune_map(
-    kommunenummer: str,
-    kommunenavn: str,
-    gap_row: Mapping[Any, Any] | None,
-    boundary: gpd.GeoDataFrame,
-    addresses: pd.DataFrame,
-    targets: Sequence[TargetSpec],
-    map_target: TargetSpec,
-    run_info: Mapping[str, str],
-    links: Mapping[str, str] | None = None,
-    terrain_png: tuple[Path, list[list[float]]] | None = None,
-    areas: gpd.GeoDataFrame | None = None,
-    cost_curve: CostCurvePanel | None = None,
-    new_sites: pd.DataFrame | None = None,
-) -> folium.Map:
-    """Build the map of one kommune: :func:`kommune_map` of these parameters, which are the
-    fields of :class:`KommuneMapInputs` (documented there)."""
-    return kommune_map(
-        KommuneMapInputs(
-            kommunenummer,
-            kommunenavn,
-            gap_row,
-            boundary,
-            addresses,
-            targets,
-            map_target,
-            run_info,
-            links,
-            terrain_png,
-            areas,
-            cost_curve,
-            new_sites,
-        )
-    )
-
-
 def _bounds(outline: gpd.GeoDataFrame | None, addresses: pd.DataFrame) -> list[list[float]] | None:
     """The outline's bounds, else those of the located addresses, else None."""
     if outline is not None:

@@ -10,7 +10,7 @@ import pytest
 
 from layers.errors import InputError
 from maps.areas import area_popup_html, areas_layer_name
-from maps.kommune import build_kommune_map
+from maps.kommune import KommuneMapInputs, kommune_map
 from tests.maps.map_inputs import (
     EVIL_AREA_ID,
     MapInputs,
@@ -22,16 +22,18 @@ from tests.maps.map_inputs import (
 def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
     knr = "5001"
     target = next(t for t in inputs.targets if t.name == inputs.map_target)
-    fmap = build_kommune_map(
-        knr,
-        "Prøvekommune",
-        None,
-        inputs.kommuner[inputs.kommuner["kommunenummer"] == knr],
-        inputs.addresses[inputs.addresses["kommunenummer"] == knr],
-        inputs.targets,
-        target,
-        inputs.run_info,
-        areas=two_areas(),
+    fmap = kommune_map(
+        KommuneMapInputs(
+            knr,
+            "Prøvekommune",
+            None,
+            inputs.kommuner[inputs.kommuner["kommunenummer"] == knr],
+            inputs.addresses[inputs.addresses["kommunenummer"] == knr],
+            inputs.targets,
+            target,
+            inputs.run_info,
+            areas=two_areas(),
+        )
     )
     page = fmap.get_root().render()
     assert areas_layer_name(2) == "Prosjektområder (2)"

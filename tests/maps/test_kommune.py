@@ -7,7 +7,7 @@ import json
 import geopandas as gpd
 
 from maps import style
-from maps.kommune import build_kommune_map
+from maps.kommune import KommuneMapInputs, kommune_map
 from maps.publish import MapPaths
 from tests.maps.map_inputs import (
     TARGETS,
@@ -28,15 +28,17 @@ def test_layer_names_carry_household_counts(inputs: MapInputs, written: MapPaths
 
 def test_without_a_cost_curve_table_the_panel_has_no_curve(inputs: MapInputs) -> None:
     fmap_page = (
-        build_kommune_map(
-            "5001",
-            "Prøvekommune",
-            None,
-            gpd.GeoDataFrame(geometry=[], crs="EPSG:25833"),
-            inputs.addresses.iloc[0:0],
-            TARGETS,
-            TARGETS[0],
-            {},
+        kommune_map(
+            KommuneMapInputs(
+                "5001",
+                "Prøvekommune",
+                None,
+                gpd.GeoDataFrame(geometry=[], crs="EPSG:25833"),
+                inputs.addresses.iloc[0:0],
+                TARGETS,
+                TARGETS[0],
+                {},
+            )
         )
         .get_root()
         .render()

@@ -15,7 +15,7 @@ import pytest
 from layers.errors import InputError
 from maps import style
 from maps.areas import AREA_STYLE
-from maps.kommune import build_kommune_map
+from maps.kommune import KommuneMapInputs, kommune_map
 from maps.masts import (
     NEW_SITE_COLOR,
     NEW_SITE_POPUP_LABELS_NB,
@@ -45,16 +45,18 @@ def _control_layers(fmap: folium.Map) -> list[Any]:
 
 def _kommune_5001_map(inputs: MapInputs, new_sites: pd.DataFrame | None) -> folium.Map:
     own = inputs.addresses["kommunenummer"] == "5001"
-    return build_kommune_map(
-        "5001",
-        "Prøvekommune",
-        None,
-        inputs.kommuner[inputs.kommuner["kommunenummer"] == "5001"],
-        with_new_site_choices(inputs.addresses)[own],
-        inputs.targets,
-        inputs.targets[0],
-        inputs.run_info,
-        new_sites=new_sites,
+    return kommune_map(
+        KommuneMapInputs(
+            "5001",
+            "Prøvekommune",
+            None,
+            inputs.kommuner[inputs.kommuner["kommunenummer"] == "5001"],
+            with_new_site_choices(inputs.addresses)[own],
+            inputs.targets,
+            inputs.targets[0],
+            inputs.run_info,
+            new_sites=new_sites,
+        )
     )
 
 
