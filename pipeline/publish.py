@@ -24,7 +24,6 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.errors import OutputFolderError, os_reason
-from layers.vocabulary import CRS_EPSG
 from maps.cost_curve_png import plot_cost_curve
 from maps.publish import MapPaths, write_maps
 from maps.style import TargetSpec
@@ -34,6 +33,7 @@ from pipeline.config import Config, to_dict
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.products import tables as files
+from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
 from pipeline.products.hillshade import write_hillshade_png
 
 CURRENT = "current"
@@ -95,6 +95,7 @@ def publish_products(
     areas = project_areas_of(config, tables.results)
     outputs = _write_tables(folder, config, info, tables)
     outputs |= files.write_project_areas(folder, areas)
+    outputs["geopackage"] = _write_geopackage(folder, config, tables, areas)
     outputs |= _write_map_products(folder, config, info, tables, areas)
     write_manifest(folder, _manifest(config, info, tables, stage_timings, outputs))
     return folder
@@ -114,12 +115,6 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
         },
         about,
     )
-    below = results[f"class_{config.classify.map_target}"] != "served"
-    outputs["geopackage"] = files.write_geopackage(
-        folder,
-        gpd.GeoDataFrame(results.loc[below], geometry="geometry", crs=CRS_EPSG),
-        "addresses_below_target",
-    )
     curves = tables.aggregated.curves
     outputs["cost_curve"] = files.write_cost_curve(folder, curves.published())
     png = plot_cost_curve(
@@ -127,6 +122,24 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
     )
     outputs["cost_curve_png"] = str(png.relative_to(folder))
     return outputs
+
+
+def _write_geopackage(
+    folder: Path, config: Config, tables: RunTables, areas: gpd.GeoDataFrame | None
+) -> str:
+    """``gapmap.gpkg``: the QGIS layers with Norwegian aliases and default styles."""
+    inputs = GeoPackageInputs(
+        results=tables.results,
+        targets=[TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets],
+        map_target=config.classify.map_target,
+        gap_table=tables.aggregated.gap_table,
+        kommuner=tables.inputs.kommuner,
+        areas=areas,
+        new_sites=tables.new_sites,
+        fibre=tables.inputs.fibre,
+        sites=tables.inputs.sites,
+    )
+    return write_geopackage(folder, geopackage_layers(inputs))
 
 
 def project_areas_of(config: Config, results: pd.DataFrame) -> gpd.GeoDataFrame | None:

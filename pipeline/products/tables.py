@@ -18,10 +18,6 @@ from layers.vocabulary import CRS_EPSG
 from pipeline.config import Config
 from pipeline.rollout.choice import MAST_COLUMNS
 
-GEOPACKAGE = "gapmap.gpkg"
-PROJECT_AREAS_LAYER = "prosjektomrader"
-
-
 # a text cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV injection")
 FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -78,22 +74,13 @@ def _formulas_as_text(sheet: Any) -> None:
 
 
 def write_project_areas(folder: Path, areas: gpd.GeoDataFrame | None) -> dict[str, str]:
-    """``tables/project_areas.csv`` (the areas' figures, one row per area) and the areas as
-    the GeoPackage layer ``prosjektomrader`` (polygons, EPSG:25833); nothing without areas."""
+    """``tables/project_areas.csv`` (the areas' figures, one row per area); nothing without
+    areas. The polygons go into the GeoPackage (:mod:`pipeline.products.geopackage`)."""
     if areas is None:
         return {}
     csv = folder / "tables" / "project_areas.csv"
     write_csv(pd.DataFrame(areas.drop(columns="geometry")), csv)
-    gpkg = folder / GEOPACKAGE
-    areas.to_file(gpkg, layer=PROJECT_AREAS_LAYER, driver="GPKG")
     return {"project_areas": str(csv.relative_to(folder))}
-
-
-def write_geopackage(folder: Path, addresses: gpd.GeoDataFrame, layer: str) -> str:
-    """Addresses below target as a GeoPackage layer for QGIS users."""
-    path = folder / GEOPACKAGE
-    addresses.to_file(path, layer=layer, driver="GPKG")
-    return str(path.relative_to(folder))
 
 
 def new_sites_table(masts: pd.DataFrame | None) -> pd.DataFrame:
