@@ -152,10 +152,9 @@ def _renderer(style: LayerStyle) -> ET.Element:
         renderer.set("graduatedMethod", "GraduatedColor")
         rules = ET.SubElement(renderer, "ranges")
         for i, rule in enumerate(style.rules):
+            attributes = {"symbol": str(i), "label": rule.label, "render": "true"}
             bounds = {"lower": f"{rule.lower:.6f}", "upper": f"{rule.upper:.6f}"}
-            ET.SubElement(rules, "range", symbol=str(i), label=rule.label, **bounds).set(
-                "render", "true"
-            )
+            ET.SubElement(rules, "range", attributes | bounds)
     symbols = ET.SubElement(renderer, "symbols")
     for i, rule in enumerate(style.rules):
         symbols.append(_symbol(str(i), SYMBOL_TYPE[style.geometry], rule.symbol))

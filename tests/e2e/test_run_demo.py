@@ -220,7 +220,15 @@ def test_published_project_areas_carry_the_gap_tables_subsidy_need(demo_run) -> 
     )
     assert (areas["subsidy_need_nok"] <= areas["cost_nok"]).all()
     layers = dict(pyogrio.list_layers(result.published / "gapmap.gpkg"))
-    assert layers == {"addresses_below_target": "Point", "prosjektomrader": "Polygon"}
+    assert layers == {
+        "adresser_under_mal": "Point",
+        "nye_master": "Point",
+        "master": "Point",
+        "fiber": "MultiLineString",
+        "prosjektomrader": "MultiPolygon",
+        "kommuner": "MultiPolygon",
+        "layer_styles": None,
+    }
     polygons = gpd.read_file(result.published / "gapmap.gpkg", layer="prosjektomrader")
     assert sorted(polygons["area_id"]) == sorted(areas["area_id"])
     assert polygons.crs.to_epsg() == 25833

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -15,7 +14,6 @@ from pyproj import Transformer
 from pipeline.config import Config, Inputs
 from pipeline.planning.areas import project_areas
 from pipeline.products.tables import (
-    PROJECT_AREAS_LAYER,
     about_table,
     fwa_challenge_list,
     new_sites_table,
@@ -107,7 +105,7 @@ def test_the_about_sheet_names_the_run_targets_floor_and_sources() -> None:
     assert rows["Kilde addresses"] == "data/adresser.csv (sha256 abababababab…)"
 
 
-def test_project_areas_are_written_as_a_table_and_a_layer_or_not_at_all(tmp_path: Path) -> None:
+def test_project_areas_are_written_as_a_table_or_not_at_all(tmp_path: Path) -> None:
     (tmp_path / "tables").mkdir()
     assert write_project_areas(tmp_path, None) == {}
     assert list(tmp_path.rglob("*.*")) == []
@@ -116,8 +114,8 @@ def test_project_areas_are_written_as_a_table_and_a_layer_or_not_at_all(tmp_path
     assert written == {"project_areas": "tables/project_areas.csv"}
     table = pd.read_csv(tmp_path / "tables" / "project_areas.csv")
     assert table["area_id"].tolist() == ["4204-0001"] and "geometry" not in table
-    layer = gpd.read_file(tmp_path / "gapmap.gpkg", layer=PROJECT_AREAS_LAYER)
-    assert layer["cost_nok"].tolist() == [1_350_000.0] and layer.crs.to_epsg() == 25833
+    assert table["cost_nok"].tolist() == [1_350_000.0]
+    assert not (tmp_path / "gapmap.gpkg").exists()  # the polygons: pipeline.products.geopackage
 
 
 EVIL_NAME = '=HYPERLINK("http://evil.example","Klikk her")'
