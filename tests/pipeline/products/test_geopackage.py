@@ -3,6 +3,7 @@ read back the way QGIS and GDAL read them."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -17,6 +18,7 @@ import pytest
 import shapely
 
 from layers.vocabulary import CRS_EPSG
+from maps.masts import NEW_SITE_COLOR
 from maps.style import CLASS_BY_CODE, TargetSpec
 from pipeline.products.geopackage import (
     GeoPackageInputs,
@@ -60,7 +62,9 @@ def _results(no2025: list[str]) -> pd.DataFrame:
             "best_technology": ["xdsl"] * n,
             "cost_nok": [1000.0 * (i + 1) for i in range(n)],
             "row_number": range(n),  # not published in the layer
-            "geometry": shapely.points([(100.0 * i + 50, 50.0) for i in range(n)]),
+            "geometry": shapely.points(
+                [(100.0 * i + 50, 20.0) for i in range(n)]
+            ),  # below the labels
         }
     )
 
@@ -317,3 +321,86 @@ def test_writing_again_replaces_the_file(tmp_path: Path) -> None:
 def test_an_unknown_map_target_is_refused() -> None:
     with pytest.raises(ValueError, match=r"map target got 'eu', expected one of \['no2025'"):
         geopackage_layers(_inputs(map_target="eu"))
+
+
+QGIS_PYTHON = Path("/usr/bin/python3")  # Debian's python3-qgis lives beside the system Python
+QGIS_SCRIPT = """
+import json, os, sys
+from qgis.core import QgsApplication, QgsMapRendererParallelJob, QgsMapSettings, QgsVectorLayer
+from qgis.PyQt.QtCore import QSize
+from qgis.PyQt.QtGui import QColor
+app = QgsApplication([], False)
+app.initQgis()
+path, png, names = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+layers = [QgsVectorLayer(f"{path}|layername={name}", name, "ogr") for name in names]
+found = {}
+for layer in layers:
+    found[layer.name()] = {
+        "valid": layer.isValid(),
+        "renderer": layer.renderer().type(),
+        "labels": layer.labelsEnabled(),
+        "aliases": {f.name(): f.alias() for f in layer.fields()},
+    }
+settings = QgsMapSettings()
+settings.setLayers(layers)
+settings.setBackgroundColor(QColor(255, 255, 255))
+settings.setOutputSize(QSize(500, 100))
+settings.setExtent(layers[-1].extent())
+settings.setDestinationCrs(layers[-1].crs())
+job = QgsMapRendererParallelJob(settings)
+job.start()
+job.waitForFinished()
+image = job.renderedImage()
+image.save(png)
+size = range(image.width()), range(image.height())
+colours = {image.pixelColor(x, y).name() for x in size[0] for y in size[1]}
+print(json.dumps({"layers": found, "colours": sorted(colours)}), flush=True)
+os._exit(0)  # QGIS may crash tearing down layers at exit
+"""
+
+
+def test_qgis_opens_every_layer_styled_with_aliases(gpkg: Path, tmp_path: Path) -> None:
+    """The real proof: QGIS (Debian's python3-qgis, headless) opens each layer with its
+    default style from layer_styles and the Norwegian aliases, and draws the class colours.
+    Skips where PyQGIS is not installed (CI does not install QGIS: apt-get install
+    python3-qgis qgis-providers, about 70 s here)."""
+    probe = [str(QGIS_PYTHON), "-c", "import qgis.core"]
+    if not QGIS_PYTHON.is_file() or subprocess.run(probe, capture_output=True).returncode:
+        pytest.skip("PyQGIS not installed (Debian: apt-get install -y python3-qgis qgis-providers)")
+    names = [name for name in ALL_LAYERS if name != "layer_styles"]
+    done = subprocess.run(
+        [
+            str(QGIS_PYTHON),
+            "-c",
+            QGIS_SCRIPT,
+            str(gpkg),
+            str(tmp_path / "qgis.png"),
+            ",".join(names),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"QT_QPA_PLATFORM": "offscreen"},
+        timeout=120,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    layers = report["layers"]
+    assert all(layers[name]["valid"] for name in names)
+    renderers = {name: layers[name]["renderer"] for name in names}
+    assert renderers == {
+        "adresser_under_mal": "categorizedSymbol",
+        "nye_master": "singleSymbol",
+        "master": "categorizedSymbol",
+        "fiber": "singleSymbol",
+        "prosjektomrader": "singleSymbol",
+        "kommuner": "graduatedSymbol",
+    }
+    assert layers["kommuner"]["labels"] and layers["prosjektomrader"]["labels"]
+    assert layers["adresser_under_mal"]["aliases"]["households"] == "Husstander"
+    assert layers["kommuner"]["aliases"]["below_target_share_no2025"].startswith("Andel under")
+    drawn = set(report["colours"])
+    assert {
+        CLASS_BY_CODE["underserved"].color.lower(),
+        CLASS_BY_CODE["unserved"].color.lower(),
+    } <= drawn
+    assert NEW_SITE_COLOR.lower() in drawn
