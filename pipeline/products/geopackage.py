@@ -9,9 +9,10 @@ One file per run (EPSG:25833) with the layers
   existing fibre and existing wireless sites, each **omitted** when the run has none.
 
 Field names stay the machine names other tools read; each field gets a Norwegian alias in
-``gpkg_data_columns.title`` (GDAL ≥ 3.7 reads it as the field's alternative name, which QGIS
-shows) and in the QML ``<aliases>``. Each layer gets one default QGIS style in the
-``layer_styles`` table (:mod:`pipeline.products.gpkg_styles`), so QGIS opens it styled.
+``gpkg_data_columns`` (GDAL ≥ 3.7 reads it as the field's alternative name, which QGIS shows)
+and in the QML ``<aliases>`` (which every QGIS 3 reads). Each layer gets one default QGIS
+style in the ``layer_styles`` table (:mod:`pipeline.products.gpkg_styles`), so QGIS opens it
+styled.
 """
 
 from __future__ import annotations

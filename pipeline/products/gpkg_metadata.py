@@ -1,8 +1,11 @@
 """Field aliases and default QGIS styles, written with sqlite3 into a GeoPackage after its
 layers (pyogrio cannot write either).
 
-- Aliases: the GeoPackage schema extension's ``gpkg_data_columns``, ``title`` = the alias
-  (GDAL ≥ 3.7 reads it as the field's alternative name, which QGIS shows as its alias).
+- Aliases: the GeoPackage schema extension's ``gpkg_data_columns``, ``name`` = the alias, as
+  GDAL writes and reads a field's alternative name there (checked with GDAL 3.12: it fills
+  ``name``, leaves ``title`` empty and reads ``name`` back; QGIS on GDAL ≥ 3.7 shows it as the
+  alias). ``title`` gets the alias too, for readers of the spec's "formal title". ``name`` is
+  unique per table (the spec's constraint), so two fields of a layer cannot share an alias.
 - Styles: the ``layer_styles`` table with the schema QGIS itself creates on "Save style to
   database" (``QgsOgrProviderUtils``'s saveStyle, through OGR: ``id`` as FID, the same columns
   and widths; ``styleSLD`` may be NULL), one row per layer with ``useAsDefault = 1``, so QGIS
@@ -90,6 +93,10 @@ def write_metadata(path: Path, layers: Sequence[LayerEntry]) -> None:
 def _write_aliases(
     connection: sqlite3.Connection, aliases: Sequence[tuple[str, Mapping[str, str]]]
 ) -> None:
+    for layer, titles in aliases:
+        if len(set(titles.values())) < len(titles):
+            msg = f"{layer}: aliases got {sorted(titles.values())}, expected each once"
+            raise ValueError(msg)
     for statement in (CREATE_DATA_COLUMNS, CREATE_DATA_COLUMN_CONSTRAINTS, CREATE_EXTENSIONS):
         connection.execute(statement)
     connection.executemany(
@@ -103,7 +110,7 @@ def _write_aliases(
         "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title)"
         " VALUES (?, ?, ?, ?)",
         [
-            (layer, column, column, title)
+            (layer, column, title, title)
             for layer, titles in aliases
             for column, title in titles.items()
         ],

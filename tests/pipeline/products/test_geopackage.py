@@ -3,6 +3,7 @@ read back the way QGIS and GDAL read them."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -277,6 +278,50 @@ def test_norwegian_aliases_read_back_from_data_columns_and_qml(gpkg: Path) -> No
     aliases = {a.get("field"): a.get("name") for a in _styles(gpkg)["kommuner"].iter("alias")}
     assert aliases["below_target_share_no2025"] == "Andel under målet (100/10 Mbit/s (mål 2025))"
     assert aliases["kommunenavn"] == "Kommune" and aliases["fid"] == "Objekt-ID"
+
+
+def _gdal_alternative_names(path: Path, layer: str) -> dict[str, str]:
+    """Each field's alternative name as GDAL itself reads it (pyogrio does not expose it):
+    the OGR C API of the GDAL that pyogrio bundles, through ctypes."""
+    libraries = sorted((Path(pyogrio.__file__).parent.parent / "pyogrio.libs").glob("libgdal*"))
+    if not libraries:
+        pytest.skip("no bundled libgdal beside pyogrio to ask for alternative names")
+    gdal = ctypes.CDLL(str(libraries[0]))
+    pointer, text = ctypes.c_void_p, ctypes.c_char_p
+    for name, restype, argtypes in (
+        ("GDALOpenEx", pointer, [text, ctypes.c_uint, pointer, pointer, pointer]),
+        ("GDALDatasetGetLayerByName", pointer, [pointer, text]),
+        ("OGR_L_GetLayerDefn", pointer, [pointer]),
+        ("OGR_FD_GetFieldCount", ctypes.c_int, [pointer]),
+        ("OGR_FD_GetFieldDefn", pointer, [pointer, ctypes.c_int]),
+        ("OGR_Fld_GetNameRef", text, [pointer]),
+        ("OGR_Fld_GetAlternativeNameRef", text, [pointer]),
+        ("GDALClose", None, [pointer]),
+    ):
+        getattr(gdal, name).restype, getattr(gdal, name).argtypes = restype, argtypes
+    gdal.GDALAllRegister()
+    dataset = gdal.GDALOpenEx(str(path).encode(), 0x04, None, None, None)  # GDAL_OF_VECTOR
+    definition = gdal.OGR_L_GetLayerDefn(gdal.GDALDatasetGetLayerByName(dataset, layer.encode()))
+    fields = [
+        gdal.OGR_FD_GetFieldDefn(definition, i)
+        for i in range(gdal.OGR_FD_GetFieldCount(definition))
+    ]
+    names = {
+        gdal.OGR_Fld_GetNameRef(f).decode(): gdal.OGR_Fld_GetAlternativeNameRef(f).decode()
+        for f in fields
+    }
+    gdal.GDALClose(dataset)
+    return names
+
+
+def test_gdal_reads_the_aliases_as_alternative_names(gpkg: Path) -> None:
+    if tuple(int(p) for p in pyogrio.__gdal_version_string__.split(".")[:2]) < (3, 7):
+        pytest.skip(f"GDAL {pyogrio.__gdal_version_string__} reads no alternative names (3.7+)")
+    names = _gdal_alternative_names(gpkg, "adresser_under_mal")
+    assert names["households"] == "Husstander" and names["address_text"] == "Adresse"
+    assert names["class_gigabit2030"] == "Dekning, 1 Gbit/s (mål 2030)"
+    kommuner = _gdal_alternative_names(gpkg, "kommuner")
+    assert kommuner["kommunenavn"] == "Kommune"
 
 
 def test_field_aliases_cover_only_fields_with_one() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pytest
 import shapely
 
 from pipeline.products.gpkg_metadata import write_metadata
@@ -80,9 +81,17 @@ def test_aliases_are_the_data_columns_titles(tmp_path: Path) -> None:
             "SELECT table_name, extension_name, scope FROM gpkg_extensions"
             " WHERE extension_name = 'gpkg_schema' ORDER BY table_name"
         ).fetchall()
-    assert rows == [("fiber", "fid", "fid", "Objekt-ID"), ("fiber", "kind", "kind", "Type")]
+    # GDAL writes and reads a field's alternative name in ``name``; ``title`` holds it too
+    assert rows == [("fiber", "fid", "Objekt-ID", "Objekt-ID"), ("fiber", "kind", "Type", "Type")]
     assert extensions == [
         ("gpkg_data_column_constraints", "gpkg_schema", "read-write"),
         ("gpkg_data_columns", "gpkg_schema", "read-write"),
     ]
     assert pyogrio.read_info(path, layer="fiber")["features"] == 1  # the layer still reads
+
+
+def test_two_fields_of_a_layer_cannot_share_an_alias(tmp_path: Path) -> None:
+    path = _gpkg(tmp_path)
+    twice = LayerStyle("LineString", STYLE.rules, aliases={"fid": "Type", "kind": "Type"})
+    with pytest.raises(ValueError, match=r"fiber: aliases got \['Type', 'Type'\], expected each"):
+        write_metadata(path, [("fiber", ["kind"], twice)])
