@@ -37,6 +37,15 @@ AREAS_LAYER = "prosjektomrader"
 NEW_SITES_LAYER = "nye_master"
 FIBRE_LAYER = "fiber"
 SITES_LAYER = "master"
+# Each layer's human-readable name (``{speed}``: the map target's speeds), unique in the file.
+LAYER_TITLES_NB: dict[str, str] = {
+    ADDRESSES_LAYER: "Adresser under {speed}",
+    KOMMUNER_LAYER: "Kommuner: andel husstander under {speed}",
+    AREAS_LAYER: "Prosjektområder",
+    NEW_SITES_LAYER: "Foreslåtte nye master",
+    FIBRE_LAYER: "Eksisterende fiber",
+    SITES_LAYER: "Eksisterende master (FWA og mobil)",
+}
 GPKG_VERSION = "1.2"  # QGIS on GDAL < 3.7 warns on 1.4, GDAL's default
 
 # The address fields the layer keeps (those the run has), the class columns go after the text.
@@ -167,11 +176,12 @@ class GeoPackageInputs:
 
 @dataclass(frozen=True)
 class GpkgLayer:
-    """One layer as written: its name, features and QGIS style."""
+    """One layer as written: its name, features, QGIS style and Norwegian title."""
 
     name: str
     frame: gpd.GeoDataFrame
     style: LayerStyle
+    title_nb: str = ""  # gpkg_contents.identifier: the layer's human-readable name
 
 
 def geopackage_layers(inputs: GeoPackageInputs) -> list[GpkgLayer]:
@@ -198,6 +208,7 @@ def geopackage_layers(inputs: GeoPackageInputs) -> list[GpkgLayer]:
         replace(
             layer,
             style=replace(layer.style, aliases=field_aliases(_fields(layer.frame), inputs.targets)),
+            title_nb=LAYER_TITLES_NB[layer.name].format(speed=target.speed_label_nb),
         )
         for layer in layers
     ]
@@ -217,6 +228,7 @@ def write_geopackage(folder: Path, layers: Sequence[GpkgLayer]) -> str:
             engine="pyogrio",
             geometry_type=_geometry_type(layer),
             promote_to_multi=layer.style.geometry != "Point",
+            layer_options={"IDENTIFIER": layer.title_nb or layer.name},
             **options,
         )
     write_metadata(

@@ -53,7 +53,7 @@ def kommune_style(kommuner: gpd.GeoDataFrame, target: TargetSpec) -> LayerStyle:
     for k in range(CHOROPLETH_BINS):
         low, high = max_percent * k / CHOROPLETH_BINS, max_percent * (k + 1) / CHOROPLETH_BINS
         color = ramp_color((k + 0.5) / CHOROPLETH_BINS)
-        label = f"{format_number_nb(low)}–{format_number_nb(high)} %"
+        label = f"{format_number_nb(low)}–{format_number_nb(high)} % under {target.speed_label_nb}"
         symbol = (fill(color + FILL_ALPHA, "#555555", width_mm=0.26),)
         rules.append(Rule(label, symbol, lower=low / 100.0, upper=high / 100.0))
     return LayerStyle(

@@ -230,7 +230,9 @@ def test_kommuner_are_graduated_by_share_below_target_with_name_labels(gpkg: Pat
     # largest share 50 % -> the overview's scale 0-50 %, five ranges of 10 points
     assert ranges == [(0.0, 0.1), (0.1, 0.2), (0.2, 0.3), (0.3, 0.4), (0.4, 0.5)]
     labels = [r.get("label") for r in renderer.iter("range")]
-    assert labels == ["0–10 %", "10–20 %", "20–30 %", "30–40 %", "40–50 %"]
+    assert labels == [
+        f"{r} % under 100/10 Mbit/s" for r in ("0–10", "10–20", "20–30", "30–40", "40–50")
+    ]
     fills = [s.find(".//Option[@name='color']").get("value") for s in renderer.iter("symbol")]  # type: ignore[union-attr]
     assert fills[0] == rgba(ramp_color(0.1) + "cc")
     shares = gpd.read_file(gpkg, layer="kommuner")["below_target_share_no2025"].dropna()
@@ -322,6 +324,14 @@ def test_gdal_reads_the_aliases_as_alternative_names(gpkg: Path) -> None:
     assert names["class_gigabit2030"] == "Dekning, 1 Gbit/s (mål 2030)"
     kommuner = _gdal_alternative_names(gpkg, "kommuner")
     assert kommuner["kommunenavn"] == "Kommune"
+
+
+def test_layers_carry_norwegian_titles(gpkg: Path) -> None:
+    with sqlite3.connect(gpkg) as connection:
+        titles = dict(connection.execute("SELECT table_name, identifier FROM gpkg_contents"))
+    assert titles["adresser_under_mal"] == "Adresser under 100/10 Mbit/s"
+    assert titles["kommuner"] == "Kommuner: andel husstander under 100/10 Mbit/s"
+    assert titles["nye_master"] == "Foreslåtte nye master"
 
 
 def test_field_aliases_cover_only_fields_with_one() -> None:
