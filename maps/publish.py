@@ -130,6 +130,8 @@ def write_maps(
     areas: gpd.GeoDataFrame | None = None,
     cost_curves: pd.DataFrame | None = None,
     new_sites: pd.DataFrame | None = None,
+    fibre: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table.
 
@@ -150,6 +152,9 @@ def write_maps(
     hillshades, areas, cost_curves, new_sites : optional, keyword-only
         The kommune maps' hillshade, project areas, cost curves and proposed masts: the fields
         of :class:`maps.sources.MapSources`. None: not shown.
+    fibre, sites : GeoDataFrame, optional, keyword-only
+        The existing fibre network and wireless sites (national; each kommune map shows what
+        lies in its bounds): the fields of :class:`maps.sources.MapSources`. None: not shown.
 
     Returns
     -------
@@ -167,5 +172,7 @@ def write_maps(
         areas=areas,
         cost_curves=cost_curves,
         new_sites=new_sites,
+        fibre=fibre,
+        sites=sites,
     )
     return _write_products(Path(out_dir), sources, assets, assets_dir)
