@@ -168,7 +168,8 @@ def _swatch(color: str, line: bool) -> str:
 
 def fibre_layer_name(line_count: int) -> str:
     """Layer control name: a line swatch and ``"Eksisterende fiber (12 linjer)"``."""
-    return f"{_swatch(FIBRE_COLOR, True)}{FIBRE_LABEL_NB} ({format_int_nb(line_count)} linjer)"
+    lines = "linje" if line_count == 1 else "linjer"
+    return f"{_swatch(FIBRE_COLOR, True)}{FIBRE_LABEL_NB} ({format_int_nb(line_count)} {lines})"
 
 
 def sites_layer_name(technology: str, count: int) -> str:

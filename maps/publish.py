@@ -74,6 +74,7 @@ def _write_overview(
         target,
         sources.run_info,
         kommune_href=lambda knr: f"kommune/{knr}.html" if knr in kommune_paths else None,
+        targets=sources.targets,
     )
     path = maps_dir / "oversikt.html"
     _save(overview, path, "Bredbåndsdekning per kommune – oversikt")
