@@ -29,15 +29,16 @@ NEW_SITE_TITLE_NB: Final = "Ny mast (forslag)"
 NEW_SITE_COLOR: Final = "#CC79A7"
 NEW_SITE_ICON_PX: Final = 28
 _TOWER_PATH: Final = (
-    "M12 8 6.5 23M12 8l5.5 15M10.2 13h3.6M8.6 17.5h6.8M10.2 13l5.2 4.5M13.8 13l-5.2 4.5"
+    "M12 8 5.5 23M12 8l6.5 15M10.3 12h3.4M8.4 16.5h7.2M6.5 21h11M10.3 12l5.3 4.5M13.7 12l-5.3"
+    " 4.5M8.4 16.5l9.1 4.5M15.6 16.5 6.5 21"
 )
 _WAVES_PATH: Final = "M8 2.5a4.5 4.5 0 0 0 0 6M16 2.5a4.5 4.5 0 0 1 0 6"
 NEW_SITE_ICON_SVG: Final = (
     f'<svg xmlns="http://www.w3.org/2000/svg" class="gapmap-mast-icon" width="{NEW_SITE_ICON_PX}"'
     f' height="{NEW_SITE_ICON_PX}" viewBox="0 0 24 24" aria-hidden="true"'
     ' fill="none" stroke-linecap="round" stroke-linejoin="round">'
-    f'<path d="{_TOWER_PATH}" stroke="#222" stroke-width="3.6"/>'
-    f'<path d="{_TOWER_PATH}" stroke="{NEW_SITE_COLOR}" stroke-width="1.8"/>'
+    f'<path d="{_TOWER_PATH}" stroke="#222" stroke-width="2.6"/>'
+    f'<path d="{_TOWER_PATH}" stroke="{NEW_SITE_COLOR}" stroke-width="1.3"/>'
     f'<path d="{_WAVES_PATH}" stroke="#222" stroke-width="1.6"/>'
     f'<circle cx="12" cy="5.5" r="2.2" fill="{NEW_SITE_COLOR}" stroke="#222" stroke-width="1.2"/>'
     "</svg>"

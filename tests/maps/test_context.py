@@ -36,7 +36,8 @@ WINDOW = (265_000.0, 7_005_000.0, 270_000.0, 7_010_000.0)  # 5 × 5 km near Tron
 def _decode(row: list[int]) -> np.ndarray:
     """The (lat, lon) points of one :func:`fibre_rows` row, as the page's script decodes them."""
     points: np.ndarray = np.cumsum(np.asarray(row, dtype=np.int64).reshape(-1, 2), axis=0)
-    return points / FIBRE_SCALE
+    decoded: np.ndarray = points / FIBRE_SCALE
+    return decoded
 
 
 def _fibre(lines: list[object]) -> gpd.GeoDataFrame:
