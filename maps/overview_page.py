@@ -87,7 +87,9 @@ class OverviewChoropleth(MacroElement):
             };
             var layer = L.geoJSON(D.geojson, {style: styleOf, onEachFeature: function (f, l) {
                 byKnr[f.id] = l;
-                l.bindTooltip(function () { return tip(f.properties); }, {sticky: true});
+                l.bindTooltip(function () {
+                    return '<div class="gapmap-popup">' + tip(f.properties) + '</div>';
+                }, {sticky: true});
                 l.bindPopup(function () { return popup(f.properties); }, {maxWidth: 340});
                 l.on('mouseover', function () { l.setStyle({weight: 3, color: '#000000'}); });
                 l.on('mouseout', function () { layer.resetStyle(l); });
@@ -134,6 +136,13 @@ class OverviewChoropleth(MacroElement):
             };
             panel.addTo(map);
             var panelDiv = panel.getContainer();
+            // A popup opens clear of the panel (when the window is wide enough to leave room).
+            if (map.getSize().x > 2 * panelDiv.offsetWidth) {
+                var padding = L.point(panelDiv.offsetWidth + 20, 20);
+                layer.eachLayer(function (l) {
+                    l.getPopup().options.autoPanPaddingTopLeft = padding;
+                });
+            }
 
             panelDiv.querySelectorAll('input[name="gapmap-target"]').forEach(function (radio) {
                 radio.addEventListener('change', function () {

@@ -70,7 +70,7 @@ def test_overview_draws_each_kommune_and_links_to_its_map(
     assert "Husstander" in (page.locator(".leaflet-tooltip").text_content() or "")
     screenshot(page, "overview.png")
     polygon.click()
-    link = page.locator(".leaflet-popup-content a")
+    link = page.locator(".leaflet-popup-content a").first  # then the CSV and Excel links
     link.wait_for(timeout=5_000)
     href = link.get_attribute("href")
     assert href is not None and href.startswith("kommune/") and href.endswith(".html")
