@@ -150,12 +150,9 @@ def write_maps(
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
         ``.cache/web-assets``).
-    hillshades, areas, cost_curves, new_sites : optional, keyword-only
-        The kommune maps' hillshade, project areas, cost curves and proposed masts: the fields
-        of :class:`maps.sources.MapSources`. None: not shown.
-    fibre, sites : GeoDataFrame, optional, keyword-only
-        The existing fibre network and wireless sites (national; each kommune map shows what
-        lies in its bounds): the fields of :class:`maps.sources.MapSources`. None: not shown.
+    hillshades, areas, cost_curves, new_sites, fibre, sites : optional, keyword-only
+        The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
+        and sites: the fields of :class:`maps.sources.MapSources`. None: not shown.
 
     Returns
     -------

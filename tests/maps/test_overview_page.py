@@ -1,6 +1,7 @@
-"""The overview in headless Chromium: the search finds a kommune by name and by number and opens
-its popup (with its downloads), the labels show, the legend lists discrete classes and the
-target switch redraws it. Screenshots in ``test-artifacts/``."""
+"""maps/overview_page.py, the overview's script, in headless Chromium: the search finds a
+kommune by name and by number and opens its popup (with its downloads), the labels show, the
+legend lists discrete classes and the target switch redraws it. Screenshots in
+``test-artifacts/``."""
 
 from __future__ import annotations
 
