@@ -137,8 +137,9 @@ class OverviewChoropleth(MacroElement):
             panel.addTo(map);
             var panelDiv = panel.getContainer();
             // A popup opens clear of the panel (when the window is wide enough to leave room).
+            var padding = null;
             if (map.getSize().x > 2 * panelDiv.offsetWidth) {
-                var padding = L.point(panelDiv.offsetWidth + 20, 20);
+                padding = L.point(panelDiv.offsetWidth + 20, 20);
                 layer.eachLayer(function (l) {
                     l.getPopup().options.autoPanPaddingTopLeft = padding;
                 });
@@ -177,7 +178,8 @@ class OverviewChoropleth(MacroElement):
                 }
                 message.textContent = '';
                 map.closePopup();
-                map.fitBounds(found.getBounds(), {animate: false, maxZoom: 11});
+                map.fitBounds(found.getBounds(), {animate: false, maxZoom: 11,
+                    paddingTopLeft: padding || [0, 0]});
                 found.openPopup(L.latLng(found.feature.properties.label));
             };
             input.addEventListener('change', search);
