@@ -93,6 +93,7 @@ class OverviewChoropleth(MacroElement):
                 l.bindPopup(function () { return popup(f.properties); }, {maxWidth: 340});
                 l.on('mouseover', function () { l.setStyle({weight: 3, color: '#000000'}); });
                 l.on('mouseout', function () { layer.resetStyle(l); });
+                l.on('popupopen', function () { l.closeTooltip(); });  // one box, not two
             }}).addTo(map);
 
             var legend = L.control({position: 'bottomright'});
