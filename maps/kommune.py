@@ -21,6 +21,7 @@ from layers.numbers_nb import format_int_nb
 from maps import style
 from maps.address_layer import AddressCluster, AddressPopupSupport, AddressRows, address_rows
 from maps.areas import areas_layer
+from maps.context import context_layers
 from maps.cost_panel import CostCurvePanel, cost_curve_html
 from maps.masts import NewSiteLayer, new_site_legend_html, new_site_rows
 from maps.overview import bounds_latlon, to_map_geometries
@@ -70,6 +71,14 @@ class KommuneMapInputs:
         (N)", also when N is 0) with an icon and popup per mast that some household takes
         (``households_taking > 0``), above the address clusters, and a legend line. None: no
         overlay.
+    fibre : GeoDataFrame or None
+        The existing fibre lines inside the kommune's bounds, simplified, in EPSG:4326
+        (:func:`maps.context.clip_fibre`): one overlay "Eksisterende fiber" under the
+        addresses. None: no overlay.
+    sites : DataFrame or None
+        The existing wireless sites inside the kommune's bounds with ``lon``/``lat``
+        (:func:`maps.context.clip_sites`): one overlay per technology, hidden at first. None:
+        no overlay.
     """
 
     kommunenummer: str
@@ -85,6 +94,8 @@ class KommuneMapInputs:
     areas: gpd.GeoDataFrame | None = None
     cost_curve: CostCurvePanel | None = None
     new_sites: pd.DataFrame | None = None
+    fibre: gpd.GeoDataFrame | None = None
+    sites: pd.DataFrame | None = None
 
 
 def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
@@ -213,6 +224,8 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
         _outline_layer(outline).add_to(fmap)
     if inputs.areas is not None:
         areas_layer(inputs.areas).add_to(fmap)
+    for context_layer in context_layers(inputs.fibre, inputs.sites):
+        context_layer.add_to(fmap)
     # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
     # breaks it ("Cannot read properties of undefined (reading 'lat')").
     fmap.fit_bounds(_bounds(outline, inputs.addresses) or NORWAY_BOUNDS)

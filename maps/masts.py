@@ -1,8 +1,8 @@
 """The proposed new fixed-wireless masts on a kommune map: their overlay, icon, popup and legend.
 
 The masts some household takes travel as compact rows (``[lat, lon, *popup values]``, texts
-already HTML-escaped) and are drawn as one triangle icon each, above the address clusters; an
-address that takes a mast carries the index of the mast's id (:func:`new_site_codes`).
+already HTML-escaped) and are drawn as one mast icon each (an inline SVG), above the address
+clusters; an address that takes a mast carries the index of the mast's id (:func:`new_site_codes`).
 """
 
 from __future__ import annotations
@@ -21,17 +21,27 @@ from maps.style import escape
 
 NEW_SITE_OPTION = "fwa_new_site"  # cost_option of a household that takes a proposed mast
 
-# Okabe-Ito reddish purple (apart from the class colours and the areas' blue) on a triangle, so
-# shape alone tells a mast from an address circle.
+# Okabe-Ito reddish purple (apart from the class colours and the areas' blue) on a lattice
+# tower with radio waves at its top: shape alone tells a mast from an address circle, and it
+# does not read as a warning triangle. Dark halo strokes keep it readable on any background.
 NEW_SITES_LABEL_NB: Final = "Foreslåtte nye master"
 NEW_SITE_TITLE_NB: Final = "Ny mast (forslag)"
 NEW_SITE_COLOR: Final = "#CC79A7"
-NEW_SITE_ICON_PX: Final = 24
+NEW_SITE_ICON_PX: Final = 28
+_TOWER_PATH: Final = (
+    "M12 8 5.5 23M12 8l6.5 15M10.3 12h3.4M8.4 16.5h7.2M6.5 21h11M10.3 12l5.3 4.5M13.7 12l-5.3"
+    " 4.5M8.4 16.5l9.1 4.5M15.6 16.5 6.5 21"
+)
+_WAVES_PATH: Final = "M8 2.5a4.5 4.5 0 0 0 0 6M16 2.5a4.5 4.5 0 0 1 0 6"
 NEW_SITE_ICON_SVG: Final = (
-    f'<svg xmlns="http://www.w3.org/2000/svg" width="{NEW_SITE_ICON_PX}"'
-    f' height="{NEW_SITE_ICON_PX}" viewBox="0 0 24 24" aria-hidden="true">'
-    f'<path d="M12 2 22 22H2Z" fill="{NEW_SITE_COLOR}" stroke="#222" stroke-width="1.5"'
-    ' stroke-linejoin="round"/><path d="M12 9v10M9 19h6" stroke="#fff" stroke-width="2"/></svg>'
+    f'<svg xmlns="http://www.w3.org/2000/svg" class="gapmap-mast-icon" width="{NEW_SITE_ICON_PX}"'
+    f' height="{NEW_SITE_ICON_PX}" viewBox="0 0 24 24" aria-hidden="true"'
+    ' fill="none" stroke-linecap="round" stroke-linejoin="round">'
+    f'<path d="{_TOWER_PATH}" stroke="#222" stroke-width="2.6"/>'
+    f'<path d="{_TOWER_PATH}" stroke="{NEW_SITE_COLOR}" stroke-width="1.3"/>'
+    f'<path d="{_WAVES_PATH}" stroke="#222" stroke-width="1.6"/>'
+    f'<circle cx="12" cy="5.5" r="2.2" fill="{NEW_SITE_COLOR}" stroke="#222" stroke-width="1.2"/>'
+    "</svg>"
 )
 # Labels of a mast popup's rows, in the order of :func:`new_site_popup_values`.
 NEW_SITE_POPUP_LABELS_NB: Final[tuple[str, ...]] = (
@@ -113,8 +123,8 @@ def new_site_rows(masts: pd.DataFrame) -> list[list[Any]]:
 
 
 class NewSiteLayer(Layer):
-    """The proposed masts as one overlay: a triangle icon each, above the address clusters, and
-    a popup built from the row when it is opened (labels once per page)."""
+    """The proposed masts as one overlay: a mast icon each (inline SVG), above the address
+    clusters, and a popup built from the row when it is opened (labels once per page)."""
 
     _template = Template(
         """
@@ -162,7 +172,7 @@ class NewSiteLayer(Layer):
                     "html": NEW_SITE_ICON_SVG,
                     "className": "gapmap-mast",
                     "iconSize": [size, size],
-                    "iconAnchor": [size // 2, size - 2],  # the triangle's base on the site
+                    "iconAnchor": [size // 2, size - 2],  # the foot of the tower on the site
                     "popupAnchor": [0, -(size - 4)],
                 },
             }

@@ -74,6 +74,7 @@ def _write_overview(
         target,
         sources.run_info,
         kommune_href=lambda knr: f"kommune/{knr}.html" if knr in kommune_paths else None,
+        targets=sources.targets,
     )
     path = maps_dir / "oversikt.html"
     _save(overview, path, "Bredbåndsdekning per kommune – oversikt")
@@ -130,6 +131,8 @@ def write_maps(
     areas: gpd.GeoDataFrame | None = None,
     cost_curves: pd.DataFrame | None = None,
     new_sites: pd.DataFrame | None = None,
+    fibre: gpd.GeoDataFrame | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table.
 
@@ -147,9 +150,9 @@ def write_maps(
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
         ``.cache/web-assets``).
-    hillshades, areas, cost_curves, new_sites : optional, keyword-only
-        The kommune maps' hillshade, project areas, cost curves and proposed masts: the fields
-        of :class:`maps.sources.MapSources`. None: not shown.
+    hillshades, areas, cost_curves, new_sites, fibre, sites : optional, keyword-only
+        The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
+        and sites: the fields of :class:`maps.sources.MapSources`. None: not shown.
 
     Returns
     -------
@@ -167,5 +170,7 @@ def write_maps(
         areas=areas,
         cost_curves=cost_curves,
         new_sites=new_sites,
+        fibre=fibre,
+        sites=sites,
     )
     return _write_products(Path(out_dir), sources, assets, assets_dir)

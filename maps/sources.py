@@ -4,7 +4,7 @@ share of them.
 :class:`MapSources` names and documents the inputs of :func:`maps.publish.write_maps`;
 :func:`validate_sources` checks their columns (saying what was got and what was expected);
 :class:`KommuneSlices` cuts them into the :class:`maps.kommune.KommuneMapInputs` of each kommune's
-map (its addresses, project areas, masts and cost-curve panel).
+map (its addresses, project areas, masts, cost-curve panel, fibre and sites).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.tables import require_columns
+from maps.context import SITE_COLUMNS, clip_fibre, clip_sites, kommune_window, to_metric
 from maps.cost_curve_png import CostCurveImage
 from maps.cost_panel import CostCurvePanel, LastShareCost
 from maps.kommune import KommuneMapInputs
@@ -134,6 +135,14 @@ class MapSources:
         gets an overlay "Foreslåtte nye master (N)" with the masts that some household takes
         among those standing in the kommune or taken by its households (a project area may
         cross the border; N may be 0) and a legend line. None: no overlay.
+    fibre : GeoDataFrame, optional
+        The existing fibre network (lines, any CRS; national). Each kommune map gets the lines
+        inside its bounding box, simplified (:func:`maps.context.clip_fibre`), as an overlay
+        "Eksisterende fiber". None: no overlay.
+    sites : GeoDataFrame, optional
+        The existing wireless sites (``site_id``, ``operator``, ``technology``, point
+        ``geometry``; optional ``antenna_height_m``, ``max_range_m``). Each kommune map gets
+        those inside its bounding box, one overlay per technology. None: no overlay.
     """
 
     gap_table: pd.DataFrame
@@ -146,6 +155,8 @@ class MapSources:
     areas: gpd.GeoDataFrame | None = None
     cost_curves: pd.DataFrame | None = None
     new_sites: pd.DataFrame | None = None
+    fibre: gpd.GeoDataFrame | None = None
+    sites: gpd.GeoDataFrame | None = None
 
 
 def validate_sources(sources: MapSources) -> TargetSpec:
@@ -261,6 +272,11 @@ class KommuneSlices:
         if sources.new_sites is not None:
             require_columns(sources.new_sites, NEW_SITE_COLUMNS, "new_sites")
             self.site_groups = _masts_per_kommune(sources.new_sites, sources.addresses)
+        self.fibre = to_metric(sources.fibre, "fibre") if sources.fibre is not None else None
+        self.sites = None
+        if sources.sites is not None:
+            require_columns(sources.sites, SITE_COLUMNS, "sites")
+            self.sites = to_metric(sources.sites, "sites")
         curves = sources.cost_curves
         self.curve_panels = (
             _CostCurvePanels(curves, sources.gap_table) if curves is not None else None
@@ -271,11 +287,18 @@ class KommuneSlices:
         knr, name = str(gap_row["kommunenummer"]), str(gap_row["kommunenavn"])
         sources, panels = self.sources, self.curve_panels
         areas, new_sites = sources.areas, sources.new_sites
+        boundary = sources.kommuner[sources.kommuner["kommunenummer"] == knr]
+        window = kommune_window(boundary)
+        fibre, sites = None, None
+        if self.fibre is not None and window is not None:
+            fibre = clip_fibre(self.fibre, window)
+        if self.sites is not None and window is not None:
+            sites = clip_sites(self.sites, window)
         return KommuneMapInputs(
             knr,
             name,
             gap_row,
-            sources.kommuner[sources.kommuner["kommunenummer"] == knr],
+            boundary,
             _kommune_rows(sources.addresses, self.address_groups, knr),
             sources.targets,
             target,
@@ -286,4 +309,6 @@ class KommuneSlices:
             new_sites=(
                 _kommune_rows(new_sites, self.site_groups, knr) if new_sites is not None else None
             ),
+            fibre=fibre,
+            sites=sites,
         )

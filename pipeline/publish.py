@@ -175,6 +175,8 @@ def _write_map_products(
         cost_curves=tables.aggregated.curves.kommune,
         # no candidate at all (no DTM, new_site off): no mast layer rather than "0" on each map
         new_sites=files.new_sites_table(masts) if len(masts) else None,
+        fibre=tables.inputs.fibre,
+        sites=tables.inputs.sites,
     )
     shutil.rmtree(terrain_dir, ignore_errors=True)  # the hillshades are embedded in the pages
     return _relative(paths, folder)

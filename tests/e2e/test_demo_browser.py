@@ -37,7 +37,7 @@ def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Pa
     screenshot(page, "demo-overview.png")
 
     page.locator("path.leaflet-interactive").nth(3).click(force=True)
-    link = page.locator(".leaflet-popup-content a")
+    link = page.locator(".leaflet-popup-content a").first  # then the kommune's CSV and Excel
     link.wait_for(timeout=5_000)
     link.click()
     page.wait_for_selector(".marker-cluster", timeout=15_000)
@@ -46,6 +46,8 @@ def test_index_to_overview_to_kommune_map(browser: OfflineBrowser, published: Pa
     assert [o.strip().split(" (")[0] for o in overlays] == [
         "Terreng",
         "Prosjektområder",
+        "Eksisterende fiber",
+        "Eksisterende master: Mobil 4G",
         "Dekket",
         "Underdekket",
         "Udekket",

@@ -57,8 +57,8 @@ def test_overview_draws_each_kommune_and_links_to_its_map(
     page, report = browser.open(written.overview.as_uri(), wait_for="path.leaflet-interactive")
     name = map_variable(page)
     assert page.locator("path.leaflet-interactive").count() == len(inputs.kommuner)
-    caption = page.locator(".legend svg .caption").text_content()
-    assert caption == "Andel husstander under 100/10 Mbit/s (%)"
+    caption = page.locator(".gapmap-overview-legend h4").text_content()
+    assert caption == "Andel husstander under 100/10 Mbit/s (mål 2025)"
     title = page.locator(".gapmap-panel h3").first.text_content()
     assert title == "Bredbåndsdekning per kommune"
     assert page.evaluate(f"() => window['{name}'].getZoom()") >= 8  # fitted to the two squares
@@ -70,7 +70,7 @@ def test_overview_draws_each_kommune_and_links_to_its_map(
     assert "Husstander" in (page.locator(".leaflet-tooltip").text_content() or "")
     screenshot(page, "overview.png")
     polygon.click()
-    link = page.locator(".leaflet-popup-content a")
+    link = page.locator(".leaflet-popup-content a").first  # then the CSV and Excel links
     link.wait_for(timeout=5_000)
     href = link.get_attribute("href")
     assert href is not None and href.startswith("kommune/") and href.endswith(".html")
