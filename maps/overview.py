@@ -214,6 +214,7 @@ def build_overview_map(
     )
     style.add_base_layer(fmap, opacity=0.6)
     _choropleth_layer(features).add_to(fmap)
+    style.add_layer_control(fmap)
     colormap.add_to(fmap)
     style.HtmlControl(_title_html(gap_table, target, run_info, index_href), "topleft").add_to(fmap)
     bounds = bounds_latlon(shapes)
