@@ -16,8 +16,8 @@ from folium.template import Template
 
 # The map's size on paper: A4 (210 mm) less 12 mm margins each side; the height leaves room for
 # the title, the figures and the legend above it.
-PRINT_MAP_WIDTH_MM: Final = 186
-PRINT_MAP_HEIGHT_MM: Final = 150
+PRINT_MAP_WIDTH_MM: Final = 185
+PRINT_MAP_HEIGHT_MM: Final = 165
 
 PRINT_CSS: Final = f"""
 <style>
@@ -27,12 +27,14 @@ PRINT_CSS: Final = f"""
   .gapmap-print-button:focus-visible {{ outline: 2px solid #0057b8; }}
   .gapmap-print-sheet {{ display: none; }}
   html.gapmap-printing, html.gapmap-printing body {{ height: auto; overflow: visible; }}
-  html.gapmap-printing .gapmap-print-sheet {{ display: grid; grid-template-columns: 1fr auto;
-    gap: 2mm 8mm; width: {PRINT_MAP_WIDTH_MM}mm; font: 10pt/1.35 system-ui, sans-serif;
+  html.gapmap-printing .gapmap-print-sheet {{ display: grid;
+    grid-template-columns: minmax(85mm, 1fr) auto; gap: 2mm 8mm;
+    width: {PRINT_MAP_WIDTH_MM}mm; font: 10pt/1.35 system-ui, sans-serif;
     color: #000; margin-bottom: 3mm; }}
   html.gapmap-printing .folium-map {{ position: relative !important;
     width: {PRINT_MAP_WIDTH_MM}mm !important; height: {PRINT_MAP_HEIGHT_MM}mm !important;
-    top: auto !important; left: auto !important; border: 0.3mm solid #666; }}
+    top: auto !important; left: auto !important; box-sizing: border-box;
+    border: 0.3mm solid #666; }}
   html.gapmap-printing .folium-map .leaflet-control-container .leaflet-control {{
     display: none; }}
   html.gapmap-printing .folium-map .leaflet-control-container .leaflet-control-attribution,
@@ -42,7 +44,7 @@ PRINT_CSS: Final = f"""
   .gapmap-print-sheet h4 {{ font-size: 10pt; margin: 0 0 1mm 0; }}
   .gapmap-print-sheet table {{ border-collapse: collapse; }}
   .gapmap-print-sheet td {{ padding: 0 3mm 0 0; }}
-  .gapmap-print-sheet td.num {{ text-align: right; }}
+  .gapmap-print-sheet td.num {{ text-align: right; white-space: nowrap; }}
   .gapmap-print-sheet .gapmap-curve, .gapmap-print-sheet .gapmap-links,
   .gapmap-print-sheet .gapmap-downloads, .gapmap-print-sheet button {{ display: none; }}
   .gapmap-print-sheet .gapmap-runinfo {{ font-size: 7.5pt; }}

@@ -39,7 +39,7 @@ def _control_layers(fmap: folium.Map) -> list[Any]:
     return [
         child
         for child in fmap._children.values()
-        if getattr(child, "control", False) and hasattr(child, "layer_name")
+        if getattr(child, "control", False) and getattr(child, "overlay", False)
     ]
 
 

@@ -1,0 +1,230 @@
+"""The page shell in headless Chromium: one kommune map file alone and sealed off the network,
+the fallback message, basemaps, the phone layout and the A4 print view.
+
+Screenshots and the print PDF land in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from maps.assets import is_tile_url
+from maps.publish import MapPaths
+from tests.browser import ARTIFACTS_DIR, OfflineBrowser, map_variable, screenshot
+from tests.maps.map_inputs import MapInputs, write_inputs
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+KOMMUNE_LAYERS_JS = """name => {
+    const map = window[name];
+    let polygons = 0, markers = 0;
+    map.eachLayer(layer => {
+        if (layer instanceof L.Polygon) { polygons += 1; }
+        if (layer instanceof L.CircleMarker) { markers += 1; }
+    });
+    const clusters = document.querySelectorAll('.marker-cluster').length;
+    return {polygons, markers, clusters};
+}"""
+
+
+def _alone(page: Path, folder: Path) -> Path:
+    """The page copied alone into an empty folder."""
+    folder.mkdir()
+    return Path(shutil.copy(page, folder / page.name))
+
+
+def test_one_kommune_map_file_alone_draws_with_every_request_blocked(
+    browser: OfflineBrowser, written: MapPaths, tmp_path: Path
+) -> None:
+    alone = _alone(written.kommuner["5001"], tmp_path / "mailed")
+    page, report = browser.open_sealed(alone.as_uri(), wait_for=".marker-cluster")
+    name = map_variable(page)
+    drawn = page.evaluate(KOMMUNE_LAYERS_JS, name)
+    assert drawn["polygons"] >= 1  # the kommune outline
+    assert drawn["clusters"] + drawn["markers"] > 0  # the addresses
+    assert not page.locator("#gapmap-fallback").is_visible()
+    # Nothing but basemap tiles was asked for, and those from Kartverket's cache.
+    assert report.blocked_urls, "the basemap should have asked for tiles"
+    assert all(is_tile_url(url) for url in report.blocked_urls), report.blocked_urls
+    assert {url.split("/")[2] for url in report.blocked_urls} == {"cache.kartverket.no"}
+    assert report.problems() == []
+    screenshot(page, "kommune-5001-alone-offline.png")
+    page.context.close()
+
+
+def test_message_in_bokmal_when_javascript_is_off_or_leaflet_is_missing(
+    browser: OfflineBrowser, inputs: MapInputs, written: MapPaths, tmp_path: Path
+) -> None:
+    page, _ = browser.open(
+        written.kommuner["5001"].as_uri(), wait_for="#gapmap-fallback", java_script=False
+    )
+    message = page.locator("#gapmap-fallback")
+    assert message.is_visible()
+    text = message.inner_text()
+    assert "Kartet kan ikke vises her" in text and "JavaScript er slått av" in text
+    assert "moderne nettleser" in text
+    screenshot(page, "kommune-5001-no-javascript.png", settle_ms=0)
+    page.context.close()
+
+    # A page that loads Leaflet from a CDN, opened offline: scripts run, Leaflet is missing.
+    cdn_paths = write_inputs(inputs, tmp_path / "cdn", assets="cdn")
+    page, report = browser.open_sealed(
+        cdn_paths.kommuner["5001"].as_uri(), wait_for="#gapmap-fallback"
+    )
+    message = page.locator("#gapmap-fallback")
+    assert message.is_visible()
+    assert "forhåndsvisningen i e-posten" in message.inner_text()
+    assert "JavaScript er slått av" not in message.inner_text()  # <noscript> stays silent
+    assert any("leaflet" in url for url in report.blocked_urls)
+    page.context.close()
+
+
+def test_kartverket_is_the_default_basemap_and_the_others_can_be_chosen(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    for path in (written.kommuner["5001"], written.overview):
+        page, report = browser.open(path.as_uri(), wait_for=".leaflet-tile-loaded")
+        map_variable(page)
+        assert set(report.tile_hosts) == {"cache.kartverket.no"}, path
+        attribution = page.locator(".leaflet-control-attribution").inner_text()
+        assert "© Kartverket" in attribution and "OpenStreetMap" not in attribution
+        labels = page.locator(".leaflet-control-layers-base label").all_inner_texts()
+        assert [label.strip() for label in labels] == [
+            "Topografisk norgeskart",
+            "Gråtone",
+            "OpenStreetMap",
+            "Ingen bakgrunn",
+        ]
+        checked = page.locator(".leaflet-control-layers-base input:checked + span")
+        assert checked.inner_text().strip() == "Topografisk norgeskart"
+
+        page.locator(".leaflet-control-layers-base label", has_text="OpenStreetMap").click()
+        page.wait_for_timeout(300)
+        assert "tile.openstreetmap.org" in report.tile_hosts
+        attribution = page.locator(".leaflet-control-attribution").inner_text()
+        assert "OpenStreetMap" in attribution and "Kartverket" not in attribution
+
+        page.locator(".leaflet-control-layers-base label", has_text="Gråtone").click()
+        page.wait_for_selector("img.leaflet-tile[src*='topograatone']", state="attached")
+        page.locator(".leaflet-control-layers-base label", has_text="Ingen bakgrunn").click()
+        page.wait_for_timeout(300)
+        assert page.locator(".leaflet-tile-pane img").count() == 0
+        assert report.problems() == []
+        page.context.close()
+
+
+def _covered_share(page: object, viewport: dict[str, int]) -> float:
+    """Share of the window covered by the map's controls (sum of their boxes, clipped)."""
+    boxes = page.locator(".leaflet-control").evaluate_all(  # type: ignore[attr-defined]
+        "els => els.map(e => e.getBoundingClientRect())"
+        ".map(r => [r.left, r.top, r.right, r.bottom])"
+    )
+    width, height = viewport["width"], viewport["height"]
+    area = 0.0
+    for left, top, right, bottom in boxes:
+        w = max(0.0, min(right, width) - max(left, 0.0))
+        h = max(0.0, min(bottom, height) - max(top, 0.0))
+        area += w * h
+    return area / (width * height)
+
+
+def test_on_a_phone_the_panels_are_folded_and_the_map_stays_visible(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    page, report = browser.open(
+        written.kommuner["5001"].as_uri(), wait_for=".marker-cluster", viewport=PHONE
+    )
+    map_variable(page)
+    toggle = page.locator(".gapmap-info .gapmap-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert "Prøvekommune (5001)" in toggle.inner_text() and "Vis" in toggle.inner_text()
+    assert not page.locator(".gapmap-info .gapmap-panel-body").is_visible()
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    legend = page.locator(".leaflet-bottom.leaflet-right .gapmap-panel").bounding_box()
+    assert legend is not None and legend["width"] <= 220 and legend["height"] <= 140
+    covered = _covered_share(page, PHONE)
+    assert covered < 0.15, covered
+    path = screenshot(page, "kommune-5001-phone.png")
+    assert path.stat().st_size > 5_000
+
+    # The keyboard opens and folds the panel; the button tells its state.
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator(".gapmap-info .gapmap-figures, .gapmap-info table").first.is_visible()
+    screenshot(page, "kommune-5001-phone-open.png")
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    assert report.problems() == []
+    page.context.close()
+
+
+def test_on_a_wide_screen_the_panel_is_open_and_folds_away(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=".marker-cluster")
+    toggle = page.locator(".gapmap-info .gapmap-toggle")
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator(".leaflet-control-layers-expanded").count() == 1
+    open_box = page.locator(".gapmap-info").bounding_box()
+    toggle.click()
+    folded_box = page.locator(".gapmap-info").bounding_box()
+    assert open_box is not None and folded_box is not None
+    assert folded_box["height"] < 40 < open_box["height"]
+    screenshot(page, "kommune-5001-folded.png")
+    assert report.problems() == []
+    page.context.close()
+
+
+def _pdf_text(pdf: Path) -> tuple[str, str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    return info.stdout, text.stdout
+
+
+def test_print_view_is_one_a4_page_with_name_figures_legend_and_map(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed")
+    page, report = browser.open(
+        written.kommuner["5001"].as_uri(),
+        wait_for=".marker-cluster",
+        init_script="window.print = () => { window.__printed = true; };",
+    )
+    name = map_variable(page)
+    page.locator(".gapmap-print-button").click()  # prepares, then calls window.print()
+    assert page.evaluate("() => window.__printed === true")
+    assert page.evaluate("() => document.documentElement.classList.contains('gapmap-printing')")
+    box = page.locator(f"#{name}").bounding_box()
+    assert box is not None and 690 <= box["width"] <= 720  # 186 mm at 96 px per inch
+    page.emulate_media(media="print")
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    pdf = ARTIFACTS_DIR / "kommune-5001-print.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    info, text = _pdf_text(pdf)
+    pages = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
+    assert pages is not None and pages.group(1) == "1", info
+    assert re.search(r"^Page size:.*\(A4\)$", info, re.MULTILINE), info
+    for expected in (
+        "Prøvekommune (5001)",
+        "1 863 000 kr",
+        "63,3 %",
+        "Husstander etter dekning",
+        "Kartverket",
+    ):
+        assert expected in text, expected
+    assert "Skriv ut" not in text and "Oversiktskart" not in text
+    page.emulate_media(media="screen")
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator(".gapmap-print-sheet").count() == 0
+    assert report.problems() == []
+    page.context.close()
