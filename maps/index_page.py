@@ -188,8 +188,7 @@ def render_index_page(
 kostnad for å nå dem.{stamp}</p>
 <p><a href="{style.escape(overview_href)}">Oversiktskart: andel husstander under
 {style.escape(map_target.label_nb)}</a>. Klikk på et kommunenavn for kartet over adressene.</p>
-{run_downloads_html()}
-<ul>{classes}</ul>
+{run_downloads_html()}<ul>{classes}</ul>
 <table>
 {_header(targets)}
 <tbody>

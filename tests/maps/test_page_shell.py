@@ -1,24 +1,54 @@
-"""The page shell in headless Chromium: one kommune map file alone and sealed off the network,
-the fallback message, basemaps, the phone layout and the A4 print view.
+"""maps/page_shell.py: basemaps, the layer control, the fallback message, both pages; in
+headless Chromium (``browser`` tests): one kommune map file alone and sealed off the network,
+the message with JavaScript off or without Leaflet, the basemaps, the phone layout.
 
-Screenshots and the print PDF land in ``test-artifacts/``.
+Screenshots land in ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from maps.assets import is_tile_url
+from maps.page_shell import BASEMAPS, KARTVERKET_ATTRIBUTION
 from maps.publish import MapPaths
-from tests.browser import ARTIFACTS_DIR, OfflineBrowser, map_variable, screenshot
+from tests.browser import OfflineBrowser, map_variable, screenshot
 from tests.maps.map_inputs import MapInputs, write_inputs
 
-pytestmark = pytest.mark.browser
+
+def test_kartverket_comes_first_then_greyscale_osm_and_none() -> None:
+    assert [b.name for b in BASEMAPS] == [
+        "Topografisk norgeskart",
+        "Gråtone",
+        "OpenStreetMap",
+        "Ingen bakgrunn",
+    ]
+    topo, grey, osm, none = BASEMAPS
+    assert topo.url == (
+        "https://cache.kartverket.no/v1/wmts/1.0.0/topo/default/webmercator/{z}/{y}/{x}.png"
+    )
+    assert grey.url is not None and "/topograatone/default/webmercator/{z}/{y}/{x}" in grey.url
+    assert osm.url == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert none.url is None
+    assert "Kartverket" in topo.attribution == grey.attribution == KARTVERKET_ATTRIBUTION
+
+
+def test_both_pages_have_the_basemaps_the_control_and_the_message(written: MapPaths) -> None:
+    for path in [written.overview, *written.kommuner.values()]:
+        text = path.read_text(encoding="utf-8")
+        for basemap in BASEMAPS:  # layer names travel as JSON strings (tojson)
+            assert json.dumps(basemap.name) in text, (path, basemap.name)
+        assert "cache.kartverket.no/v1/wmts/1.0.0/topo/" in text
+        assert "L.control.layers(" in text and "window.matchMedia" in text
+        assert text.count('id="gapmap-fallback"') == 1
+        assert "<noscript>" in text and "Kartet kan ikke vises her." in text
+        # the message comes before the map, the check right after the message
+        assert text.index('id="gapmap-fallback"') < text.index('class="folium-map"')
+
 
 PHONE = {"width": 390, "height": 844}
 KOMMUNE_LAYERS_JS = """name => {
@@ -39,6 +69,7 @@ def _alone(page: Path, folder: Path) -> Path:
     return Path(shutil.copy(page, folder / page.name))
 
 
+@pytest.mark.browser
 def test_one_kommune_map_file_alone_draws_with_every_request_blocked(
     browser: OfflineBrowser, written: MapPaths, tmp_path: Path
 ) -> None:
@@ -58,6 +89,7 @@ def test_one_kommune_map_file_alone_draws_with_every_request_blocked(
     page.context.close()
 
 
+@pytest.mark.browser
 def test_message_in_bokmal_when_javascript_is_off_or_leaflet_is_missing(
     browser: OfflineBrowser, inputs: MapInputs, written: MapPaths, tmp_path: Path
 ) -> None:
@@ -85,6 +117,7 @@ def test_message_in_bokmal_when_javascript_is_off_or_leaflet_is_missing(
     page.context.close()
 
 
+@pytest.mark.browser
 def test_kartverket_is_the_default_basemap_and_the_others_can_be_chosen(
     browser: OfflineBrowser, written: MapPaths
 ) -> None:
@@ -134,6 +167,7 @@ def _covered_share(page: object, viewport: dict[str, int]) -> float:
     return area / (width * height)
 
 
+@pytest.mark.browser
 def test_on_a_phone_the_panels_are_folded_and_the_map_stays_visible(
     browser: OfflineBrowser, written: MapPaths
 ) -> None:
@@ -165,6 +199,7 @@ def test_on_a_phone_the_panels_are_folded_and_the_map_stays_visible(
     page.context.close()
 
 
+@pytest.mark.browser
 def test_on_a_wide_screen_the_panel_is_open_and_folds_away(
     browser: OfflineBrowser, written: MapPaths
 ) -> None:
@@ -178,53 +213,5 @@ def test_on_a_wide_screen_the_panel_is_open_and_folds_away(
     assert open_box is not None and folded_box is not None
     assert folded_box["height"] < 40 < open_box["height"]
     screenshot(page, "kommune-5001-folded.png")
-    assert report.problems() == []
-    page.context.close()
-
-
-def _pdf_text(pdf: Path) -> tuple[str, str]:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    )
-    return info.stdout, text.stdout
-
-
-def test_print_view_is_one_a4_page_with_name_figures_legend_and_map(
-    browser: OfflineBrowser, written: MapPaths
-) -> None:
-    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed")
-    page, report = browser.open(
-        written.kommuner["5001"].as_uri(),
-        wait_for=".marker-cluster",
-        init_script="window.print = () => { window.__printed = true; };",
-    )
-    name = map_variable(page)
-    page.locator(".gapmap-print-button").click()  # prepares, then calls window.print()
-    assert page.evaluate("() => window.__printed === true")
-    assert page.evaluate("() => document.documentElement.classList.contains('gapmap-printing')")
-    box = page.locator(f"#{name}").bounding_box()
-    assert box is not None and 690 <= box["width"] <= 720  # 186 mm at 96 px per inch
-    page.emulate_media(media="print")
-    ARTIFACTS_DIR.mkdir(exist_ok=True)
-    pdf = ARTIFACTS_DIR / "kommune-5001-print.pdf"
-    page.pdf(path=str(pdf), format="A4", print_background=True)
-    info, text = _pdf_text(pdf)
-    pages = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
-    assert pages is not None and pages.group(1) == "1", info
-    assert re.search(r"^Page size:.*\(A4\)$", info, re.MULTILINE), info
-    for expected in (
-        "Prøvekommune (5001)",
-        "1 863 000 kr",
-        "63,3 %",
-        "Husstander etter dekning",
-        "Kartverket",
-    ):
-        assert expected in text, expected
-    assert "Skriv ut" not in text and "Oversiktskart" not in text
-    page.emulate_media(media="screen")
-    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
-    assert page.locator(".gapmap-print-sheet").count() == 0
     assert report.problems() == []
     page.context.close()
