@@ -61,11 +61,11 @@ def _header(targets: Sequence[TargetSpec]) -> str:
     top = [
         '<th rowspan="2">Kommune</th>',
         '<th rowspan="2">Nummer</th>',
+        '<th rowspan="2">Last ned tallene</th>',
         '<th rowspan="2">Husstander</th>',
     ]
     top += [f'<th colspan="3">{style.escape(t.label_nb)}</th>' for t in targets]
     top.append('<th colspan="3">Kostnad for husstander under kostnadsmålet</th>')
-    top.append('<th rowspan="2">Last ned tallene</th>')
     swatch = {
         c.code: f'<span class="swatch" style="background:{c.color}"></span>'
         for c in style.CLASS_STYLES
@@ -91,8 +91,8 @@ def _kommune_row(row: Mapping[Any, Any], targets: Sequence[TargetSpec], href: st
         for label, href in kommune_table_hrefs(_sort_key(row.get("kommunenummer")), root="")
     )
     return (
-        f"<tr><td>{name_cell}</td><td>{number}</td>{_row_cells(row, targets)}"
-        f'<td class="dl">{downloads}</td></tr>'
+        f'<tr><td>{name_cell}</td><td>{number}</td><td class="dl">{downloads}</td>'
+        f"{_row_cells(row, targets)}</tr>"
     )
 
 
@@ -100,7 +100,7 @@ def _summary_row(row: Mapping[Any, Any], targets: Sequence[TargetSpec], css: str
     name = style.escape(row.get("kommunenavn"))
     number = style.escape(row.get("fylkesnummer")) if css == "fylke" else ""
     cells = _row_cells(row, targets)
-    return f'<tr class="{css}"><td>{name}</td><td>{number}</td>{cells}<td></td></tr>'
+    return f'<tr class="{css}"><td>{name}</td><td>{number}</td><td></td>{cells}</tr>'
 
 
 def _sort_key(value: Any) -> str:

@@ -252,7 +252,7 @@ MAP_CSS: Final = f"""
   .gapmap-panel table {{ border-collapse: collapse; }}
   .gapmap-panel td {{ padding: 0 6px 0 0; }}
   .gapmap-panel td.num, .gapmap-popup td.num {{ text-align: right; white-space: nowrap; }}
-  .gapmap-info {{ max-height: calc(100vh - 150px); overflow-y: auto; }}  /* zoom + scale */
+  .gapmap-info {{ max-height: calc(100vh - 200px); overflow-y: auto; }}  /* zoom, print, scale */
   .gapmap-curve {{ margin: 6px 0 4px 0; }}
   .gapmap-curve summary {{ cursor: pointer; font-weight: bold; }}
   .gapmap-curve img {{ display: block; width: 100%; max-width: 480px; height: auto;
