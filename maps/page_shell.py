@@ -155,7 +155,7 @@ SHELL_CSS: Final = f"""
   .leaflet-control-layers {{ font: 13px/1.4 system-ui, sans-serif; }}
   @media {PHONE_MEDIA} {{
     .gapmap-panel {{ max-width: calc(100vw - 90px); font-size: 12px; }}
-    .gapmap-info {{ max-height: calc(100vh - 170px); }}
+    .gapmap-info {{ max-height: calc(100vh - 290px); }}  /* above the legend */
     .leaflet-bottom.leaflet-right .gapmap-panel {{ max-width: 200px; padding: 3px 6px;
       font-size: 10.5px; line-height: 1.25; }}
     .leaflet-bottom.leaflet-right .gapmap-panel h4 {{ font-size: 11px; margin-bottom: 2px; }}

@@ -49,7 +49,7 @@ class MapPaths:
 def _save(fmap: folium.Map, path: Path, title: str, assets: AssetMode) -> None:
     """Render the page; Folium's unused assets dropped, the used ones inlined when ``inline``."""
     style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
-    page_html = fmap.get_root().render()
+    page_html = fmap.get_root().render().replace("<html>", '<html lang="nb">', 1)
     page_html = inline_assets(page_html) if assets == "inline" else prune_unused(page_html)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page_html, encoding="utf-8")
