@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,8 @@ from maps.inline import (
     style_safe,
 )
 from maps.publish import MapPaths
+from tests.browser import OfflineBrowser, map_variable
+from tests.maps.map_inputs import MapInputs, write_inputs
 
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
@@ -84,3 +87,22 @@ def test_published_pages_load_nothing_from_the_network(written: MapPaths) -> Non
         assert not re.search(r"""<(script|img|link)\b[^>]*(src|href)=["']https?:""", text), path
         assert "bootstrap" not in text and "font-awesome" not in text.lower(), path
         assert path.stat().st_size < 450_000, path  # Leaflet (+ markercluster or d3) and data
+
+
+@pytest.mark.browser
+def test_cdn_mode_loads_only_leaflet_and_its_plugins_and_draws(
+    browser: OfflineBrowser, inputs: MapInputs, tmp_path: Path
+) -> None:
+    paths = write_inputs(inputs, tmp_path, assets="cdn")
+    for path, selector in [
+        (paths.kommuner["5001"], ".marker-cluster"),
+        (paths.overview, "path.leaflet-interactive"),
+    ]:
+        page, report = browser.open(path.as_uri(), wait_for=selector)
+        map_variable(page)
+        hosts = {url.split("/")[2] for url in report.assets_served}
+        assert hosts <= {"cdn.jsdelivr.net", "cdnjs.cloudflare.com"}, report.assets_served
+        assert not [u for u in report.assets_served if u in UNUSED_ASSET_URLS]
+        assert any("leaflet.js" in url for url in report.assets_served)
+        assert report.problems() == []
+        page.context.close()
