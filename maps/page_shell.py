@@ -161,7 +161,10 @@ SHELL_CSS: Final = f"""
     .leaflet-bottom.leaflet-right .gapmap-panel h4 {{ font-size: 11px; margin-bottom: 2px; }}
     .leaflet-bottom.leaflet-right .gapmap-swatch {{ width: 9px; height: 9px; }}
     .leaflet-control-scale {{ display: none; }}
-    .legend.leaflet-control {{ transform: scale(0.62); transform-origin: 100% 0; }}
+    /* the overview's colour scale (branca, 450 px wide): small, bottom right, off the title */
+    .leaflet-top.leaflet-right .legend.leaflet-control {{ position: fixed; top: auto;
+      bottom: 22px; right: 10px; margin: 0; transform: scale(0.62);
+      transform-origin: 100% 100%; }}
   }}
 </style>
 """
