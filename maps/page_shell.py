@@ -153,6 +153,7 @@ SHELL_CSS: Final = f"""
   .gapmap-collapsed.gapmap-info {{ overflow: visible; }}
   .gapmap-downloads {{ margin: 4px 0; }}
   .leaflet-control-layers {{ font: 13px/1.4 system-ui, sans-serif; }}
+  .leaflet-control-scale-line + .leaflet-control-scale-line {{ display: none; }}  /* miles */
   @media {PHONE_MEDIA} {{
     .gapmap-panel {{ max-width: calc(100vw - 90px); font-size: 12px; }}
     .gapmap-info {{ max-height: calc(100vh - 290px); }}  /* above the legend */
