@@ -12,6 +12,7 @@ import pandas as pd
 
 from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb
 from maps import style
+from maps.downloads import kommune_table_hrefs, run_downloads_html
 from maps.style import TargetSpec
 
 PAGE_CSS = """
@@ -25,6 +26,7 @@ tr.fylke td { font-weight: bold; background: #f7f7f7; border-bottom: 2px solid #
 tfoot tr.total td { font-weight: bold; background: #e9eef2; border-top: 2px solid #888; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 6px;
   border: 1px solid #222; margin-right: 4px; vertical-align: -1px; }
+td.dl { white-space: nowrap; font-size: 12px; }
 footer { margin-top: 2em; font-size: 12px; color: #555; }
 footer dt { font-weight: bold; float: left; clear: left; width: 9em; }
 footer dd { margin-left: 10em; }
@@ -59,6 +61,7 @@ def _header(targets: Sequence[TargetSpec]) -> str:
     top = [
         '<th rowspan="2">Kommune</th>',
         '<th rowspan="2">Nummer</th>',
+        '<th rowspan="2">Last ned tallene</th>',
         '<th rowspan="2">Husstander</th>',
     ]
     top += [f'<th colspan="3">{style.escape(t.label_nb)}</th>' for t in targets]
@@ -83,13 +86,21 @@ def _kommune_row(row: Mapping[Any, Any], targets: Sequence[TargetSpec], href: st
     name = style.escape(row.get("kommunenavn"))
     name_cell = f'<a href="{style.escape(href)}">{name}</a>' if href else name
     number = style.escape(row.get("kommunenummer"))
-    return f"<tr><td>{name_cell}</td><td>{number}</td>{_row_cells(row, targets)}</tr>"
+    downloads = " · ".join(
+        f'<a href="{style.escape(href)}" download>{style.escape(label)}</a>'
+        for label, href in kommune_table_hrefs(_sort_key(row.get("kommunenummer")), root="")
+    )
+    return (
+        f'<tr><td>{name_cell}</td><td>{number}</td><td class="dl">{downloads}</td>'
+        f"{_row_cells(row, targets)}</tr>"
+    )
 
 
 def _summary_row(row: Mapping[Any, Any], targets: Sequence[TargetSpec], css: str) -> str:
     name = style.escape(row.get("kommunenavn"))
     number = style.escape(row.get("fylkesnummer")) if css == "fylke" else ""
-    return f'<tr class="{css}"><td>{name}</td><td>{number}</td>{_row_cells(row, targets)}</tr>'
+    cells = _row_cells(row, targets)
+    return f'<tr class="{css}"><td>{name}</td><td>{number}</td><td></td>{cells}</tr>'
 
 
 def _sort_key(value: Any) -> str:
@@ -177,7 +188,7 @@ def render_index_page(
 kostnad for å nå dem.{stamp}</p>
 <p><a href="{style.escape(overview_href)}">Oversiktskart: andel husstander under
 {style.escape(map_target.label_nb)}</a>. Klikk på et kommunenavn for kartet over adressene.</p>
-<ul>{classes}</ul>
+{run_downloads_html()}<ul>{classes}</ul>
 <table>
 {_header(targets)}
 <tbody>

@@ -23,14 +23,21 @@ from maps.address_layer import AddressCluster, AddressPopupSupport, AddressRows,
 from maps.areas import areas_layer
 from maps.context import context_layers
 from maps.cost_panel import CostCurvePanel, cost_curve_html
+from maps.downloads import kommune_downloads_html
 from maps.masts import NewSiteLayer, new_site_legend_html, new_site_rows
 from maps.overview import bounds_latlon, to_map_geometries
+from maps.print_view import add_print_view
 from maps.style import TargetSpec
 
 KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
-# Relative links of a kommune map (``maps/kommune/<knr>.html``) unless its inputs give others.
-KOMMUNE_MAP_LINKS: Mapping[str, str] = {"overview": "../oversikt.html", "index": "../../index.html"}
+# Relative links of a kommune map (``maps/kommune/<knr>.html``) unless its inputs give others:
+# the overview, the index page and the run folder (``root``, where ``tables/`` lies).
+KOMMUNE_MAP_LINKS: Mapping[str, str] = {
+    "overview": "../oversikt.html",
+    "index": "../../index.html",
+    "root": "../../",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,15 +131,17 @@ def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
     if inputs.cost_curve is not None:
         parts.append(cost_curve_html(inputs.cost_curve, kommunenavn))
     parts.append(
-        f'<div><a href="{style.escape(links["overview"])}">← Oversiktskart</a> · '
-        f'<a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
+        f'<div class="gapmap-links"><a href="{style.escape(links["overview"])}">← Oversiktskart'
+        f'</a> · <a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
     )
+    root = links.get("root", KOMMUNE_MAP_LINKS["root"])
+    parts.append(kommune_downloads_html(inputs.kommunenummer, kommunenavn, root))
     parts.append(style.run_info_html(dict(inputs.run_info)))
     return "".join(parts)
 
 
 def _base_map() -> folium.Map:
-    """An empty map of Norway with the OpenStreetMap background and the house CSS."""
+    """An empty map of Norway with the basemaps (Kartverket first) and the house CSS."""
     fmap = folium.Map(
         tiles=None,
         max_zoom=style.MAX_ZOOM,
@@ -204,7 +213,10 @@ def _add_address_clusters(
 def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows) -> None:
     """The info panel (top left) and the legend (bottom right, with the masts when shown)."""
     info = _info_html(inputs, encoded)
-    style.HtmlControl(info, "topleft", css_class="gapmap-info").add_to(fmap)
+    toggle_label = f"{inputs.kommunenavn} ({inputs.kommunenummer})"
+    style.HtmlControl(info, "topleft", css_class="gapmap-info", toggle_label=toggle_label).add_to(
+        fmap
+    )
     legend = style.class_legend_html(inputs.map_target)
     if inputs.new_sites is not None:
         legend += new_site_legend_html()
@@ -214,7 +226,7 @@ def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows
 def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
     """The map of one kommune, bottom to top: background, hillshade, outline, project areas,
     the addresses clustered per class, the proposed masts; then the layer control, the info
-    panel and the legend."""
+    panel (folds away), the legend and the print view (:mod:`maps.print_view`)."""
     encoded = address_rows(inputs.addresses, inputs.targets, inputs.map_target)
     fmap = _base_map()
     if inputs.terrain_png is not None:
@@ -228,11 +240,13 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
         context_layer.add_to(fmap)
     # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
     # breaks it ("Cannot read properties of undefined (reading 'lat')").
-    fmap.fit_bounds(_bounds(outline, inputs.addresses) or NORWAY_BOUNDS)
+    bounds = _bounds(outline, inputs.addresses) or NORWAY_BOUNDS
+    fmap.fit_bounds(bounds)
     _add_address_clusters(fmap, inputs.targets, encoded)
     if inputs.new_sites is not None:
         NewSiteLayer(new_site_rows(inputs.new_sites)).add_to(fmap)
-    folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
+    style.add_layer_control(fmap)
+    add_print_view(fmap, bounds)  # its button under the zoom, above the info panel
     _add_panels(fmap, inputs, encoded)
     return fmap
 

@@ -287,6 +287,7 @@ def build_overview_map(
         panel_html=_panel_html(run_info, index_href),
         table_href=KOMMUNE_TABLE_HREF,
     ).add_to(fmap)
+    style.add_layer_control(fmap)
     bounds = bounds_latlon(shapes)
     if bounds is not None:
         fmap.fit_bounds(bounds)

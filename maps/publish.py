@@ -5,7 +5,11 @@ The pipeline's publish stage calls :func:`write_maps` with the published tables:
     out/index.html                  plain HTML table, links to every map
     out/maps/oversikt.html          kommune choropleth for the map target
     out/maps/kommune/<knr>.html     one map per kommune of the gap table
-    out/assets/...                  only with ``assets="local"`` (offline use)
+    out/assets/...                  only with ``assets="local"``
+
+By default (``assets="inline"``) every map page is one self-contained file: Leaflet & co. are
+written into it from the copies in ``maps/vendor/`` (:mod:`maps.inline`), so a single map can be
+mailed or copied alone and opens without internet (only the basemap tiles come from the net).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal, get_args
 
 import folium
 import geopandas as gpd
@@ -23,12 +27,14 @@ from layers.errors import InputError
 from maps import style
 from maps.assets import localize_pages
 from maps.index_page import render_index_page
+from maps.inline import inline_assets, prune_unused
 from maps.kommune import kommune_map
 from maps.overview import build_overview_map
 from maps.sources import KommuneSlices, MapSources, validate_sources
 from maps.style import TargetSpec
 
-AssetMode = Literal["cdn", "local"]
+AssetMode = Literal["inline", "cdn", "local"]
+ASSET_MODES: Final[tuple[str, ...]] = get_args(AssetMode)
 
 
 @dataclass(frozen=True)
@@ -40,14 +46,17 @@ class MapPaths:
     kommuner: dict[str, Path] = field(default_factory=dict)
 
 
-def _save(fmap: folium.Map, path: Path, title: str) -> None:
+def _save(fmap: folium.Map, path: Path, title: str, assets: AssetMode) -> None:
+    """Render the page; Folium's unused assets dropped, the used ones inlined when ``inline``."""
     style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
+    page_html = fmap.get_root().render().replace("<html>", '<html lang="nb">', 1)
+    page_html = inline_assets(page_html) if assets == "inline" else prune_unused(page_html)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(path))
+    path.write_text(page_html, encoding="utf-8")
 
 
 def _write_kommune_maps(
-    kommune_dir: Path, sources: MapSources, target: TargetSpec
+    kommune_dir: Path, sources: MapSources, target: TargetSpec, assets: AssetMode
 ) -> dict[str, Path]:
     """One map per kommune row of the gap table, ``kommune_dir/<knr>.html``; their paths."""
     kommune_dir.mkdir(parents=True, exist_ok=True)
@@ -59,13 +68,17 @@ def _write_kommune_maps(
         inputs = slices.map_inputs(gap_row, target)
         knr, name = inputs.kommunenummer, inputs.kommunenavn
         path = kommune_dir / f"{knr}.html"
-        _save(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning")
+        _save(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning", assets)
         paths[knr] = path
     return paths
 
 
 def _write_overview(
-    maps_dir: Path, sources: MapSources, target: TargetSpec, kommune_paths: Mapping[str, Path]
+    maps_dir: Path,
+    sources: MapSources,
+    target: TargetSpec,
+    kommune_paths: Mapping[str, Path],
+    assets: AssetMode,
 ) -> Path:
     """The overview choropleth, ``maps_dir/oversikt.html``, linking the kommune maps written."""
     overview = build_overview_map(
@@ -77,7 +90,7 @@ def _write_overview(
         targets=sources.targets,
     )
     path = maps_dir / "oversikt.html"
-    _save(overview, path, "Bredbåndsdekning per kommune – oversikt")
+    _save(overview, path, "Bredbåndsdekning per kommune – oversikt", assets)
     return path
 
 
@@ -104,12 +117,12 @@ def _write_products(
 ) -> MapPaths:
     """:func:`write_maps`: check, write the kommune maps, the overview and the index page, then
     copy the web assets next to them when ``assets == "local"``."""
-    if assets not in ("cdn", "local"):
-        msg = f"assets={assets!r}; expected 'cdn' or 'local'"
+    if assets not in ASSET_MODES:
+        msg = f"assets: got {assets!r}, expected one of {', '.join(ASSET_MODES)}"
         raise InputError(msg)
     target = validate_sources(sources)
-    kommune_paths = _write_kommune_maps(out_dir / "maps" / "kommune", sources, target)
-    overview_path = _write_overview(out_dir / "maps", sources, target, kommune_paths)
+    kommune_paths = _write_kommune_maps(out_dir / "maps" / "kommune", sources, target, assets)
+    overview_path = _write_overview(out_dir / "maps", sources, target, kommune_paths, assets)
     index_path = _write_index(out_dir, sources, target, kommune_paths)
     if assets == "local":
         localize_pages([overview_path, *kommune_paths.values()], out_dir, assets_dir)
@@ -125,7 +138,7 @@ def write_maps(
     map_target: str,
     run_info: Mapping[str, str],
     *,
-    assets: AssetMode = "cdn",
+    assets: AssetMode = "inline",
     assets_dir: Path | None = None,
     hillshades: Mapping[str, tuple[Path, list[list[float]]]] | None = None,
     areas: gpd.GeoDataFrame | None = None,
@@ -143,10 +156,13 @@ def write_maps(
     gap_table, kommuner, addresses, targets, map_target, run_info
         The run's published tables, targets and stamp: the fields of
         :class:`maps.sources.MapSources` (documented there).
-    assets : {"cdn", "local"}, keyword-only
-        ``"cdn"`` (default): pages load Leaflet & co. from public CDNs, as Folium writes them.
+    assets : {"inline", "cdn", "local"}, keyword-only
+        ``"inline"`` (default): every map page carries its scripts and styles (from
+        ``maps/vendor/``): one file that works alone, offline.
+        ``"cdn"``: pages load Leaflet & co. from public CDNs.
         ``"local"``: the assets are copied from the npm cache (``scripts/fetch_web_assets.sh``)
         into ``out_dir/assets`` and the pages load them from there (works without internet).
+        In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
         ``.cache/web-assets``).

@@ -28,6 +28,7 @@ from layers.numbers_nb import (
     format_percent_nb,
     is_missing,
 )
+from maps import page_shell
 
 # --------------------------------------------------------------------------------------------
 # Targets and classes
@@ -133,10 +134,6 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"
 TEXT_NO_COST: Final = "Ingen (oppfyller kostnadsmålet)"
 
-TILES_URL: Final = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-TILES_ATTRIBUTION: Final = (
-    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-bidragsytere'
-)
 MAX_ZOOM: Final = 18  # MarkerCluster needs a finite max zoom (folium tiles=None has none)
 MAP_BACKGROUND: Final = "#e9eef2"  # keeps polygons readable when tiles do not load
 
@@ -255,7 +252,7 @@ MAP_CSS: Final = f"""
   .gapmap-panel table {{ border-collapse: collapse; }}
   .gapmap-panel td {{ padding: 0 6px 0 0; }}
   .gapmap-panel td.num, .gapmap-popup td.num {{ text-align: right; white-space: nowrap; }}
-  .gapmap-info {{ max-height: calc(100vh - 150px); overflow-y: auto; }}  /* zoom + scale */
+  .gapmap-info {{ max-height: calc(100vh - 200px); overflow-y: auto; }}  /* zoom, print, scale */
   .gapmap-curve {{ margin: 6px 0 4px 0; }}
   .gapmap-curve summary {{ cursor: pointer; font-weight: bold; }}
   .gapmap-curve img {{ display: block; width: 100%; max-width: 480px; height: auto;
@@ -305,6 +302,9 @@ class HtmlControl(MacroElement):
     """A Leaflet control holding a piece of HTML (title box, legend, info panel).
 
     The HTML must already be escaped; it travels as a JSON string so it cannot end the script.
+    With ``toggle_label`` the panel gets a button that folds it to that label and opens it
+    again (``aria-expanded`` tells its state); it starts folded on a phone
+    (:data:`maps.page_shell.PHONE_MEDIA`).
     """
 
     _template = Template(
@@ -316,6 +316,19 @@ class HtmlControl(MacroElement):
                 div.innerHTML = {{ this.html|tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
+                {%- if this.toggle_label %}
+                var button = div.querySelector('.gapmap-toggle');
+                var setOpen = function (open) {
+                    div.classList.toggle('gapmap-collapsed', !open);
+                    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+                    button.querySelector('.gapmap-toggle-state').textContent =
+                        open ? '\u25b4 Skjul' : '\u25be Vis';
+                };
+                L.DomEvent.on(button, 'click', function () {
+                    setOpen(div.classList.contains('gapmap-collapsed'));
+                });
+                setOpen(!window.matchMedia({{ this.phone_media|tojson }}).matches);
+                {%- endif %}
                 return div;
             };
             {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -323,12 +336,29 @@ class HtmlControl(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str, position: str = "topleft", css_class: str = "") -> None:
+    def __init__(
+        self,
+        html_text: str,
+        position: str = "topleft",
+        css_class: str = "",
+        toggle_label: str | None = None,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
         self._name = "HtmlControl"
         self.html = html_text
         self.position = position
         self.css_class = f"gapmap-panel {css_class}".strip()
+        self.toggle_label = toggle_label
+        self.phone_media = page_shell.PHONE_MEDIA
+        if toggle_label is not None:
+            body_id = f"{self.get_name()}_body"
+            self.html = (
+                f'<button type="button" class="gapmap-toggle" aria-expanded="true" '
+                f'aria-controls="{body_id}"><span class="gapmap-toggle-title">'
+                f'{escape(toggle_label)}</span> <span class="gapmap-toggle-state">'
+                f'\u25b4 Skjul</span></button><div class="gapmap-panel-body" id="{body_id}">'
+                f"{html_text}</div>"
+            )
 
 
 # The hillshade overlay of a kommune map (when the run has a DTM).
@@ -336,13 +366,16 @@ TERRAIN_LAYER_NAME = "Terreng (relieff)"
 
 
 def add_base_layer(fmap: folium.Map, opacity: float) -> None:
-    """The OpenStreetMap background (not in the layer control) and the house CSS."""
-    folium.TileLayer(
-        TILES_URL,
-        attr=TILES_ATTRIBUTION,
-        name="OpenStreetMap",
-        max_zoom=MAX_ZOOM,
-        control=False,
-        opacity=opacity,
-    ).add_to(fmap)
+    """The basemaps (:data:`maps.page_shell.BASEMAPS`, radio buttons of the layer control),
+    the house CSS and the message shown when the map cannot run. Add the layer control
+    (:func:`maps.page_shell.add_layer_control`) after the last layer."""
+    page_shell.add_basemaps(fmap, opacity)
     add_to_head(fmap, MAP_CSS, "gapmap_css")
+    add_to_head(fmap, page_shell.SHELL_CSS, "gapmap_shell_css")
+    page_shell.add_fallback(fmap)
+
+
+def add_layer_control(fmap: folium.Map) -> None:
+    """The layer control with the basemaps' radio buttons and the overlays (open on a wide
+    screen, folded on a phone); add it after the map's last layer."""
+    page_shell.add_layer_control(fmap)

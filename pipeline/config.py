@@ -24,6 +24,7 @@ from layers.errors import ConfigError
 from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
+    MAP_ASSET_MODES,
     ChecksSettings,
     ClassifySettings,
     Config,
@@ -282,8 +283,11 @@ def _check_names(config: Config) -> None:
         if name not in names:
             msg = f"{where}: got {name!r}, expected one of the targets {names}"
             raise ConfigError(msg)
-    if config.run.map_assets not in ("cdn", "local"):
-        msg = f"[run].map_assets: got {config.run.map_assets!r}, expected 'cdn' or 'local'"
+    if config.run.map_assets not in MAP_ASSET_MODES:
+        msg = (
+            f"[run].map_assets: got {config.run.map_assets!r}, expected one of"
+            f" {', '.join(MAP_ASSET_MODES)}"
+        )
         raise ConfigError(msg)
     technology = config.coverage.squares_technology
     if technology and technology not in TECHNOLOGIES:

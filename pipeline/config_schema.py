@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from layers.errors import ConfigError
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 _Settings = TypeVar("_Settings", bound="DataclassInstance")
+
+
+# [run].map_assets values (the asset modes of maps.publish.write_maps), the default first.
+MAP_ASSET_MODES: Final[tuple[str, ...]] = ("inline", "cdn", "local")
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,10 @@ class RunSettings:
     name: str = "gapmap"
     output_dir: Path = Path("out")
     store_path: Path | None = None  # default: output_dir / "gapmap.duckdb"
+    # "inline": each map page carries its scripts and styles (one file; works mailed, offline);
     # "cdn": the maps load Leaflet & co. from public CDNs; "local": copies are written into the
-    # run folder so the maps open without internet (needs scripts/fetch_web_assets.sh once)
-    map_assets: str = "cdn"
+    # run folder's assets/ (needs scripts/fetch_web_assets.sh once). See MAP_ASSET_MODES.
+    map_assets: str = "inline"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import geopandas as gpd
@@ -25,7 +25,7 @@ import pandas as pd
 
 from layers.errors import OutputFolderError, os_reason
 from maps.cost_curve_png import plot_cost_curve
-from maps.publish import MapPaths, write_maps
+from maps.publish import AssetMode, MapPaths, write_maps
 from maps.style import TargetSpec
 from pipeline import store
 from pipeline.aggregate import Aggregated
@@ -169,7 +169,7 @@ def _write_map_products(
         [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets],
         config.classify.map_target,
         _stamp(info),
-        assets="local" if config.run.map_assets == "local" else "cdn",
+        assets=cast(AssetMode, config.run.map_assets),  # checked by the config
         hillshades=_hillshades(config.inputs.dtm, tables.inputs.kommuner, terrain_dir),
         areas=areas,
         cost_curves=tables.aggregated.curves.kommune,

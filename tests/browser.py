@@ -5,12 +5,14 @@ Every request is answered locally:
 - ``file://`` pages load as usual;
 - the CDN URLs Folium 0.20 / branca 0.8 write are answered from the npm cache that
   ``scripts/fetch_web_assets.sh`` fills (mapping in :func:`maps.assets.resolve_asset`);
-- map tiles get a 1×1 PNG;
+- map tiles get a 1×1 PNG, and their hosts are recorded (:attr:`PageReport.tile_hosts`);
 - anything else is refused and recorded in :attr:`PageReport.unknown_urls`, so a test fails
   when a page starts to load an asset nobody mapped.
 
-Console errors and page errors are collected too. Without Chromium or the asset cache the tests
-skip with the reason, except under CI (``CI=true``), where they fail.
+:meth:`OfflineBrowser.open_sealed` instead refuses every request but the page's own file (a map
+page that must work alone, offline). Console errors and page errors are collected too. Without
+Chromium or the asset cache the tests skip with the reason, except under CI (``CI=true``), where
+they fail.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -86,6 +89,8 @@ class PageReport:
     failed_requests: list[str] = field(default_factory=list)
     assets_served: list[str] = field(default_factory=list)
     tiles_served: int = 0
+    tile_hosts: list[str] = field(default_factory=list)
+    blocked_urls: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         """Everything a clean page must not have (empty when all is well)."""
@@ -113,22 +118,56 @@ class OfflineBrowser:
         self.assets_dir = assets_dir
 
     def open(
-        self, url: str, wait_for: str = ".leaflet-container", init_script: str | None = None
+        self,
+        url: str,
+        wait_for: str = ".leaflet-container",
+        init_script: str | None = None,
+        viewport: dict[str, int] | None = None,
+        java_script: bool = True,
     ) -> tuple[Any, PageReport]:
         """Open ``url`` in a new page; return the page and its (live) report.
 
-        ``wait_for`` is a CSS selector to wait for; ``init_script`` runs before the page's own.
-        Close the page with ``page.context.close()``.
+        ``wait_for`` is a CSS selector to wait for; ``init_script`` runs before the page's own;
+        ``viewport`` defaults to :data:`VIEWPORT`; ``java_script=False`` opens it with
+        JavaScript off. Close the page with ``page.context.close()``.
         """
+        return self._open(url, wait_for, init_script, viewport, java_script, sealed=False)
+
+    def open_sealed(
+        self,
+        url: str,
+        wait_for: str = ".leaflet-container",
+        viewport: dict[str, int] | None = None,
+        java_script: bool = True,
+    ) -> tuple[Any, PageReport]:
+        """Like :meth:`open`, but every request except ``url`` itself is aborted and recorded in
+        :attr:`PageReport.blocked_urls` (tiles included): the page must draw from its own file.
+        Blocked requests are not counted as problems; assert on ``blocked_urls``."""
+        return self._open(url, wait_for, None, viewport, java_script, sealed=True)
+
+    def _open(
+        self,
+        url: str,
+        wait_for: str,
+        init_script: str | None,
+        viewport: dict[str, int] | None,
+        java_script: bool,
+        sealed: bool,
+    ) -> tuple[Any, PageReport]:
         report = PageReport()
-        context = self.browser.new_context(viewport=VIEWPORT)
+        context = self.browser.new_context(
+            viewport=viewport or VIEWPORT, java_script_enabled=java_script
+        )
         page = context.new_page()
         if init_script:
             page.add_init_script(init_script)
         page.on("console", lambda msg: _record_console(msg, report))
         page.on("pageerror", lambda error: report.page_errors.append(error.stack or str(error)))
         page.on("requestfailed", lambda request: _record_failed(request, report))
-        page.route("**/*", lambda route: self._answer(route, report))
+        if sealed:
+            page.route("**/*", lambda route: _answer_sealed(route, url, report))
+        else:
+            page.route("**/*", lambda route: self._answer(route, report))
         page.goto(url, wait_until="load")
         if wait_for:
             page.wait_for_selector(wait_for, state="attached", timeout=15_000)
@@ -141,6 +180,7 @@ class OfflineBrowser:
             return
         if is_tile_url(url):
             report.tiles_served += 1
+            report.tile_hosts.append(urlsplit(url).netloc)
             route.fulfill(
                 status=200,
                 body=TILE_PNG,
@@ -162,15 +202,26 @@ class OfflineBrowser:
         )
 
 
+def _answer_sealed(route: Any, page_url: str, report: PageReport) -> None:
+    url = route.request.url
+    if url == page_url:
+        route.continue_()
+        return
+    report.blocked_urls.append(url)
+    route.abort("blockedbyclient")
+
+
 def _record_console(message: Any, report: PageReport) -> None:
     if message.type == "error":
+        if "ERR_BLOCKED_BY_CLIENT" in message.text and report.blocked_urls:
+            return  # a request refused on purpose by open_sealed (listed in blocked_urls)
         report.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
 
 def _record_failed(request: Any, report: PageReport) -> None:
     failure = request.failure or ""
-    # Requests we refused on purpose are already listed as unknown URLs.
-    if request.url not in report.unknown_urls:
+    # Requests we refused on purpose are already listed as unknown or blocked URLs.
+    if request.url not in report.unknown_urls and request.url not in report.blocked_urls:
         report.failed_requests.append(f"{request.url}: {failure}")
 
 

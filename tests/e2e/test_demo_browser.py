@@ -4,6 +4,8 @@ index page → overview map → a kommune's map."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import pytest
 
@@ -74,3 +76,23 @@ def test_every_kommune_map_renders_clean(
     screenshot(page, f"demo-kommune-{knr}.png", settle_ms=800)
     assert report.problems() == []
     page.context.close()
+
+
+def test_download_links_point_into_the_run_folder(browser: OfflineBrowser, published: Path) -> None:
+    """Every download link of the index page and a kommune map resolves to the run folder's
+    tables and GeoPackage; once the per-kommune tables are written, every one is a file."""
+    pages = [published / "index.html", published / "maps" / "kommune" / "9901.html"]
+    targets: set[Path] = set()
+    for path in pages:
+        page, report = browser.open(path.as_uri(), wait_for="a[download]")
+        for url in page.locator("a[download]").evaluate_all("els => els.map(a => a.href)"):
+            assert url.startswith("file://"), url
+            targets.add(Path(url2pathname(urlsplit(url).path)))
+        assert report.problems() == []
+        page.context.close()
+    relative = {t.relative_to(published).as_posix() for t in targets}
+    assert {"gapmap.gpkg", "tables/gap_table.xlsx", "tables/gap_table_nb.csv"} <= relative
+    assert {"tables/kommuner/9901.csv", "tables/kommuner/9901.xlsx"} <= relative
+    assert (published / "gapmap.gpkg").is_file() and (published / "tables/gap_table.xlsx").is_file()
+    if (published / "tables" / "kommuner").is_dir():  # the per-kommune tables have landed
+        assert sorted(t for t in targets if not t.is_file()) == []

@@ -225,7 +225,7 @@ def info_panel_html(page: str) -> str:
     panels = [json.loads(m) for m in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', page)]
     info = [panel for panel in panels if "<h3>" in panel and "Oversiktskart" in panel]
     assert len(info) == 1
-    return info[0]
+    return str(info[0])
 
 
 EVIL_SITE_ID = '<script>alert("mast")</script> & ny-5001-7'

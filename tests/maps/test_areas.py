@@ -40,8 +40,10 @@ def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
     names = [
         child.layer_name
         for child in fmap._children.values()
-        if getattr(child, "control", False) and hasattr(child, "layer_name")
-    ]
+        if getattr(child, "control", False)
+        and getattr(child, "overlay", False)
+        and hasattr(child, "layer_name")
+    ]  # the overlays; the basemaps are base layers
     assert names[0] == "Prosjektområder (2)"  # under the address clusters
     assert [n.split(" (")[0] for n in names[1:]] == ["Dekket", "Underdekket", "Udekket"]
     assert EVIL_AREA_ID not in page

@@ -89,7 +89,8 @@ def test_overview_draws_each_kommune_and_links_to_its_map(
 
 def test_index_page_links_resolve_to_files(browser: OfflineBrowser, written: MapPaths) -> None:
     page, report = browser.open(written.index.as_uri(), wait_for="table")
-    hrefs = page.locator("a").evaluate_all("els => els.map(a => a.href)")
+    # the map links; the download links are checked in test_downloads.py
+    hrefs = page.locator("a:not([download])").evaluate_all("els => els.map(a => a.href)")
     assert len(hrefs) == 1 + len(written.kommuner)
     assert all(_file_of(url).is_file() for url in hrefs)
     screenshot(page, "index.png", settle_ms=0)
@@ -112,7 +113,7 @@ def test_kommune_map_clusters_addresses_in_three_class_overlays(
     ]
     labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
     assert [label.strip() for label in labels] == expected
-    links = page.locator(".gapmap-panel a").evaluate_all("els => els.map(a => a.href)")
+    links = page.locator(".gapmap-links a").evaluate_all("els => els.map(a => a.href)")
     assert len(links) == 2 and all(_file_of(url).is_file() for url in links)
     screenshot(page, "kommune-5001.png")
     _assert_clean(report)
@@ -293,9 +294,11 @@ def test_local_asset_mode_needs_no_cdn(
         assets="local",
         assets_dir=assets_dir,
     )
-    # Stylesheets' own references travel along (Leaflet's layer icon, Font Awesome's fonts).
+    # Stylesheets' own references travel along (Leaflet's layer icon); Folium's unused assets
+    # (Font Awesome, Bootstrap, jQuery) are left out.
     assert (tmp_path / "assets/leaflet/dist/images/layers.png").is_file()
-    assert list((tmp_path / "assets/@fortawesome/fontawesome-free/webfonts").glob("*.woff2"))
+    assert not (tmp_path / "assets/@fortawesome").exists()
+    assert not (tmp_path / "assets/jquery").exists()
     for page_path in [paths.overview, *paths.kommuner.values()]:
         text = page_path.read_text(encoding="utf-8")
         assert "cdn.jsdelivr.net" not in text and "cdnjs.cloudflare.com" not in text

@@ -39,7 +39,9 @@ def _control_layers(fmap: folium.Map) -> list[Any]:
     return [
         child
         for child in fmap._children.values()
-        if getattr(child, "control", False) and hasattr(child, "layer_name")
+        if getattr(child, "control", False)
+        and getattr(child, "overlay", False)
+        and hasattr(child, "layer_name")
     ]
 
 
@@ -64,7 +66,7 @@ def _legend_html(page: str) -> str:
     panels = [json.loads(m) for m in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', page)]
     legend = [panel for panel in panels if "Husstander etter dekning" in panel]
     assert len(legend) == 1
-    return legend[0]
+    return str(legend[0])
 
 
 def test_kommune_map_shows_only_the_taken_mast_escaped(inputs: MapInputs) -> None:

@@ -155,7 +155,7 @@ def test_unknown_section_is_refused(tmp_path: Path) -> None:
         ("cost.lifetime", "years", 0, "expected > 0"),
         ("cost", "choose_by", "npv", "expected 'capex' or 'lifetime'"),
         ("cost", "target", "no2030", "expected one of the targets"),
-        ("run", "map_assets", "offline", "expected 'cdn' or 'local'"),
+        ("run", "map_assets", "offline", "expected one of inline, cdn, local"),
     ],
 )
 def test_bad_values_say_what_was_got_and_expected(
