@@ -273,6 +273,9 @@ def build_overview_map(
         tiles=None, max_zoom=style.MAX_ZOOM, control_scale=True, zoom_start=5, location=[65.0, 13.0]
     )
     style.add_base_layer(fmap, opacity=0.6)
+    bounds = bounds_latlon(shapes)
+    if bounds is not None:  # first; the panel's script fits again beside the panel when wide
+        fmap.fit_bounds(bounds)
     style.add_to_head(fmap, OVERVIEW_CSS, "gapmap_overview_css")
     OverviewChoropleth(
         kommune_features(shapes, kommune_rows, classes, kommune_href),
@@ -288,7 +291,4 @@ def build_overview_map(
         table_href=KOMMUNE_TABLE_HREF,
     ).add_to(fmap)
     style.add_layer_control(fmap)
-    bounds = bounds_latlon(shapes)
-    if bounds is not None:
-        fmap.fit_bounds(bounds)
     return fmap

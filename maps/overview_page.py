@@ -15,6 +15,7 @@ from typing import Any, Final
 from branca.element import MacroElement
 from jinja2 import Template
 
+from maps import page_shell
 from maps.script_data import dumps_for_script
 
 OVERVIEW_CSS: Final = """
@@ -123,8 +124,24 @@ class OverviewChoropleth(MacroElement):
                     }
                     h += '</fieldset>';
                 }
-                div.innerHTML = h + '<div class="gapmap-target-summary">'
-                    + D.targets[current].summary + '</div>' + D.panel;
+                div.innerHTML = '<button type="button" class="gapmap-toggle"'
+                    + ' aria-expanded="true" aria-controls="gapmap-overview-body">'
+                    + '<span class="gapmap-toggle-title">Bredbåndsdekning per kommune</span> '
+                    + '<span class="gapmap-toggle-state"></span></button>'
+                    + '<div class="gapmap-panel-body" id="gapmap-overview-body">' + h
+                    + '<div class="gapmap-target-summary">' + D.targets[current].summary
+                    + '</div>' + D.panel + '</div>';
+                var button = div.querySelector('.gapmap-toggle');
+                var setOpen = function (open) {
+                    div.classList.toggle('gapmap-collapsed', !open);
+                    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+                    button.querySelector('.gapmap-toggle-state').textContent =
+                        open ? '\u25b4 Skjul' : '\u25be Vis';
+                };
+                L.DomEvent.on(button, 'click', function () {
+                    setOpen(div.classList.contains('gapmap-collapsed'));
+                });
+                setOpen(!window.matchMedia(D.phoneMedia).matches);
                 var list = div.querySelector('datalist');
                 features.forEach(function (f) {
                     var option = document.createElement('option');
@@ -144,6 +161,8 @@ class OverviewChoropleth(MacroElement):
                 layer.eachLayer(function (l) {
                     l.getPopup().options.autoPanPaddingTopLeft = padding;
                 });
+                // the kommuner drawn beside the panel, not under it
+                map.fitBounds(layer.getBounds(), {animate: false, paddingTopLeft: padding});
             }
 
             panelDiv.querySelectorAll('input[name="gapmap-target"]').forEach(function (radio) {
@@ -226,5 +245,6 @@ class OverviewChoropleth(MacroElement):
                 "targets": [dict(t) for t in targets],
                 "panel": panel_html,
                 "tableHref": table_href,
+                "phoneMedia": page_shell.PHONE_MEDIA,
             }
         )

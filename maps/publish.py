@@ -164,8 +164,7 @@ def write_maps(
         into ``out_dir/assets`` and the pages load them from there (works without internet).
         In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
     assets_dir : Path, optional
-        The npm asset cache for ``assets="local"`` (default ``$GAPMAP_WEB_ASSETS`` or
-        ``.cache/web-assets``).
+        The npm asset cache for ``assets="local"`` (:func:`maps.assets.default_assets_dir`).
     hillshades, areas, cost_curves, new_sites, fibre, sites : optional, keyword-only
         The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
         and sites: the fields of :class:`maps.sources.MapSources`. None: not shown.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from maps.downloads import KOMMUNE_TABLE_PATHS, RUN_DOWNLOAD_PATHS, kommune_downloads_html
 from maps.publish import MapPaths
-from pipeline.products.tables import GEOPACKAGE
+from pipeline.products.geopackage import GEOPACKAGE
 
 EXPECTED_RUN_FILES = {"tables/gap_table.xlsx", "tables/gap_table_nb.csv", "gapmap.gpkg"}
 

@@ -234,14 +234,15 @@ def test_on_a_phone_the_overview_scale_leaves_the_title_and_the_map_free(
         written.overview.as_uri(), wait_for="path.leaflet-interactive", viewport=PHONE
     )
     map_variable(page)
-    title = page.locator(".gapmap-panel").first.bounding_box()
-    legend = page.locator(".legend.leaflet-control").bounding_box()
+    title = page.locator(".gapmap-overview-panel").bounding_box()
+    legend = page.locator(".gapmap-overview-legend").bounding_box()
     assert title is not None and legend is not None
     assert not _overlap(title, legend)
     assert legend["y"] > PHONE["height"] * 0.8  # at the bottom
     assert legend["x"] >= 0 and legend["x"] + legend["width"] <= PHONE["width"]
     assert page.locator(".leaflet-control-layers-expanded").count() == 0
-    assert _covered_share(page, PHONE) < 0.3  # the title box (overview.py) does not fold yet
+    assert page.locator(".gapmap-overview-panel.gapmap-collapsed").count() == 1  # folded
+    assert _covered_share(page, PHONE) < 0.2
     screenshot(page, "overview-phone.png")
     assert report.problems() == []
     page.context.close()
