@@ -128,6 +128,7 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
     "generated_at": "Generert",
     "code_version": "Programversjon",
     "data_sources": "Datakilder",
+    "cost_target": "Kostnadsmål",
 }
 
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"
