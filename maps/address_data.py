@@ -221,8 +221,9 @@ def unpack_columns(blob: bytes, header: dict[str, list[Any]]) -> dict[str, Any]:
             blob, dtype=np.dtype(dtype).newbyteorder("<"), count=count, offset=offset
         )
         out[name] = array
-    out["lat"] = np.cumsum(out["lat"].astype(np.int64))
-    out["lon"] = np.cumsum(out["lon"].astype(np.int64))
+    for name in ("lat", "lon"):
+        if name in out:
+            out[name] = np.cumsum(out[name].astype(np.int64))
     out["texts"] = json.loads(bytes(out["texts"]).decode("utf-8"))
     return out
 

@@ -50,8 +50,9 @@ function find(query) {
     if (!texts) { buildIndex(); }
     for (var i = 0; i < G.n; i++) {
         var at = texts[i].indexOf(q);
-        if (at >= 0) { found.push([at === 0 ? 0 : 1, i]); }
-        else if (ids[i].indexOf(q) >= 0) { found.push([ids[i] === q ? 0 : 2, i]); }
+        if (ids[i] === q) { found.push([0, i]); }
+        else if (at >= 0) { found.push([at === 0 ? 1 : 2, i]); }
+        else if (ids[i].indexOf(q) >= 0) { found.push([3, i]); }
     }
     var collator = new Intl.Collator('nb', {numeric: true});
     found.sort(function (a, b) {
