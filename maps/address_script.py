@@ -246,13 +246,13 @@ function onHover(e) {
 G.setTarget = function (t) {
     G.target = t;
     var name = C.targetNames[t];
-    document.querySelectorAll('[data-gapmap-target]').forEach(function (el) {
+    document.querySelectorAll('.gapmap-panel [data-gapmap-target]').forEach(function (el) {
         el.hidden = el.getAttribute('data-gapmap-target') !== name;
     });
     document.querySelectorAll('input[name="gapmap-target"]').forEach(function (el) {
         el.checked = el.value === name;
     });
-    document.body.dataset.gapmapTarget = name;
+    document.body.dataset.gapmapCurrentTarget = name;
     map.closePopup();
     draw();
 };
@@ -267,7 +267,7 @@ document.addEventListener('change', function (e) {
     }
 });
 layer.addTo(map);
-document.body.dataset.gapmapTarget = C.targetNames[G.target];
+document.body.dataset.gapmapCurrentTarget = C.targetNames[G.target];
 if (typeof DecompressionStream === 'undefined') {
     fail(C.text.noDecompression);
 } else {

@@ -20,10 +20,40 @@ BIG_TARGETS = (
     TargetSpec("gigabit2030", 1000.0, None, "1 Gbit/s (mål 2030)"),
 )
 COST_TARGET = "gigabit2030"
-_PREFIXES = ("Stor", "Kirke", "Skole", "Bjørke", "Møller", "Åsen", "Ærfugl", "Sjø", "Prest",
-             "Gran", "Lille", "Øvre", "Nedre", "Fjord", "Bak", "Løvås", "Tårn", "Hav", "Myr", "Eng")
-_SUFFIXES = ("gata", "veien", "vegen", "bakken", "stien", "løkka", "lia", "haugen", "svingen",
-             "tunet")
+_PREFIXES = (
+    "Stor",
+    "Kirke",
+    "Skole",
+    "Bjørke",
+    "Møller",
+    "Åsen",
+    "Ærfugl",
+    "Sjø",
+    "Prest",
+    "Gran",
+    "Lille",
+    "Øvre",
+    "Nedre",
+    "Fjord",
+    "Bak",
+    "Løvås",
+    "Tårn",
+    "Hav",
+    "Myr",
+    "Eng",
+)
+_SUFFIXES = (
+    "gata",
+    "veien",
+    "vegen",
+    "bakken",
+    "stien",
+    "løkka",
+    "lia",
+    "haugen",
+    "svingen",
+    "tunet",
+)
 _OFFERS = (  # technology, operator, down, up
     ("fiber", "Telenor", 1000.0, 1000.0),
     ("fiber", "Altibox", 500.0, 500.0),
@@ -118,9 +148,12 @@ def gap_row_of(addresses: pd.DataFrame) -> dict[str, object]:
         for code in style.CLASS_ORDER:
             mask = addresses[f"class_{target.name}"] == code
             row[f"{code}_households_{target.name}"] = int(addresses.loc[mask, "households"].sum())
-        below = row[f"underserved_households_{target.name}"] + row[  # type: ignore[operator]
-            f"unserved_households_{target.name}"
-        ]
+        below = (
+            row[f"underserved_households_{target.name}"]
+            + row[  # type: ignore[operator]
+                f"unserved_households_{target.name}"
+            ]
+        )
         row[f"below_target_share_{target.name}"] = below / row["households"]  # type: ignore[operator]
     return row
 

@@ -79,7 +79,9 @@ def test_round_trip_gives_back_the_columns() -> None:
     texts = decoded["texts"]
     assert isinstance(texts, dict)
     street, number = np.asarray(decoded["street"]), np.asarray(decoded["number"])
-    rebuilt = [texts["streets"][s] + texts["numbers"][n] for s, n in zip(street, number)]
+    rebuilt = [
+        texts["streets"][s] + texts["numbers"][n] for s, n in zip(street, number, strict=True)
+    ]
     assert rebuilt == frame["address_text"].to_numpy()[order].tolist()
     assert np.asarray(decoded["id"]).tolist() == [9, 7, 8]
 
