@@ -87,7 +87,10 @@ def test_round_trip_gives_back_the_columns() -> None:
 
 
 def test_pack_aligns_every_column_to_eight_bytes() -> None:
-    columns = {"a": np.array([1, 2, 3], np.uint8), "lat": np.array([-5, 6], np.int32)}
+    columns: dict[str, np.ndarray] = {
+        "a": np.array([1, 2, 3], np.uint8),
+        "lat": np.array([-5, 6], np.int32),
+    }
     blob, header = pack_columns(columns, {"x": ["å"]})
     assert header["a"] == ["uint8", 0, 3] and header["lat"] == ["int32", 8, 2]
     assert header["texts"] == ["uint8", 16, len('{"x":["å"]}'.encode())]
