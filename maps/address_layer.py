@@ -9,9 +9,10 @@ Firefox ≥ 113, Safari ≥ 16.4; another browser gets a message in bokmål). Le
   recomputed per zoom); each bin is a ring whose slices are the households per class for the
   chosen target (a class with any household gets at least a visible slice) around the bin's
   household count. A click on a bin zooms in on it.
-- **points**: from zoom :data:`POINT_ZOOM` on (or when few addresses are in view) every address
-  in view is a circle on one canvas, unserved drawn last; a click opens its popup (built on
-  demand). At most :data:`MAX_POINTS` are drawn; more in view stay bins.
+  An address alone in its cell is drawn as a point already.
+- **points**: from zoom :data:`POINT_ZOOM` on every address in view is a circle on one canvas,
+  unserved drawn last; a click opens its popup (built on demand). At most :data:`MAX_POINTS`
+  are drawn; more in view stay bins.
 
 Ready when decoded and first drawn: ``window.gapmapReady === true`` and
 ``document.body.dataset.gapmapReady === "true"``; ``window.gapmapAddresses`` is the layer's API
@@ -36,7 +37,6 @@ from maps.search import AddressSearch
 __all__ = ["AddressLayer", "AddressRows", "add_address_layer", "address_rows", "wireless_texts"]
 
 POINT_ZOOM = 16  # from here on points (unless more than MAX_POINTS are in view)
-FEW_POINTS = 1500  # below this many addresses in view, points at any zoom
 MAX_POINTS = 60_000
 CELL_PX = 64
 LAYER_NAME = "Adresser"
@@ -109,7 +109,6 @@ def layer_config(encoded: AddressRows, cost_label_nb: str | None) -> dict[str, A
         ],
         "outline": style.MARKER_OUTLINE_COLOR,
         "pointZoom": POINT_ZOOM,
-        "fewPoints": FEW_POINTS,
         "maxPoints": MAX_POINTS,
         "cellPx": CELL_PX,
         "text": {

@@ -15,7 +15,7 @@ ADDRESS_LAYER_JS: Final = r"""
 var G = {ready: false, target: C.mapTarget, mode: null, selected: -1, n: C.count, waiting: []};
 window.gapmapAddresses = G;
 var TYPES = {uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int32: Int32Array};
-var D = null, X = null, Y = null, T = null, drawn = {points: null, bins: []};
+var D = null, X = null, Y = null, drawn = {points: null, bins: []};
 function fmtInt(x) { return String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ' '); }
 function fmtMbps(tenths) {
     var x = tenths / 10;
@@ -154,7 +154,7 @@ function drawPoints(ctx, idx, scale, ox, oy, zoom) {
         ctx.beginPath(); ctx.lineWidth = 3; ctx.strokeStyle = '#1f4e9c';
         ctx.arc(X[s] * scale - ox, Y[s] * scale - oy, r + 4, 0, 2 * Math.PI); ctx.stroke();
     }
-    drawn = {points: {idx: idx, x: px, y: py, r: r}, bins: []};
+    return {idx: idx, x: px, y: py, r: r};
 }
 function binsOf(idx, scale, ox, oy) {
     var cell = C.cellPx, cls = D.cls[G.target], bins = new Map();
@@ -162,7 +162,10 @@ function binsOf(idx, scale, ox, oy) {
         var i = idx[k], wx = X[i] * scale, wy = Y[i] * scale;
         var key = Math.floor(wx / cell) * 4194304 + Math.floor(wy / cell);
         var b = bins.get(key);
-        if (!b) { b = {hh: [0, 0, 0], n: [0, 0, 0], count: 0, sx: 0, sy: 0}; bins.set(key, b); }
+        if (!b) {
+            b = {hh: [0, 0, 0], n: [0, 0, 0], count: 0, sx: 0, sy: 0, first: i};
+            bins.set(key, b);
+        }
         b.hh[cls[i]] += D.hh[i]; b.n[cls[i]] += 1; b.count += 1;
         b.sx += wx - ox; b.sy += wy - oy;
     }
@@ -208,28 +211,31 @@ function draw() {
     var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom), origin = map.getPixelOrigin();
     var ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
     var idx = visibleIndices(scale, ox, oy, size.x, size.y, 12);
-    var points = idx.length <= C.fewPoints
-        || (zoom >= C.pointZoom && idx.length <= C.maxPoints);
-    G.mode = points ? 'points' : 'bins';
-    if (points) { drawPoints(ctx, idx, scale, ox, oy, zoom); return; }
-    drawn = {points: null, bins: binsOf(idx, scale, ox, oy).map(function (b) {
-        return drawDonut(ctx, b);
-    })};
+    if (zoom >= C.pointZoom && idx.length <= C.maxPoints) {
+        G.mode = 'points';
+        drawn = {points: drawPoints(ctx, idx, scale, ox, oy, zoom), bins: []};
+        return;
+    }
+    // bins, except that an address alone in its cell is drawn as itself
+    G.mode = 'bins';
+    var all = binsOf(idx, scale, ox, oy), lone = [], crowded = [];
+    all.forEach(function (b) {
+        if (b.count === 1) { lone.push(b.first); } else { crowded.push(b); }
+    });
+    drawn = {bins: crowded.map(function (b) { return drawDonut(ctx, b); }), points: null};
+    drawn.points = drawPoints(ctx, Int32Array.from(lone), scale, ox, oy, zoom);
 }
 function hit(p) {
-    if (drawn.points) {
-        var d = drawn.points, best = -1, bestD = (d.r + 3) * (d.r + 3);
-        for (var k = 0; k < d.idx.length; k++) {
-            var dx = d.x[k] - p.x, dy = d.y[k] - p.y, dd = dx * dx + dy * dy;
-            if (dd <= bestD) { best = k; bestD = dd; }
-        }
-        return best >= 0 ? {point: d.idx[best]} : null;
-    }
     for (var b = drawn.bins.length - 1; b >= 0; b--) {
         var bin = drawn.bins[b], bx = bin.x - p.x, by = bin.y - p.y;
         if (bx * bx + by * by <= bin.r * bin.r) { return {bin: bin}; }
     }
-    return null;
+    var d = drawn.points, best = -1, bestD = d ? (d.r + 3) * (d.r + 3) : 0;
+    for (var k = 0; d && k < d.idx.length; k++) {
+        var dx = d.x[k] - p.x, dy = d.y[k] - p.y, dd = dx * dx + dy * dy;
+        if (dd <= bestD) { best = k; bestD = dd; }
+    }
+    return best >= 0 ? {point: d.idx[best]} : null;
 }
 function onClick(e) {
     var found = hit(e.containerPoint);
