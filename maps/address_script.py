@@ -282,6 +282,7 @@ if (typeof DecompressionStream === 'undefined') {
         G.data = D;
         draw();
         G.ready = true;
+        G.readyMs = performance.now();  // since navigation started
         window.gapmapReady = true;
         document.body.dataset.gapmapReady = 'true';
         G.waiting.forEach(function (fn) { fn(G); });
