@@ -160,10 +160,11 @@ function binsOf(idx, scale, ox, oy) {
     var cell = C.cellPx, cls = D.cls[G.target], bins = new Map();
     for (var k = 0; k < idx.length; k++) {
         var i = idx[k], wx = X[i] * scale, wy = Y[i] * scale;
-        var key = Math.floor(wx / cell) * 4194304 + Math.floor(wy / cell);
+        var gx = Math.floor(wx / cell), gy = Math.floor(wy / cell), key = gx * 4194304 + gy;
         var b = bins.get(key);
         if (!b) {
-            b = {hh: [0, 0, 0], n: [0, 0, 0], count: 0, sx: 0, sy: 0, first: i};
+            b = {hh: [0, 0, 0], n: [0, 0, 0], count: 0, sx: 0, sy: 0, first: i,
+                left: gx * cell - ox, top: gy * cell - oy};
             bins.set(key, b);
         }
         b.hh[cls[i]] += D.hh[i]; b.n[cls[i]] += 1; b.count += 1;
@@ -171,10 +172,14 @@ function binsOf(idx, scale, ox, oy) {
     }
     return Array.from(bins.values());
 }
+function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 function drawDonut(ctx, b) {
     var total = b.hh[0] + b.hh[1] + b.hh[2], parts = total > 0 ? b.hh : b.n;
-    var sum = total > 0 ? total : b.count, x = b.sx / b.count, y = b.sy / b.count;
-    var r = Math.min(C.cellPx * 0.45, 10 + 4 * Math.log10(1 + sum)), inner = r * 0.58;
+    var sum = total > 0 ? total : b.count, cell = C.cellPx;
+    var r = Math.min(cell * 0.45, 10 + 4 * Math.log10(1 + sum)), inner = r * 0.58;
+    // at the addresses' centre, kept far enough inside the cell that rings barely overlap
+    var x = clamp(b.sx / b.count, b.left + 0.8 * r, b.left + cell - 0.8 * r);
+    var y = clamp(b.sy / b.count, b.top + 0.8 * r, b.top + cell - 0.8 * r);
     var minAngle = 0.45, angles = [0, 0, 0], used = 0;
     for (var c = 0; c < 3; c++) {
         angles[c] = parts[c] > 0 ? Math.max(minAngle, 2 * Math.PI * parts[c] / sum) : 0;
@@ -222,6 +227,7 @@ function draw() {
     all.forEach(function (b) {
         if (b.count === 1) { lone.push(b.first); } else { crowded.push(b); }
     });
+    crowded.sort(function (a, b) { return b.count - a.count; });  // small rings on top
     drawn = {bins: crowded.map(function (b) { return drawDonut(ctx, b); }), points: null};
     drawn.points = drawPoints(ctx, Int32Array.from(lone), scale, ox, oy, zoom);
 }
