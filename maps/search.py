@@ -17,7 +17,7 @@ from folium.template import Template
 MAX_LISTED = 12
 
 SEARCH_JS = r"""
-var G = window.gapmapAddresses, texts = null, ids = null, listed = [], active = -1;
+var G = window.gapmapAddresses, index = null, listed = [], active = -1;
 var box = L.DomUtil.create('div', 'gapmap-panel gapmap-search');
 box.setAttribute('role', 'search');
 box.innerHTML = '<input id="gapmap-search-input" type="search" role="combobox"'
@@ -35,29 +35,77 @@ function unescapeHtml(s) {
     return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"')
         .replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
 }
+function ranks(list, collator) {
+    var order = list.map(function (_, k) { return k; });
+    order.sort(function (a, b) { return collator.compare(list[a], list[b]); });
+    var rank = new Float64Array(list.length);
+    order.forEach(function (k, position) { rank[k] = position; });
+    return rank;
+}
 function buildIndex() {
-    var D = G.data, streets = D.texts.streets.map(function (s) { return norm(unescapeHtml(s)); });
+    // lowercase unique streets and numbers, and a sort key per address (street, then number)
+    var D = G.data, collator = new Intl.Collator('nb', {numeric: true});
+    var streets = D.texts.streets.map(function (s) { return norm(unescapeHtml(s)); });
     var numbers = D.texts.numbers.map(function (s) { return norm(unescapeHtml(s)); });
-    texts = new Array(G.n); ids = new Array(G.n);
+    var streetRank = ranks(streets, collator), numberRank = ranks(numbers, collator);
+    var key = new Float64Array(G.n);
     for (var i = 0; i < G.n; i++) {
-        texts[i] = streets[D.street[i]] + numbers[D.number[i]];
-        ids[i] = norm(unescapeHtml(G.idText(i)));
+        key[i] = streetRank[D.street[i]] * 1048576 + numberRank[D.number[i]];
     }
+    var ids = D.id ? null : D.texts.ids.map(function (s) { return norm(unescapeHtml(s)); });
+    index = {streets: streets, numbers: numbers, key: key, ids: ids};
+}
+function streetMatches(q) {
+    // per unique street: where q starts in "street + number" (-1: not in the street), and
+    // the start of the number q then needs (q runs on from the street's end into the number)
+    var S = index.streets, at = new Int32Array(S.length), tails = new Array(S.length);
+    for (var s = 0; s < S.length; s++) {
+        at[s] = S[s].indexOf(q);
+        for (var k = Math.max(0, S[s].length - q.length + 1); at[s] < 0 && k < S[s].length; k++) {
+            if (q.startsWith(S[s].slice(k))) { tails[s] = [k, q.slice(S[s].length - k)]; break; }
+        }
+    }
+    return {at: at, tails: tails};
+}
+function numberMatches(q, tails) {
+    var N = index.numbers, inNumber = new Int8Array(N.length), starts = new Map();
+    N.forEach(function (n, k) { inNumber[k] = n.indexOf(q) >= 0 ? 1 : 0; });
+    tails.forEach(function (tail) {
+        if (tail && !starts.has(tail[1])) {
+            starts.set(tail[1], Int8Array.from(N, function (n) { return n.startsWith(tail[1]); }));
+        }
+    });
+    return {inNumber: inNumber, starts: starts};
+}
+function idRank(i, q, qNumber) {
+    if (index.ids) {
+        var id = index.ids[i];
+        return id === q ? 0 : id.indexOf(q) >= 0 ? 3 : -1;
+    }
+    var value = G.data.id[i];
+    if (qNumber === null) { return -1; }
+    if (value === qNumber) { return 0; }
+    var digits = value > 0 ? Math.floor(Math.log10(value)) + 1 : 1;
+    var head = Math.floor(value / Math.pow(10, digits - q.length));
+    return digits > q.length && head === qNumber ? 3 : -1;
 }
 function find(query) {
-    var q = norm(query.trim()), found = [];
+    var q = norm(query.trim()), found = [], rank = [];
     if (q.length < 2) { return found; }
-    if (!texts) { buildIndex(); }
+    if (!index) { buildIndex(); }
+    var D = G.data, streets = streetMatches(q), numbers = numberMatches(q, streets.tails);
+    var qNumber = /^\d+$/.test(q) ? Number(q) : null;
     for (var i = 0; i < G.n; i++) {
-        var at = texts[i].indexOf(q);
-        if (ids[i] === q) { found.push([0, i]); }
-        else if (at >= 0) { found.push([at === 0 ? 1 : 2, i]); }
-        else if (ids[i].indexOf(q) >= 0) { found.push([3, i]); }
+        // 0: the adresseId itself, 1: the text starts with q, 2: q inside it, 3: id starts so
+        var s = D.street[i], n = D.number[i], r = idRank(i, q, qNumber), tail = streets.tails[s];
+        if (r !== 0) {
+            if (streets.at[s] >= 0) { r = streets.at[s] === 0 ? 1 : 2; }
+            else if (tail && numbers.starts.get(tail[1])[n]) { r = tail[0] === 0 ? 1 : 2; }
+            else if (numbers.inNumber[n]) { r = 2; }
+        }
+        if (r >= 0) { found.push(i); rank[i] = r; }
     }
-    var collator = new Intl.Collator('nb', {numeric: true});
-    found.sort(function (a, b) {
-        return a[0] - b[0] || collator.compare(texts[a[1]], texts[b[1]]);
-    });
+    found.sort(function (a, b) { return rank[a] - rank[b] || index.key[a] - index.key[b]; });
     return found;
 }
 function mark(k) {
@@ -70,7 +118,7 @@ function mark(k) {
     else { input.removeAttribute('aria-activedescendant'); }
 }
 function show(found) {
-    listed = found.slice(0, MAX).map(function (f) { return f[1]; });
+    listed = found.slice(0, MAX);
     list.innerHTML = listed.map(function (i, k) {
         return '<li role="option" id="gapmap-search-opt-' + k + '" aria-selected="false"'
             + ' data-index="' + i + '">' + G.text(i) + ' <small>(' + G.idText(i)

@@ -88,6 +88,13 @@ def test_fixture_map_draws_every_class_and_a_click_opens_the_escaped_popup(
     assert popup.locator("script").count() == 0
     assert page.evaluate("() => window.__alerts") == []
     screenshot(page, "addr-5001-popup.png")
+    # the overlay can be switched off and on like any other
+    toggle = page.locator(".leaflet-control-layers-overlays label", has_text="Adresser")
+    toggle.click()
+    assert page.locator("canvas.gapmap-addr-canvas").count() == 0
+    toggle.click()
+    assert page.locator("canvas.gapmap-addr-canvas").count() == 1
+    assert sum(class_pixels(page).values()) > 0
     _clean(report)
     page.context.close()
 

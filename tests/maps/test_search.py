@@ -71,3 +71,28 @@ def test_an_adresse_id_is_found_and_a_click_opens_it(
     page.locator(".gapmap-search-status", has_text="Ingen treff").wait_for(timeout=5_000)
     assert report.problems() == []
     page.context.close()
+
+
+@pytest.mark.browser
+def test_search_ranks_the_adresse_id_first_and_finds_house_numbers_alone(
+    browser: OfflineBrowser, big_map: tuple[Path, KommuneMapInputs]
+) -> None:
+    path, inputs = big_map
+    page, report, _ = open_ready(browser, path.as_uri())
+    found = page.evaluate(
+        """queries => queries.map(q => {
+            const G = window.gapmapAddresses, hits = G.search(q);
+            return [hits.length, hits.slice(0, 50).map(i => [G.idText(i), G.text(i)])];
+        })""",
+        ["300000123", "3000001", "12b", "kirkegata 1"],
+    )
+    by_id, id_prefix, number, street_number = found
+    assert by_id[1][0][0] == "300000123" and by_id[0] == 1
+    assert id_prefix[0] == 100 and all(i.startswith("3000001") for i, _ in id_prefix[1])
+    texts = inputs.addresses["address_text"].str.lower()
+    assert number[0] == int(texts.str.contains("12b", regex=False).sum())
+    assert all("12b" in t.lower() for _, t in number[1])
+    assert street_number[0] == int(texts.str.contains("kirkegata 1", regex=False).sum())
+    assert street_number[1][0][1] == "Kirkegata 1"  # starts with it: first, in number order
+    assert report.problems() == []
+    page.context.close()
