@@ -64,7 +64,7 @@ def _legend_html(page: str) -> str:
     panels = [json.loads(m) for m in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', page)]
     legend = [panel for panel in panels if "Ringene:" in panel]
     assert len(legend) == 1
-    return legend[0]
+    return str(legend[0])
 
 
 def test_kommune_map_shows_only_the_taken_mast_escaped(inputs: MapInputs) -> None:
