@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ def escape_series(values: pd.Series) -> pd.Series:
 def factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """``1 + index`` into the escaped unique texts (0 where missing), and those texts."""
     codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
-    labels = escape_series(pd.Series(uniques, dtype="object")).tolist()
+    labels = [html.escape(str(u), quote=True) for u in uniques]  # once per distinct text
     return smallest_uint(codes.astype(np.int64) + 1), labels
 
 

@@ -3,10 +3,15 @@ the class colours on its canvas."""
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
+import re
 import time
 from typing import Any
 
 from maps import style
+from maps.address_data import unpack_columns
 from tests.browser import OfflineBrowser, PageReport
 
 READY = "body[data-gapmap-ready='true']"
@@ -56,3 +61,11 @@ def set_view(page: Any, lat: float, lon: float, zoom: int) -> None:
         })""",
         [lat, lon, zoom],
     )
+
+
+def page_addresses(page_html: str) -> dict[str, Any]:
+    """The address columns a kommune map page carries, decoded in Python as its script decodes
+    them (the layer's config ``C`` and its base64 ``payload``)."""
+    config = json.loads(re.search(r"var C = (\{.*?\});\n", page_html).group(1))  # type: ignore[union-attr]
+    payload = json.loads(re.search(r"var payload = (\".*?\");", page_html).group(1))  # type: ignore[union-attr]
+    return unpack_columns(gzip.decompress(base64.b64decode(payload)), config["columns"])
