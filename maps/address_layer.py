@@ -11,8 +11,9 @@ Firefox ≥ 113, Safari ≥ 16.4; another browser gets a message in bokmål). Le
   household count. A click on a bin zooms in on it.
   An address alone in its cell is drawn as a point already.
 - **points**: from zoom :data:`POINT_ZOOM` on every address in view is a circle on one canvas,
-  unserved drawn last; a click opens its popup (built on demand). At most :data:`MAX_POINTS`
-  are drawn; more in view stay bins.
+  unserved drawn last; addresses on the same few pixels (:data:`STACK_PX`, one entrance with
+  several addresses) are a small ring instead. A click opens a point's popup (built on
+  demand). At most :data:`MAX_POINTS` are drawn; more in view stay bins.
 
 Why a screen grid in the page rather than the SSB 250 m grid or hexagons from Python: a
 symbol must stay readable at every zoom from the whole kommune (zoom 9–11, where a 250 m
@@ -46,6 +47,7 @@ __all__ = ["AddressLayer", "AddressRows", "add_address_layer", "address_rows", "
 POINT_ZOOM = 16  # from here on points (unless more than MAX_POINTS are in view)
 MAX_POINTS = 60_000
 CELL_PX = 64
+STACK_PX = 4  # up close, addresses within this many pixels of each other are one small ring
 LAYER_NAME = "Adresser"
 TEXT_NO_DECOMPRESSION = (
     "Nettleseren din kan ikke pakke ut adressene i dette kartet. Åpne kartet i en nyere "
@@ -118,6 +120,7 @@ def layer_config(encoded: AddressRows, cost_label_nb: str | None) -> dict[str, A
         "pointZoom": POINT_ZOOM,
         "maxPoints": MAX_POINTS,
         "cellPx": CELL_PX,
+        "stackPx": STACK_PX,
         "text": {
             "noOffer": style.escape(style.TEXT_NO_OFFER),
             "noCost": style.escape(style.TEXT_NO_COST),

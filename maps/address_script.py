@@ -156,8 +156,8 @@ function drawPoints(ctx, idx, scale, ox, oy, zoom) {
     }
     return {idx: idx, x: px, y: py, r: r};
 }
-function binsOf(idx, scale, ox, oy) {
-    var cell = C.cellPx, cls = D.cls[G.target], bins = new Map();
+function binsOf(idx, scale, ox, oy, cell) {
+    var cls = D.cls[G.target], bins = new Map();
     for (var k = 0; k < idx.length; k++) {
         var i = idx[k], wx = X[i] * scale, wy = Y[i] * scale;
         var gx = Math.floor(wx / cell), gy = Math.floor(wy / cell), key = gx * 4194304 + gy;
@@ -173,13 +173,14 @@ function binsOf(idx, scale, ox, oy) {
     return Array.from(bins.values());
 }
 function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
-function drawDonut(ctx, b) {
+function drawDonut(ctx, b, cell) {
     var total = b.hh[0] + b.hh[1] + b.hh[2], parts = total > 0 ? b.hh : b.n;
-    var sum = total > 0 ? total : b.count, cell = C.cellPx;
-    var r = Math.min(cell * 0.45, 10 + 4 * Math.log10(1 + sum)), inner = r * 0.58;
-    // at the addresses' centre, kept far enough inside the cell that rings barely overlap
-    var x = clamp(b.sx / b.count, b.left + 0.8 * r, b.left + cell - 0.8 * r);
-    var y = clamp(b.sy / b.count, b.top + 0.8 * r, b.top + cell - 0.8 * r);
+    var sum = total > 0 ? total : b.count, x = b.sx / b.count, y = b.sy / b.count;
+    var r = Math.min(C.cellPx * 0.45, 10 + 4 * Math.log10(1 + sum)), inner = r * 0.58;
+    if (cell > 2 * r) {  // kept far enough inside its cell that rings barely overlap
+        x = clamp(x, b.left + 0.8 * r, b.left + cell - 0.8 * r);
+        y = clamp(y, b.top + 0.8 * r, b.top + cell - 0.8 * r);
+    }
     var minAngle = 0.45, angles = [0, 0, 0], used = 0;
     for (var c = 0; c < 3; c++) {
         angles[c] = parts[c] > 0 ? Math.max(minAngle, 2 * Math.PI * parts[c] / sum) : 0;
@@ -216,20 +217,18 @@ function draw() {
     var zoom = map.getZoom(), scale = 256 * Math.pow(2, zoom), origin = map.getPixelOrigin();
     var ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
     var idx = visibleIndices(scale, ox, oy, size.x, size.y, 12);
-    if (zoom >= C.pointZoom && idx.length <= C.maxPoints) {
-        G.mode = 'points';
-        drawn = {points: drawPoints(ctx, idx, scale, ox, oy, zoom), bins: []};
-        return;
-    }
-    // bins, except that an address alone in its cell is drawn as itself
-    G.mode = 'bins';
-    var all = binsOf(idx, scale, ox, oy), lone = [], crowded = [];
+    // Up close every address is a point, except where addresses stand on the same few pixels
+    // (one entrance, several addresses): those become a small ring, so no class is hidden.
+    var points = zoom >= C.pointZoom && idx.length <= C.maxPoints;
+    var cell = points ? C.stackPx : C.cellPx;
+    G.mode = points ? 'points' : 'bins';
+    var all = binsOf(idx, scale, ox, oy, cell), lone = [], crowded = [];
     all.forEach(function (b) {
         if (b.count === 1) { lone.push(b.first); } else { crowded.push(b); }
     });
     crowded.sort(function (a, b) { return b.count - a.count; });  // small rings on top
-    drawn = {bins: crowded.map(function (b) { return drawDonut(ctx, b); }), points: null};
-    drawn.points = drawPoints(ctx, Int32Array.from(lone), scale, ox, oy, zoom);
+    drawn = {points: drawPoints(ctx, Int32Array.from(lone), scale, ox, oy, zoom), bins: []};
+    drawn.bins = crowded.map(function (b) { return drawDonut(ctx, b, cell); });
 }
 function hit(p) {
     for (var b = drawn.bins.length - 1; b >= 0; b--) {

@@ -140,6 +140,39 @@ def test_a_kommune_without_addresses_is_ready_and_empty(
 
 
 @pytest.mark.browser
+def test_addresses_on_one_spot_are_a_ring_up_close(
+    browser: OfflineBrowser, inputs: MapInputs, tmp_path: Path
+) -> None:
+    own = inputs.addresses[inputs.addresses["kommunenummer"] == "5001"].copy()
+    own.loc[own.index[2], ["lat", "lon"]] = own.loc[own.index[0], ["lat", "lon"]].to_numpy()
+    assert own["class_no2025"].iloc[[0, 2]].tolist() == ["served", "underserved"]
+    fmap = kommune_map(
+        KommuneMapInputs(
+            "5001",
+            "Prøvekommune",
+            None,
+            inputs.kommuner[inputs.kommuner["kommunenummer"] == "5001"],
+            own,
+            inputs.targets,
+            inputs.targets[0],
+            {},
+        )
+    )
+    fmap.save(str(tmp_path / "stacked.html"))
+    page, report, _ = open_ready(browser, (tmp_path / "stacked.html").as_uri())
+    set_view(page, float(own["lat"].iloc[0]), float(own["lon"].iloc[0]), 18)
+    state = layer_state(page)
+    assert state["mode"] == "points"
+    stacks = [b for b in state["bins"] if sum(b["n"]) == 2]
+    assert len(stacks) == 1 and stacks[0]["n"][:2] == [1, 1]  # one served, one underserved
+    pixels = class_pixels(page)
+    assert pixels["served"] > 20 and pixels["underserved"] > 20
+    screenshot(page, "addr-stacked-ring.png")
+    assert report.problems() == []
+    page.context.close()
+
+
+@pytest.mark.browser
 def test_300000_addresses_small_fast_bins_show_every_class_points_up_close(
     browser: OfflineBrowser, big_map: tuple[Path, KommuneMapInputs]
 ) -> None:
