@@ -13,7 +13,8 @@ Firefox ≥ 113, Safari ≥ 16.4; another browser gets a message in bokmål). Le
 - **points**: from zoom :data:`POINT_ZOOM` on every address in view is a circle on one canvas,
   unserved drawn last; addresses on the same few pixels (:data:`STACK_PX`, one entrance with
   several addresses) are a small ring instead. A click opens a point's popup (built on
-  demand). At most :data:`MAX_POINTS` are drawn; more in view stay bins.
+  demand), or on such a ring one popup with its addresses. At most :data:`MAX_POINTS` are
+  drawn; more in view stay bins.
 
 Why a screen grid in the page rather than the SSB 250 m grid or hexagons from Python: a
 symbol must stay readable at every zoom from the whole kommune (zoom 9–11, where a 250 m
@@ -48,6 +49,7 @@ POINT_ZOOM = 16  # from here on points (unless more than MAX_POINTS are in view)
 MAX_POINTS = 60_000
 CELL_PX = 64
 STACK_PX = 4  # up close, addresses within this many pixels of each other are one small ring
+STACK_LISTED = 20  # a click on such a ring lists this many of its addresses
 LAYER_NAME = "Adresser"
 TEXT_NO_DECOMPRESSION = (
     "Nettleseren din kan ikke pakke ut adressene i dette kartet. Åpne kartet i en nyere "
@@ -121,6 +123,7 @@ def layer_config(encoded: AddressRows, cost_label_nb: str | None) -> dict[str, A
         "maxPoints": MAX_POINTS,
         "cellPx": CELL_PX,
         "stackPx": STACK_PX,
+        "maxListed": STACK_LISTED,
         "text": {
             "noOffer": style.escape(style.TEXT_NO_OFFER),
             "noCost": style.escape(style.TEXT_NO_COST),

@@ -163,11 +163,12 @@ function binsOf(idx, scale, ox, oy, cell) {
         var gx = Math.floor(wx / cell), gy = Math.floor(wy / cell), key = gx * 4194304 + gy;
         var b = bins.get(key);
         if (!b) {
-            b = {hh: [0, 0, 0], n: [0, 0, 0], count: 0, sx: 0, sy: 0, first: i,
+            b = {hh: [0, 0, 0], n: [0, 0, 0], count: 0, sx: 0, sy: 0, first: i, members: [],
                 left: gx * cell - ox, top: gy * cell - oy};
             bins.set(key, b);
         }
         b.hh[cls[i]] += D.hh[i]; b.n[cls[i]] += 1; b.count += 1;
+        if (b.members.length < C.maxListed) { b.members.push(i); }
         b.sx += wx - ox; b.sy += wy - oy;
     }
     return Array.from(bins.values());
@@ -201,7 +202,8 @@ function drawDonut(ctx, b, cell) {
     var label = fmtInt(sum), size = Math.max(8, Math.min(12, 2.1 * inner * 1.6 / label.length));
     ctx.fillStyle = '#111111'; ctx.font = 'bold ' + size.toFixed(1) + 'px system-ui, sans-serif';
     ctx.textAlign = 'center'; ctx.textBaseline = 'middle'; ctx.fillText(label, x, y + 0.5);
-    return {x: x, y: y, r: r, hh: b.hh.slice(), n: b.n.slice(), sum: sum};
+    return {x: x, y: y, r: r, hh: b.hh.slice(), n: b.n.slice(), sum: sum, count: b.count,
+        members: b.members};
 }
 function draw() {
     var canvas = layer._canvas;
@@ -246,6 +248,15 @@ function onClick(e) {
     var found = hit(e.containerPoint);
     if (!found) { return; }
     if (found.point !== undefined) { G.openAddress(found.point); return; }
+    if (G.mode === 'points') {  // addresses on one spot: all of them in one popup
+        var more = found.bin.count - found.bin.members.length;
+        L.popup({maxWidth: 360, maxHeight: 400})
+            .setLatLng(map.containerPointToLatLng([found.bin.x, found.bin.y]))
+            .setContent(found.bin.members.map(G.popupHtml).join('<hr>')
+                + (more > 0 ? '<div>… og ' + fmtInt(more) + ' til</div>' : ''))
+            .openOn(map);
+        return;
+    }
     var center = map.containerPointToLatLng([found.bin.x, found.bin.y]);
     map.setView(center, Math.min(map.getZoom() + 2, map.getMaxZoom()));
 }

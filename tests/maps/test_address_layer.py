@@ -167,6 +167,18 @@ def test_addresses_on_one_spot_are_a_ring_up_close(
     assert len(stacks) == 1 and stacks[0]["n"][:2] == [1, 1]  # one served, one underserved
     pixels = class_pixels(page)
     assert pixels["served"] > 20 and pixels["underserved"] > 20
+    ring = page.evaluate(
+        """() => {
+            const b = window.gapmapAddresses.state().bins[0];
+            const box = window.gapmapAddresses.layer._map.getContainer().getBoundingClientRect();
+            return [box.left + b.x, box.top + b.y];
+        }"""
+    )
+    page.mouse.click(ring[0], ring[1])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    names = popup.locator(".gapmap-popup > b").all_text_contents()
+    assert sorted(names) == sorted(own["address_text"].iloc[[0, 2]].tolist())
     screenshot(page, "addr-stacked-ring.png")
     assert report.problems() == []
     page.context.close()
