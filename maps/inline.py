@@ -30,17 +30,6 @@ VENDOR_DIR: Final = Path(__file__).resolve().parent / "vendor"
 VENDORED_ASSETS: Final[dict[str, str]] = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet-1.9.3/leaflet.js",
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet-1.9.3/leaflet.css",
-    # the address clusters (until the address layer draws with Leaflet core only)
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
-        "leaflet.markercluster-1.1.0/leaflet.markercluster.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
-        "leaflet.markercluster-1.1.0/MarkerCluster.css"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/"
-    "MarkerCluster.Default.css": "leaflet.markercluster-1.1.0/MarkerCluster.Default.css",
-    # branca's colour scale (overview legend) draws with d3 3.x
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3-3.5.5/d3.min.js",
 }
 
 # Folium's default assets no gapmap page uses.

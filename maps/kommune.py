@@ -19,7 +19,7 @@ import pandas as pd
 
 from layers.numbers_nb import format_int_nb
 from maps import style
-from maps.address_layer import AddressCluster, AddressPopupSupport, AddressRows, address_rows
+from maps.address_layer import AddressRows, add_address_layer, address_rows
 from maps.areas import areas_layer
 from maps.context import context_layers
 from maps.cost_panel import CostCurvePanel, cost_curve_html
@@ -28,6 +28,12 @@ from maps.masts import NewSiteLayer, new_site_legend_html, new_site_rows
 from maps.overview import bounds_latlon, to_map_geometries
 from maps.print_view import add_print_view
 from maps.style import TargetSpec
+from maps.target_switch import (
+    cost_target_label,
+    target_figures_html,
+    target_heading_html,
+    target_legend_html,
+)
 
 KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
@@ -111,11 +117,11 @@ def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
     links = inputs.links or KOMMUNE_MAP_LINKS
     parts = [
         f"<h3>{style.escape(kommunenavn)} ({style.escape(inputs.kommunenummer)})</h3>",
-        f"<div>Bredbåndsdekning mot {style.escape(map_target.label_nb)}</div>",
+        target_heading_html(inputs.targets, map_target),
     ]
     if inputs.gap_row is not None:
-        others = [t for t in inputs.targets if t.name != map_target.name]
-        parts.append(style.figures_table_html(inputs.gap_row, map_target, others))
+        cost_label = cost_target_label(inputs.targets, inputs.run_info)
+        parts.append(target_figures_html(inputs.gap_row, inputs.targets, map_target, cost_label))
     else:
         parts.append("<div>Ingen tall for kommunen i tabellen.</div>")
     if encoded.unlocated:
@@ -151,7 +157,6 @@ def _base_map() -> folium.Map:
         zoom_start=5,
     )
     style.add_base_layer(fmap, opacity=0.7)
-    style.add_to_head(fmap, style.CLUSTER_CSS, "gapmap_cluster_css")
     return fmap
 
 
@@ -195,19 +200,9 @@ def _outline_layer(outline: gpd.GeoDataFrame) -> folium.GeoJson:
     )
 
 
-def _add_address_clusters(
-    fmap: folium.Map, targets: Sequence[TargetSpec], encoded: AddressRows
-) -> None:
-    """The popup support and one cluster overlay per class, in :data:`maps.style.CLASS_ORDER`."""
-    support = AddressPopupSupport(targets, encoded)
-    support.add_to(fmap)
-    for code in style.CLASS_ORDER:
-        AddressCluster(
-            encoded.rows_by_class[code],
-            code,
-            support,
-            style.class_layer_name(code, encoded.households_by_class[code]),
-        ).add_to(fmap)
+def _add_address_clusters(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows) -> None:
+    """The address layer (bins showing the class mix, points up close) and its search box."""
+    add_address_layer(fmap, encoded, cost_target_label(inputs.targets, inputs.run_info))
 
 
 def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows) -> None:
@@ -217,7 +212,7 @@ def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows
     style.HtmlControl(info, "topleft", css_class="gapmap-info", toggle_label=toggle_label).add_to(
         fmap
     )
-    legend = style.class_legend_html(inputs.map_target)
+    legend = target_legend_html(inputs.targets, inputs.map_target, encoded.households_by_target)
     if inputs.new_sites is not None:
         legend += new_site_legend_html()
     style.HtmlControl(legend, "bottomright").add_to(fmap)
@@ -238,11 +233,9 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
         areas_layer(inputs.areas).add_to(fmap)
     for context_layer in context_layers(inputs.fibre, inputs.sites):
         context_layer.add_to(fmap)
-    # Fit before the clusters are added: a zoom while MarkerCluster 1.1 is still clustering
-    # breaks it ("Cannot read properties of undefined (reading 'lat')").
     bounds = _bounds(outline, inputs.addresses) or NORWAY_BOUNDS
     fmap.fit_bounds(bounds)
-    _add_address_clusters(fmap, inputs.targets, encoded)
+    _add_address_clusters(fmap, inputs, encoded)
     if inputs.new_sites is not None:
         NewSiteLayer(new_site_rows(inputs.new_sites)).add_to(fmap)
     style.add_layer_control(fmap)

@@ -187,12 +187,14 @@ def escape(value: object) -> str:
 
 
 def run_info_html(run_info: dict[str, str] | None) -> str:
-    """One small line per run_info entry, escaped, with Norwegian labels for known keys."""
+    """One small line per run_info entry, escaped, with Norwegian labels for known keys; the
+    cost target's machine name is left out (the figures name the target by its label)."""
     if not run_info:
         return ""
     parts = [
         f"{escape(RUN_INFO_LABELS_NB.get(key, key))}: {escape(value)}"
         for key, value in run_info.items()
+        if key != "cost_target"
     ]
     return '<div class="gapmap-runinfo">' + "<br>".join(parts) + "</div>"
 
@@ -275,20 +277,8 @@ MAP_CSS: Final = f"""
     vertical-align: -2px; }}
   .legend.leaflet-control {{ background: rgba(255,255,255,0.93); border-radius: 5px;
     box-shadow: 0 1px 5px rgba(0,0,0,0.35); }}
-  .marker-cluster.gapmap-cluster {{ border-radius: 50%; font: bold 12px/1 system-ui, sans-serif;
-    display: flex; align-items: center; justify-content: center; opacity: 0.92;
-    border: 2px solid rgba(0,0,0,0.6); box-sizing: border-box; }}
-  .marker-cluster.gapmap-cluster span {{ line-height: 1; white-space: nowrap; }}
 </style>
 """
-CLUSTER_CSS: Final = (
-    "<style>\n"
-    + "".join(
-        f"  .gapmap-cluster-{c.code} {{ background: {c.color}; color: {c.text_color}; }}\n"
-        for c in CLASS_STYLES
-    )
-    + "</style>\n"
-)
 
 
 def add_to_head(fmap: folium.Map, html_text: str, name: str) -> None:

@@ -168,7 +168,7 @@ def _write_map_products(
         files.with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
         [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets],
         config.classify.map_target,
-        _stamp(info),
+        _stamp(info, config.cost.target),
         assets=cast(AssetMode, config.run.map_assets),  # checked by the config
         hillshades=_hillshades(config.inputs.dtm, tables.inputs.kommuner, terrain_dir),
         areas=areas,
@@ -182,8 +182,10 @@ def _write_map_products(
     return _relative(paths, folder)
 
 
-def _stamp(info: RunInfo) -> dict[str, str]:
+def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:
+    """What every page says of its run; ``cost_target`` names the target costs are for."""
     return {
+        "cost_target": cost_target,
         "run_id": info.run_id,
         "generated_at": info.started_at,
         "code_version": info.code_version,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from maps.kommune import KommuneMapInputs, kommune_map
 from maps.publish import MapPaths
+from tests.maps.big_kommune import big_kommune_inputs
 from tests.maps.map_inputs import (
     MapInputs,
     make_map_inputs,
@@ -25,3 +29,12 @@ def written(inputs: MapInputs, tmp_path_factory: pytest.TempPathFactory) -> MapP
         out_dir,
         cost_curves=inputs.cost_curves,
     )
+
+
+@pytest.fixture(scope="session")
+def big_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, KommuneMapInputs]:
+    """The map page of the generated kommune of 300,000 addresses, and its inputs."""
+    inputs = big_kommune_inputs()
+    path = tmp_path_factory.mktemp("big-map") / "0301.html"
+    kommune_map(inputs).save(str(path))
+    return path, inputs

@@ -44,8 +44,8 @@ def test_kommune_map_shows_project_areas_escaped(inputs: MapInputs) -> None:
         and getattr(child, "overlay", False)
         and hasattr(child, "layer_name")
     ]  # the overlays; the basemaps are base layers
-    assert names[0] == "Prosjektområder (2)"  # under the address clusters
-    assert [n.split(" (")[0] for n in names[1:]] == ["Dekket", "Underdekket", "Udekket"]
+    assert names[0] == "Prosjektområder (2)"  # under the addresses
+    assert names[1:] == ["Adresser"]
     assert EVIL_AREA_ID not in page
     assert "<b>9901" not in page
     # the GeoJSON travels as script JSON (Jinja tojson writes & as \\u0026): escaped once

@@ -20,6 +20,7 @@ from maps.inline import (
 )
 from maps.publish import MapPaths
 from tests.browser import OfflineBrowser, map_variable
+from tests.maps.address_pages import READY
 from tests.maps.map_inputs import MapInputs, write_inputs
 
 LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
@@ -86,7 +87,7 @@ def test_published_pages_load_nothing_from_the_network(written: MapPaths) -> Non
         assert asset_urls(text) == [], path
         assert not re.search(r"""<(script|img|link)\b[^>]*(src|href)=["']https?:""", text), path
         assert "bootstrap" not in text and "font-awesome" not in text.lower(), path
-        assert path.stat().st_size < 450_000, path  # Leaflet (+ markercluster or d3) and data
+        assert path.stat().st_size < 450_000, path  # Leaflet and the data
 
 
 @pytest.mark.browser
@@ -95,7 +96,7 @@ def test_cdn_mode_loads_only_leaflet_and_its_plugins_and_draws(
 ) -> None:
     paths = write_inputs(inputs, tmp_path, assets="cdn")
     for path, selector in [
-        (paths.kommuner["5001"], ".marker-cluster"),
+        (paths.kommuner["5001"], READY),
         (paths.overview, "path.leaflet-interactive"),
     ]:
         page, report = browser.open(path.as_uri(), wait_for=selector)

@@ -27,9 +27,9 @@ from tests.browser import (
     map_variable,
     screenshot,
 )
+from tests.maps.address_pages import READY
 from tests.maps.map_inputs import (
     EVIL_SITE_ID,
-    EVIL_TEXT,
     TAKEN_MAST_VALUES,
     MapInputs,
     make_new_sites,
@@ -80,7 +80,7 @@ def test_overview_draws_each_kommune_and_links_to_its_map(
 
     link.click()
     page.wait_for_url(target_url)
-    page.wait_for_selector(".marker-cluster", timeout=15_000)
+    page.wait_for_selector(READY, timeout=15_000)
     map_variable(page)
     _assert_clean(report)
     print(f"overview + navigation: {time.perf_counter() - started:.2f} s")
@@ -98,21 +98,21 @@ def test_index_page_links_resolve_to_files(browser: OfflineBrowser, written: Map
     page.context.close()
 
 
-def test_kommune_map_clusters_addresses_in_three_class_overlays(
+def test_kommune_map_has_one_address_layer_and_legend_counts_per_class(
     browser: OfflineBrowser, inputs: MapInputs, written: MapPaths
 ) -> None:
     started = time.perf_counter()
-    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=".marker-cluster")
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=READY)
     map_variable(page)
-    assert page.locator(".marker-cluster").count() > 0
-
+    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+    assert [label.strip() for label in labels] == ["Adresser"]
     own = inputs.addresses[inputs.addresses["kommunenummer"] == "5001"]
+    shown = page.locator(".leaflet-bottom [data-gapmap-target]:not([hidden]) [data-gapmap-class]")
     expected = [
-        style.class_layer_name(code, int(own.loc[own["class_no2025"] == code, "households"].sum()))
+        style.households_nb(int(own.loc[own["class_no2025"] == code, "households"].sum()))
         for code in style.CLASS_ORDER
     ]
-    labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
-    assert [label.strip() for label in labels] == expected
+    assert shown.all_text_contents() == expected
     links = page.locator(".gapmap-links a").evaluate_all("els => els.map(a => a.href)")
     assert len(links) == 2 and all(_file_of(url).is_file() for url in links)
     screenshot(page, "kommune-5001.png")
@@ -124,7 +124,7 @@ def test_kommune_map_clusters_addresses_in_three_class_overlays(
 def test_info_panel_shows_the_cost_curve_image_and_can_fold_it_away(
     browser: OfflineBrowser, written: MapPaths
 ) -> None:
-    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=".marker-cluster")
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=READY)
     map_variable(page)
     image = page.locator(".gapmap-info .gapmap-curve img")
     assert image.count() == 1
@@ -159,66 +159,6 @@ def test_info_panel_shows_the_cost_curve_image_and_can_fold_it_away(
     page.context.close()
 
 
-def test_address_popup_shows_escaped_text_as_text(
-    browser: OfflineBrowser, written: MapPaths
-) -> None:
-    page, report = browser.open(
-        written.kommuner["5001"].as_uri(),
-        wait_for=".marker-cluster",
-        init_script="window.__alerts = []; window.alert = m => window.__alerts.push(m);",
-    )
-    name = map_variable(page)
-    # Zoom to the hostile address (as a user drilling into its cluster would) and click its
-    # circle on the canvas; the popup is built on that click.
-    point = page.evaluate(
-        """([mapName, needle]) => new Promise((resolve, reject) => {
-            const map = window[mapName];
-            let cluster = null, marker = null;
-            map.eachLayer(layer => {
-                if (!layer.getVisibleParent || marker) { return; }
-                const found = layer.getLayers().find(m => m.gapmapRow[2].includes(needle));
-                if (found) { cluster = layer; marker = found; }
-            });
-            if (!marker) { reject(new Error('marker not found')); return; }
-            setTimeout(() => reject(new Error('marker never became visible')), 10000);
-            // getVisibleParent() looks for marker icons; circle markers have none, so walk up.
-            const visibleParent = () => {
-                let layer = marker;
-                while (layer && !map.hasLayer(layer)) { layer = layer.__parent; }
-                return layer;
-            };
-            const check = () => {
-                const parent = visibleParent();
-                if (parent === marker) {
-                    const p = map.latLngToContainerPoint(marker.getLatLng());
-                    const box = map.getContainer().getBoundingClientRect();
-                    resolve([box.left + p.x, box.top + p.y]);
-                } else if (parent && parent.spiderfy) {
-                    cluster.once('spiderfied', check);
-                    parent.spiderfy();
-                } else {
-                    setTimeout(check, 100);
-                }
-            };
-            map.once('moveend', () => setTimeout(check, 50));
-            map.setView(marker.getLatLng(), map.getMaxZoom(), {animate: false});
-        })""",
-        [name, "alert(1)"],
-    )
-    page.mouse.click(point[0], point[1])
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(timeout=5_000)
-    text = popup.text_content() or ""
-    assert EVIL_TEXT in text
-    assert "Beste tilbud" in text and "Estimert kostnad" in text
-    assert "100/10 Mbit/s (mål 2025)" in text and "1 Gbit/s (mål 2030)" in text
-    assert popup.locator("script").count() == 0
-    assert page.evaluate("() => window.__alerts || []") == []
-    screenshot(page, "kommune-5001-popup.png")
-    _assert_clean(report)
-    page.context.close()
-
-
 def test_taken_mast_is_a_layer_and_its_icon_opens_its_popup(
     browser: OfflineBrowser, inputs: MapInputs, tmp_path: Path
 ) -> None:
@@ -237,26 +177,24 @@ def test_taken_mast_is_a_layer_and_its_icon_opens_its_popup(
         wait_for=".gapmap-mast",
         init_script="window.__alerts = []; window.alert = m => window.__alerts.push(m);",
     )
-    name = map_variable(page)
+    map_variable(page)
     labels = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
     assert [label.strip() for label in labels][-1] == "Foreslåtte nye master (1)"
-    assert len(labels) == 4  # the three classes, then the masts
+    assert len(labels) == 2  # the addresses, then the masts
     assert page.locator(".gapmap-mast").count() == 1  # the mast nobody takes is not drawn
     legend = page.locator(".gapmap-legend-mast").text_content() or ""
     assert legend.startswith("Ny mast (forslag)")
 
-    # A household that takes the mast names it in its popup (built by the cluster's function).
+    # A household that takes the mast names it in its popup (built when it opens).
+    page.wait_for_selector(READY)
     address_popup = page.evaluate(
-        """mapName => {
-            let html = null;
-            window[mapName].eachLayer(layer => {
-                if (!layer.getVisibleParent || html !== null) { return; }
-                const m = layer.getLayers().find(m => m.gapmapRow.length === 12);
-                if (m) { html = m.getPopup().getContent()(m); }
-            });
-            return html;
-        }""",
-        name,
+        """() => {
+            const G = window.gapmapAddresses;
+            for (let i = 0; i < G.n; i++) {
+                if (G.data.site[i] > 0) { return G.popupHtml(i); }
+            }
+            return null;
+        }"""
     )
     assert address_popup is not None
     assert "<td>Løsning</td><td>Fast trådløst, ny mast &lt;script&gt;" in address_popup
@@ -305,7 +243,7 @@ def test_local_asset_mode_needs_no_cdn(
     strict = OfflineBrowser(browser.browser, assets_dir=None)  # refuses every CDN URL
     for url, selector in [
         (paths.overview.as_uri(), "path.leaflet-interactive"),
-        (paths.kommuner["5099"].as_uri(), ".marker-cluster"),
+        (paths.kommuner["5099"].as_uri(), READY),
     ]:
         page, report = strict.open(url, wait_for=selector)
         map_variable(page)

@@ -64,7 +64,7 @@ def _kommune_5001_map(inputs: MapInputs, new_sites: pd.DataFrame | None) -> foli
 
 def _legend_html(page: str) -> str:
     panels = [json.loads(m) for m in re.findall(r'div\.innerHTML = ("(?:[^"\\]|\\.)*");', page)]
-    legend = [panel for panel in panels if "Husstander etter dekning" in panel]
+    legend = [panel for panel in panels if "Ringene:" in panel]
     assert len(legend) == 1
     return str(legend[0])
 
@@ -75,7 +75,7 @@ def test_kommune_map_shows_only_the_taken_mast_escaped(inputs: MapInputs) -> Non
     layers = [layer for layer in _control_layers(fmap) if isinstance(layer, NewSiteLayer)]
     assert len(layers) == 1
     assert layers[0].layer_name == f"{NEW_SITE_LAYER_NAME} (1)"
-    assert _control_layers(fmap)[-1] is layers[0]  # listed (and drawn) above the classes
+    assert _control_layers(fmap)[-1] is layers[0]  # listed (and drawn) above the addresses
     taken = make_new_sites().iloc[0]
     assert layers[0].rows == [
         [
@@ -109,11 +109,7 @@ def test_map_without_new_sites_renders_without_the_mast_layer(inputs: MapInputs)
     assert not any(isinstance(layer, NewSiteLayer) for layer in _control_layers(fmap))
     assert NEW_SITE_LAYER_NAME not in page and json.dumps(NEW_SITE_LAYER_NAME) not in page
     assert "Ny mast (forslag)" not in _legend_html(page)
-    assert [layer.layer_name.split(" (")[0] for layer in _control_layers(fmap)] == [
-        "Dekket",
-        "Underdekket",
-        "Udekket",
-    ]
+    assert [layer.layer_name for layer in _control_layers(fmap)] == ["Adresser"]
 
 
 def test_write_maps_gives_every_kommune_its_masts(inputs: MapInputs, tmp_path: Path) -> None:

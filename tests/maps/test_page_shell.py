@@ -17,6 +17,7 @@ from maps.assets import is_tile_url
 from maps.page_shell import BASEMAPS, KARTVERKET_ATTRIBUTION
 from maps.publish import MapPaths
 from tests.browser import OfflineBrowser, map_variable, screenshot
+from tests.maps.address_pages import READY
 from tests.maps.map_inputs import MapInputs, write_inputs
 
 
@@ -58,7 +59,8 @@ KOMMUNE_LAYERS_JS = """name => {
         if (layer instanceof L.Polygon) { polygons += 1; }
         if (layer instanceof L.CircleMarker) { markers += 1; }
     });
-    const clusters = document.querySelectorAll('.marker-cluster').length;
+    const state = window.gapmapAddresses.state();
+    const clusters = state.points + state.bins.length;  // addresses drawn as points or bins
     return {polygons, markers, clusters};
 }"""
 
@@ -74,7 +76,7 @@ def test_one_kommune_map_file_alone_draws_with_every_request_blocked(
     browser: OfflineBrowser, written: MapPaths, tmp_path: Path
 ) -> None:
     alone = _alone(written.kommuner["5001"], tmp_path / "mailed")
-    page, report = browser.open_sealed(alone.as_uri(), wait_for=".marker-cluster")
+    page, report = browser.open_sealed(alone.as_uri(), wait_for=READY)
     name = map_variable(page)
     drawn = page.evaluate(KOMMUNE_LAYERS_JS, name)
     assert drawn["polygons"] >= 1  # the kommune outline
@@ -171,9 +173,7 @@ def _covered_share(page: object, viewport: dict[str, int]) -> float:
 def test_on_a_phone_the_panels_are_folded_and_the_map_stays_visible(
     browser: OfflineBrowser, written: MapPaths
 ) -> None:
-    page, report = browser.open(
-        written.kommuner["5001"].as_uri(), wait_for=".marker-cluster", viewport=PHONE
-    )
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=READY, viewport=PHONE)
     map_variable(page)
     toggle = page.locator(".gapmap-info .gapmap-toggle")
     assert toggle.get_attribute("aria-expanded") == "false"
@@ -203,7 +203,7 @@ def test_on_a_phone_the_panels_are_folded_and_the_map_stays_visible(
 def test_on_a_wide_screen_the_panel_is_open_and_folds_away(
     browser: OfflineBrowser, written: MapPaths
 ) -> None:
-    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=".marker-cluster")
+    page, report = browser.open(written.kommuner["5001"].as_uri(), wait_for=READY)
     toggle = page.locator(".gapmap-info .gapmap-toggle")
     assert toggle.get_attribute("aria-expanded") == "true"
     assert page.locator(".leaflet-control-layers-expanded").count() == 1

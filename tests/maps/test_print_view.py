@@ -16,6 +16,7 @@ import pytest
 from maps.print_view import PRINT_MAP_HEIGHT_MM, PRINT_MAP_WIDTH_MM
 from maps.publish import MapPaths
 from tests.browser import ARTIFACTS_DIR, OfflineBrowser, map_variable
+from tests.maps.address_pages import READY
 
 
 def test_kommune_maps_carry_the_print_view_and_the_overview_does_not(written: MapPaths) -> None:
@@ -46,7 +47,7 @@ def test_print_view_is_one_a4_page_with_name_figures_legend_and_map(
         pytest.skip("poppler-utils (pdfinfo, pdftotext) not installed")
     page, report = browser.open(
         written.kommuner["5001"].as_uri(),
-        wait_for=".marker-cluster",
+        wait_for=READY,
         init_script="window.print = () => { window.__printed = true; };",
     )
     name = map_variable(page)

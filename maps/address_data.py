@@ -1,0 +1,264 @@
+"""The addresses of a kommune map as compact columns: one gzip'd binary blob, base64 in the page.
+
+Sized for a kommune of 300,000 addresses (Oslo has 290,000): no Python object per address.
+Every field is a little-endian typed array (the page's script takes views of the decompressed
+buffer, :mod:`maps.address_layer`), the repeated texts are factorised into lists of escaped
+labels that travel as UTF-8 JSON in the same blob:
+
+==============  ==========  ===============================================================
+column          type        meaning
+==============  ==========  ===============================================================
+``lat``         int32       latitude in 1e-5°, delta-coded (first value absolute)
+``lon``         int32       longitude in 1e-5°, delta-coded
+``street``      uint        index into ``streets`` (the text up to the house number)
+``number``      uint        index into ``numbers`` (the house number part, with its space)
+``id``          uint32      the adresseId, when every id is a whole number below 2^32
+``hh``          uint        households
+``tech``        uint        1 + index into ``tech`` (0: no offer)
+``operator``    uint        1 + index into ``operators`` (0: none)
+``down``        int32       best download in 0.1 Mbit/s, -1 where missing
+``up``          int32       best upload in 0.1 Mbit/s, -1 where missing
+``class<i>``    uint8       class for target i (index of :data:`maps.style.CLASS_ORDER`; 3: none)
+``cost``        int32       ``cost_nok`` in whole kroner, -1 where missing
+``wireless``    uint        1 + index into ``wireless`` (0: no line-of-sight line)
+``site``        uint        1 + index into ``newSites`` (0: takes no proposed mast)
+``texts``       uint8       UTF-8 JSON: ``streets``, ``numbers``, ``tech``, ``operators``,
+                            ``wireless``, ``newSites`` and ``ids`` (texts when ``id`` is absent)
+==============  ==========  ===============================================================
+
+The rows are sorted by 0.01° latitude band, then longitude, so the coordinate deltas stay small
+and gzip finds the repeats. Address text = ``streets[street] + numbers[number]`` exactly.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from layers.numbers_nb import format_decimal_nb
+from maps import style
+from maps.style import TargetSpec
+
+COORD_SCALE = 100_000  # 1e-5° ≈ 1.1 m
+SPEED_SCALE = 10  # 0.1 Mbit/s
+NO_CLASS = len(style.CLASS_ORDER)  # class code of an address with no class for a target
+_ALIGN = 8
+_HOUSE_NUMBER = r"^(.*?)(\s+\d\S*)$"  # "Storgata 12B" -> "Storgata", " 12B"
+_MAX_INT32 = 2**31 - 1
+
+
+@dataclass
+class AddressRows:
+    """A kommune's addresses, encoded for its map (:func:`address_rows`)."""
+
+    payload_b64: str  # base64 of the gzip'd blob
+    columns: dict[str, list[Any]]  # name -> [dtype, byte offset, count] in the blob
+    count: int  # addresses on the map (located)
+    targets: tuple[TargetSpec, ...]
+    map_target: TargetSpec
+    households_by_target: dict[str, dict[str, int]]  # target name -> class -> households
+    unlocated: int  # addresses without coordinates (not on the map)
+    unclassified: int = 0  # located addresses without a class for the map target (not shown)
+
+
+def escape_series(values: pd.Series) -> pd.Series:
+    """HTML-escape a text column (as :func:`maps.style.escape`, quotes too), vectorised."""
+    text = values.fillna("").astype("str")
+    for raw, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ):
+        text = text.str.replace(raw, entity, regex=False)
+    return text
+
+
+def factorised(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``1 + index`` into the escaped unique texts (0 where missing), and those texts."""
+    codes, uniques = pd.factorize(values.astype("object"), use_na_sentinel=True)
+    labels = [html.escape(str(u), quote=True) for u in uniques]  # once per distinct text
+    return smallest_uint(codes.astype(np.int64) + 1), labels
+
+
+def smallest_uint(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers in the narrowest unsigned dtype that holds them."""
+    top = int(values.max()) if len(values) else 0
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    msg = f"integer column up to {top}; expected at most {np.iinfo(np.uint32).max}"
+    raise ValueError(msg)
+
+
+def scaled_ints(values: pd.Series, scale: float) -> np.ndarray:
+    """A numeric column × ``scale``, rounded half away from zero, as int32; -1 where missing."""
+    array = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    scaled = np.sign(array) * np.floor(np.abs(array) * scale + 0.5)
+    return np.where(np.isnan(scaled), -1, np.clip(scaled, -1, _MAX_INT32)).astype(np.int32)
+
+
+def wireless_texts(frame: pd.DataFrame) -> pd.Series:
+    """The popup's wireless line per address (escaped; empty when the run had no LOS check)."""
+    if "has_los" not in frame.columns:
+        return pd.Series("", index=frame.index, dtype="object")
+    site = escape_series(frame["los_site_id"])
+    has_los = frame["has_los"].fillna(False).astype(bool)
+    in_range = frame["sites_in_range"].fillna(0) > 0
+    distance_km = np.round(frame["los_distance_m"].to_numpy(dtype="float64") / 1000.0, 1)
+    rounded, inverse = np.unique(np.nan_to_num(distance_km), return_inverse=True)
+    km_labels = np.array([format_decimal_nb(v, 1) for v in rounded.tolist()], dtype=object)
+    km = pd.Series(km_labels[inverse.ravel()], index=frame.index)
+    text = pd.Series("", index=frame.index, dtype="object")
+    text = text.mask(in_range & ~has_los, "Ingen sikt til mast (nærmeste: " + site + ")")
+    text = text.mask(has_los, "Sikt til mast " + site + " (" + km + " km)")
+    if "fwa_doubtful" in frame.columns:
+        doubtful = frame["fwa_doubtful"].fillna(False).astype(bool)
+        text = text.mask(doubtful, text + " – oppgitt FWA-dekning er tvilsom")
+    return text
+
+
+def _spatial_order(lat_e5: np.ndarray, lon_e5: np.ndarray) -> np.ndarray:
+    """Row order by 0.01° latitude band, then longitude (small deltas for gzip)."""
+    return np.lexsort((lon_e5, lat_e5 // 1000))
+
+
+def _delta(values: np.ndarray) -> np.ndarray:
+    return np.diff(values, prepend=np.int64(0)).astype(np.int32)
+
+
+def _texts_and_ids(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Street and number codes (and the ids when numeric) and their label lists."""
+    parts = frame["address_text"].fillna("").astype("str").str.extract(_HOUSE_NUMBER)
+    street = parts[0].fillna(frame["address_text"].fillna("").astype("str"))
+    number = parts[1].fillna("")
+    street_code, streets = factorised(street)
+    number_code, numbers = factorised(number)
+    columns = {"street": street_code - 1, "number": number_code - 1}
+    texts: dict[str, Any] = {"streets": streets, "numbers": numbers, "ids": None}
+    ids = pd.to_numeric(frame["address_id"], errors="coerce").to_numpy(dtype="float64")
+    whole = np.isfinite(ids) & (ids == np.floor(ids)) & (ids >= 0) & (ids < 2**32)
+    if whole.all():
+        columns["id"] = ids.astype(np.uint32)
+    else:
+        texts["ids"] = escape_series(frame["address_id"]).tolist()
+    return {k: smallest_uint(v) if k != "id" else v for k, v in columns.items()}, texts
+
+
+def _class_codes(frame: pd.DataFrame, target: TargetSpec) -> np.ndarray:
+    classes = frame[f"class_{target.name}"].astype("object").to_numpy()
+    codes = np.full(len(frame), NO_CLASS, dtype=np.uint8)
+    for index, code in enumerate(style.CLASS_ORDER):
+        codes[classes == code] = index
+    return codes
+
+
+def address_columns(
+    frame: pd.DataFrame, targets: Sequence[TargetSpec]
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The columns and label lists of located addresses ``frame``, in :func:`_spatial_order`."""
+    lat_e5 = np.round(frame["lat"].to_numpy(dtype="float64") * COORD_SCALE).astype(np.int64)
+    lon_e5 = np.round(frame["lon"].to_numpy(dtype="float64") * COORD_SCALE).astype(np.int64)
+    order = _spatial_order(lat_e5, lon_e5)
+    frame = frame.iloc[order]
+    columns, texts = _texts_and_ids(frame)
+    columns["lat"], columns["lon"] = _delta(lat_e5[order]), _delta(lon_e5[order])
+    households = pd.to_numeric(frame["households"], errors="coerce").fillna(0)
+    columns["hh"] = smallest_uint(households.clip(lower=0).to_numpy().astype(np.int64))
+    columns["tech"], tech_codes = factorised(frame["best_technology"])
+    labels = style.TECHNOLOGY_LABELS_NB  # a code without a label is shown as it is (escaped)
+    texts["tech"] = [style.escape(labels[c]) if c in labels else c for c in tech_codes]
+    columns["operator"], texts["operators"] = factorised(frame["best_operator"])
+    columns["down"] = scaled_ints(frame["best_down_mbps"], SPEED_SCALE)
+    columns["up"] = scaled_ints(frame["best_up_mbps"], SPEED_SCALE)
+    for index, target in enumerate(targets):
+        columns[f"class{index}"] = _class_codes(frame, target)
+    columns["cost"] = scaled_ints(frame.get("cost_nok", pd.Series(np.nan, frame.index)), 1)
+    wireless = wireless_texts(frame)
+    columns["wireless"], texts["wireless"] = factorised(wireless.where(wireless != ""))
+    takes = pd.Series(False, index=frame.index)
+    if {"new_site_id", "cost_option"} <= set(frame.columns):
+        takes = (frame["cost_option"] == "fwa_new_site").fillna(False).astype(bool)
+        columns["site"], texts["newSites"] = factorised(frame["new_site_id"].where(takes))
+    else:
+        columns["site"], texts["newSites"] = np.zeros(len(frame), np.uint8), []
+    return columns, texts
+
+
+def pack_columns(
+    columns: dict[str, np.ndarray], texts: dict[str, Any]
+) -> tuple[bytes, dict[str, list[Any]]]:
+    """The columns and the texts (``texts`` column, UTF-8 JSON) as one little-endian blob,
+    each column at an offset that is a multiple of 8; and ``name -> [dtype, offset, count]``."""
+    parts: list[bytes] = []
+    header: dict[str, list[Any]] = {}
+    offset = 0
+    encoded_texts = json.dumps(texts, ensure_ascii=False, separators=(",", ":")).encode()
+    arrays = {**columns, "texts": np.frombuffer(encoded_texts, dtype=np.uint8)}
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+        header[name] = [array.dtype.name, offset, len(array)]
+        padding = -len(data) % _ALIGN
+        parts.append(data + b"\0" * padding)
+        offset += len(data) + padding
+    return b"".join(parts), header
+
+
+def unpack_columns(blob: bytes, header: dict[str, list[Any]]) -> dict[str, Any]:
+    """What the page's script reads from the blob (for tests and checks): the columns with
+    coordinates summed back to 1e-5° and the texts parsed."""
+    out: dict[str, Any] = {}
+    for name, (dtype, offset, count) in header.items():
+        array = np.frombuffer(
+            blob, dtype=np.dtype(dtype).newbyteorder("<"), count=count, offset=offset
+        )
+        out[name] = array
+    for name in ("lat", "lon"):
+        if name in out:
+            out[name] = np.cumsum(out[name].astype(np.int64))
+    out["texts"] = json.loads(bytes(out["texts"]).decode("utf-8"))
+    return out
+
+
+def households_by_class(
+    addresses: pd.DataFrame, targets: Sequence[TargetSpec]
+) -> dict[str, dict[str, int]]:
+    """Households per class per target over all the kommune's addresses (as the gap table
+    counts them, located or not)."""
+    households = pd.to_numeric(addresses["households"], errors="coerce").fillna(0)
+    counts: dict[str, dict[str, int]] = {}
+    for target in targets:
+        per_class = households.groupby(addresses[f"class_{target.name}"]).sum()
+        counts[target.name] = {c: int(per_class.get(c, 0)) for c in style.CLASS_ORDER}
+    return counts
+
+
+def address_rows(
+    addresses: pd.DataFrame, targets: Sequence[TargetSpec], map_target: TargetSpec
+) -> AddressRows:
+    """Encode one kommune's located addresses for its map (vectorised; gzip level 6)."""
+    located = addresses["lat"].notna() & addresses["lon"].notna()
+    frame = addresses[located]
+    columns, texts = address_columns(frame, targets)
+    blob, header = pack_columns(columns, texts)
+    payload = base64.b64encode(gzip.compress(blob, compresslevel=6, mtime=0)).decode("ascii")
+    map_classes = frame[f"class_{map_target.name}"].astype("object")
+    return AddressRows(
+        payload_b64=payload,
+        columns=header,
+        count=len(frame),
+        targets=tuple(targets),
+        map_target=map_target,
+        households_by_target=households_by_class(addresses, targets),
+        unlocated=int((~located).sum()),
+        unclassified=int((~map_classes.isin(style.CLASS_ORDER)).sum()),
+    )
