@@ -215,7 +215,7 @@ def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows
     legend = target_legend_html(inputs.targets, inputs.map_target, encoded.households_by_target)
     if inputs.new_sites is not None:
         legend += new_site_legend_html()
-    style.HtmlControl(legend, "bottomright").add_to(fmap)
+    style.HtmlControl(legend, "bottomright", toggle_label="Tegnforklaring").add_to(fmap)
 
 
 def kommune_map(inputs: KommuneMapInputs) -> folium.Map:

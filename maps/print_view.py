@@ -46,7 +46,8 @@ PRINT_CSS: Final = f"""
   .gapmap-print-sheet td {{ padding: 0 3mm 0 0; }}
   .gapmap-print-sheet td.num {{ text-align: right; white-space: nowrap; }}
   .gapmap-print-sheet .gapmap-curve, .gapmap-print-sheet .gapmap-links,
-  .gapmap-print-sheet .gapmap-downloads, .gapmap-print-sheet button {{ display: none; }}
+  .gapmap-print-sheet .gapmap-downloads, .gapmap-print-sheet button,
+  .gapmap-print-sheet fieldset {{ display: none; }}
   .gapmap-print-sheet .gapmap-runinfo {{ font-size: 7.5pt; }}
   @page {{ size: A4 portrait; margin: 12mm; }}
   @media print {{
@@ -85,7 +86,7 @@ class PrintView(MacroElement):
                 var sheet = document.createElement('div');
                 sheet.className = 'gapmap-print-sheet';
                 copy('.gapmap-info .gapmap-panel-body', sheet);
-                copy('.leaflet-bottom.leaflet-right .gapmap-panel', sheet);
+                copy('.leaflet-bottom.leaflet-right .gapmap-panel-body', sheet);
                 document.body.insertBefore(sheet, map.getContainer());
                 root.classList.add('gapmap-printing');
                 map.invalidateSize({animate: false});

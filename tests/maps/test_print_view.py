@@ -68,11 +68,12 @@ def test_print_view_is_one_a4_page_with_name_figures_legend_and_map(
         "Prøvekommune (5001)",
         "1 863 000 kr",
         "63,3 %",
-        "Husstander etter dekning",
+        "Dekning mot 100/10 Mbit/s (mål 2025)",
         "Kartverket",
     ):
         assert expected in text, expected
     assert "Skriv ut" not in text and "Oversiktskart" not in text
+    assert "Vis dekning mot" not in text  # the target switch is for the screen
     page.emulate_media(media="screen")
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
     assert page.locator(".gapmap-print-sheet").count() == 0
