@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.numbers_nb import format_int_nb
-from maps import style
+from maps import page_shell, style
 from maps.address_layer import AddressRows, add_address_layer, address_rows
 from maps.areas import areas_layer
 from maps.context import context_layers
@@ -241,6 +241,7 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
     style.add_layer_control(fmap)
     add_print_view(fmap, bounds)  # its button under the zoom, above the info panel
     _add_panels(fmap, inputs, encoded)
+    page_shell.FitBesidePanel(bounds, ".gapmap-info").add_to(fmap)
     return fmap
 
 

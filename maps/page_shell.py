@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import folium
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 PHONE_MEDIA: Final = "(max-width: 640px)"
@@ -169,3 +169,31 @@ SHELL_CSS: Final = f"""
   }}
 </style>
 """
+
+
+class FitBesidePanel(MacroElement):
+    """Fit the map to ``bounds`` again, clear of the panel ``selector`` (top left), when the
+    window is wide enough to leave the map room beside it; on a phone the first fit stays.
+
+    Add it after the panel, in the same script as the first fit, so no tile of the first
+    view is requested and then cancelled.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var panel = document.querySelector({{ this.selector|tojson }});
+            if (!panel || map.getSize().x < 2 * panel.offsetWidth + 200) { return; }
+            map.fitBounds({{ this.bounds|tojson }},
+                {paddingTopLeft: [panel.offsetWidth + 20, 10], animate: false});
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], selector: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
+        self._name = "FitBesidePanel"
+        self.bounds = bounds
+        self.selector = selector

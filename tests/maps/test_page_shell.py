@@ -140,7 +140,7 @@ def test_kartverket_is_the_default_basemap_and_the_others_can_be_chosen(
         assert checked.inner_text().strip() == "Topografisk norgeskart"
 
         page.locator(".leaflet-control-layers-base label", has_text="OpenStreetMap").click()
-        page.wait_for_timeout(300)
+        page.wait_for_selector("img.leaflet-tile[src*='openstreetmap']", state="attached")
         assert "tile.openstreetmap.org" in report.tile_hosts
         attribution = page.locator(".leaflet-control-attribution").inner_text()
         assert "OpenStreetMap" in attribution and "Kartverket" not in attribution
@@ -148,8 +148,7 @@ def test_kartverket_is_the_default_basemap_and_the_others_can_be_chosen(
         page.locator(".leaflet-control-layers-base label", has_text="Gråtone").click()
         page.wait_for_selector("img.leaflet-tile[src*='topograatone']", state="attached")
         page.locator(".leaflet-control-layers-base label", has_text="Ingen bakgrunn").click()
-        page.wait_for_timeout(300)
-        assert page.locator(".leaflet-tile-pane img").count() == 0
+        page.wait_for_function("() => !document.querySelector('.leaflet-tile-pane img')")
         assert report.problems() == []
         page.context.close()
 
