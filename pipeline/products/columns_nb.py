@@ -47,7 +47,7 @@ class ColumnNb:
 GAP_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
     "level": ("Nivå", "text", "Kommune, Fylke eller Nasjonalt: hva raden summerer."),
     "fylkesnummer": ("Fylkesnr.", "code", "Fylkesnummeret (tomt på den nasjonale raden)."),
-    "fylkesnavn": ("Fylke", "text", "Fylkets navn."),
+    "fylkesnavn": ("Fylke", "text", "Navnet på fylket raden hører til."),
     "kommunenummer": ("Kommunenr.", "code", "Kommunenummeret (tomt på fylkes- og landsrader)."),
     "kommunenavn": ("Navn", "text", "Kommunens navn; fylkets navn på en fylkesrad, «Totalt»."),
     "addresses": ("Adresser (antall)", "count", "Antall adresser med bolig i området."),

@@ -243,6 +243,8 @@ def write_csv_nb(
 ) -> Path:
     """``frame`` as a CSV for Norwegian Excel (see the module's docstring)."""
     words = readable(frame, values or {})
+    texts = [c.name for c in columns if c.kind in ("text", "code")]
+    words[texts] = spreadsheet_safe(words[texts].astype(object))  # numbers: never quoted
     table = pd.DataFrame({c.header: _csv_column(words[c.name], c.kind) for c in columns})
-    spreadsheet_safe(table).to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    table.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
     return path
