@@ -61,10 +61,11 @@ def topic_columns(columns: Sequence[str], config: Config) -> dict[str, list[str]
     }
 
 
-def text_sheet(name: str, frame: pd.DataFrame) -> Sheet:
+def text_sheet(name: str, frame: pd.DataFrame, title: str = "") -> Sheet:
     """A sheet of texts only (the about and column sheets)."""
     columns = [ColumnNb(str(c), str(c), "text", "") for c in frame.columns]
-    return Sheet(name, frame, columns, wrap=True, widths={str(frame.columns[-1]): 90.0})
+    widths = {str(frame.columns[-1]): 90.0}
+    return Sheet(name, frame, columns, wrap=True, widths=widths, title=title)
 
 
 def write_gap_table_nb(
@@ -79,15 +80,16 @@ def write_gap_table_nb(
     tables_dir.mkdir(parents=True, exist_ok=True)
     described = describe_all(list(gap_table.columns), config.targets)
     by_name = {c.name: c for c in described}
+    title = f"Dekningsgap for bredbånd (gapmap, kjøring {info['run_id']})"
     sheets = [
-        Sheet(name, gap_table, [by_name[c] for c in names], VALUES_NB)
+        Sheet(name, gap_table, [by_name[c] for c in names], VALUES_NB, title=title)
         for name, names in topic_columns(list(gap_table.columns), config).items()
     ]
     about = about_rows(
         config, info["run_id"], info["code_version"], info["checksums"], info["metadata"]
     )
-    sheets.append(text_sheet("Om tabellen", about))
-    sheets.append(text_sheet("Kolonnenavn", column_rows(described)))
+    sheets.append(text_sheet("Om tabellen", about, title))
+    sheets.append(text_sheet("Kolonnenavn", column_rows(described), title))
     xlsx = write_workbook(tables_dir / "gap_table.xlsx", sheets)
     csv = write_csv_nb(tables_dir / "gap_table_nb.csv", gap_table, described, VALUES_NB)
     return {

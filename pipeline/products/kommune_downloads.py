@@ -52,7 +52,7 @@ def address_values(targets: Sequence[Target]) -> dict[str, dict[str, str]]:
     return values
 
 
-def _summary_sheet(book: Workbook, row: pd.Series, columns: Sequence[ColumnNb]) -> None:
+def _summary_sheet(book: Workbook, row: pd.Series, columns: Sequence[ColumnNb], title: str) -> None:
     """ "Oppsummering": the kommune's gap-table row, one line per column (header, value with
     its column's number format, definition)."""
     frame = pd.DataFrame(
@@ -76,6 +76,7 @@ def _summary_sheet(book: Workbook, row: pd.Series, columns: Sequence[ColumnNb]) 
         widths={"header": 45.0, "value": 16.0, "definition": 90.0},
         mixed="value",
         row_formats=[NUMBER_FORMATS[c.kind] for c in columns],
+        title=title,
     )
     add_sheet(book, spec)
 
@@ -103,14 +104,15 @@ def write_kommune_downloads(
         addresses = groups.get(number, ordered.iloc[:0][names])
         csv = write_csv_nb(out / f"{number}.csv", addresses, columns, values)
         book = Workbook(write_only=True)
-        _summary_sheet(book, row, gap_columns)
+        title = f"{row['kommunenavn']} ({number}): bredbånd per adresse (gapmap)"
+        _summary_sheet(book, row, gap_columns, title)
         shown = addresses.loc[addresses[below] != "served"]
         note = (
             f"{format_int_nb(len(shown))} adresser under målet {label} av"
             f" {format_int_nb(len(addresses))} i kommunen; alle adressene står i {number}.csv"
         )
-        add_sheet(book, Sheet("Adresser under mål", shown, columns, values, note=note))
-        add_sheet(book, text_sheet("Kolonnenavn", column_rows(columns)))
+        add_sheet(book, Sheet("Adresser under mål", shown, columns, values, note, title=title))
+        add_sheet(book, text_sheet("Kolonnenavn", column_rows(columns), title))
         xlsx = out / f"{number}.xlsx"
         book.save(xlsx)
         written[number] = {

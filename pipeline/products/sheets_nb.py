@@ -53,12 +53,12 @@ CSV_DECIMALS: Final[dict[Kind, int]] = {
 }
 WIDTHS: Final[dict[Kind, float]] = {
     "text": 10.0,
-    "code": 9.0,
+    "code": 11.0,
     "id": 11.0,
     "count": 12.5,
     "households": 12.5,
     "nok": 13.0,
-    "share": 11.0,
+    "share": 12.0,
     "mbps": 10.0,
 }
 MAX_TEXT_WIDTH: Final = 40.0
@@ -88,6 +88,7 @@ class Sheet:
     note: str = ""
     wrap: bool = False  # texts wrap in their cells (the about sheets)
     widths: Mapping[str, float] = field(default_factory=dict)  # column name → width
+    title: str = ""  # printed on top of each page
     # a column of numbers and texts mixed, with one number format per row (a summary)
     mixed: str = ""
     row_formats: Sequence[str] = ()
@@ -143,25 +144,29 @@ def _cells(sheet: WriteOnlyWorksheet, frame: pd.DataFrame, spec: Sheet) -> Any:
             formats[mixed] = spec.row_formats[index]
         for value, number_format in zip(row, formats, strict=True):
             cell = WriteOnlyCell(sheet, value)
+            if wrap is not None:
+                cell.alignment = wrap
             if isinstance(value, str):
                 cell.data_type = "s"  # "=…" stays a text: never a formula
-                if wrap is not None:
-                    cell.alignment = wrap
             cell.number_format = number_format
             cells.append(cell)
         yield cells
 
 
 def _widths(spec: Sheet) -> list[float]:
+    """Column widths (characters): by kind, a text column as wide as its longest text (at most
+    :data:`MAX_TEXT_WIDTH`), and never so narrow that a word of the bold header breaks."""
     widths = []
     for column in spec.columns:
         width = WIDTHS[column.kind]
         if column.name in spec.widths:
-            width = spec.widths[column.name]
-        elif column.kind == "text" and len(spec.frame):
+            widths.append(spec.widths[column.name])
+            continue
+        if column.kind == "text" and len(spec.frame):
             longest = spec.frame[column.name].astype("string").str.len().max()
             width = min(MAX_TEXT_WIDTH, max(width, float(longest or 0) + 2))
-        widths.append(width)
+        word = max((len(w) for w in column.header.split()), default=0)
+        widths.append(max(width, round(word * 1.15 + 1.5, 1)))
     return widths
 
 
@@ -187,11 +192,20 @@ def _set_up(sheet: WriteOnlyWorksheet, spec: Sheet, header_row: int) -> list[flo
 
 
 def _header(sheet: WriteOnlyWorksheet, text: str, bold: bool = True) -> WriteOnlyCell:
+    """A header cell (bold, wrapped) or, not bold, the note above a table (one line that runs
+    on over the empty cells beside it)."""
     cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"
     cell.font = Font(name="Calibri", size=11, bold=bold)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    cell.alignment = Alignment(wrap_text=bold, vertical="top")
     return cell
+
+
+def _page_texts(sheet: WriteOnlyWorksheet, title: str) -> None:
+    """Printed pages say what they are: the title and sheet name on top, "Side n av m" below."""
+    sheet.oddHeader.left.text = title.replace("&", "&&")
+    sheet.oddHeader.right.text = "&A"  # the sheet's name
+    sheet.oddFooter.right.text = "Side &P av &N"
 
 
 def add_sheet(book: Workbook, spec: Sheet) -> None:
@@ -199,6 +213,7 @@ def add_sheet(book: Workbook, spec: Sheet) -> None:
     sheet = book.create_sheet(spec.name)
     header_row = 2 if spec.note else 1
     widths = _set_up(sheet, spec, header_row)
+    _page_texts(sheet, spec.title)
     if spec.wrap:  # the rows of a small sheet of texts: each as high as its text
         for row, texts in enumerate(spec.frame.astype("string").fillna("").values.tolist()):
             sheet.row_dimensions[header_row + 1 + row].height = row_height_pt(texts, widths)

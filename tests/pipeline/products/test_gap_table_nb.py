@@ -149,7 +149,11 @@ def test_the_pdf_reads_like_a_table_without_e_notation(
     assert "250 000 000" in plain  # kroner with a Norwegian thousands separator
     assert "1 800" in plain and "25,0" in plain  # households; a share in per cent
     assert EVIL_NAME in plain
-    assert plain.lstrip().startswith("Nivå")  # page 1 opens with the table's header
+    lines = [line.strip() for line in plain.splitlines() if line.strip()]
+    # page 1: the title and sheet on top, then the table's header; "Side 1 av n" below
+    assert lines[0].startswith(f"Dekningsgap for bredbånd (gapmap, kjøring {INFO['run_id']})")
+    assert lines[0].endswith("Dekningsgap") and lines[1].startswith("Nivå")
+    assert "Side 1 av" in plain
     pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
     info = dict(line.split(":", 1) for line in pages.stdout.splitlines() if ":" in line)
     count = int(info["Pages"])
