@@ -51,7 +51,7 @@ def synthetic_results(
             "best_operator": np.where(below, "Kobber AS", "Fjordnett"),
             "best_down_mbps": np.where(below, 20.0, 1000.0),
             "best_up_mbps": np.where(below, 2.0, 1000.0),
-            "cost_option": np.where(below, "fiber", None),
+            "cost_option": pd.Series("fiber", index=range(n)).where(below),
             "cost_nok": np.where(below, rng.random(n) * 500_000.0, np.nan),
         }
     )
@@ -66,8 +66,10 @@ def gap_rows(results: pd.DataFrame) -> pd.DataFrame:
     counts = results.groupby("kommunenummer").agg(
         addresses=("address_id", "size"), households=("households", "sum")
     )
-    return counts.reset_index().assign(level="kommune")[
-        ["level", "kommunenummer", "addresses", "households"]
+    table = counts.reset_index().assign(level="kommune", fylkesnummer="90")
+    table["kommunenavn"] = "Kommune " + table["kommunenummer"]
+    return table[
+        ["level", "fylkesnummer", "kommunenummer", "kommunenavn", "addresses", "households"]
     ]
 
 

@@ -76,6 +76,11 @@ ROUNDING: Final = (
     "brøkdeler (en adresse deles ved grensen) og vises avrundet."
 )
 
+COLUMNS_NOTE: Final = (
+    "Hver kolonnes norske overskrift, maskinnavn (som i gap_table.csv) og definisjon står på "
+    "arket «Kolonnenavn». Nivå: Kommune, Fylke (summen av fylkets kommuner) eller Nasjonalt."
+)
+
 
 def _data_date(layer: str, source: Mapping[str, Any], metadata: Mapping[str, Any]) -> str:
     """The layer's own vintage when it records one, else the file's modification date."""
@@ -135,6 +140,7 @@ def about_rows(
         )
     )
     rows.append(("Avrunding", ROUNDING))
+    rows.append(("Kolonner", COLUMNS_NOTE))
     rows += source_rows(checksums, metadata)
     return pd.DataFrame(rows, columns=["Felt", "Verdi"])
 

@@ -45,6 +45,7 @@ def test_the_about_sheet_names_run_targets_floor_and_cost_target(config: Config)
     assert rows["Grunnkrav"] == "30/5 Mbit/s: under dette er en husstand udekket"
     assert rows["Kostnadsmål"].startswith("1 Gbit/s, mål 2030: ")
     assert "avrundet" in rows["Avrunding"]
+    assert "«Kolonnenavn»" in rows["Kolonner"]
 
 
 def test_each_source_has_its_file_name_date_and_licence_never_a_server_path() -> None:
