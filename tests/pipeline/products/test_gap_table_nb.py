@@ -14,7 +14,12 @@ import pytest
 from pipeline.config import Config
 from pipeline.products.gap_table_nb import topic_columns, write_gap_table_nb
 from pipeline.products.tables import write_tables
-from tests.pipeline.products.conftest import CSV_ALL_SHEETS_RAW, EVIL_NAME, hand_gap_table
+from tests.pipeline.products.conftest import (
+    CSV_ALL_SHEETS_RAW,
+    EVIL_NAME,
+    hand_gap_table,
+    soffice_path,
+)
 
 TABLE_SHEETS = ("Dekningsgap", "Detaljer per mål", "Kostnad")
 SHEETS = (*TABLE_SHEETS, "Om tabellen", "Kolonnenavn")
@@ -158,3 +163,40 @@ def test_the_pdf_reads_like_a_table_without_e_notation(
     info = dict(line.split(":", 1) for line in pages.stdout.splitlines() if ":" in line)
     count = int(info["Pages"])
     assert count <= 8  # each sheet fitted to the page width, not cut into strips
+
+
+@pytest.mark.office
+def test_a_norwegian_office_program_reads_the_norwegian_csv_as_numbers(
+    tmp_path: Path, config: Config
+) -> None:
+    """LibreOffice told the file is ';'-separated UTF-8 in bokmål (language 1044), as Excel in
+    a Norwegian locale opens a .csv: decimal commas become numbers, texts stay texts."""
+    machine = _publish(tmp_path, config)
+    program = soffice_path()
+    out = tmp_path / "lo"
+    subprocess.run(
+        [
+            program,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--infilter=Text - txt - csv (StarCalc):59,34,76,1,,1044",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(tmp_path / "tables" / "gap_table_nb.csv"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    sheet = openpyxl.load_workbook(out / "gap_table_nb.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    cost = [row[header.index("Kostnad (kr)")] for row in rows[1:]]
+    assert cost == pytest.approx(machine["cost_nok"].round(2).tolist())
+    share = [row[header.index("Andel under mål (1 Gbit/s, mål 2030) (%)")] for row in rows[1:]]
+    assert share == pytest.approx(
+        (machine["below_target_share_gigabit2030"] * 100).round(4).tolist()
+    )
+    assert rows[1][header.index("Navn")] == "'" + EVIL_NAME  # a text, not a formula
