@@ -10,7 +10,7 @@ write-only mode streams the rows (about 10 µs a cell).
 
 The Norwegian CSV: ``;`` between fields, UTF-8 with BOM (Excel then reads æøå), decimal comma,
 Norwegian headers, shares in per cent; texts that a spreadsheet would run are quoted with ``'``
-(:func:`pipeline.products.tables.spreadsheet_safe`).
+(as :func:`pipeline.products.tables.spreadsheet_safe` does, here over string arrays).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from pipeline.products.columns_nb import ColumnNb, Kind
-from pipeline.products.tables import spreadsheet_safe
+from pipeline.products.tables import FORMULA_START
 
 NUMBER_FORMATS: Final[dict[Kind, str]] = {
     "text": "@",
@@ -235,9 +235,12 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
 
 def _csv_column(values: pd.Series, kind: Kind) -> pd.Series:
     """One column as the Norwegian CSV writes it: numbers with a decimal comma (shares in per
-    cent), whole kinds without decimals, missing as an empty field; texts unchanged."""
-    if kind in ("text", "code"):
-        return values.astype("string")
+    cent), whole kinds without decimals, missing as an empty field; a text a spreadsheet
+    would run quoted by a leading ' (numbers never: "-2" is minus two)."""
+    if kind in ("text", "code"):  # quoted by a leading ' when a spreadsheet would run it
+        strings = values.astype("string")
+        risky = strings.str.contains(FORMULA_START, regex=True, na=False)
+        return strings.mask(risky, "'" + strings)
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     if kind == "share":
         numbers = numbers * 100.0
@@ -258,8 +261,6 @@ def write_csv_nb(
 ) -> Path:
     """``frame`` as a CSV for Norwegian Excel (see the module's docstring)."""
     words = readable(frame, values or {})
-    texts = [c.name for c in columns if c.kind in ("text", "code")]
-    words[texts] = spreadsheet_safe(words[texts].astype(object))  # numbers: never quoted
     table = pd.DataFrame({c.header: _csv_column(words[c.name], c.kind) for c in columns})
     table.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
     return path
