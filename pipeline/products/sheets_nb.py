@@ -163,8 +163,9 @@ def _widths(spec: Sheet) -> list[float]:
             widths.append(spec.widths[column.name])
             continue
         if column.kind == "text" and len(spec.frame):
-            longest = spec.frame[column.name].astype("string").str.len().max()
-            width = min(MAX_TEXT_WIDTH, max(width, float(longest or 0) + 2))
+            lengths = spec.frame[column.name].astype("string").str.len()
+            longest = float(lengths.max()) if lengths.notna().any() else 0.0  # all missing: 0
+            width = min(MAX_TEXT_WIDTH, max(width, longest + 2))
         word = max((len(w) for w in column.header.split()), default=0)
         widths.append(max(width, round(word * 1.15 + 1.5, 1)))
     return widths

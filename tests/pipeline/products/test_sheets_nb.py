@@ -118,3 +118,12 @@ def test_the_csv_puts_codes_into_words(tmp_path: Path) -> None:
 def test_a_row_is_as_high_as_its_tallest_wrapped_text() -> None:
     assert row_height_pt(["kort"], [10.0]) == 17.0
     assert row_height_pt(["x" * 20, "kort"], [10.0, 10.0]) == 3 * 13.0 + 4.0
+
+
+def test_a_text_column_with_no_text_at_all_is_written(tmp_path: Path) -> None:
+    """An operator column empty in every row of a kommune (no offers there) broke the width."""
+    frame = pd.DataFrame({"name": pd.Series([None, None], dtype="string"), "knr": ["1", "2"]})
+    path = write_workbook(tmp_path / "t.xlsx", [Sheet("Tabell", frame, COLUMNS[:2])])
+    sheet = openpyxl.load_workbook(path)["Tabell"]
+    assert [cell.value for cell in sheet["A"]] == ["Navn", None, None]
+    assert sheet.column_dimensions["A"].width == 10.0
