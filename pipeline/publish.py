@@ -33,8 +33,10 @@ from pipeline.config import Config, to_dict
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.products import tables as files
+from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
 from pipeline.products.hillshade import write_hillshade_png
+from pipeline.products.kommune_downloads import write_kommune_downloads
 
 CURRENT = "current"
 SET_ASIDE = (".failed", ".aborted")  # suffixes of run folders set aside
@@ -103,18 +105,25 @@ def publish_products(
 
 def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables) -> dict[str, Any]:
     results = tables.results
-    about = files.about_table(config, info.run_id, info.code_version, info.checksums)
+    gap_table = tables.aggregated.gap_table
     outputs: dict[str, Any] = files.write_tables(
         folder,
         {
-            "gap_table": tables.aggregated.gap_table,
+            "gap_table": gap_table,
             "quarantine": tables.inputs.quarantine,
             "layer_counts": tables.inputs.counts,
             "fwa_challenge": files.fwa_challenge_list(results, tables.inputs.offers),
             "new_sites": files.new_sites_table(tables.new_sites),
         },
-        about,
     )
+    stamp = {
+        "run_id": info.run_id,
+        "code_version": info.code_version,
+        "checksums": info.checksums,
+        "metadata": tables.inputs.metadata,
+    }
+    outputs |= write_gap_table_nb(folder, gap_table, config, stamp)
+    outputs["kommune_downloads"] = write_kommune_downloads(folder, results, gap_table, config)
     curves = tables.aggregated.curves
     outputs["cost_curve"] = files.write_cost_curve(folder, curves.published())
     png = plot_cost_curve(

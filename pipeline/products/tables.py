@@ -1,4 +1,4 @@
-"""The run's tables as files: CSV and XLSX tables, the GeoPackage, the challenge list.
+"""The run's tables as files: the machine CSVs, the GeoPackage, the challenge list.
 
 Everything here is written into the run's own folder by the publish stage
 (:mod:`pipeline.publish`), before ``current`` is switched to it.
@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from pyproj import Transformer
 
 from layers.vocabulary import CRS_EPSG
-from pipeline.config import Config
 from pipeline.rollout.choice import MAST_COLUMNS
 
 # a text cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV injection")
@@ -43,34 +41,17 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_tables(
-    folder: Path, tables: Mapping[str, pd.DataFrame], about: pd.DataFrame
-) -> dict[str, str]:
-    """Each table as CSV; the gap table also as XLSX with an "Om tabellen" sheet. No text
-    reaches either as a formula."""
+def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """Each table as a machine CSV (``tables/<name>.csv``, English column names, full
+    precision), read by other tools; no text reaches it as a formula. The tables for people
+    (XLSX, Norwegian CSV) are :mod:`pipeline.products.gap_table_nb`'s."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, frame in tables.items():
         path = write_csv(frame, tables_dir / f"{name}.csv")
         written[name] = str(path.relative_to(folder))
-    xlsx = tables_dir / "gap_table.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
-        tables["gap_table"].to_excel(writer, sheet_name="Dekningsgap", index=False)
-        about.to_excel(writer, sheet_name="Om tabellen", index=False)
-        for sheet in writer.book.worksheets:
-            _formulas_as_text(sheet)
-    written["gap_table_xlsx"] = str(xlsx.relative_to(folder))
     return written
-
-
-def _formulas_as_text(sheet: Any) -> None:
-    """Store every cell openpyxl took for a formula (a text starting with ``=``) as the text
-    it is: the reader sees ``=HYPERLINK(…)``, and nothing runs (a few hundred rows a sheet)."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
 
 
 def write_project_areas(folder: Path, areas: gpd.GeoDataFrame | None) -> dict[str, str]:
@@ -131,24 +112,6 @@ def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFr
         .sort_values(["kommunenummer", "address_id"])
         .reset_index(drop=True)
     )
-
-
-def about_table(
-    config: Config, run_id: str, code_version: str, checksums: Mapping[str, Mapping[str, str]]
-) -> pd.DataFrame:
-    """The "Om tabellen" sheet: run, code, targets, floor, cost target and sources."""
-    rows = [("Kjøring", run_id), ("Kodeversjon", code_version)]
-    for t in config.targets:
-        up = f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""
-        rows.append((f"Mål {t.name}", f"{t.label_nb}: ned ≥ {t.down_mbps:g} Mbit/s{up}"))
-    floor = f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s"
-    rows.append(("Grunnkrav (udekket under)", floor))
-    rows.append(("Kostnadsmål", config.cost.target))
-    rows += [
-        (f"Kilde {layer}", f"{source['path']} (sha256 {source['sha256'][:12]}…)")
-        for layer, source in checksums.items()
-    ]
-    return pd.DataFrame(rows, columns=["Felt", "Verdi"])
 
 
 def with_lon_lat(frame: pd.DataFrame) -> pd.DataFrame:

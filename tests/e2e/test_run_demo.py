@@ -49,14 +49,23 @@ def test_kommune_rows_sum_to_the_fylke_and_total_rows(demo_run) -> None:
 
 
 def test_xlsx_holds_the_same_numbers_as_the_csv(demo_run) -> None:
+    """Each sheet of the people's XLSX, its Norwegian headers turned back into machine names
+    by its own "Kolonnenavn" sheet, equals the machine CSV (the codes of "Nivå" in words)."""
     result = demo_run[0]
-    xlsx = pd.read_excel(
-        result.published / "tables" / "gap_table.xlsx",
-        sheet_name="Dekningsgap",
-        dtype={"kommunenummer": str, "fylkesnummer": str},
-    )
+    path = result.published / "tables" / "gap_table.xlsx"
+    names = pd.read_excel(path, sheet_name="Kolonnenavn")
+    machine_name = dict(zip(names["Kolonne"], names["Maskinnavn (CSV)"], strict=True))
     csv = _gap(result)
-    pd.testing.assert_frame_equal(xlsx, csv, check_dtype=False)
+    csv["level"] = csv["level"].map({"kommune": "Kommune", "fylke": "Fylke", "total": "Nasjonalt"})
+    shown: set[str] = set()
+    for sheet in ("Dekningsgap", "Detaljer per mål", "Kostnad"):
+        xlsx = pd.read_excel(
+            path, sheet_name=sheet, dtype={"Kommunenr.": str, "Fylkesnr.": str}
+        ).rename(columns=machine_name)
+        pd.testing.assert_frame_equal(xlsx, csv[list(xlsx.columns)], check_dtype=False)
+        shown |= set(xlsx.columns)
+    assert shown == set(csv.columns)
+    assert len(pd.read_csv(result.published / "tables" / "gap_table_nb.csv", sep=";")) == len(csv)
 
 
 def test_manifest_checksums_match_the_inputs(demo_run) -> None:

@@ -1,0 +1,122 @@
+"""Per-kommune downloads: ``tables/kommuner/<kommunenummer>.csv`` and ``.xlsx``.
+
+The maps link to exactly these paths. The CSV (for Norwegian Excel, as
+:func:`pipeline.products.sheets_nb.write_csv_nb`) holds every address of the kommune; the
+XLSX holds the kommune's row of the gap table on "Oppsummering" (one line per column: header,
+value, definition) and, on "Adresser under mål", the addresses below the map target, because
+a national run's 2.6 M addresses take openpyxl minutes to write as cells (about 10 µs a cell)
+while those below the target are a few per cent of them; the sheet says where the rest are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+from openpyxl import Workbook
+
+from layers.numbers_nb import format_int_nb
+from maps.style import CLASS_STYLES, TECHNOLOGY_LABELS_NB
+from pipeline.config import Config, Target
+from pipeline.products.about_nb import column_rows
+from pipeline.products.columns_nb import ColumnNb, describe_all, target_label
+from pipeline.products.gap_table_nb import VALUES_NB as GAP_VALUES_NB
+from pipeline.products.gap_table_nb import text_sheet
+from pipeline.products.sheets_nb import NUMBER_FORMATS, Sheet, add_sheet, write_csv_nb
+
+FOLDER: Final = "tables/kommuner"
+ADDRESS_COLUMNS: Final = ("address_id", "address_text", "households")
+OFFER_COLUMNS: Final = (
+    "best_technology",
+    "best_operator",
+    "best_down_mbps",
+    "best_up_mbps",
+    "cost_option",
+    "cost_nok",
+)
+CLASSES_NB: Final = {c.code: c.label_nb for c in CLASS_STYLES}
+
+
+def address_columns(targets: Sequence[Target]) -> list[str]:
+    """The columns of a kommune's address download, in order."""
+    return [*ADDRESS_COLUMNS, *(f"class_{t.name}" for t in targets), *OFFER_COLUMNS]
+
+
+def address_values(targets: Sequence[Target]) -> dict[str, dict[str, str]]:
+    """The Norwegian words for the coded columns of an address download."""
+    values = {f"class_{t.name}": CLASSES_NB for t in targets}
+    values["best_technology"] = TECHNOLOGY_LABELS_NB
+    values["cost_option"] = TECHNOLOGY_LABELS_NB
+    return values
+
+
+def _summary_sheet(book: Workbook, row: pd.Series, columns: Sequence[ColumnNb], title: str) -> None:
+    """ "Oppsummering": the kommune's gap-table row, one line per column (header, value with
+    its column's number format, definition)."""
+    frame = pd.DataFrame(
+        {
+            "header": [c.header for c in columns],
+            "value": [row[c.name] for c in columns],
+            "definition": [c.definition for c in columns],
+        }
+    )
+    words = GAP_VALUES_NB["level"]
+    frame["value"] = [words.get(v, v) if isinstance(v, str) else v for v in frame["value"]]
+    spec = Sheet(
+        "Oppsummering",
+        frame,
+        [
+            ColumnNb("header", "Kolonne", "text", ""),
+            ColumnNb("value", "Verdi", "text", ""),  # kind per row, below
+            ColumnNb("definition", "Definisjon", "text", ""),
+        ],
+        wrap=True,
+        widths={"header": 45.0, "value": 16.0, "definition": 90.0},
+        mixed="value",
+        row_formats=[NUMBER_FORMATS[c.kind] for c in columns],
+        title=title,
+    )
+    add_sheet(book, spec)
+
+
+def write_kommune_downloads(
+    folder: Path, results: pd.DataFrame, gap_table: pd.DataFrame, config: Config
+) -> dict[str, dict[str, str]]:
+    """Both files for every kommune of the gap table (a kommune without addresses gets files
+    with no address rows); returns ``{kommunenummer: {"csv": path, "xlsx": path}}``."""
+    out = folder / FOLDER
+    out.mkdir(parents=True, exist_ok=True)
+    targets = config.targets
+    names = address_columns(targets)
+    columns = describe_all(names, targets, "address")
+    gap_columns = describe_all(list(gap_table.columns), targets)
+    values = address_values(targets)
+    below = f"class_{config.classify.map_target}"
+    label = target_label(next(t for t in targets if t.name == config.classify.map_target))
+    ordered = results.sort_values(["kommunenummer", "address_text", "address_id"], kind="stable")
+    groups = dict(tuple(ordered.groupby("kommunenummer", sort=False)[names]))
+    kommuner = gap_table.loc[gap_table["level"] == "kommune"]
+    written = {}
+    for _, row in kommuner.iterrows():  # one per kommune (357)
+        number = str(row["kommunenummer"])
+        addresses = groups.get(number, ordered.iloc[:0][names])
+        csv = write_csv_nb(out / f"{number}.csv", addresses, columns, values)
+        book = Workbook(write_only=True)
+        title = f"{row['kommunenavn']} ({number}): bredbånd per adresse (gapmap)"
+        _summary_sheet(book, row, gap_columns, title)
+        shown = addresses.loc[addresses[below] != "served"]
+        note = (
+            f"{format_int_nb(len(shown))} adresser under målet {label} av"
+            f" {format_int_nb(len(addresses))} i kommunen; alle adressene står i {number}.csv"
+        )
+        add_sheet(book, Sheet("Adresser under mål", shown, columns, values, note, title=title))
+        add_sheet(book, text_sheet("Kolonnenavn", column_rows(columns), title))
+        xlsx = out / f"{number}.xlsx"
+        book.save(xlsx)
+        written[number] = {
+            "csv": str(csv.relative_to(folder)),
+            "xlsx": str(xlsx.relative_to(folder)),
+        }
+    return written
