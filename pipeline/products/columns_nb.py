@@ -18,9 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
-
-from pipeline.config import Target
+from typing import Final, Literal, Protocol
 
 Kind = Literal["text", "code", "id", "count", "households", "nok", "share", "mbps"]
 Table = Literal["gap", "address"]
@@ -28,6 +26,17 @@ Table = Literal["gap", "address"]
 ROUNDED_NOTE: Final = (
     " Kan være en brøkdel (adressen deles ved grensen); vises avrundet til hele husstander."
 )
+
+
+class Target(Protocol):
+    """What a header needs of a target: its config name and Norwegian label (a
+    :class:`pipeline.config.Target` or a :class:`maps.style.TargetSpec`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label_nb(self) -> str: ...
 
 
 class UnknownColumnError(ValueError):

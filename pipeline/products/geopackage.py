@@ -27,6 +27,7 @@ import pandas as pd
 from layers.vocabulary import CRS_EPSG
 from maps.style import TargetSpec
 from pipeline.products import gpkg_styles
+from pipeline.products.columns_nb import Table, UnknownColumnError, describe
 from pipeline.products.gpkg_metadata import write_metadata
 from pipeline.products.qgis_styles import LayerStyle
 
@@ -82,6 +83,10 @@ NEW_SITE_FIELDS = (
 
 # The fields' Norwegian aliases (what QGIS shows), by machine name. To be joined at merge with
 # pipeline/products/columns_nb.py (column -> Norwegian header), which should then win.
+# The layers whose fields are published columns, named as in the tables (columns_nb).
+ALIAS_TABLES: dict[str, Table] = {ADDRESSES_LAYER: "address", KOMMUNER_LAYER: "gap"}
+# The aliases of the other layers' fields (sites, masts, fibre, areas) and of address fields
+# the downloads do not carry.
 FIELD_ALIASES_NB: dict[str, str] = {
     "fid": "Objekt-ID",
     "address_id": "Adresse-ID",
@@ -125,36 +130,25 @@ FIELD_ALIASES_NB: dict[str, str] = {
     "households_taking": "Husstander som bruker masten",
     "x_m": "Øst (m, UTM 33)",
     "y_m": "Nord (m, UTM 33)",
-    **{
-        f"last_{p}pct_{key}": f"Dyreste {p} %: {text}"
-        for p in (1, 5, 10)
-        for key, text in (
-            ("households", "husstander"),
-            ("cost_nok", "kostnad (kr)"),
-            ("cost_per_household_nok", "kr per husstand"),
-        )
-    },
-}
-# Per target (``{t}`` its name); ``{label}`` is the target's Norwegian label.
-TARGET_FIELD_ALIASES_NB: dict[str, str] = {
-    "class_{t}": "Dekning, {label}",
-    "served_households_{t}": "Dekket, husstander ({label})",
-    "underserved_households_{t}": "Underdekket, husstander ({label})",
-    "unserved_households_{t}": "Udekket, husstander ({label})",
-    "funded_households_{t}": "Finansiert utbygging, husstander ({label})",
-    "planned_households_{t}": "Planlagt utbygging, husstander ({label})",
-    "wireless_reachable_households_{t}": "Nås trådløst, husstander ({label})",
-    "below_target_share_{t}": "Andel under målet ({label})",
 }
 
 
-def field_aliases(fields: Sequence[str], targets: Sequence[TargetSpec]) -> dict[str, str]:
-    """The Norwegian alias of ``fid`` and each of ``fields`` that has one."""
-    known = dict(FIELD_ALIASES_NB)
-    for target in targets:
-        for pattern, text in TARGET_FIELD_ALIASES_NB.items():
-            known[pattern.format(t=target.name)] = text.format(label=target.label_nb)
-    return {name: known[name] for name in ["fid", *fields] if name in known}
+def field_aliases(
+    fields: Sequence[str], targets: Sequence[TargetSpec], table: Table | None = None
+) -> dict[str, str]:
+    """The Norwegian alias of ``fid`` and each of ``fields`` that has one: the published
+    header (:func:`pipeline.products.columns_nb.describe`) for a column of the gap table or the
+    address downloads (``table``), else :data:`FIELD_ALIASES_NB` (the map layers' own fields)."""
+    aliases = {"fid": FIELD_ALIASES_NB["fid"]}
+    for name in fields:
+        try:
+            if table is None:
+                raise UnknownColumnError(name)
+            aliases[name] = describe(name, targets, table).header
+        except UnknownColumnError:
+            if name in FIELD_ALIASES_NB:
+                aliases[name] = FIELD_ALIASES_NB[name]
+    return aliases
 
 
 @dataclass(frozen=True)
@@ -207,7 +201,12 @@ def geopackage_layers(inputs: GeoPackageInputs) -> list[GpkgLayer]:
     return [
         replace(
             layer,
-            style=replace(layer.style, aliases=field_aliases(_fields(layer.frame), inputs.targets)),
+            style=replace(
+                layer.style,
+                aliases=field_aliases(
+                    _fields(layer.frame), inputs.targets, ALIAS_TABLES.get(layer.name)
+                ),
+            ),
             title_nb=LAYER_TITLES_NB[layer.name].format(speed=target.speed_label_nb),
         )
         for layer in layers

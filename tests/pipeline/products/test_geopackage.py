@@ -274,12 +274,13 @@ def test_norwegian_aliases_read_back_from_data_columns_and_qml(gpkg: Path) -> No
         extension = connection.execute(
             "SELECT count(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_schema'"
         ).fetchone()
-    assert titles["households"] == "Husstander"
-    assert titles["class_no2025"] == "Dekning, 100/10 Mbit/s (mål 2025)"
+    # the same Norwegian names as the tables' headers (pipeline/products/columns_nb.py)
+    assert titles["households"] == "Husstander (antall)"
+    assert titles["class_no2025"] == "Klasse (100/10 Mbit/s, mål 2025)"
     assert titles["cost_nok"] == "Kostnad (kr)" and extension == (2,)
     aliases = {a.get("field"): a.get("name") for a in _styles(gpkg)["kommuner"].iter("alias")}
-    assert aliases["below_target_share_no2025"] == "Andel under målet (100/10 Mbit/s (mål 2025))"
-    assert aliases["kommunenavn"] == "Kommune" and aliases["fid"] == "Objekt-ID"
+    assert aliases["below_target_share_no2025"] == "Andel under mål (100/10 Mbit/s, mål 2025) (%)"
+    assert aliases["kommunenavn"] == "Navn" and aliases["fid"] == "Objekt-ID"
 
 
 def _gdal_alternative_names(path: Path, layer: str) -> dict[str, str]:
@@ -320,10 +321,10 @@ def test_gdal_reads_the_aliases_as_alternative_names(gpkg: Path) -> None:
     if tuple(int(p) for p in pyogrio.__gdal_version_string__.split(".")[:2]) < (3, 7):
         pytest.skip(f"GDAL {pyogrio.__gdal_version_string__} reads no alternative names (3.7+)")
     names = _gdal_alternative_names(gpkg, "adresser_under_mal")
-    assert names["households"] == "Husstander" and names["address_text"] == "Adresse"
-    assert names["class_gigabit2030"] == "Dekning, 1 Gbit/s (mål 2030)"
+    assert names["households"] == "Husstander (antall)" and names["address_text"] == "Adresse"
+    assert names["class_gigabit2030"] == "Klasse (1 Gbit/s, mål 2030)"
     kommuner = _gdal_alternative_names(gpkg, "kommuner")
-    assert kommuner["kommunenavn"] == "Kommune"
+    assert kommuner["kommunenavn"] == "Navn"
 
 
 def test_layers_carry_norwegian_titles(gpkg: Path) -> None:
@@ -335,11 +336,17 @@ def test_layers_carry_norwegian_titles(gpkg: Path) -> None:
 
 
 def test_field_aliases_cover_only_fields_with_one() -> None:
-    aliases = field_aliases(["households", "class_gigabit2030", "unknown_m"], TARGETS)
+    aliases = field_aliases(["households", "class_gigabit2030", "unknown_m"], TARGETS, "address")
     assert aliases == {
         "fid": "Objekt-ID",
+        "households": "Husstander (antall)",  # as the address downloads name it
+        "class_gigabit2030": "Klasse (1 Gbit/s, mål 2030)",
+    }
+    # a field of another layer (a site's, an area's) takes the layer's own alias
+    assert field_aliases(["households", "antenna_height_m"], TARGETS) == {
+        "fid": "Objekt-ID",
         "households": "Husstander",
-        "class_gigabit2030": "Dekning, 1 Gbit/s (mål 2030)",
+        "antenna_height_m": "Antennehøyde (m)",
     }
 
 
@@ -451,7 +458,7 @@ def test_qgis_opens_every_layer_styled_with_aliases(gpkg: Path, tmp_path: Path) 
         "kommuner": "graduatedSymbol",
     }
     assert layers["kommuner"]["labels"] and layers["prosjektomrader"]["labels"]
-    assert layers["adresser_under_mal"]["aliases"]["households"] == "Husstander"
+    assert layers["adresser_under_mal"]["aliases"]["households"] == "Husstander (antall)"
     assert layers["kommuner"]["aliases"]["below_target_share_no2025"].startswith("Andel under")
     drawn = set(report["colours"])
     assert {
