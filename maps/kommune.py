@@ -241,7 +241,9 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
     style.add_layer_control(fmap)
     add_print_view(fmap, bounds)  # its button under the zoom, above the info panel
     _add_panels(fmap, inputs, encoded)
-    page_shell.FitBesidePanel(bounds, ".gapmap-info").add_to(fmap)
+    page_shell.FitBesidePanel(
+        bounds, ".gapmap-info", ".leaflet-bottom.leaflet-right .gapmap-panel"
+    ).add_to(fmap)
     return fmap
 
 

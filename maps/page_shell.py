@@ -172,10 +172,11 @@ SHELL_CSS: Final = f"""
 
 
 class FitBesidePanel(MacroElement):
-    """Fit the map to ``bounds`` again, clear of the panel ``selector`` (top left), when the
-    window is wide enough to leave the map room beside it; on a phone the first fit stays.
+    """Fit the map to ``bounds`` again, clear of the panel ``left`` (top left) and, when room
+    is left, of the panel ``right`` (bottom right), when the window is wide enough to leave the
+    map room beside them; on a phone the first fit stays.
 
-    Add it after the panel, in the same script as the first fit, so no tile of the first
+    Add it after the panels, in the same script as the first fit, so no tile of the first
     view is requested and then cancelled.
     """
 
@@ -183,17 +184,22 @@ class FitBesidePanel(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map) {
-            var panel = document.querySelector({{ this.selector|tojson }});
-            if (!panel || map.getSize().x < 2 * panel.offsetWidth + 200) { return; }
-            map.fitBounds({{ this.bounds|tojson }},
-                {paddingTopLeft: [panel.offsetWidth + 20, 10], animate: false});
+            var left = document.querySelector({{ this.left|tojson }});
+            var right = document.querySelector({{ this.right|tojson }});
+            var width = map.getSize().x;
+            if (!left || width < 2 * left.offsetWidth + 200) { return; }
+            var padRight = right ? right.offsetWidth + 20 : 0;
+            if (width - left.offsetWidth - padRight < 400) { padRight = 0; }
+            map.fitBounds({{ this.bounds|tojson }}, {animate: false,
+                paddingTopLeft: [left.offsetWidth + 20, 10], paddingBottomRight: [padRight, 10]});
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, bounds: list[list[float]], selector: str) -> None:
+    def __init__(self, bounds: list[list[float]], left: str, right: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca 0.8: unannotated
         self._name = "FitBesidePanel"
         self.bounds = bounds
-        self.selector = selector
+        self.left = left
+        self.right = right
