@@ -46,8 +46,9 @@ class MapPaths:
     kommuner: dict[str, Path] = field(default_factory=dict)
 
 
-def _save(fmap: folium.Map, path: Path, title: str, assets: AssetMode) -> None:
-    """Render the page; Folium's unused assets dropped, the used ones inlined when ``inline``."""
+def save_page(fmap: folium.Map, path: Path, title: str, assets: AssetMode = "inline") -> None:
+    """Write the page as every published map is written: titled, Folium's unused assets
+    dropped, the used ones inlined when ``inline`` (one self-contained file)."""
     style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
     page_html = fmap.get_root().render().replace("<html>", '<html lang="nb">', 1)
     page_html = inline_assets(page_html) if assets == "inline" else prune_unused(page_html)
@@ -68,7 +69,7 @@ def _write_kommune_maps(
         inputs = slices.map_inputs(gap_row, target)
         knr, name = inputs.kommunenummer, inputs.kommunenavn
         path = kommune_dir / f"{knr}.html"
-        _save(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning", assets)
+        save_page(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning", assets)
         paths[knr] = path
     return paths
 
@@ -90,7 +91,7 @@ def _write_overview(
         targets=sources.targets,
     )
     path = maps_dir / "oversikt.html"
-    _save(overview, path, "Bredbåndsdekning per kommune – oversikt", assets)
+    save_page(overview, path, "Bredbåndsdekning per kommune – oversikt", assets)
     return path
 
 

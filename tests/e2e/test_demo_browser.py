@@ -3,12 +3,15 @@ index page → overview map → a kommune's map."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+import pandas as pd
 import pytest
 
+from maps.assets import is_tile_url
 from pipeline.config import load_config
 from pipeline.run import RunResult
 from tests.browser import (
@@ -96,3 +99,32 @@ def test_download_links_point_into_the_run_folder(browser: OfflineBrowser, publi
     assert (published / "gapmap.gpkg").is_file() and (published / "tables/gap_table.xlsx").is_file()
     if (published / "tables" / "kommuner").is_dir():  # the per-kommune tables have landed
         assert sorted(t for t in targets if not t.is_file()) == []
+
+
+def test_a_demo_kommune_map_mailed_alone_draws_and_finds_an_address(
+    browser: OfflineBrowser, published: Path, tmp_path: Path
+) -> None:
+    """9902.html copied alone, every request but its own refused: the addresses draw, and
+    typing an address from the kommune's own download finds it and opens its popup."""
+    alone = tmp_path / "9902.html"
+    shutil.copy(published / "maps" / "kommune" / "9902.html", alone)
+    rows = pd.read_csv(
+        published / "tables" / "kommuner" / "9902.csv", sep=";", encoding="utf-8-sig", dtype=str
+    )
+    wanted = str(rows.iloc[len(rows) // 2, rows.columns.get_loc("Adresse")])
+    page, report = browser.open_sealed(alone.as_uri(), wait_for=READY)
+    map_variable(page)
+    state = layer_state(page)
+    assert state["points"] + len(state["bins"]) > 0
+    assert report.blocked_urls and all(is_tile_url(url) for url in report.blocked_urls)
+    box = page.locator("#gapmap-search-input")
+    box.click()
+    box.press_sequentially(wanted, delay=5)
+    page.locator("#gapmap-search-list li").first.wait_for(timeout=5_000)
+    box.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert wanted in popup.inner_text()
+    screenshot(page, "demo-kommune-9902-alone-search.png", settle_ms=300)
+    assert report.problems() == []
+    page.context.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from maps.kommune import KommuneMapInputs, kommune_map
-from maps.publish import MapPaths
+from maps.publish import MapPaths, save_page
 from tests.maps.big_kommune import big_kommune_inputs
 from tests.maps.map_inputs import (
     MapInputs,
@@ -36,5 +36,5 @@ def big_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, KommuneMapI
     """The map page of the generated kommune of 300,000 addresses, and its inputs."""
     inputs = big_kommune_inputs()
     path = tmp_path_factory.mktemp("big-map") / "0301.html"
-    kommune_map(inputs).save(str(path))
+    save_page(kommune_map(inputs), path, "Stor kommune (0301)")  # as publish writes it
     return path, inputs
