@@ -131,17 +131,7 @@ class OverviewChoropleth(MacroElement):
                     + '<div class="gapmap-panel-body" id="gapmap-overview-body">' + h
                     + '<div class="gapmap-target-summary">' + D.targets[current].summary
                     + '</div>' + D.panel + '</div>';
-                var button = div.querySelector('.gapmap-toggle');
-                var setOpen = function (open) {
-                    div.classList.toggle('gapmap-collapsed', !open);
-                    button.setAttribute('aria-expanded', open ? 'true' : 'false');
-                    button.querySelector('.gapmap-toggle-state').textContent =
-                        open ? '\u25b4 Skjul' : '\u25be Vis';
-                };
-                L.DomEvent.on(button, 'click', function () {
-                    setOpen(div.classList.contains('gapmap-collapsed'));
-                });
-                setOpen(!window.matchMedia(D.phoneMedia).matches);
+                gapmapFoldable(div, D.phoneMedia);
                 var list = div.querySelector('datalist');
                 features.forEach(function (f) {
                     var option = document.createElement('option');

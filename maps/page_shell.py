@@ -162,12 +162,28 @@ SHELL_CSS: Final = f"""
     .leaflet-bottom.leaflet-right .gapmap-panel h4 {{ font-size: 11px; margin-bottom: 2px; }}
     .leaflet-bottom.leaflet-right .gapmap-swatch {{ width: 9px; height: 9px; }}
     .leaflet-control-scale {{ display: none; }}
-    /* the overview's colour scale (branca, 450 px wide): small, bottom right, off the title */
-    .leaflet-top.leaflet-right .legend.leaflet-control {{ position: fixed; top: auto;
-      bottom: 22px; right: 10px; margin: 0; transform: scale(0.62);
-      transform-origin: 100% 100%; }}
   }}
 </style>
+"""
+
+
+# A panel with a ``.gapmap-toggle`` button folds to the button's title and opens again;
+# ``aria-expanded`` tells its state; it starts folded on a phone (``phoneMedia``).
+FOLD_SCRIPT: Final = """
+<script>
+function gapmapFoldable(div, phoneMedia) {
+  var button = div.querySelector('.gapmap-toggle');
+  var setOpen = function (open) {
+    div.classList.toggle('gapmap-collapsed', !open);
+    button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    button.querySelector('.gapmap-toggle-state').textContent = open ? '\u25b4 Skjul' : '\u25be Vis';
+  };
+  L.DomEvent.on(button, 'click', function () {
+    setOpen(div.classList.contains('gapmap-collapsed'));
+  });
+  setOpen(!window.matchMedia(phoneMedia).matches);
+}
+</script>
 """
 
 

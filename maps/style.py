@@ -307,17 +307,7 @@ class HtmlControl(MacroElement):
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 {%- if this.toggle_label %}
-                var button = div.querySelector('.gapmap-toggle');
-                var setOpen = function (open) {
-                    div.classList.toggle('gapmap-collapsed', !open);
-                    button.setAttribute('aria-expanded', open ? 'true' : 'false');
-                    button.querySelector('.gapmap-toggle-state').textContent =
-                        open ? '\u25b4 Skjul' : '\u25be Vis';
-                };
-                L.DomEvent.on(button, 'click', function () {
-                    setOpen(div.classList.contains('gapmap-collapsed'));
-                });
-                setOpen(!window.matchMedia({{ this.phone_media|tojson }}).matches);
+                gapmapFoldable(div, {{ this.phone_media|tojson }});
                 {%- endif %}
                 return div;
             };
@@ -350,6 +340,14 @@ class HtmlControl(MacroElement):
                 f"{html_text}</div>"
             )
 
+    def render(self, **kwargs: Any) -> Any:
+        """Also put :data:`maps.page_shell.FOLD_SCRIPT` in the page's head (once) when the
+        panel folds."""
+        figure = self.get_root()
+        if self.toggle_label is not None and isinstance(figure, Figure):
+            figure.header.add_child(Element(page_shell.FOLD_SCRIPT), name="gapmap_fold_js")
+        return super().render(**kwargs)  # type: ignore[no-untyped-call]  # branca: unannotated
+
 
 # The hillshade overlay of a kommune map (when the run has a DTM).
 TERRAIN_LAYER_NAME = "Terreng (relieff)"
@@ -362,6 +360,7 @@ def add_base_layer(fmap: folium.Map, opacity: float) -> None:
     page_shell.add_basemaps(fmap, opacity)
     add_to_head(fmap, MAP_CSS, "gapmap_css")
     add_to_head(fmap, page_shell.SHELL_CSS, "gapmap_shell_css")
+    add_to_head(fmap, page_shell.FOLD_SCRIPT, "gapmap_fold_js")  # the overview's panel folds
     page_shell.add_fallback(fmap)
 
 
