@@ -8,7 +8,9 @@ and the console all format through these.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any, Final, cast
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -82,3 +84,34 @@ def format_mnok(value_nok: float | int | None) -> str:
         return TEXT_MISSING
     assert value_nok is not None
     return format_decimal_nb(float(value_nok) / 1e6, 1)
+
+
+MONTHS_NB: Final[tuple[str, ...]] = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
+OSLO: Final = ZoneInfo("Europe/Oslo")
+
+
+def format_timestamp_nb(value: str) -> str:
+    """An ISO 8601 time as a Norwegian reader writes it, in Norwegian time:
+    ``"2026-12-06T21:03:12.8+00:00"`` → ``"6. desember 2026 kl. 22.03"``. A time without an
+    offset is taken as UTC; a text that is not an ISO time is returned unchanged."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(OSLO)
+    return f"{local.day}. {MONTHS_NB[local.month - 1]} {local.year} kl. {local:%H.%M}"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb
+from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb, format_timestamp_nb
 from maps import style
 from maps.downloads import kommune_table_hrefs, run_downloads_html
 from maps.style import TargetSpec
@@ -173,7 +173,7 @@ def render_index_page(
         for c in style.CLASS_STYLES
     )
     generated = run_info.get("generated_at")
-    stamp = f" Generert {style.escape(generated)}." if generated else ""
+    stamp = f" Generert {style.escape(format_timestamp_nb(generated))}." if generated else ""
     return f"""<!DOCTYPE html>
 <html lang="nb">
 <head>

@@ -26,6 +26,7 @@ from layers.numbers_nb import (
     format_mbps,
     format_nok,
     format_percent_nb,
+    format_timestamp_nb,
     is_missing,
 )
 from maps import page_shell
@@ -192,7 +193,8 @@ def run_info_html(run_info: dict[str, str] | None) -> str:
     if not run_info:
         return ""
     parts = [
-        f"{escape(RUN_INFO_LABELS_NB.get(key, key))}: {escape(value)}"
+        f"{escape(RUN_INFO_LABELS_NB.get(key, key))}: "
+        f"{escape(format_timestamp_nb(value) if key == 'generated_at' else value)}"
         for key, value in run_info.items()
         if key != "cost_target"
     ]

@@ -17,6 +17,7 @@ from layers.numbers_nb import (
     format_nok,
     format_number_nb,
     format_percent_nb,
+    format_timestamp_nb,
 )
 
 MISSING = [np.nan, None, pd.NA, pd.NaT, float("nan")]
@@ -108,3 +109,20 @@ def test_millions_of_kroner_with_one_decimal() -> None:
     assert format_mnok(1_234_560_000) == "1 234,6"
     assert format_mnok(-1_240_000) == "-1,2"
     assert format_mnok(0) == "0,0"
+
+
+@pytest.mark.parametrize(
+    ("iso", "expected"),
+    [
+        ("2026-12-06T21:03:12.817342+00:00", "6. desember 2026 kl. 22.03"),  # winter: UTC+1
+        ("2026-07-01T09:30:00+00:00", "1. juli 2026 kl. 11.30"),  # summer: UTC+2
+        ("2026-03-29T00:59:00", "29. mars 2026 kl. 01.59"),  # no offset: UTC, before the shift
+        ("2026-03-29T01:00:00Z", "29. mars 2026 kl. 03.00"),  # after it
+        ("2026-11", "2026-11"),  # not a full time: as it is
+        ("kjøring 7", "kjøring 7"),
+    ],
+)
+def test_timestamps_read_as_norwegians_write_them_in_norwegian_time(
+    iso: str, expected: str
+) -> None:
+    assert format_timestamp_nb(iso) == expected
