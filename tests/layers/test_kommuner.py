@@ -50,10 +50,25 @@ def test_wgs84_geojson_is_reprojected_and_fylke_derived(tmp_path: Path) -> None:
     assert 50 < row.geometry.area / 1e6 < 70  # 0.1° × 0.1° at 60° N ≈ 5.6 km × 11.1 km
 
 
-def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
+def test_a_spike_is_repaired_and_a_bowtie_quarantined(tmp_path: Path) -> None:
     bowtie = {
         "type": "Polygon",
         "coordinates": [[[10, 60], [10.1, 60.1], [10.1, 60], [10, 60.1], [10, 60]]],
+    }
+    spike = {  # a square with a dangling spike on its top edge: the spike has no area
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [11, 60],
+                [11.1, 60],
+                [11.1, 60.1],
+                [11.05, 60.1],
+                [11.05, 60.2],
+                [11.05, 60.1],
+                [11, 60.1],
+                [11, 60],
+            ]
+        ],
     }
     path = write_feature_collection(
         tmp_path / "k.geojson",
@@ -63,10 +78,20 @@ def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
                 "properties": {"kommunenummer": "3401", "kommunenavn": "Sløyfe"},
                 "geometry": bowtie,
             },
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "3402", "kommunenavn": "Pigg"},
+                "geometry": spike,
+            },
         ],
     )
-    accepted = read_kommuner(path).accepted
-    assert accepted.is_valid.all() and accepted.geometry.iloc[0].area > 0
+    result = read_kommuner(path)
+    assert result.accepted["kommunenummer"].tolist() == ["3402"]
+    assert result.accepted.is_valid.all() and result.metadata == {"geometries_repaired": 1}
+    assert result.quarantine[["row_number", "key"]].to_dict("records") == [
+        {"row_number": 1, "key": "3401"}
+    ]
+    assert result.quarantine["reason"].iloc[0].startswith("geometry: invalid (Self-intersection")
 
 
 def test_duplicate_number_goes_to_quarantine(tmp_path: Path) -> None:
