@@ -29,7 +29,6 @@ from tests.fixtures import (
     write_tiny_region,
 )
 
-
 X0, Y0 = TINY_X0, TINY_Y0
 BOWTIE = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
 # a 100 m square with a zero-width spike on its top edge: make_valid drops the spike
