@@ -65,7 +65,8 @@ def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> gpd.GeoDa
     return frame
 
 
-def _read_any(path: Path, key: str = "Kommune", crs: str = "") -> gpd.GeoDataFrame:
+def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
+    """Every feature of a boundary file, in the CRS the file names (None when it names none)."""
     if not path.exists():
         msg = f"{path}: boundary file not found"
         raise InputError(msg)
@@ -75,18 +76,19 @@ def _read_any(path: Path, key: str = "Kommune", crs: str = "") -> gpd.GeoDataFra
             if len(names) != 1:
                 msg = f"{path}: got {len(names)} GeoJSON files in the zip, expected exactly 1"
                 raise InputError(msg)
-            frame = _read_basisdata(json.loads(archive.read(names[0])), path, key)
-            return with_crs(frame, path, crs, CRS_KEY)
+            return _read_basisdata(json.loads(archive.read(names[0])), path, key)
     if path.suffix.lower() in (".geojson", ".json"):
         document = json.loads(path.read_text(encoding="utf-8-sig"))
         if isinstance(document, dict) and document.get("type") != "FeatureCollection":
-            return with_crs(_read_basisdata(document, path, key), path, crs, CRS_KEY)
+            return _read_basisdata(document, path, key)
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
-        msg = f"{path}: could not be read as a vector file ({exc}); expected kommune polygons"
+        msg = (
+            f"{path}: could not be read as a vector file ({exc}); expected {key.lower()} boundaries"
+        )
         raise InputError(msg) from exc
-    return with_crs(frame, path, crs, CRS_KEY)
+    return frame
 
 
 def _pick(frame: pd.DataFrame, candidates: tuple[str, ...], what: str, path: Path) -> pd.Series:
@@ -116,7 +118,7 @@ def read_kommuner(path: Path, crs: str = "", max_overlap_share: float = 0.001) -
         Two kommuner may overlap by at most this share of the smaller one
         (:func:`layers.kommune_overlaps.refuse_overlaps`).
     """
-    raw = _read_any(path, crs=crs)
+    raw = with_crs(_read_any(path), path, crs, CRS_KEY)
     number = normalise_kommunenummer(_pick(raw, NUMBER_COLUMNS, "kommunenummer", path))
     name = _pick(raw, NAME_COLUMNS, "kommunenavn", path).astype("str")
     checked = check_geometries(raw.geometry, "polygon")

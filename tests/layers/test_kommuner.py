@@ -208,3 +208,25 @@ def test_geopackage_and_gml_in_utm32_are_read_and_reprojected(
     assert accepted.crs.to_epsg() == 25833
     expected = frame.to_crs(25833).geometry.iloc[0]
     assert accepted.geometry.iloc[0].symmetric_difference(expected).area < 1.0
+
+
+def test_metres_in_a_geojson_with_a_null_crs_are_read_in_the_crs_the_config_names(
+    tmp_path: Path,
+) -> None:
+    ring = [[270_000, 7_010_000], [272_000, 7_010_000], [272_000, 7_012_000], [270_000, 7_010_000]]
+    path = tmp_path / "k.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"kommunenummer": "9901", "kommunenavn": "A"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "crs": None, "features": [feature]}),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as raised:
+        read_kommuner(path)
+    assert str(raised.value).startswith(f"{path}: coordinates up to (272,000, 7,012,000)")
+    assert str(raised.value).endswith('[inputs].kommuner_crs = "EPSG:25833"')
+    accepted = read_kommuner(path, crs="EPSG:25833").accepted
+    assert accepted.geometry.iloc[0].area == pytest.approx(2_000_000)
