@@ -16,8 +16,9 @@ granted bredbåndsstøtte). The canonical table has one row per area:
 ``geometry``   valid (Multi)Polygon in EPSG:25833
 =============  ==============================================================================
 
-Invalid polygons are repaired with ``make_valid`` and keep only their polygonal parts; features
-that are not polygons (points, lines) or are empty go to quarantine.
+Invalid polygons are repaired with ``make_valid`` when the repair keeps their area (within
+1 %); features that are not polygons, empty, with NaN coordinates or invalid beyond repair go
+to quarantine (:func:`layers.geometry_checks.check_geometries`).
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ import pandas as pd
 import shapely
 
 from layers.errors import ConfigError
+from layers.geometry_checks import check_geometries
 from layers.quarantine import LayerResult
 from layers.vector import (
     find_column,
     ids_or_feature_numbers,
     quarantine_features,
     read_vector,
-    repair_polygons,
     to_float,
 )
 from layers.vocabulary import CRS_EPSG
@@ -77,7 +78,7 @@ def _text_column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> pd.Series:
     return frame[column].astype("string").str.strip().fillna("").astype("object")
 
 
-def read_areas(path: Path | str, status: str) -> LayerResult:
+def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
     """Read polygons of planned builds or funded areas into the canonical table.
 
     Parameters
@@ -86,25 +87,29 @@ def read_areas(path: Path | str, status: str) -> LayerResult:
         A vector file with a CRS.
     status
         ``"planned"`` or ``"funded"``: what every area of this file is.
+    crs
+        The CRS the config names for the file (``[inputs].planned_areas_crs`` or
+        ``funded_areas_crs``); "" = the file's own.
 
     Returns
     -------
     LayerResult
-        Layer ``planned_areas`` or ``funded_areas``; non-polygonal or empty features, and
-        features with a year or households that is not an integer, are quarantined.
+        Layer ``planned_areas`` or ``funded_areas``; features whose geometry fails
+        :func:`layers.geometry_checks.check_geometries`, and features with a year or
+        households that is not an integer, are quarantined.
     """
     if status not in STATUSES:
         msg = f"status: got {status!r}, expected one of {list(STATUSES)}"
         raise ConfigError(msg)
     path = Path(path)
     layer = LAYER_BY_STATUS[status]
-    raw = read_vector(path, f"{status} area polygons")
-    polygons, geometry_reason = repair_polygons(raw.geometry)
+    raw = read_vector(path, f"{status} area polygons", crs, f"[inputs].{layer}_crs")
+    checked = check_geometries(raw.geometry, "polygon")
     year, year_reason = _integer_column(raw, YEAR_COLUMNS, *YEAR_RANGE)
     households, households_reason = _integer_column(raw, HOUSEHOLD_COLUMNS, 0, 10_000_000)
     area_id = ids_or_feature_numbers(raw, ID_COLUMNS)
     ok, feature_number, quarantine = quarantine_features(
-        layer, path, area_id, [geometry_reason, year_reason, households_reason]
+        layer, path, area_id, [checked.reasons, year_reason, households_reason]
     )
     accepted = gpd.GeoDataFrame(
         {
@@ -116,10 +121,11 @@ def read_areas(path: Path | str, status: str) -> LayerResult:
             "households": households[ok].array,
             "row_number": feature_number[ok],
         },
-        geometry=polygons[ok],
+        geometry=checked.geometry[ok],
         crs=CRS_EPSG,
     )
-    return LayerResult(layer, accepted, quarantine, rows_read=len(raw))
+    metadata = {"geometries_repaired": checked.repaired} if checked.repaired else {}
+    return LayerResult(layer, accepted, quarantine, rows_read=len(raw), metadata=metadata)
 
 
 def status_of_addresses(areas: gpd.GeoDataFrame, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ tile works beside UTM 33 addresses).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +29,47 @@ from layers.errors import InputError
 from layers.vocabulary import CRS_EPSG
 
 
+@contextmanager
+def raster_errors(path: Path | str, where: str) -> Iterator[None]:
+    """Turn rasterio's errors (a truncated GeoTIFF, a corrupt tile, a failed warp) into one
+    line :class:`InputError` naming the file and ``where`` it was read (the window)."""
+    try:
+        yield
+    except rasterio.errors.RasterioError as exc:
+        cause = exc.__cause__ or exc.__context__
+        detail = " ".join(f"{exc}{f': {cause}' if cause else ''}".split())
+        msg = (
+            f"{path}: could not read {where} ({detail}); expected a readable raster (is the"
+            " file truncated, or a tile corrupt?)"
+        )
+        raise InputError(msg) from exc
+
+
+def describe_window(window: Window) -> str:
+    """A raster window in words: "the window at row 0, col 256 (256 × 512 cells)"."""
+    return (
+        f"the window at row {int(window.row_off)}, col {int(window.col_off)}"
+        f" ({int(window.height)} × {int(window.width)} cells)"
+    )
+
+
+def read_band(dataset: rasterio.DatasetReader, window: Window) -> np.ndarray:
+    """Band 1 over ``window`` as float64, NaN for nodata; an error names the file and window."""
+    with raster_errors(dataset.name, describe_window(window)):
+        values = dataset.read(1, window=window, masked=True)
+    return np.asarray(values.astype("float64").filled(np.nan))
+
+
 def open_dtm(path: Path) -> rasterio.DatasetReader:
-    """Open a DTM, failing clearly when it is missing or has no CRS."""
+    """Open a DTM, failing clearly when it is missing, unreadable or has no CRS."""
     if not path.exists():
         msg = f"{path}: terrain file not found"
         raise InputError(msg)
     try:
         dataset = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        msg = f"{path}: not a raster GDAL can read ({exc})"
+    except rasterio.errors.RasterioError as exc:
+        detail = " ".join(str(exc).split())
+        msg = f"{path}: not a raster GDAL can read ({detail}); expected a GeoTIFF or VRT"
         raise InputError(msg) from exc
     if dataset.crs is None:
         msg = f"{path}: the raster has no CRS; expected a projected CRS such as EPSG:25833"
@@ -64,8 +98,10 @@ def slope_deg(
     """
     height, width = dem.shape
     inside = (rows >= 1) & (rows < height - 1) & (cols >= 1) & (cols < width - 1)
-    r = np.where(inside, rows, 1)
-    c = np.where(inside, cols, 1)
+    # a NaN frame: a window of 2 cells (a point on the raster's corner) has no neighbours
+    dem = np.pad(dem, 1, constant_values=np.nan)
+    r = np.where(inside, rows, 0) + 1
+    c = np.where(inside, cols, 0) + 1
     dz_dx = (dem[r, c + 1] - dem[r, c - 1]) / (2.0 * cell_x_m)
     dz_dy = (dem[r - 1, c] - dem[r + 1, c]) / (2.0 * cell_y_m)
     slope = np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
@@ -102,7 +138,7 @@ def sample_terrain(
     row1 = min(int(rows[on_raster].max()) + 2, dataset.height)
     col1 = min(int(cols[on_raster].max()) + 2, dataset.width)
     window = Window(col0, row0, col1 - col0, row1 - row0)
-    dem = dataset.read(1, window=window, masked=True).astype("float64").filled(np.nan)
+    dem = read_band(dataset, window)
     r = rows[on_raster] - row0
     c = cols[on_raster] - col0
     elevation = dem[r, c]
@@ -166,15 +202,22 @@ def dtm_paths(path: Path) -> list[Path]:
 def warp_band(
     dataset: rasterio.DatasetReader, shape: tuple[int, int], transform: Any, crs: Any
 ) -> np.ndarray:
-    """Band 1 of ``dataset`` warped (bilinear) onto a grid; NaN for nodata and outside."""
+    """Band 1 of ``dataset`` warped (bilinear) onto a grid; NaN for nodata and outside.
+
+    An error names the file and the grid's bounds (in the grid's CRS).
+    """
     warped = np.full(shape, np.nan, dtype="float32")
-    reproject(
-        source=rasterio.band(dataset, 1),
-        destination=warped,
-        src_nodata=dataset.nodata,
-        dst_transform=transform,
-        dst_crs=crs,
-        dst_nodata=np.nan,
-        resampling=Resampling.bilinear,
-    )
+    left, top = transform * (0, 0)
+    right, bottom = transform * (shape[1], shape[0])
+    where = f"the area ({left:,.0f}, {bottom:,.0f}, {right:,.0f}, {top:,.0f}) in {crs}"
+    with raster_errors(dataset.name, where):
+        reproject(
+            source=rasterio.band(dataset, 1),
+            destination=warped,
+            src_nodata=dataset.nodata,
+            dst_transform=transform,
+            dst_crs=crs,
+            dst_nodata=np.nan,
+            resampling=Resampling.bilinear,
+        )
     return warped

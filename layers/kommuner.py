@@ -16,14 +16,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from layers.errors import InputError
+from layers.geometry_checks import check_geometries
+from layers.kommune_overlaps import refuse_overlaps
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from layers.vector import refuse_metres_as_degrees
+from layers.vector import with_crs
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "kommuner"
+CRS_KEY = "[inputs].kommuner_crs"
 NUMBER_COLUMNS = ("kommunenummer", "kommunenr", "knr", "id")
 NAME_COLUMNS = ("kommunenavn", "navn", "name")
 # The 15 fylker of the 2024 reform (Kartverket), used when no fylke layer is given.
@@ -53,7 +55,9 @@ def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> gpd.GeoDa
         msg = f"{path}: got a Basisdata object with keys {list(document)}, expected {key!r}"
         raise InputError(msg)
     collection = document[key]
-    crs_name = collection.get("crs", {}).get("properties", {}).get("name", "EPSG:4326")
+    crs_name: str | None = "EPSG:4326"  # RFC 7946: a GeoJSON without "crs" is WGS84
+    if "crs" in collection:  # "crs": null names no CRS at all
+        crs_name = ((collection["crs"] or {}).get("properties") or {}).get("name")
     frame = gpd.GeoDataFrame.from_features(collection["features"], crs=crs_name)
     if frame.empty:
         msg = f"{path}: the {key!r} collection has no features"
@@ -62,6 +66,7 @@ def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> gpd.GeoDa
 
 
 def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
+    """Every feature of a boundary file, in the CRS the file names (None when it names none)."""
     if not path.exists():
         msg = f"{path}: boundary file not found"
         raise InputError(msg)
@@ -76,8 +81,13 @@ def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
         if isinstance(document, dict) and document.get("type") != "FeatureCollection":
             return _read_basisdata(document, path, key)
-    frame = gpd.read_file(path)
-    refuse_metres_as_degrees(frame, path)
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
+        msg = (
+            f"{path}: could not be read as a vector file ({exc}); expected {key.lower()} boundaries"
+        )
+        raise InputError(msg) from exc
     return frame
 
 
@@ -95,18 +105,23 @@ def normalise_kommunenummer(values: pd.Series) -> pd.Series:
     return text.str.zfill(4)
 
 
-def read_kommuner(path: Path) -> LayerResult:
-    """Read kommune boundaries into the canonical table (EPSG:25833, repaired polygons)."""
-    raw = _read_any(path)
-    if raw.crs is None:
-        msg = f"{path}: no CRS in the file; expected a GeoJSON (WGS84) or a file with a CRS"
-        raise InputError(msg)
+def read_kommuner(path: Path, crs: str = "", max_overlap_share: float = 0.001) -> LayerResult:
+    """Read kommune boundaries into the canonical table (EPSG:25833, repaired polygons).
+
+    Parameters
+    ----------
+    path
+        GeoJSON, Basisdata GeoJSON (plain or zipped), GML or GeoPackage.
+    crs
+        The CRS the config names for the file (``[inputs].kommuner_crs``); "" = its own.
+    max_overlap_share
+        Two kommuner may overlap by at most this share of the smaller one
+        (:func:`layers.kommune_overlaps.refuse_overlaps`).
+    """
+    raw = with_crs(_read_any(path), path, crs, CRS_KEY)
     number = normalise_kommunenummer(_pick(raw, NUMBER_COLUMNS, "kommunenummer", path))
     name = _pick(raw, NAME_COLUMNS, "kommunenavn", path).astype("str")
-    geometry = shapely.make_valid(raw.to_crs(CRS_EPSG).geometry.to_numpy())
-    # make_valid can turn a bad polygon into a collection; keep only the polygonal parts
-    geometry = np.array([_polygonal_part(g) for g in geometry], dtype=object)
-    empty = pd.Series(shapely.is_empty(geometry), index=raw.index)
+    checked = check_geometries(raw.geometry, "polygon")
     reasons = first_reason(
         [
             (
@@ -114,7 +129,7 @@ def read_kommuner(path: Path) -> LayerResult:
                 "kommunenummer: got " + number + ", expected 4 digits",
             ),
             (number.duplicated(keep="first"), "kommunenummer: duplicate of an earlier feature"),
-            (empty, "geometry: empty or not polygonal after repair"),
+            (checked.reasons.notna(), checked.reasons),
         ],
         raw.index,
     )
@@ -129,24 +144,12 @@ def read_kommuner(path: Path) -> LayerResult:
             "kommunenavn": name[~rejected].to_numpy(),
             "fylkesnummer": number[~rejected].str[:2].to_numpy(),
         },
-        geometry=geometry[~rejected],
+        geometry=checked.geometry[~rejected],
         crs=CRS_EPSG,
     )
-    return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw))
-
-
-def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
-    """The polygons of a geometry (a collection from make_valid may hold lines too)."""
-    if geometry is None:
-        return shapely.Polygon()
-    if isinstance(geometry, shapely.Polygon | shapely.MultiPolygon):
-        return geometry
-    parts = [
-        g
-        for g in shapely.get_parts(geometry)
-        if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
-    ]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
+    refuse_overlaps(accepted, path, max_overlap_share)
+    metadata = {"geometries_repaired": checked.repaired} if checked.repaired else {}
+    return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw), metadata=metadata)
 
 
 def read_fylker(path: Path) -> LayerResult:

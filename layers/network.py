@@ -2,7 +2,9 @@
 
 Any vector format pyogrio reads (GeoJSON, GeoPackage, Shapefile) with an optional ``kind``
 attribute ("trunk", "distribution", ...). The canonical table has ``kind`` and a ``geometry``
-in EPSG:25833. Features with empty geometry go to quarantine.
+in EPSG:25833. Each feature's geometry is checked by
+:func:`layers.geometry_checks.check_geometries`: empty, NaN, non-line/point and irreparable
+features go to quarantine, keyed by ``fibre_id`` / ``id`` / ``name`` or the feature number.
 """
 
 from __future__ import annotations
@@ -10,39 +12,41 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
-from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from layers.vector import refuse_metres_as_degrees
+from layers.geometry_checks import check_geometries
+from layers.quarantine import LayerResult
+from layers.vector import ids_or_feature_numbers, quarantine_features, read_vector
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "fibre"
+ID_COLUMNS = ("fibre_id", "id", "name", "navn")
 
 
-def read_network(path: Path) -> LayerResult:
-    """Read existing fibre geometries into EPSG:25833."""
+def read_network(path: Path, crs: str = "") -> LayerResult:
+    """Read existing fibre geometries into EPSG:25833.
+
+    Parameters
+    ----------
+    path
+        A vector file of lines or points.
+    crs
+        The CRS the config names for the file (``[inputs].fibre_crs``); "" = the file's own.
+    """
     if not path.exists():
         msg = f"{path}: fibre network file not found"
         raise InputError(msg)
-    raw = gpd.read_file(path)
-    if raw.crs is None:
-        msg = f"{path}: no CRS in the file; expected GeoJSON (WGS84) or a file with a CRS"
-        raise InputError(msg)
-    refuse_metres_as_degrees(raw, path)
+    raw = read_vector(path, "a fibre network of lines or points", crs, "[inputs].fibre_crs")
     kind = (
         raw["kind"].astype("str") if "kind" in raw.columns else pd.Series("fibre", index=raw.index)
     )
-    empty = pd.Series(raw.geometry.isna() | raw.geometry.is_empty, index=raw.index)
-    reasons = first_reason([(empty, "geometry: empty, expected a line or point")], raw.index)
-    rejected = reasons.notna().to_numpy()
-    quarantine = quarantine_rows(
-        LAYER, path, np.flatnonzero(rejected) + 1, kind[rejected], reasons[rejected]
+    checked = check_geometries(raw.geometry, "line_or_point")
+    ok, _, quarantine = quarantine_features(
+        LAYER, path, ids_or_feature_numbers(raw, ID_COLUMNS), [checked.reasons]
     )
     accepted = gpd.GeoDataFrame(
-        {"kind": kind[~rejected].to_numpy()},
-        geometry=raw.geometry[~rejected].to_crs(CRS_EPSG).to_numpy(),
-        crs=CRS_EPSG,
+        {"kind": kind[ok].to_numpy()}, geometry=checked.geometry[ok], crs=CRS_EPSG
     )
-    return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw))
+    metadata = {"geometries_repaired": checked.repaired} if checked.repaired else {}
+    return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw), metadata=metadata)

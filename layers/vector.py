@@ -16,10 +16,9 @@ import shapely
 from pyproj import Transformer
 
 from layers.errors import InputError
+from layers.geometry_checks import check_geometries
 from layers.quarantine import first_reason, quarantine_rows
 from layers.vocabulary import CRS_EPSG
-
-POLYGONAL_TYPES = ("Polygon", "MultiPolygon")
 
 
 def find_column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
@@ -50,7 +49,9 @@ def stripped_text(frame: pd.DataFrame, column: str) -> pd.Series:
     return text.mask(text == "")
 
 
-def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
+def read_vector(
+    path: Path, what: str, crs: str = "", crs_key: str = "[inputs].<layer>_crs"
+) -> gpd.GeoDataFrame:
     """Read every feature of a vector file; raise :class:`InputError` naming the file.
 
     Parameters
@@ -59,6 +60,9 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         Any file pyogrio reads.
     what
         What the file should hold, for the messages ("Nkom speed squares").
+    crs, crs_key
+        The CRS the config names for the file ("" = the file's own) and the config key that
+        names it, for the message when neither the file nor the config names one.
     """
     if not path.exists():
         msg = f"{path}: {what} file not found"
@@ -68,14 +72,33 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
         msg = f"{path}: could not be read as a vector file ({exc}); expected {what}"
         raise InputError(msg) from exc
+    return with_crs(frame, path, crs, crs_key)
+
+
+def with_crs(frame: gpd.GeoDataFrame, path: Path, crs: str, crs_key: str) -> gpd.GeoDataFrame:
+    """The layer in the CRS the config names for it (``crs``, overriding the file's own), else
+    in the file's own; :class:`InputError` when neither names one, or when the coordinates
+    cannot be degrees in a layer read as longitude/latitude.
+
+    A shapefile without ``.prj``, a GeoPackage or GML without SRS, a GeoJSON with
+    ``"crs": null``: the message names the file and how to name its CRS in the config.
+    """
+    if crs:
+        frame = frame.set_crs(crs, allow_override=True)
     if frame.crs is None:
-        msg = f"{path}: no CRS in the file; expected {what} with a CRS (.prj, GeoPackage, GeoJSON)"
+        msg = (
+            f"{path}: no CRS in the file; expected a file that names its CRS (.prj beside a"
+            ' shapefile, a GeoPackage SRS, a GeoJSON "crs" member or none for WGS84), or name it'
+            f' in the config: {crs_key} = "EPSG:25833"'
+        )
         raise InputError(msg)
-    refuse_metres_as_degrees(frame, path)
+    refuse_metres_as_degrees(frame, path, crs_key)
     return frame
 
 
-def refuse_metres_as_degrees(frame: gpd.GeoDataFrame, path: Path) -> None:
+def refuse_metres_as_degrees(
+    frame: gpd.GeoDataFrame, path: Path, crs_key: str = "[inputs].<layer>_crs"
+) -> None:
     """Refuse a layer read as longitude/latitude whose coordinates cannot be degrees: metres in
     a file that names no CRS (a GeoJSON without a ``crs`` member is read as WGS84), which would
     otherwise land far outside Norway or, worse, inside it at the wrong place."""
@@ -88,7 +111,8 @@ def refuse_metres_as_degrees(frame: gpd.GeoDataFrame, path: Path) -> None:
             f" {max(abs(south), abs(north)):,.0f}) cannot be degrees, but the file names no other"
             ' CRS (a GeoJSON without a "crs" member is longitude/latitude); expected'
             " longitude/latitude, or a file that names its CRS (GeoPackage, .prj, or a GeoJSON"
-            ' "crs" such as urn:ogc:def:crs:EPSG::25833)'
+            f' "crs" such as urn:ogc:def:crs:EPSG::25833), or its CRS named in the config:'
+            f' {crs_key} = "EPSG:25833"'
         )
         raise InputError(msg)
 
@@ -99,48 +123,16 @@ def repair_polygons(geometry: gpd.GeoSeries) -> tuple[np.ndarray, pd.Series]:
     Returns
     -------
     polygons
-        Object array aligned to ``geometry``; ``make_valid`` applied, only polygonal parts kept
-        (an empty polygon where nothing polygonal is left).
+        Object array aligned to ``geometry``: checked, projected and repaired by
+        :func:`layers.geometry_checks.check_geometries` (an empty polygon where rejected).
     reasons
-        Per feature: NA when usable, else a reason naming the geometry got and a polygon expected.
+        Per feature: NA when usable, else the reason (empty, NaN coordinates, not a polygon,
+        invalid beyond repair).
     """
-    projected = geometry.to_crs(CRS_EPSG).to_numpy()
-    missing = shapely.is_missing(projected) | shapely.is_empty(projected)
-    type_name = geometry.geom_type.fillna("<none>")
-    not_polygonal = ~type_name.isin(POLYGONAL_TYPES) & ~pd.Series(missing, index=geometry.index)
-    repaired = shapely.make_valid(np.where(missing, None, projected))
-    repaired = _keep_polygonal(repaired)
-    collapsed = pd.Series(shapely.is_empty(repaired) & ~missing, index=geometry.index)
-    reasons = first_reason(
-        [
-            (pd.Series(missing, index=geometry.index), "geometry: empty, expected a polygon"),
-            (not_polygonal, "geometry: got " + type_name + ", expected a Polygon or MultiPolygon"),
-            (collapsed & ~not_polygonal, "geometry: no area left after make_valid"),
-        ],
-        geometry.index,
-    )
-    return repaired, reasons
-
-
-def _keep_polygonal(geometry: np.ndarray) -> np.ndarray:
-    """The polygonal parts of each geometry; an empty polygon where there are none.
-
-    ``make_valid`` returns (Multi)Polygons for almost every input; only the few geometry
-    collections it makes (a polygon with a dangling spike) are taken apart, one by one.
-    """
-    result = np.array(geometry, dtype=object)
-    type_id = shapely.get_type_id(result)
-    polygonal = np.isin(type_id, (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON))
-    for i in np.flatnonzero(~polygonal):
-        parts = shapely.get_parts(result[i]) if result[i] is not None else np.array([])
-        keep = parts[
-            np.isin(
-                shapely.get_type_id(parts),
-                (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON),
-            )
-        ]
-        result[i] = shapely.union_all(keep) if len(keep) else shapely.Polygon()
-    return result
+    checked = check_geometries(geometry, "polygon")
+    polygons = checked.geometry.copy()
+    polygons[checked.reasons.notna().to_numpy()] = shapely.Polygon()
+    return polygons, checked.reasons
 
 
 def ids_or_feature_numbers(frame: pd.DataFrame, candidates: tuple[str, ...]) -> pd.Series:

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pyproj
+
 from layers.errors import ConfigError
 from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
 from pipeline.config_schema import (
@@ -264,6 +266,13 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     config = Config(**sections, targets=targets)
     _check_names(config)
     _check_cost(config.cost)
+    _check_input_crs(config.inputs)
+    if config.locate.max_kommune_overlap_share > 1.0:
+        msg = (
+            f"[locate].max_kommune_overlap_share: got {config.locate.max_kommune_overlap_share},"
+            " expected a share from 0 to 1"
+        )
+        raise ConfigError(msg)
     shares = dataclasses.asdict(config.checks)
     shares.pop("min_rows_for_share")
     for key, share in shares.items():
@@ -303,6 +312,22 @@ def _check_names(config: Config) -> None:
             f" {list(WIRELESS_TECHNOLOGIES)}"
         )
         raise ConfigError(msg)
+
+
+def _check_input_crs(inputs: Inputs) -> None:
+    """Every ``[inputs].<layer>_crs`` is "" or a CRS pyproj knows."""
+    for field in dataclasses.fields(inputs):
+        value = getattr(inputs, field.name)
+        if not field.name.endswith("_crs") or not value:
+            continue
+        try:
+            pyproj.CRS.from_user_input(value)
+        except pyproj.exceptions.CRSError:
+            msg = (
+                f'[inputs].{field.name}: got {value!r}, expected a CRS such as "EPSG:25833"'
+                ' or "EPSG:25832" (or "" for the file\'s own)'
+            )
+            raise ConfigError(msg) from None
 
 
 def _check_cost(cost: CostSettings) -> None:

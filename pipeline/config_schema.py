@@ -71,6 +71,14 @@ class Inputs:
     roads_layer: str = ""  # the layer of a GeoPackage with several ("" = its only layer)
     # CSV kommunenummer;cost_factor: trench price multiplier per kommune (absent = 1.0)
     kommune_cost_factors: Path | None = None
+    # the CRS of a vector input's coordinates ("EPSG:25832"), overriding the file's own: for a
+    # file that names none (shapefile without .prj, GeoJSON with "crs": null) or the wrong one
+    # (UTM metres in a GeoJSON without a "crs" member); "" = the file's own CRS
+    kommuner_crs: str = ""
+    fibre_crs: str = ""
+    planned_areas_crs: str = ""
+    funded_areas_crs: str = ""
+    roads_crs: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,9 @@ class LocateSettings:
     # Addresses up to this distance outside every kommune polygon are snapped to the nearest
     # kommune (simplified boundaries cut off coastal addresses). 0 = strict.
     tolerance_m: float = 0.0
+    # share of the smaller kommune (0-1) two kommune polygons may overlap by (and 1,000 m²):
+    # more is an error. Kartverket's simplified Kommuner-S overlap by up to 0.0067 %.
+    max_kommune_overlap_share: float = 0.001
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
 from layers.sites import read_sites
-from pipeline.config import ChecksSettings, Config
+from pipeline.config import ChecksSettings, Config, Inputs
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,12 @@ def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult],
 
 
 def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
+    inputs = config.inputs
     results = [
-        read_areas(path, status)
-        for path, status in (
-            (config.inputs.planned_areas, "planned"),
-            (config.inputs.funded_areas, "funded"),
+        read_areas(path, status, crs)
+        for path, status, crs in (
+            (inputs.planned_areas, "planned", inputs.planned_areas_crs),
+            (inputs.funded_areas, "funded", inputs.funded_areas_crs),
         )
         if path is not None
     ]
@@ -154,6 +155,10 @@ def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
         return results, None
     areas = pd.concat([r.accepted for r in results], ignore_index=True)
     return results, gpd.GeoDataFrame(areas, geometry="geometry", crs=25833)
+
+
+def _roads(path: Path, inputs: Inputs) -> LayerResult:
+    return read_roads(path, crs=inputs.roads_crs or None, layer=inputs.roads_layer or None)
 
 
 def _counts(results: list[LayerResult]) -> pd.DataFrame:
@@ -171,7 +176,9 @@ def _counts(results: list[LayerResult]) -> pd.DataFrame:
 def ingest(config: Config) -> Ingested:
     """Read and validate all inputs named in ``config.inputs``."""
     inputs = config.inputs
-    kommuner, addresses = read_kommuner(inputs.kommuner), read_addresses(inputs.addresses)
+    overlap = config.locate.max_kommune_overlap_share
+    kommuner = read_kommuner(inputs.kommuner, inputs.kommuner_crs, overlap)
+    addresses = read_addresses(inputs.addresses)
     ids = addresses.accepted["address_id"]
     offers = drop_unknown_addresses(read_offers(inputs.offers), ids, inputs.offers)
     square_results, square_offers = _square_offers(config, addresses.accepted, offers.accepted)
@@ -179,9 +186,9 @@ def ingest(config: Config) -> Ingested:
     area_results, areas = _areas(config)
     optional = [
         read_sites(inputs.sites) if inputs.sites else None,
-        read_network(inputs.fibre) if inputs.fibre else None,
+        read_network(inputs.fibre, inputs.fibre_crs) if inputs.fibre else None,
         read_fylker(inputs.fylker) if inputs.fylker else None,
-        read_roads(inputs.roads, layer=inputs.roads_layer or None) if inputs.roads else None,
+        _roads(inputs.roads, inputs) if inputs.roads else None,
         read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,
     ]
     sites, fibre, fylker, roads, cost_factors = optional

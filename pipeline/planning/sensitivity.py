@@ -93,9 +93,11 @@ def cost_inputs(config: Config) -> CostInputs:
             INPUTS_SQL, {"run_id": run_id, "target": config.cost.target}
         ).df()
     inputs = config.inputs
-    fibre = read_network(inputs.fibre).accepted if inputs.fibre else None
+    fibre = read_network(inputs.fibre, inputs.fibre_crs).accepted if inputs.fibre else None
     roads = (
-        read_roads(inputs.roads, layer=inputs.roads_layer or None).accepted
+        read_roads(
+            inputs.roads, crs=inputs.roads_crs or None, layer=inputs.roads_layer or None
+        ).accepted
         if inputs.roads
         else None
     )

@@ -18,7 +18,7 @@ from pyproj import Transformer
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import from_bounds
 
-from layers.dtm import dtm_paths, warp_band
+from layers.dtm import dtm_paths, open_dtm, warp_band
 
 WEB_MERCATOR = "EPSG:3857"
 
@@ -65,7 +65,7 @@ def _grid(bounds_25833: Bounds, max_px: int) -> tuple[Bounds, int, int]:
 def _finest_cell_m(dtm: Path) -> float:
     cells = []
     for path in dtm_paths(dtm):
-        with rasterio.open(path) as dataset:
+        with open_dtm(path) as dataset:
             cells.append(float(min(abs(dataset.res[0]), abs(dataset.res[1]))))
     return min(cells)
 
@@ -81,7 +81,7 @@ def warp_dtm(
     transform = from_bounds(left, bottom, right, top, width, height)
     merged = np.full((height, width), np.nan, dtype="float32")
     for path in dtm_paths(dtm):
-        with rasterio.open(path) as dataset:
+        with open_dtm(path) as dataset:
             part = warp_band(dataset, (height, width), transform, WEB_MERCATOR)
         merged = np.where(np.isnan(merged), part, merged)
     return merged, (left, bottom, right, top)

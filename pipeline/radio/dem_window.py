@@ -28,7 +28,7 @@ from rasterio.features import rasterize
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from layers.dtm import DtmTiles, warp_band
+from layers.dtm import DtmTiles, read_band, warp_band
 from layers.errors import InputError
 from layers.vocabulary import CRS_EPSG
 
@@ -140,7 +140,7 @@ def _paste_cells(
     if col1 <= col0 or row1 <= row0:
         return
     window = Window(col0, row0, col1 - col0, row1 - row0)
-    values = dataset.read(1, window=window, masked=True).astype("float32").filled(np.nan)
+    values = read_band(dataset, window).astype("float32")
     cells = np.s_[row0 - offset[1] : row1 - offset[1], col0 - offset[0] : col1 - offset[0]]
     target = elevation_m[cells]
     empty = np.isnan(target)

@@ -90,7 +90,7 @@ def test_non_polygonal_and_bad_features_go_to_quarantine(tmp_path: Path) -> None
         {"navn": list("abcdefg"), "år": ["2024", "2024", "2024", "2024", "snart", None, "1850"]},
         geometry=[
             _box(0, 0, 100, 100),  # 1: kept
-            bowtie,  # 2: repaired into two triangles
+            bowtie,  # 2: make_valid would add 5,000 m² nobody drew
             shapely.LineString([(X0, Y0), (X0 + 10, Y0)]),  # 3
             flat,  # 4: no area
             _box(0, 0, 100, 100),  # 5: year "snart"
@@ -101,13 +101,19 @@ def test_non_polygonal_and_bad_features_go_to_quarantine(tmp_path: Path) -> None
     ).to_file(path)
     result = read_areas(path, status="funded")
     q = result.quarantine.set_index("row_number")
-    assert result.accepted["row_number"].tolist() == [1, 2]
-    assert result.accepted.geometry.iloc[1].is_valid
-    assert result.accepted.geometry.iloc[1].area == pytest.approx(5000)
+    assert result.accepted["row_number"].tolist() == [1]
+    assert q.loc[2, "reason"] == (
+        f"geometry: invalid (Self-intersection[{X0 + 50:.0f} {Y0 + 50:.0f}]) and make_valid"
+        " cannot repair it: it changes the area from 0 to 5,000 m² (more than 1%); expected a"
+        " valid geometry"
+    )
     assert q.loc[3, "reason"] == "geometry: got LineString, expected a Polygon or MultiPolygon"
-    assert q.loc[4, "reason"] == "geometry: no area left after make_valid"
+    assert q.loc[4, "reason"].endswith(
+        "make_valid cannot repair it: nothing of a Polygon or MultiPolygon is left; expected a"
+        " valid geometry"
+    )
     assert q.loc[5, "reason"] == "år: got snart, expected an integer in [1990, 2100]"
-    assert q.loc[6, "reason"] == "geometry: empty, expected a polygon"
+    assert q.loc[6, "reason"] == "geometry: empty, expected a Polygon or MultiPolygon"
     assert q.loc[7, "reason"] == "år: got 1850, expected an integer in [1990, 2100]"
     assert (q["layer"] == "funded_areas").all() and (q["file"] == str(path)).all()
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pyproj import Transformer
+from rasterio.transform import from_origin
 
-from layers.dtm import DtmTiles, open_dtm, sample_terrain
+from layers.dtm import DtmTiles, open_dtm, sample_terrain, warp_band
 from layers.errors import InputError
 from tests.fixtures import DTM_NODATA, write_dtm, write_plane_dtm
 
@@ -96,3 +97,48 @@ def test_a_folder_of_tiles_in_two_crs_samples_as_one_surface(tmp_path: Path) -> 
 def test_empty_tile_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no \.tif, \.tiff or \.vrt files"):
         DtmTiles(tmp_path)
+
+
+# --- a raster that fails to read ------------------------------------------------------------
+
+
+def write_truncated_dtm(path: Path, keep: float = 0.6) -> Path:
+    """A 512 × 512 DTM of 10 m cells (top left 100000, 7000000) cut after ``keep`` of its
+    bytes: it opens, its first rows read, its last rows do not (a copy that broke off)."""
+    elevation = (np.arange(512 * 512, dtype="float64").reshape(512, 512) % 700).astype("float64")
+    write_dtm(path, elevation, (100_000.0, 7_000_000.0), 10.0)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def test_a_truncated_dtm_is_one_line_naming_the_file_and_the_window(tmp_path: Path) -> None:
+    path = write_truncated_dtm(tmp_path / "dtm.tif")
+    with DtmTiles(path) as tiles:
+        top = tiles.sample(np.array([100_005.0]), np.array([6_999_995.0]))
+        assert bool(top["has_terrain"].iloc[0])  # the rows before the cut still read
+        with pytest.raises(InputError) as raised:
+            tiles.sample(np.array([100_005.0, 105_005.0]), np.array([6_995_005.0, 6_999_995.0]))
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: could not read the window at row 0, col 0 (501 × 502")
+    assert "IReadBlock failed" in message and message.endswith(
+        "is the file truncated, or a tile corrupt?)"
+    )
+
+
+def test_a_dtm_cut_before_its_header_does_not_open(tmp_path: Path) -> None:
+    path = write_truncated_dtm(tmp_path / "dtm.tif", keep=0.0001)
+    with pytest.raises(
+        InputError, match=rf"^{path}: not a raster GDAL can read \(.*\); expected a GeoTIFF or VRT$"
+    ):
+        open_dtm(path)
+
+
+def test_a_warp_over_a_truncated_dtm_names_the_file_and_the_area(tmp_path: Path) -> None:
+    path = write_truncated_dtm(tmp_path / "dtm.tif")
+    with open_dtm(path) as dataset, pytest.raises(InputError) as raised:
+        warp_band(dataset, (100, 100), from_origin(100_000, 7_000_000, 51.2, 51.2), dataset.crs)
+    assert str(raised.value).startswith(
+        f"{path}: could not read the area (100,000, 6,994,880, 105,120, 7,000,000) in EPSG:25833"
+    )

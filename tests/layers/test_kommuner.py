@@ -50,10 +50,25 @@ def test_wgs84_geojson_is_reprojected_and_fylke_derived(tmp_path: Path) -> None:
     assert 50 < row.geometry.area / 1e6 < 70  # 0.1° × 0.1° at 60° N ≈ 5.6 km × 11.1 km
 
 
-def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
+def test_a_spike_is_repaired_and_a_bowtie_quarantined(tmp_path: Path) -> None:
     bowtie = {
         "type": "Polygon",
         "coordinates": [[[10, 60], [10.1, 60.1], [10.1, 60], [10, 60.1], [10, 60]]],
+    }
+    spike = {  # a square with a dangling spike on its top edge: the spike has no area
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [11, 60],
+                [11.1, 60],
+                [11.1, 60.1],
+                [11.05, 60.1],
+                [11.05, 60.2],
+                [11.05, 60.1],
+                [11, 60.1],
+                [11, 60],
+            ]
+        ],
     }
     path = write_feature_collection(
         tmp_path / "k.geojson",
@@ -63,10 +78,20 @@ def test_invalid_bowtie_polygon_is_repaired(tmp_path: Path) -> None:
                 "properties": {"kommunenummer": "3401", "kommunenavn": "Sløyfe"},
                 "geometry": bowtie,
             },
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "3402", "kommunenavn": "Pigg"},
+                "geometry": spike,
+            },
         ],
     )
-    accepted = read_kommuner(path).accepted
-    assert accepted.is_valid.all() and accepted.geometry.iloc[0].area > 0
+    result = read_kommuner(path)
+    assert result.accepted["kommunenummer"].tolist() == ["3402"]
+    assert result.accepted.is_valid.all() and result.metadata == {"geometries_repaired": 1}
+    assert result.quarantine[["row_number", "key"]].to_dict("records") == [
+        {"row_number": 1, "key": "3401"}
+    ]
+    assert result.quarantine["reason"].iloc[0].startswith("geometry: invalid (Self-intersection")
 
 
 def test_duplicate_number_goes_to_quarantine(tmp_path: Path) -> None:
@@ -183,3 +208,25 @@ def test_geopackage_and_gml_in_utm32_are_read_and_reprojected(
     assert accepted.crs.to_epsg() == 25833
     expected = frame.to_crs(25833).geometry.iloc[0]
     assert accepted.geometry.iloc[0].symmetric_difference(expected).area < 1.0
+
+
+def test_metres_in_a_geojson_with_a_null_crs_are_read_in_the_crs_the_config_names(
+    tmp_path: Path,
+) -> None:
+    ring = [[270_000, 7_010_000], [272_000, 7_010_000], [272_000, 7_012_000], [270_000, 7_010_000]]
+    path = tmp_path / "k.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"kommunenummer": "9901", "kommunenavn": "A"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "crs": None, "features": [feature]}),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as raised:
+        read_kommuner(path)
+    assert str(raised.value).startswith(f"{path}: coordinates up to (272,000, 7,012,000)")
+    assert str(raised.value).endswith('[inputs].kommuner_crs = "EPSG:25833"')
+    accepted = read_kommuner(path, crs="EPSG:25833").accepted
+    assert accepted.geometry.iloc[0].area == pytest.approx(2_000_000)

@@ -36,7 +36,7 @@ def test_lines_and_points_are_reprojected_and_empty_features_quarantined(tmp_pat
         shapely.get_coordinates(fibre.geometry.iloc[1])[0], to_utm33.transform(10.2, 63.1)
     )
     assert result.quarantine[["row_number", "key", "reason"]].to_dict("records") == [
-        {"row_number": 3, "key": "x", "reason": "geometry: empty, expected a line or point"}
+        {"row_number": 3, "key": "3", "reason": "geometry: empty, expected a line or a point"}
     ]
 
 

@@ -173,12 +173,14 @@ def test_bad_squares_go_to_quarantine_with_feature_number_and_reason(tmp_path: P
     assert result.accepted["coverage"].tolist() == ["all", "some", "none", "some"]
 
 
-def test_invalid_square_is_repaired(tmp_path: Path) -> None:
+def test_a_bowtie_square_is_quarantined_not_repaired(tmp_path: Path) -> None:
+    """make_valid would turn the bowtie into two triangles of 5,000 m² nobody drew."""
     bowtie = shapely.Polygon([(X0, Y0), (X0 + 100, Y0 + 100), (X0 + 100, Y0), (X0, Y0 + 100)])
     path = tmp_path / "ruter.gpkg"
     gpd.GeoDataFrame({"klasse": ["100"]}, geometry=[bowtie], crs=25833).to_file(path)
-    square = read_speed_squares(path).accepted.geometry.iloc[0]
-    assert square.is_valid and square.area == pytest.approx(5000)
+    result = read_speed_squares(path)
+    assert result.accepted.empty
+    assert "changes the area from 0 to 5,000 m²" in result.quarantine["reason"].iloc[0]
 
 
 def test_square_file_without_speed_or_crs_is_refused(tmp_path: Path) -> None:

@@ -113,7 +113,7 @@ def test_a_file_without_crs_needs_the_fallback(tmp_path: Path) -> None:
     road_lines(L_ROAD).set_crs(None, allow_override=True).to_file(path)
     with pytest.raises(InputError, match=r"veger\.gpkg: no CRS in the file"):
         read_roads(path)
-    roads = read_roads(path, crs_fallback=25833).accepted
+    roads = read_roads(path, crs=25833).accepted
     assert roads.crs.to_epsg() == 25833
     np.testing.assert_allclose(shapely.get_coordinates(roads.geometry)[0], [X0, Y0])
 

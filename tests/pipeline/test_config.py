@@ -215,3 +215,26 @@ def test_the_readme_cost_table_names_every_cost_key() -> None:
     expected = {(f"cost.{table}", key) for _, table, key in MOVED}
     top = [f.name for f in dataclasses.fields(CostSettings)][1:4]  # target: Configuration
     assert expected | {("cost", key) for key in top} <= named
+
+
+def test_a_vector_inputs_crs_is_named_per_input_and_checked(tmp_path: Path) -> None:
+    inputs = {**MINIMAL_INPUTS["inputs"], "fibre_crs": "EPSG:25832", "roads_crs": "EPSG:4258"}
+    config = config_from_dict({"inputs": inputs}, tmp_path)
+    assert (config.inputs.fibre_crs, config.inputs.roads_crs) == ("EPSG:25832", "EPSG:4258")
+    assert config.inputs.kommuner_crs == "" and config.locate.max_kommune_overlap_share == 0.001
+    with pytest.raises(ConfigError) as raised:
+        config_from_dict({"inputs": {**inputs, "fibre_crs": "UTM 32"}}, tmp_path)
+    assert str(raised.value) == (
+        "[inputs].fibre_crs: got 'UTM 32', expected a CRS such as \"EPSG:25833\" or"
+        ' "EPSG:25832" (or "" for the file\'s own)'
+    )
+    with pytest.raises(ConfigError, match=r"\[inputs\].roads_crs: got 25833, expected a string"):
+        config_from_dict({"inputs": {**inputs, "roads_crs": 25833}}, tmp_path)
+
+
+def test_the_kommune_overlap_share_is_a_share(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"\[locate\].max_kommune_overlap_share: got 2.0, expected a share from 0 to 1",
+    ):
+        config_from_dict({**MINIMAL_INPUTS, "locate": {"max_kommune_overlap_share": 2}}, tmp_path)

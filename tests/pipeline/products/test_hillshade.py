@@ -12,8 +12,10 @@ import pytest
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 
+from layers.errors import InputError
 from pipeline.products.hillshade import hillshade, write_hillshade_png
 from tests.fixtures import write_dtm
+from tests.layers.test_dtm import write_truncated_dtm
 
 
 def test_flat_ground_is_lit_by_the_cosine_of_the_zenith() -> None:
@@ -50,3 +52,11 @@ def test_png_is_transparent_over_nodata_and_bounds_cover_the_kommune(tmp_path: P
     middle = slice(height // 4, 3 * height // 4)
     assert alpha[middle, width // 8 : 3 * width // 8].max() == 0  # sea: transparent
     assert alpha[middle, 5 * width // 8 : 7 * width // 8].min() == 255  # land: opaque
+
+
+def test_a_truncated_dtm_is_an_error_naming_the_file_and_the_area(tmp_path: Path) -> None:
+    path = write_truncated_dtm(tmp_path / "dtm.tif")
+    with pytest.raises(InputError, match=rf"^{path}: could not read the area \("):
+        write_hillshade_png(
+            path, (100_000.0, 6_995_000.0, 105_000.0, 7_000_000.0), tmp_path / "h.png"
+        )

@@ -8,10 +8,12 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from pyproj import Transformer
 from rasterio.crs import CRS
 
 from layers.dtm import DtmTiles, open_dtm
+from layers.errors import InputError
 from pipeline.radio.dem_window import bilinear_m, read_dem_window
 from tests.fixtures import WINDOW_CELL_M as CELL_M
 from tests.fixtures import WINDOW_X0_M as X0_M
@@ -19,6 +21,7 @@ from tests.fixtures import WINDOW_Y0_M as Y0_M
 from tests.fixtures import (
     write_dtm,
 )
+from tests.layers.test_dtm import write_truncated_dtm
 
 
 def _plane_m(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -59,3 +62,10 @@ def test_window_over_tiles_in_two_utm_zones(tmp_path: Path) -> None:
     x = np.linspace(X0_M + 150, X0_M + 1850, 200)
     y = np.linspace(Y0_M - 850, Y0_M - 150, 200)
     np.testing.assert_allclose(bilinear_m(window, x, y), _plane_m(x, y), atol=0.05)
+
+
+def test_a_truncated_dtm_is_an_error_naming_the_file_and_the_window(tmp_path: Path) -> None:
+    path = write_truncated_dtm(tmp_path / "dtm.tif")
+    with open_dtm(path) as dataset, pytest.raises(InputError) as raised:
+        read_dem_window(dataset, (100_000.0, 6_995_000.0, 105_000.0, 7_000_000.0))
+    assert str(raised.value).startswith(f"{path}: could not read the window at row 0, col 0")
