@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.tables import record_lines
 from layers.vector import to_25833
 from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
@@ -155,20 +156,32 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
         msg = f"{source.label}: cannot be read as a ';'-separated CSV: {exc}"
         raise InputError(msg) from exc
     frame = table.to_pandas()
-    skipped = np.array(sorted(n for n, _ in ragged), dtype="int64")
-    lines = np.arange(2, len(frame) + len(skipped) + 2)
-    frame["row_number"] = np.setdiff1d(lines, skipped, assume_unique=True)
+    return frame, _number_rows(source, frame, ragged)
+
+
+def _number_rows(
+    source: AddressSource, frame: pd.DataFrame, ragged: list[tuple[int, str]]
+) -> pd.DataFrame:
+    """Give ``frame`` each row's physical line and file; return the ragged lines' quarantine.
+
+    pyarrow numbers a ragged row among the non-empty records (header = 1); blank lines are
+    counted by :func:`layers.tables.record_lines`.
+    """
+    lines = record_lines(source.data, quoted=False)
+    if len(lines) != len(frame) + len(ragged):  # cannot happen unquoted; never guess a line
+        lines = np.arange(2, len(frame) + len(ragged) + 2, dtype="int64")
+    skipped = np.array([n - 2 for n, _ in ragged], dtype="int64")
+    frame["row_number"] = np.delete(lines, skipped)
     frame["file"] = source.label
-    bad = pd.DataFrame(
+    return pd.DataFrame(
         {
             "layer": LAYER,
             "file": source.label,
-            "row_number": np.array([n for n, _ in ragged], dtype="int64"),
+            "row_number": lines[skipped],
             "key": "",
             "reason": [r for _, r in ragged],
         }
     )
-    return frame, bad
 
 
 def _read_frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

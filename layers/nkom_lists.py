@@ -169,10 +169,9 @@ def read_lacking_list(
         The file is missing, unreadable, garbled (mojibake) or has no id and no coordinates.
     """
     path = _existing_list(path, lacking_mbps, epsg)
-    fields, encoding, first_row = read_list_fields(path, epsg)
+    fields, encoding, row_number = read_list_fields(path, epsg)
     reasons, address_id, x_m, y_m = _lacking_reasons(fields)
     rejected = reasons.notna().to_numpy()
-    row_number = np.arange(len(reasons)) + first_row
     key = fields.id_text.fillna(fields.coordinate_text)
     quarantine = quarantine_rows(
         LACKING_LAYER, path, row_number[rejected], key[rejected], reasons[rejected]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from layers.quarantine import LayerResult, first_reason, got, quarantine_rows
@@ -50,7 +49,7 @@ def read_offers(path: Path) -> LayerResult:
     quarantine = quarantine_rows(
         LAYER,
         path,
-        np.flatnonzero(rejected) + 2,
+        frame.index.to_numpy()[rejected],
         frame.loc[rejected, "address_id"],
         reasons[rejected],
     )
@@ -63,7 +62,7 @@ def read_offers(path: Path) -> LayerResult:
             "down_mbps": down_mbps[ok].astype("float64").to_numpy(),
             "up_mbps": up_mbps[ok].astype("float64").to_numpy(),
             "source": path.name,
-            "row_number": (np.flatnonzero(ok) + 2).astype("int64"),
+            "row_number": frame.index.to_numpy()[ok].astype("int64"),
         }
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(frame))

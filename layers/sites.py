@@ -61,7 +61,11 @@ def read_sites(path: Path) -> LayerResult:
     reasons = first_reason(checks, frame.index)
     rejected = reasons.notna().to_numpy()
     quarantine = quarantine_rows(
-        LAYER, path, np.flatnonzero(rejected) + 2, frame.loc[rejected, "site_id"], reasons[rejected]
+        LAYER,
+        path,
+        frame.index.to_numpy()[rejected],
+        frame.loc[rejected, "site_id"],
+        reasons[rejected],
     )
     ok = ~rejected
     x_m, y_m = to_25833(

@@ -234,3 +234,14 @@ def test_quarantined_row_numbers_are_whole_numbers(tmp_path: Path) -> None:
     result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))
     assert result.quarantine["row_number"].tolist() == [4]
     assert result.quarantine["row_number"].dtype == "int64"
+
+
+def test_blank_lines_are_counted_in_row_numbers(tmp_path: Path) -> None:
+    path = write_matrikkel_csv(tmp_path / "a.csv", _good_rows(3), crlf=True)
+    lines = path.read_bytes().split(b"\r\n")
+    lines[2:2] = [b"", b"1;2;3", b""]  # blank line 3, ragged line 4, blank line 5
+    path.write_bytes(b"\r\n".join(lines))
+    result = read_addresses(path)
+    assert result.accepted["row_number"].tolist() == [2, 6, 7]
+    assert result.quarantine["row_number"].tolist() == [4]
+    assert str(result.quarantine["row_number"].dtype) == "int64"

@@ -55,3 +55,17 @@ def test_speeds_outside_what_a_network_offers_are_quarantined(
     assert result.accepted["address_id"].tolist() == [1]  # 100 Gbit/s down, 0 up: the edges
     assert result.quarantine["row_number"].tolist() == [3]
     assert result.quarantine["reason"].iloc[0].startswith(reason)
+
+
+def test_row_numbers_are_physical_lines_after_blank_lines_and_quoted_newlines(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "dekning.csv"
+    path.write_bytes(
+        f"{OFFERS_HEADER}\r\n1,Nett,fiber,100,10\r\n\r\n"
+        '2,"Nett\r\nNord",fiber,100,10\r\n\r\n3,Nett,fiber,0,10\r\n'.encode()
+    )
+    result = read_offers(path)
+    assert result.accepted["row_number"].tolist() == [2, 4]
+    assert result.quarantine["row_number"].tolist() == [7]
+    assert str(result.quarantine["row_number"].dtype) == "int64"
