@@ -47,8 +47,8 @@ def record_lines(raw: bytes, quoted: bool = True) -> np.ndarray:
     first_byte[inside] = data[starts[inside]]
     lone_cr = (length == 1) & (first_byte == CR)
     non_empty = (length > 0) & ~lone_cr
-    lines = np.searchsorted(newlines, starts) + 1
-    return lines[non_empty][1:].astype("int64")  # the first non-empty record is the header
+    lines: np.ndarray = np.searchsorted(newlines, starts).astype("int64") + 1
+    return lines[non_empty][1:]  # the first non-empty record is the header
 
 
 def csv_module_lines(text: str, separator: str) -> np.ndarray:
@@ -70,7 +70,8 @@ def _line_index(raw: bytes, rows: int, separator: str) -> pd.Index:
         lines = csv_module_lines(raw.decode("utf-8-sig"), separator)
     if len(lines) != rows:  # the readers disagree: number the records, never guess a line
         lines = np.arange(2, rows + 2, dtype="int64")
-    return pd.Index(lines, name="line")
+    index: pd.Index = pd.Index(lines, name="line")
+    return index
 
 
 def read_delimited(path: Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
