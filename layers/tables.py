@@ -48,7 +48,8 @@ def record_lines(raw: bytes, quoted: bool = True) -> np.ndarray:
     lone_cr = (length == 1) & (first_byte == CR)
     non_empty = (length > 0) & ~lone_cr
     lines: np.ndarray = np.searchsorted(newlines, starts).astype("int64") + 1
-    return lines[non_empty][1:]  # the first non-empty record is the header
+    numbered: np.ndarray = lines[non_empty][1:]  # the first non-empty record is the header
+    return numbered
 
 
 def csv_module_lines(text: str, separator: str) -> np.ndarray:
