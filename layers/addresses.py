@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from layers.coordinates import position_checks
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.tables import record_lines
@@ -191,11 +192,14 @@ def _read_frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame, ragged
 
 
-def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dict[str, pd.Series]]:
+def _validate(
+    frame: pd.DataFrame, dwelling_level: bool, allow_svalbard_jan_mayen: bool
+) -> tuple[pd.Series, dict[str, pd.Series]]:
     """Parse the key columns; return the reason per rejected row and the parsed columns.
 
     A repeated adresseId is a duplicate, except in a dwelling-level file, where only a repeated
-    (adresseId, bruksenhetsnummer) pair is.
+    (adresseId, bruksenhetsnummer) pair is. Positions are checked by
+    :func:`layers.coordinates.position_checks`.
     """
     address_id = pd.to_numeric(frame["adresseId"], errors="coerce")
     epsg = pd.to_numeric(frame["EPSG-kode"], errors="coerce")
@@ -214,12 +218,23 @@ def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dic
             ),
             (duplicate, "adresseId: duplicate of an earlier row"),
             (~knr_ok, "kommunenummer: got " + knr.fillna("<empty>") + ", expected 1-4 digits"),
-            (north.isna() | east.isna(), "Nord/Øst: expected two numbers, got empty or text"),
+            (
+                ~(np.isfinite(north) & np.isfinite(east)),
+                "Nord/Øst: expected two finite numbers, got empty, text or infinity",
+            ),
             (
                 ~epsg.isin(SUPPORTED_EPSG),
                 "EPSG-kode: got "
                 + frame["EPSG-kode"].fillna("<empty>")
                 + f", expected one of {list(SUPPORTED_EPSG)}",
+            ),
+            *position_checks(
+                east,
+                north,
+                epsg,
+                (frame["Nord"], frame["Øst"]),
+                ("Nord", "Øst", "EPSG-kode"),
+                allow_svalbard_jan_mayen,
             ),
         ],
         frame.index,
@@ -312,17 +327,19 @@ def _metadata(frame: pd.DataFrame, dwelling_level: bool) -> dict[str, object]:
     }
 
 
-def read_addresses(path: Path) -> LayerResult:
+def read_addresses(path: Path, allow_svalbard_jan_mayen: bool = False) -> LayerResult:
     """Read Matrikkelen Adresse CSVs (a file, a Geonorge zip, or a folder of them).
 
-    Rows with an unusable id, kommunenummer, coordinate, EPSG code or households value, and
-    lines with the wrong number of fields, go to quarantine with their file and line number.
+    Rows with an unusable id, kommunenummer, coordinate, EPSG code or households value, a
+    position outside Norway (Svalbard and Jan Mayen count as inside only with
+    ``allow_svalbard_jan_mayen``), and lines with the wrong number of fields, go to quarantine
+    with their file and line number.
     In a dwelling-level file (a ``bruksenhetsnummer`` column) the rows of one adresseId are
     folded into one address whose households are its dwelling count (``rows_merged``).
     """
     frame, ragged = _read_frames(path)
     dwelling_level = "bruksenhetsnummer" in frame.columns
-    reasons, parsed = _validate(frame, dwelling_level)
+    reasons, parsed = _validate(frame, dwelling_level, allow_svalbard_jan_mayen)
     households, bad_households = _households(frame)
     reasons = reasons.mask(reasons.isna() & bad_households, _households_reason(frame))
     quarantine = pd.concat([ragged, _quarantined_rows(frame, reasons, path)], ignore_index=True)
