@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 
 from layers.coordinates import position_checks
 from layers.errors import InputError
-from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, is_whole_id, quarantine_rows
 from layers.tables import record_lines
 from layers.vector import to_25833
 from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
@@ -149,6 +149,7 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
                 include_columns=wanted,
                 column_types=dict.fromkeys(wanted, pa.string()),
                 strings_can_be_null=True,
+                null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -207,7 +208,7 @@ def _validate(
     east = pd.to_numeric(frame["Øst"], errors="coerce")
     knr = frame["kommunenummer"].str.strip()
     knr_ok = knr.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
-    id_ok = address_id.notna() & (address_id == address_id.round())
+    id_ok = is_whole_id(address_id)
     keys = [address_id, frame["bruksenhetsnummer"]] if dwelling_level else [address_id]
     duplicate = id_ok & pd.concat(keys, axis=1).duplicated(keep="first")
     reasons = first_reason(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from layers.quarantine import LayerResult, first_reason, got, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
 from layers.tables import read_delimited
 from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
 
@@ -28,7 +28,7 @@ def read_offers(path: Path) -> LayerResult:
     up_mbps = pd.to_numeric(frame["up_mbps"], errors="coerce")
     technology = frame["technology"].str.strip().str.lower()
     checks = [
-        ("address_id", address_id.isna() | (address_id != address_id.round()), "an integer"),
+        ("address_id", ~is_whole_id(address_id), "a whole number from 0 to 2**53"),
         ("technology", ~technology.isin(TECHNOLOGIES), f"one of {list(TECHNOLOGIES)}"),
         (
             "down_mbps",

@@ -105,6 +105,7 @@ def read_delimited(path: Path, required: tuple[str, ...], what: str) -> pd.DataF
                     header.lstrip("\ufeff").rstrip("\r").split(separator), pa.string()
                 ),
                 strings_can_be_null=True,
+                null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
             ),
         )
     except pa.ArrowInvalid as exc:

@@ -269,3 +269,11 @@ def test_positions_outside_norway_are_quarantined_with_the_problem_named(tmp_pat
     assert result.accepted["address_id"].tolist() == [1000, 2006]
     allowed = read_addresses(path, allow_svalbard_jan_mayen=True)
     assert allowed.accepted["address_id"].tolist() == [1000, 2003, 2006]
+
+
+def test_an_infinite_or_huge_adresse_id_is_quarantined_not_a_crash(tmp_path: Path) -> None:
+    rows = [*_good_rows(1), address_row("inf", "0301", "Inf", 262000, 6650000)]
+    rows.append(address_row("1e300", "0301", "Stor", 262000, 6650000))
+    result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))
+    assert result.accepted["address_id"].tolist() == [1000]
+    assert result.quarantine["reason"].str.startswith("adresseId: got ").tolist() == [True] * 2
