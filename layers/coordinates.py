@@ -71,9 +71,10 @@ def in_norway(
     return inside
 
 
-def _box_text(code: object) -> str:
-    x_min, y_min, x_max, y_max = box_in(int(str(code)))
-    if int(str(code)) in GEOGRAPHIC_EPSG:
+def _box_text(code: float) -> str:
+    """The mainland box in ``code``, for a message."""
+    x_min, y_min, x_max, y_max = box_in(int(code))
+    if int(code) in GEOGRAPHIC_EPSG:
         return f"longitude {x_min:g} to {x_max:g}, latitude {y_min:g} to {y_max:g}"
     return f"east {x_min:,.0f} to {x_max:,.0f}, north {y_min:,.0f} to {y_max:,.0f}"
 
@@ -90,21 +91,28 @@ def _looks_like(e: np.ndarray, n: np.ndarray, epsg: float) -> np.ndarray:
 def problems(
     east: np.ndarray, north: np.ndarray, epsg: np.ndarray, allow_svalbard_jan_mayen: bool
 ) -> dict[str, np.ndarray]:
-    """Masks of the rows outside Norway, and of those whose problem can be named: ``degrees``
-    (in a UTM code), ``metres`` (in a lon/lat code), ``swapped``, ``arctic`` (Svalbard or
-    Jan Mayen, not allowed). Rows with a non-finite number or an unknown code are in none."""
+    """Masks of the rows outside Norway by their problem, each such row in exactly one, in this
+    order of precedence: ``degrees`` (in a UTM code), ``metres`` (in a lon/lat code),
+    ``swapped``, ``arctic`` (Svalbard or Jan Mayen, not allowed), else ``outside``. Rows with
+    a non-finite number or an unknown code are in none."""
     given = np.isfinite(east) & np.isfinite(north) & np.isin(epsg, SUPPORTED_EPSG)
     outside = given & ~in_norway(east, north, epsg, allow_svalbard_jan_mayen)
     geographic = np.isin(epsg, GEOGRAPHIC_EPSG)
     arctic = np.zeros(len(epsg), dtype=bool)
     if not allow_svalbard_jan_mayen:
         arctic = outside & in_norway(east, north, epsg, allow_svalbard_jan_mayen=True)
+    degrees = outside & ~geographic & _looks_like(east, north, 4258.0)
+    metres = outside & geographic & _looks_like(east, north, 25833.0)
+    swapped = outside & ~degrees & ~metres & in_norway(north, east, epsg, allow_svalbard_jan_mayen)
+    arctic &= ~degrees & ~metres & ~swapped
+    # each row in one mask: its reason is built once (a whole file may be swapped)
+    named = degrees | metres | swapped | arctic
     return {
-        "degrees": outside & ~geographic & _looks_like(east, north, 4258.0),
-        "metres": outside & geographic & _looks_like(east, north, 25833.0),
-        "swapped": outside & in_norway(north, east, epsg, allow_svalbard_jan_mayen),
+        "degrees": degrees,
+        "metres": metres,
+        "swapped": swapped,
         "arctic": arctic,
-        "outside": outside,
+        "outside": outside & ~named,
     }
 
 
@@ -130,7 +138,7 @@ def position_checks(
 
     def reason(kind: str, tail: str | pd.Series) -> tuple[pd.Series, pd.Series]:
         mask = masks[kind]
-        codes = epsg[mask].astype("int64").astype("str")
+        codes = epsg[mask].map({c: f"{c:.0f}" for c in set(code[mask])}).astype("str")
         given = text[0][mask].str.strip() + "/" + text[1][mask].str.strip()
         return pd.Series(
             mask, index=east.index
@@ -160,6 +168,7 @@ def position_checks(
         ),
         reason(
             "outside",
-            ", outside Norway; expected " + epsg[outside].map(_box_text).astype("str"),
+            ", outside Norway; expected "
+            + epsg[outside].map({c: _box_text(c) for c in set(code[outside])}).astype("str"),
         ),
     ]
