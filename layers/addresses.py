@@ -211,6 +211,7 @@ def _validate(
     id_ok = is_whole_id(address_id)
     keys = [address_id, frame["bruksenhetsnummer"]] if dwelling_level else [address_id]
     duplicate = id_ok & pd.concat(keys, axis=1).duplicated(keep="first")
+    not_finite = ~(np.isfinite(north) & np.isfinite(east))
     reasons = first_reason(
         [
             (
@@ -219,10 +220,7 @@ def _validate(
             ),
             (duplicate, "adresseId: duplicate of an earlier row"),
             (~knr_ok, "kommunenummer: got " + knr.fillna("<empty>") + ", expected 1-4 digits"),
-            (
-                ~(np.isfinite(north) & np.isfinite(east)),
-                "Nord/Øst: expected two finite numbers, got empty, text or infinity",
-            ),
+            (not_finite, _position_text(frame, not_finite) + ", expected two finite numbers"),
             (
                 ~epsg.isin(SUPPORTED_EPSG),
                 "EPSG-kode: got "
@@ -242,6 +240,13 @@ def _validate(
     )
     parsed = {"address_id": address_id, "epsg": epsg, "north": north, "east": east, "knr": knr}
     return reasons, parsed
+
+
+def _position_text(frame: pd.DataFrame, rows: pd.Series) -> pd.Series:
+    """ "Nord/Øst: got N/E" for ``rows`` only (built for the failing rows, not 2.6 M)."""
+    north, east = (frame.loc[rows.to_numpy(), c].fillna("<empty>") for c in ("Nord", "Øst"))
+    text: pd.Series = "Nord/Øst: got " + north + "/" + east
+    return text
 
 
 def _households(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -59,7 +59,7 @@ def _stored_row_numbers(config: Path, layer: str) -> list[object]:
         (TINY_Y0, TINY_X0, 4258, "which look like metres (UTM) in degree columns"),
         (78.22, 15.65, 4258, "in Svalbard or Jan Mayen; expected mainland Norway"),
         (5_000_000, 500_000, 25833, "outside Norway; expected east -152,069 to 1,474,729"),
-        ("inf", TINY_X0, 25833, "Nord/Øst: expected two finite numbers, got empty, text or inf"),
+        ("inf", TINY_X0, 25833, "Nord/Øst: got inf/270000.0, expected two finite numbers"),
     ],
     ids=["swapped", "degrees", "metres", "svalbard", "outside", "infinite"],
 )

@@ -264,7 +264,7 @@ def test_positions_outside_norway_are_quarantined_with_the_problem_named(tmp_pat
     assert q[3].endswith("outside Norway; swapped they lie inside: Nord and Øst look exchanged")
     assert q[4].startswith("Nord/Øst: got 59.91/10.75 with EPSG-kode 25833, which look like deg")
     assert "in Svalbard or Jan Mayen" in q[5]
-    assert q[6] == "Nord/Øst: expected two finite numbers, got empty, text or infinity"
+    assert q[6] == "Nord/Øst: got 6650000/inf, expected two finite numbers"
     assert "outside Norway; expected longitude 4 to 31.5, latitude 57.8 to 71.5" in q[7]
     assert result.accepted["address_id"].tolist() == [1000, 2006]
     allowed = read_addresses(path, allow_svalbard_jan_mayen=True)
