@@ -29,8 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from layers.coordinates import position_checks
 from layers.errors import InputError
-from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, is_whole_id, quarantine_rows
+from layers.tables import record_lines
 from layers.vector import to_25833
 from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
@@ -147,6 +149,7 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
                 include_columns=wanted,
                 column_types=dict.fromkeys(wanted, pa.string()),
                 strings_can_be_null=True,
+                null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -155,20 +158,32 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
         msg = f"{source.label}: cannot be read as a ';'-separated CSV: {exc}"
         raise InputError(msg) from exc
     frame = table.to_pandas()
-    skipped = np.array(sorted(n for n, _ in ragged), dtype="int64")
-    lines = np.arange(2, len(frame) + len(skipped) + 2)
-    frame["row_number"] = np.setdiff1d(lines, skipped, assume_unique=True)
+    return frame, _number_rows(source, frame, ragged)
+
+
+def _number_rows(
+    source: AddressSource, frame: pd.DataFrame, ragged: list[tuple[int, str]]
+) -> pd.DataFrame:
+    """Give ``frame`` each row's physical line and file; return the ragged lines' quarantine.
+
+    pyarrow numbers a ragged row among the non-empty records (header = 1); blank lines are
+    counted by :func:`layers.tables.record_lines`.
+    """
+    lines = record_lines(source.data, quoted=False)
+    if len(lines) != len(frame) + len(ragged):  # cannot happen unquoted; never guess a line
+        lines = np.arange(2, len(frame) + len(ragged) + 2, dtype="int64")
+    skipped = np.array([n - 2 for n, _ in ragged], dtype="int64")
+    frame["row_number"] = np.delete(lines, skipped)
     frame["file"] = source.label
-    bad = pd.DataFrame(
+    return pd.DataFrame(
         {
             "layer": LAYER,
             "file": source.label,
-            "row_number": np.array([n for n, _ in ragged], dtype="int64"),
+            "row_number": lines[skipped],
             "key": "",
             "reason": [r for _, r in ragged],
         }
     )
-    return frame, bad
 
 
 def _read_frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -178,11 +193,14 @@ def _read_frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame, ragged
 
 
-def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dict[str, pd.Series]]:
+def _validate(
+    frame: pd.DataFrame, dwelling_level: bool, allow_svalbard_jan_mayen: bool
+) -> tuple[pd.Series, dict[str, pd.Series]]:
     """Parse the key columns; return the reason per rejected row and the parsed columns.
 
     A repeated adresseId is a duplicate, except in a dwelling-level file, where only a repeated
-    (adresseId, bruksenhetsnummer) pair is.
+    (adresseId, bruksenhetsnummer) pair is. Positions are checked by
+    :func:`layers.coordinates.position_checks`.
     """
     address_id = pd.to_numeric(frame["adresseId"], errors="coerce")
     epsg = pd.to_numeric(frame["EPSG-kode"], errors="coerce")
@@ -190,9 +208,10 @@ def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dic
     east = pd.to_numeric(frame["Øst"], errors="coerce")
     knr = frame["kommunenummer"].str.strip()
     knr_ok = knr.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
-    id_ok = address_id.notna() & (address_id == address_id.round())
+    id_ok = is_whole_id(address_id)
     keys = [address_id, frame["bruksenhetsnummer"]] if dwelling_level else [address_id]
     duplicate = id_ok & pd.concat(keys, axis=1).duplicated(keep="first")
+    not_finite = ~(np.isfinite(north) & np.isfinite(east))
     reasons = first_reason(
         [
             (
@@ -201,18 +220,33 @@ def _validate(frame: pd.DataFrame, dwelling_level: bool) -> tuple[pd.Series, dic
             ),
             (duplicate, "adresseId: duplicate of an earlier row"),
             (~knr_ok, "kommunenummer: got " + knr.fillna("<empty>") + ", expected 1-4 digits"),
-            (north.isna() | east.isna(), "Nord/Øst: expected two numbers, got empty or text"),
+            (not_finite, _position_text(frame, not_finite) + ", expected two finite numbers"),
             (
                 ~epsg.isin(SUPPORTED_EPSG),
                 "EPSG-kode: got "
                 + frame["EPSG-kode"].fillna("<empty>")
                 + f", expected one of {list(SUPPORTED_EPSG)}",
             ),
+            *position_checks(
+                east,
+                north,
+                epsg,
+                (frame["Nord"], frame["Øst"]),
+                ("Nord", "Øst", "EPSG-kode"),
+                allow_svalbard_jan_mayen,
+            ),
         ],
         frame.index,
     )
     parsed = {"address_id": address_id, "epsg": epsg, "north": north, "east": east, "knr": knr}
     return reasons, parsed
+
+
+def _position_text(frame: pd.DataFrame, rows: pd.Series) -> pd.Series:
+    """ "Nord/Øst: got N/E" for ``rows`` only (built for the failing rows, not 2.6 M)."""
+    north, east = (frame.loc[rows.to_numpy(), c].fillna("<empty>") for c in ("Nord", "Øst"))
+    text: pd.Series = "Nord/Øst: got " + north + "/" + east
+    return text
 
 
 def _households(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -299,17 +333,19 @@ def _metadata(frame: pd.DataFrame, dwelling_level: bool) -> dict[str, object]:
     }
 
 
-def read_addresses(path: Path) -> LayerResult:
+def read_addresses(path: Path, allow_svalbard_jan_mayen: bool = False) -> LayerResult:
     """Read Matrikkelen Adresse CSVs (a file, a Geonorge zip, or a folder of them).
 
-    Rows with an unusable id, kommunenummer, coordinate, EPSG code or households value, and
-    lines with the wrong number of fields, go to quarantine with their file and line number.
+    Rows with an unusable id, kommunenummer, coordinate, EPSG code or households value, a
+    position outside Norway (Svalbard and Jan Mayen count as inside only with
+    ``allow_svalbard_jan_mayen``), and lines with the wrong number of fields, go to quarantine
+    with their file and line number.
     In a dwelling-level file (a ``bruksenhetsnummer`` column) the rows of one adresseId are
     folded into one address whose households are its dwelling count (``rows_merged``).
     """
     frame, ragged = _read_frames(path)
     dwelling_level = "bruksenhetsnummer" in frame.columns
-    reasons, parsed = _validate(frame, dwelling_level)
+    reasons, parsed = _validate(frame, dwelling_level, allow_svalbard_jan_mayen)
     households, bad_households = _households(frame)
     reasons = reasons.mask(reasons.isna() & bad_households, _households_reason(frame))
     quarantine = pd.concat([ragged, _quarantined_rows(frame, reasons, path)], ignore_index=True)

@@ -43,7 +43,7 @@ def read_cost_factors(path: Path) -> LayerResult:
     reasons = first_reason(checks, frame.index)
     rejected = reasons.notna().to_numpy()
     quarantine = quarantine_rows(
-        LAYER, path, np.flatnonzero(rejected) + 2, number[rejected], reasons[rejected]
+        LAYER, path, frame.index.to_numpy()[rejected], number[rejected], reasons[rejected]
     )
     accepted = pd.DataFrame(
         {

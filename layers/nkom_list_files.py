@@ -21,6 +21,7 @@ import pyogrio
 import shapely
 
 from layers.errors import ConfigError, InputError
+from layers.tables import csv_module_lines, record_lines
 from layers.vector import blank, find_column, stripped_text, to_float
 from layers.vocabulary import CRS_EPSG
 
@@ -241,7 +242,8 @@ def _kml_fields(frame: gpd.GeoDataFrame) -> ListFields:
 
 
 def _read_list_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    """The list's rows as strings and the encoding its bytes were decoded with."""
+    """The list's rows as strings (indexed by their physical line, header = 1) and the
+    encoding its bytes were decoded with."""
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path) as archive:
             raw = archive.read(_zip_member(path, (".csv",)))
@@ -258,6 +260,12 @@ def _read_list_csv(path: Path) -> tuple[pd.DataFrame, str]:
         msg = f"{path}: not a '{separator}'-separated table ({exc})"
         raise InputError(msg) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
+    lines = record_lines(raw)  # the line breaks and quotes are the same bytes in cp1252
+    if len(lines) != len(frame):
+        lines = csv_module_lines(text, separator)
+    if len(lines) != len(frame):
+        lines = np.arange(2, len(frame) + 2, dtype="int64")
+    frame.index = pd.Index(lines, name="line")
     return frame, encoding
 
 
@@ -269,17 +277,17 @@ def _is_kml(path: Path) -> bool:
     return suffix in (".kml", ".kmz")
 
 
-def read_list_fields(path: Path, epsg: int | None) -> tuple[ListFields, str, int]:
-    """The fields of a list file, how its text was decoded, and the line of its first row.
+def read_list_fields(path: Path, epsg: int | None) -> tuple[ListFields, str, np.ndarray]:
+    """The fields of a list file, how its text was decoded, and each row's number.
 
-    A KML (KMZ, or a zip holding one) gives its placemarks, decoded by GDAL (``"kml"``, first
-    row 1); a CSV (or a zip holding one) its rows, decoded as ``"utf-8"`` or ``"cp1252"`` (first
-    row 2, after the header). ``epsg`` is the CRS of CSV coordinate columns without an EPSG
-    column (KML is always WGS84).
+    A KML (KMZ, or a zip holding one) gives its placemarks, decoded by GDAL (``"kml"``, rows
+    numbered 1, 2, ...); a CSV (or a zip holding one) its rows, decoded as ``"utf-8"`` or
+    ``"cp1252"`` (numbered by their physical line, header = 1, blank lines counted). ``epsg``
+    is the CRS of CSV coordinate columns without an EPSG column (KML is always WGS84).
     """
     if _is_kml(path):
         fields = _kml_fields(_read_kml(path))
         refuse_mojibake("\n".join(fields.address_text), path)
-        return fields, "kml", 1
+        return fields, "kml", np.arange(1, len(fields.id_text) + 1, dtype="int64")
     frame, encoding = _read_list_csv(path)
-    return _csv_fields(frame, path, epsg), encoding, 2
+    return _csv_fields(frame, path, epsg), encoding, frame.index.to_numpy(dtype="int64")

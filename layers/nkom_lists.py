@@ -24,7 +24,7 @@ import shapely
 
 from layers.errors import ConfigError, InputError
 from layers.nkom_list_files import ListFields, read_list_fields
-from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, is_whole_id, quarantine_rows
 from layers.vector import to_25833, to_float
 from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
@@ -46,7 +46,7 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
     """Reason per rejected row; parsed ids and coordinates (EPSG:25833) for every row."""
     address_id = to_float(fields.id_text)
     id_given = fields.id_text.notna()
-    id_ok = id_given & address_id.notna() & (address_id == address_id.round())
+    id_ok = id_given & is_whole_id(address_id)
     coordinates_given = fields.coordinate_text.notna()
     coordinates_ok = fields.east.notna() & fields.north.notna()
     epsg = to_float(fields.epsg_text).where(fields.epsg_text.notna(), fields.default_epsg)
@@ -169,10 +169,9 @@ def read_lacking_list(
         The file is missing, unreadable, garbled (mojibake) or has no id and no coordinates.
     """
     path = _existing_list(path, lacking_mbps, epsg)
-    fields, encoding, first_row = read_list_fields(path, epsg)
+    fields, encoding, row_number = read_list_fields(path, epsg)
     reasons, address_id, x_m, y_m = _lacking_reasons(fields)
     rejected = reasons.notna().to_numpy()
-    row_number = np.arange(len(reasons)) + first_row
     key = fields.id_text.fillna(fields.coordinate_text)
     quarantine = quarantine_rows(
         LACKING_LAYER, path, row_number[rejected], key[rejected], reasons[rejected]

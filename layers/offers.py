@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from layers.quarantine import LayerResult, first_reason, got, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
 from layers.tables import read_delimited
 from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
 
@@ -29,7 +28,7 @@ def read_offers(path: Path) -> LayerResult:
     up_mbps = pd.to_numeric(frame["up_mbps"], errors="coerce")
     technology = frame["technology"].str.strip().str.lower()
     checks = [
-        ("address_id", address_id.isna() | (address_id != address_id.round()), "an integer"),
+        ("address_id", ~is_whole_id(address_id), "a whole number from 0 to 2**53"),
         ("technology", ~technology.isin(TECHNOLOGIES), f"one of {list(TECHNOLOGIES)}"),
         (
             "down_mbps",
@@ -50,7 +49,7 @@ def read_offers(path: Path) -> LayerResult:
     quarantine = quarantine_rows(
         LAYER,
         path,
-        np.flatnonzero(rejected) + 2,
+        frame.index.to_numpy()[rejected],
         frame.loc[rejected, "address_id"],
         reasons[rejected],
     )
@@ -63,7 +62,7 @@ def read_offers(path: Path) -> LayerResult:
             "down_mbps": down_mbps[ok].astype("float64").to_numpy(),
             "up_mbps": up_mbps[ok].astype("float64").to_numpy(),
             "source": path.name,
-            "row_number": (np.flatnonzero(ok) + 2).astype("int64"),
+            "row_number": frame.index.to_numpy()[ok].astype("int64"),
         }
     )
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(frame))

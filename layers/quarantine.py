@@ -91,3 +91,15 @@ def got(frame: pd.DataFrame, column: str, bad: pd.Series, expected: str) -> pd.S
     values = frame.loc[bad.to_numpy(), column].fillna("<empty>").astype("str")
     message: pd.Series = f"{column}: got " + values + f", expected {expected}"
     return message
+
+
+# ids are read as float64 (one parse for "42", "42.0" and "4.2e1"): above 2**53 they lose digits
+MAX_ID = 2**53
+
+
+def is_whole_id(values: pd.Series) -> pd.Series:
+    """Whether each parsed id is a whole number from 0 to 2**53 ("inf", "nan", "-1", "1e300"
+    and "4.5" are not: converted to int64 they would crash the reader or wrap around)."""
+    finite = values.notna() & np.isfinite(values.astype("float64"))
+    ok: pd.Series = finite & (values == values.round()) & (values >= 0) & (values <= MAX_ID)
+    return ok

@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.coordinates import position_checks
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.tables import read_delimited
 from layers.vector import to_25833
@@ -37,8 +38,9 @@ NUMERIC = (
 COLUMNS = ("site_id", "operator", "technology", *NUMERIC)
 
 
-def read_sites(path: Path) -> LayerResult:
-    """Read a wireless site list; rows with bad numbers or technology go to quarantine."""
+def read_sites(path: Path, allow_svalbard_jan_mayen: bool = False) -> LayerResult:
+    """Read a wireless site list; rows with bad numbers or technology, or a position outside
+    Norway (:func:`layers.coordinates.position_checks`), go to quarantine."""
     frame = read_delimited(path, COLUMNS, "wireless sites")
     numbers = {c: pd.to_numeric(frame[c], errors="coerce") for c in NUMERIC}
     technology = frame["technology"].str.strip().str.lower()
@@ -56,12 +58,24 @@ def read_sites(path: Path) -> LayerResult:
         checks.append(
             (bad, f"{column}: got " + frame[column].fillna("<empty>") + f", expected {expected}")
         )
+    checks += position_checks(
+        numbers["east_m"],
+        numbers["north_m"],
+        numbers["epsg"],
+        (frame["north_m"], frame["east_m"]),
+        ("north_m", "east_m", "epsg"),
+        allow_svalbard_jan_mayen,
+    )
     site_id = frame["site_id"].str.strip()
     checks.append((site_id.notna() & site_id.duplicated(), "site_id: duplicate of an earlier row"))
     reasons = first_reason(checks, frame.index)
     rejected = reasons.notna().to_numpy()
     quarantine = quarantine_rows(
-        LAYER, path, np.flatnonzero(rejected) + 2, frame.loc[rejected, "site_id"], reasons[rejected]
+        LAYER,
+        path,
+        frame.index.to_numpy()[rejected],
+        frame.loc[rejected, "site_id"],
+        reasons[rejected],
     )
     ok = ~rejected
     x_m, y_m = to_25833(

@@ -275,6 +275,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
         raise ConfigError(msg)
     shares = dataclasses.asdict(config.checks)
     shares.pop("min_rows_for_share")
+    shares.pop("allow_svalbard_jan_mayen")
     for key, share in shares.items():
         if not 0.0 <= share <= 1.0:
             msg = f"[checks].{key}: got {share}, expected a share from 0 to 1"

@@ -107,6 +107,9 @@ class ChecksSettings:
     min_addresses_with_offer_share: float = 0.25
     # a layer of fewer rows is too small for its quarantined share to say anything
     min_rows_for_share: int = 20
+    # address and site positions in Svalbard or Jan Mayen are kept (else quarantined as
+    # outside mainland Norway)
+    allow_svalbard_jan_mayen: bool = False
 
 
 @dataclass(frozen=True)

@@ -175,17 +175,17 @@ def _counts(results: list[LayerResult]) -> pd.DataFrame:
 
 def ingest(config: Config) -> Ingested:
     """Read and validate all inputs named in ``config.inputs``."""
-    inputs = config.inputs
+    inputs, arctic = config.inputs, config.checks.allow_svalbard_jan_mayen
     overlap = config.locate.max_kommune_overlap_share
     kommuner = read_kommuner(inputs.kommuner, inputs.kommuner_crs, overlap)
-    addresses = read_addresses(inputs.addresses)
+    addresses = read_addresses(inputs.addresses, allow_svalbard_jan_mayen=arctic)
     ids = addresses.accepted["address_id"]
     offers = drop_unknown_addresses(read_offers(inputs.offers), ids, inputs.offers)
     square_results, square_offers = _square_offers(config, addresses.accepted, offers.accepted)
     lacking_results, lacking = _lacking(config, ids)
     area_results, areas = _areas(config)
     optional = [
-        read_sites(inputs.sites) if inputs.sites else None,
+        read_sites(inputs.sites, allow_svalbard_jan_mayen=arctic) if inputs.sites else None,
         read_network(inputs.fibre, inputs.fibre_crs) if inputs.fibre else None,
         read_fylker(inputs.fylker) if inputs.fylker else None,
         _roads(inputs.roads, inputs) if inputs.roads else None,
@@ -227,21 +227,34 @@ def check_layers(checks: ChecksSettings, inputs: Ingested, paths: Mapping[str, o
         quarantined, accepted = int(row["rows_quarantined"]), int(row["rows_accepted"])
         files = inputs.quarantine.loc[inputs.quarantine["layer"] == layer, "file"]
         where = f"{layer} ({files.iloc[0] if len(files) else paths.get(layer, '?')})"
+        rows = inputs.quarantine.loc[inputs.quarantine["layer"] == layer]
         if layer in ("kommuner", "addresses") and accepted == 0:
-            msg = f"{where}: no rows accepted of {read:,} read; expected at least one"
+            why = f", {quarantined:,} quarantined, most often {_dominant_reason(rows)}"
+            msg = f"{where}: no rows accepted of {read:,} read{why if len(rows) else ''};"
+            msg += " expected at least one"
             raise InputError(msg)
         share = quarantined / read if read else 0.0
         if read >= checks.min_rows_for_share and share > checks.max_quarantined_share:
-            reasons = inputs.quarantine.loc[inputs.quarantine["layer"] == layer, "reason"]
-            top = reasons.value_counts()
             msg = (
                 f"{where}: {quarantined:,} of {read:,} rows ({share:.0%}) are quarantined, most"
-                f" often {top.index[0]!r} ({int(top.iloc[0]):,} rows); expected at most"
+                f" often {_dominant_reason(rows)}; expected at most"
                 f" {checks.max_quarantined_share:.0%}: fix the file, or raise"
                 " [checks].max_quarantined_share to go on anyway"
             )
             raise InputError(msg)
     _check_offer_share(checks, inputs, paths.get("offers"))
+
+
+def _dominant_reason(rows: pd.DataFrame) -> str:
+    """The most common kind of reason among quarantine ``rows`` (the values after "got"
+    blanked out, so that 5,000 swapped positions count as one reason), with its first row."""
+    kinds = rows["reason"].str.replace(r"got .*?(?=, |; |$)", "got …", regex=True)
+    top = kinds.value_counts()
+    first = rows.loc[kinds == top.index[0]].iloc[0]
+    return (
+        f"{top.index[0]!r} ({int(top.iloc[0]):,} rows; the first, row {first['row_number']}:"
+        f" {first['reason']!r})"
+    )
 
 
 def _check_offer_share(checks: ChecksSettings, inputs: Ingested, path: object) -> None:

@@ -234,3 +234,46 @@ def test_quarantined_row_numbers_are_whole_numbers(tmp_path: Path) -> None:
     result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))
     assert result.quarantine["row_number"].tolist() == [4]
     assert result.quarantine["row_number"].dtype == "int64"
+
+
+def test_blank_lines_are_counted_in_row_numbers(tmp_path: Path) -> None:
+    path = write_matrikkel_csv(tmp_path / "a.csv", _good_rows(3), crlf=True)
+    lines = path.read_bytes().split(b"\r\n")
+    lines[2:2] = [b"", b"1;2;3", b""]  # blank line 3, ragged line 4, blank line 5
+    path.write_bytes(b"\r\n".join(lines))
+    result = read_addresses(path)
+    assert result.accepted["row_number"].tolist() == [2, 6, 7]
+    assert result.quarantine["row_number"].tolist() == [4]
+    assert str(result.quarantine["row_number"].dtype) == "int64"
+
+
+def test_positions_outside_norway_are_quarantined_with_the_problem_named(tmp_path: Path) -> None:
+    rows = [
+        *_good_rows(1),
+        address_row(2001, "0301", "Byttet", 6650000, 262000),  # Nord/Øst exchanged
+        address_row(2002, "0301", "Grader", 10.75, 59.91),  # degrees with EPSG 25833
+        address_row(2003, "0301", "Longyearbyen", 15.65, 78.22, epsg=4258),
+        address_row(2004, "0301", "Uendelig", "inf", 6650000),
+        address_row(2005, "0301", "Paris", 2.35, 48.85, epsg=4326),
+        address_row(2006, "0301", "Oslo", 10.75, 59.91, epsg=4258),  # fine in degrees
+    ]
+    path = write_matrikkel_csv(tmp_path / "a.csv", rows)
+    result = read_addresses(path)
+    q = result.quarantine.set_index("row_number")["reason"]
+    assert list(q.index) == [3, 4, 5, 6, 7]
+    assert q[3].endswith("outside Norway; swapped they lie inside: Nord and Øst look exchanged")
+    assert q[4].startswith("Nord/Øst: got 59.91/10.75 with EPSG-kode 25833, which look like deg")
+    assert "in Svalbard or Jan Mayen" in q[5]
+    assert q[6] == "Nord/Øst: got 6650000/inf, expected two finite numbers"
+    assert "outside Norway; expected longitude 4 to 31.5, latitude 57.8 to 71.5" in q[7]
+    assert result.accepted["address_id"].tolist() == [1000, 2006]
+    allowed = read_addresses(path, allow_svalbard_jan_mayen=True)
+    assert allowed.accepted["address_id"].tolist() == [1000, 2003, 2006]
+
+
+def test_an_infinite_or_huge_adresse_id_is_quarantined_not_a_crash(tmp_path: Path) -> None:
+    rows = [*_good_rows(1), address_row("inf", "0301", "Inf", 262000, 6650000)]
+    rows.append(address_row("1e300", "0301", "Stor", 262000, 6650000))
+    result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))
+    assert result.accepted["address_id"].tolist() == [1000]
+    assert result.quarantine["reason"].str.startswith("adresseId: got ").tolist() == [True] * 2

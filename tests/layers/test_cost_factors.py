@@ -45,3 +45,12 @@ def test_each_address_gets_its_kommunes_factor_or_one() -> None:
     kommunenummer = pd.Series(["0301", "9999", "3201", "0301"])
     assert factor_per_address(factors, kommunenummer).tolist() == [1.2, 1.0, 0.9, 1.2]
     assert factor_per_address(None, kommunenummer).tolist() == [1.0] * 4
+
+
+def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "faktorer.csv"
+    path.write_bytes(b"kommunenummer;cost_factor\r\n\r\n1868;1.4\r\n\r\n\r\n1804;nan\r\n")
+    result = read_cost_factors(path)
+    assert result.accepted["kommunenummer"].tolist() == ["1868"]
+    assert result.quarantine["row_number"].tolist() == [6]
+    assert result.quarantine["reason"].tolist() == ["cost_factor: got nan, expected a number > 0"]

@@ -132,3 +132,19 @@ def test_rows_in_equal_accepted_plus_quarantined(
     numbers = sorted([*result.accepted["row_number"], *result.quarantine["row_number"]])
     assert numbers == list(range(2, len(rows) + 2))
     assert result.accepted["address_text"].str.startswith("Bø ").all()
+
+
+def test_row_numbers_count_blank_lines_in_a_cp1252_list(tmp_path: Path) -> None:
+    path = tmp_path / "Mangler_30Mbit.csv"
+    lines = [
+        NKOM_HEADER,
+        "",
+        "300123456;Vikegata;1;B;6150;Ørsta;1520;10;2;0;6900100,5;100200,25",
+        "",
+        "abc;Strandvegen;12;;7170;Åfjord;5058;1;1;0;;",
+    ]
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    result = read_lacking_list(path, lacking_mbps=30)
+    assert result.encoding == "cp1252"
+    assert result.accepted["row_number"].tolist() == [3]
+    assert result.quarantine["row_number"].tolist() == [5]

@@ -42,6 +42,11 @@ def test_latin1_offers_are_refused(tmp_path: Path) -> None:
         ("inf", "10", "down_mbps: got inf, expected a speed above 0"),
         ("100", "200000", "up_mbps: got 200000, expected a speed from 0 to 100,000 Mbit/s"),
         ("100", "-1", "up_mbps: got -1, expected a speed from 0 to 100,000 Mbit/s"),
+        ("nan", "10", "down_mbps: got nan, expected a speed above 0"),  # named, not "<empty>"
+        ("-inf", "10", "down_mbps: got -inf, expected a speed above 0"),
+        ("100", "NaN", "up_mbps: got NaN, expected a speed from 0"),
+        ("100", "inf", "up_mbps: got inf, expected a speed from 0"),
+        ("-0", "10", "down_mbps: got -0, expected a speed above 0"),
     ],
 )
 def test_speeds_outside_what_a_network_offers_are_quarantined(
@@ -55,3 +60,30 @@ def test_speeds_outside_what_a_network_offers_are_quarantined(
     assert result.accepted["address_id"].tolist() == [1]  # 100 Gbit/s down, 0 up: the edges
     assert result.quarantine["row_number"].tolist() == [3]
     assert result.quarantine["reason"].iloc[0].startswith(reason)
+
+
+def test_row_numbers_are_physical_lines_after_blank_lines_and_quoted_newlines(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "dekning.csv"
+    path.write_bytes(
+        f"{OFFERS_HEADER}\r\n1,Nett,fiber,100,10\r\n\r\n"
+        '2,"Nett\r\nNord",fiber,100,10\r\n\r\n3,Nett,fiber,0,10\r\n'.encode()
+    )
+    result = read_offers(path)
+    assert result.accepted["row_number"].tolist() == [2, 4]
+    assert result.quarantine["row_number"].tolist() == [7]
+    assert str(result.quarantine["row_number"].dtype) == "int64"
+
+
+@pytest.mark.parametrize("address_id", ["inf", "nan", "-1", "1e300", "4.5"])
+def test_an_address_id_that_is_no_whole_number_is_quarantined_not_a_crash(
+    tmp_path: Path, address_id: str
+) -> None:
+    path = tmp_path / "dekning.csv"
+    path.write_text(f"{OFFERS_HEADER}\n1,Nett,fiber,100,10\n{address_id},Nett,fiber,100,10\n")
+    result = read_offers(path)
+    assert result.accepted["address_id"].tolist() == [1]
+    assert result.quarantine["reason"].tolist() == [
+        f"address_id: got {address_id}, expected a whole number from 0 to 2**53"
+    ]

@@ -59,3 +59,31 @@ def test_duplicate_ids_unknown_crs_and_absurd_speeds_are_quarantined_row_by_row(
     assert reasons[1].startswith("epsg: got 9999, expected one of [25832, 25833, 25835")
     assert reasons[2].startswith("down_mbps: got 1e9, expected a speed from 0 to 100,000")
     assert result.rows_read == len(result.accepted) + len(result.quarantine)
+
+
+def test_positions_outside_norway_are_quarantined_with_the_problem_named(tmp_path: Path) -> None:
+    path = tmp_path / "master.csv"
+    path.write_bytes(
+        "\r\n".join(
+            [
+                SITES_HEADER,
+                "OK,Luftlinje,fwa,270000,7010000,25833,30,3600,8000,100,20",
+                "",  # a blank line 3: counted
+                "SWAP,Luftlinje,fwa,7010000,270000,25833,30,3600,8000,100,20",
+                "DEG,Luftlinje,fwa,10.4,63.4,25833,30,3600,8000,100,20",
+                "SVALBARD,Luftlinje,fwa,15.6,78.2,4326,30,3600,8000,100,20",
+                "INF,Luftlinje,fwa,inf,7010000,25833,30,3600,8000,100,20",
+            ]
+        ).encode()
+        + b"\r\n"
+    )
+    result = read_sites(path)
+    assert result.accepted["site_id"].tolist() == ["OK"]
+    reasons = dict(zip(result.quarantine["key"], result.quarantine["reason"], strict=True))
+    assert result.quarantine["row_number"].tolist() == [4, 5, 6, 7]
+    assert reasons["SWAP"].endswith("north_m and east_m look exchanged")
+    assert "look like degrees" in reasons["DEG"]
+    assert "in Svalbard or Jan Mayen" in reasons["SVALBARD"]
+    assert reasons["INF"] == "east_m: got inf, expected a number"
+    kept = read_sites(path, allow_svalbard_jan_mayen=True)
+    assert kept.accepted["site_id"].tolist() == ["OK", "SVALBARD"]

@@ -50,3 +50,29 @@ def test_latin1_is_refused_at_the_byte_in_the_header_or_for_the_file(tmp_path: P
     path.write_bytes("a;b\n1;Bø\n".encode("latin-1"))  # in the body: the file is named
     with pytest.raises(InputError, match=r"t\.csv: the file is not valid UTF-8; expected a UTF-8"):
         read_delimited(path, ("a",), "offers")
+
+
+def test_record_lines_count_blank_lines_crlf_and_newlines_inside_quotes() -> None:
+    from layers.tables import record_lines
+
+    raw = b'a;b\r\n1;2\r\n\r\n3;4\r\n\n"x\ny";8\n5;6\n\n'
+    assert record_lines(raw).tolist() == [2, 4, 6, 8]
+    assert record_lines(b"\n\nh\n\n1\n\r\n2").tolist() == [5, 7]  # blank lines before the header
+    assert record_lines(b"").tolist() == []
+    assert record_lines(b'h\n"a\nb"\nc', quoted=False).tolist() == [2, 3, 4]
+
+
+def test_the_frame_is_indexed_by_the_physical_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'a,b\r\n1,"two\r\nlines"\r\n\r\n\r\n3,x\r\n')
+    frame = read_delimited(path, ("a",), "test")
+    assert frame.index.tolist() == [2, 6]
+    assert frame["a"].tolist() == ["1", "3"]
+
+
+def test_a_stray_quote_inside_a_field_falls_back_to_the_csv_module(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'a,b\n1,5" pipe\n\n2,x\n')  # an odd quote count that is not quoting
+    frame = read_delimited(path, ("a",), "test")
+    assert frame["a"].tolist() == ["1", "2"]
+    assert frame.index.tolist() == [2, 4]

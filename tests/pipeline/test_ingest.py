@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from layers.addresses import KARTVERKET_COLUMNS
 from layers.errors import ConfigError, InputError
 from pipeline.config import config_from_dict, load_config
 from pipeline.ingest import ingest
-from tests.fixtures import MINIMAL_INPUTS, OFFERS_HEADER
+from tests.fixtures import MINIMAL_INPUTS, OFFERS_HEADER, address_row
 
 
 def _with_lacking_lists(config: Path) -> Path:
@@ -122,3 +123,62 @@ def test_check_shares_are_shares(tmp_path: Path) -> None:
     raw = {**MINIMAL_INPUTS, "checks": {"max_quarantined_share": 25}}
     with pytest.raises(ConfigError, match=r"\[checks\]\.max_quarantined_share: got 25.0"):
         config_from_dict(raw, tmp_path)
+
+
+def _swap_positions(addresses: Path) -> None:
+    """Exchange Nord and Øst in every row of the tiny region's address file."""
+    lines = addresses.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    nord, ost = header.index("Nord"), header.index("Øst")
+    swapped = [lines[0]]
+    for line in lines[1:]:
+        fields = line.split(";")
+        fields[nord], fields[ost] = fields[ost], fields[nord]
+        swapped.append(";".join(fields))
+    addresses.write_text("\n".join(swapped) + "\n", encoding="utf-8")
+
+
+def test_a_file_of_swapped_positions_stops_the_run_naming_the_swap_once(tiny_region: Path) -> None:
+    addresses = tiny_region.parent / "adresser.csv"
+    original = addresses.read_text(encoding="utf-8-sig").splitlines()
+    _swap_positions(addresses)
+    with pytest.raises(InputError) as raised:
+        ingest(load_config(tiny_region))
+    message = str(raised.value)
+    assert "no rows accepted of 20 read, 20 quarantined, most often 'Nord/Øst: got …" in message
+    assert "Nord and Øst look exchanged' (18 rows; the first, row 2: 'Nord/Øst: got " in message
+    swapped = addresses.read_text(encoding="utf-8").splitlines()
+    addresses.write_text("\n".join([*original[:2], *swapped[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:  # one row kept: the share stops the run
+        ingest(load_config(tiny_region))
+    message = str(raised.value)
+    assert "19 of 20 rows (95%) are quarantined, most often 'Nord/Øst: got …, outside" in message
+    assert (
+        "look exchanged' (17 rows; the first, row 3: 'Nord/Øst: got 270300.0/7011000.0 with"
+        in message
+    )
+
+
+def test_svalbard_and_jan_mayen_are_kept_only_when_the_config_says_so(tiny_region: Path) -> None:
+    addresses = tiny_region.parent / "adresser.csv"
+    with addresses.open("a", encoding="utf-8") as file:
+        for n, (north, east) in enumerate(((78.22, 15.65), (71.0, -8.5))):
+            row = {**address_row(3000 + n, "9901", "Arktis", east, north, epsg=4258)}
+            file.write(";".join(str(row.get(c, "")) for c in KARTVERKET_COLUMNS) + "\r\n")
+    quarantine = ingest(load_config(tiny_region)).quarantine
+    assert quarantine["key"].tolist().count("3000") == 1
+    assert quarantine["key"].tolist().count("3001") == 1
+    tiny_region.write_text(
+        tiny_region.read_text(encoding="utf-8") + "\n[checks]\nallow_svalbard_jan_mayen = true\n",
+        encoding="utf-8",
+    )
+    quarantine = ingest(load_config(tiny_region)).quarantine
+    assert "3000" not in quarantine["key"].tolist() and "3001" not in quarantine["key"].tolist()
+
+
+def test_allow_svalbard_jan_mayen_must_be_true_or_false(tmp_path: Path) -> None:
+    raw = {**MINIMAL_INPUTS, "checks": {"allow_svalbard_jan_mayen": 1}}
+    with pytest.raises(ConfigError, match=r"allow_svalbard_jan_mayen: got 1, expected true or"):
+        config_from_dict(raw, tmp_path)
+    raw = {**MINIMAL_INPUTS, "checks": {"allow_svalbard_jan_mayen": True}}
+    assert config_from_dict(raw, tmp_path).checks.allow_svalbard_jan_mayen is True
