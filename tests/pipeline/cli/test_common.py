@@ -33,6 +33,6 @@ def test_the_console_command_reports_an_unexpected_error_as_a_bug_in_one_line(
     with pytest.raises(SystemExit) as exited:
         cli.main()
     assert exited.value.code == 70
-    output = capsys.readouterr().out
+    output = capsys.readouterr().err
     assert "error: gapmap: internal error RuntimeError: unexpected" in output
     assert "Traceback" not in output
