@@ -335,7 +335,8 @@ def _real_swapped(root: Path) -> None:
 
 
 REALDATA_CASES = [
-    Case("real-kommuner-truncated", "kommuner", _do(_file(REAL_K, d.truncate)), Fails(2, REAL_K), base="real"),
+    Case("real-kommuner-truncated", "kommuner", _do(_file(REAL_K, d.truncate)), Fails(2, REAL_K), base="real",
+         xfail=f"a truncated GeoJSON is an internal error JSONDecodeError (exit 70) naming no file; {GEO}"),
     Case("real-addresses-bad-epsg", "addresses", _do(_real_rows(range(0, 3), "EPSG-kode", "1234")),
          Succeeds({("addresses", "EPSG-kode: got 1234"): 3}), base="real"),
     Case("real-addresses-swapped-axes", "addresses", _do(_real_swapped),
