@@ -38,7 +38,9 @@ def read_cost_factors(path: Path) -> LayerResult:
         ),
         (
             factor.isna() | ~np.isfinite(factor) | (factor <= 0) | (factor > MAX_COST_FACTOR),
-            "cost_factor: got " + raw_factor + f", expected a number > 0 and at most {MAX_COST_FACTOR:g}",
+            "cost_factor: got "
+            + raw_factor
+            + f", expected a number > 0 and at most {MAX_COST_FACTOR:g}",
         ),
         (number.duplicated(keep="first"), "kommunenummer: listed twice, expected once"),
     ]

@@ -86,7 +86,9 @@ ROWS_5 = range(1000, 1005)
 FUNDED = 'funded_areas = "tildelt.geojson"'
 BOWTIE = {
     "type": "Polygon",
-    "coordinates": [[[10.40, 63.25], [10.45, 63.30], [10.45, 63.25], [10.40, 63.30], [10.40, 63.25]]],
+    "coordinates": [
+        [[10.40, 63.25], [10.45, 63.30], [10.45, 63.25], [10.40, 63.30], [10.40, 63.25]]
+    ],
 }
 
 
@@ -127,7 +129,7 @@ def _blank_line_then_bad(root: Path) -> None:
     """A blank line after line 10, then a bad EPSG on data row 20 (physical line 23)."""
     d.address_rows(root, [20], "EPSG-kode", "1234")
     rows = d.lines(d.data(root) / A)
-    d.write_lines(d.data(root) / A, rows[:10] + [""] + rows[10:], bom=True)
+    d.write_lines(d.data(root) / A, [*rows[:10], "", *rows[10:]], bom=True)
 
 
 def _too_many_bad(root: Path) -> None:
@@ -154,104 +156,293 @@ def _file_as_output(root: Path) -> None:
 
 CONFIG_CASES = [
     Case("config-latin1", "config", _do(_latin1_config), Fails(2, "gapmap.toml")),
-    Case("config-unknown-key", "config", _do(_cfg("tolerance_m", "tolerans_m")),
-         Fails(2, "unknown key 'tolerans_m'")),
-    Case("config-bad-value", "config", _do(_cfg("floor_down_mbps = 30.0", "floor_down_mbps = -30.0")),
-         Fails(2, "floor_down_mbps")),
-    Case("config-wrong-type", "config", _do(_cfg("cpe_height_m = 5.0", 'cpe_height_m = "high"')),
-         Fails(2, "cpe_height_m")),
+    Case(
+        "config-unknown-key",
+        "config",
+        _do(_cfg("tolerance_m", "tolerans_m")),
+        Fails(2, "unknown key 'tolerans_m'"),
+    ),
+    Case(
+        "config-bad-value",
+        "config",
+        _do(_cfg("floor_down_mbps = 30.0", "floor_down_mbps = -30.0")),
+        Fails(2, "floor_down_mbps"),
+    ),
+    Case(
+        "config-wrong-type",
+        "config",
+        _do(_cfg("cpe_height_m = 5.0", 'cpe_height_m = "high"')),
+        Fails(2, "cpe_height_m"),
+    ),
     Case("config-syntax", "config", _do(_cfg("[locate]", "[locate")), Fails(2, "gapmap.toml")),
-    Case("config-missing-file", "config", _do(lambda root: d.config(root).unlink()),
-         Fails(2, "gapmap.toml"), store_opens=False),
-    Case("config-missing-input", "config", _do(_cfg(f'kommuner = "{KOMMUNER}"', 'kommuner = "ingen.geojson"')),
-         Fails(2, "ingen.geojson")),
+    Case(
+        "config-missing-file",
+        "config",
+        _do(lambda root: d.config(root).unlink()),
+        Fails(2, "gapmap.toml"),
+        store_opens=False,
+    ),
+    Case(
+        "config-missing-input",
+        "config",
+        _do(_cfg(f'kommuner = "{KOMMUNER}"', 'kommuner = "ingen.geojson"')),
+        Fails(2, "ingen.geojson"),
+    ),
 ]
 
 KOMMUNE_CASES = [
-    Case("kommuner-empty-file", "kommuner", _do(_text(KOMMUNER, "")), Fails(2, KOMMUNER),
-         xfail=f"an empty GeoJSON is an internal error JSONDecodeError (exit 70) naming no file; {GEO}"),
-    Case("kommuner-no-features", "kommuner", _do(_file(KOMMUNER, d.empty_collection)), Fails(2, KOMMUNER)),
-    Case("kommuner-utm-labelled-degrees", "kommuner",
-         _do(_file(KOMMUNER, lambda p: d.reproject_geojson(p, 25833, CRS84))), Fails(2, KOMMUNER)),
-    Case("kommuner-utm-without-crs", "kommuner",
-         _do(_file(KOMMUNER, lambda p: d.reproject_geojson(p, 25833, None))), Fails(2, KOMMUNER)),
-    Case("kommuner-degrees-labelled-utm", "kommuner",
-         _do(_file(KOMMUNER, lambda p: d.set_crs_member(p, UTM33))), Fails(2, KOMMUNER),
-         xfail=f"degrees labelled EPSG:25833 are read as metres: every address lies outside every kommune, exit 0; {GEO}"),
-    Case("kommuner-missing-column", "kommuner",
-         _do(_file(KOMMUNER, lambda p: d.feature_properties(p, {"kommunenummer": "kode", "id": "ident"}))),
-         Fails(2, "kommunenummer")),
-    Case("kommuner-truncated-json", "kommuner", _do(_file(KOMMUNER, d.truncate)), Fails(2, KOMMUNER),
-         xfail=f"a truncated GeoJSON is an internal error JSONDecodeError (exit 70) naming no file; {GEO}"),
-    Case("kommuner-not-the-addresses", "kommuner", _do(_kommune_with_other_numbers), Fails(2, KOMMUNER),
-         xfail=f"a kommune layer without the addresses' kommuner is not refused by name; {GEO}"),
-    Case("kommuner-overlap", "kommuner",
-         _do(_file(KOMMUNER, lambda p: d.duplicate_feature(p, 0, {"kommunenummer": "9909", "id": "9909"}))),
-         Fails(2, "9909"), xfail=f"overlapping kommune polygons are not refused; {GEO}"),
-    Case("kommuner-invalid-geometry", "kommuner", _do(_file(KOMMUNER, lambda p: d.break_geometry(p, 4, BOWTIE))),
-         Succeeds()),
+    Case(
+        "kommuner-empty-file",
+        "kommuner",
+        _do(_text(KOMMUNER, "")),
+        Fails(2, KOMMUNER),
+        xfail=f"an empty GeoJSON: internal error JSONDecodeError (exit 70), no file named; {GEO}",
+    ),
+    Case(
+        "kommuner-no-features",
+        "kommuner",
+        _do(_file(KOMMUNER, d.empty_collection)),
+        Fails(2, KOMMUNER),
+    ),
+    Case(
+        "kommuner-utm-labelled-degrees",
+        "kommuner",
+        _do(_file(KOMMUNER, lambda p: d.reproject_geojson(p, 25833, CRS84))),
+        Fails(2, KOMMUNER),
+    ),
+    Case(
+        "kommuner-utm-without-crs",
+        "kommuner",
+        _do(_file(KOMMUNER, lambda p: d.reproject_geojson(p, 25833, None))),
+        Fails(2, KOMMUNER),
+    ),
+    Case(
+        "kommuner-degrees-labelled-utm",
+        "kommuner",
+        _do(_file(KOMMUNER, lambda p: d.set_crs_member(p, UTM33))),
+        Fails(2, KOMMUNER),
+        xfail=(
+            "degrees labelled EPSG:25833 read as metres: every address outside every kommune,"
+            f" exit 0; {GEO}"
+        ),
+    ),
+    Case(
+        "kommuner-missing-column",
+        "kommuner",
+        _do(
+            _file(
+                KOMMUNER,
+                lambda p: d.feature_properties(p, {"kommunenummer": "kode", "id": "ident"}),
+            )
+        ),
+        Fails(2, "kommunenummer"),
+    ),
+    Case(
+        "kommuner-truncated-json",
+        "kommuner",
+        _do(_file(KOMMUNER, d.truncate)),
+        Fails(2, KOMMUNER),
+        xfail=f"a truncated GeoJSON: internal error JSONDecodeError, no file named; {GEO}",
+    ),
+    Case(
+        "kommuner-not-the-addresses",
+        "kommuner",
+        _do(_kommune_with_other_numbers),
+        Fails(2, KOMMUNER),
+        xfail=f"a kommune layer without the addresses' kommuner is not refused by name; {GEO}",
+    ),
+    Case(
+        "kommuner-overlap",
+        "kommuner",
+        _do(
+            _file(
+                KOMMUNER,
+                lambda p: d.duplicate_feature(p, 0, {"kommunenummer": "9909", "id": "9909"}),
+            )
+        ),
+        Fails(2, "9909"),
+        xfail=f"overlapping kommune polygons are not refused; {GEO}",
+    ),
+    Case(
+        "kommuner-invalid-geometry",
+        "kommuner",
+        _do(_file(KOMMUNER, lambda p: d.break_geometry(p, 4, BOWTIE))),
+        Succeeds(),
+    ),
 ]
 
 ADDRESS_CASES = [
     Case("addresses-empty-file", "addresses", _do(_text(A, "")), Fails(2, A)),
-    Case("addresses-header-only", "addresses", _do(lambda r: d.write_lines(d.data(r) / A, d.lines(d.data(r) / A)[:1])),
-         Fails(2, A)),
-    Case("addresses-missing-column", "addresses",
-         _do(lambda r: d.write_lines(d.data(r) / A, [line.replace(";Nord;", ";Nordd;", 1) for line in d.lines(d.data(r) / A)])),
-         Fails(2, "Nord")),
-    Case("addresses-bad-epsg", "addresses", _do(lambda r: d.address_rows(r, ROWS_5, "EPSG-kode", "1234")),
-         Succeeds({("addresses", "EPSG-kode: got 1234"): 5})),
-    Case("addresses-text-coordinates", "addresses", _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "sju")),
-         Succeeds({("addresses", "Nord/Øst"): 4 + 5})),
-    Case("addresses-duplicates", "addresses", _do(_duplicate_addresses),
-         Succeeds({("addresses", "duplicate"): 2 + 5})),
-    Case("addresses-crlf-and-bom", "addresses", _do(_crlf_addresses),
-         Succeeds({("addresses", "Nord/Øst"): 4, ("addresses", "duplicate"): 2})),
+    Case(
+        "addresses-header-only",
+        "addresses",
+        _do(lambda r: d.write_lines(d.data(r) / A, d.lines(d.data(r) / A)[:1])),
+        Fails(2, A),
+    ),
+    Case(
+        "addresses-missing-column",
+        "addresses",
+        _do(
+            lambda r: d.write_lines(
+                d.data(r) / A,
+                [line.replace(";Nord;", ";Nordd;", 1) for line in d.lines(d.data(r) / A)],
+            )
+        ),
+        Fails(2, "Nord"),
+    ),
+    Case(
+        "addresses-bad-epsg",
+        "addresses",
+        _do(lambda r: d.address_rows(r, ROWS_5, "EPSG-kode", "1234")),
+        Succeeds({("addresses", "EPSG-kode: got 1234"): 5}),
+    ),
+    Case(
+        "addresses-text-coordinates",
+        "addresses",
+        _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "sju")),
+        Succeeds({("addresses", "Nord/Øst"): 4 + 5}),
+    ),
+    Case(
+        "addresses-duplicates",
+        "addresses",
+        _do(_duplicate_addresses),
+        Succeeds({("addresses", "duplicate"): 2 + 5}),
+    ),
+    Case(
+        "addresses-crlf-and-bom",
+        "addresses",
+        _do(_crlf_addresses),
+        Succeeds({("addresses", "Nord/Øst"): 4, ("addresses", "duplicate"): 2}),
+    ),
     Case("addresses-latin1", "addresses", _do(_latin1_addresses), Fails(2, A)),
-    Case("addresses-blank-line", "addresses", _do(_blank_line_then_bad),
-         Succeeds({("addresses", "EPSG-kode: got 1234"): 1}, {("addresses", "EPSG-kode: got 1234"): 23}),
-         xfail=f"a quarantined row after a blank line is reported one line early; {ROWS}"),
-    Case("addresses-too-many-bad", "addresses", _do(_too_many_bad), Fails(2, "max_quarantined_share")),
-    Case("addresses-nan", "addresses", _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "nan")),
-         Succeeds({("addresses", "Nord/Øst"): 4 + 5})),
-    Case("addresses-infinite", "addresses", _do(lambda r: d.address_rows(r, ROWS_5, "Øst", "inf")),
-         Succeeds({("addresses", "Nord/Øst"): 4 + 5}), xfail=f"infinite coordinates; {ROWS}"),
-    Case("addresses-outside-norway", "addresses", _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "1000.5")),
-         Succeeds({("addresses", "outside"): 5}), xfail=f"coordinates far outside Norway are kept; {ROWS}"),
-    Case("addresses-swapped-axes", "addresses", _do(lambda r: d.swap_address_axes(r, ROWS_5)),
-         Succeeds({("addresses", "swapped"): 5}), xfail=f"swapped Nord/Øst kept and costed; {ROWS}"),
-    Case("addresses-degrees-in-metres", "addresses",
-         _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "63.25"), lambda r: d.address_rows(r, ROWS_5, "Øst", "10.4")),
-         Succeeds({("addresses", "degrees"): 5}), xfail=f"degrees in the UTM columns kept; {ROWS}"),
+    Case(
+        "addresses-blank-line",
+        "addresses",
+        _do(_blank_line_then_bad),
+        Succeeds(
+            {("addresses", "EPSG-kode: got 1234"): 1}, {("addresses", "EPSG-kode: got 1234"): 23}
+        ),
+        xfail=f"a quarantined row after a blank line is reported one line early; {ROWS}",
+    ),
+    Case(
+        "addresses-too-many-bad", "addresses", _do(_too_many_bad), Fails(2, "max_quarantined_share")
+    ),
+    Case(
+        "addresses-nan",
+        "addresses",
+        _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "nan")),
+        Succeeds({("addresses", "Nord/Øst"): 4 + 5}),
+    ),
+    Case(
+        "addresses-infinite",
+        "addresses",
+        _do(lambda r: d.address_rows(r, ROWS_5, "Øst", "inf")),
+        Succeeds({("addresses", "Nord/Øst"): 4 + 5}),
+        xfail=f"infinite coordinates; {ROWS}",
+    ),
+    Case(
+        "addresses-outside-norway",
+        "addresses",
+        _do(lambda r: d.address_rows(r, ROWS_5, "Nord", "1000.5")),
+        Succeeds({("addresses", "outside"): 5}),
+        xfail=f"coordinates far outside Norway are kept; {ROWS}",
+    ),
+    Case(
+        "addresses-swapped-axes",
+        "addresses",
+        _do(lambda r: d.swap_address_axes(r, ROWS_5)),
+        Succeeds({("addresses", "swapped"): 5}),
+        xfail=f"swapped Nord/Øst kept and costed; {ROWS}",
+    ),
+    Case(
+        "addresses-degrees-in-metres",
+        "addresses",
+        _do(
+            lambda r: d.address_rows(r, ROWS_5, "Nord", "63.25"),
+            lambda r: d.address_rows(r, ROWS_5, "Øst", "10.4"),
+        ),
+        Succeeds({("addresses", "degrees"): 5}),
+        xfail=f"degrees in the UTM columns kept; {ROWS}",
+    ),
 ]
 
 OFFER_CASES = [
-    Case("offers-path-is-folder", "offers", _do(_file("dekning.csv", d.replace_with_folder)), Fails(2, "dekning.csv")),
+    Case(
+        "offers-path-is-folder",
+        "offers",
+        _do(_file("dekning.csv", d.replace_with_folder)),
+        Fails(2, "dekning.csv"),
+    ),
     Case("offers-empty-file", "offers", _do(_text("dekning.csv", "")), Fails(2, "dekning.csv")),
-    Case("offers-header-only", "offers", _do(_text("dekning.csv", OFFERS_HEADER + "\n")),
-         Fails(2, "min_addresses_with_offer_share")),
-    Case("offers-missing-column", "offers", _do(_text("dekning.csv", "id;x\n1;2\n")), Fails(2, "missing columns")),
-    Case("offers-unknown-technology", "offers", _do(lambda r: d.offer_rows(r, ROWS_5, "technology", "laser")),
-         Succeeds({("offers", "technology: got laser"): 5})),
-    Case("offers-absurd-speed", "offers", _do(lambda r: d.offer_rows(r, ROWS_5, "down_mbps", "1000000000")),
-         Succeeds({("offers", "down_mbps: got 1000000000"): 5})),
-    Case("offers-negative-speed", "offers", _do(lambda r: d.offer_rows(r, ROWS_5, "up_mbps", "-5")),
-         Succeeds({("offers", "up_mbps: got -5"): 5})),
-    Case("offers-nan-speed", "offers", _do(lambda r: d.offer_rows(r, ROWS_5, "down_mbps", "nan")),
-         Succeeds({("offers", "down_mbps"): 1 + 5})),
-    Case("offers-unknown-address", "offers", _do(lambda r: d.offer_rows(r, ROWS_5, "address_id", "424242")),
-         Succeeds()),
+    Case(
+        "offers-header-only",
+        "offers",
+        _do(_text("dekning.csv", OFFERS_HEADER + "\n")),
+        Fails(2, "min_addresses_with_offer_share"),
+    ),
+    Case(
+        "offers-missing-column",
+        "offers",
+        _do(_text("dekning.csv", "id;x\n1;2\n")),
+        Fails(2, "missing columns"),
+    ),
+    Case(
+        "offers-unknown-technology",
+        "offers",
+        _do(lambda r: d.offer_rows(r, ROWS_5, "technology", "laser")),
+        Succeeds({("offers", "technology: got laser"): 5}),
+    ),
+    Case(
+        "offers-absurd-speed",
+        "offers",
+        _do(lambda r: d.offer_rows(r, ROWS_5, "down_mbps", "1000000000")),
+        Succeeds({("offers", "down_mbps: got 1000000000"): 5}),
+    ),
+    Case(
+        "offers-negative-speed",
+        "offers",
+        _do(lambda r: d.offer_rows(r, ROWS_5, "up_mbps", "-5")),
+        Succeeds({("offers", "up_mbps: got -5"): 5}),
+    ),
+    Case(
+        "offers-nan-speed",
+        "offers",
+        _do(lambda r: d.offer_rows(r, ROWS_5, "down_mbps", "nan")),
+        Succeeds({("offers", "down_mbps"): 1 + 5}),
+    ),
+    Case(
+        "offers-unknown-address",
+        "offers",
+        _do(lambda r: d.offer_rows(r, ROWS_5, "address_id", "424242")),
+        Succeeds(),
+    ),
 ]
 
 SITE_CASES = [
-    Case("sites-duplicate-id", "sites", _do(lambda r: d.site_rows(r, [1], "site_id", "LL-STORLIA-FWA")),
-         Succeeds({("sites", "site_id"): 1})),
-    Case("sites-unknown-epsg", "sites", _do(lambda r: d.site_rows(r, [2], "epsg", "99999")),
-         Succeeds({("sites", "epsg"): 1})),
-    Case("sites-bad-height", "sites", _do(lambda r: d.site_rows(r, [3], "antenna_height_m", "-30")),
-         Succeeds({("sites", "antenna_height_m"): 1})),
-    Case("sites-text-height", "sites", _do(lambda r: d.site_rows(r, [4], "antenna_height_m", "høy")),
-         Succeeds({("sites", "antenna_height_m"): 1})),
+    Case(
+        "sites-duplicate-id",
+        "sites",
+        _do(lambda r: d.site_rows(r, [1], "site_id", "LL-STORLIA-FWA")),
+        Succeeds({("sites", "site_id"): 1}),
+    ),
+    Case(
+        "sites-unknown-epsg",
+        "sites",
+        _do(lambda r: d.site_rows(r, [2], "epsg", "99999")),
+        Succeeds({("sites", "epsg"): 1}),
+    ),
+    Case(
+        "sites-bad-height",
+        "sites",
+        _do(lambda r: d.site_rows(r, [3], "antenna_height_m", "-30")),
+        Succeeds({("sites", "antenna_height_m"): 1}),
+    ),
+    Case(
+        "sites-text-height",
+        "sites",
+        _do(lambda r: d.site_rows(r, [4], "antenna_height_m", "høy")),
+        Succeeds({("sites", "antenna_height_m"): 1}),
+    ),
     Case("sites-missing-file", "sites", _do(_rm("master.csv")), Fails(2, "master.csv")),
 ]
 
@@ -260,58 +451,136 @@ LINE_ONE_POINT = {"type": "LineString", "coordinates": [[10.40, 63.25]]}
 ENOSPC = 'OSError(errno.ENOSPC, "No space left on device", "maps/oversikt.html")'
 
 FIBRE_CASES = [
-    Case("fibre-utm-without-crs", "fibre", _do(_file(FIBRE, lambda p: d.reproject_geojson(p, 25833, None))),
-         Fails(2, FIBRE)),
-    Case("fibre-empty-file", "fibre", _do(_text(FIBRE, "")), Fails(2, FIBRE),
-         xfail=f"an empty fibre file is an internal error DataSourceError (exit 70); {GEO}"),
+    Case(
+        "fibre-utm-without-crs",
+        "fibre",
+        _do(_file(FIBRE, lambda p: d.reproject_geojson(p, 25833, None))),
+        Fails(2, FIBRE),
+    ),
+    Case(
+        "fibre-empty-file",
+        "fibre",
+        _do(_text(FIBRE, "")),
+        Fails(2, FIBRE),
+        xfail=f"an empty fibre file is an internal error DataSourceError (exit 70); {GEO}",
+    ),
     Case("fibre-no-features", "fibre", _do(_file(FIBRE, d.empty_collection)), Succeeds()),
-    Case("fibre-invalid-feature", "fibre", _do(_file(FIBRE, lambda p: d.break_geometry(p, 1, LINE_ONE_POINT))),
-         Succeeds({("fibre", "geometry"): 1}), xfail=f"a fibre feature with an invalid geometry; {GEO}"),
+    Case(
+        "fibre-invalid-feature",
+        "fibre",
+        _do(_file(FIBRE, lambda p: d.break_geometry(p, 1, LINE_ONE_POINT))),
+        Succeeds({("fibre", "geometry"): 1}),
+        xfail=f"a fibre feature with an invalid geometry; {GEO}",
+    ),
 ]
 
 DTM = "terreng.tif"
 DTM_CASES = [
-    Case("dtm-truncated", "dtm", _do(_file(DTM, lambda p: d.truncate(p, 0.6))), Fails(2, DTM),
-         xfail=f"a truncated DTM fails without naming the file and the window; {GEO}"),
+    Case(
+        "dtm-truncated",
+        "dtm",
+        _do(_file(DTM, lambda p: d.truncate(p, 0.6))),
+        Fails(2, DTM),
+        xfail=f"a truncated DTM fails without naming the file and the window; {GEO}",
+    ),
     Case("dtm-not-a-tiff", "dtm", _do(_text(DTM, "this is not a GeoTIFF\n")), Fails(2, DTM)),
-    Case("dtm-wrong-crs", "dtm", _do(_file(DTM, lambda p: d.retag_dtm_crs(p, 32632))), Fails(2, DTM),
-         xfail=f"a DTM that covers none of the addresses in its CRS is used silently, exit 0; {GEO}"),
+    Case(
+        "dtm-wrong-crs",
+        "dtm",
+        _do(_file(DTM, lambda p: d.retag_dtm_crs(p, 32632))),
+        Fails(2, DTM),
+        xfail=f"a DTM that covers none of the addresses in its CRS is used silently, exit 0; {GEO}",
+    ),
 ]
 
 FACTORS = "kostnadsfaktorer.csv"
 COST_FACTOR_CASES = [
-    Case("cost-factor-text", "cost factors", _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,dyr\n")),
-         Succeeds({("kommune_cost_factors", "cost_factor: got dyr"): 1})),
-    Case("cost-factor-negative", "cost factors", _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,-1\n")),
-         Succeeds({("kommune_cost_factors", "cost_factor: got -1"): 1})),
-    Case("cost-factor-twice", "cost factors", _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,1.4\n9904,2\n")),
-         Succeeds({("kommune_cost_factors", "listed twice"): 1})),
-    Case("cost-factor-bad-kommune", "cost factors", _do(_text(FACTORS, "kommunenummer,cost_factor\n99x4,1.4\n")),
-         Succeeds({("kommune_cost_factors", "kommunenummer: got 99x4"): 1})),
-    Case("cost-factor-absurd", "cost factors", _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,1000\n")),
-         Succeeds({("kommune_cost_factors", "cost_factor: got 1000"): 1})),
-    Case("cost-factor-missing-column", "cost factors", _do(_text(FACTORS, "kommune,faktor\n9904,1.4\n")),
-         Fails(2, FACTORS)),
+    Case(
+        "cost-factor-text",
+        "cost factors",
+        _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,dyr\n")),
+        Succeeds({("kommune_cost_factors", "cost_factor: got dyr"): 1}),
+    ),
+    Case(
+        "cost-factor-negative",
+        "cost factors",
+        _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,-1\n")),
+        Succeeds({("kommune_cost_factors", "cost_factor: got -1"): 1}),
+    ),
+    Case(
+        "cost-factor-twice",
+        "cost factors",
+        _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,1.4\n9904,2\n")),
+        Succeeds({("kommune_cost_factors", "listed twice"): 1}),
+    ),
+    Case(
+        "cost-factor-bad-kommune",
+        "cost factors",
+        _do(_text(FACTORS, "kommunenummer,cost_factor\n99x4,1.4\n")),
+        Succeeds({("kommune_cost_factors", "kommunenummer: got 99x4"): 1}),
+    ),
+    Case(
+        "cost-factor-absurd",
+        "cost factors",
+        _do(_text(FACTORS, "kommunenummer,cost_factor\n9904,1000\n")),
+        Succeeds({("kommune_cost_factors", "cost_factor: got 1000"): 1}),
+    ),
+    Case(
+        "cost-factor-missing-column",
+        "cost factors",
+        _do(_text(FACTORS, "kommune,faktor\n9904,1.4\n")),
+        Fails(2, FACTORS),
+    ),
 ]
 
 AREA_CASES = [
     Case("areas-truncated", "areas", _do(_funded(d.truncate)), Fails(2, "tildelt.geojson")),
-    Case("areas-utm-without-crs", "areas", _do(_funded(lambda p: d.reproject_geojson(p, 25833, None))),
-         Fails(2, "tildelt.geojson")),
-    Case("areas-missing-file", "areas", _do(_funded(lambda p: p.unlink())), Fails(2, "tildelt.geojson")),
-    Case("roads-not-a-geopackage", "roads", _do(_text("veger.gpkg", "not a GeoPackage\n")), Fails(2, "veger.gpkg")),
+    Case(
+        "areas-utm-without-crs",
+        "areas",
+        _do(_funded(lambda p: d.reproject_geojson(p, 25833, None))),
+        Fails(2, "tildelt.geojson"),
+    ),
+    Case(
+        "areas-missing-file",
+        "areas",
+        _do(_funded(lambda p: p.unlink())),
+        Fails(2, "tildelt.geojson"),
+    ),
+    Case(
+        "roads-not-a-geopackage",
+        "roads",
+        _do(_text("veger.gpkg", "not a GeoPackage\n")),
+        Fails(2, "veger.gpkg"),
+    ),
 ]
 
 FAULT_CASES = [
     Case("output-read-only", "output", _read_only_output, Fails(73, "permission denied")),
     Case("output-is-a-file", "output", _do(_file_as_output), Fails(73, "blocker")),
-    Case("store-corrupt", "store", _do(d.corrupt_store), Fails(65, "gapmap.duckdb"), store_opens=False),
+    Case(
+        "store-corrupt",
+        "store",
+        _do(d.corrupt_store),
+        Fails(65, "gapmap.duckdb"),
+        store_opens=False,
+    ),
     Case("store-locked", "store", d.lock_store, Fails(75, "gapmap.duckdb")),
     Case("filesystem-full", "output", d.fill_small_filesystem, Fails(74, "the disk is full")),
-    Case("writer-fails", "output", _do(), Fails(74, "the disk is full"),
-         patch=("publish", "_write_map_products", ENOSPC)),
-    Case("bug-in-a-stage", "run", _do(), Fails(70, "--debug"),
-         patch=("aggregate", "aggregate_stage", 'RuntimeError("boom")')),
+    Case(
+        "writer-fails",
+        "output",
+        _do(),
+        Fails(74, "the disk is full"),
+        patch=("publish", "_write_map_products", ENOSPC),
+    ),
+    Case(
+        "bug-in-a-stage",
+        "run",
+        _do(),
+        Fails(70, "--debug"),
+        patch=("aggregate", "aggregate_stage", 'RuntimeError("boom")'),
+    ),
 ]
 
 REAL_A = "adresser.csv"
@@ -335,22 +604,60 @@ def _real_swapped(root: Path) -> None:
 
 
 REALDATA_CASES = [
-    Case("real-kommuner-truncated", "kommuner", _do(_file(REAL_K, d.truncate)), Fails(2, REAL_K), base="real",
-         xfail=f"a truncated GeoJSON is an internal error JSONDecodeError (exit 70) naming no file; {GEO}"),
-    Case("real-addresses-bad-epsg", "addresses", _do(_real_rows(range(0, 3), "EPSG-kode", "1234")),
-         Succeeds({("addresses", "EPSG-kode: got 1234"): 3}), base="real"),
-    Case("real-addresses-swapped-axes", "addresses", _do(_real_swapped),
-         Succeeds({("addresses", "swapped"): 3}), xfail=f"swapped Nord/Øst kept and costed; {ROWS}", base="real"),
-    Case("real-addresses-header-only", "addresses",
-         _do(lambda r: d.write_lines(d.data(r) / REAL_A, d.lines(d.data(r) / REAL_A)[:1])),
-         Fails(2, REAL_A), base="real"),
-    Case("real-dtm-elsewhere", "dtm",
-         _do(lambda r: d.edit_config(r, 'offers = "dekning.csv"', 'offers = "dekning.csv"\ndtm = "besseggen.tif"')),
-         Fails(2, "besseggen.tif"), base="real",
-         xfail=f"a DTM far from the addresses (Besseggen for Kristiansand) is used silently, exit 0; {GEO}"),
+    Case(
+        "real-kommuner-truncated",
+        "kommuner",
+        _do(_file(REAL_K, d.truncate)),
+        Fails(2, REAL_K),
+        base="real",
+        xfail=f"a truncated GeoJSON: internal error JSONDecodeError, no file named; {GEO}",
+    ),
+    Case(
+        "real-addresses-bad-epsg",
+        "addresses",
+        _do(_real_rows(range(0, 3), "EPSG-kode", "1234")),
+        Succeeds({("addresses", "EPSG-kode: got 1234"): 3}),
+        base="real",
+    ),
+    Case(
+        "real-addresses-swapped-axes",
+        "addresses",
+        _do(_real_swapped),
+        Succeeds({("addresses", "swapped"): 3}),
+        xfail=f"swapped Nord/Øst kept and costed; {ROWS}",
+        base="real",
+    ),
+    Case(
+        "real-addresses-header-only",
+        "addresses",
+        _do(lambda r: d.write_lines(d.data(r) / REAL_A, d.lines(d.data(r) / REAL_A)[:1])),
+        Fails(2, REAL_A),
+        base="real",
+    ),
+    Case(
+        "real-dtm-elsewhere",
+        "dtm",
+        _do(
+            lambda r: d.edit_config(
+                r, 'offers = "dekning.csv"', 'offers = "dekning.csv"\ndtm = "besseggen.tif"'
+            )
+        ),
+        Fails(2, "besseggen.tif"),
+        base="real",
+        xfail=f"a DTM far from the addresses (Besseggen for Kristiansand) used silently; {GEO}",
+    ),
 ]
 
 CASES = (
-    CONFIG_CASES + KOMMUNE_CASES + ADDRESS_CASES + OFFER_CASES + SITE_CASES + FIBRE_CASES
-    + DTM_CASES + COST_FACTOR_CASES + AREA_CASES + FAULT_CASES + REALDATA_CASES
+    CONFIG_CASES
+    + KOMMUNE_CASES
+    + ADDRESS_CASES
+    + OFFER_CASES
+    + SITE_CASES
+    + FIBRE_CASES
+    + DTM_CASES
+    + COST_FACTOR_CASES
+    + AREA_CASES
+    + FAULT_CASES
+    + REALDATA_CASES
 )

@@ -53,7 +53,7 @@ def write_lines(path: Path, rows: list[str], bom: bool = False) -> None:
 def edit_csv_rows(
     path: Path, sep: str, rows: range | list[int], column: str, value: str, bom: bool
 ) -> None:
-    """Set ``column`` to ``value`` on the data rows ``rows`` (0 = the first row under the header)."""
+    """Set ``column`` to ``value`` on the data rows ``rows`` (0: the first under the header)."""
     text = lines(path)
     header = text[0].split(sep)
     at = header.index(column)
@@ -117,11 +117,15 @@ def replace_with_folder(path: Path) -> None:
     path.mkdir()
 
 
+def _call(command: list[str]) -> None:
+    subprocess.run(command, check=True)
+
+
 def make_read_only(folder: Path) -> Cleanup:
     """``folder`` read-only: an immutable flag as root (root ignores the mode bits), else 0o555."""
     if os.geteuid() == 0 and shutil.which("chattr"):
         subprocess.run(["chattr", "+i", str(folder)], check=True)
-        return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+        return lambda: _call(["chattr", "-i", str(folder)])
     folder.chmod(0o555)
     return lambda: folder.chmod(0o755)
 
@@ -143,7 +147,7 @@ def fill_small_filesystem(root: Path) -> Cleanup:
     shutil.copy2(root / "gapmap.duckdb", out / "gapmap.duckdb")
     os.symlink(os.readlink(root / "current"), out / "current")
     edit_config(root, 'output_dir = ".."', 'output_dir = "../small"')
-    return lambda: subprocess.run(["umount", "-l", str(out)], check=True)
+    return lambda: _call(["umount", "-l", str(out)])
 
 
 LOCKER = """

@@ -38,7 +38,9 @@ main()
 """
 
 
-def run_cli(config: Path, patch: tuple[str, str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    config: Path, patch: tuple[str, str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``gapmap run --config config`` in a child process (with a function replaced by one that
     raises, for a fault injection)."""
     if patch:
@@ -48,7 +50,9 @@ def run_cli(config: Path, patch: tuple[str, str, str] | None = None) -> subproce
     else:
         command = [sys.executable, "-m", "pipeline.cli", "run", "--config", str(config)]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "400"}
-    return subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=REPO_ROOT, env=env)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=180, cwd=REPO_ROOT, env=env
+    )
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
