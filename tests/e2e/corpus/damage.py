@@ -235,3 +235,17 @@ def break_geometry(path: Path, index: int, geometry: dict) -> None:  # type: ign
 
 def empty_collection(path: Path) -> None:
     write_geojson(path, {"type": "FeatureCollection", "features": []})
+
+
+def twist_ring(path: Path, index: int, at: int) -> None:
+    """Swap vertices ``at`` and ``at + 1`` of feature ``index``'s outer ring: a self-intersection
+    (a small bow tie) in an otherwise right polygon."""
+    collection = geojson(path)
+    geometry = collection["features"][index]["geometry"]
+    ring = (
+        geometry["coordinates"][0]
+        if geometry["type"] == "Polygon"
+        else geometry["coordinates"][0][0]
+    )
+    ring[at], ring[at + 1] = ring[at + 1], ring[at]
+    write_geojson(path, collection)

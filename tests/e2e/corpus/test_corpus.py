@@ -111,6 +111,8 @@ def test_damaged_input_gets_its_clear_answer(
     else:
         assert done.returncode == 0, done.stderr + done.stdout[-2000:]
         check_success(root, before, expect)
+        if expect.outside is not None:
+            assert f"{expect.outside} outside every polygon" in done.stdout, done.stdout[-3000:]
     if case.store_opens:
         undamaged = root / "data" / "undamaged.toml"
         listed = CliRunner().invoke(app, ["runs", "--config", str(undamaged)])
