@@ -44,7 +44,7 @@ class Case:
     base: str = "demo"  # or "real"
     # a function of pipeline/ replaced in the child by one raising this (a fault injection)
     patch: tuple[str, str, str] | None = None
-    store_opens: bool = True  # ``gapmap runs`` exits 0 afterwards
+    runs_exit: int = 0  # what ``gapmap runs`` exits with afterwards (0: the store opens)
 
 
 def _do(*steps: Callable[[Path], object]) -> Callable[[Path], d.Cleanup]:
@@ -176,7 +176,6 @@ CONFIG_CASES = [
         "config",
         _do(lambda root: d.config(root).unlink()),
         Fails(2, "gapmap.toml"),
-        store_opens=False,
     ),
     Case(
         "config-missing-input",
@@ -559,7 +558,7 @@ FAULT_CASES = [
         "store",
         _do(d.corrupt_store),
         Fails(65, "gapmap.duckdb"),
-        store_opens=False,
+        runs_exit=65,
     ),
     Case("store-locked", "store", d.lock_store, Fails(75, "gapmap.duckdb")),
     Case("filesystem-full", "output", d.fill_small_filesystem, Fails(74, "the disk is full")),
