@@ -107,6 +107,8 @@ def fault_of(
             return InputError(msg)
         if exc.errno in _FOLDER_ERRNOS:
             return OutputFolderError(f"{where}: cannot write: {os_reason(exc)}")
+        if exc.errno is None:  # a library's I/O error (rasterio, GDAL): no errno, no file
+            return WriteError(f"{where}: input/output error {type(exc).__name__}: {exc}")
         return WriteError(f"{where}: cannot write: {os_reason(exc)}")
     if DISK_FULL_TEXT in str(exc):
         detail = str(exc).splitlines()[0]

@@ -85,3 +85,9 @@ def test_a_librarys_full_disk_is_a_write_error() -> None:
     duckdb_full = RuntimeError('Failed to commit: Could not write "s.wal": No space left on device')
     full = fault_of(duckdb_full, "run r1 after cost")
     assert isinstance(full, WriteError) and "the disk is full" in str(full)
+
+
+def test_a_librarys_io_error_without_errno_says_what_it_is() -> None:
+    fault = fault_of(OSError("Read failed at row 12"), "run r1 after locate")
+    assert isinstance(fault, WriteError)
+    assert str(fault) == "run r1 after locate: input/output error OSError: Read failed at row 12"
