@@ -2,7 +2,7 @@
 
 Input: a UTF-8 CSV with the header ``kommunenummer,cost_factor`` (``;`` also accepted), for
 instance from a kommune's own tender prices or a regional index. Kommuner not listed keep 1.0.
-Rows with a kommunenummer that is not four digits, a factor that is not a number > 0, or a
+Rows with a kommunenummer that is not four digits, a factor that is not a number in (0, 10], or a
 kommune listed twice go to quarantine.
 """
 
@@ -18,6 +18,8 @@ from layers.tables import read_delimited
 
 LAYER = "kommune_cost_factors"
 COLUMNS = ("kommunenummer", "cost_factor")
+# a trench price ten times the national one is a typo (a price, a percentage), not a kommune
+MAX_COST_FACTOR = 10.0
 
 
 def read_cost_factors(path: Path) -> LayerResult:
@@ -35,8 +37,10 @@ def read_cost_factors(path: Path) -> LayerResult:
             + ", expected four digits",
         ),
         (
-            factor.isna() | ~np.isfinite(factor) | (factor <= 0),
-            "cost_factor: got " + raw_factor + ", expected a number > 0",
+            factor.isna() | ~np.isfinite(factor) | (factor <= 0) | (factor > MAX_COST_FACTOR),
+            "cost_factor: got "
+            + raw_factor
+            + f", expected a number > 0 and at most {MAX_COST_FACTOR:g}",
         ),
         (number.duplicated(keep="first"), "kommunenummer: listed twice, expected once"),
     ]

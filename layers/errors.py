@@ -7,6 +7,8 @@ The CLI turns these into one clear line and a non-zero exit code.
 from __future__ import annotations
 
 import errno
+from collections.abc import Collection
+from pathlib import Path
 
 
 class GapmapError(ValueError):
@@ -82,14 +84,35 @@ def os_reason(exc: OSError, name_file: bool = True) -> str:
     return f"{exc.filename}: {reason}" if exc.filename and name_file else reason
 
 
-def fault_of(exc: BaseException, where: str) -> GapmapError | FaultError:
+# an OSError with these means the folder cannot take the file (exit 73), not a failed write
+_FOLDER_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
+DISK_FULL_TEXT = "No space left on device"  # what a library (DuckDB) says of ENOSPC
+
+
+def fault_of(
+    exc: BaseException, where: str, inputs: Collection[Path] = ()
+) -> GapmapError | FaultError:
     """The one-line error to report for ``exc`` raised ``where`` (e.g. ``run 2026… after
-    stage cost``): a gapmap error or fault as it is, an :class:`OSError` as a
-    :class:`WriteError`, anything else as a :class:`InternalError` that points to ``--debug``."""
+    stage cost``): a gapmap error or fault as it is; an :class:`OSError` on one of ``inputs``
+    as an :class:`InputError` (a folder or an unreadable file where an input should be), on a
+    folder it cannot write as an :class:`OutputFolderError`, else as a :class:`WriteError`; a
+    library's "No space left on device" as a :class:`WriteError`; anything else as an
+    :class:`InternalError` that points to ``--debug``."""
     if isinstance(exc, GapmapError | FaultError):
         return exc
     if isinstance(exc, OSError):
+        named = Path(str(exc.filename)).resolve() if exc.filename else None
+        if named is not None and named in {Path(p).resolve() for p in inputs}:
+            msg = f"{named}: cannot read: {os_reason(exc, name_file=False)}; expected a file"
+            return InputError(msg)
+        if exc.errno in _FOLDER_ERRNOS:
+            return OutputFolderError(f"{where}: cannot write: {os_reason(exc)}")
+        if exc.errno is None:  # a library's I/O error (rasterio, GDAL): no errno, no file
+            return WriteError(f"{where}: input/output error {type(exc).__name__}: {exc}")
         return WriteError(f"{where}: cannot write: {os_reason(exc)}")
+    if DISK_FULL_TEXT in str(exc):
+        detail = str(exc).splitlines()[0]
+        return WriteError(f"{where}: cannot write: the disk is full ({detail})")
     msg = (
         f"{where}: internal error {type(exc).__name__}: {exc} (a bug in gapmap; run again with"
         " --debug for the traceback and report it)"

@@ -72,7 +72,7 @@ def run_pipeline(
             result = _run_stages(config, connection, info, timer, inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
-            fault = fault_of(exc, where)
+            fault = fault_of(exc, where, _input_paths(config))
             try:  # a cleanup that fails too (a full disk) must not hide the run's own error
                 publish.set_aside_failed(config.run.output_dir, run_id)
                 store.fail_run(connection, run_id, str(fault))
@@ -81,6 +81,17 @@ def run_pipeline(
             raise fault from exc
         store.finish_run(connection, run_id, "succeeded", str(result.published))
     return result
+
+
+def _input_paths(config: Config) -> list[Path]:
+    """Every input file the config names (an OS error on one is the user's input, exit 2)."""
+    paths: list[Path] = []
+    for value in vars(config.inputs).values():
+        if isinstance(value, Path):
+            paths.append(value)
+        elif isinstance(value, tuple):
+            paths.extend(p for p in value if isinstance(p, Path))
+    return paths
 
 
 def _run_stages(

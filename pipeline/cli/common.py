@@ -18,6 +18,8 @@ from rich.markup import escape
 from layers.errors import FaultError, GapmapError
 
 console = Console()
+# the one-line error goes to stderr, so a scheduler and a pipe see it apart from the summary
+errors = Console(stderr=True)
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The run's TOML config file.", dir_okay=False)
 ]
@@ -35,6 +37,7 @@ def fail(exc: GapmapError | FaultError) -> NoReturn:
     # escape: messages carry file names and values with [brackets]; soft_wrap: one line
     notes = "; ".join(getattr(exc, "__notes__", []))
     text = f"{exc} ({notes})" if notes else str(exc)
-    console.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
+    text = " ".join(part.strip() for part in text.splitlines() if part.strip())  # one line
+    errors.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
     code = exc.exit_code if isinstance(exc, FaultError) else USER_ERROR_EXIT
     raise typer.Exit(code=code)

@@ -44,5 +44,5 @@ def test_monthly_refresh_wrapper_publishes_refuses_overlap_and_keeps_output_on_f
         ["bash", str(script), str(config)], env=env, capture_output=True, text=True
     )
     assert failed.returncode == 2
-    assert "missing columns" in failed.stdout
+    assert "missing columns" in failed.stderr  # the error line goes to stderr
     assert (config.parent / "out" / "current").resolve() == current

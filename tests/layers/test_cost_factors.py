@@ -20,7 +20,8 @@ def test_factors_are_read_and_bad_rows_quarantined_with_their_reason(tmp_path: P
         "0301;1.5\n"  # 5: 0301 again
         "5001;abc\n"  # 6
         "1508;\n"  # 7
-        "3201;0.9\n",  # 8
+        "3201;0.9\n"  # 8
+        "1868;14\n",  # 9: fourteen times the trench price is a typo (1.4)
         encoding="utf-8",
     )
     result = read_cost_factors(path)
@@ -30,14 +31,15 @@ def test_factors_are_read_and_bad_rows_quarantined_with_their_reason(tmp_path: P
     ]
     quarantine = result.quarantine.set_index("row_number")
     assert quarantine["reason"].to_dict() == {
-        3: "cost_factor: got 0, expected a number > 0",
+        3: "cost_factor: got 0, expected a number > 0 and at most 10",
         4: "kommunenummer: got 42x4, expected four digits",
         5: "kommunenummer: listed twice, expected once",
-        6: "cost_factor: got abc, expected a number > 0",
-        7: "cost_factor: got <empty>, expected a number > 0",
+        6: "cost_factor: got abc, expected a number > 0 and at most 10",
+        7: "cost_factor: got <empty>, expected a number > 0 and at most 10",
+        9: "cost_factor: got 14, expected a number > 0 and at most 10",
     }
     assert quarantine.loc[5, "key"] == "0301" and (quarantine["file"] == str(path)).all()
-    assert result.rows_read == 7
+    assert result.rows_read == 8
 
 
 def test_each_address_gets_its_kommunes_factor_or_one() -> None:

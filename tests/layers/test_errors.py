@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 
 from layers.errors import (
     ConfigError,
     FaultError,
+    InputError,
     InternalError,
     OutputFolderError,
     StoreBusyError,
@@ -65,3 +67,27 @@ def test_an_os_error_is_a_write_error_and_anything_else_a_bug() -> None:
     assert isinstance(bug, InternalError)
     assert str(bug).startswith("run r1 after classify: internal error KeyError: 'class_no2025'")
     assert "--debug" in str(bug)
+
+
+def test_an_os_error_on_an_input_is_the_users_and_on_a_folder_exit_73(tmp_path: Path) -> None:
+    offers = tmp_path / "dekning.csv"
+    folder = IsADirectoryError(errno.EISDIR, "Is a directory", str(offers))
+    read = fault_of(folder, "run r1", [offers])
+    assert isinstance(read, InputError)
+    expected = f"{offers}: cannot read: a folder stands where a file should be; expected a file"
+    assert str(read) == expected
+    denied = fault_of(PermissionError(errno.EACCES, "Permission denied", "out/runs/r1"), "run r1")
+    assert isinstance(denied, OutputFolderError) and denied.exit_code == 73
+    assert str(denied) == "run r1: cannot write: out/runs/r1: permission denied"
+
+
+def test_a_librarys_full_disk_is_a_write_error() -> None:
+    duckdb_full = RuntimeError('Failed to commit: Could not write "s.wal": No space left on device')
+    full = fault_of(duckdb_full, "run r1 after cost")
+    assert isinstance(full, WriteError) and "the disk is full" in str(full)
+
+
+def test_a_librarys_io_error_without_errno_says_what_it_is() -> None:
+    fault = fault_of(OSError("Read failed at row 12"), "run r1 after locate")
+    assert isinstance(fault, WriteError)
+    assert str(fault) == "run r1 after locate: input/output error OSError: Read failed at row 12"

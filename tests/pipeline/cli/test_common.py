@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -33,6 +34,20 @@ def test_the_console_command_reports_an_unexpected_error_as_a_bug_in_one_line(
     with pytest.raises(SystemExit) as exited:
         cli.main()
     assert exited.value.code == 70
-    output = capsys.readouterr().out
+    output = capsys.readouterr().err
     assert "error: gapmap: internal error RuntimeError: unexpected" in output
     assert "Traceback" not in output
+
+
+def test_a_message_over_several_lines_is_printed_on_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from layers.errors import InternalError
+    from pipeline.cli.common import fail
+
+    with pytest.raises(typer.Exit) as exited:
+        fail(InternalError("run r1: internal error GEOSException: bad\n (a bug in gapmap)"))
+    assert exited.value.exit_code == 70
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: run r1: internal error GEOSException: bad (a bug in gapmap)"
+    ]
