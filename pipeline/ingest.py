@@ -229,8 +229,12 @@ def check_layers(checks: ChecksSettings, inputs: Ingested, paths: Mapping[str, o
         where = f"{layer} ({files.iloc[0] if len(files) else paths.get(layer, '?')})"
         rows = inputs.quarantine.loc[inputs.quarantine["layer"] == layer]
         if layer in ("kommuner", "addresses") and accepted == 0:
-            why = f", {quarantined:,} quarantined, most often {_dominant_reason(rows)}"
-            msg = f"{where}: no rows accepted of {read:,} read{why if len(rows) else ''};"
+            why = (
+                f", {quarantined:,} quarantined, most often {_dominant_reason(rows)}"
+                if len(rows)
+                else ""
+            )
+            msg = f"{where}: no rows accepted of {read:,} read{why};"
             msg += " expected at least one"
             raise InputError(msg)
         share = quarantined / read if read else 0.0
