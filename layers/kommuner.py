@@ -65,6 +65,24 @@ def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> gpd.GeoDa
     return frame
 
 
+def _json(raw: bytes, path: Path) -> Any:
+    """The JSON document in ``raw`` (UTF-8, a BOM allowed); :class:`InputError` naming the
+    file, the line and the column where it is not JSON (an empty or truncated file)."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: byte {exc.start} is not UTF-8; expected a UTF-8 GeoJSON file"
+        raise InputError(msg) from exc
+    except json.JSONDecodeError as exc:
+        what = (
+            "empty"
+            if not raw.strip()
+            else f"not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+        )
+        msg = f"{path}: {what}; expected a GeoJSON document (is the file complete?)"
+        raise InputError(msg) from exc
+
+
 def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
     """Every feature of a boundary file, in the CRS the file names (None when it names none)."""
     if not path.exists():
@@ -76,9 +94,9 @@ def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
             if len(names) != 1:
                 msg = f"{path}: got {len(names)} GeoJSON files in the zip, expected exactly 1"
                 raise InputError(msg)
-            return _read_basisdata(json.loads(archive.read(names[0])), path, key)
+            return _read_basisdata(_json(archive.read(names[0]), path), path, key)
     if path.suffix.lower() in (".geojson", ".json"):
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        document = _json(path.read_bytes(), path)
         if isinstance(document, dict) and document.get("type") != "FeatureCollection":
             return _read_basisdata(document, path, key)
     try:

@@ -4,6 +4,7 @@ kommunenummer with its leading zero, fylke names."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -230,3 +231,19 @@ def test_metres_in_a_geojson_with_a_null_crs_are_read_in_the_crs_the_config_name
     assert str(raised.value).endswith('[inputs].kommuner_crs = "EPSG:25833"')
     accepted = read_kommuner(path, crs="EPSG:25833").accepted
     assert accepted.geometry.iloc[0].area == pytest.approx(2_000_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "kommuner.geojson: empty; expected a GeoJSON document"),
+        ('{"type": "FeatureCollection", "features": [{"type": "Fea', "not valid JSON at line 1"),
+    ],
+)
+def test_an_empty_or_truncated_geojson_is_an_input_error_naming_the_file(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "kommuner.geojson"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(expected)):
+        read_kommuner(path)

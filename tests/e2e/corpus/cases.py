@@ -191,7 +191,6 @@ KOMMUNE_CASES = [
         "kommuner",
         _do(_text(KOMMUNER, "")),
         Fails(2, KOMMUNER),
-        xfail=f"an empty GeoJSON: internal error JSONDecodeError (exit 70), no file named; {GEO}",
     ),
     Case(
         "kommuner-no-features",
@@ -237,7 +236,6 @@ KOMMUNE_CASES = [
         "kommuner",
         _do(_file(KOMMUNER, d.truncate)),
         Fails(2, KOMMUNER),
-        xfail=f"a truncated GeoJSON: internal error JSONDecodeError, no file named; {GEO}",
     ),
     Case(
         "kommuner-not-the-addresses",
@@ -597,7 +595,6 @@ REALDATA_CASES = [
         _do(_file(REAL_K, d.truncate)),
         Fails(2, REAL_K),
         base="real",
-        xfail=f"a truncated GeoJSON: internal error JSONDecodeError, no file named; {GEO}",
     ),
     Case(
         "real-addresses-bad-epsg",
