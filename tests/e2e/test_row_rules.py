@@ -95,7 +95,7 @@ def test_a_file_of_swapped_addresses_stops_the_run_naming_the_swap(
         swapped.append(";".join(fields))
     addresses.write_text("\n".join(swapped) + "\n", encoding="utf-8")
     assert _gapmap_run(tiny_region, monkeypatch) == 2
-    output = " ".join(capsys.readouterr().out.split())  # rich may wrap the line
+    output = " ".join(capsys.readouterr().err.split())  # rich may wrap the line
     assert "19 of 20 rows (95%) are quarantined, most often 'Nord/Øst: got …, outside" in output
     assert "look exchanged' (17 rows;" in output
     assert not (tiny_region.parent / "out" / "current").exists()

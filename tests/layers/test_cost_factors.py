@@ -55,4 +55,6 @@ def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
     result = read_cost_factors(path)
     assert result.accepted["kommunenummer"].tolist() == ["1868"]
     assert result.quarantine["row_number"].tolist() == [6]
-    assert result.quarantine["reason"].tolist() == ["cost_factor: got nan, expected a number > 0"]
+    assert result.quarantine["reason"].tolist() == [
+        "cost_factor: got nan, expected a number > 0 and at most 10"
+    ]
