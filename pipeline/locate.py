@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.errors import InputError
 from layers.quarantine import quarantine_rows
 from pipeline.config import Config
 from pipeline.ingest import Ingested
@@ -116,6 +117,7 @@ def locate_stage(config: Config, inputs: Ingested) -> tuple[Ingested, dict[str, 
     moved to quarantine (the address layer's counts follow), and only the kommuner that hold
     addresses (a run on one kommune may use the national boundary file; the others are
     counted as ``kommuner_without_addresses``)."""
+    check_kommune_numbers(config, inputs.addresses, inputs.kommuner)
     located = locate_addresses(
         inputs.addresses, inputs.kommuner, config.locate.tolerance_m, str(config.inputs.addresses)
     )
@@ -134,3 +136,27 @@ def locate_stage(config: Config, inputs: Ingested) -> tuple[Ingested, dict[str, 
         counts=counts,
     )
     return moved, located.counts
+
+
+def check_kommune_numbers(
+    config: Config, addresses: pd.DataFrame, kommuner: gpd.GeoDataFrame
+) -> None:
+    """Stop when more than ``[checks] max_quarantined_share`` of the addresses (at least
+    ``min_rows_for_share`` of them) name a kommune the kommune layer lacks: the boundaries are
+    of other kommuner (another region, renumbered), and placing the addresses by polygon alone
+    would publish them under the wrong kommuner. :class:`InputError` names the kommune file and
+    the first missing numbers."""
+    named = addresses["kommunenummer"].dropna()
+    missing = named[~named.isin(kommuner["kommunenummer"])]
+    checks = config.checks
+    share = len(missing) / len(named) if len(named) else 0.0
+    if len(named) < checks.min_rows_for_share or share <= checks.max_quarantined_share:
+        return
+    first = ", ".join(sorted(str(k) for k in missing.unique())[:5])
+    msg = (
+        f"kommuner ({config.inputs.kommuner}): {len(missing):,} of {len(named):,} addresses"
+        f" ({share:.0%}) name a kommune the layer lacks ({first}…); expected the boundaries of"
+        " the addresses' kommuner: give the right file, or raise"
+        " [checks].max_quarantined_share to go on anyway"
+    )
+    raise InputError(msg)

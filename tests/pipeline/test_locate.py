@@ -3,14 +3,19 @@ the file, and a slow reference."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.locate import locate_addresses, polygon_index_of_points
+from layers.errors import InputError
+from pipeline.config import Config, Inputs
+from pipeline.locate import check_kommune_numbers, locate_addresses, polygon_index_of_points
 
 
 def _addresses(points: list[tuple[float, float]], knr: list[str]) -> gpd.GeoDataFrame:
@@ -88,3 +93,24 @@ def test_rows_in_equal_located_plus_quarantined(two_kommuner: gpd.GeoDataFrame) 
         + counts["outside_kept_file_kommune"]
         + counts["quarantined_outside"]
     ) == 200
+
+
+def test_addresses_naming_kommuner_the_layer_lacks_stop_the_run(tmp_path: Path) -> None:
+    """A boundary file of other kommuner (renumbered, another region): one line naming the
+    kommune file and the numbers it lacks; a layer that holds them all passes."""
+    config = Config(inputs=Inputs(tmp_path / "kommuner.geojson", Path("a"), Path("o")))
+    kommuner = gpd.GeoDataFrame(
+        {"kommunenummer": ["5501"]}, geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:25833"
+    )
+    addresses = pd.DataFrame({"kommunenummer": ["9901"] * 30 + ["5501"] * 10})
+    with pytest.raises(
+        InputError,
+        match=(
+            r"kommuner \(.*kommuner.geojson\): 30 of 40 addresses \(75%\) name a kommune the"
+            r" layer lacks \(9901…\)"
+        ),
+    ):
+        check_kommune_numbers(config, addresses, kommuner)
+    check_kommune_numbers(config, addresses.assign(kommunenummer="5501"), kommuner)
+    few = pd.DataFrame({"kommunenummer": ["9901"] * 5})  # below min_rows_for_share: not judged
+    check_kommune_numbers(config, few, kommuner)

@@ -242,7 +242,6 @@ KOMMUNE_CASES = [
         "kommuner",
         _do(_kommune_with_other_numbers),
         Fails(2, KOMMUNER),
-        xfail=f"a kommune layer without the addresses' kommuner: exit 0; {GEO}",
     ),
     Case(
         "kommuner-overlap",
