@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from layers.coordinates import in_norway
 from layers.errors import ConfigError, InputError
 from layers.nkom_list_files import ListFields, read_list_fields
 from layers.quarantine import LayerResult, first_reason, is_whole_id, quarantine_rows
@@ -30,9 +31,6 @@ from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
 LACKING_LAYER = "nkom_lacking"
 NAN = math.nan
-# Generous bounds of mainland Norway in EPSG:25833 (x_min, y_min, x_max, y_max): a point outside
-# is a swapped lat/lon or a wrong EPSG code.
-NORWAY_EXTENT_M = (-150_000.0, 6_300_000.0, 1_250_000.0, 8_000_000.0)
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,9 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
     x_m, y_m = to_25833(
         fields.east.to_numpy(), fields.north.to_numpy(), np.where(usable, epsg, NAN)
     )
-    x_min, y_min, x_max, y_max = NORWAY_EXTENT_M
-    outside = usable & ~((x_m >= x_min) & (x_m <= x_max) & (y_m >= y_min) & (y_m <= y_max))
+    # Norway as the address and site readers know it (layers.coordinates): a point outside is a
+    # swapped lat/lon or a wrong EPSG code
+    outside = usable & ~in_norway(x_m, y_m, np.full(len(x_m), float(CRS_EPSG)), False)
     position = pd.Series(
         np.where(np.isfinite(x_m), x_m, NAN).round(), index=epsg.index, dtype="Float64"
     ).astype("string")
