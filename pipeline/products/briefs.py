@@ -1,0 +1,281 @@
+"""The kommune briefs of a publication: ``briefs/<knr>.html`` and ``briefs/<knr>.pdf``.
+
+Made from the published folder alone (so ``gapmap brief`` needs nothing but a publication):
+``tables/gap_table.csv``, ``tables/cost_curve.csv``, ``tables/project_areas.csv``,
+``manifest.json``, the GeoPackage's ``kommuner``, ``adresser_under_mal`` and
+``prosjektomrader`` layers for the map thumbnail, and when present ``tables/gap_reasons.csv``,
+``tables/changes_summary.csv`` and ``tables/trend.csv``. The page is
+:func:`maps.brief.render_brief_html`; the PDFs are printed by one headless Chromium
+(:mod:`pipeline.products.brief_pdf`). Without Chromium the HTML is written and the PDFs are
+recorded as skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.errors import InputError
+from layers.numbers_nb import format_int_nb, format_nok, format_timestamp_nb
+from maps import brief_figures as figures
+from maps.brief import BriefContent, render_brief_html
+from maps.brief_images import cost_curve_png, data_uri_png, thumbnail_png
+from maps.cost_curve_png import CostCurveImage
+from maps.style import TargetSpec
+from pipeline.products.brief_pdf import ChromiumMissingError, print_pdfs, require_chromium
+
+BRIEFS_DIR = "briefs"
+KEYS = {"kommunenummer": str, "fylkesnummer": str, "previous_run_id": str, "run_id": str}
+OPTIONAL_TABLES = ("gap_reasons", "changes_summary", "trend")
+GPKG_LAYERS = {"outlines": "kommuner", "below": "adresser_under_mal", "shapes": "prosjektomrader"}
+FORMULA_QUOTE_START = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a brief is made of: a publication's tables, its manifest and its map layers
+    (None where the publication lacks them)."""
+
+    folder: Path
+    manifest: Mapping[str, Any]
+    gap_table: pd.DataFrame
+    cost_curve: pd.DataFrame
+    areas: pd.DataFrame | None
+    optional: Mapping[str, pd.DataFrame | None]
+    layers: Mapping[str, gpd.GeoDataFrame | None]
+
+    @property
+    def targets(self) -> list[TargetSpec]:
+        return [
+            TargetSpec(name, float(t["down_mbps"]), t.get("up_mbps"), str(t["label_nb"]))
+            for name, t in self.manifest.get("targets", {}).items()
+        ]
+
+    def target(self, name: str) -> TargetSpec:
+        known = {t.name: t for t in self.targets}
+        if name not in known:
+            msg = f"{self.folder / 'manifest.json'}: target {name!r} not in targets {sorted(known)}"
+            raise InputError(msg)
+        return known[name]
+
+    @property
+    def map_target(self) -> TargetSpec:
+        return self.target(self.manifest["config"]["classify"]["map_target"])
+
+    @property
+    def cost_target(self) -> TargetSpec:
+        return self.target(self.manifest["config"]["cost"]["target"])
+
+    def kommunenummer(self) -> list[str]:
+        rows = self.gap_table[self.gap_table["level"] == "kommune"]
+        return sorted(rows["kommunenummer"].dropna().astype(str))
+
+
+def unquote_spreadsheet_safe(text: object) -> str:
+    """A name as it came, from a published CSV that quoted it against formulas (``'=x`` →
+    ``=x``; :func:`pipeline.products.tables.spreadsheet_safe`)."""
+    value = str(text)
+    return value[1:] if value.startswith(FORMULA_QUOTE_START) else value
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=KEYS, keep_default_na=True)
+    except (OSError, ValueError) as exc:
+        msg = f"{path}: cannot read the published table ({exc}); expected a CSV written by gapmap"
+        raise InputError(msg) from exc
+
+
+def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame | None:
+    import pyogrio
+
+    if not gpkg.is_file() or layer not in pyogrio.list_layers(gpkg)[:, 0]:
+        return None
+    return gpd.read_file(gpkg, layer=layer)
+
+
+def read_publication(folder: Path) -> Publication:
+    """Read what the briefs need from a published run folder; :class:`InputError` names the
+    file missing when the folder is no publication."""
+    manifest_path, gap_path = folder / "manifest.json", folder / "tables" / "gap_table.csv"
+    for required in (manifest_path, gap_path):
+        if not required.is_file():
+            msg = f"{required}: not found; expected a gapmap publication (a run's folder)"
+            raise InputError(msg)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tables = folder / "tables"
+    curve = tables / "cost_curve.csv"
+    areas = tables / "project_areas.csv"
+    optional = {
+        name: _read_csv(tables / f"{name}.csv") if (tables / f"{name}.csv").is_file() else None
+        for name in OPTIONAL_TABLES
+    }
+    return Publication(
+        folder=folder,
+        manifest=manifest,
+        gap_table=_read_csv(gap_path),
+        cost_curve=_read_csv(curve) if curve.is_file() else pd.DataFrame(),
+        areas=_read_csv(areas) if areas.is_file() else None,
+        optional=optional,
+        layers={k: _read_layer(folder / "gapmap.gpkg", v) for k, v in GPKG_LAYERS.items()},
+    )
+
+
+def _gap_rows(publication: Publication, kommunenummer: str) -> list[Mapping[str, Any] | None]:
+    """The kommune's gap-table row, its fylke's and the total (None where missing)."""
+    table = publication.gap_table
+    kommune = table[(table["level"] == "kommune") & (table["kommunenummer"] == kommunenummer)]
+    if kommune.empty:
+        known = publication.kommunenummer()
+        shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
+        msg = (
+            f"kommune {kommunenummer!r} is not in {publication.folder / 'tables/gap_table.csv'};"
+            f" expected one of its {len(known)} kommunenummer ({shown}: the kommunenummer column"
+            " of that file, or the index page)"
+        )
+        raise InputError(msg)
+    fylkesnummer = kommune.iloc[0]["fylkesnummer"]
+    fylke = table[(table["level"] == "fylke") & (table["fylkesnummer"] == fylkesnummer)]
+    total = table[table["level"] == "total"]
+    return [_record(kommune), _record(fylke), _record(total)]
+
+
+def _record(rows: pd.DataFrame) -> dict[str, Any] | None:
+    """The first row as a dict (None for no row)."""
+    return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
+
+
+def _thumbnail(publication: Publication, kommunenummer: str) -> str | None:
+    outlines, below = publication.layers["outlines"], publication.layers["below"]
+    if outlines is None:
+        return None
+    outline = outlines[outlines["kommunenummer"] == kommunenummer]
+    if outline.empty:
+        return None
+    column = f"class_{publication.map_target.name}"
+    empty = pd.DataFrame({"x_m": [], "y_m": [], "households": [], column: []})
+    addresses = empty if below is None else below[below["kommunenummer"] == kommunenummer]
+    shapes = publication.layers["shapes"]
+    areas = None if shapes is None else shapes[shapes["kommunenummer"] == kommunenummer]
+    png = thumbnail_png(
+        outline.geometry, addresses, column, None if areas is None else areas.geometry
+    )
+    return data_uri_png(png)
+
+
+def _subsidy_note(publication: Publication) -> str:
+    viable = publication.manifest.get("config", {}).get("cost", {})
+    viable_nok = viable.get("commercially_viable_nok_per_household")
+    return (
+        "Hvem som er støtteberettiget, er ikke vurdert i denne kjøringen. Tallene er"
+        " prosjektområdenes beregnede støttebehov: kostnad minus husstander ×"
+        f" {format_nok(viable_nok)} (det en utbygger antas å kunne dekke per husstand),"
+        f" for {publication.cost_target.label_nb}."
+    )
+
+
+def _stamp(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("Kjøring", str(manifest.get("run_id", ""))),
+        ("Startet", format_timestamp_nb(str(manifest.get("started_at", "")))),
+        ("Programversjon", str(manifest.get("code_version", ""))),
+    ]
+
+
+def brief_content(
+    publication: Publication, kommunenummer: str, curve_image: CostCurveImage | None = None
+) -> BriefContent:
+    """Everything the brief of ``kommunenummer`` shows, from the publication; an unknown
+    kommune is an :class:`InputError` that says where the valid numbers are."""
+    rows = _gap_rows(publication, kommunenummer)
+    kommune, fylke = rows[0] or {}, rows[1]
+    name = unquote_spreadsheet_safe(kommune.get("kommunenavn"))
+    headline = list(dict.fromkeys([publication.map_target, publication.cost_target]))
+    total_count = len(publication.kommunenummer())
+    curve = publication.cost_curve
+    if not curve.empty:
+        curve = curve[curve["kommunenummer"] == kommunenummer]
+    changes, previous = figures.change_rows(
+        publication.optional["changes_summary"], kommunenummer, headline
+    )
+    fylkesnavn, fylkesnummer = kommune.get("fylkesnavn"), kommune.get("fylkesnummer")
+    fylke_text = f"{unquote_spreadsheet_safe(fylkesnavn)} ({fylkesnummer})"
+    started = format_timestamp_nb(str(publication.manifest.get("started_at", "")))
+    return BriefContent(
+        kommunenummer=kommunenummer,
+        kommunenavn=name,
+        fylke=fylke_text if isinstance(fylkesnavn, str) else f"Fylke {fylkesnummer}",
+        run_label=f"Tall fra kjøringen {started}",
+        map_target_label=publication.map_target.label_nb,
+        figure_columns=[
+            "Kommunen",
+            "Fylket" if fylke is not None else "Fylket (mangler)",
+            f"Alle {format_int_nb(total_count)} kommuner",
+        ],
+        figures=figures.key_figure_rows(rows, publication.targets, headline),
+        thumbnail_uri=_thumbnail(publication, kommunenummer),
+        cost_curve_uri=_curve_uri(curve, publication.cost_target, curve_image),
+        changes=changes,
+        previous_run=previous,
+        reasons=figures.top_reason_rows(
+            publication.optional["gap_reasons"], kommunenummer, publication.map_target.name
+        ),
+        trend_columns=[t.label_nb for t in headline],
+        trend=figures.trend_rows(publication.optional["trend"], kommunenummer, headline),
+        subsidy=figures.subsidy_figures(publication.areas, kommunenummer),
+        subsidy_note=_subsidy_note(publication),
+        sources=figures.source_rows(publication.manifest),
+        stamp=_stamp(publication.manifest),
+    )
+
+
+def _curve_uri(curve: pd.DataFrame, target: TargetSpec, image: CostCurveImage | None) -> str | None:
+    png = cost_curve_png(curve, f"Kostnad for å nå {target.label_nb}", image)
+    return None if png is None else data_uri_png(png)
+
+
+def write_brief_html(
+    publication: Publication, kommunenummer: str, out: Path, image: CostCurveImage | None = None
+) -> Path:
+    """``out/<knr>.html``: the kommune's brief, one self-contained file."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{kommunenummer}.html"
+    html = render_brief_html(brief_content(publication, kommunenummer, image))
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_briefs(
+    folder: Path, kommuner: Iterable[str] | None = None, out: Path | None = None
+) -> dict[str, Any]:
+    """Write the briefs of ``kommuner`` (default: every kommune of the publication in
+    ``folder``) as HTML and PDF into ``out`` (default ``folder/briefs``). Returns what the
+    manifest records: the HTML and PDF paths (relative to ``folder`` when inside it) and, when
+    the PDFs were not printed, ``pdf_skipped`` with the reason."""
+    publication = read_publication(folder)
+    target = out or folder / BRIEFS_DIR
+    chosen = list(kommuner) if kommuner is not None else publication.kommunenummer()
+    image = CostCurveImage()
+    pages = {knr: write_brief_html(publication, knr, target, image) for knr in chosen}
+    record: dict[str, Any] = {"html": _paths(pages, folder)}
+    try:
+        chromium = require_chromium()
+    except ChromiumMissingError as exc:
+        record["pdf_skipped"] = str(exc)
+        return record
+    pdfs = print_pdfs([(html, html.with_suffix(".pdf")) for html in pages.values()], chromium)
+    record["pdf"] = _paths(dict(zip(pages, pdfs, strict=True)), folder)
+    return record
+
+
+def _paths(paths: Mapping[str, Path], folder: Path) -> dict[str, str]:
+    return {
+        knr: str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+        for knr, path in paths.items()
+    }
