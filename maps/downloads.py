@@ -23,6 +23,13 @@ RUN_DOWNLOAD_PATHS: Final[tuple[tuple[str, str], ...]] = (
     ("Kartdata (GeoPackage)", "gapmap.gpkg"),
 )
 
+# (label, path with {knr}) of the kommune's one-page brief (pipeline/products/briefs.py); opened,
+# not downloaded (the PDF is missing when the run found no Chromium to print it).
+KOMMUNE_BRIEF_PATHS: Final[tuple[tuple[str, str], ...]] = (
+    ("Kommunebrief", "briefs/{knr}.html"),
+    ("PDF", "briefs/{knr}.pdf"),
+)
+
 
 def kommune_table_hrefs(kommunenummer: str, root: str) -> list[tuple[str, str]]:
     """(label, relative href) of the kommune's rows as CSV and Excel."""
@@ -32,6 +39,15 @@ def kommune_table_hrefs(kommunenummer: str, root: str) -> list[tuple[str, str]]:
 def run_download_hrefs(root: str) -> list[tuple[str, str]]:
     """(label, relative href) of the whole table (Excel, CSV) and the GeoPackage."""
     return [(label, root + path) for label, path in RUN_DOWNLOAD_PATHS]
+
+
+def kommune_brief_html(kommunenummer: str, root: str) -> str:
+    """Links to the kommune's one-page brief: ``Kommunebrief (PDF)``, HTML and PDF."""
+    (label, page), (pdf_label, pdf) = (
+        (text, html.escape(root + path.format(knr=kommunenummer), quote=True))
+        for text, path in KOMMUNE_BRIEF_PATHS
+    )
+    return f'<a href="{page}">{label}</a> (<a href="{pdf}">{pdf_label}</a>)'
 
 
 def _links(pairs: list[tuple[str, str]]) -> str:
@@ -47,6 +63,7 @@ def kommune_downloads_html(kommunenummer: str, kommunenavn: str, root: str) -> s
     return (
         f'<div class="gapmap-downloads"><b>Last ned</b> tallene for {name}: '
         f"{_links(kommune_table_hrefs(kommunenummer, root))}<br>"
+        f"{kommune_brief_html(kommunenummer, root)}: én A4-side med nøkkeltall<br>"
         f"{_links(run_download_hrefs(root))}</div>"
     )
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb, format_timestamp_nb
 from maps import style
-from maps.downloads import kommune_table_hrefs, run_downloads_html
+from maps.downloads import kommune_brief_html, kommune_table_hrefs, run_downloads_html
 from maps.style import TargetSpec
 
 PAGE_CSS = """
@@ -90,6 +90,7 @@ def _kommune_row(row: Mapping[Any, Any], targets: Sequence[TargetSpec], href: st
         f'<a href="{style.escape(href)}" download>{style.escape(label)}</a>'
         for label, href in kommune_table_hrefs(_sort_key(row.get("kommunenummer")), root="")
     )
+    downloads += " · " + kommune_brief_html(_sort_key(row.get("kommunenummer")), root="")
     return (
         f'<tr><td>{name_cell}</td><td>{number}</td><td class="dl">{downloads}</td>'
         f"{_row_cells(row, targets)}</tr>"

@@ -33,6 +33,7 @@ from pipeline.config import Config, to_dict
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.products import tables as files
+from pipeline.products.briefs import write_briefs
 from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
 from pipeline.products.hillshade import write_hillshade_png
@@ -99,7 +100,11 @@ def publish_products(
     outputs |= files.write_project_areas(folder, areas)
     outputs["geopackage"] = _write_geopackage(folder, config, tables, areas)
     outputs |= _write_map_products(folder, config, info, tables, areas)
-    write_manifest(folder, _manifest(config, info, tables, stage_timings, outputs))
+    manifest = _manifest(config, info, tables, stage_timings, outputs)
+    write_manifest(folder, manifest)
+    # the kommune briefs read the published folder itself, manifest included
+    manifest["outputs"]["briefs"] = write_briefs(folder)
+    write_manifest(folder, manifest)
     return folder
 
 

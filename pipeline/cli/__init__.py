@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from layers.errors import fault_of
-from pipeline.cli import runs, tools
+from pipeline.cli import brief, runs, tools
 from pipeline.cli.common import DEBUG, fail
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ for command in (runs.run, runs.demo, runs.runs, tools.fetch, tools.los, tools.ar
     app.command()(command)
 app.command()(tools.sensitivity)
 app.command("build-national")(tools.build_national)
+app.command()(brief.brief)
 
 
 def main() -> None:

@@ -28,7 +28,12 @@ from maps.brief import BriefContent, render_brief_html
 from maps.brief_images import cost_curve_png, data_uri_png, thumbnail_png
 from maps.cost_curve_png import CostCurveImage
 from maps.style import TargetSpec
-from pipeline.products.brief_pdf import ChromiumMissingError, print_pdfs, require_chromium
+from pipeline.products.brief_pdf import (
+    ChromiumMissingError,
+    PdfPrintError,
+    print_pdfs,
+    require_chromium,
+)
 
 BRIEFS_DIR = "briefs"
 KEYS = {"kommunenummer": str, "fylkesnummer": str, "previous_run_id": str, "run_id": str}
@@ -257,7 +262,7 @@ def write_briefs(
     """Write the briefs of ``kommuner`` (default: every kommune of the publication in
     ``folder``) as HTML and PDF into ``out`` (default ``folder/briefs``). Returns what the
     manifest records: the HTML and PDF paths (relative to ``folder`` when inside it) and, when
-    the PDFs were not printed, ``pdf_skipped`` with the reason."""
+    the PDFs were not printed (no Chromium, or it failed), ``pdf_skipped`` with the reason."""
     publication = read_publication(folder)
     target = out or folder / BRIEFS_DIR
     chosen = list(kommuner) if kommuner is not None else publication.kommunenummer()
@@ -266,10 +271,10 @@ def write_briefs(
     record: dict[str, Any] = {"html": _paths(pages, folder)}
     try:
         chromium = require_chromium()
-    except ChromiumMissingError as exc:
+        pdfs = print_pdfs([(html, html.with_suffix(".pdf")) for html in pages.values()], chromium)
+    except (ChromiumMissingError, PdfPrintError) as exc:  # the run goes on without PDFs
         record["pdf_skipped"] = str(exc)
         return record
-    pdfs = print_pdfs([(html, html.with_suffix(".pdf")) for html in pages.values()], chromium)
     record["pdf"] = _paths(dict(zip(pages, pdfs, strict=True)), folder)
     return record
 

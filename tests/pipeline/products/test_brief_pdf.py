@@ -1,0 +1,82 @@
+"""pipeline/products/brief_pdf.py: finding Chromium, and one browser printing pages to PDF
+over its DevTools pipe (``browser``); a browser that dies is one clear error, not a hang."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.products.brief_pdf import (
+    ChromiumMissingError,
+    PdfPrintError,
+    find_chromium,
+    print_pdfs,
+    require_chromium,
+)
+
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<style>@page {{ size: A4; margin: 10mm; }}</style></head><body><h1>{title}</h1></body></html>"""
+
+
+def test_gapmap_chromium_names_the_one_to_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = tmp_path / "my-chromium"
+    chosen.write_text("#!/bin/sh\n", encoding="utf-8")
+    monkeypatch.setenv("GAPMAP_CHROMIUM", str(chosen))
+    assert find_chromium() == chosen
+    monkeypatch.setenv("GAPMAP_CHROMIUM", str(tmp_path / "absent"))
+    assert find_chromium() is None  # set, but no file: not searched elsewhere
+    with pytest.raises(ChromiumMissingError, match=r"is no file.*apt-get install chromium"):
+        require_chromium()
+
+
+def test_without_gapmap_chromium_the_path_is_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GAPMAP_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert find_chromium() is None
+    with pytest.raises(ChromiumMissingError, match="no chromium on the PATH"):
+        require_chromium()
+    browser = tmp_path / "chromium-browser"
+    browser.write_text("#!/bin/sh\n", encoding="utf-8")
+    browser.chmod(0o755)
+    assert find_chromium() == browser
+
+
+def test_a_browser_that_exits_at_once_is_a_print_error(tmp_path: Path) -> None:
+    dead = tmp_path / "dead-chromium"
+    dead.write_text("#!/bin/sh\nexit 3\n", encoding="utf-8")
+    dead.chmod(0o755)
+    page = tmp_path / "a.html"
+    page.write_text(PAGE.format(title="x"), encoding="utf-8")
+    with pytest.raises(PdfPrintError, match=r"Chromium ended \(exit code"):
+        print_pdfs([(page, tmp_path / "a.pdf")], dead)
+
+
+@pytest.mark.browser
+def test_one_browser_prints_each_page_as_one_a4_pdf(tmp_path: Path) -> None:
+    chromium = find_chromium()
+    if chromium is None or shutil.which("pdftotext") is None:
+        reason = "chromium or poppler-utils not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    pages = []
+    for title in ("Første side", "Andre side <&>"):
+        html = tmp_path / f"{len(pages)}.html"
+        html.write_text(PAGE.format(title=title.replace("<&>", "&lt;&amp;&gt;")), "utf-8")
+        pages.append((html, html.with_suffix(".pdf")))
+    written = print_pdfs(pages, chromium)
+    assert written == [pdf for _, pdf in pages]
+    for (_, pdf), title in zip(pages, ("Første side", "Andre side <&>"), strict=True):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        assert "Pages:           1" in info.stdout
+        assert "594.96 x 841.92 pts (A4)" in info.stdout
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
+        assert title in text.stdout
