@@ -8,7 +8,12 @@ import os
 import re
 from pathlib import Path
 
-from maps.downloads import KOMMUNE_TABLE_PATHS, RUN_DOWNLOAD_PATHS, kommune_downloads_html
+from maps.downloads import (
+    KOMMUNE_TABLE_PATHS,
+    RUN_DOWNLOAD_PATHS,
+    kommune_brief_html,
+    kommune_downloads_html,
+)
 from maps.publish import MapPaths
 from pipeline.products.geopackage import GEOPACKAGE
 
@@ -60,3 +65,12 @@ def test_kommune_name_in_the_download_line_is_escaped() -> None:
     line = kommune_downloads_html("5001", "<b>Øy</b>", "../../")
     assert "&lt;b&gt;Øy&lt;/b&gt;" in line and "<b>Øy" not in line
     assert 'href="../../tables/kommuner/5001.csv" download' in line
+
+
+def test_the_kommune_brief_is_linked_to_open_not_to_download() -> None:
+    assert kommune_brief_html("5001", "../../") == (
+        '<a href="../../briefs/5001.html">Kommunebrief</a>'
+        ' (<a href="../../briefs/5001.pdf">PDF</a>)'
+    )
+    line = kommune_downloads_html("5001", "Øy", "../../")
+    assert 'href="../../briefs/5001.html"' in line and "download>Kommunebrief" not in line

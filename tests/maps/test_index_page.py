@@ -31,6 +31,7 @@ def test_index_links_to_every_kommune_map_and_the_overview(written: MapPaths) ->
     assert "maps/oversikt.html" in hrefs
     for knr, path in written.kommuner.items():
         assert f"maps/kommune/{knr}.html" in hrefs
+        assert {f"briefs/{knr}.html", f"briefs/{knr}.pdf"} <= hrefs  # the kommune brief
         assert (written.index.parent / f"maps/kommune/{knr}.html") == path
     assert "Fylke 50" in index and "Totalt" in index
 
