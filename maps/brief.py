@@ -20,7 +20,7 @@ from maps.style import CLASS_BY_CODE, escape
 TEXT_NO_PREVIOUS: Final = "Ingen tidligere kjøring å sammenligne med."
 TEXT_NO_REASONS: Final = "Årsaker er ikke beregnet i denne kjøringen."
 TEXT_NO_TREND: Final = "Ingen tidsserie ennå."
-TEXT_NO_CURVE: Final = "Ingen husstander under kostnadsmålet: ingen kostnadskurve."
+TEXT_NO_CURVE: Final = "Ingen kostnadskurve for kommunen (ingen kostnadsberegnede husstander)."
 TEXT_NO_AREAS: Final = "Ingen prosjektområder i denne kjøringen."
 
 CSS: Final = """
@@ -39,8 +39,9 @@ p { margin: 0 0 1mm; }
 .lead { color: #444; margin-bottom: 2.5mm; }
 .columns { display: flex; gap: 5mm; align-items: flex-start; }
 .columns > div { display: flex; flex-direction: column; gap: 2.6mm; min-width: 0; }
-.left { flex: 1 1 auto; }
-.right { flex: 0 0 68mm; }
+.left { flex: 1 1 0; }
+.right { flex: 0 0 64mm; }
+.left table.nowrap { font-size: 8pt; }
 section { break-inside: avoid; }
 table.nowrap td:first-child { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; }
@@ -48,7 +49,7 @@ th, td { padding: .35mm 1mm; border-bottom: .5px solid #d6d6d6; vertical-align: 
 th { text-align: left; background: #eef3f6; font-weight: bold; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 img { display: block; max-width: 100%; }
-img.thumb { width: 64mm; height: 64mm; margin: 0 auto; }
+img.thumb { width: 62mm; height: 62mm; margin: 0 auto; }
 img.curve { width: 88mm; }
 .note { font-size: 7pt; color: #555; }
 .swatch { display: inline-block; width: 2.4mm; height: 2.4mm; border-radius: 50%;

@@ -35,16 +35,23 @@ def data_uri_png(png: bytes) -> str:
 
 
 def _draw_polygons(axes: Axes, geometry: gpd.GeoSeries, **style: object) -> None:
-    """Outline (and fill) every polygon ring of ``geometry`` on ``axes``."""
-    from matplotlib.patches import Polygon as PolygonPatch
+    """Draw every polygon of ``geometry`` (holes as holes) as one path collection on ``axes``.
 
-    polygons = shapely.get_parts(np.asarray(geometry.values, dtype=object))
-    for polygon in polygons:
+    One collection without autoscaling: ``add_patch`` per ring recomputes the data limits
+    from every vertex and took ~40 ms per ring of a real kommune outline."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path as MplPath
+
+    paths = []
+    for polygon in shapely.get_parts(np.asarray(geometry.values, dtype=object)):
         if not isinstance(polygon, shapely.Polygon) or polygon.is_empty:
             continue
-        for ring in (polygon.exterior, *polygon.interiors):
-            xy = np.asarray(ring.coords)[:, :2]
-            axes.add_patch(PolygonPatch(xy, closed=True, **style))
+        oriented = shapely.orient_polygons(polygon)  # exterior one way, holes the other
+        rings = (oriented.exterior, *oriented.interiors)
+        parts = [MplPath(np.asarray(ring.coords)[:, :2], closed=True) for ring in rings]
+        paths.append(MplPath.make_compound_path(*parts))
+    if paths:
+        axes.add_collection(PathCollection(paths, **style), autolim=False)  # type: ignore[arg-type]
 
 
 def thumbnail_png(

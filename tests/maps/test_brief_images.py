@@ -13,6 +13,7 @@ import shapely
 from PIL import Image
 
 from maps.brief_images import (
+    AREA_COLOR,
     THUMBNAIL_DPI,
     THUMBNAIL_SIZE_IN,
     cost_curve_png,
@@ -58,9 +59,11 @@ def test_thumbnail_shows_each_class_below_the_target_in_its_colour() -> None:
 def test_thumbnail_without_addresses_is_the_outline() -> None:
     outline = gpd.GeoSeries([shapely.box(0, 0, 1_000, 1_000)], crs=25833)
     empty = pd.DataFrame({"x_m": [], "y_m": [], "households": [], "class_no2025": []})
-    pixels = _pixels(thumbnail_png(outline, empty, "class_no2025", outline))
+    area = gpd.GeoSeries([shapely.box(200, 200, 600, 600)], crs=25833)
+    pixels = _pixels(thumbnail_png(outline, empty, "class_no2025", area))
     assert not _has_colour(pixels, CLASS_BY_CODE["unserved"].color)
     assert _has_colour(pixels, "#333333")  # the boundary
+    assert _has_colour(pixels, AREA_COLOR)  # the project area's edge
 
 
 def test_cost_curve_png_or_none_and_data_uri() -> None:
@@ -71,3 +74,12 @@ def test_cost_curve_png_or_none_and_data_uri() -> None:
     uri = data_uri_png(png)
     assert uri.startswith("data:image/png;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]) == png
+
+
+def test_a_hole_in_the_kommune_is_not_filled() -> None:
+    ring = shapely.box(0, 0, 9_000, 9_000).difference(shapely.box(3_000, 3_000, 6_000, 6_000))
+    empty = pd.DataFrame({"x_m": [], "y_m": [], "households": [], "class_no2025": []})
+    pixels = _pixels(thumbnail_png(gpd.GeoSeries([ring], crs=25833), empty, "class_no2025"))
+    middle, size = pixels.shape[0] // 2, pixels.shape[0]
+    assert tuple(pixels[middle, middle]) == (255, 255, 255)  # the hole: the page shows through
+    assert tuple(pixels[middle, size // 5]) == (0xF4, 0xF4, 0xF0)  # the kommune's fill
