@@ -98,8 +98,8 @@ def _cell(value: str, index: int) -> str:
 def table_html(
     header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1, css: str = ""
 ) -> str:
-    """A table with ``header``; cells from column ``numeric_from`` on are right-aligned; ``css``
-    its class (``nowrap``: the first column on one line)."""
+    """A table with ``header`` (no head row when empty); cells from column ``numeric_from`` on
+    are right-aligned; ``css`` its class (``nowrap``: the first column on one line)."""
     head = "".join(
         f"<th{' class=num' if i >= numeric_from else ''}>{escape(h)}</th>"
         for i, h in enumerate(header)
@@ -111,7 +111,8 @@ def table_html(
         for row in rows
     )
     css_class = f' class="{escape(css)}"' if css else ""
-    return f"<table{css_class}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{head}</tr></thead>" if header else ""
+    return f"<table{css_class}>{thead}<tbody>{body}</tbody></table>"
 
 
 def _image(uri: str | None, css: str, alt: str, missing: str) -> str:
@@ -164,7 +165,7 @@ def _subsidy_section(content: BriefContent) -> str:
     title = "Støtteberettigede husstander og støttebehov"
     if not content.subsidy:
         return f"<section><h2>{title}</h2><p>{TEXT_NO_AREAS}</p></section>"
-    table = table_html(["", ""], content.subsidy)
+    table = table_html([], content.subsidy)
     note = f'<p class="note">{escape(content.subsidy_note)}</p>' if content.subsidy_note else ""
     return f"<section><h2>{title}</h2>{table}{note}</section>"
 

@@ -77,3 +77,10 @@ def test_table_cells_from_the_numeric_column_on_are_right_aligned() -> None:
     assert table.startswith('<table class="nowrap">')
     assert '<td>a</td><td>b</td><td class="num">1</td>' in table
     assert "<th>Mål</th><th>Klasse</th><th class=num>Før</th>" in table
+
+
+def test_a_table_without_a_header_has_no_head_row() -> None:
+    assert table_html([], [["Støttebehov", "1,5 mill. kr"]]) == (
+        '<table><tbody><tr><td>Støttebehov</td><td class="num">1,5 mill. kr</td></tr></tbody>'
+        "</table>"
+    )
