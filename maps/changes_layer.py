@@ -6,8 +6,9 @@ The publish stage passes the run's changes (``tables/changes.csv`` with ``lon``/
 map target, the addresses **newly served** (green) and **newly below the target** (red), each
 with a popup giving the address, the class before → after and the cause in bokmål. The points
 travel as compact rows (``[lat, lon, kind, text index, cause index, households]``, texts
-escaped and factorised) and are drawn as canvas circle markers, so a month with many changes
-(a policy change touches every address) stays light.
+escaped and factorised) and are drawn as circle markers, so a month with many changes
+(a policy change touches every address) stays light: up to :data:`SVG_MAX_POINTS` as SVG
+circles, more on the map's canvas.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ CHANGE_COLORS: Final[dict[str, str]] = {
     "newly_served": CLASS_BY_CODE["served"].color,
     "newly_below_target": CLASS_BY_CODE["unserved"].color,
 }
+# up to this many points are drawn as SVG (one element each, easy to click and inspect); more
+# (a policy change can touch every address) go to the map's canvas
+SVG_MAX_POINTS: Final = 2000
 CHANGE_ROW_COLUMNS: Final = (
     "kommunenummer",
     "address_text",
@@ -191,6 +195,7 @@ class ChangesLayer(Layer):
             var S = {{ this.config_json }};
             var rows = {{ this.rows_json }};
             var group = L.featureGroup();
+            var renderer = rows.length <= S.svgMax ? L.svg() : undefined;
             var popup = function (layer) {
                 var r = layer.gapmapRow;
                 return '<div class="gapmap-popup gapmap-change-popup"><b>' + S.labels[r[2]]
@@ -201,7 +206,8 @@ class ChangesLayer(Layer):
             for (var i = 0; i < rows.length; i++) {
                 var marker = L.circleMarker([rows[i][0], rows[i][1]], {
                     radius: 7, weight: 2, color: '#222', fillOpacity: 0.9,
-                    fillColor: S.colors[rows[i][2]], className: 'gapmap-change'
+                    fillColor: S.colors[rows[i][2]], className: 'gapmap-change',
+                    renderer: renderer
                 });
                 marker.gapmapRow = rows[i];
                 marker.bindPopup(popup, {maxWidth: 360});
@@ -228,6 +234,7 @@ class ChangesLayer(Layer):
                 "causes": causes,
                 "households": escape("Husstander"),
                 "causeLabel": escape("Årsak"),
+                "svgMax": SVG_MAX_POINTS,
             }
         )
 
