@@ -136,8 +136,11 @@ def _second_month(config: Path) -> None:
     _write_config(config, "[classify]\ncount_mobile = true\n")
 
 
+TwoRuns = tuple[RunResult, RunResult, Path]
+
+
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunResult, RunResult, Path]:
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
     """The region run in its first month, then again after the hand-made changes."""
     config = _first_month(tmp_path_factory.mktemp("changes") / "region")
     first = run_pipeline(load_config(config), Console(quiet=True))
@@ -155,7 +158,7 @@ def _csv(result: RunResult, name: str) -> pd.DataFrame:
     )
 
 
-def test_every_cause_gives_the_rows_written_by_hand(two_runs) -> None:
+def test_every_cause_gives_the_rows_written_by_hand(two_runs: TwoRuns) -> None:
     _, second, _ = two_runs
     changes = _csv(second, "changes")
     columns = ["address_id", "target", "change", "class_before", "class_after",
@@ -165,9 +168,9 @@ def test_every_cause_gives_the_rows_written_by_hand(two_runs) -> None:
         for row in changes[columns].itertuples(index=False)
     ]
     assert got == EXPECTED
-    assert changes.loc[changes["address_id"] == 1018, "kommunenavn"].tolist() == [
-        "Østby & Co <b>"
-    ] * 2
+    assert (
+        changes.loc[changes["address_id"] == 1018, "kommunenavn"].tolist() == ["Østby & Co <b>"] * 2
+    )
     manifest = json.loads((second.published / "manifest.json").read_text("utf-8"))
     block = manifest["changes"]
     assert block["previous_run_id"] == two_runs[0].run_id
@@ -179,7 +182,7 @@ def test_every_cause_gives_the_rows_written_by_hand(two_runs) -> None:
     }  # fmt: skip
 
 
-def test_summary_reconciles_with_both_gap_tables_and_the_change_rows(two_runs) -> None:
+def test_summary_reconciles_with_both_gap_tables_and_the_change_rows(two_runs: TwoRuns) -> None:
     first, second, _ = two_runs
     summary = _csv(second, "changes_summary")
     assert (summary["households_before"] + summary["households_change"]).equals(
@@ -219,7 +222,7 @@ def test_summary_reconciles_with_both_gap_tables_and_the_change_rows(two_runs) -
     }
 
 
-def test_trend_has_a_row_per_run_level_kommune_and_target(two_runs) -> None:
+def test_trend_has_a_row_per_run_level_kommune_and_target(two_runs: TwoRuns) -> None:
     first, second, _ = two_runs
     trend = _csv(second, "trend")
     assert trend["run_id"].drop_duplicates().tolist() == [first.run_id, second.run_id]
@@ -230,7 +233,7 @@ def test_trend_has_a_row_per_run_level_kommune_and_target(two_runs) -> None:
     assert set(trend.loc[trend["level"] == "total", "kommunenavn"]) == {"Totalt"}
 
 
-def test_first_run_publishes_empty_tables_and_says_so(two_runs) -> None:
+def test_first_run_publishes_empty_tables_and_says_so(two_runs: TwoRuns) -> None:
     first, _, _ = two_runs
     assert len(_csv(first, "changes")) == 0
     assert len(_csv(first, "changes_summary")) == 0
@@ -242,7 +245,7 @@ def test_first_run_publishes_empty_tables_and_says_so(two_runs) -> None:
     assert "Endringer siden forrige kjøring" in index and "Ingen tidligere kjøring." in index
 
 
-def test_index_page_counts_the_households_per_kommune(two_runs) -> None:
+def test_index_page_counts_the_households_per_kommune(two_runs: TwoRuns) -> None:
     _, second, _ = two_runs
     index = (second.published / "index.html").read_text("utf-8")
     section = index[index.index('<section class="changes">') :]
@@ -252,9 +255,9 @@ def test_index_page_counts_the_households_per_kommune(two_runs) -> None:
     assert "Østby &amp; Co &lt;b&gt;" in section and "<b>x" not in section
 
 
-def test_another_target_set_is_not_compared(two_runs, tmp_path: Path) -> None:
-    _, second, config = two_runs
-    text = config.read_text("utf-8") + '[targets.subsidy30]\ndown_mbps = 30.0\n'
+def test_another_target_set_is_not_compared(two_runs: TwoRuns) -> None:
+    config = two_runs[2]
+    text = config.read_text("utf-8") + "[targets.subsidy30]\ndown_mbps = 30.0\n"
     config.write_text(text, "utf-8")
     third = run_pipeline(load_config(config), Console(quiet=True))
     assert third.manifest["changes"]["previous_run_id"] is None
@@ -263,7 +266,7 @@ def test_another_target_set_is_not_compared(two_runs, tmp_path: Path) -> None:
 
 @pytest.mark.browser
 def test_kommune_map_has_the_changes_layer_and_the_trend_chart(
-    browser: OfflineBrowser, two_runs
+    browser: OfflineBrowser, two_runs: TwoRuns
 ) -> None:
     _, second, _ = two_runs
     page, report = browser.open((second.published / "maps" / "kommune" / "9901.html").as_uri())
