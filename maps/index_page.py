@@ -150,6 +150,16 @@ def _footer(run_info: Mapping[str, str]) -> str:
     return f"<footer><dl>{items}</dl></footer>"
 
 
+def _class_list() -> str:
+    """What each class means, with its colour."""
+    items = "".join(
+        f'<li><span class="swatch" style="background:{c.color}"></span>'
+        f"<b>{style.escape(c.label_nb)}</b>: {style.escape(c.description_nb)}</li>"
+        for c in style.CLASS_STYLES
+    )
+    return f"<ul>{items}</ul>"
+
+
 def _changes_row(name: str, number: str, counts: Mapping[str, int], href: str | None) -> str:
     label = style.escape(name)
     if href:
@@ -160,13 +170,15 @@ def _changes_row(name: str, number: str, counts: Mapping[str, int], href: str | 
 
 def changes_section(
     gap_table: pd.DataFrame,
-    changes: ChangeSources,
+    changes: ChangeSources | None,
     map_target: TargetSpec,
     kommune_href: Callable[[str], str | None],
 ) -> str:
     """The section "Endringer siden forrige kjøring": per kommune with a change, the
     households newly served and newly below the map target, and their total; the previous
-    run's date, or "Ingen tidligere kjøring"."""
+    run's date, or "Ingen tidligere kjøring". Nothing without ``changes``."""
+    if changes is None:
+        return ""
     heading = f"<h2>{style.escape(CHANGES_LAYER_NAME_NB)}</h2>"
     if not changes.previous_started_at:
         return f'<section class="changes">{heading}<p>Ingen tidligere kjøring.</p></section>'
@@ -225,21 +237,13 @@ def render_index_page(
     overview_href : str
         Relative link to the overview map.
     changes : ChangeSources or None
-        The run's changes: a section "Endringer siden forrige kjøring" below the table
-        (:func:`changes_section`). None: no section.
+        The run's changes, a section below the table (:func:`changes_section`); None: none.
     """
     totals = gap_table[gap_table["level"] == "total"].to_dict("records")
     foot = "".join(_summary_row(r, targets, "total") for r in totals)
-    classes = "".join(
-        f'<li><span class="swatch" style="background:{c.color}"></span>'
-        f"<b>{style.escape(c.label_nb)}</b>: {style.escape(c.description_nb)}</li>"
-        for c in style.CLASS_STYLES
-    )
     generated = run_info.get("generated_at")
     stamp = f" Generert {style.escape(format_timestamp_nb(generated))}." if generated else ""
-    section = (
-        changes_section(gap_table, changes, map_target, kommune_href) if changes is not None else ""
-    )
+    section = changes_section(gap_table, changes, map_target, kommune_href)
     return f"""<!DOCTYPE html>
 <html lang="nb">
 <head>
@@ -254,7 +258,7 @@ def render_index_page(
 kostnad for å nå dem.{stamp}</p>
 <p><a href="{style.escape(overview_href)}">Oversiktskart: andel husstander under
 {style.escape(map_target.label_nb)}</a>. Klikk på et kommunenavn for kartet over adressene.</p>
-{run_downloads_html()}<ul>{classes}</ul>
+{run_downloads_html()}{_class_list()}
 <table>
 {_header(targets)}
 <tbody>

@@ -166,7 +166,8 @@ def write_maps(
     sites: gpd.GeoDataFrame | None = None,
     changes: ChangeSources | None = None,
 ) -> MapPaths:
-    """Write the index page, the overview map and one map per kommune of the gap table.
+    """Write the index page, the overview map and one map per kommune of the gap table;
+    return where (:class:`MapPaths`: ``index``, ``overview``, ``kommuner`` by kommunenummer).
 
     Parameters
     ----------
@@ -184,19 +185,11 @@ def write_maps(
         In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (:func:`maps.assets.default_assets_dir`).
-    hillshades, areas, cost_curves, new_sites, fibre, sites : optional, keyword-only
+    hillshades, areas, cost_curves, new_sites, fibre, sites, changes : optional, keyword-only
         The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
-        and sites: the fields of :class:`maps.sources.MapSources`. None: not shown.
-    changes : ChangeSources, optional, keyword-only
-        The run's changes since the previous run and the trend over all runs
-        (:class:`maps.changes_layer.ChangeSources`): a section "Endringer siden forrige
-        kjøring" on the index page, and on each kommune map a layer of the addresses newly
-        served / newly below the map target, the counts and a trend chart. None: not shown.
-
-    Returns
-    -------
-    MapPaths
-        ``index``, ``overview`` and ``kommuner`` (kommunenummer -> path).
+        and sites (the fields of :class:`maps.sources.MapSources`), and the changes since the
+        previous run with the trend (:class:`maps.changes_layer.ChangeSources`: the index
+        page's and each kommune map's "Endringer siden forrige kjøring"). None: not shown.
     """
     sources = MapSources(
         gap_table,

@@ -52,7 +52,7 @@ import pandas as pd
 
 from layers.vocabulary import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES
 from pipeline.changes_summary import changes_summary, trend_table
-from pipeline.config import Config, to_dict
+from pipeline.config import Config
 
 CHANGES = (
     "newly_served",
@@ -200,37 +200,42 @@ def changes_stage(connection: duckdb.DuckDBPyConnection, run_id: str, config: Co
     (:data:`ADDRESS_CHANGES_SQL`) and read back the rows, the summary and the trend."""
     previous = previous_run(connection, run_id)
     if previous is not None:
-        write_address_changes(connection, run_id, previous, config)
+        write_address_changes(connection, run_id, previous)
     rows = connection.execute(
         "SELECT * EXCLUDE (run_id) FROM address_changes WHERE run_id = ?"
         " ORDER BY kommunenummer, address_id, target",
         [run_id],
     ).df()
-    summary = changes_summary(connection, run_id, previous, [t.name for t in config.targets])
+    targets = [t.name for t in config.targets]
+    compared = (previous.run_id, previous.started_at) if previous else None
+    summary = changes_summary(connection, run_id, compared, targets)
     return Changes(previous, rows, summary, trend_table(connection, run_id))
 
 
 def write_address_changes(
-    connection: duckdb.DuckDBPyConnection, run_id: str, previous: PreviousRun, config: Config
+    connection: duckdb.DuckDBPyConnection, run_id: str, previous: PreviousRun
 ) -> None:
-    """Insert the run's per-address changes against ``previous`` (one SQL statement)."""
-    now = to_dict(config)
-    before_wireless = previous.config.get("wireless", {}).get("count_as_served", False)
-    before_trust = previous.config.get("coverage", {}).get("trust_lacking_lists", True)
-    code_before = previous.code_version
-    code_after = connection.execute(
-        "SELECT code_version FROM runs WHERE run_id = ?", [run_id]
+    """Insert the run's per-address changes against ``previous`` (one SQL statement); both
+    runs' configs and code versions are read from ``runs``."""
+    row = connection.execute(
+        "SELECT config_json, code_version FROM runs WHERE run_id = ?", [run_id]
     ).fetchone()
-    code_now = str(code_after[0]) if code_after else ""
+    now, code_now = (json.loads(row[0]), str(row[1])) if row else ({}, "")
+    both = [previous.config, now]
+    code_before = previous.code_version
     connection.execute(MACROS_SQL)
     connection.execute(
         ADDRESS_CHANGES_SQL,
         {
             "run_id": run_id,
             "previous": previous.run_id,
-            "counted": counted_technologies([previous.config, now]),
-            "lacking_counts": bool(before_trust or config.coverage.trust_lacking_lists),
-            "wireless_counts": bool(before_wireless or config.wireless.count_as_served),
+            "counted": counted_technologies(both),
+            "lacking_counts": any(
+                c.get("coverage", {}).get("trust_lacking_lists", True) for c in both
+            ),
+            "wireless_counts": any(
+                c.get("wireless", {}).get("count_as_served", False) for c in both
+            ),
             "config_nb": "; ".join(config_changes(previous.config, now)),
             "code_nb": f"{code_before} → {code_now}" if code_before != code_now else "",
             "technology_codes": list(TECHNOLOGY_NB),
@@ -257,6 +262,9 @@ _OFFERS = """
 _WIRELESS_DIFFERS = """(n.los_site_id IS DISTINCT FROM o.los_site_id
     OR n.wireless_down_mbps IS DISTINCT FROM o.wireless_down_mbps
     OR n.wireless_up_mbps IS DISTINCT FROM o.wireless_up_mbps)"""
+_WIRELESS_NB = """CASE WHEN {side}.wireless_down_mbps IS NULL THEN 'ingen'
+    ELSE coalesce({side}.los_site_id, 'ukjent sted') || ' ('
+         || gapmap_speed_nb({side}.wireless_down_mbps, {side}.wireless_up_mbps) || ')' END"""
 _TECH = "coalesce($technology_nb[list_position($technology_codes, d.technology)], d.technology)"
 
 ADDRESS_CHANGES_SQL = f"""
@@ -325,10 +333,8 @@ results_diff AS (
            n.nkom_lacking_mbps IS DISTINCT FROM o.nkom_lacking_mbps AS lacking_differs,
            o.nkom_lacking_mbps AS lacking_before, n.nkom_lacking_mbps AS lacking_after,
            {_WIRELESS_DIFFERS} AS wireless_differs,
-           coalesce(o.los_site_id, 'ingen') || ' (' || gapmap_speed_nb(o.wireless_down_mbps,
-               o.wireless_up_mbps) || ')' AS wireless_before,
-           coalesce(n.los_site_id, 'ingen') || ' (' || gapmap_speed_nb(n.wireless_down_mbps,
-               n.wireless_up_mbps) || ')' AS wireless_after
+           {_WIRELESS_NB.format(side="o")} AS wireless_before,
+           {_WIRELESS_NB.format(side="n")} AS wireless_after
     FROM address_results n JOIN address_results o ON o.address_id = n.address_id
     WHERE n.run_id = $run_id AND o.run_id = $previous
       AND n.address_id IN (SELECT address_id FROM ids)

@@ -15,13 +15,8 @@ had none) and ``Totalt``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import duckdb
 import pandas as pd
-
-if TYPE_CHECKING:
-    from pipeline.changes import PreviousRun
 
 CLASSES = ("served", "underserved", "unserved")
 SUMMARY_COLUMNS = (
@@ -100,19 +95,21 @@ ORDER BY s.started_at, g.fylkesnummer NULLS LAST, {LEVEL_ORDER.replace("level", 
 def changes_summary(
     connection: duckdb.DuckDBPyConnection,
     run_id: str,
-    previous: PreviousRun | None,
+    previous: tuple[str, str] | None,
     targets: list[str],
 ) -> pd.DataFrame:
     """``tables/changes_summary.csv``: per level, target and class the households before,
-    after and the change (:data:`SUMMARY_COLUMNS`); no rows without a previous run."""
+    after and the change (:data:`SUMMARY_COLUMNS`) against ``previous`` (its run id and
+    start); no rows without a previous run."""
     if previous is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SUMMARY_COLUMNS})
+    previous_run_id, previous_started_at = previous
     summary = connection.execute(
-        SUMMARY_SQL, {"run_id": run_id, "previous": previous.run_id, "targets": targets}
+        SUMMARY_SQL, {"run_id": run_id, "previous": previous_run_id, "targets": targets}
     ).df()
     summary["households_change"] = summary["households_after"] - summary["households_before"]
-    summary["previous_run_id"] = previous.run_id
-    summary["previous_started_at"] = previous.started_at
+    summary["previous_run_id"] = previous_run_id
+    summary["previous_started_at"] = previous_started_at
     return summary[list(SUMMARY_COLUMNS)]
 
 
