@@ -41,6 +41,11 @@ CHANGE_COLORS: Final[dict[str, str]] = {
 # up to this many points are drawn as SVG (one element each, easy to click and inspect); more
 # (a policy change can touch every address) go to the map's canvas
 SVG_MAX_POINTS: Final = 2000
+# a coloured dot before a label (the map pages have no .swatch rule of their own)
+SWATCH_CSS: Final = (
+    "display:inline-block;width:10px;height:10px;border-radius:5px;border:1px solid #222;"
+    "margin-right:4px;vertical-align:-1px;"
+)
 CHANGE_ROW_COLUMNS: Final = (
     "kommunenummer",
     "address_text",
@@ -139,7 +144,7 @@ def changes_panel_html(changes: KommuneChanges, target: str, target_label_nb: st
     counts = change_households(changes.rows, target)
     own = next(iter(counts.values()), {c: 0 for c in SHOWN_CHANGES})
     lines = "".join(
-        f'<div><span class="swatch" style="background:{CHANGE_COLORS[c]}"></span>'
+        f'<div><span class="swatch" style="{SWATCH_CSS}background:{CHANGE_COLORS[c]}"></span>'
         f"{escape(CHANGE_LABELS_NB[c])}: <b>{escape(households_nb(own[c]))}</b></div>"
         for c in SHOWN_CHANGES
     )

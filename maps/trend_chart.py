@@ -16,6 +16,7 @@ from typing import Final
 import pandas as pd
 
 from layers.numbers_nb import format_percent_nb
+from maps.changes_layer import SWATCH_CSS
 from maps.style import TargetSpec, escape
 
 TREND_TITLE_NB: Final = "Utvikling over tid"
@@ -114,7 +115,7 @@ def trend_box_html(trend: pd.DataFrame, targets: Sequence[TargetSpec], shown: Se
     else:
         labels = {t.name: t.label_nb or t.name for t in targets}
         legend = "".join(
-            f'<div><span class="swatch" style="background:{color}"></span>'
+            f'<div><span class="swatch" style="{SWATCH_CSS}background:{color}"></span>'
             f"{escape(labels.get(name, name))}</div>"
             for color, name in zip(LINE_COLORS, shown, strict=False)
         )
