@@ -249,14 +249,15 @@ _SIDE = """
            a.x_m, a.y_m, c.target, c.class
     FROM addresses a
     JOIN address_classes c ON c.run_id = a.run_id AND c.address_id = a.address_id
-    WHERE a.run_id = {run}
+    WHERE a.run_id = {run} AND c.run_id = {run}
+      AND a.address_id IN (SELECT address_id FROM key_ids)
+      AND c.address_id IN (SELECT address_id FROM key_ids)
 """
 _OFFERS = """
-    SELECT address_id, coalesce(operator, '') AS operator, technology,
-           max(down_mbps) AS down_mbps, max(up_mbps) AS up_mbps
-    FROM offers
-    WHERE run_id = {run} AND list_contains($counted, technology)
-      AND address_id IN (SELECT address_id FROM ids)
+    SELECT o.address_id, coalesce(o.operator, '') AS operator, o.technology,
+           max(o.down_mbps) AS down_mbps, max(o.up_mbps) AS up_mbps
+    FROM ids JOIN offers o ON o.address_id = ids.address_id
+    WHERE o.run_id = {run} AND list_contains($counted, o.technology)
     GROUP BY ALL
 """
 _WIRELESS_DIFFERS = """(n.los_site_id IS DISTINCT FROM o.los_site_id
@@ -269,11 +270,32 @@ _TECH = "coalesce($technology_nb[list_position($technology_codes, d.technology)]
 
 ADDRESS_CHANGES_SQL = f"""
 INSERT INTO address_changes BY NAME
-WITH cur AS ({_SIDE.format(run="$run_id")}),
+WITH class_diff AS MATERIALIZED (
+    SELECT coalesce(n.address_id, o.address_id) AS address_id,
+           coalesce(n.target, o.target) AS target
+    FROM (SELECT address_id, target, class FROM address_classes WHERE run_id = $run_id) n
+    FULL JOIN (SELECT address_id, target, class FROM address_classes WHERE run_id = $previous) o
+      ON n.address_id = o.address_id AND n.target = o.target
+    WHERE n.class IS DISTINCT FROM o.class
+),
+household_diff AS MATERIALIZED (
+    SELECT coalesce(n.address_id, o.address_id) AS address_id
+    FROM (SELECT address_id, households FROM addresses WHERE run_id = $run_id) n
+    FULL JOIN (SELECT address_id, households FROM addresses WHERE run_id = $previous) o
+      ON n.address_id = o.address_id
+    WHERE n.households IS DISTINCT FROM o.households
+),
+keys AS MATERIALIZED (
+    SELECT address_id, target FROM class_diff
+    UNION
+    SELECT h.address_id, t.target
+    FROM household_diff h CROSS JOIN (SELECT target FROM targets WHERE run_id = $run_id) t
+),
+key_ids AS MATERIALIZED (SELECT DISTINCT address_id FROM keys),
+cur AS ({_SIDE.format(run="$run_id")}),
 prev AS ({_SIDE.format(run="$previous")}),
 pairs AS (
-    SELECT coalesce(cur.address_id, prev.address_id) AS address_id,
-           coalesce(cur.target, prev.target) AS target,
+    SELECT k.address_id, k.target,
            coalesce(cur.kommunenummer, prev.kommunenummer) AS kommunenummer,
            coalesce(cur.kommunenavn, prev.kommunenavn) AS kommunenavn,
            coalesce(cur.address_text, prev.address_text) AS address_text,
@@ -288,10 +310,12 @@ pairs AS (
                 WHEN prev.households <> cur.households THEN 'households_changed'
            END AS change,
            sign(gapmap_class_rank(cur.class) - gapmap_class_rank(prev.class)) AS direction
-    FROM cur FULL JOIN prev ON cur.address_id = prev.address_id AND cur.target = prev.target
+    FROM keys k
+    LEFT JOIN cur ON cur.address_id = k.address_id AND cur.target = k.target
+    LEFT JOIN prev ON prev.address_id = k.address_id AND prev.target = k.target
 ),
-changed AS (SELECT * FROM pairs WHERE change IS NOT NULL),
-ids AS (SELECT DISTINCT address_id FROM changed WHERE direction <> 0),
+changed AS MATERIALIZED (SELECT * FROM pairs WHERE change IS NOT NULL),
+ids AS MATERIALIZED (SELECT DISTINCT address_id FROM changed WHERE direction <> 0),
 offers_now AS ({_OFFERS.format(run="$run_id")}),
 offers_before AS ({_OFFERS.format(run="$previous")}),
 offer_diff AS (
