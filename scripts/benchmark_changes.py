@@ -34,7 +34,8 @@ INSERT INTO targets SELECT $run_id, * FROM (VALUES
 """
 KOMMUNER_SQL = """
 INSERT INTO kommuner (run_id, kommunenummer, kommunenavn, fylkesnummer)
-SELECT $run_id, lpad((1000 + i)::VARCHAR, 4, '0'), 'Kommune ' || i, lpad((i % 15 + 1)::VARCHAR, 2, '0')
+SELECT $run_id, lpad((1000 + i)::VARCHAR, 4, '0'), 'Kommune ' || i,
+       lpad((i % 15 + 1)::VARCHAR, 2, '0')
 FROM range(357) t(i)
 """
 FYLKER_SQL = """
@@ -72,7 +73,7 @@ FROM (
 )
 WHERE address_id IN (SELECT address_id FROM addresses WHERE run_id = $run_id)
 """
-RESULTS_SQL = f"""
+RESULTS_SQL = """
 INSERT INTO address_results (run_id, address_id, kommunenummer, households, nkom_lacking_mbps)
 SELECT $run_id, address_id, kommunenummer, households,
        CASE WHEN $month = 2 AND hash(address_id) % 10000 BETWEEN 150 AND 169 THEN 100.0 END
@@ -102,9 +103,11 @@ FROM best
 
 def build_run(connection: duckdb.DuckDBPyConnection, run_id: str, n: int, month: int) -> None:
     """One month's run of ``n`` addresses (month 2 with the changes), aggregated."""
-    store.begin_run(connection, run_id, "hash", {"classify": {"count_mobile": False}}, {}, "bench")
+    config = {"classify": {"count_mobile": False}}
+    store.begin_run(connection, run_id, "hash", config, {}, "bench")
     parameters = {"run_id": run_id, "n": n, "month": month}
-    for sql in (TARGETS_SQL, KOMMUNER_SQL, FYLKER_SQL, ADDRESSES_SQL, OFFERS_SQL, RESULTS_SQL, CLASSES_SQL):
+    steps = (TARGETS_SQL, KOMMUNER_SQL, FYLKER_SQL, ADDRESSES_SQL, OFFERS_SQL, RESULTS_SQL)
+    for sql in (*steps, CLASSES_SQL):
         connection.execute(sql, {k: v for k, v in parameters.items() if f"${k}" in sql})
     aggregate_run(connection, run_id, "gigabit2030")
     if month == 1:
@@ -116,16 +119,25 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=2_600_000)
     parser.add_argument("--keep", type=Path, default=None, help="write the store here")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="gapmap-changes-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    if args.keep is None:
+        with tempfile.TemporaryDirectory(prefix="gapmap-changes-") as folder:
+            benchmark(Path(folder), args.addresses)
+    else:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        benchmark(args.keep, args.addresses)
+
+
+def benchmark(folder: Path, addresses: int) -> None:
+    """Build the two runs' store in ``folder`` and time the changes stage on it."""
     path = folder / "bench.duckdb"
     path.unlink(missing_ok=True)
     with store.open_store(path) as connection:
         started = time.perf_counter()
-        build_run(connection, "m1", args.addresses, 1)
-        build_run(connection, "m2", args.addresses, 2)
-        print(f"built two runs of {args.addresses:,} addresses: {time.perf_counter() - started:.1f} s")
-        timings = {}
+        build_run(connection, "m1", addresses, 1)
+        build_run(connection, "m2", addresses, 2)
+        built_s = time.perf_counter() - started
+        print(f"built two runs of {addresses:,} addresses: {built_s:.1f} s")
+        timings: dict[str, float] = {}
         started = time.perf_counter()
         previous = previous_run(connection, "m2")
         assert previous is not None
