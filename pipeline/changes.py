@@ -5,16 +5,16 @@ The run is compared with the **previous succeeded run of the same target set** (
 target names with the same speeds in the ``targets`` table), entirely in DuckDB SQL over the
 store. Per address and target (``address_changes``, one row per changed pair):
 
-===================== ==========================================================================
-change                when
-===================== ==========================================================================
-``newly_served``      not served before, served now
+====================== =========================================================================
+change                 when
+====================== =========================================================================
+``newly_served``       not served before, served now
 ``newly_below_target`` served before, underserved or unserved now
-``class_changed``     below the target both times, but the class moved (unserved ↔ underserved)
-``new_address``       the address is new in the address register
-``address_gone``      the address is no longer in the register
+``class_changed``      below the target both times, but the class moved (unserved ↔ underserved)
+``new_address``        the address is new in the address register
+``address_gone``       the address is no longer in the register
 ``households_changed`` same class, but its households changed (keeps the summary explained)
-===================== ==========================================================================
+====================== =========================================================================
 
 Each row gets one ``cause`` (and ``cause_nb``, bokmål with the evidence), the first that
 applies in this priority:
