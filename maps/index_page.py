@@ -12,6 +12,15 @@ import pandas as pd
 
 from layers.numbers_nb import format_int_nb, format_nok, format_percent_nb, format_timestamp_nb
 from maps import style
+from maps.changes_layer import (
+    CHANGE_COLORS,
+    CHANGE_LABELS_NB,
+    CHANGES_LAYER_NAME_NB,
+    SHOWN_CHANGES,
+    ChangeSources,
+    change_households,
+    previous_run_nb,
+)
 from maps.downloads import kommune_brief_html, kommune_table_hrefs, run_downloads_html
 from maps.style import TargetSpec
 
@@ -27,6 +36,7 @@ tfoot tr.total td { font-weight: bold; background: #e9eef2; border-top: 2px soli
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 6px;
   border: 1px solid #222; margin-right: 4px; vertical-align: -1px; }
 td.dl { white-space: nowrap; font-size: 12px; }
+section.changes h2 { font-size: 1.2em; margin-top: 1.5em; }
 footer { margin-top: 2em; font-size: 12px; color: #555; }
 footer dt { font-weight: bold; float: left; clear: left; width: 9em; }
 footer dd { margin-left: 10em; }
@@ -141,6 +151,67 @@ def _footer(run_info: Mapping[str, str]) -> str:
     return f"<footer><dl>{items}</dl></footer>"
 
 
+def _class_list() -> str:
+    """What each class means, with its colour."""
+    items = "".join(
+        f'<li><span class="swatch" style="background:{c.color}"></span>'
+        f"<b>{style.escape(c.label_nb)}</b>: {style.escape(c.description_nb)}</li>"
+        for c in style.CLASS_STYLES
+    )
+    return f"<ul>{items}</ul>"
+
+
+def _changes_row(name: str, number: str, counts: Mapping[str, int], href: str | None) -> str:
+    label = style.escape(name)
+    if href:
+        label = f'<a href="{style.escape(href)}">{label}</a>'
+    cells = "".join(_num(counts.get(change, 0)) for change in SHOWN_CHANGES)
+    return f"<tr><td>{label}</td><td>{style.escape(number)}</td>{cells}</tr>"
+
+
+def changes_section(
+    gap_table: pd.DataFrame,
+    changes: ChangeSources | None,
+    map_target: TargetSpec,
+    kommune_href: Callable[[str], str | None],
+) -> str:
+    """The section "Endringer siden forrige kjøring": per kommune with a change, the
+    households newly served and newly below the map target, and their total; the previous
+    run's date, or "Ingen tidligere kjøring". Nothing without ``changes``."""
+    if changes is None:
+        return ""
+    heading = f"<h2>{style.escape(CHANGES_LAYER_NAME_NB)}</h2>"
+    if not changes.previous_started_at:
+        return f'<section class="changes">{heading}<p>Ingen tidligere kjøring.</p></section>'
+    counts = change_households(changes.rows, map_target.name)
+    names = {
+        _sort_key(r.get("kommunenummer")): _sort_key(r.get("kommunenavn"))
+        for r in gap_table[gap_table["level"] == "kommune"].to_dict("records")
+    }
+    rows = [
+        _changes_row(names.get(knr, knr), knr, counts[knr], kommune_href(knr))
+        for knr in sorted(counts)
+    ]
+    total = {c: sum(v[c] for v in counts.values()) for c in SHOWN_CHANGES}
+    since = previous_run_nb(changes.previous_started_at)
+    header = "".join(
+        f'<th><span class="swatch" style="background:{CHANGE_COLORS[c]}"></span>'
+        f"{style.escape(CHANGE_LABELS_NB[c])} (husstander)</th>"
+        for c in SHOWN_CHANGES
+    )
+    body = "".join(rows) if rows else '<tr><td colspan="4">Ingen endringer.</td></tr>'
+    return (
+        f'<section class="changes">{heading}<p>{style.escape(map_target.label_nb)}, siden '
+        f"{style.escape(since)}. Årsaken til hver endring står i "
+        '<a href="tables/changes.csv">tables/changes.csv</a>; utviklingen over alle kjøringer i '
+        '<a href="tables/trend.csv">tables/trend.csv</a>.</p>'
+        f"<table><thead><tr><th>Kommune</th><th>Nummer</th>{header}</tr></thead>"
+        f"<tbody>{body}</tbody><tfoot>"
+        f"{_changes_row('Totalt', '', total, None).replace('<tr>', '<tr class=total>', 1)}"
+        "</tfoot></table></section>"
+    )
+
+
 def render_index_page(
     gap_table: pd.DataFrame,
     targets: Sequence[TargetSpec],
@@ -148,6 +219,7 @@ def render_index_page(
     run_info: Mapping[str, str],
     kommune_href: Callable[[str], str | None],
     overview_href: str = "maps/oversikt.html",
+    changes: ChangeSources | None = None,
 ) -> str:
     """Return the index page as an HTML string.
 
@@ -165,16 +237,14 @@ def render_index_page(
         Relative link to a kommune's map, or None when it has none.
     overview_href : str
         Relative link to the overview map.
+    changes : ChangeSources or None
+        The run's changes, a section below the table (:func:`changes_section`); None: none.
     """
     totals = gap_table[gap_table["level"] == "total"].to_dict("records")
     foot = "".join(_summary_row(r, targets, "total") for r in totals)
-    classes = "".join(
-        f'<li><span class="swatch" style="background:{c.color}"></span>'
-        f"<b>{style.escape(c.label_nb)}</b>: {style.escape(c.description_nb)}</li>"
-        for c in style.CLASS_STYLES
-    )
     generated = run_info.get("generated_at")
     stamp = f" Generert {style.escape(format_timestamp_nb(generated))}." if generated else ""
+    section = changes_section(gap_table, changes, map_target, kommune_href)
     return f"""<!DOCTYPE html>
 <html lang="nb">
 <head>
@@ -189,7 +259,7 @@ def render_index_page(
 kostnad for å nå dem.{stamp}</p>
 <p><a href="{style.escape(overview_href)}">Oversiktskart: andel husstander under
 {style.escape(map_target.label_nb)}</a>. Klikk på et kommunenavn for kartet over adressene.</p>
-{run_downloads_html()}<ul>{classes}</ul>
+{run_downloads_html()}{_class_list()}
 <table>
 {_header(targets)}
 <tbody>
@@ -197,6 +267,7 @@ kostnad for å nå dem.{stamp}</p>
 </tbody>
 <tfoot>{foot}</tfoot>
 </table>
+{section}
 {_footer(run_info)}
 </body>
 </html>

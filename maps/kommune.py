@@ -21,6 +21,7 @@ from layers.numbers_nb import format_int_nb
 from maps import page_shell, style
 from maps.address_layer import AddressRows, add_address_layer, address_rows
 from maps.areas import areas_layer
+from maps.changes_layer import ChangesLayer, KommuneChanges, changes_panel_html, shown_targets
 from maps.context import context_layers
 from maps.cost_panel import CostCurvePanel, cost_curve_html
 from maps.downloads import kommune_downloads_html
@@ -34,6 +35,7 @@ from maps.target_switch import (
     target_heading_html,
     target_legend_html,
 )
+from maps.trend_chart import trend_box_html
 
 KOMMUNE_SIMPLIFY_M = 2.0  # boundary outline only; addresses are exact
 NORWAY_BOUNDS = [[57.9, 4.5], [71.2, 31.2]]
@@ -92,6 +94,11 @@ class KommuneMapInputs:
         The existing wireless sites inside the kommune's bounds with ``lon``/``lat``
         (:func:`maps.context.clip_sites`): one overlay per technology, hidden at first. None:
         no overlay.
+    changes : KommuneChanges or None
+        The kommune's changes since the previous run and its trend
+        (:class:`maps.changes_layer.KommuneChanges`): an overlay "Endringer siden forrige
+        kjøring (N)" of the addresses newly served / newly below the map target, the counts in
+        the info panel and a foldable trend chart of the served share per run. None: none.
     """
 
     kommunenummer: str
@@ -109,6 +116,18 @@ class KommuneMapInputs:
     new_sites: pd.DataFrame | None = None
     fibre: gpd.GeoDataFrame | None = None
     sites: pd.DataFrame | None = None
+    changes: KommuneChanges | None = None
+
+
+def _changes_html(inputs: KommuneMapInputs) -> str:
+    """The info panel's changes since the previous run and the trend chart (none without)."""
+    if inputs.changes is None:
+        return ""
+    target = inputs.map_target
+    names = [t.name for t in inputs.targets]
+    return changes_panel_html(inputs.changes, target.name, target.label_nb) + trend_box_html(
+        inputs.changes.trend, inputs.targets, shown_targets(names, target.name)
+    )
 
 
 def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
@@ -136,6 +155,7 @@ def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
         )
     if inputs.cost_curve is not None:
         parts.append(cost_curve_html(inputs.cost_curve, kommunenavn))
+    parts.append(_changes_html(inputs))
     parts.append(
         f'<div class="gapmap-links"><a href="{style.escape(links["overview"])}">← Oversiktskart'
         f'</a> · <a href="{style.escape(links["index"])}">Tabell over alle kommuner</a></div>'
@@ -238,6 +258,8 @@ def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
     _add_address_clusters(fmap, inputs, encoded)
     if inputs.new_sites is not None:
         NewSiteLayer(new_site_rows(inputs.new_sites)).add_to(fmap)
+    if inputs.changes is not None and inputs.changes.previous_started_at:
+        ChangesLayer(inputs.changes.rows, inputs.map_target.name).add_to(fmap)
     style.add_layer_control(fmap)
     add_print_view(fmap, bounds)  # its button under the zoom, above the info panel
     _add_panels(fmap, inputs, encoded)

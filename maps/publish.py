@@ -15,7 +15,7 @@ mailed or copied alone and opens without internet (only the basemap tiles come f
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Literal, get_args
 
@@ -26,6 +26,7 @@ import pandas as pd
 from layers.errors import InputError
 from maps import style
 from maps.assets import localize_pages
+from maps.changes_layer import ChangeSources
 from maps.index_page import render_index_page
 from maps.inline import inline_assets, prune_unused
 from maps.kommune import kommune_map
@@ -57,7 +58,11 @@ def save_page(fmap: folium.Map, path: Path, title: str, assets: AssetMode = "inl
 
 
 def _write_kommune_maps(
-    kommune_dir: Path, sources: MapSources, target: TargetSpec, assets: AssetMode
+    kommune_dir: Path,
+    sources: MapSources,
+    target: TargetSpec,
+    assets: AssetMode,
+    changes: ChangeSources | None = None,
 ) -> dict[str, Path]:
     """One map per kommune row of the gap table, ``kommune_dir/<knr>.html``; their paths."""
     kommune_dir.mkdir(parents=True, exist_ok=True)
@@ -68,6 +73,8 @@ def _write_kommune_maps(
     for gap_row in kommune_rows.to_dict("records"):
         inputs = slices.map_inputs(gap_row, target)
         knr, name = inputs.kommunenummer, inputs.kommunenavn
+        if changes is not None:
+            inputs = replace(inputs, changes=changes.for_kommune(knr))
         path = kommune_dir / f"{knr}.html"
         save_page(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning", assets)
         paths[knr] = path
@@ -96,7 +103,11 @@ def _write_overview(
 
 
 def _write_index(
-    out_dir: Path, sources: MapSources, target: TargetSpec, kommune_paths: Mapping[str, Path]
+    out_dir: Path,
+    sources: MapSources,
+    target: TargetSpec,
+    kommune_paths: Mapping[str, Path],
+    changes: ChangeSources | None = None,
 ) -> Path:
     """The index page, ``out_dir/index.html``, linking the overview and the kommune maps."""
     path = out_dir / "index.html"
@@ -107,6 +118,7 @@ def _write_index(
             target,
             sources.run_info,
             kommune_href=lambda knr: f"maps/kommune/{knr}.html" if knr in kommune_paths else None,
+            changes=changes,
         ),
         encoding="utf-8",
     )
@@ -114,7 +126,11 @@ def _write_index(
 
 
 def _write_products(
-    out_dir: Path, sources: MapSources, assets: AssetMode, assets_dir: Path | None
+    out_dir: Path,
+    sources: MapSources,
+    assets: AssetMode,
+    assets_dir: Path | None,
+    changes: ChangeSources | None = None,
 ) -> MapPaths:
     """:func:`write_maps`: check, write the kommune maps, the overview and the index page, then
     copy the web assets next to them when ``assets == "local"``."""
@@ -122,9 +138,10 @@ def _write_products(
         msg = f"assets: got {assets!r}, expected one of {', '.join(ASSET_MODES)}"
         raise InputError(msg)
     target = validate_sources(sources)
-    kommune_paths = _write_kommune_maps(out_dir / "maps" / "kommune", sources, target, assets)
+    kommune_dir = out_dir / "maps" / "kommune"
+    kommune_paths = _write_kommune_maps(kommune_dir, sources, target, assets, changes)
     overview_path = _write_overview(out_dir / "maps", sources, target, kommune_paths, assets)
-    index_path = _write_index(out_dir, sources, target, kommune_paths)
+    index_path = _write_index(out_dir, sources, target, kommune_paths, changes)
     if assets == "local":
         localize_pages([overview_path, *kommune_paths.values()], out_dir, assets_dir)
     return MapPaths(index=index_path, overview=overview_path, kommuner=kommune_paths)
@@ -147,8 +164,10 @@ def write_maps(
     new_sites: pd.DataFrame | None = None,
     fibre: gpd.GeoDataFrame | None = None,
     sites: gpd.GeoDataFrame | None = None,
+    changes: ChangeSources | None = None,
 ) -> MapPaths:
-    """Write the index page, the overview map and one map per kommune of the gap table.
+    """Write the index page, the overview map and one map per kommune of the gap table;
+    return where (:class:`MapPaths`: ``index``, ``overview``, ``kommuner`` by kommunenummer).
 
     Parameters
     ----------
@@ -166,14 +185,11 @@ def write_maps(
         In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
     assets_dir : Path, optional
         The npm asset cache for ``assets="local"`` (:func:`maps.assets.default_assets_dir`).
-    hillshades, areas, cost_curves, new_sites, fibre, sites : optional, keyword-only
+    hillshades, areas, cost_curves, new_sites, fibre, sites, changes : optional, keyword-only
         The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
-        and sites: the fields of :class:`maps.sources.MapSources`. None: not shown.
-
-    Returns
-    -------
-    MapPaths
-        ``index``, ``overview`` and ``kommuner`` (kommunenummer -> path).
+        and sites (the fields of :class:`maps.sources.MapSources`), and the changes since the
+        previous run with the trend (:class:`maps.changes_layer.ChangeSources`: the index
+        page's and each kommune map's "Endringer siden forrige kjøring"). None: not shown.
     """
     sources = MapSources(
         gap_table,
@@ -189,4 +205,4 @@ def write_maps(
         fibre=fibre,
         sites=sites,
     )
-    return _write_products(Path(out_dir), sources, assets, assets_dir)
+    return _write_products(Path(out_dir), sources, assets, assets_dir, changes)

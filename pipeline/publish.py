@@ -29,11 +29,13 @@ from maps.publish import AssetMode, MapPaths, write_maps
 from maps.style import TargetSpec
 from pipeline import store
 from pipeline.aggregate import Aggregated
+from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.products import tables as files
 from pipeline.products.briefs import write_briefs
+from pipeline.products.changes_tables import change_sources, write_changes_tables
 from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
 from pipeline.products.hillshade import write_hillshade_png
@@ -56,14 +58,15 @@ class RunInfo:
 @dataclass(frozen=True)
 class RunTables:
     """What a run publishes: the aggregates, the inputs as read, one row per address with
-    every stage's columns (point geometry, EPSG:25833), the stages' counts for the manifest
-    and the candidate masts of the cost stage."""
+    every stage's columns (point geometry, EPSG:25833), the stages' counts for the manifest,
+    the candidate masts of the cost stage and the changes since the previous run."""
 
     aggregated: Aggregated
     inputs: Ingested
     results: pd.DataFrame
     counts: Mapping[str, Mapping[str, Any]]
     new_sites: pd.DataFrame
+    changes: Changes | None = None
 
 
 def prepare_output_dir(output_dir: Path, store_path: Path) -> None:
@@ -97,6 +100,8 @@ def publish_products(
     folder.mkdir(parents=True, exist_ok=False)
     areas = project_areas_of(config, tables.results)
     outputs = _write_tables(folder, config, info, tables)
+    if tables.changes is not None:
+        outputs |= write_changes_tables(folder, tables.changes)
     outputs |= files.write_project_areas(folder, areas)
     outputs["geopackage"] = _write_geopackage(folder, config, tables, areas)
     outputs |= _write_map_products(folder, config, info, tables, areas)
@@ -191,6 +196,7 @@ def _write_map_products(
         new_sites=files.new_sites_table(masts) if len(masts) else None,
         fibre=tables.inputs.fibre,
         sites=tables.inputs.sites,
+        changes=change_sources(tables.changes) if tables.changes is not None else None,
     )
     shutil.rmtree(terrain_dir, ignore_errors=True)  # the hillshades are embedded in the pages
     return _relative(paths, folder)
@@ -254,6 +260,7 @@ def _manifest(
         **{stage: dict(counts) for stage, counts in tables.counts.items()},
         "stage_timings": stage_timings,
         "outputs": outputs,
+        **({"changes": tables.changes.manifest()} if tables.changes is not None else {}),
     }
 
 

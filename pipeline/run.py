@@ -2,7 +2,8 @@
 
 ::
 
-    ingest → locate → terrain → wireless → coverage → classify → cost → store → aggregate → publish
+    ingest → locate → terrain → wireless → coverage → classify → cost → store → aggregate
+           → changes → publish
 
 Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
 sequences them, measures wall time and peak memory per stage, and keeps the ``runs`` table and
@@ -26,6 +27,7 @@ from layers.checksums import input_checksums
 from layers.errors import fault_of
 from pipeline import (
     aggregate,
+    changes,
     classify,
     cost,
     coverage,
@@ -112,8 +114,11 @@ def _run_stages(
     with timer.stage("aggregate") as detail:
         aggregated = aggregate.aggregate_stage(connection, info.run_id, config, results)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
+    with timer.stage("changes") as detail:
+        changed = changes.changes_stage(connection, info.run_id, config)
+        detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
-        tables = publish.RunTables(aggregated, inputs, results, counts, masts)
+        tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed)
         folder = publish.publish_products(config, info, tables, timer.rows)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)

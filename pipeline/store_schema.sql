@@ -75,3 +75,11 @@ CREATE TABLE IF NOT EXISTS cost_summary (
     cost_target VARCHAR, households_below_cost_target BIGINT, cost_nok DOUBLE,
     routes_capped BIGINT, fwa_doubtful_households BIGINT
 );
+CREATE TABLE IF NOT EXISTS address_changes (
+    run_id VARCHAR, previous_run_id VARCHAR, address_id BIGINT, kommunenummer VARCHAR,
+    kommunenavn VARCHAR, address_text VARCHAR, x_m DOUBLE, y_m DOUBLE, target VARCHAR,
+    change VARCHAR,                     -- pipeline/changes.py: CHANGES
+    class_before VARCHAR, class_after VARCHAR, households_before BIGINT, households_after BIGINT,
+    cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
+    cause_nb VARCHAR
+);

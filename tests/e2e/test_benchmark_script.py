@@ -32,6 +32,7 @@ PIPELINE_STAGES = (
     "cost",
     "store",
     "aggregate",
+    "changes",
     "publish",
 )
 

@@ -83,7 +83,7 @@ def test_failed_run_leaves_the_published_output_untouched(tiny_region: Path, mon
         raise OSError(errno.ENOSPC, "No space left on device", "maps/kommune/9901.html")
 
     monkeypatch.setattr(publish_module, "_write_map_products", disk_full)
-    with pytest.raises(WriteError, match=r"after aggregate: cannot write: .*the disk is full"):
+    with pytest.raises(WriteError, match=r"after changes: cannot write: .*the disk is full"):
         run_pipeline(config, _quiet())
     current = (config.run.output_dir / "current").resolve()
     assert current == first.published
