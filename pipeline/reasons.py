@@ -81,23 +81,39 @@ AREA_NB: Final[dict[str, tuple[str, str]]] = {  # status -> (with a name, withou
     ),
 }
 BELOW_CLASSES: Final = ("underserved", "unserved")
+READ_COLUMNS: Final = (  # the results' columns the reasons read (and class_<target>)
+    "x_m",
+    "y_m",
+    "best_technology",
+    "best_down_mbps",
+    "best_up_mbps",
+    "nkom_lacking_mbps",
+    "area_status",
+    "fwa_doubtful",
+    "los_site_id",
+    "obstruction_x_m",
+    "obstruction_y_m",
+    "sites_in_range",
+    "los_terrain_ok",
+    "distance_to_fibre_m",
+)
 
 
-def formatted(values: np.ndarray, format_one: Callable[[float], str]) -> np.ndarray:
-    """``format_one`` of every value, called once per distinct value ("" where NaN)."""
+def formatted(values: np.ndarray, format_one: Callable[[float], str]) -> pd.Series:
+    """``format_one`` of every value ("" where NaN), called once per distinct value; the texts
+    are taken from the distinct ones in one Arrow ``take`` (no Python string per row)."""
     values = np.asarray(values, dtype="float64")
-    out = np.full(len(values), "", dtype=object)
     finite = np.isfinite(values)
     unique, inverse = np.unique(values[finite], return_inverse=True)
-    labels = np.array([format_one(v) for v in unique.tolist()] + [""], dtype=object)
-    out[finite] = labels[inverse.ravel()]
-    return out
+    labels = pd.array([format_one(v) for v in unique.tolist()] + [""], dtype="str")
+    codes = np.full(len(values), len(unique), dtype=np.int64)
+    codes[finite] = inverse.ravel()
+    return pd.Series(labels.take(codes))
 
 
 def speeds_text(down_mbps: np.ndarray, up_mbps: np.ndarray) -> pd.Series:
     """``"40/10 Mbit/s"`` per row (``"40 Mbit/s"`` without an upload speed)."""
-    down = pd.Series(formatted(down_mbps, format_mbps))
-    up = pd.Series(formatted(up_mbps, format_mbps))
+    down, up = formatted(down_mbps, format_mbps), formatted(up_mbps, format_mbps)
     return down + ("/" + up).where(up != "", "") + " Mbit/s"
 
 
@@ -130,8 +146,10 @@ def nearest_site(
     finite = np.isfinite(points).all(axis=1)
     distance_m, index = np.full(n, np.nan), np.zeros(n, dtype=np.int64)
     if finite.any():
-        distance_m[finite], index[finite] = tree.query(points[finite])
-    site_id = np.where(finite, usable["site_id"].to_numpy(dtype=object)[index], None)
+        found_m, found = tree.query(points[finite])
+        distance_m[finite], index[finite] = found_m, found
+    site_id = usable["site_id"].to_numpy(dtype=object)[index]
+    site_id[~finite] = None
     range_m = np.where(finite, usable["max_range_m"].to_numpy("float64")[index], np.nan)
     return site_id, distance_m, range_m
 
@@ -163,17 +181,17 @@ def _reason_conditions(
     """The conditions of :data:`REASONS`, in order, for addresses below ``target``."""
     down = results["best_down_mbps"].to_numpy("float64")
     lacking = results["nkom_lacking_mbps"].to_numpy("float64")
-    area = results["area_status"].fillna("").to_numpy(dtype=object)
+    area = results["area_status"]
     claimed = results["fwa_doubtful"].fillna(False).to_numpy(dtype=bool)
     trusted = config.coverage.trust_lacking_lists
     return [
-        area == "funded",
-        area == "planned",
+        area.eq("funded").fillna(False).to_numpy(dtype=bool),
+        area.eq("planned").fillna(False).to_numpy(dtype=bool),
         trusted & (lacking <= target.down_mbps) & (down >= lacking),
         claimed,
         ~np.isfinite(down),
-        results["best_technology"].to_numpy(dtype=object) == "xdsl",
-        results[f"class_{target.name}"].to_numpy(dtype=object) == "unserved",
+        results["best_technology"].eq("xdsl").fillna(False).to_numpy(dtype=bool),
+        results[f"class_{target.name}"].eq("unserved").fillna(False).to_numpy(dtype=bool),
         np.isfinite(results["distance_to_fibre_m"].to_numpy("float64")),
         out_of_range,
         np.ones(len(results), dtype=bool),
@@ -183,11 +201,11 @@ def _reason_conditions(
 def reason_codes(
     results: pd.DataFrame, target: Target, config: Config, out_of_range: np.ndarray
 ) -> np.ndarray:
-    """One code of :data:`REASONS` per address below ``target``, None where it is served."""
-    below = np.isin(results[f"class_{target.name}"].to_numpy(dtype=object), BELOW_CLASSES)
+    """Per address the position in :data:`REASONS` of its reason for a gap below ``target``
+    (int8), -1 where it is served."""
+    below = results[f"class_{target.name}"].isin(BELOW_CLASSES).to_numpy(dtype=bool)
     conditions = [below & c for c in _reason_conditions(results, target, config, out_of_range)]
-    codes = np.select(conditions, list(REASONS), default="")
-    return np.where(codes == "", None, codes).astype(object)
+    return np.select(conditions, np.arange(len(REASONS), dtype=np.int8), np.int8(-1))
 
 
 def _offer_text(results: pd.DataFrame) -> pd.Series:
@@ -198,7 +216,11 @@ def _offer_text(results: pd.DataFrame) -> pd.Series:
 
 
 def _metres(values: pd.Series) -> pd.Series:
-    return pd.Series(formatted(values.to_numpy("float64"), format_int_nb)) + " m"
+    """``"1 240 m"``: whole metres (rounded half away from zero before the distinct values
+    are formatted, so there are few)."""
+    metres = values.to_numpy("float64")
+    whole = np.sign(metres) * np.floor(np.abs(metres) + 0.5)
+    return formatted(whole, format_int_nb) + " m"
 
 
 def _area_text(rows: pd.DataFrame, status: str) -> pd.Series:
@@ -206,7 +228,7 @@ def _area_text(rows: pd.DataFrame, status: str) -> pd.Series:
     with_name, without_name = AREA_NB[status]
     name = rows["area_name"].reset_index(drop=True)
     text = pd.Series(without_name, index=name.index).mask(name != "", with_name + name + "»")
-    year = pd.Series(formatted(rows["area_year"].to_numpy("float64"), lambda v: str(int(v))))
+    year = formatted(rows["area_year"].to_numpy("float64"), lambda v: str(int(v)))
     return text + (", år " + year).where(year != "", "")
 
 
@@ -239,7 +261,7 @@ def evidence_texts(code: str, rows: pd.DataFrame, config: Config) -> pd.Series:
     if code in ("funded_area", "planned_area"):
         return _area_text(rows, code.removesuffix("_area"))
     if code == "nkom_lacking":
-        lacking = pd.Series(formatted(rows["nkom_lacking_mbps"].to_numpy(), format_mbps))
+        lacking = formatted(rows["nkom_lacking_mbps"].to_numpy(), format_mbps)
         return (
             "Nkom oppgir at adressen mangler "
             + lacking
@@ -253,9 +275,12 @@ def evidence_texts(code: str, rows: pd.DataFrame, config: Config) -> pd.Series:
             has_fibre, ""
         )
     if code == "below_floor":
-        floor = speeds_text(
-            np.array([config.classify.floor_down_mbps]), np.array([config.classify.floor_up_mbps])
-        )[0]
+        floor = str(
+            speeds_text(
+                np.array([config.classify.floor_down_mbps]),
+                np.array([config.classify.floor_up_mbps]),
+            ).iloc[0]
+        )
         return "Beste tilbud er " + _offer_text(rows) + ", under grunnkravet " + floor
     if code == "fibre_distance":
         return "Nærmeste fiber " + fibre_m + " unna"
@@ -273,9 +298,12 @@ def _context(
 ) -> pd.DataFrame:
     """The results' columns the reasons read, by position, with the area's name and year and
     the nearest wireless site of the addresses below some target without a site in range."""
-    frame = results.reset_index(drop=True)
+    classes = [f"class_{t.name}" for t in config.targets]
+    frame = pd.DataFrame(results[[*READ_COLUMNS, *classes]]).reset_index(drop=True)
     x_m, y_m = frame["x_m"].to_numpy("float64"), frame["y_m"].to_numpy("float64")
-    status = np.where(below_any, frame["area_status"].fillna("").to_numpy(dtype=object), "")
+    in_area = below_any & frame["area_status"].fillna("").ne("").to_numpy(dtype=bool)
+    status = np.full(len(frame), "", dtype=object)
+    status[in_area] = frame["area_status"][in_area].to_numpy(dtype=object)
     frame["area_name"], frame["area_year"] = area_per_address(areas, status, x_m, y_m)
     none_in_range = below_any & (frame["sites_in_range"].to_numpy() == 0)
     frame["nearest_site_id"] = np.full(len(frame), None, dtype=object)
@@ -310,29 +338,38 @@ def reasons_per_address(
     ``areas`` (planned and funded) the area's name and year. The codes and their priority are
     the module docstring's.
     """
-    below = {
-        t.name: np.isin(results[f"class_{t.name}"].to_numpy(dtype=object), BELOW_CLASSES)
-        for t in config.targets
-    }
-    below_any = np.logical_or.reduce([*below.values(), np.zeros(len(results), dtype=bool)])
-    frame = _context(results, config, sites, areas, below_any)
+    below_any = results[[f"class_{t.name}" for t in config.targets]].isin(BELOW_CLASSES)
+    frame = _context(results, config, sites, areas, below_any.any(axis=1).to_numpy(dtype=bool))
     out_of_range = frame["out_of_range"].to_numpy(dtype=bool)
     codes = {t.name: reason_codes(frame, t, config, out_of_range) for t in config.targets}
-    sentences: dict[str, np.ndarray] = {}
-    for code in REASONS:
-        used = np.logical_or.reduce([c == code for c in codes.values()])
-        at = np.flatnonzero(used)
+    sentences: dict[int, tuple[np.ndarray, pd.Series]] = {}
+    for index, code in enumerate(REASONS):
+        at = np.flatnonzero(np.logical_or.reduce([c == index for c in codes.values()]))
         if len(at):
-            sentences[code] = np.full(len(frame), None, dtype=object)
-            sentences[code][at] = evidence_texts(code, frame.iloc[at], config).to_numpy(object)
-    columns: dict[str, np.ndarray] = {}
+            sentences[index] = (at, evidence_texts(code, frame.iloc[at], config))
+    labels = pd.array(list(REASONS), dtype="str")
+    columns: dict[str, pd.api.extensions.ExtensionArray] = {}
     for target in config.targets:
-        target_codes = codes[target.name]
-        evidence = np.full(len(frame), None, dtype=object)
-        for code, texts in sentences.items():
-            evidence = np.where(target_codes == code, texts, evidence)
-        is_below_target = target_codes == "below_target"
-        evidence[is_below_target] = evidence[is_below_target] + f", under målet {target.label_nb}"
-        columns[f"reason_{target.name}"] = target_codes
-        columns[f"reason_evidence_{target.name}"] = evidence
+        columns[f"reason_{target.name}"] = labels.take(codes[target.name], allow_fill=True)
+        columns[f"reason_evidence_{target.name}"] = _evidence_of(
+            codes[target.name], sentences, f", under målet {target.label_nb}"
+        )
     return pd.DataFrame(columns, index=results.index)
+
+
+def _evidence_of(
+    codes: np.ndarray, sentences: dict[int, tuple[np.ndarray, pd.Series]], below_target: str
+) -> pd.api.extensions.ExtensionArray:
+    """Each address's sentence for its code (missing where served), taken from the sentences
+    of every code at the positions ``at`` that have it for some target: one Arrow ``take``."""
+    positions, texts = [np.zeros(0, dtype=np.int64)], [pd.Series([], dtype="str")]
+    last = list(REASONS).index("below_target")
+    for index, (at, sentence) in sentences.items():
+        rows = np.flatnonzero(codes == index)
+        picked = sentence.iloc[np.searchsorted(at, rows)].reset_index(drop=True)
+        positions.append(rows)
+        texts.append(picked + below_target if index == last else picked)
+    stacked = pd.concat(texts, ignore_index=True).astype("str").array
+    source = np.full(len(codes), -1, dtype=np.int64)  # where in ``stacked`` each row's text is
+    source[np.concatenate(positions)] = np.arange(len(stacked))
+    return stacked.take(source, allow_fill=True)
