@@ -192,6 +192,8 @@ GAP_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
 
 ADDRESS_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
     "class": ("Klasse ({t})", "text", "Adressens klasse for målet {t}: " + CLASS_DEFINITIONS + "."),
+    "reason": ("Årsakskode ({t})", "text", "Koden for hvorfor adressen er under målet {t}."),
+    "reason_evidence": ("Årsak ({t})", "text", "Hvorfor adressen er under målet {t}, med tall."),
 }
 
 LAST_SHARE: Final = re.compile(
