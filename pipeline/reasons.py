@@ -27,8 +27,9 @@ order in which a kommune can act on it:
  10   ``below_target``           otherwise: an offer above the floor but below the target
 ====  =========================  ==============================================================
 
-Served addresses get no reason (None). The evidence is a short sentence with the numbers in
-Norwegian format (:mod:`layers.numbers_nb`): "Beste tilbud er kobber (xDSL) 40/10 Mbit/s",
+Served addresses get no reason (a missing value). The evidence is a short sentence with the
+numbers in Norwegian format (:mod:`layers.numbers_nb`):
+"Beste tilbud er kobber (xDSL) 40/10 Mbit/s",
 "Terrenget skjærer siktlinjen til mast S123 ved (62,12345 N, 7,12345 Ø)" (WGS 84 degrees),
 "Nærmeste fiber 1 240 m unna". Codes come from ``np.select`` over whole columns, the sentences
 from pandas string operations over the rows of each code (numbers formatted once per distinct
