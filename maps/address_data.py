@@ -22,8 +22,11 @@ column          type        meaning
 ``cost``        int32       ``cost_nok`` in whole kroner, -1 where missing
 ``wireless``    uint        1 + index into ``wireless`` (0: no line-of-sight line)
 ``site``        uint        1 + index into ``newSites`` (0: takes no proposed mast)
+``reason<i>``   uint        1 + index into ``reasons``: the reason for the gap below target i
+                            (0: none, served; the column is absent when the run has no reasons)
 ``texts``       uint8       UTF-8 JSON: ``streets``, ``numbers``, ``tech``, ``operators``,
-                            ``wireless``, ``newSites`` and ``ids`` (texts when ``id`` is absent)
+                            ``wireless``, ``newSites``, ``reasons`` (one list for every target)
+                            and ``ids`` (texts when ``id`` is absent)
 ==============  ==========  ===============================================================
 
 The rows are sorted by 0.01° latitude band, then longitude, so the coordinate deltas stay small
@@ -127,6 +130,20 @@ def wireless_texts(frame: pd.DataFrame) -> pd.Series:
     return text
 
 
+def reason_columns(
+    frame: pd.DataFrame, targets: Sequence[TargetSpec]
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """``reason<i>`` per target: 1 + index into one escaped list of the evidence texts of every
+    target (0 where served); none when ``frame`` has no ``reason_evidence_<target>`` columns."""
+    names = [f"reason_evidence_{t.name}" for t in targets]
+    if not set(names) <= set(frame.columns):
+        return {}, []
+    stacked = pd.concat([frame[name].astype("object") for name in names], ignore_index=True)
+    codes, labels = factorised(stacked.where(stacked != ""))
+    parts = np.split(codes, len(names))  # the targets one after another
+    return {f"reason{i}": smallest_uint(part) for i, part in enumerate(parts)}, labels
+
+
 def _spatial_order(lat_e5: np.ndarray, lon_e5: np.ndarray) -> np.ndarray:
     """Row order by 0.01° latitude band, then longitude (small deltas for gzip)."""
     return np.lexsort((lon_e5, lat_e5 // 1000))
@@ -191,7 +208,8 @@ def address_columns(
         columns["site"], texts["newSites"] = factorised(frame["new_site_id"].where(takes))
     else:
         columns["site"], texts["newSites"] = np.zeros(len(frame), np.uint8), []
-    return columns, texts
+    reasons, texts["reasons"] = reason_columns(frame, targets)
+    return columns | reasons, texts
 
 
 def pack_columns(

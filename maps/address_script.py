@@ -55,6 +55,7 @@ function decode(buffer) {
         Y[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
     }
     cols.cls = C.targets.map(function (_, t) { return cols['class' + t]; });
+    cols.reason = C.targets.map(function (_, t) { return cols['reason' + t] || null; });
     return cols;
 }
 
@@ -83,6 +84,8 @@ G.popupHtml = function (i) {
             + c.label : C.text.missing;
         h += row('Mot ' + C.targets[t], cell, t === G.target ? 'gapmap-current' : '');
     }
+    var why = D.reason[G.target];  // the reason for the gap below the chosen target
+    if (why && why[i] > 0) { h += row('Årsak', D.texts.reasons[why[i] - 1], 'gapmap-reason'); }
     h += row(C.text.cost, D.cost[i] < 0 ? C.text.noCost : fmtInt(D.cost[i]) + ' kr');
     if (D.wireless[i] > 0) { h += row('Trådløst', D.texts.wireless[D.wireless[i] - 1]); }
     if (D.site[i] > 0) {

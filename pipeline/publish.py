@@ -40,6 +40,7 @@ from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
 from pipeline.products.hillshade import write_hillshade_png
 from pipeline.products.kommune_downloads import write_kommune_downloads
+from pipeline.reason_counts import reason_counts
 
 CURRENT = "current"
 SET_ASIDE = (".failed", ".aborted")  # suffixes of run folders set aside
@@ -116,6 +117,7 @@ def publish_products(
 def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables) -> dict[str, Any]:
     results = tables.results
     gap_table = tables.aggregated.gap_table
+    reasons = reason_counts(results, config, gap_table)
     outputs: dict[str, Any] = files.write_tables(
         folder,
         {
@@ -124,6 +126,7 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
             "layer_counts": tables.inputs.counts,
             "fwa_challenge": files.fwa_challenge_list(results, tables.inputs.offers),
             "new_sites": files.new_sites_table(tables.new_sites),
+            "gap_reasons": reasons,
         },
     )
     stamp = {
@@ -132,7 +135,7 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
         "checksums": info.checksums,
         "metadata": tables.inputs.metadata,
     }
-    outputs |= write_gap_table_nb(folder, gap_table, config, stamp)
+    outputs |= write_gap_table_nb(folder, gap_table, config, stamp, reasons)
     outputs["kommune_downloads"] = write_kommune_downloads(folder, results, gap_table, config)
     curves = tables.aggregated.curves
     outputs["cost_curve"] = files.write_cost_curve(folder, curves.published())

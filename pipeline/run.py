@@ -2,8 +2,8 @@
 
 ::
 
-    ingest → locate → terrain → wireless → coverage → classify → cost → store → aggregate
-           → changes → publish
+    ingest → locate → terrain → wireless → coverage → classify → cost → reasons → store
+    → aggregate → changes → publish
 
 Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
 sequences them, measures wall time and peak memory per stage, and keeps the ``runs`` table and
@@ -34,6 +34,7 @@ from pipeline import (
     ingest,
     locate,
     publish,
+    reasons,
     store,
     terrain,
     wireless,
@@ -134,7 +135,7 @@ def _run_stages(
 def _address_stages(
     config: Config, inputs: ingest.Ingested, timer: StageTimer
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
-    """locate → terrain → wireless → coverage → classify → cost: the located inputs, one
+    """locate → terrain → wireless → coverage → classify → cost → reasons: the located inputs, one
     results row per address (every stage's columns), the stages' counts and the masts."""
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
@@ -156,6 +157,10 @@ def _address_stages(
         detail |= cost.cost_detail(costed)
     frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
     results = pd.concat([*frames, costed.costs], axis=1)
+    with timer.stage("reasons") as detail:
+        why = reasons.reasons_per_address(results, config, sites=inputs.sites, areas=inputs.areas)
+        detail["with_reason"] = str(int(why[f"reason_{config.classify.map_target}"].notna().sum()))
+    results = pd.concat([results, why], axis=1)
     counts = {
         "locate": locate_counts,
         "terrain": terrain.terrain_counts(terrain_columns),

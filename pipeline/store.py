@@ -283,14 +283,7 @@ def store_run(
         run_id,
         results[table_columns(connection, "address_results")],
     )
-    class_columns = [f"class_{t.name}" for t in config.targets]
-    long = results[["address_id", *class_columns]].melt(
-        id_vars="address_id", var_name="target", value_name="class"
-    )
-    long["target"] = long["target"].str.removeprefix("class_")
-    wireless_columns = [f"wireless_{t.name}" for t in config.targets]
-    long["wireless_reachable"] = results[wireless_columns].melt()["value"].to_numpy(dtype=bool)
-    append(connection, "address_classes", run_id, long)
+    append(connection, "address_classes", run_id, classes_long(results, config))
     append(
         connection,
         "targets",
@@ -307,6 +300,25 @@ def store_run(
     append(connection, "quarantine", run_id, inputs.quarantine)
     append(connection, "layer_counts", run_id, inputs.counts)
     append(connection, "new_sites", run_id, masts)
+
+
+def classes_long(results: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """``address_classes`` rows: one per address and target (the targets one after another),
+    with its class, wireless reach and reason for a gap (None where served, or where the
+    results carry no reasons)."""
+    class_columns = [f"class_{t.name}" for t in config.targets]
+    long = results[["address_id", *class_columns]].melt(
+        id_vars="address_id", var_name="target", value_name="class"
+    )
+    long["target"] = long["target"].str.removeprefix("class_")
+    wireless_columns = [f"wireless_{t.name}" for t in config.targets]
+    long["wireless_reachable"] = results[wireless_columns].melt()["value"].to_numpy(dtype=bool)
+    for column in ("reason", "reason_evidence"):
+        names = [f"{column}_{t.name}" for t in config.targets]
+        present = set(names) <= set(results.columns)
+        values = results[names].melt()["value"].to_numpy(dtype=object) if present else None
+        long[column] = pd.Series(values, index=long.index, dtype="string")
+    return long
 
 
 def code_version() -> str:

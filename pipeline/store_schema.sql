@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS new_sites (
 );
 CREATE TABLE IF NOT EXISTS address_classes (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR,
-    wireless_reachable BOOLEAN
+    wireless_reachable BOOLEAN,
+    reason VARCHAR, reason_evidence VARCHAR  -- why below the target (pipeline/reasons.py)
 );
 CREATE TABLE IF NOT EXISTS targets (
     run_id VARCHAR, target VARCHAR, down_mbps DOUBLE, up_mbps DOUBLE, label_nb VARCHAR

@@ -1,7 +1,8 @@
 """The Norwegian names of every published column: header with unit, kind and a definition.
 
-One dictionary for the gap table (one row per kommune, fylke and the nation) and one for the
-per-kommune address downloads. The per-target families (``served_households_<target>``,
+One dictionary for the gap table (one row per kommune, fylke and the nation), one for the
+per-kommune address downloads and one for the reasons for a gap (``tables/gap_reasons.csv``).
+The per-target families (``served_households_<target>``,
 ``below_target_share_<target>``, ``class_<target>``…) and the costliest-share families
 (``last_<p>pct_…``) are named from the run's targets and the share in the name. A column that
 is in neither dictionary is an error (:class:`UnknownColumnError`), never an English header
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 Kind = Literal["text", "code", "id", "count", "households", "nok", "share", "mbps"]
-Table = Literal["gap", "address"]
+Table = Literal["gap", "address", "reasons"]
 
 ROUNDED_NOTE: Final = (
     " Kan være en brøkdel (adressen deles ved grensen); vises avrundet til hele husstander."
@@ -123,6 +124,31 @@ ADDRESS_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
     ),
 }
 
+REASONS_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
+    "level": GAP_FIXED["level"],
+    "fylkesnummer": GAP_FIXED["fylkesnummer"],
+    "kommunenummer": GAP_FIXED["kommunenummer"],
+    "kommunenavn": GAP_FIXED["kommunenavn"],
+    "target": ("Mål", "text", "Målet husstandene er under (hastighet og år)."),
+    "reason": (
+        "Årsakskode",
+        "text",
+        "Kode for årsaken (README, «Reasons for a gap»); én årsak per husstand, den første som "
+        "gjelder i prioritert rekkefølge.",
+    ),
+    "reason_nb": ("Årsak", "text", "Hvorfor husstandene er under målet."),
+    "households": (
+        "Husstander under mål (antall)",
+        "count",
+        "Husstander under målet med denne årsaken.",
+    ),
+    "addresses": (
+        "Adresser under mål (antall)",
+        "count",
+        "Adresser under målet med denne årsaken.",
+    ),
+}
+
 CLASS_DEFINITIONS: Final = "dekket, underdekket (under målet) eller udekket (under grunnkravet)"
 
 # families: pattern of the name after the target → (header, kind, definition); {t} is the label
@@ -166,6 +192,8 @@ GAP_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
 
 ADDRESS_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
     "class": ("Klasse ({t})", "text", "Adressens klasse for målet {t}: " + CLASS_DEFINITIONS + "."),
+    "reason": ("Årsakskode ({t})", "text", "Koden for hvorfor adressen er under målet {t}."),
+    "reason_evidence": ("Årsak ({t})", "text", "Hvorfor adressen er under målet {t}, med tall."),
 }
 
 LAST_SHARE: Final = re.compile(
@@ -197,11 +225,14 @@ def target_label(target: Target) -> str:
 
 
 def describe(column: str, targets: Sequence[Target], table: Table = "gap") -> ColumnNb:
-    """The Norwegian header, kind and definition of ``column`` of the gap table (``"gap"``) or
-    of an address download (``"address"``); :class:`UnknownColumnError` for any other."""
-    fixed, per_target = (
-        (GAP_FIXED, GAP_PER_TARGET) if table == "gap" else (ADDRESS_FIXED, ADDRESS_PER_TARGET)
-    )
+    """The Norwegian header, kind and definition of ``column`` of the gap table (``"gap"``),
+    of an address download (``"address"``) or of the reasons' counts (``"reasons"``);
+    :class:`UnknownColumnError` for any other."""
+    fixed, per_target = {
+        "gap": (GAP_FIXED, GAP_PER_TARGET),
+        "address": (ADDRESS_FIXED, ADDRESS_PER_TARGET),
+        "reasons": (REASONS_FIXED, {}),
+    }[table]
     if column in fixed:
         header, kind, definition = fixed[column]
         return ColumnNb(column, header, kind, definition)

@@ -7,6 +7,8 @@ landscape pages a reader can read (the whole table is 50-odd columns wide):
 - "Detaljer per mål": addresses, households and, per target, those served, those below it in
   funded or planned areas and those a mast with line of sight could reach;
 - "Kostnad": what reaching the cost target costs, the costliest shares, the subsidy need;
+- "Årsaker" (when the run gives them): households below each target per reason for a gap
+  (:mod:`pipeline.reason_counts`, the same rows as ``tables/gap_reasons.csv``);
 
 then "Om tabellen" (sources, targets, licences: :mod:`pipeline.products.about_nb`) and
 "Kolonnenavn" (Norwegian header → machine name → definition). Each table sheet keeps the
@@ -68,14 +70,25 @@ def text_sheet(name: str, frame: pd.DataFrame, title: str = "") -> Sheet:
     return Sheet(name, frame, columns, wrap=True, widths=widths, title=title)
 
 
+def reasons_sheet(
+    reasons: pd.DataFrame, config: Config, title: str
+) -> tuple[Sheet, list[ColumnNb]]:
+    """The "Årsaker" sheet (targets by their labels) and its columns."""
+    described = describe_all(list(reasons.columns), config.targets, "reasons")
+    values = {**VALUES_NB, "target": {t.name: t.label_nb for t in config.targets}}
+    return Sheet("Årsaker", reasons, described, values, title=title), described
+
+
 def write_gap_table_nb(
     folder: Path,
     gap_table: pd.DataFrame,
     config: Config,
     info: Mapping[str, Any],
+    reasons: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """``tables/gap_table.xlsx`` and ``tables/gap_table_nb.csv``; ``info`` holds ``run_id``,
-    ``code_version``, ``checksums`` and ``metadata`` (the input layers' vintages)."""
+    ``code_version``, ``checksums`` and ``metadata`` (the input layers' vintages); ``reasons``
+    (:func:`pipeline.reason_counts.reason_counts`) adds the "Årsaker" sheet."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     described = describe_all(list(gap_table.columns), config.targets)
@@ -85,11 +98,16 @@ def write_gap_table_nb(
         Sheet(name, gap_table, [by_name[c] for c in names], VALUES_NB, title=title)
         for name, names in topic_columns(list(gap_table.columns), config).items()
     ]
+    named = list(described)
+    if reasons is not None:
+        sheet, reason_columns = reasons_sheet(reasons, config, title)
+        sheets.append(sheet)
+        named += [c for c in reason_columns if c.name not in by_name]
     about = about_rows(
         config, info["run_id"], info["code_version"], info["checksums"], info["metadata"]
     )
     sheets.append(text_sheet("Om tabellen", about, title))
-    sheets.append(text_sheet("Kolonnenavn", column_rows(described), title))
+    sheets.append(text_sheet("Kolonnenavn", column_rows(named), title))
     xlsx = write_workbook(tables_dir / "gap_table.xlsx", sheets)
     csv = write_csv_nb(tables_dir / "gap_table_nb.csv", gap_table, described, VALUES_NB)
     return {

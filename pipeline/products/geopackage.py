@@ -240,9 +240,11 @@ def address_layer(
     results: pd.DataFrame, targets: Sequence[TargetSpec], map_target: str
 ) -> gpd.GeoDataFrame:
     """The addresses whose class for ``map_target`` is not ``served``, with the fields of
-    :data:`ADDRESS_FIELDS` the run has and ``class_<target>`` for every target."""
+    :data:`ADDRESS_FIELDS` the run has, ``class_<target>`` for every target and, when the run
+    has them, the reason for the gap and its evidence per target (:mod:`pipeline.reasons`)."""
     classes = [f"class_{t.name}" for t in targets]
-    wanted = [*ADDRESS_FIELDS[:5], *classes, *ADDRESS_FIELDS[5:]]
+    reasons = [f"{stem}_{t.name}" for t in targets for stem in ("reason", "reason_evidence")]
+    wanted = [*ADDRESS_FIELDS[:5], *classes, *reasons, *ADDRESS_FIELDS[5:]]
     below = results[f"class_{map_target}"] != "served"
     columns = [c for c in wanted if c in results.columns]
     rows = results.loc[below, [*columns, "geometry"]].reset_index(drop=True)

@@ -30,6 +30,7 @@ PIPELINE_STAGES = (
     "coverage",
     "classify",
     "cost",
+    "reasons",
     "store",
     "aggregate",
     "changes",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,11 @@ from maps.address_data import (
     unpack_columns,
     wireless_texts,
 )
+from maps.publish import write_maps
 from maps.style import TargetSpec
-from tests.maps.map_inputs import EVIL_ESCAPED, MapInputs
+from tests.browser import OfflineBrowser, screenshot
+from tests.maps.address_pages import open_ready
+from tests.maps.map_inputs import EVIL_ESCAPED, EVIL_TEXT, MapInputs
 
 ONE = (TargetSpec("no2025", 100.0, 10.0, "100/10 Mbit/s (mål 2025)"),)
 
@@ -153,3 +157,102 @@ def test_wireless_line_is_escaped_and_says_what_was_found() -> None:
         "Ingen sikt til mast (nærmeste: M2) – oppgitt FWA-dekning er tvilsom",
         "",
     ]
+
+
+def test_reasons_are_one_escaped_list_with_a_code_column_per_target() -> None:
+    two = (*ONE, TargetSpec("gigabit2030", 1000.0, None, "1 Gbit/s (mål 2030)"))
+    frame = _three().assign(
+        class_gigabit2030=["underserved", "underserved", "unserved"],
+        reason_evidence_no2025=[None, "Beste tilbud er kobber (xDSL) 40/8 Mbit/s", "Ingen <b>"],
+        reason_evidence_gigabit2030=[
+            "Nærmeste fiber 1 240 m unna",
+            "Beste tilbud er kobber (xDSL) 40/8 Mbit/s",
+            "Ingen <b>",
+        ],
+    )
+    columns, texts = address_columns(frame, two)
+    # spatial order: Ærfuglveien 1, Storgata 12B, Storgata 3
+    assert texts["reasons"] == [  # the first target's texts first
+        "Ingen &lt;b&gt;",
+        "Beste tilbud er kobber (xDSL) 40/8 Mbit/s",
+        "Nærmeste fiber 1 240 m unna",
+    ]
+    assert columns["reason0"].tolist() == [1, 0, 2]  # Storgata 12B is served for no2025
+    assert columns["reason1"].tolist() == [1, 3, 2]
+    assert columns["reason0"].dtype == np.uint8
+
+
+def test_a_run_without_reasons_has_no_reason_columns() -> None:
+    columns, texts = address_columns(_three(), ONE)
+    assert "reason0" not in columns and texts["reasons"] == []
+
+
+@pytest.mark.browser
+def test_the_popup_says_the_reason_for_the_chosen_target(
+    browser: OfflineBrowser, inputs: MapInputs, tmp_path: Path
+) -> None:
+    addresses = inputs.addresses.copy()
+    for target in inputs.targets:
+        below = addresses[f"class_{target.name}"] != "served"
+        text = f"Årsak for {target.name}: " + addresses["address_text"]
+        addresses[f"reason_evidence_{target.name}"] = text.where(below, None)
+    paths = write_maps(
+        tmp_path,
+        inputs.gap_table,
+        inputs.kommuner,
+        addresses,
+        inputs.targets,
+        inputs.map_target,
+        inputs.run_info,
+    )
+    page, report, _ = open_ready(
+        browser,
+        paths.kommuner["5001"].as_uri(),
+        init_script="window.__alerts = []; window.alert = m => window.__alerts.push(m);",
+    )
+    # the hostile address (FWA 150/20) is served for 100/10, below 1 Gbit/s: click its point
+    classes = addresses.loc[3, [f"class_{t.name}" for t in inputs.targets]].tolist()
+    assert classes == ["served", "underserved"] and inputs.map_target == "no2025"
+    point = page.evaluate(CLICK_POINT_JS, "alert(1)")
+    page.mouse.click(point[0], point[1])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert EVIL_TEXT in (popup.text_content() or "") and "Årsak" not in popup.inner_text()
+    page.locator('input[name="gapmap-target"][value="gigabit2030"]').check()  # closes it
+    page.wait_for_function("() => !document.querySelector('.leaflet-popup-content')")
+    point = page.evaluate(CLICK_POINT_JS, "alert(1)")
+    page.mouse.click(point[0], point[1])
+    popup.wait_for(timeout=5_000)
+    rows = [" ".join(r.split()) for r in popup.locator("tr").all_inner_texts()]
+    assert f"Årsak Årsak for gigabit2030: {EVIL_TEXT}" in rows
+    assert popup.locator("script").count() == 0
+    screenshot(page, "addr-5001-reason-popup.png")
+    below_2025 = page.evaluate(  # an address below 100/10 says its reason for 100/10
+        """() => {
+            const G = window.gapmapAddresses;
+            G.setTarget(0);
+            for (let i = 0; i < G.n; i++) {
+                if (G.data.cls[0][i] === 2) { return [G.text(i), G.popupHtml(i)]; }
+            }
+            return null;
+        }"""
+    )
+    assert below_2025 is not None
+    assert f"<td>Årsak</td><td>Årsak for no2025: {below_2025[0]}</td>" in below_2025[1]
+    assert page.evaluate("() => window.__alerts") == []
+    assert report.problems() == []
+    page.context.close()
+
+
+CLICK_POINT_JS = """needle => {
+    const G = window.gapmapAddresses, map = G.layer._map;
+    for (let i = 0; i < G.n; i++) {
+        if (G.text(i).includes(needle)) {
+            map.setView(G.latLng(i), 18, {animate: false});
+            const p = map.latLngToContainerPoint(G.latLng(i));
+            const box = map.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }
+    }
+    return null;
+}"""

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from layers.errors import RunError, StoreUnreadableError
 from pipeline import store
 from pipeline.aggregate import aggregate_run, gap_table
+from pipeline.config import Config, Inputs, Target
 from tests.fixtures import HAND_RUN_TARGETS, store_hand_run
 
 
@@ -144,3 +146,47 @@ def test_a_store_that_is_not_duckdb_or_is_held_says_so_in_one_line(tmp_path: Pat
         store.connect(junk)
     with pytest.raises(RunError, match="no store yet"), store.read_store(tmp_path / "none"):
         pass
+
+
+def test_a_store_from_before_the_reasons_gets_their_columns_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    with store.open_store(path) as connection:
+        store_hand_run(connection, "old")
+        for column in ("reason", "reason_evidence"):  # what gapmap wrote before the reasons
+            connection.execute(f"ALTER TABLE address_classes DROP COLUMN {column}")
+    with store.open_store(path) as connection:
+        rows = connection.execute(
+            "SELECT count(*), count(reason), count(reason_evidence) FROM address_classes"
+        ).fetchone()
+        assert rows == (10, 0, 0)
+
+
+def test_classes_long_carries_each_targets_reason_and_evidence() -> None:
+    targets = (Target("no2025", 100.0, 10.0), Target("gigabit2030", 1000.0))
+    config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")), targets=targets)
+    results = pd.DataFrame(
+        {
+            "address_id": [7, 8],
+            "class_no2025": ["served", "unserved"],
+            "class_gigabit2030": ["underserved", "unserved"],
+            "wireless_no2025": [False, False],
+            "wireless_gigabit2030": [True, False],
+            "reason_no2025": [None, "no_offer"],
+            "reason_evidence_no2025": [None, "Ingen tilbud på fil"],
+            "reason_gigabit2030": ["fibre_distance", "no_offer"],
+            "reason_evidence_gigabit2030": ["Nærmeste fiber 1 240 m unna", "Ingen tilbud på fil"],
+        }
+    )
+    long = store.classes_long(results, config)
+    rows = [tuple(None if pd.isna(v) else v for v in r) for r in long.astype(object).to_numpy()]
+    assert rows == [
+        (7, "no2025", "served", False, None, None),
+        (8, "no2025", "unserved", False, "no_offer", "Ingen tilbud på fil"),
+        (7, "gigabit2030", "underserved", True, "fibre_distance", "Nærmeste fiber 1 240 m unna"),
+        (8, "gigabit2030", "unserved", False, "no_offer", "Ingen tilbud på fil"),
+    ]
+    before_reasons = results.drop(columns=[c for c in results if c.startswith("reason")])
+    without = store.classes_long(before_reasons, config)
+    assert without["reason"].isna().all() and without["reason_evidence"].isna().all()

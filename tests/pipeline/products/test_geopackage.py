@@ -466,3 +466,29 @@ def test_qgis_opens_every_layer_styled_with_aliases(gpkg: Path, tmp_path: Path) 
         CLASS_BY_CODE["unserved"].color.lower(),
     } <= drawn
     assert NEW_SITE_COLOR.lower() in drawn
+
+
+def test_the_address_layer_carries_the_reasons_with_norwegian_aliases(tmp_path: Path) -> None:
+    results = _results(["served", "underserved", "unserved", "unserved", "served"])
+    results["reason_no2025"] = [None, "copper_only", "no_offer", "no_offer", None]
+    results["reason_evidence_no2025"] = [
+        None,
+        "Beste tilbud er kobber (xDSL) 40/10 Mbit/s",
+        "Ingen tilbud på fil",
+        "Ingen tilbud på fil; nærmeste fiber 1 240 m unna",
+        None,
+    ]
+    results["reason_gigabit2030"] = "copper_only"
+    results["reason_evidence_gigabit2030"] = "Beste tilbud er kobber (xDSL) 40/10 Mbit/s"
+    path = tmp_path / "gapmap.gpkg"
+    write_geopackage(tmp_path, geopackage_layers(_inputs(results=results)))
+    layer = gpd.read_file(path, layer="adresser_under_mal")
+    assert layer["reason_no2025"].tolist() == ["copper_only", "no_offer", "no_offer"]
+    assert layer["reason_evidence_no2025"].tolist()[2] == (
+        "Ingen tilbud på fil; nærmeste fiber 1 240 m unna"
+    )
+    columns = list(layer.columns)
+    assert columns.index("class_gigabit2030") + 1 == columns.index("reason_no2025")
+    aliases = field_aliases(["reason_no2025", "reason_evidence_gigabit2030"], TARGETS, "address")
+    assert aliases["reason_no2025"] == "Årsakskode (100/10 Mbit/s, mål 2025)"
+    assert aliases["reason_evidence_gigabit2030"] == "Årsak (1 Gbit/s, mål 2030)"
