@@ -143,10 +143,13 @@ def _body_rows(
 
 
 def _footer(run_info: Mapping[str, str]) -> str:
+    """The run's stamp with bokmål labels and a Norwegian time (the cost target's machine name
+    is left out: the table names the target by its label)."""
     items = "".join(
         f"<dt>{style.escape(style.RUN_INFO_LABELS_NB.get(key, key))}</dt>"
-        f"<dd>{style.escape(value)}</dd>"
+        f"<dd>{style.escape(format_timestamp_nb(value) if key == 'generated_at' else value)}</dd>"
         for key, value in run_info.items()
+        if key != "cost_target"
     )
     return f"<footer><dl>{items}</dl></footer>"
 

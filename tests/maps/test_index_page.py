@@ -85,3 +85,13 @@ def test_changes_section_counts_households_per_kommune_escaped() -> None:
     first = ChangeSources(rows.iloc[0:0], trend, None, None)
     assert "Ingen tidligere kjøring." in changes_section(gap_table, first, target, lambda _: None)
     assert changes_section(gap_table, None, target, lambda _: None) == ""
+
+
+def test_index_footer_says_the_run_time_in_norwegian_and_hides_machine_names(
+    written: MapPaths,
+) -> None:
+    footer = written.index.read_text(encoding="utf-8").split("<footer>", 1)[1]
+    # 2026-11-30 12:00 UTC is 13.00 in Oslo (CET)
+    assert "<dd>30. november 2026 kl. 13.00</dd>" in footer
+    assert "2026-11-30 12:00" not in footer
+    assert "cost_target" not in footer
