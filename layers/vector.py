@@ -120,13 +120,18 @@ def read_unchecked(
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
-            frame = gpd.GeoDataFrame(pyogrio.read_dataframe(source, layer=layer, on_invalid="fix"))
-            errors = _geometry_errors(source, layer, frame)
+            read = pyogrio.read_dataframe(source, layer=layer, on_invalid="fix")
+            if not isinstance(read, gpd.GeoDataFrame):  # a table without geometries
+                msg = f"{name}: got a table without geometries, expected {what}"
+                raise InputError(msg)
+            errors = _geometry_errors(source, layer, read)
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
         detail = " ".join(str(exc).split())
         msg = f"{name}: could not be read as a vector file ({detail}); expected {what}"
         raise InputError(msg) from exc
-    return VectorFile(frame, errors)
+    return VectorFile(read, errors)
 
 
 def _geometry_errors(source: Path | bytes, layer: str | None, frame: gpd.GeoDataFrame) -> pd.Series:

@@ -145,3 +145,10 @@ def test_features_are_read_from_bytes_with_build_errors_and_unclosed_rings_close
 def test_a_read_error_of_bytes_names_the_file_they_came_from() -> None:
     with pytest.raises(InputError, match=r"^inne\.geojson: could not be read as a vector file"):
         read_features(b"{not json", "areas", path=Path("inne.geojson"))
+
+
+def test_a_table_without_geometries_is_named_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text("id,navn\n1,Vik\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"liste\.csv: got a table without geometries"):
+        read_features(path, "fibre lines")
