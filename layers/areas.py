@@ -37,7 +37,7 @@ from layers.vector import (
     find_column,
     ids_or_feature_numbers,
     quarantine_features,
-    read_vector,
+    read_features,
     to_float,
 )
 from layers.vocabulary import CRS_EPSG
@@ -103,8 +103,9 @@ def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
         raise ConfigError(msg)
     path = Path(path)
     layer = LAYER_BY_STATUS[status]
-    raw = read_vector(path, f"{status} area polygons", crs, f"[inputs].{layer}_crs")
-    checked = check_geometries(raw.geometry, "polygon")
+    read = read_features(path, f"{status} area polygons", crs, f"[inputs].{layer}_crs")
+    raw = read.frame
+    checked = check_geometries(raw.geometry, "polygon", read.geometry_errors)
     year, year_reason = _integer_column(raw, YEAR_COLUMNS, *YEAR_RANGE)
     households, households_reason = _integer_column(raw, HOUSEHOLD_COLUMNS, 0, 10_000_000)
     area_id = ids_or_feature_numbers(raw, ID_COLUMNS)

@@ -221,3 +221,56 @@ def warp_band(
             resampling=Resampling.bilinear,
         )
     return warped
+
+
+def on_tiles(
+    bounds_25833: list[tuple[float, float, float, float]], x_m: np.ndarray, y_m: np.ndarray
+) -> np.ndarray:
+    """Whether each EPSG:25833 point lies within the bounds of a tile (those bounds in
+    EPSG:25833, as :class:`DtmTiles` samples them)."""
+    inside = np.zeros(len(x_m), dtype=bool)
+    for left, bottom, right, top in bounds_25833:
+        inside |= (x_m >= left) & (x_m <= right) & (y_m >= bottom) & (y_m <= top)
+    return inside
+
+
+def _extent(bounds: list[tuple[float, float, float, float]]) -> str:
+    """The union of bounds as "(west, south, east, north)" in whole metres."""
+    array = np.asarray(bounds, dtype="float64").reshape(-1, 4)
+    union = (array[:, 0].min(), array[:, 1].min(), array[:, 2].max(), array[:, 3].max())
+    return "(" + ", ".join(f"{value:,.0f}" for value in union) + ")"
+
+
+def refuse_dtm_off_the_addresses(
+    path: Path, x_m: np.ndarray, y_m: np.ndarray, min_share: float = 0.0
+) -> None:
+    """Stop when the DTM covers none of the addresses, or less than ``min_share`` of them.
+
+    An address is covered when it lies within a tile's bounds in EPSG:25833. A DTM with a
+    wrong CRS tag, or a tile of another place, would otherwise give every address
+    ``has_terrain = False`` and the run would go on without terrain, silently. Partial cover is
+    allowed down to ``min_share`` (``[checks].min_addresses_on_dtm_share``): the addresses off
+    the DTM get ``has_terrain = False``.
+    """
+    x_m, y_m = np.asarray(x_m, "float64"), np.asarray(y_m, "float64")
+    finite = np.isfinite(x_m) & np.isfinite(y_m)
+    x_m, y_m = x_m[finite], y_m[finite]
+    if len(x_m) == 0:
+        return
+    with DtmTiles(path) as tiles:
+        bounds = tiles.bounds_25833
+    covered = int(on_tiles(bounds, x_m, y_m).sum())
+    share = covered / len(x_m)
+    if covered > 0 and share >= min_share:
+        return
+    addresses = _extent([(x_m.min(), y_m.min(), x_m.max(), y_m.max())])
+    how = "remove dtm from [inputs] to run without terrain"
+    if covered > 0:
+        how = f"lower [checks].min_addresses_on_dtm_share to go on anyway (now {min_share:.0%})"
+    msg = (
+        f"{path}: the DTM covers {'none' if covered == 0 else f'{covered:,}'} of the"
+        f" {len(x_m):,} addresses{'' if covered == 0 else f' ({share:.1%})'}: its bounds in"
+        f" EPSG:{CRS_EPSG} are {_extent(bounds)}, the addresses' {addresses}; expected a DTM over"
+        f" the addresses (is its CRS tag right, is it the right tile?), or {how}"
+    )
+    raise InputError(msg)

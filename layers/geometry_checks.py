@@ -1,7 +1,9 @@
 """Per-feature geometry checks shared by the vector readers (kommuner, fibre, areas, roads,
 Nkom's squares): every feature's geometry is accepted, repaired or given a quarantine reason.
 
-A feature is quarantined when its geometry is null or empty, has a NaN or infinite coordinate,
+A feature is quarantined when its geometry could not be built from the file (a LineString of
+one point, a ring of two: GEOS refuses them, see :func:`layers.vector.read_features`), is null or
+empty, has a NaN or infinite coordinate,
 is not of the layer's type family (polygons, lines, lines or points), does not project to
 EPSG:25833, or is invalid and ``shapely.make_valid`` cannot repair it faithfully: the repair
 leaves nothing of the family, or changes the area (polygons) or length (lines) by more than
@@ -51,7 +53,9 @@ class CheckedGeometry:
     repaired: int  # how many invalid geometries make_valid repaired
 
 
-def check_geometries(geometry: gpd.GeoSeries, family: str) -> CheckedGeometry:
+def check_geometries(
+    geometry: gpd.GeoSeries, family: str, build_errors: pd.Series | None = None
+) -> CheckedGeometry:
     """Check, project to EPSG:25833 and repair the geometries of a layer's features.
 
     Parameters
@@ -60,8 +64,13 @@ def check_geometries(geometry: gpd.GeoSeries, family: str) -> CheckedGeometry:
         The features' geometries with their CRS.
     family
         ``"polygon"``, ``"line"`` or ``"line_or_point"``: what the layer holds.
+    build_errors
+        Per feature, NA or why its geometry could not be built from the file
+        (:attr:`layers.vector.VectorFile.geometry_errors`): the first reason of such a feature.
     """
     index = geometry.index
+    if build_errors is None:
+        build_errors = pd.Series(pd.NA, index=index, dtype="object")
     source = np.asarray(geometry.to_numpy(), dtype=object)
     missing = shapely.is_missing(source) | shapely.is_empty(source)
     not_finite = _not_finite(source)
@@ -81,6 +90,7 @@ def check_geometries(geometry: gpd.GeoSeries, family: str) -> CheckedGeometry:
         repair_reason.iloc[np.flatnonzero(invalid)] = why
     reasons = first_reason(
         [
+            (build_errors.notna(), build_errors),
             (_flags(missing, index), f"geometry: empty, expected {EXPECTED[family]}"),
             (
                 _flags(not_finite & ~missing, index),

@@ -21,7 +21,7 @@ from layers.errors import InputError
 from layers.geometry_checks import check_geometries
 from layers.kommune_overlaps import refuse_overlaps
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
-from layers.vector import with_crs
+from layers.vector import VectorFile, read_unchecked, with_crs
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "kommuner"
@@ -48,21 +48,24 @@ FYLKER_2024 = {
 }
 
 
-def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> gpd.GeoDataFrame:
+def _read_basisdata(document: dict[str, Any], path: Path, key: str) -> VectorFile:
     """Kartverket's Basisdata GeoJSON: an object whose ``key`` ("Kommune", "Fylke") holds the
-    FeatureCollection (beside "Grense")."""
+    FeatureCollection (beside "Grense"), read as a GeoJSON of its own."""
     if key not in document:
         msg = f"{path}: got a Basisdata object with keys {list(document)}, expected {key!r}"
         raise InputError(msg)
     collection = document[key]
-    crs_name: str | None = "EPSG:4326"  # RFC 7946: a GeoJSON without "crs" is WGS84
-    if "crs" in collection:  # "crs": null names no CRS at all
-        crs_name = ((collection["crs"] or {}).get("properties") or {}).get("name")
-    frame = gpd.GeoDataFrame.from_features(collection["features"], crs=crs_name)
-    if frame.empty:
+    if not collection.get("features"):
         msg = f"{path}: the {key!r} collection has no features"
         raise InputError(msg)
-    return frame
+    source = json.dumps(collection).encode("utf-8")
+    features = read_unchecked(source, f"{key.lower()} boundaries", path=path)
+    if "crs" in collection and not ((collection["crs"] or {}).get("properties") or {}).get("name"):
+        # "crs": null names no CRS at all (GDAL would read it as WGS84)
+        features = VectorFile(
+            features.frame.set_crs(None, allow_override=True), features.geometry_errors
+        )
+    return features
 
 
 def _json(raw: bytes, path: Path) -> Any:
@@ -83,7 +86,7 @@ def _json(raw: bytes, path: Path) -> Any:
         raise InputError(msg) from exc
 
 
-def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
+def _read_any(path: Path, key: str = "Kommune") -> VectorFile:
     """Every feature of a boundary file, in the CRS the file names (None when it names none)."""
     if not path.exists():
         msg = f"{path}: boundary file not found"
@@ -99,14 +102,7 @@ def _read_any(path: Path, key: str = "Kommune") -> gpd.GeoDataFrame:
         document = _json(path.read_bytes(), path)
         if isinstance(document, dict) and document.get("type") != "FeatureCollection":
             return _read_basisdata(document, path, key)
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
-        msg = (
-            f"{path}: could not be read as a vector file ({exc}); expected {key.lower()} boundaries"
-        )
-        raise InputError(msg) from exc
-    return frame
+    return read_unchecked(path, f"{key.lower()} boundaries")
 
 
 def _pick(frame: pd.DataFrame, candidates: tuple[str, ...], what: str, path: Path) -> pd.Series:
@@ -136,10 +132,11 @@ def read_kommuner(path: Path, crs: str = "", max_overlap_share: float = 0.001) -
         Two kommuner may overlap by at most this share of the smaller one
         (:func:`layers.kommune_overlaps.refuse_overlaps`).
     """
-    raw = with_crs(_read_any(path), path, crs, CRS_KEY)
+    read = _read_any(path)
+    raw = with_crs(read.frame, path, crs, CRS_KEY)
     number = normalise_kommunenummer(_pick(raw, NUMBER_COLUMNS, "kommunenummer", path))
     name = _pick(raw, NAME_COLUMNS, "kommunenavn", path).astype("str")
-    checked = check_geometries(raw.geometry, "polygon")
+    checked = check_geometries(raw.geometry, "polygon", read.geometry_errors)
     reasons = first_reason(
         [
             (
@@ -175,7 +172,7 @@ def read_fylker(path: Path) -> LayerResult:
 
     Only the names are used: fylke membership comes from the kommunenummer's first two digits.
     """
-    raw = _read_any(path, key="Fylke")
+    raw = _read_any(path, key="Fylke").frame
     number = _pick(raw, ("fylkesnummer", "fylkesnr", "id"), "fylkesnummer", path)
     number = number.astype("str").str.strip().str.replace(r"\.0$", "", regex=True).str.zfill(2)
     name = _pick(raw, ("fylkesnavn", "navn", "name"), "fylkesnavn", path).astype("str")

@@ -29,7 +29,7 @@ import shapely
 from layers.errors import InputError
 from layers.geometry_checks import check_geometries
 from layers.quarantine import LayerResult
-from layers.vector import ids_or_feature_numbers, quarantine_features, with_crs
+from layers.vector import VectorFile, ids_or_feature_numbers, quarantine_features, read_features
 from layers.vocabulary import CRS_EPSG
 
 LAYER = "roads"
@@ -62,8 +62,9 @@ def read_roads(
         Layer ``roads``; quarantine reasons name the geometry got and a line expected.
     """
     path = Path(path)
-    raw = _read_file(path, crs, layer)
-    checked = check_geometries(raw.geometry, "line")
+    read = _read_file(path, crs, layer)
+    raw = read.frame
+    checked = check_geometries(raw.geometry, "line", read.geometry_errors)
     projected = shapely.force_2d(checked.geometry)
     zero_length = pd.Series(checked.reasons.isna() & (shapely.length(projected) == 0))
     road_id = ids_or_feature_numbers(raw, ID_COLUMNS)
@@ -85,7 +86,7 @@ def read_roads(
     return LayerResult(LAYER, accepted, quarantine, rows_read=len(raw), metadata=metadata)
 
 
-def _read_file(path: Path, crs: int | str | None, layer: str | None) -> gpd.GeoDataFrame:
+def _read_file(path: Path, crs: int | str | None, layer: str | None) -> VectorFile:
     """Every feature of the file, with a CRS; :class:`InputError` naming the file otherwise."""
     if not path.exists():
         msg = f"{path}: road network file not found; expected {EXPECTED_FILE}"
@@ -95,13 +96,11 @@ def _read_file(path: Path, crs: int | str | None, layer: str | None) -> gpd.GeoD
         raise InputError(msg)
     try:
         layers = pyogrio.list_layers(path)[:, 0].tolist()
-        if layer is None and len(layers) > 1:
-            msg = f"{path}: got layers {layers}; expected one layer, or the layer named"
-            raise InputError(msg)
-        frame = gpd.read_file(path, layer=layer)
-    except InputError:
-        raise
     except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
         msg = f"{path}: could not be read ({exc}); expected {EXPECTED_FILE}"
         raise InputError(msg) from exc
-    return with_crs(frame, path, "" if crs is None else str(crs), "[inputs].roads_crs")
+    if layer is None and len(layers) > 1:
+        msg = f"{path}: got layers {layers}; expected one layer, or the layer named"
+        raise InputError(msg)
+    crs_text = "" if crs is None else str(crs)
+    return read_features(path, EXPECTED_FILE, crs_text, "[inputs].roads_crs", layer)

@@ -1,20 +1,27 @@
-"""Helpers shared by the readers of vector layers: columns found by name, numbers read from text,
-polygons repaired, ids or feature numbers, and the reason series a reader fills per feature.
+"""Helpers shared by the readers of vector layers: the one way a vector file is read (every
+feature kept, a geometry GEOS cannot build given a reason instead of an exception, the CRS
+checked against the coordinates), columns found by name, numbers read from text, polygons
+repaired, ids or feature numbers, and the reason series a reader fills per feature.
 
-Used by :mod:`layers.areas` (planned and funded areas), :mod:`layers.nkom_squares` (Nkom's speed
-squares) and :mod:`layers.nkom_lists` (Nkom's lists of addresses lacking a speed).
+Used by every vector reader: :mod:`layers.kommuner`, :mod:`layers.network`,
+:mod:`layers.roads`, :mod:`layers.areas`, :mod:`layers.nkom_squares` (Nkom's speed squares) and
+:mod:`layers.nkom_lists` (Nkom's lists of addresses lacking a speed).
 """
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from pyproj import Transformer
 
+from layers.crs_fit import refuse_coordinates_that_misfit_the_crs
 from layers.errors import InputError
 from layers.geometry_checks import check_geometries
 from layers.quarantine import first_reason, quarantine_rows
@@ -49,36 +56,110 @@ def stripped_text(frame: pd.DataFrame, column: str) -> pd.Series:
     return text.mask(text == "")
 
 
+@dataclass(frozen=True)
+class VectorFile:
+    """The features of a vector file: their attributes and geometries (None where the file holds
+    none, or one that cannot be built), and why a geometry could not be built."""
+
+    frame: gpd.GeoDataFrame
+    geometry_errors: pd.Series  # NA, or the quarantine reason of a geometry not built
+
+
 def read_vector(
     path: Path, what: str, crs: str = "", crs_key: str = "[inputs].<layer>_crs"
 ) -> gpd.GeoDataFrame:
-    """Read every feature of a vector file; raise :class:`InputError` naming the file.
+    """Every feature of a vector file (:func:`read_features`), without the build errors: a
+    geometry that cannot be built is None (quarantined as empty by the geometry checks)."""
+    return read_features(path, what, crs, crs_key).frame
+
+
+def read_features(
+    source: Path | bytes,
+    what: str,
+    crs: str = "",
+    crs_key: str = "[inputs].<layer>_crs",
+    layer: str | None = None,
+    path: Path | None = None,
+) -> VectorFile:
+    """Read every feature of a vector file (:func:`read_unchecked`), then name or check its CRS
+    (:func:`with_crs`); raise :class:`InputError` naming the file.
 
     Parameters
     ----------
-    path
-        Any file pyogrio reads.
+    source
+        Any file pyogrio reads, or the bytes of one (a collection taken out of a document).
     what
         What the file should hold, for the messages ("Nkom speed squares").
     crs, crs_key
         The CRS the config names for the file ("" = the file's own) and the config key that
-        names it, for the message when neither the file nor the config names one.
+        names it, for the messages.
+    layer
+        The layer of a file holding several (None: the first).
+    path
+        The file's name in messages when ``source`` is bytes.
     """
-    if not path.exists():
-        msg = f"{path}: {what} file not found"
+    features = read_unchecked(source, what, layer, path)
+    name = path if path is not None else Path(str(source))
+    return VectorFile(with_crs(features.frame, name, crs, crs_key), features.geometry_errors)
+
+
+def read_unchecked(
+    source: Path | bytes, what: str, layer: str | None = None, path: Path | None = None
+) -> VectorFile:
+    """Every feature of a vector file in the CRS it names (None when it names none), its CRS
+    not checked yet.
+
+    A feature whose geometry GEOS cannot build (a LineString of one point, a ring of two)
+    stays, with geometry None and a reason in ``geometry_errors``: one bad feature goes to
+    quarantine instead of stopping the run. Unclosed rings are closed (``on_invalid="fix"``).
+    """
+    name = path if path is not None else Path(str(source))
+    if isinstance(source, Path) and not source.exists():
+        msg = f"{name}: {what} file not found"
         raise InputError(msg)
     try:
-        frame = gpd.read_file(path)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
+            read = pyogrio.read_dataframe(source, layer=layer, on_invalid="fix")
+            if not isinstance(read, gpd.GeoDataFrame):  # a table without geometries
+                msg = f"{name}: got a table without geometries, expected {what}"
+                raise InputError(msg)
+            errors = _geometry_errors(source, layer, read)
+    except InputError:
+        raise
     except Exception as exc:  # pyogrio raises its own DataSourceError / DataLayerError
-        msg = f"{path}: could not be read as a vector file ({exc}); expected {what}"
+        detail = " ".join(str(exc).split())
+        msg = f"{name}: could not be read as a vector file ({detail}); expected {what}"
         raise InputError(msg) from exc
-    return with_crs(frame, path, crs, crs_key)
+    return VectorFile(read, errors)
+
+
+def _geometry_errors(source: Path | bytes, layer: str | None, frame: gpd.GeoDataFrame) -> pd.Series:
+    """Per feature, NA or why the file's geometry could not be built. The file's raw WKB is
+    read again only when some geometry came back None (a null geometry, or one GEOS refused),
+    and GEOS is asked again, for its message, only for the few refused."""
+    errors = blank(frame.index)
+    missing = np.flatnonzero(frame.geometry.isna().to_numpy())
+    if len(missing) == 0:
+        return errors
+    wkb = pyogrio.raw.read(source, layer=layer, columns=[], read_geometry=True)[2]
+    for i in missing[[wkb[i] is not None for i in missing]]:
+        try:
+            shapely.from_wkb(wkb[i])
+            continue  # built after all: left to the geometry checks
+        except shapely.errors.GEOSException as exc:
+            detail = " ".join(str(exc).split(": ", 1)[-1].split())
+        errors.iloc[i] = (
+            f"geometry: cannot be built ({detail}); expected at least 2 points per line and 4"
+            " per ring"
+        )
+    return errors
 
 
 def with_crs(frame: gpd.GeoDataFrame, path: Path, crs: str, crs_key: str) -> gpd.GeoDataFrame:
     """The layer in the CRS the config names for it (``crs``, overriding the file's own), else
-    in the file's own; :class:`InputError` when neither names one, or when the coordinates
-    cannot be degrees in a layer read as longitude/latitude.
+    in the file's own; :class:`InputError` when neither names one, or when the coordinates do
+    not fit the CRS (:func:`refuse_coordinates_that_misfit_the_crs`).
 
     A shapefile without ``.prj``, a GeoPackage or GML without SRS, a GeoJSON with
     ``"crs": null``: the message names the file and how to name its CRS in the config.
@@ -92,29 +173,9 @@ def with_crs(frame: gpd.GeoDataFrame, path: Path, crs: str, crs_key: str) -> gpd
             f' in the config: {crs_key} = "EPSG:25833"'
         )
         raise InputError(msg)
-    refuse_metres_as_degrees(frame, path, crs_key)
+    declared_by = f"the config ({crs_key})" if crs else "the file"
+    refuse_coordinates_that_misfit_the_crs(frame, path, crs_key, declared_by)
     return frame
-
-
-def refuse_metres_as_degrees(
-    frame: gpd.GeoDataFrame, path: Path, crs_key: str = "[inputs].<layer>_crs"
-) -> None:
-    """Refuse a layer read as longitude/latitude whose coordinates cannot be degrees: metres in
-    a file that names no CRS (a GeoJSON without a ``crs`` member is read as WGS84), which would
-    otherwise land far outside Norway or, worse, inside it at the wrong place."""
-    if frame.crs is None or not frame.crs.is_geographic or frame.empty:
-        return
-    west, south, east, north = frame.total_bounds
-    if west < -180 or east > 180 or south < -90 or north > 90:
-        msg = (
-            f"{path}: coordinates up to ({max(abs(west), abs(east)):,.0f},"
-            f" {max(abs(south), abs(north)):,.0f}) cannot be degrees, but the file names no other"
-            ' CRS (a GeoJSON without a "crs" member is longitude/latitude); expected'
-            " longitude/latitude, or a file that names its CRS (GeoPackage, .prj, or a GeoJSON"
-            f' "crs" such as urn:ogc:def:crs:EPSG::25833), or its CRS named in the config:'
-            f' {crs_key} = "EPSG:25833"'
-        )
-        raise InputError(msg)
 
 
 def repair_polygons(geometry: gpd.GeoSeries) -> tuple[np.ndarray, pd.Series]:

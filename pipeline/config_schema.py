@@ -105,6 +105,9 @@ class ChecksSettings:
     # offers file with only its header, or for another region, would otherwise publish
     # "everyone unserved"
     min_addresses_with_offer_share: float = 0.25
+    # share of the addresses that must lie on the DTM (0-1); a DTM that covers none of them
+    # (a wrong CRS tag, a tile from elsewhere) stops the run whatever this says
+    min_addresses_on_dtm_share: float = 0.0
     # a layer of fewer rows is too small for its quarantined share to say anything
     min_rows_for_share: int = 20
     # address and site positions in Svalbard or Jan Mayen are kept (else quarantined as

@@ -25,6 +25,7 @@ import pandas as pd
 from layers.addresses import read_addresses
 from layers.areas import read_areas
 from layers.cost_factors import read_cost_factors
+from layers.dtm import refuse_dtm_off_the_addresses
 from layers.errors import InputError
 from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
@@ -220,8 +221,9 @@ def ingest(config: Config) -> Ingested:
 def check_layers(checks: ChecksSettings, inputs: Ingested, paths: Mapping[str, object]) -> None:
     """Stop the run when an input looks broken as a whole: no kommune or no address kept, a
     layer that lost more than ``checks.max_quarantined_share`` of its rows to quarantine (the
-    most common reason named), or offers for less than ``checks.min_addresses_with_offer_share``
-    of the addresses. Each message says how to go on anyway."""
+    most common reason named), offers for less than ``checks.min_addresses_with_offer_share``
+    of the addresses, or a DTM over none of the addresses (or less than
+    ``checks.min_addresses_on_dtm_share``). Each message says how to go on anyway."""
     for row in inputs.counts.to_dict("records"):  # one row per layer
         layer, read = str(row["layer"]), int(row["rows_read"])
         quarantined, accepted = int(row["rows_quarantined"]), int(row["rows_accepted"])
@@ -247,6 +249,10 @@ def check_layers(checks: ChecksSettings, inputs: Ingested, paths: Mapping[str, o
             )
             raise InputError(msg)
     _check_offer_share(checks, inputs, paths.get("offers"))
+    dtm = paths.get("dtm")
+    if isinstance(dtm, Path) and len(inputs.addresses):
+        x_m, y_m = inputs.addresses["x_m"].to_numpy(), inputs.addresses["y_m"].to_numpy()
+        refuse_dtm_off_the_addresses(dtm, x_m, y_m, checks.min_addresses_on_dtm_share)
 
 
 def _dominant_reason(rows: pd.DataFrame) -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from layers.dtm import DtmTiles
+from layers.dtm import DtmTiles, on_tiles
+from layers.errors import InputError
 
 TERRAIN_COLUMNS = ("elevation_m", "slope_deg", "has_terrain")
 
@@ -26,7 +27,12 @@ def no_terrain(index: pd.Index) -> pd.DataFrame:
 
 
 def terrain_per_address(addresses: pd.DataFrame, dtm_path: Path | None) -> pd.DataFrame:
-    """Terrain columns aligned to ``addresses.index`` (one DTM window per kommune)."""
+    """Terrain columns aligned to ``addresses.index`` (one DTM window per kommune).
+
+    Raises :class:`InputError` naming the DTM when it has no elevation at any address on it
+    (only nodata there): the run would go on without terrain, silently. A DTM off every
+    address is stopped at ingest (:func:`layers.dtm.refuse_dtm_off_the_addresses`).
+    """
     if dtm_path is None:
         return no_terrain(addresses.index)
     parts = []
@@ -35,9 +41,19 @@ def terrain_per_address(addresses: pd.DataFrame, dtm_path: Path | None) -> pd.Da
             sampled = tiles.sample(group["x_m"].to_numpy(), group["y_m"].to_numpy())
             sampled.index = group.index
             parts.append(sampled)
+        bounds = tiles.bounds_25833
     if not parts:
         return no_terrain(addresses.index)
-    return pd.concat(parts).reindex(addresses.index)
+    terrain = pd.concat(parts).reindex(addresses.index)
+    on_dtm = int(on_tiles(bounds, addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy()).sum())
+    if on_dtm and not terrain["has_terrain"].any():
+        msg = (
+            f"{dtm_path}: the DTM has no elevation (only nodata) at any of the {on_dtm:,}"
+            f" addresses on it; expected elevations in metres, or remove dtm from [inputs] to"
+            " run without terrain"
+        )
+        raise InputError(msg)
+    return terrain
 
 
 def terrain_counts(terrain: pd.DataFrame) -> dict[str, int]:

@@ -69,10 +69,18 @@ def kommuner_zip(path: Path, kommuner: dict[str, str]) -> bytes:
             "properties": {"kommunenummer": knr, "kommunenavn": name},
             "geometry": {
                 "type": "Polygon",
-                "coordinates": [[[x, 0], [x + 9000, 0], [x + 9000, 9000], [x, 9000], [x, 0]]],
+                "coordinates": [
+                    [[x, y], [x + 9000, y], [x + 9000, y + 9000], [x, y + 9000], [x, y]]
+                ],
             },
         }
-        for x, (knr, name) in zip(range(0, 10**6, 10_000), kommuner.items(), strict=False)
+        # 9 km squares in a row in southern Norway (a layer elsewhere is refused)
+        for x, y, (knr, name) in zip(
+            range(200_000, 10**6, 10_000),
+            [6_600_000] * len(kommuner),
+            kommuner.items(),
+            strict=False,
+        )
     ]
     crs = {"type": "name", "properties": {"name": "EPSG:25833"}}
     document = {

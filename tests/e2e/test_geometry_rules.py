@@ -186,3 +186,45 @@ def test_a_truncated_dtm_is_refused_naming_the_file_and_the_window(
     message = _refused(config, current)
     assert message.startswith(f"{path}: could not read the window at row ")
     assert "cells)" in message and "is the file truncated, or a tile corrupt?" in message
+
+
+def test_kommuner_in_degrees_labelled_utm_are_refused_until_the_config_names_their_crs(
+    region: tuple[Path, Path],
+) -> None:
+    config, current = region
+    path = config.parent / "kommuner.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    collection["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    message = _refused(config, current)
+    assert message.startswith(
+        f"{path}: coordinates look like degrees (longitude/latitude) although the file says"
+        " EPSG:25833 (got bounds (10."
+    )
+    assert message.endswith('or name it in the config: [inputs].kommuner_crs = "EPSG:4326"')
+    config.write_text(region_config_toml('kommuner_crs = "EPSG:4326"\n'), encoding="utf-8")
+    done = _gapmap(config)
+    assert done.returncode == 0, done.stderr
+    counts, _ = _tables(config)
+    assert counts.loc["kommuner"].tolist() == [2, 2, 0, 0]
+    assert counts.loc["addresses"].tolist() == [20, 18, 0, 2]
+
+
+def test_a_fibre_line_of_one_point_is_quarantined_and_the_run_goes_on(
+    region: tuple[Path, Path],
+) -> None:
+    config, _ = region
+    path = config.parent / "fiber.geojson"
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    lonlat = collection["features"][0]["geometry"]["coordinates"][0]
+    one_point = {"type": "LineString", "coordinates": [lonlat]}
+    collection["features"].append({"type": "Feature", "properties": {}, "geometry": one_point})
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    done = _gapmap(config)
+    assert done.returncode == 0, done.stderr
+    counts, quarantine = _tables(config)
+    read = counts.loc["fibre", "rows_read"]
+    assert counts.loc["fibre"].tolist() == [read, read - 1, 0, 1]
+    fibre = quarantine[quarantine["layer"] == "fibre"]
+    assert fibre["row_number"].tolist() == [read]
+    assert fibre["reason"].iloc[0].startswith("geometry: cannot be built (point array must")

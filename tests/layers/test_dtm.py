@@ -12,7 +12,14 @@ import pytest
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
-from layers.dtm import DtmTiles, open_dtm, sample_terrain, warp_band
+from layers.dtm import (
+    DtmTiles,
+    on_tiles,
+    open_dtm,
+    refuse_dtm_off_the_addresses,
+    sample_terrain,
+    warp_band,
+)
 from layers.errors import InputError
 from tests.fixtures import DTM_NODATA, write_dtm, write_plane_dtm
 
@@ -142,3 +149,38 @@ def test_a_warp_over_a_truncated_dtm_names_the_file_and_the_area(tmp_path: Path)
     assert str(raised.value).startswith(
         f"{path}: could not read the area (100,000, 6,994,880, 105,120, 7,000,000) in EPSG:25833"
     )
+
+
+def test_a_dtm_off_every_address_is_refused_with_both_bounds(tmp_path: Path) -> None:
+    # the plane DTM spans x 100 000-101 000, y 6 999 000-7 000 000 (100 cells of 10 m)
+    path = write_plane_dtm(tmp_path / "dtm.tif")
+    x_m, y_m = np.array([200_000.0, 201_000.0, np.nan]), np.array([6_500_000.0, 6_501_000.0, 1.0])
+    with pytest.raises(InputError) as raised:
+        refuse_dtm_off_the_addresses(path, x_m, y_m)
+    assert str(raised.value) == (
+        f"{path}: the DTM covers none of the 2 addresses: its bounds in EPSG:25833 are"
+        " (100,000, 6,999,000, 101,000, 7,000,000), the addresses' (200,000, 6,500,000,"
+        " 201,000, 6,501,000); expected a DTM over the addresses (is its CRS tag right, is it"
+        " the right tile?), or remove dtm from [inputs] to run without terrain"
+    )
+
+
+def test_partial_cover_is_allowed_down_to_the_configured_share(tmp_path: Path) -> None:
+    path = write_plane_dtm(tmp_path / "dtm.tif")
+    # one of four on the DTM (an edge counts as on it), three beyond its east edge
+    x_m = np.array([101_000.0, 101_500.0, 102_000.0, 103_000.0])
+    y_m = np.full(4, 6_999_500.0)
+    assert on_tiles([(100_000.0, 6_999_000.0, 101_000.0, 7_000_000.0)], x_m, y_m).tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    refuse_dtm_off_the_addresses(path, x_m, y_m)  # default: stop only when none is covered
+    refuse_dtm_off_the_addresses(path, x_m, y_m, min_share=0.25)
+    with pytest.raises(InputError, match=r"covers 1 of the 4 addresses \(25\.0%\)") as raised:
+        refuse_dtm_off_the_addresses(path, x_m, y_m, min_share=0.5)
+    assert str(raised.value).endswith(
+        "lower [checks].min_addresses_on_dtm_share to go on anyway (now 50%)"
+    )
+    refuse_dtm_off_the_addresses(path, x_m[:0], y_m[:0], min_share=1.0)  # no addresses

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -71,3 +72,12 @@ def test_a_large_layer_is_checked_without_a_loop_per_feature() -> None:
     boxes[::1000] = BOWTIE
     checked = check_geometries(gpd.GeoSeries(boxes, crs=25833), "polygon")
     assert int(checked.reasons.notna().sum()) == 100
+
+
+def test_a_build_error_from_the_file_is_the_first_reason_of_its_feature() -> None:
+    geometry = gpd.GeoSeries([shapely.LineString([(0, 0), (10, 0)]), None], crs=25833)
+    errors = pd.Series([pd.NA, "geometry: cannot be built (…)"], dtype="object")
+    checked = check_geometries(geometry, "line", errors)
+    assert checked.reasons.isna().tolist() == [True, False]
+    assert checked.reasons.iloc[1] == "geometry: cannot be built (…)"  # not "empty"
+    assert checked.geometry[1] is None and checked.geometry[0].length == 10.0

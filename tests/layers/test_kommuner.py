@@ -247,3 +247,54 @@ def test_an_empty_or_truncated_geojson_is_an_input_error_naming_the_file(
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(expected)):
         read_kommuner(path)
+
+
+def test_a_basisdata_kommune_with_an_unbuildable_ring_is_quarantined_the_rest_kept(
+    tmp_path: Path,
+) -> None:
+    """A ring of two points in Basisdata: GEOS cannot build it; "fix" closes it to three
+    points, which make_valid cannot make a polygon of: quarantined, the other kommune kept."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"kommunenummer": "0301", "kommunenavn": "Oslo"},
+            "geometry": _square(10.7, 59.9),
+        },
+        {
+            "type": "Feature",
+            "properties": {"kommunenummer": "3201", "kommunenavn": "Bærum"},
+            "geometry": {"type": "Polygon", "coordinates": [[[10.5, 59.9], [10.6, 59.95]]]},
+        },
+    ]
+    document = {"Kommune": {"type": "FeatureCollection", "features": features}}
+    path = tmp_path / "Basisdata_0000_Norge_4258_Kommuner_GeoJSON.geojson"
+    path.write_text(json.dumps(document))
+    result = read_kommuner(path)
+    assert result.accepted["kommunenummer"].tolist() == ["0301"]
+    (row,) = result.quarantine.to_dict("records")
+    assert (row["row_number"], row["key"]) == (2, "3201")
+    assert row["reason"].startswith("geometry: invalid (Too few points")
+
+
+def test_degrees_labelled_utm_are_refused_naming_the_file(tmp_path: Path) -> None:
+    path = write_feature_collection(
+        tmp_path / "kommuner.geojson",
+        [
+            {
+                "type": "Feature",
+                "properties": {"kommunenummer": "0301", "kommunenavn": "Oslo"},
+                "geometry": _square(10.7, 59.9),
+            }
+        ],
+    )
+    collection = json.loads(path.read_text())
+    collection["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}
+    path.write_text(json.dumps(collection))
+    with pytest.raises(InputError) as raised:
+        read_kommuner(path)
+    assert str(raised.value).startswith(
+        f"{path}: coordinates look like degrees (longitude/latitude) although the file says"
+        " EPSG:25833 (got bounds (10.7000, 59.9000, 10.8000, 60.0000), expected metres in Norway"
+    )
+    # the config names the CRS the coordinates are in: read
+    assert read_kommuner(path, crs="EPSG:4326").accepted["kommunenummer"].tolist() == ["0301"]

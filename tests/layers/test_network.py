@@ -78,3 +78,29 @@ def test_metres_in_a_geojson_without_a_crs_member_are_refused(tmp_path: Path) ->
     named["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}
     path.write_text(json.dumps(named), encoding="utf-8")
     assert read_network(path).accepted.geometry.iloc[0].length == pytest.approx(2**0.5 * 1000)
+
+
+def test_a_line_of_one_point_is_quarantined_with_the_geos_reason(tmp_path: Path) -> None:
+    path = tmp_path / "fiber.geojson"
+    line = {"type": "LineString", "coordinates": [[10.0, 63.0], [10.1, 63.0]]}
+    features = [
+        {"type": "Feature", "properties": {"fibre_id": "A"}, "geometry": line},
+        {
+            "type": "Feature",
+            "properties": {"fibre_id": "B"},
+            "geometry": {"type": "LineString", "coordinates": [[10.2, 63.1]]},
+        },
+        {"type": "Feature", "properties": {"fibre_id": "C"}, "geometry": None},
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    result = read_network(path)
+    assert (result.rows_read, len(result.accepted)) == (3, 1)
+    assert result.quarantine[["row_number", "key", "reason"]].to_dict("records") == [
+        {
+            "row_number": 2,
+            "key": "B",
+            "reason": "geometry: cannot be built (point array must contain 0 or >1 elements);"
+            " expected at least 2 points per line and 4 per ring",
+        },
+        {"row_number": 3, "key": "C", "reason": "geometry: empty, expected a line or a point"},
+    ]

@@ -3,6 +3,7 @@ repaired or refused with a reason, ids or feature numbers, the quarantine of fea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from layers.vector import (
     find_column,
     ids_or_feature_numbers,
     quarantine_features,
+    read_features,
     read_vector,
     repair_polygons,
     stripped_text,
@@ -102,7 +104,9 @@ def test_a_file_that_cannot_be_read_or_has_no_crs_is_named(tmp_path: Path) -> No
     with pytest.raises(InputError, match=r"ruter\.gpkg: could not be read as a vector file"):
         read_vector(tmp_path / "ruter.gpkg", "Nkom speed squares")
     with pytest.warns(UserWarning, match="'crs' was not provided"):
-        gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)]).to_file(tmp_path / "uten.gpkg")
+        gpd.GeoDataFrame(geometry=[shapely.box(270_000, 7_010_000, 270_001, 7_010_001)]).to_file(
+            tmp_path / "uten.gpkg"
+        )
     with pytest.raises(InputError) as raised:
         read_vector(tmp_path / "uten.gpkg", "Nkom speed squares", crs_key="[inputs].x_crs")
     assert str(raised.value) == (
@@ -112,3 +116,39 @@ def test_a_file_that_cannot_be_read_or_has_no_crs_is_named(tmp_path: Path) -> No
     )
     named = read_vector(tmp_path / "uten.gpkg", "Nkom speed squares", "EPSG:25832")
     assert named.crs.to_epsg() == 25832
+
+
+def test_features_are_read_from_bytes_with_build_errors_and_unclosed_rings_closed() -> None:
+    ring_open = [[10.0, 63.0], [10.1, 63.0], [10.1, 63.1]]  # three points, not closed
+    features = [
+        {"type": "Feature", "properties": {"id": 1}, "geometry": None},
+        {
+            "type": "Feature",
+            "properties": {"id": 2},
+            "geometry": {"type": "LineString", "coordinates": [[10.0, 63.0]]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": 3},
+            "geometry": {"type": "Polygon", "coordinates": [ring_open]},
+        },
+    ]
+    source = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    read = read_features(source, "areas", path=Path("inne.geojson"))
+    assert read.frame["id"].tolist() == [1, 2, 3] and read.frame.crs.to_epsg() == 4326
+    assert read.frame.geometry.isna().tolist() == [True, True, False]
+    assert read.frame.geometry.iloc[2].equals(shapely.Polygon(ring_open))  # closed by "fix"
+    assert read.geometry_errors.isna().tolist() == [True, False, True]  # a null is no error
+    assert read.geometry_errors.iloc[1].startswith("geometry: cannot be built (point array")
+
+
+def test_a_read_error_of_bytes_names_the_file_they_came_from() -> None:
+    with pytest.raises(InputError, match=r"^inne\.geojson: could not be read as a vector file"):
+        read_features(b"{not json", "areas", path=Path("inne.geojson"))
+
+
+def test_a_table_without_geometries_is_named_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "liste.csv"
+    path.write_text("id,navn\n1,Vik\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"liste\.csv: got a table without geometries"):
+        read_features(path, "fibre lines")

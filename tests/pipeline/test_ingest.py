@@ -12,7 +12,14 @@ from layers.addresses import KARTVERKET_COLUMNS
 from layers.errors import ConfigError, InputError
 from pipeline.config import config_from_dict, load_config
 from pipeline.ingest import ingest
-from tests.fixtures import MINIMAL_INPUTS, OFFERS_HEADER, address_row
+from tests.fixtures import (
+    MINIMAL_INPUTS,
+    OFFERS_HEADER,
+    TINY_X0,
+    TINY_Y0,
+    address_row,
+    write_plane_dtm,
+)
 
 
 def _with_lacking_lists(config: Path) -> Path:
@@ -182,3 +189,22 @@ def test_allow_svalbard_jan_mayen_must_be_true_or_false(tmp_path: Path) -> None:
         config_from_dict(raw, tmp_path)
     raw = {**MINIMAL_INPUTS, "checks": {"allow_svalbard_jan_mayen": True}}
     assert config_from_dict(raw, tmp_path).checks.allow_svalbard_jan_mayen is True
+
+
+def test_a_dtm_over_none_of_the_addresses_stops_the_run_and_a_share_can_be_asked(
+    tiny_region: Path,
+) -> None:
+    dtm = tiny_region.parent / "terreng.tif"
+    # the tiny region's DTM moved 100 km north, as a tile of another place would be
+    write_plane_dtm(dtm, origin=(TINY_X0, TINY_Y0 + 100_000.0))
+    with pytest.raises(InputError, match=r"terreng\.tif: the DTM covers none of the 18 addresses"):
+        ingest(load_config(tiny_region))
+    # a 1 km DTM over the south-west corner covers addresses 1000-1004 (x0+100 … x0+900) only
+    write_plane_dtm(dtm, origin=(TINY_X0, TINY_Y0 + 1_000.0))
+    ingest(load_config(tiny_region))  # 5 of 18: partial cover is allowed by default
+    tiny_region.write_text(
+        tiny_region.read_text(encoding="utf-8") + "[checks]\nmin_addresses_on_dtm_share = 0.5\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"covers 5 of the 18 addresses \(27\.8%\)"):
+        ingest(load_config(tiny_region))

@@ -84,6 +84,7 @@ BASE_ADDRESSES_QUARANTINED = 10  # the demo region's own bad rows
 OFFERS_LINE = 'offers = "dekning.csv"'
 CRS84 = "urn:ogc:def:crs:OGC:1.3:CRS84"
 UTM33 = "urn:ogc:def:crs:EPSG::25833"
+POLYGON_TWO_POINTS = {"type": "Polygon", "coordinates": [[[10.40, 63.25], [10.41, 63.26]]]}
 ROWS_5 = range(1000, 1005)
 FUNDED = 'funded_areas = "tildelt.geojson"'
 
@@ -214,11 +215,25 @@ KOMMUNE_CASES = [
         "kommuner-degrees-labelled-utm",
         "kommuner",
         _do(_file(KOMMUNER, lambda p: d.set_crs_member(p, UTM33))),
-        Fails(2, KOMMUNER),
-        xfail=(
-            "degrees labelled EPSG:25833 read as metres: every address outside every kommune,"
-            f" exit 0; {GEO}"
-        ),
+        Fails(2, f"{KOMMUNER}: coordinates look like degrees (longitude/latitude) although"),
+    ),
+    Case(
+        "kommuner-laea-labelled-utm",
+        "kommuner",
+        _do(_file(KOMMUNER, lambda p: d.reproject_geojson(p, 3035, UTM33))),
+        Fails(2, f"{KOMMUNER}: no feature lies in Norway"),
+    ),
+    Case(
+        "kommuner-lat-lon-order",
+        "kommuner",
+        _do(_file(KOMMUNER, d.swap_geojson_axes)),
+        Fails(2, "the axes look swapped"),
+    ),
+    Case(
+        "kommuner-ring-of-two-points",
+        "kommuner",
+        _do(_file(KOMMUNER, lambda p: d.break_geometry(p, 3, POLYGON_TWO_POINTS))),
+        Succeeds({("kommuner", "Too few points"): 1, ("addresses", "outside every kommune"): 378}),
     ),
     Case(
         "kommuner-missing-column",
@@ -434,6 +449,11 @@ SITE_CASES = [
 
 FIBRE = "fiber.geojson"
 LINE_ONE_POINT = {"type": "LineString", "coordinates": [[10.40, 63.25]]}
+MULTILINE_ONE_POINT_PART = {
+    "type": "MultiLineString",
+    "coordinates": [[[10.40, 63.25], [10.41, 63.26]], [[10.42, 63.27]]],
+}
+ROADS = "veger.gpkg"
 ENOSPC = 'OSError(errno.ENOSPC, "No space left on device", "maps/oversikt.html")'
 
 FIBRE_CASES = [
@@ -454,8 +474,25 @@ FIBRE_CASES = [
         "fibre-invalid-feature",
         "fibre",
         _do(_file(FIBRE, lambda p: d.break_geometry(p, 1, LINE_ONE_POINT))),
-        Succeeds({("fibre", "geometry"): 1}),
-        xfail=f"a one-point fibre line: internal error GEOSException (exit 70); {GEO}",
+        Succeeds({("fibre", "geometry: cannot be built"): 1}),
+    ),
+    Case(
+        "fibre-degrees-labelled-utm",
+        "fibre",
+        _do(_file(FIBRE, lambda p: d.set_crs_member(p, UTM33))),
+        Fails(2, f"{FIBRE}: coordinates look like degrees"),
+    ),
+    Case(
+        "fibre-lat-lon-order",
+        "fibre",
+        _do(_file(FIBRE, d.swap_geojson_axes)),
+        Fails(2, f"{FIBRE}: no feature lies in Norway"),
+    ),
+    Case(
+        "fibre-multiline-part-of-one-point",
+        "fibre",
+        _do(_file(FIBRE, lambda p: d.break_geometry(p, 2, MULTILINE_ONE_POINT_PART))),
+        Succeeds({("fibre", "geometry: cannot be built"): 1}),
     ),
 ]
 
@@ -472,8 +509,28 @@ DTM_CASES = [
         "dtm-wrong-crs",
         "dtm",
         _do(_file(DTM, lambda p: d.retag_dtm_crs(p, 32632))),
-        Fails(2, DTM),
-        xfail=f"a DTM that covers none of the addresses in its CRS is used silently, exit 0; {GEO}",
+        Fails(2, f"{DTM}: the DTM covers none of the 4,803 addresses"),
+    ),
+    Case(
+        "dtm-nodata-only",
+        "dtm",
+        _do(_file(DTM, d.dtm_nodata_only)),
+        Fails(2, f"{DTM}: the DTM has no elevation (only nodata)"),
+    ),
+    Case(
+        "dtm-covers-part",
+        "dtm",
+        _do(_file(DTM, lambda p: d.dtm_west_part(p, 0.3))),
+        Succeeds(),  # partial cover is allowed: the addresses off it have no terrain
+    ),
+    Case(
+        "dtm-covers-less-than-the-share",
+        "dtm",
+        _do(
+            _file(DTM, lambda p: d.dtm_west_part(p, 0.3)),
+            _append("[checks]\nmin_addresses_on_dtm_share = 0.9"),
+        ),
+        Fails(2, "lower [checks].min_addresses_on_dtm_share to go on anyway"),
     ),
 ]
 
@@ -532,10 +589,28 @@ AREA_CASES = [
         Fails(2, "tildelt.geojson"),
     ),
     Case(
+        "areas-degrees-labelled-utm",
+        "areas",
+        _do(_funded(lambda p: d.set_crs_member(p, UTM33))),
+        Fails(2, "tildelt.geojson: coordinates look like degrees"),
+    ),
+    Case(
+        "areas-ring-of-two-points",
+        "areas",
+        _do(_funded(lambda p: d.break_geometry(p, 0, POLYGON_TWO_POINTS))),
+        Succeeds({("funded_areas", "Too few points"): 1}),
+    ),
+    Case(
         "roads-not-a-geopackage",
         "roads",
-        _do(_text("veger.gpkg", "not a GeoPackage\n")),
-        Fails(2, "veger.gpkg"),
+        _do(_text(ROADS, "not a GeoPackage\n")),
+        Fails(2, ROADS),
+    ),
+    Case(
+        "roads-degrees-labelled-utm",
+        "roads",
+        _do(_file(ROADS, lambda p: d.gpkg_in_degrees_labelled(p, 25833))),
+        Fails(2, f"{ROADS}: coordinates look like degrees"),
     ),
 ]
 
@@ -624,9 +699,8 @@ REALDATA_CASES = [
                 r, 'offers = "dekning.csv"', 'offers = "dekning.csv"\ndtm = "besseggen.tif"'
             )
         ),
-        Fails(2, "besseggen.tif"),
+        Fails(2, "besseggen.tif: the DTM covers none of the"),
         base="real",
-        xfail=f"a DTM far from the addresses (Besseggen for Kristiansand) used silently; {GEO}",
     ),
 ]
 

@@ -16,8 +16,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import rasterio
+import rasterio.windows
 
 ADDRESSES = "Basisdata_9900_Demoregion_25833_MatrikkelenAdresse_CSV.csv"
 Cleanup = Callable[[], None] | None
@@ -249,3 +251,49 @@ def twist_ring(path: Path, index: int, at: int) -> None:
     )
     ring[at], ring[at + 1] = ring[at + 1], ring[at]
     write_geojson(path, collection)
+
+
+def swap_geojson_axes(path: Path) -> None:
+    """Every coordinate written latitude first (a GeoJSON in lat/lon order)."""
+    collection = geojson(path)
+
+    def swap(coords: list) -> list:  # type: ignore[type-arg]
+        if coords and isinstance(coords[0], int | float):
+            return [coords[1], coords[0], *coords[2:]]
+        return [swap(c) for c in coords]
+
+    for feature in collection["features"]:
+        feature["geometry"]["coordinates"] = swap(feature["geometry"]["coordinates"])
+    write_geojson(path, collection)
+
+
+def gpkg_in_degrees_labelled(path: Path, epsg: int) -> None:
+    """A GeoPackage's features moved to longitude/latitude but labelled ``epsg``."""
+    frame = gpd.read_file(path).to_crs(4326).set_crs(epsg, allow_override=True)
+    path.unlink()
+    frame.to_file(path)
+
+
+def dtm_nodata_only(path: Path) -> None:
+    """Every cell of the DTM set to its nodata value."""
+    with rasterio.open(path, "r+") as raster:
+        nodata = raster.nodata if raster.nodata is not None else -9999.0
+        raster.nodata = nodata
+        raster.write(np.full((raster.height, raster.width), nodata, raster.dtypes[0]), 1)
+
+
+def dtm_west_part(path: Path, share: float) -> None:
+    """The DTM cut to its western ``share`` of columns (a tile that covers part of the region)."""
+    with rasterio.open(path) as raster:
+        width = int(raster.width * share)
+        window = rasterio.windows.Window(0, 0, width, raster.height)
+        values = raster.read(1, window=window)
+        profile = raster.profile | {
+            "width": width,
+            "transform": raster.window_transform(window),
+        }
+    profile.pop("blockxsize", None)
+    profile.pop("blockysize", None)
+    profile["tiled"] = False
+    with rasterio.open(path, "w", **profile) as out:
+        out.write(values, 1)

@@ -29,9 +29,12 @@ def test_the_trunk_joins_the_most_populous_blocks_at_their_people_weighted_centr
 def test_a_single_block_is_a_node(tmp_path: Path) -> None:
     (node,) = fibre_trunks(GRID, n_clusters=1)
     assert node.equals(shapely.Point(312.5, 125.0))
-    write_fibre(tmp_path / "fiber.geojson", [node, *fibre_trunks(GRID, n_clusters=2)])
+    # the same grid moved into Norway (a fibre layer elsewhere is refused when read)
+    moved = GRID.assign(x_m=GRID["x_m"] + 200_000.0, y_m=7_000_000.0)
+    (node,) = fibre_trunks(moved, n_clusters=1)
+    write_fibre(tmp_path / "fiber.geojson", [node, *fibre_trunks(moved, n_clusters=2)])
     fibre = read_network(tmp_path / "fiber.geojson").accepted
     assert fibre["kind"].tolist() == ["node", "trunk"]
     np.testing.assert_allclose(
-        shapely.get_coordinates(fibre.geometry.iloc[0])[0], [312.5, 125.0], atol=0.01
+        shapely.get_coordinates(fibre.geometry.iloc[0])[0], [200_312.5, 7_000_125.0], atol=0.01
     )
