@@ -102,12 +102,14 @@ def fetch_options(
 ) -> tuple[list[str], Path, str | None, float | None]:
     """``gapmap fetch``'s kommuner, folder, base URL and cache age: each option given, else the
     config's ``[fetch]`` key (``fetch``, when ``--config`` was given); no folder at all is a
-    :class:`ConfigError`. Empty kommuner from a config mean "nothing to fetch"."""
+    :class:`ConfigError` unless there are no kommuner either (nothing to fetch)."""
     if fetch is not None:
         kommuner = kommuner or list(fetch.kommuner)
         folder = folder or fetch.folder
         base_url = base_url or fetch.base_url or None
         max_age_days = fetch.max_age_days if max_age_days is None else max_age_days
+    if folder is None and not kommuner:
+        return [], Path(), base_url, max_age_days
     if folder is None:
         msg = (
             "--out: not given; expected the folder for the downloads, or --config with a"

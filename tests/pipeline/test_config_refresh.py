@@ -119,6 +119,7 @@ def test_fetch_options_take_the_options_given_else_the_config(tmp_path: Path) ->
     given = fetch_options(planned, ["0301=Oslo"], tmp_path / "o", "http://h", 0.0)
     assert given == (["0301=Oslo"], tmp_path / "o", "http://h", 0.0)
     assert fetch_options(FetchConfig(), None, tmp_path, None, None) == ([], tmp_path, None, 1.0)
+    assert fetch_options(FetchConfig(), None, None, None, None) == ([], Path(), None, 1.0)
     assert fetch_options(None, ["0301"], tmp_path, None, None) == (["0301"], tmp_path, None, None)
 
 

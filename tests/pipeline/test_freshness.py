@@ -116,7 +116,8 @@ def test_every_file_of_a_folder_input_is_judged(tmp_path: Path) -> None:
     for knr, month in (("0301", 11), ("4204", 6)):
         with zipfile.ZipFile(folder / f"Basisdata_{knr}_x.zip", "w") as archive:
             archive.writestr(zipfile.ZipInfo("a.csv", (2026, month, 28, 0, 0, 0)), knr)
-    config = dataclasses.replace(config, inputs=dataclasses.replace(config.inputs, addresses=folder))
+    inputs = dataclasses.replace(config.inputs, addresses=folder)
+    config = dataclasses.replace(config, inputs=inputs)
     reasons = stale_reasons(config, _checksums(config), None, NOW)
     assert len(reasons) == 1 and "Basisdata_4204_x.zip) holds data of 2026-06-28" in reasons[0]
     # the same two files again: identical as a whole
