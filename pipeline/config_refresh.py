@@ -15,12 +15,9 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from layers.errors import ConfigError
-
-if TYPE_CHECKING:
-    from pipeline.config_schema import Inputs
 
 
 @dataclass(frozen=True)
@@ -54,8 +51,10 @@ class FreshnessConfig:
     allow_stale: bool = False
 
 
-def input_keys(inputs: Inputs) -> list[str]:
-    """The keys of ``[inputs]`` that name files (not ``roads_layer`` nor the ``*_crs``)."""
+def input_keys(inputs: Any) -> list[str]:
+    """The keys of ``[inputs]`` (``inputs``: its :class:`pipeline.config_schema.Inputs`, not
+    imported here, which imports this module) that name files (not ``roads_layer`` nor the
+    ``*_crs``)."""
     return [
         f.name
         for f in dataclasses.fields(inputs)
@@ -63,7 +62,7 @@ def input_keys(inputs: Inputs) -> list[str]:
     ]
 
 
-def check_refresh(fetch: FetchConfig, freshness: FreshnessConfig, inputs: Inputs) -> None:
+def check_refresh(fetch: FetchConfig, freshness: FreshnessConfig, inputs: Any) -> None:
     """Refuse ``[freshness].monthly_inputs`` that are not file keys of ``[inputs]`` set in this
     config, and a ``[fetch]`` with kommuner but no folder or a base URL that is not http(s)."""
     known = input_keys(inputs)

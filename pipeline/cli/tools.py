@@ -99,7 +99,9 @@ def _fetch_plan(
     planned = load_config(config).fetch if config is not None else None
     plan = fetch_options(planned, kommune, out, base_url, max_age_days)
     if planned is not None and not plan[0]:
-        console.print(f"nothing to fetch: no [fetch] kommuner in {config}", markup=False)
+        console.print(
+            f"nothing to fetch: no [fetch] kommuner in {config}", markup=False, soft_wrap=True
+        )
         return None
     return plan
 
