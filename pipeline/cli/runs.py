@@ -79,8 +79,8 @@ def run(
         bool,
         typer.Option(
             "--allow-stale",
-            help="Publish even when an input of [freshness] monthly_inputs is the same as in"
-            " the last succeeded run or older than [freshness] max_age_days (else exit 79).",
+            help="Publish even when an input of \\[freshness] monthly_inputs is the same as in"
+            " the last succeeded run or older than \\[freshness] max_age_days (else exit 79).",
         ),
     ] = False,
 ) -> None:
