@@ -59,6 +59,15 @@ class WriteError(FaultError):
     exit_code = 74  # EX_IOERR
 
 
+class StaleInputError(FaultError):
+    """A run refused to publish: an input expected to change monthly is identical to the last
+    succeeded run's or older than the configured age (``[freshness]``). Not a fault of the
+    machine, but its own exit code, so the monthly refresh can tell "last month's data again"
+    from a broken input; ``gapmap run --allow-stale`` goes on."""
+
+    exit_code = 79  # not in sysexits.h (64-78): gapmap's own
+
+
 class InternalError(FaultError):
     """An unexpected exception inside gapmap: a bug to report, not something the user did."""
 

@@ -24,6 +24,7 @@ import pyproj
 
 from layers.errors import ConfigError
 from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
+from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
     MAP_ASSET_MODES,
@@ -82,6 +83,8 @@ _SECTIONS: dict[str, type] = {
     "wireless": WirelessSettings,
     "cost": CostSettings,
     "checks": ChecksSettings,
+    "fetch": FetchConfig,
+    "freshness": FreshnessConfig,
     "inputs": Inputs,
 }
 
@@ -267,6 +270,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     _check_names(config)
     _check_cost(config.cost)
     _check_input_crs(config.inputs)
+    check_refresh(config.fetch, config.freshness, config.inputs)
     if config.locate.max_kommune_overlap_share > 1.0:
         msg = (
             f"[locate].max_kommune_overlap_share: got {config.locate.max_kommune_overlap_share},"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from layers.errors import ConfigError
+from pipeline.config_refresh import FetchConfig, FreshnessConfig
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -351,6 +352,8 @@ class Config:
     wireless: WirelessSettings = field(default_factory=WirelessSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     checks: ChecksSettings = field(default_factory=ChecksSettings)
+    fetch: FetchConfig = field(default_factory=FetchConfig)  # pipeline/config_refresh.py
+    freshness: FreshnessConfig = field(default_factory=FreshnessConfig)
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
 

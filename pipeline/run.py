@@ -14,6 +14,7 @@ driver with its own timer and its own in-memory inputs.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,15 +23,17 @@ from typing import Any
 import duckdb
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 
 from layers.checksums import input_checksums
-from layers.errors import fault_of
+from layers.errors import DISK_FULL_TEXT, fault_of
 from pipeline import (
     aggregate,
     changes,
     classify,
     cost,
     coverage,
+    freshness,
     ingest,
     locate,
     publish,
@@ -60,8 +63,10 @@ def run_pipeline(
     *,
     timer: StageTimer | None = None,
     inputs: ingest.Ingested | None = None,
+    allow_stale: bool = False,
 ) -> RunResult:
-    """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish."""
+    """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish;
+    refuse stale monthly inputs first (:mod:`pipeline.freshness`) unless ``allow_stale``."""
     timer = timer or StageLog(console or Console())
     checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
     run_id = store.new_run_id(config_hash := config.digest())
@@ -72,18 +77,42 @@ def run_pipeline(
         store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, version)
         info = publish.RunInfo(run_id, datetime.now(UTC).isoformat(), version, checksums)
         try:
+            stale = freshness.check_freshness(connection, config, checksums, run_id, allow_stale)
+            if stale and console is not None:
+                console.print(f"[yellow]stale inputs, going on:[/] {escape('; '.join(stale))}")
             result = _run_stages(config, connection, info, timer, inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
             fault = fault_of(exc, where, _input_paths(config))
             try:  # a cleanup that fails too (a full disk) must not hide the run's own error
-                publish.set_aside_failed(config.run.output_dir, run_id)
-                store.fail_run(connection, run_id, str(fault))
+                _record_failure(connection, config.run.output_dir, run_id, fault)
             except Exception as cleanup:
                 fault.add_note(f"the failed run could not be recorded: {cleanup}")
             raise fault from exc
-        store.finish_run(connection, run_id, "succeeded", str(result.published))
+        note = f"published with stale inputs: {'; '.join(stale)}" if stale else None
+        store.finish_run(connection, run_id, "succeeded", str(result.published), note)
     return result
+
+
+def _record_failure(
+    connection: duckdb.DuckDBPyConnection, output_dir: Path, run_id: str, fault: Exception
+) -> None:
+    """Set the failed run's folder aside (``<run_id>.failed``) and mark the run failed. When
+    the store cannot take even that because its disk is full, the set-aside folder's partial,
+    never published files (what filled the disk) are removed and the record tried once more."""
+    publish.set_aside_failed(output_dir, run_id)
+    try:
+        store.fail_run(connection, run_id, str(fault))
+    except Exception as exc:
+        if DISK_FULL_TEXT not in str(exc):
+            raise
+        failed = publish.run_folder(output_dir, run_id + ".failed")
+        if not failed.is_dir():
+            raise
+        shutil.rmtree(failed)
+        failed.mkdir()
+        fault.add_note("its partial files were removed to make room for recording the failure")
+        store.fail_run(connection, run_id, str(fault))
 
 
 def _input_paths(config: Config) -> list[Path]:

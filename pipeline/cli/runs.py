@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
@@ -60,11 +61,11 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
         console.print(f"  {label:<13} {current / relative}", soft_wrap=True)
 
 
-def _run_and_report(config_path: Path, started: float) -> None:
+def _run_and_report(config_path: Path, started: float, allow_stale: bool = False) -> None:
     """Load the config, run the pipeline, print the summary; user errors exit with code 2."""
     try:
         settings = load_config(config_path)
-        result = run_pipeline(settings, console)
+        result = run_pipeline(settings, console, allow_stale=allow_stale)
     except REPORTED as exc:
         fail(exc)
     print_summary(result, settings.classify.map_target, settings.run.output_dir)
@@ -74,9 +75,17 @@ def _run_and_report(config_path: Path, started: float) -> None:
 
 def run(
     config: ConfigOption,
+    allow_stale: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stale",
+            help="Publish even when an input of \\[freshness] monthly_inputs is the same as in"
+            " the last succeeded run or older than \\[freshness] max_age_days (else exit 79).",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
-    _run_and_report(config, time.perf_counter())
+    _run_and_report(config, time.perf_counter(), allow_stale)
 
 
 def demo(
@@ -146,6 +155,6 @@ def runs_table(rows: list[tuple[Any, ...]], store_path: Path) -> Table:
             f"{started:%Y-%m-%d %H:%M:%S}",
             f"{took.total_seconds():.1f} s" if took else "–",
             config_hash[:8],
-            output_dir or message or "",
+            escape(output_dir or message or ""),  # a message names "[inputs].offers"
         )
     return table

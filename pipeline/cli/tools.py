@@ -12,24 +12,34 @@ from rich.table import Table
 
 from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import WirelessSettings, load_config
+from pipeline.config_refresh import fetch_options
 from pipeline.products.tables import write_csv
 
 WIRELESS_DEFAULTS = WirelessSettings()  # the `los` options' defaults are a config's
+FetchConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Take what the options leave out from this config's \\[fetch] section.",
+        dir_okay=False,
+    ),
+]
 
 
 def fetch(
     kommune: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--kommune",
             "-k",
             help="Kommunenummer, optionally with the name Geonorge uses in its file names:"
             " 0301 or 4204=Kristiansand. Repeat for more kommuner.",
         ),
-    ],
+    ] = None,
     out: Annotated[
-        Path, typer.Option(help="Folder for the downloaded zips and fetch_manifest.json.")
-    ],
+        Path | None, typer.Option(help="Folder for the downloaded zips and fetch_manifest.json.")
+    ] = None,
     names_from: Annotated[
         Path | None,
         typer.Option(
@@ -52,17 +62,17 @@ def fetch(
         float | None,
         typer.Option(help="Download again the files fetched longer ago [default: never]."),
     ] = None,
+    config: FetchConfigOption = None,
 ) -> None:
-    """Download the Matrikkelen Adresse CSV and the boundary of kommuner from Geonorge.
-
-    Files already downloaded and unchanged are not downloaded again; interrupted downloads
-    resume. Every file is recorded (URL, size, SHA-256, time) in OUT/fetch_manifest.json.
-    """
-    from rich.markup import escape
-
+    """Download the Matrikkelen Adresse CSV and the boundary of kommuner from Geonorge (files
+    unchanged are not downloaded again, interrupted ones resume; OUT/fetch_manifest.json
+    records each file's URL, size, SHA-256 and time)."""
     from pipeline.fetch import geonorge as fetching
 
     try:
+        if (plan := _fetch_plan(config, kommune, out, base_url, max_age_days)) is None:
+            return
+        kommune, out, base_url, max_age_days = plan
         settings = fetching.settings_with(
             base_url=base_url, retries=retries, timeout_s=timeout, max_age_days=max_age_days
         )
@@ -75,6 +85,25 @@ def fetch(
         raise typer.Exit(code=2) from None
     console.print(fetching.records_table(records, f"Files in {settings.cache_dir or out}"))
     console.print(f"manifest: {out / fetching.MANIFEST_NAME}", soft_wrap=True, highlight=False)
+
+
+def _fetch_plan(
+    config: Path | None,
+    kommune: list[str] | None,
+    out: Path | None,
+    base_url: str | None,
+    max_age_days: float | None,
+) -> tuple[list[str], Path, str | None, float | None] | None:
+    """The options merged with ``config``'s ``[fetch]`` (:func:`fetch_options`); ``None``
+    (said on the console) when that config names no kommuner: nothing to fetch."""
+    planned = load_config(config).fetch if config is not None else None
+    plan = fetch_options(planned, kommune, out, base_url, max_age_days)
+    if planned is not None and not plan[0]:
+        console.print(
+            f"nothing to fetch: no [fetch] kommuner in {config}", markup=False, soft_wrap=True
+        )
+        return None
+    return plan
 
 
 def los(

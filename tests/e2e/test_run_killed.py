@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.config import load_config
 from pipeline.run import run_pipeline
 
@@ -42,6 +44,7 @@ target.{name} = killed
 run_pipeline(load_config(Path(sys.argv[1])), Console(quiet=True))
 """
 # stage: (module, function, how many calls before the kill, a condition on the call's args)
+runner = CliRunner()
 KILL_POINTS = {
     "ingest": ("ingest", "ingest", 1, "True"),
     "locate": ("locate", "locate_stage", 1, "True"),
@@ -96,3 +99,33 @@ def test_the_run_after_a_killed_one_leaves_nothing_behind(tiny_region: Path, sta
             "SELECT count(*) FROM addresses WHERE run_id = ?", [killed]
         ).fetchone()
     assert leaked == ((18,) if stage == "finish" else (0,))
+
+
+def test_gapmap_runs_shows_the_aborted_run_and_no_table_keeps_its_rows(tiny_region: Path) -> None:
+    config = load_config(tiny_region)
+    assert runner.invoke(app, ["run", "--config", str(tiny_region)]).exit_code == 0
+    _kill_a_run(tiny_region, "aggregate")  # its addresses, classes and counts are stored
+    killed = next(r for r, s in _statuses(config.store_path).items() if s == "running")
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        stored = connection.execute("SELECT count(*) FROM addresses WHERE run_id = ?", [killed])
+        assert stored.fetchone() == (18,)
+    assert runner.invoke(app, ["run", "--config", str(tiny_region)]).exit_code == 0
+    listed = runner.invoke(app, ["runs", "--config", str(tiny_region)])
+    assert listed.exit_code == 0
+    assert listed.output.count("│ aborted ") == 1 and listed.output.count("│ succeeded ") == 2
+    assert _statuses(config.store_path)[killed] == "aborted"
+    with duckdb.connect(str(config.store_path), read_only=True) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'run_id'"
+            " AND table_name <> 'runs'"
+        ).fetchall()
+        left = {
+            table: connection.execute(
+                f"SELECT count(*) FROM {table} WHERE run_id = ?", [killed]
+            ).fetchone()
+            for (table,) in tables
+        }
+    assert len(left) >= 5 and set(left.values()) == {(0,)}
+    assert (config.run.output_dir / "runs" / f"{killed}.aborted").is_dir() or not any(
+        p.name.startswith(killed) for p in (config.run.output_dir / "runs").iterdir()
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -145,3 +148,67 @@ def test_runs_prune_keeps_the_newest_publications(tiny_region: Path) -> None:
     assert left == [(tiny_region.parent / "out" / "current").resolve().name]
     listed = runner.invoke(app, ["runs", "--config", str(tiny_region)])
     assert listed.output.count("succeeded") == 3  # the history stays
+
+
+def _with_freshness(config: Path, lines: str) -> Path:
+    """``config`` with a ``[freshness]`` section of ``lines`` appended (the same file)."""
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write("\n[freshness]\n" + lines)
+    return config
+
+
+def _statuses(store_path: Path) -> list[tuple[str, str, str | None]]:
+    with duckdb.connect(str(store_path), read_only=True) as connection:
+        rows = connection.execute("SELECT run_id, status, message FROM runs ORDER BY started_at")
+        return [(str(r), str(s), m) for r, s, m in rows.fetchall()]
+
+
+def test_last_months_inputs_again_refuse_the_run_with_exit_79(tiny_region: Path) -> None:
+    config = _with_freshness(tiny_region, 'monthly_inputs = ["offers"]\n')
+    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0
+    current = (tiny_region.parent / "out" / "current").resolve()
+    refused = runner.invoke(app, ["run", "--config", str(config)])
+    assert refused.exit_code == 79
+    line = _one_error_line(refused.output)
+    offers = tiny_region.parent / "dekning.csv"
+    assert f"refused to publish: [inputs].offers ({offers}) is identical to the last" in line
+    assert "✓ ingest" not in refused.output  # refused before the heavy work
+    (first, _, _), (second, status, message) = _statuses(tiny_region.parent / "out/gapmap.duckdb")
+    assert status == "failed" and message is not None
+    assert message.startswith(f"run {second}: refused to publish: [inputs].offers (")
+    assert f"last succeeded run {first}'s" in message
+    assert (tiny_region.parent / "out" / "current").resolve() == current
+    assert [p.name for p in (tiny_region.parent / "out" / "runs").iterdir()] == [first]
+    listed = runner.invoke(app, ["runs", "--config", str(config)])
+    assert "[inputs]" in listed.output  # the message, not swallowed as markup
+
+    offers.write_text(offers.read_text(encoding="utf-8") + "1016,Ny,fiber,1000,1000\n")
+    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0  # a new month
+
+
+def test_allow_stale_publishes_and_records_why(tiny_region: Path) -> None:
+    config = _with_freshness(tiny_region, 'monthly_inputs = ["offers", "addresses"]\n')
+    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0
+    allowed = runner.invoke(app, ["run", "--config", str(config), "--allow-stale"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "stale inputs, going on:" in allowed.output
+    last = _statuses(tiny_region.parent / "out/gapmap.duckdb")[-1]
+    assert last[1] == "succeeded" and last[2] is not None
+    assert last[2].startswith("published with stale inputs: [inputs].offers (")
+    assert (tiny_region.parent / "out" / "current").resolve().name == last[0]
+
+
+def test_an_input_older_than_max_age_days_refuses_the_first_run(tiny_region: Path) -> None:
+    config = _with_freshness(tiny_region, 'monthly_inputs = ["addresses"]\nmax_age_days = 45\n')
+    addresses = tiny_region.parent / "adresser.csv"
+    old = time.time() - 50 * 86_400
+    os.utime(addresses, (old, old))
+    refused = runner.invoke(app, ["run", "--config", str(config)])
+    assert refused.exit_code == 79
+    line = _one_error_line(refused.output)
+    assert f"[inputs].addresses ({addresses}) holds data of " in line
+    assert ", 50 days old; expected at most 45 days ([freshness].max_age_days)" in line
+    assert not (tiny_region.parent / "out" / "current").exists()
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write("allow_stale = true\n")
+    assert runner.invoke(app, ["run", "--config", str(config)]).exit_code == 0

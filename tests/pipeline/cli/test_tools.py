@@ -203,6 +203,34 @@ def test_fetch_command_bad_kommune_is_one_line_and_exit_code_2(tmp_path: Path) -
     assert result.output.startswith("error: --kommune 'Oslo'") and result.output.count("\n") == 1
 
 
+def test_fetch_command_takes_the_kommuner_and_folder_from_a_config(
+    site: FakeGeonorge, tmp_path: Path
+) -> None:
+    served = serve_kommune(site, tmp_path, "4204", "Kristiansand")
+    config = tmp_path / "gapmap.toml"
+    config.write_text(
+        MINIMAL_INPUTS_TOML + f'[fetch]\nkommuner = ["4204=Kristiansand"]\nfolder = "geonorge"\n'
+        f'base_url = "{site.base_url}"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["fetch", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    for path in served:
+        assert (tmp_path / "geonorge" / path.rsplit("/", 1)[-1]).is_file()
+    assert (tmp_path / "geonorge" / "fetch_manifest.json").is_file()
+    # [fetch] max_age_days = 1 (the default): fetched again the same day, the copy serves
+    assert "cached" in runner.invoke(app, ["fetch", "--config", str(config)]).output
+    assert len(site.requests) == 2
+
+
+def test_fetch_command_with_a_config_without_kommuner_fetches_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "gapmap.toml"
+    config.write_text(MINIMAL_INPUTS_TOML, encoding="utf-8")
+    result = runner.invoke(app, ["fetch", "--config", str(config)])
+    assert result.exit_code == 0
+    assert result.output == f"nothing to fetch: no [fetch] kommuner in {config}\n"
+
+
 def test_los_command_writes_one_row_per_address(demo_region: DemoRegion, tmp_path: Path) -> None:
     region = demo_region
     out = tmp_path / "los.csv"
