@@ -141,10 +141,13 @@ function choose(i) {
     status.textContent = '';
     G.openAddress(i);
 }
-var timer = null;
+var timer = null, stale = false;  // stale: the list is of an older text than the box's
 input.addEventListener('input', function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { G.whenReady(function () { show(find(input.value)); }); }, 80);
+    stale = true;
+    timer = setTimeout(function () {
+        G.whenReady(function () { stale = false; show(find(input.value)); });
+    }, 80);
 });
 input.addEventListener('keydown', function (e) {
     if (e.key === 'ArrowDown' && listed.length) {
@@ -155,7 +158,8 @@ input.addEventListener('keydown', function (e) {
         e.preventDefault();
         clearTimeout(timer);
         G.whenReady(function () {
-            if (!listed.length) { show(find(input.value)); }
+            // typed fast and pressed Enter before the list caught up: search what is typed
+            if (stale || !listed.length) { stale = false; show(find(input.value)); }
             if (listed.length) { choose(listed[Math.max(active, 0)]); }
         });
     } else if (e.key === 'Escape') { if (listed.length) { close(); } else { input.value = ''; } }

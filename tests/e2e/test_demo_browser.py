@@ -120,7 +120,7 @@ def test_a_demo_kommune_map_mailed_alone_draws_and_finds_an_address(
     box = page.locator("#gapmap-search-input")
     box.click()
     box.press_sequentially(wanted, delay=5)
-    page.locator("#gapmap-search-list li").first.wait_for(timeout=5_000)
+    page.locator("#gapmap-search-list li").first.filter(has_text=wanted).wait_for(timeout=5_000)
     box.press("Enter")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5_000)
