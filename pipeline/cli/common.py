@@ -3,7 +3,8 @@
 Exit codes: 0 done; 2 an input or config error the user can fix; and for faults of the machine
 (``sysexits.h``) 65 the store is not a DuckDB file, 70 an internal error (a bug), 73 the output
 folder cannot be written, 74 writing failed (a full disk), 75 the store is in use by another
-run. ``gapmap --debug …`` shows the traceback instead of the one line.
+run; 79 a run refused to publish stale inputs (``[freshness]``, ``--allow-stale`` goes on).
+``gapmap --debug …`` shows the traceback instead of the one line.
 """
 
 from __future__ import annotations

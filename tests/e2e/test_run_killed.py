@@ -50,8 +50,10 @@ KILL_POINTS = {
     "locate": ("locate", "locate_stage", 1, "True"),
     "wireless": ("wireless", "wireless_stage", 1, "True"),
     "cost": ("cost", "cost_stage", 1, "True"),
+    "reasons": ("reasons", "reasons_per_address", 1, "True"),
     "store": ("store", "append", 3, "True"),  # after the kommuner, fylker and addresses rows
     "aggregate": ("aggregate", "aggregate_stage", 1, "True"),
+    "changes": ("changes", "changes_stage", 1, "True"),  # the store holds the run's rows
     "publish": ("publish", "_write_map_products", 1, "True"),  # the tables are written
     "finish": ("store", "finish_run", 1, "args[2] == 'succeeded'"),  # current already moved
 }
