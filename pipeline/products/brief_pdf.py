@@ -131,7 +131,7 @@ class ChromiumPrinter:
             if self._process.poll() is None:
                 self._send("Browser.close", {}, session=False)
                 self._process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+        except (OSError, PdfPrintError, subprocess.TimeoutExpired):
             self._process.kill()
             self._process.wait()
         finally:
@@ -159,7 +159,12 @@ class ChromiumPrinter:
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
         if session:
             message["sessionId"] = self._session
-        os.write(self._commands, json.dumps(message).encode("utf-8") + b"\0")
+        try:
+            os.write(self._commands, json.dumps(message).encode("utf-8") + b"\0")
+        except BrokenPipeError as exc:  # the browser ended before it read the command
+            code = self._process.wait(timeout=10)
+            msg = f"{method}: Chromium ended (exit code {code}; {self.chromium})"
+            raise PdfPrintError(msg) from exc
         return self._next_id
 
     def _call(

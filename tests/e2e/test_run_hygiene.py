@@ -148,7 +148,7 @@ def test_a_full_disk_during_publish_fails_the_run_and_keeps_current(tiny_region:
     line = _one_error_line(full.stderr)
     failed_id, status, message = _runs(out / "gapmap.duckdb")[-1]
     kommune_map = out / "runs" / failed_id / "maps" / "kommune" / "9901.html"
-    where = f"run {failed_id} after aggregate"
+    where = f"run {failed_id} after changes"
     assert line == f"error: {where}: cannot write: {kommune_map}: the disk is full"
     assert status == "failed" and message == line.removeprefix("error: ")
     assert (out / "runs" / f"{failed_id}.failed").is_dir()
