@@ -32,6 +32,14 @@ kommune_cost_factors = "{cost_factors}"  # kommunenummer,cost_factor (trench pri
 [locate]
 tolerance_m = 0.0                    # snap addresses this close outside every kommune
 
+# The monthly refresh (scripts/monthly_refresh.sh) would add, for real inputs:
+# [fetch]                            # what `gapmap fetch --config` downloads first
+# kommuner = ["4204=Kristiansand"]
+# folder = "hentet"
+# [freshness]                        # refuse (exit 79) last month's file again or a stale one
+# monthly_inputs = ["offers", "addresses"]
+# max_age_days = 45
+
 [classify]
 floor_down_mbps = 30.0               # below the floor an address is unserved
 floor_up_mbps = 5.0
