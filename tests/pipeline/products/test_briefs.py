@@ -206,3 +206,16 @@ def test_each_brief_prints_as_one_a4_page_with_the_name_and_key_figures(
             ],
             check=True,
         )
+
+
+def test_the_hand_made_optional_tables_have_the_producers_columns() -> None:
+    """The brief's fixtures are written by hand; they must keep the columns the changes and
+    reasons stages publish, or the brief would be tested against a layout no run writes."""
+    from pipeline.changes_summary import SUMMARY_COLUMNS, TREND_COLUMNS
+    from pipeline.reason_counts import COUNT_COLUMNS
+    from tests.pipeline.products import brief_publication as made
+
+    assert tuple(made.changes_summary().columns) == tuple(SUMMARY_COLUMNS)
+    assert tuple(made.trend().columns) == tuple(TREND_COLUMNS)
+    # the brief reads columns by name: the reasons fixture has them in another order
+    assert set(made.gap_reasons().columns) == set(COUNT_COLUMNS)
