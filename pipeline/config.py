@@ -24,6 +24,17 @@ import pyproj
 
 from layers.errors import ConfigError
 from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
+from pipeline.config_cost import (
+    CostSettings,
+    FibreSettings,
+    LifetimeSettings,
+    NewSiteSettings,
+    RoadSettings,
+    SatelliteSettings,
+    TerrainSettings,
+    WirelessCostSettings,
+)
+from pipeline.config_inputs import Inputs
 from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
@@ -31,19 +42,10 @@ from pipeline.config_schema import (
     ChecksSettings,
     ClassifySettings,
     Config,
-    CostSettings,
     CoverageSettings,
-    FibreSettings,
-    Inputs,
-    LifetimeSettings,
     LocateSettings,
-    NewSiteSettings,
-    RoadSettings,
     RunSettings,
-    SatelliteSettings,
     Target,
-    TerrainSettings,
-    WirelessCostSettings,
     WirelessSettings,
     replace_nested,
     to_dict,

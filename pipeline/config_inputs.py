@@ -1,0 +1,40 @@
+"""The ``[inputs]`` section: the paths of the input layers and the CRS overrides of vector files.
+
+Part of the configuration schema (:mod:`pipeline.config_schema`; import from
+:mod:`pipeline.config`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Paths of the input layers (relative paths resolve against the config file's folder)."""
+
+    kommuner: Path
+    addresses: Path
+    offers: Path
+    dtm: Path | None = None
+    sites: Path | None = None
+    fibre: Path | None = None
+    fylker: Path | None = None  # fylke names; default: the 15 fylker of 2024
+    speed_squares: tuple[Path, ...] = ()  # Nkom 100 m squares by speed class (one file per class)
+    lacking_30: Path | None = None  # Nkom list of addresses lacking 30 Mbit/s
+    lacking_100: Path | None = None  # Nkom list of addresses lacking 100 Mbit/s
+    planned_areas: Path | None = None  # polygons of planned builds
+    funded_areas: Path | None = None  # polygons of areas already granted subsidy
+    roads: Path | None = None  # road lines (GeoPackage/GeoJSON): fibre routes follow roads
+    roads_layer: str = ""  # the layer of a GeoPackage with several ("" = its only layer)
+    # CSV kommunenummer;cost_factor: trench price multiplier per kommune (absent = 1.0)
+    kommune_cost_factors: Path | None = None
+    # the CRS of a vector input's coordinates ("EPSG:25832"), overriding the file's own: for a
+    # file that names none (shapefile without .prj, GeoJSON with "crs": null) or the wrong one
+    # (UTM metres in a GeoJSON without a "crs" member); "" = the file's own CRS
+    kommuner_crs: str = ""
+    fibre_crs: str = ""
+    planned_areas_crs: str = ""
+    funded_areas_crs: str = ""
+    roads_crs: str = ""
