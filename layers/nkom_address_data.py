@@ -225,7 +225,7 @@ def read_register(path: Path) -> LayerResult:
         {
             "address_id": address_id[ok].astype("int64").to_numpy(),
             "kommunenummer": knr.to_numpy(object),
-            "fylkesnummer": knr.str[:2].to_numpy(object),
+            "fylkesnummer": per_distinct(knr, lambda u: u.str[:2]).to_numpy(object),
             "kommunenavn": _text(frame, "komnavn")[ok],
             "fylkesnavn": _text(frame, "fylke")[ok],
             "in_tettsted": in_tettsted[ok].astype(bool).to_numpy(),

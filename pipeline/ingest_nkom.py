@@ -19,6 +19,7 @@ import pandas as pd
 
 from layers.nkom_address_data import (
     LAYER_FIXED,
+    per_distinct,
     quarantine_unknown,
     read_fixed,
     read_mobile,
@@ -56,7 +57,7 @@ def _with_kommune(register: pd.DataFrame, addresses: pd.DataFrame) -> pd.DataFra
     filled.loc[missing, "kommunenummer"] = (
         filled.loc[missing, "address_id"].map(by_id).fillna("").to_numpy()
     )
-    filled["fylkesnummer"] = filled["kommunenummer"].str[:2]
+    filled["fylkesnummer"] = per_distinct(filled["kommunenummer"], lambda u: u.str[:2])
     return filled
 
 
