@@ -154,3 +154,12 @@ def test_a_tiny_run_counts_nkom_households_and_the_hc_policy(
     assert table.loc["9901", "served_households_no2025"] == 6
     assert table.loc["9902", "served_households_no2025"] == served_9902
     assert int(table.loc[["9901", "9902"], "households"].sum()) == 20
+    # the tables are stamped and their quarantined rows published like every input's
+    assert {"nkom_addresses", "nkom_fixed", "nkom_mobile"} <= set(result.manifest["inputs"])
+    quarantine = pd.read_csv(result.published / "tables" / "quarantine.csv", dtype=str)
+    layers = quarantine.loc[quarantine["layer"].str.startswith("nkom_"), "layer"]
+    assert layers.value_counts().to_dict() == {
+        "nkom_addresses": 2,
+        "nkom_fixed": 1,
+        "nkom_mobile": 1,
+    }
