@@ -38,3 +38,6 @@ class Inputs:
     planned_areas_crs: str = ""
     funded_areas_crs: str = ""
     roads_crs: str = ""
+    nkom_addresses: Path | None = None  # Nkom's address register adr (.parquet or CSV)
+    nkom_fixed: Path | None = None  # Nkom's fixed broadband per address fbb (.parquet or CSV)
+    nkom_mobile: Path | None = None  # Nkom's mobile coverage per address mob (.parquet or CSV)

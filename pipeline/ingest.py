@@ -36,6 +36,7 @@ from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
 from layers.sites import read_sites
 from pipeline.config import ChecksSettings, Config, Inputs
+from pipeline.ingest_nkom import households_from_register, read_nkom_data
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Ingested:
     quarantine: pd.DataFrame
     counts: pd.DataFrame  # layer, rows_read, rows_accepted, rows_merged, rows_quarantined
     metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read, derived rows
+    # Nkom's address register (pipeline/ingest_nkom.py): address_id, households, holiday_homes
+    nkom_register: pd.DataFrame | None = None
 
 
 def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> LayerResult:
@@ -182,7 +185,9 @@ def ingest(config: Config) -> Ingested:
     addresses = read_addresses(inputs.addresses, allow_svalbard_jan_mayen=arctic)
     ids = addresses.accepted["address_id"]
     offers = drop_unknown_addresses(read_offers(inputs.offers), ids, inputs.offers)
-    square_results, square_offers = _square_offers(config, addresses.accepted, offers.accepted)
+    nkom = read_nkom_data(inputs, config.nkom, addresses.accepted)  # Nkom's own tables
+    per_address = pd.concat([offers.accepted, nkom.offers], ignore_index=True)
+    square_results, square_offers = _square_offers(config, addresses.accepted, per_address)
     lacking_results, lacking = _lacking(config, ids)
     area_results, areas = _areas(config)
     optional = [
@@ -193,17 +198,19 @@ def ingest(config: Config) -> Ingested:
         read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,
     ]
     sites, fibre, fylker, roads, cost_factors = optional
-    results = [kommuner, addresses, offers, *square_results, *lacking_results, *area_results]
+    results = [kommuner, addresses, offers, *nkom.results, *square_results, *lacking_results]
+    results += area_results
     results += [r for r in optional if r is not None]
     frames = [r.quarantine for r in results if len(r.quarantine)]
     metadata: dict[str, dict[str, Any]] = {r.layer: r.metadata for r in results if r.metadata}
+    metadata.update(nkom.metadata)
     if inputs.speed_squares:
         metadata["offers_from_squares"] = {"rows": len(square_offers)}
     ingested = Ingested(
         kommuner=kommuner.accepted,
         fylker=_fylker_of(kommuner.accepted, fylker.accepted if fylker else None),
-        addresses=addresses.accepted,
-        offers=pd.concat([offers.accepted, square_offers], ignore_index=True),
+        addresses=households_from_register(addresses.accepted, nkom.register),
+        offers=pd.concat([per_address, square_offers], ignore_index=True),
         lacking=lacking,
         areas=areas,
         sites=sites.accepted if sites else None,
@@ -213,6 +220,7 @@ def ingest(config: Config) -> Ingested:
         quarantine=pd.concat(frames, ignore_index=True) if frames else empty_quarantine(),
         counts=_counts(results),
         metadata=metadata,
+        nkom_register=nkom.register,
     )
     check_layers(config.checks, ingested, vars(config.inputs))
     return ingested

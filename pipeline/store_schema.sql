@@ -84,3 +84,6 @@ CREATE TABLE IF NOT EXISTS address_changes (
     cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
     cause_nb VARCHAR
 );
+-- Nkom's fixed-broadband table (layers/nkom_address_data.py): NULL for other offer sources
+ALTER TABLE offers ADD COLUMN IF NOT EXISTS homes_connected BOOLEAN;
+ALTER TABLE offers ADD COLUMN IF NOT EXISTS own_infrastructure BOOLEAN;

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.synthetic.nkom_tables import write_nkom_tables
 from pipeline.synthetic.region import build_demo_region
 from pipeline.synthetic.writers import config_text
 
@@ -28,6 +29,16 @@ sites = "{sites}"                    # wireless site list CSV
 fibre = "{fibre}"                    # existing fibre lines (GeoJSON / GeoPackage)
 roads = "{roads}"                    # road lines: fibre routes follow the roads
 kommune_cost_factors = "{cost_factors}"  # kommunenummer,cost_factor (trench price multiplier)
+# Nkom's own address-level tables (written from the same addresses and offers): with
+# nkom_addresses, households per address are Nkom's count (cabins 0); nkom_fixed and nkom_mobile
+# are Nkom's per-address offers (they repeat dekning.csv here, which stays required)
+# nkom_addresses = "nkom/adr.parquet"
+# nkom_fixed = "nkom/fbb.parquet"
+# nkom_mobile = "nkom/mob.parquet"
+
+# [nkom]
+# count_homes_passed = true          # Nkom: fibre that only passes a home counts (hc = false)
+# annet_technology = "xdsl"          # Nkom's tek "annet" read as copper (an assumption)
 
 [locate]
 tolerance_m = 0.0                    # snap addresses this close outside every kommune
@@ -121,6 +132,7 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
     """Build the demo region under ``out/data`` and write ``out/data/gapmap.toml``."""
     data_dir = out / "data"
     region = build_demo_region(data_dir, seed=seed)
+    write_nkom_tables(data_dir / "nkom", region.addresses, region.offers, seed)
     names = {
         "kommuner": region.kommuner,
         "addresses": region.addresses,
