@@ -38,3 +38,6 @@ class Inputs:
     planned_areas_crs: str = ""
     funded_areas_crs: str = ""
     roads_crs: str = ""
+    offers_date: str = ""  # YYYY-MM-DD: the offers file's date where its rows give none
+    lacking_30_date: str = ""  # YYYY-MM-DD: the date of the list lacking 30 Mbit/s
+    lacking_100_date: str = ""  # YYYY-MM-DD: the date of the list lacking 100 Mbit/s

@@ -35,6 +35,7 @@ from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
 from layers.sites import read_sites
+from layers.source_dates import config_date
 from pipeline.config import ChecksSettings, Config, Inputs
 
 
@@ -46,7 +47,7 @@ class Ingested:
     fylker: pd.DataFrame  # fylkesnummer, fylkesnavn for every fylke of the kommune layer
     addresses: gpd.GeoDataFrame
     offers: pd.DataFrame  # per-address offers, then offers from squares
-    lacking: pd.DataFrame  # address_id, lacking_mbps (the lowest speed a list says it lacks)
+    lacking: pd.DataFrame  # address_id, lacking_mbps, source_date: one row per list row
     areas: gpd.GeoDataFrame | None  # planned and funded areas (status column)
     sites: gpd.GeoDataFrame | None
     fibre: gpd.GeoDataFrame | None
@@ -120,10 +121,15 @@ def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult],
     """Read Nkom's lacking lists; rows without a known adresseId go to quarantine."""
     results: list[LayerResult] = []
     parts = []
-    for path, mbps in ((config.inputs.lacking_30, 30.0), (config.inputs.lacking_100, 100.0)):
+    inputs = config.inputs
+    for path, mbps, key, given in (
+        (inputs.lacking_30, 30.0, "lacking_30_date", inputs.lacking_30_date),
+        (inputs.lacking_100, 100.0, "lacking_100_date", inputs.lacking_100_date),
+    ):
         if path is None:
             continue
-        listed: LayerResult = read_lacking_list(path, mbps)
+        list_date = config_date(f"[inputs].{key}", given)
+        listed: LayerResult = read_lacking_list(path, mbps, source_date=list_date)
         no_id = listed.accepted["address_id"].isna()
         listed = drop_rows(
             listed,
@@ -133,13 +139,11 @@ def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult],
         )
         listed = drop_unknown_addresses(listed, address_ids, path)
         results.append(listed)
-        parts.append(listed.accepted[["address_id", "lacking_mbps"]])
-    if not parts:
+        parts.append(listed.accepted[["address_id", "lacking_mbps", "source_date"]])
+    if not parts:  # one row per list row, dated: pipeline.coverage.lacking_per_address
         return results, pd.DataFrame({"address_id": [], "lacking_mbps": []})
     lacking = pd.concat(parts, ignore_index=True).astype({"address_id": "int64"})
-    return results, pd.DataFrame(
-        lacking.groupby("address_id", as_index=False)["lacking_mbps"].min()
-    )
+    return results, pd.DataFrame(lacking)
 
 
 def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
@@ -181,7 +185,8 @@ def ingest(config: Config) -> Ingested:
     kommuner = read_kommuner(inputs.kommuner, inputs.kommuner_crs, overlap)
     addresses = read_addresses(inputs.addresses, allow_svalbard_jan_mayen=arctic)
     ids = addresses.accepted["address_id"]
-    offers = drop_unknown_addresses(read_offers(inputs.offers), ids, inputs.offers)
+    offers_date = config_date("[inputs].offers_date", inputs.offers_date)
+    offers = drop_unknown_addresses(read_offers(inputs.offers, offers_date), ids, inputs.offers)
     square_results, square_offers = _square_offers(config, addresses.accepted, offers.accepted)
     lacking_results, lacking = _lacking(config, ids)
     area_results, areas = _areas(config)

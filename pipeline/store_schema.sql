@@ -84,3 +84,5 @@ CREATE TABLE IF NOT EXISTS address_changes (
     cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
     cause_nb VARCHAR
 );
+-- issue 15, dated sources (pipeline/coverage.py stale_lacking_rows): the date of each offer's source
+ALTER TABLE offers ADD COLUMN IF NOT EXISTS source_date DATE;
