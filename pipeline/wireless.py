@@ -29,7 +29,12 @@ import pandas as pd
 
 from pipeline.config import Config, WirelessSettings
 from pipeline.ingest import Ingested
-from pipeline.radio.claims import DOUBTFUL_STATUSES, decisive_claim_per_address, judge_fwa_claims
+from pipeline.radio.claims import (
+    CLAIM_STATUS_NB,
+    DOUBTFUL_STATUSES,
+    decisive_claim_per_address,
+    judge_fwa_claims,
+)
 from pipeline.radio.reach import LosSettings, wireless_reach_per_address
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
@@ -130,4 +135,9 @@ def wireless_counts(reach: pd.DataFrame) -> dict[str, int]:
         "without_site_in_range": int((reach["sites_in_range"] == 0).sum()),
         "los_terrain_unknown": int((~reach["los_terrain_ok"].astype(bool)).sum()),
         "fwa_doubtful": int(reach["fwa_doubtful"].sum()),
+        # addresses by their decisive FWA claim (pipeline.radio.claims)
+        **{
+            f"fwa_claim_addresses_{status}": int((reach["fwa_claim_status"] == status).sum())
+            for status in CLAIM_STATUS_NB
+        },
     }
