@@ -97,14 +97,7 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
                 + position
                 + ") in EPSG:25833 is outside Norway; swapped latitude/longitude or a wrong EPSG?",
             ),
-            (
-                pd.Series(_bad_dates(fields), index=epsg.index),
-                f"{fields.date_name}: got "
-                + (fields.date_text if fields.date_text is not None else blank(epsg.index))
-                .fillna("")
-                .astype("string")
-                + ", expected a date as YYYY-MM-DD or DD.MM.YYYY",
-            ),
+            _date_reason(fields, epsg.index),
             (
                 id_ok & address_id.where(id_ok).duplicated(keep="first"),
                 f"{id_name}: duplicate of an earlier row",
@@ -115,11 +108,16 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
     return reasons, address_id, np.where(usable, x_m, NAN), np.where(usable, y_m, NAN)
 
 
-def _bad_dates(fields: ListFields) -> np.ndarray:
-    """Rows whose own date column holds something that is not a date."""
+def _date_reason(fields: ListFields, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """Rows whose own date column holds something that is not a date, and their reason."""
     if fields.date_text is None:
-        return np.zeros(len(fields.id_text), dtype=bool)
-    return parse_dates(fields.date_text)[1]
+        return pd.Series(False, index=index), blank(index)
+    bad = pd.Series(parse_dates(fields.date_text)[1], index=index)
+    given = fields.date_text.fillna("").astype("string")
+    return (
+        bad,
+        f"{fields.date_name}: got " + given + ", expected a date as YYYY-MM-DD or DD.MM.YYYY",
+    )
 
 
 def _row_dates(fields: ListFields, source_date: date | None, path: Path) -> pd.Series:

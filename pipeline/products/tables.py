@@ -126,13 +126,15 @@ def clearance_rule_nb(
     """The clearance rule that decided, in bokmål, per claim: "60 % av første Fresnel-sone fri,
     k = 1,33, CPE 5 m og mastantenne 30 m over bakken" (the antenna height is the site's)."""
     antenna = pd.Series(antenna_height_m, dtype="float64")
-    antenna_text = antenna.map(lambda v: "mastantenne " + format_number_nb(v) + " m")
+    known = antenna.notna().to_numpy()
     rule = (
         f"{format_number_nb(100 * fresnel_clearance)} % av første Fresnel-sone fri, "
         f"k = {format_decimal_nb(k_factor, 2)}, CPE {format_number_nb(cpe_height_m)} m"
     )
-    with_site = rule + " og " + antenna_text.where(antenna.notna(), "") + " over bakken"
-    return with_site.where(antenna.notna(), rule + " over bakken")
+    text = pd.Series(rule + " over bakken", index=antenna.index, dtype="object")
+    heights = antenna[known].map(format_number_nb).astype("object")
+    text[known] = rule + " og mastantenne " + heights + " m over bakken"
+    return text
 
 
 def fwa_challenge_list(

@@ -146,3 +146,12 @@ def test_no_text_reaches_a_spreadsheet_as_a_formula(tmp_path: Path) -> None:
 def test_spreadsheet_safe_leaves_other_texts_and_missing_values_alone() -> None:
     frame = pd.DataFrame({"text": ["Storlia", None, "a=b", "x-1"], "n": [1.5, -2.0, 0.0, 3.0]})
     assert spreadsheet_safe(frame).equals(frame)
+
+
+def test_a_run_without_doubtful_claims_has_an_empty_list_with_its_columns(hill_dtm: Path) -> None:
+    clear_only = hand_offers().loc[lambda o: o["operator"] == "Luftlinje"]
+    claims = judge_fwa_claims(
+        clear_only, hand_addresses(), hand_sites(), hill_dtm, LosSettings(), ALIASES
+    )
+    table = fwa_challenge_list(_results(), claims, {}, WirelessSettings())
+    assert table.empty and "clearance_rule" in table.columns and "fwa_site_id" in table.columns
