@@ -21,6 +21,7 @@ import pyogrio
 import shapely
 
 from layers.errors import ConfigError, InputError
+from layers.source_dates import DATE_COLUMNS
 from layers.tables import csv_module_lines, record_lines
 from layers.vector import blank, find_column, stripped_text, to_float
 from layers.vocabulary import CRS_EPSG
@@ -96,6 +97,9 @@ class ListFields:
     geometry_reason: pd.Series
     id_name: str
     coordinate_names: str
+    # the row's own date (layers.source_dates.DATE_COLUMNS), NA where none; and its column
+    date_text: pd.Series | None = None
+    date_name: str = ""
 
 
 def _zip_member(path: Path, suffixes: tuple[str, ...]) -> str:
@@ -162,6 +166,7 @@ def _csv_fields(frame: pd.DataFrame, path: Path, epsg: int | None) -> ListFields
             raise ConfigError(msg)
     epsg_column = find_column(frame, EPSG_COLUMNS)
     given = north_text.notna() | east_text.notna()
+    date_column = find_column(frame, DATE_COLUMNS)
     return ListFields(
         id_text=stripped_text(frame, id_column) if id_column else missing,
         address_text=_address_text(frame),
@@ -175,6 +180,8 @@ def _csv_fields(frame: pd.DataFrame, path: Path, epsg: int | None) -> ListFields
         geometry_reason=blank(index),
         id_name=id_column or "address id",
         coordinate_names=names,
+        date_text=stripped_text(frame, date_column) if date_column else None,
+        date_name=date_column or "",
     )
 
 
@@ -225,6 +232,7 @@ def _kml_fields(frame: gpd.GeoDataFrame) -> ListFields:
     east = pd.Series(np.where(is_point, shapely.get_x(geometry), NAN), index=index)
     north = pd.Series(np.where(is_point, shapely.get_y(geometry), NAN), index=index)
     text = north.astype("string") + "/" + east.astype("string")
+    date_column = find_column(frame, DATE_COLUMNS)
     return ListFields(
         id_text=id_text,
         address_text=address_text.fillna(""),
@@ -238,6 +246,8 @@ def _kml_fields(frame: gpd.GeoDataFrame) -> ListFields:
         ),
         id_name=id_column or "Name",
         coordinate_names="placemark point",
+        date_text=stripped_text(frame, date_column) if date_column else None,
+        date_name=date_column or "",
     )
 
 

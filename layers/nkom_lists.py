@@ -4,7 +4,12 @@ Lists of addresses lacking a speed (``read_lacking_list``)
     Nkom's per-address lists for each subsidy consultation ("Mangler_30Mbit", "Mangler_100Mbit"):
     CSV (``;`` or ``,``; UTF-8, or Windows-1252 as one year was first issued) or KML. Canonical
     columns: ``address_id`` (nullable Int64), ``address_text``, ``lacking_mbps``, ``x_m``, ``y_m``,
-    ``row_number`` and ``geometry`` (EPSG:25833; empty where the list gives only an id).
+    ``row_number``, ``source_date`` and ``geometry`` (EPSG:25833; empty where the list gives only
+    an id). ``source_date`` (``datetime64``, NaT where unknown) is the row's own date column
+    (``dato``, ``source_date``), else the list's date in the config (``[inputs]``
+    ``lacking_30_date``/``lacking_100_date``), else a date in the file name
+    (:mod:`layers.source_dates`): a list older than an offer for the same address does not
+    override it (:func:`pipeline.coverage.stale_lacking_rows`).
 
 The list files (CSV or KML, their encoding and column names) are read into fields by
 :mod:`layers.nkom_list_files`; this module validates them. Nkom's 100 × 100 m speed squares are
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +32,8 @@ from layers.coordinates import in_norway
 from layers.errors import ConfigError, InputError
 from layers.nkom_list_files import ListFields, read_list_fields
 from layers.quarantine import LayerResult, first_reason, is_whole_id, quarantine_rows
-from layers.vector import to_25833, to_float
+from layers.source_dates import date_in_file_name, parse_dates
+from layers.vector import blank, to_25833, to_float
 from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
 LACKING_LAYER = "nkom_lacking"
@@ -90,6 +97,7 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
                 + position
                 + ") in EPSG:25833 is outside Norway; swapped latitude/longitude or a wrong EPSG?",
             ),
+            _date_reason(fields, epsg.index),
             (
                 id_ok & address_id.where(id_ok).duplicated(keep="first"),
                 f"{id_name}: duplicate of an earlier row",
@@ -98,6 +106,29 @@ def _lacking_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarr
         epsg.index,
     )
     return reasons, address_id, np.where(usable, x_m, NAN), np.where(usable, y_m, NAN)
+
+
+def _date_reason(fields: ListFields, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """Rows whose own date column holds something that is not a date, and their reason."""
+    if fields.date_text is None:
+        return pd.Series(False, index=index), blank(index)
+    bad = pd.Series(parse_dates(fields.date_text)[1], index=index)
+    given = fields.date_text.fillna("").astype("string")
+    return (
+        bad,
+        f"{fields.date_name}: got " + given + ", expected a date as YYYY-MM-DD or DD.MM.YYYY",
+    )
+
+
+def _row_dates(fields: ListFields, source_date: date | None, path: Path) -> pd.Series:
+    """Each row's date: its own, else the list's (``source_date``), else the file name's."""
+    fallback = source_date or date_in_file_name(path)
+    dates = pd.Series(pd.NaT, index=fields.id_text.index, dtype="datetime64[ns]")
+    if fields.date_text is not None:
+        dates = parse_dates(fields.date_text)[0].astype("datetime64[ns]")
+    if fallback is not None:
+        dates = dates.fillna(pd.Timestamp(fallback))
+    return dates
 
 
 def _existing_list(path: Path | str, lacking_mbps: float, epsg: int | None) -> Path:
@@ -122,6 +153,7 @@ def _lacking_table(
     y_m: np.ndarray,
     row_number: np.ndarray,
     lacking_mbps: float,
+    source_date: pd.Series,
 ) -> gpd.GeoDataFrame:
     """The accepted rows as the canonical table; no point where a row gives only an id."""
     points = np.asarray(shapely.points(x_m, y_m))
@@ -134,6 +166,7 @@ def _lacking_table(
             "x_m": x_m,
             "y_m": y_m,
             "row_number": row_number,
+            "source_date": source_date.to_numpy(dtype="datetime64[ns]"),
         },
         geometry=points,
         crs=CRS_EPSG,
@@ -141,7 +174,10 @@ def _lacking_table(
 
 
 def read_lacking_list(
-    path: Path | str, lacking_mbps: float, epsg: int | None = None
+    path: Path | str,
+    lacking_mbps: float,
+    epsg: int | None = None,
+    source_date: date | None = None,
 ) -> LackingListResult:
     """Read an Nkom list of addresses lacking ``lacking_mbps`` (CSV, KML, or either zipped).
 
@@ -154,6 +190,9 @@ def read_lacking_list(
     epsg
         CRS of coordinate columns without an EPSG column; default 25833 for ``nord``/``øst``
         (``north``/``east``) and 4258 for ``lat``/``lon``.
+    source_date
+        The list's date where its rows give none (``[inputs].lacking_30_date`` …); without
+        it, a date in the file name, else none.
 
     Returns
     -------
@@ -176,7 +215,14 @@ def read_lacking_list(
         LACKING_LAYER, path, row_number[rejected], key[rejected], reasons[rejected]
     )
     ok = ~rejected
+    dates = _row_dates(fields, source_date, path)[ok]
     accepted = _lacking_table(
-        address_id[ok], fields.address_text[ok], x_m[ok], y_m[ok], row_number[ok], lacking_mbps
+        address_id[ok],
+        fields.address_text[ok],
+        x_m[ok],
+        y_m[ok],
+        row_number[ok],
+        lacking_mbps,
+        dates,
     )
     return LackingListResult(LACKING_LAYER, accepted, quarantine, len(reasons), encoding=encoding)

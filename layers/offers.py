@@ -4,15 +4,23 @@ Input: a UTF-8 CSV with the header ``address_id,operator,technology,down_mbps,up
 or ``;``), one row per address × operator × technology. The canonical table keeps those columns
 plus ``source`` (the file name) and ``row_number`` (the line in that file, header = 1).
 Technology must be one of :data:`layers.vocabulary.TECHNOLOGIES` (docs/design.md).
+
+``source_date`` (``datetime64``; NaT where unknown) is the date of the row's source: the file's
+own date column where it has one (``source_date`` or ``dato``, ``YYYY-MM-DD`` or
+``DD.MM.YYYY``), else the date the config gives the file (``[inputs].offers_date``), else a
+date in the file's name (:mod:`layers.source_dates`). A date that is not a date goes to
+quarantine.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
+from layers.source_dates import row_dates
 from layers.tables import read_delimited
 from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
 
@@ -20,9 +28,11 @@ LAYER = "offers"
 COLUMNS = ("address_id", "operator", "technology", "down_mbps", "up_mbps")
 
 
-def read_offers(path: Path) -> LayerResult:
-    """Read a per-address offers CSV; bad rows go to quarantine with their reason."""
+def read_offers(path: Path, source_date: date | None = None) -> LayerResult:
+    """Read a per-address offers CSV; bad rows go to quarantine with their reason.
+    ``source_date`` is the file's date where its rows give none (module docstring)."""
     frame = read_delimited(path, COLUMNS, "coverage offers")
+    dates, bad_date, date_column = row_dates(frame, source_date, path)
     address_id = pd.to_numeric(frame["address_id"], errors="coerce")
     down_mbps = pd.to_numeric(frame["down_mbps"], errors="coerce")
     up_mbps = pd.to_numeric(frame["up_mbps"], errors="coerce")
@@ -41,6 +51,9 @@ def read_offers(path: Path) -> LayerResult:
             f"a speed from 0 to {MAX_PLAUSIBLE_MBPS:,.0f} Mbit/s",
         ),
     ]
+    if date_column:
+        bad = pd.Series(bad_date, index=frame.index)
+        checks.append((date_column, bad, "a date as YYYY-MM-DD or DD.MM.YYYY"))
     reasons = first_reason(
         [(bad, got(frame, column, bad, expected)) for column, bad, expected in checks],
         frame.index,
@@ -62,6 +75,7 @@ def read_offers(path: Path) -> LayerResult:
             "down_mbps": down_mbps[ok].astype("float64").to_numpy(),
             "up_mbps": up_mbps[ok].astype("float64").to_numpy(),
             "source": path.name,
+            "source_date": dates[ok].to_numpy(dtype="datetime64[ns]"),
             "row_number": frame.index.to_numpy()[ok].astype("int64"),
         }
     )

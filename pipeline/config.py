@@ -36,6 +36,7 @@ from pipeline.config_cost import (
 )
 from pipeline.config_inputs import Inputs
 from pipeline.config_nkom import NkomSettings, check_nkom
+from pipeline.config_operators import OperatorSettings, coerce_aliases
 from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
@@ -88,6 +89,7 @@ _SECTIONS: dict[str, type] = {
     "checks": ChecksSettings,
     "fetch": FetchConfig,
     "freshness": FreshnessConfig,
+    "operators": OperatorSettings,
     "inputs": Inputs,
     "nkom": NkomSettings,
 }
@@ -148,6 +150,8 @@ def _coerce(where: str, value: Any, annotation: str) -> Any:
         return None
     if annotation.startswith("tuple["):
         return _coerce_tuple(where, value, annotation)
+    if annotation == "dict[str, str]":  # [operators].aliases
+        return coerce_aliases(where, value)
     if "Path" in annotation:
         if not isinstance(value, str) or not value:
             msg = f"{where}: got {value!r}, expected a path string"

@@ -41,3 +41,6 @@ class Inputs:
     nkom_addresses: Path | None = None  # Nkom's address register adr (.parquet or CSV)
     nkom_fixed: Path | None = None  # Nkom's fixed broadband per address fbb (.parquet or CSV)
     nkom_mobile: Path | None = None  # Nkom's mobile coverage per address mob (.parquet or CSV)
+    offers_date: str = ""  # YYYY-MM-DD: the offers file's date where its rows give none
+    lacking_30_date: str = ""  # YYYY-MM-DD: the date of the list lacking 30 Mbit/s
+    lacking_100_date: str = ""  # YYYY-MM-DD: the date of the list lacking 100 Mbit/s

@@ -22,6 +22,7 @@ from layers.errors import ConfigError
 from pipeline.config_cost import CostSettings
 from pipeline.config_inputs import Inputs
 from pipeline.config_nkom import NkomSettings
+from pipeline.config_operators import OperatorSettings
 from pipeline.config_refresh import FetchConfig, FreshnessConfig
 
 if TYPE_CHECKING:
@@ -158,6 +159,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)  # pipeline/config_refresh.py
     freshness: FreshnessConfig = field(default_factory=FreshnessConfig)
     nkom: NkomSettings = field(default_factory=NkomSettings)  # pipeline/config_nkom.py
+    operators: OperatorSettings = field(default_factory=OperatorSettings)  # config_operators.py
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
 

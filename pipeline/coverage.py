@@ -79,10 +79,56 @@ def has_technology(offers: pd.DataFrame, address_ids: pd.Series, technology: str
     return np.isin(address_ids.to_numpy(), with_it)
 
 
-def lacking_per_address(lacking: pd.DataFrame, address_ids: pd.Series) -> np.ndarray:
-    """The lowest speed Nkom's lists say each address lacks (NaN where not listed)."""
-    by_id = lacking.set_index("address_id")["lacking_mbps"]
+def stale_lacking_rows(lacking: pd.DataFrame, offers: pd.DataFrame) -> np.ndarray:
+    """True for each lacking-list row that a newer offer overrides (the dated rule).
+
+    A row saying address :math:`a` lacks :math:`L` Mbit/s, dated :math:`t_L`, is stale when an
+    offer for :math:`a` dated :math:`t_O > t_L` gives :math:`v_{down} \\ge L`: the list was
+    drawn up before that offer, so the offer is the newer word. An undated row or offer
+    (``source_date`` NaT or absent) never makes a row stale; on the same day the list holds.
+    """
+    stale = np.zeros(len(lacking), dtype=bool)
+    if "source_date" not in lacking.columns or "source_date" not in offers.columns:
+        return stale
+    rows = pd.DataFrame(
+        {
+            "row": np.arange(len(lacking)),
+            "address_id": lacking["address_id"].to_numpy(),
+            "lacking_mbps": lacking["lacking_mbps"].to_numpy("float64"),
+            "list_date": lacking["source_date"].to_numpy("datetime64[ns]"),
+        }
+    ).dropna(subset=["list_date"])
+    dated = offers.loc[offers["source_date"].notna(), ["address_id", "down_mbps", "source_date"]]
+    pairs = rows.merge(dated, on="address_id", how="inner")
+    newer = (pairs["source_date"] > pairs["list_date"]) & (
+        pairs["down_mbps"] >= pairs["lacking_mbps"]
+    )
+    stale[pairs.loc[newer, "row"].unique()] = True
+    return stale
+
+
+def lacking_per_address(
+    lacking: pd.DataFrame, address_ids: pd.Series, offers: pd.DataFrame | None = None
+) -> np.ndarray:
+    """The lowest speed Nkom's lists say each address lacks (NaN where not listed), from the
+    rows that no newer offer overrides (:func:`stale_lacking_rows`; all rows without
+    ``offers``)."""
+    if offers is not None and len(lacking):
+        lacking = lacking.loc[~stale_lacking_rows(lacking, offers)]
+    by_id = lacking.groupby("address_id")["lacking_mbps"].min()
     return by_id.reindex(address_ids.to_numpy()).to_numpy(dtype="float64")
+
+
+def stale_lacking_counts(lacking: pd.DataFrame, offers: pd.DataFrame) -> dict[str, int]:
+    """For the manifest, per list (by the speed it lacks): ``lacking_rows_<L>`` (rows on it)
+    and ``stale_lacking_rows_<L>`` (rows a newer offer overrides, :func:`stale_lacking_rows`)."""
+    stale = stale_lacking_rows(lacking, offers)
+    counts = {}
+    for mbps in sorted(set(lacking["lacking_mbps"].dropna())):
+        on_list = (lacking["lacking_mbps"] == mbps).to_numpy()
+        counts[f"lacking_rows_{mbps:g}"] = int(on_list.sum())
+        counts[f"stale_lacking_rows_{mbps:g}"] = int((on_list & stale).sum())
+    return counts
 
 
 def list_conflicts(offers: pd.DataFrame, address_ids: pd.Series, lacking_mbps: np.ndarray) -> int:
@@ -113,7 +159,7 @@ def coverage_per_address(
     ids = addresses["address_id"]
     counted = counted_offers(offers, settings)
     columns = best_offer_per_address(counted, ids)
-    lacking_mbps = lacking_per_address(lacking, ids)
+    lacking_mbps = lacking_per_address(lacking, ids, counted)
     columns["nkom_lacking_mbps"] = lacking_mbps
     columns["area_status"] = (
         status_of_addresses(areas, addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy())
@@ -126,6 +172,7 @@ def coverage_per_address(
         "offers_meet_listed_lacking_speed": list_conflicts(counted, ids, lacking_mbps),
         "in_funded_areas": int((columns["area_status"] == "funded").sum()),
         "in_planned_areas": int((columns["area_status"] == "planned").sum()),
+        **stale_lacking_counts(lacking, counted),
     }
     return Coverage(counted, columns, has_technology(offers, ids, "fiber"), counts)
 

@@ -35,6 +35,7 @@ from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
 from layers.sites import read_sites
+from layers.source_dates import config_date
 from pipeline.config import ChecksSettings, Config, Inputs
 from pipeline.ingest_nkom import households_from_register, read_nkom_data
 
@@ -47,7 +48,7 @@ class Ingested:
     fylker: pd.DataFrame  # fylkesnummer, fylkesnavn for every fylke of the kommune layer
     addresses: gpd.GeoDataFrame
     offers: pd.DataFrame  # per-address offers, then offers from squares
-    lacking: pd.DataFrame  # address_id, lacking_mbps (the lowest speed a list says it lacks)
+    lacking: pd.DataFrame  # address_id, lacking_mbps, source_date: one row per list row
     areas: gpd.GeoDataFrame | None  # planned and funded areas (status column)
     sites: gpd.GeoDataFrame | None
     fibre: gpd.GeoDataFrame | None
@@ -123,10 +124,15 @@ def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult],
     """Read Nkom's lacking lists; rows without a known adresseId go to quarantine."""
     results: list[LayerResult] = []
     parts = []
-    for path, mbps in ((config.inputs.lacking_30, 30.0), (config.inputs.lacking_100, 100.0)):
+    inputs = config.inputs
+    for path, mbps, key, given in (
+        (inputs.lacking_30, 30.0, "lacking_30_date", inputs.lacking_30_date),
+        (inputs.lacking_100, 100.0, "lacking_100_date", inputs.lacking_100_date),
+    ):
         if path is None:
             continue
-        listed: LayerResult = read_lacking_list(path, mbps)
+        list_date = config_date(f"[inputs].{key}", given)
+        listed: LayerResult = read_lacking_list(path, mbps, source_date=list_date)
         no_id = listed.accepted["address_id"].isna()
         listed = drop_rows(
             listed,
@@ -136,13 +142,11 @@ def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult],
         )
         listed = drop_unknown_addresses(listed, address_ids, path)
         results.append(listed)
-        parts.append(listed.accepted[["address_id", "lacking_mbps"]])
-    if not parts:
+        parts.append(listed.accepted[["address_id", "lacking_mbps", "source_date"]])
+    if not parts:  # one row per list row, dated: pipeline.coverage.lacking_per_address
         return results, pd.DataFrame({"address_id": [], "lacking_mbps": []})
     lacking = pd.concat(parts, ignore_index=True).astype({"address_id": "int64"})
-    return results, pd.DataFrame(
-        lacking.groupby("address_id", as_index=False)["lacking_mbps"].min()
-    )
+    return results, pd.DataFrame(lacking)
 
 
 def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
@@ -184,7 +188,8 @@ def ingest(config: Config) -> Ingested:
     kommuner = read_kommuner(inputs.kommuner, inputs.kommuner_crs, overlap)
     addresses = read_addresses(inputs.addresses, allow_svalbard_jan_mayen=arctic)
     ids = addresses.accepted["address_id"]
-    offers = drop_unknown_addresses(read_offers(inputs.offers), ids, inputs.offers)
+    offers_date = config_date("[inputs].offers_date", inputs.offers_date)
+    offers = drop_unknown_addresses(read_offers(inputs.offers, offers_date), ids, inputs.offers)
     nkom = read_nkom_data(inputs, config.nkom, addresses.accepted)  # Nkom's own tables
     per_address = pd.concat([offers.accepted, nkom.offers], ignore_index=True)
     square_results, square_offers = _square_offers(config, addresses.accepted, per_address)

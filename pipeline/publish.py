@@ -41,6 +41,7 @@ from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, wr
 from pipeline.products.hillshade import write_hillshade_png
 from pipeline.products.kommune_downloads import write_kommune_downloads
 from pipeline.reason_counts import reason_counts
+from pipeline.wireless import fwa_claims_stage
 
 CURRENT = "current"
 SET_ASIDE = (".failed", ".aborted")  # suffixes of run folders set aside
@@ -124,7 +125,12 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
             "gap_table": gap_table,
             "quarantine": tables.inputs.quarantine,
             "layer_counts": tables.inputs.counts,
-            "fwa_challenge": files.fwa_challenge_list(results, tables.inputs.offers),
+            "fwa_challenge": files.fwa_challenge_list(
+                results,
+                fwa_claims_stage(config, tables.inputs),
+                files.dtm_stamp(config.inputs.dtm, info.checksums),
+                config.wireless,
+            ),
             "new_sites": files.new_sites_table(tables.new_sites),
             "gap_reasons": reasons,
         },

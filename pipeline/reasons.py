@@ -14,9 +14,11 @@ order in which a kommune can act on it:
                                  while its best offer on file claims :math:`v_{down} \\ge L`:
                                  the list overrides the offer; clear the conflict first
  4    ``wireless_blocked``       an operator claims fixed wireless there, but the terrain
-                                 blocks every FWA site's sight line (``fwa_doubtful``); the
-                                 evidence names the best site and where the terrain cuts its
-                                 line (``obstruction_x_m``/``_y_m``): a claim to challenge
+                                 blocks the line of every one of *its own* FWA sites in range
+                                 (``fwa_claim_status = blocked``, :mod:`pipeline.radio.claims`);
+                                 the evidence names that operator's FWA site and where the
+                                 terrain cuts its line (``fwa_claim_obstruction_x_m``/``_y_m``),
+                                 never a mobile mast: a claim to challenge
  5    ``no_offer``               no counted offer on file
  6    ``copper_only``            the best offer is xDSL (copper, being switched off)
  7    ``below_floor``            the best offer is below the floor (class ``unserved``)
@@ -30,7 +32,8 @@ order in which a kommune can act on it:
 Served addresses get no reason (a missing value). The evidence is a short sentence with the
 numbers in Norwegian format (:mod:`layers.numbers_nb`):
 "Beste tilbud er kobber (xDSL) 40/10 Mbit/s",
-"Terrenget skjærer siktlinjen til mast S123 ved (62,12345 N, 7,12345 Ø)" (WGS 84 degrees),
+"Terrenget skjærer siktlinjen fra Luftlinjes FWA-mast S123 ved (62,12345 N, 7,12345 Ø)" (WGS 84
+degrees),
 "Nærmeste fiber 1 240 m unna". Codes come from ``np.select`` over whole columns, the sentences
 from pandas string operations over the rows of each code (numbers formatted once per distinct
 value), so 2.6 M addresses take seconds, not a loop per address.
@@ -90,10 +93,11 @@ READ_COLUMNS: Final = (  # the results' columns the reasons read (and class_<tar
     "best_up_mbps",
     "nkom_lacking_mbps",
     "area_status",
-    "fwa_doubtful",
-    "los_site_id",
-    "obstruction_x_m",
-    "obstruction_y_m",
+    "fwa_claim_status",
+    "fwa_claim_operator",
+    "fwa_claim_site_id",
+    "fwa_claim_obstruction_x_m",
+    "fwa_claim_obstruction_y_m",
     "sites_in_range",
     "los_terrain_ok",
     "distance_to_fibre_m",
@@ -183,13 +187,13 @@ def _reason_conditions(
     down = results["best_down_mbps"].to_numpy("float64")
     lacking = results["nkom_lacking_mbps"].to_numpy("float64")
     area = results["area_status"]
-    claimed = results["fwa_doubtful"].fillna(False).to_numpy(dtype=bool)
+    blocked = results["fwa_claim_status"].eq("blocked").fillna(False).to_numpy(dtype=bool)
     trusted = config.coverage.trust_lacking_lists
     return [
         area.eq("funded").fillna(False).to_numpy(dtype=bool),
         area.eq("planned").fillna(False).to_numpy(dtype=bool),
         trusted & (lacking <= target.down_mbps) & (down >= lacking),
-        claimed,
+        blocked,
         ~np.isfinite(down),
         results["best_technology"].eq("xdsl").fillna(False).to_numpy(dtype=bool),
         results[f"class_{target.name}"].eq("unserved").fillna(False).to_numpy(dtype=bool),
@@ -234,11 +238,17 @@ def _area_text(rows: pd.DataFrame, status: str) -> pd.Series:
 
 
 def _blocked_text(rows: pd.DataFrame) -> pd.Series:
-    point = lat_lon_text(rows["obstruction_x_m"].to_numpy(), rows["obstruction_y_m"].to_numpy())
-    site = rows["los_site_id"].fillna("").astype(str).reset_index(drop=True)
-    text = "Terrenget skjærer siktlinjen til mast " + site + " ved " + point
-    known = np.isfinite(rows["obstruction_x_m"].to_numpy("float64"))
-    return text.where(known, "Oppgitt fast trådløst tilbud, men ingen FWA-mast har fri sikt")
+    """``"Terrenget skjærer siktlinjen fra Luftlinjes FWA-mast LL-1 ved (62,1 N, 7,1 Ø)"``:
+    the claimant's own FWA site that came nearest, never another operator's or a mobile mast."""
+    x_m = rows["fwa_claim_obstruction_x_m"].to_numpy("float64")
+    point = lat_lon_text(x_m, rows["fwa_claim_obstruction_y_m"].to_numpy())
+    site = rows["fwa_claim_site_id"].fillna("").astype(str).reset_index(drop=True)
+    operator = rows["fwa_claim_operator"].fillna("").astype(str).reset_index(drop=True)
+    text = "Terrenget skjærer siktlinjen fra " + operator + "s FWA-mast " + site + " ved " + point
+    fallback = (
+        "Oppgitt fast trådløst tilbud fra " + operator + ", men ingen egen FWA-mast har fri sikt"
+    )
+    return text.where(np.isfinite(x_m), fallback)
 
 
 def _out_of_range_text(rows: pd.DataFrame) -> pd.Series:

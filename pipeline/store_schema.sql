@@ -87,3 +87,5 @@ CREATE TABLE IF NOT EXISTS address_changes (
 -- Nkom's fixed-broadband table (layers/nkom_address_data.py): NULL for other offer sources
 ALTER TABLE offers ADD COLUMN IF NOT EXISTS homes_connected BOOLEAN;
 ALTER TABLE offers ADD COLUMN IF NOT EXISTS own_infrastructure BOOLEAN;
+-- issue 15, dated sources (pipeline/coverage.py stale_lacking_rows): the date of each offer's source
+ALTER TABLE offers ADD COLUMN IF NOT EXISTS source_date DATE;

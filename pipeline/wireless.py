@@ -29,6 +29,12 @@ import pandas as pd
 
 from pipeline.config import Config, WirelessSettings
 from pipeline.ingest import Ingested
+from pipeline.radio.claims import (
+    CLAIM_STATUS_NB,
+    DOUBTFUL_STATUSES,
+    decisive_claim_per_address,
+    judge_fwa_claims,
+)
 from pipeline.radio.reach import LosSettings, wireless_reach_per_address
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
@@ -37,6 +43,7 @@ EDGE_SHARE = 0.3
 FULL_SHARE = 0.5
 NLOS_SHARE = {"fwa": 0.0, "mobile_4g": 0.25, "mobile_5g": 0.15}
 SITE_COLUMNS = ("technology", "down_mbps", "up_mbps", "max_range_m")
+LOS = LosSettings()
 
 
 def distance_scale(distance_m: np.ndarray, max_range_m: np.ndarray) -> np.ndarray:
@@ -77,13 +84,6 @@ def wireless_per_address(
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
     los_settings = LosSettings.from_wireless(settings)
     reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings)
-    # FWA claims are judged against FWA sites alone: a 4G mast in sight proves no FWA link
-    fwa_sites = None if chosen is None else chosen.loc[chosen["technology"] == "fwa"]
-    only_fwa = chosen is not None and fwa_sites is not None and len(fwa_sites) == len(chosen)
-    fwa = reach if only_fwa else wireless_reach_per_address(addresses, fwa_sites, dtm, los_settings)
-    reach["fwa_has_los"] = fwa["has_los"].to_numpy(dtype=bool)
-    reach["fwa_sites_in_range"] = fwa["sites_in_range"].to_numpy()
-    reach["fwa_los_terrain_ok"] = fwa["los_terrain_ok"].to_numpy(dtype=bool)
     if chosen is None or chosen.empty:
         site = pd.DataFrame(index=reach.index, columns=SITE_COLUMNS)
     else:
@@ -102,40 +102,29 @@ def wireless_per_address(
     return reach
 
 
-def doubtful_fwa(
-    offers: pd.DataFrame, addresses: pd.DataFrame, reach: pd.DataFrame, fwa_checked: bool
-) -> np.ndarray:
-    """True where an operator reports fixed wireless but no FWA site has line of sight.
-
-    Only judged when the run checked FWA sites (``fwa_checked``), and where the address has no
-    FWA site in range at all or terrain at both ends of its paths (``fwa_los_terrain_ok``).
-    """
-    if not fwa_checked:
-        return np.zeros(len(addresses), dtype=bool)
-    claimed = np.isin(
-        addresses["address_id"].to_numpy(),
-        offers.loc[offers["technology"] == "fwa", "address_id"].unique(),
-    )
-    no_site = reach["fwa_sites_in_range"].to_numpy() == 0
-    blocked = ~reach["fwa_has_los"].to_numpy(dtype=bool) & reach["fwa_los_terrain_ok"].to_numpy(
-        dtype=bool
-    )
-    doubtful: np.ndarray = claimed & (no_site | blocked)
-    return doubtful
+def fwa_claims_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
+    """Every FWA claim judged against the claimant's own FWA sites
+    (:func:`pipeline.radio.claims.judge_fwa_claims`); no rows unless the run checks FWA sites
+    over a DTM (sites given, ``fwa`` among ``[wireless].technologies``)."""
+    dtm = config.inputs.dtm
+    if inputs.sites is None or "fwa" not in config.wireless.technologies or dtm is None:
+        return judge_fwa_claims(inputs.offers.iloc[:0], inputs.addresses, None, Path(), LOS, {})
+    los = LosSettings.from_wireless(config.wireless)
+    aliases = config.operators.aliases
+    return judge_fwa_claims(inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases)
 
 
 def wireless_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
-    """The wireless stage: :func:`wireless_per_address` over the located addresses, and
-    ``fwa_doubtful`` (:func:`doubtful_fwa`: judged only when the run checks FWA sites over a
-    DTM)."""
+    """The wireless stage: :func:`wireless_per_address` over the located addresses, the
+    decisive FWA claim of each address (:func:`fwa_claims_stage`,
+    :func:`pipeline.radio.claims.decisive_claim_per_address`) and ``fwa_doubtful`` (a claim
+    there is blocked, out of its own sites' range, or by an operator without a site)."""
     addresses = inputs.addresses
     reach = wireless_per_address(addresses, inputs.sites, config.inputs.dtm, config.wireless)
-    fwa_checked = (
-        inputs.sites is not None
-        and "fwa" in config.wireless.technologies
-        and config.inputs.dtm is not None
-    )
-    reach["fwa_doubtful"] = doubtful_fwa(inputs.offers, addresses, reach, fwa_checked)
+    claims = fwa_claims_stage(config, inputs)
+    decisive = decisive_claim_per_address(claims, addresses["address_id"])
+    reach = pd.concat([reach, decisive.set_axis(reach.index)], axis=1)
+    reach["fwa_doubtful"] = decisive["fwa_claim_status"].isin(DOUBTFUL_STATUSES).to_numpy()
     return reach
 
 
@@ -146,4 +135,9 @@ def wireless_counts(reach: pd.DataFrame) -> dict[str, int]:
         "without_site_in_range": int((reach["sites_in_range"] == 0).sum()),
         "los_terrain_unknown": int((~reach["los_terrain_ok"].astype(bool)).sum()),
         "fwa_doubtful": int(reach["fwa_doubtful"].sum()),
+        # addresses by their decisive FWA claim (pipeline.radio.claims)
+        **{
+            f"fwa_claim_addresses_{status}": int((reach["fwa_claim_status"] == status).sum())
+            for status in CLAIM_STATUS_NB
+        },
     }

@@ -6,18 +6,49 @@ Everything here is written into the run's own folder by the publish stage
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from layers.numbers_nb import format_decimal_nb, format_number_nb
 from layers.vocabulary import CRS_EPSG
+from pipeline.config import WirelessSettings
+from pipeline.radio.claims import CLAIM_STATUS_NB, DOUBTFUL_STATUSES
 from pipeline.rollout.choice import MAST_COLUMNS
 
 # a text cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV injection")
 FORMULA_START = r"^[=+\-@\t\r]"
+CHALLENGE_ADDRESS_COLUMNS = (
+    "address_id",
+    "kommunenummer",
+    "kommunenavn",
+    "address_text",
+    "households",
+    "x_m",
+    "y_m",
+)
+CLAIM_SITE_COLUMNS = ("site_id", "site_distance_m", "site_antenna_height_m", "site_frequency_mhz")
+CHALLENGE_CLAIM_COLUMNS = (
+    "claimed_operator",
+    "claimed_down_mbps",
+    "claimed_up_mbps",
+    "claim_status",
+    "claim_status_nb",
+    *(f"fwa_{c}" for c in CLAIM_SITE_COLUMNS),
+    "sites_in_range",
+    "worst_clearance_ratio",
+    "obstruction_x_m",
+    "obstruction_y_m",
+    "dtm_file",
+    "dtm_sha256",
+    "clearance_rule",
+)
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,43 +104,72 @@ def new_sites_table(masts: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
-def fwa_challenge_list(results: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
-    """Reported fixed-wireless offers that the terrain says cannot be delivered.
+def dtm_stamp(dtm: Path | None, checksums: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Which DTM decided: ``file`` (its name; a folder of tiles as "dtm/ (3 fliser)") and
+    ``sha256`` (the file's, from the run's input checksums; for tiles the SHA-256 of their
+    "name sha256" lines in name order); "" where the run has no DTM or no checksums."""
+    if dtm is None:
+        return {"file": "", "sha256": ""}
+    tiles = sorted((k, v) for k, v in checksums.items() if k.startswith("dtm/"))
+    if "dtm" in checksums:
+        return {"file": dtm.name, "sha256": str(checksums["dtm"].get("sha256", ""))}
+    if not tiles:
+        return {"file": dtm.name, "sha256": ""}
+    lines = "".join(f"{k.removeprefix('dtm/')} {v.get('sha256', '')}\n" for k, v in tiles)
+    digest = hashlib.sha256(lines.encode()).hexdigest()
+    return {"file": f"{dtm.name}/ ({len(tiles)} fliser)", "sha256": digest}
 
-    One row per doubtful (address, operator's FWA offer): what a kommune can send back to the
-    operator or to Nkom, with the nearest checked site and where the path is blocked.
+
+def clearance_rule_nb(
+    fresnel_clearance: float, k_factor: float, cpe_height_m: float, antenna_height_m: np.ndarray
+) -> pd.Series:
+    """The clearance rule that decided, in bokmål, per claim: "60 % av første Fresnel-sone fri,
+    k = 1,33, CPE 5 m og mastantenne 30 m over bakken" (the antenna height is the site's)."""
+    antenna = pd.Series(antenna_height_m, dtype="float64")
+    known = antenna.notna().to_numpy()
+    rule = (
+        f"{format_number_nb(100 * fresnel_clearance)} % av første Fresnel-sone fri, "
+        f"k = {format_decimal_nb(k_factor, 2)}, CPE {format_number_nb(cpe_height_m)} m"
+    )
+    text = pd.Series(rule + " over bakken", index=antenna.index, dtype="object")
+    heights = antenna[known].map(format_number_nb).astype("object")
+    text[known] = rule + " og mastantenne " + heights + " m over bakken"
+    return text
+
+
+def fwa_challenge_list(
+    results: pd.DataFrame,
+    claims: pd.DataFrame,
+    dtm: Mapping[str, str],
+    wireless: WirelessSettings,
+) -> pd.DataFrame:
+    """The fixed-wireless claims that the claimant's own FWA sites cannot back: what a
+    kommune can send back to the operator or to Nkom.
+
+    One row per claim of ``claims`` (:func:`pipeline.radio.claims.judge_fwa_claims`: judged
+    against the claiming operator's own FWA sites only) whose status is one of
+    :data:`pipeline.radio.claims.DOUBTFUL_STATUSES`, with the address, the own FWA site that
+    decided (``fwa_site_*``; never another operator's site nor a mobile mast), where the
+    terrain cuts its line, the DTM (``dtm_file``, ``dtm_sha256`` of ``dtm``) and the
+    clearance rule (``clearance_rule``, :func:`clearance_rule_nb`).
     """
-    doubtful = results.loc[results["fwa_doubtful"]]
-    claims = offers.loc[
-        offers["technology"] == "fwa", ["address_id", "operator", "down_mbps", "up_mbps"]
-    ]
-    columns = [
-        "address_id",
-        "kommunenummer",
-        "kommunenavn",
-        "address_text",
-        "households",
-        "x_m",
-        "y_m",
-        "los_site_id",
-        "los_distance_m",
-        "sites_in_range",
-        "worst_clearance_ratio",
-        "obstruction_x_m",
-        "obstruction_y_m",
-    ]
-    table = doubtful[columns].merge(claims, on="address_id", how="left")
+    doubtful = claims.loc[claims["claim_status"].isin(DOUBTFUL_STATUSES)]
+    where = results[list(CHALLENGE_ADDRESS_COLUMNS)].drop_duplicates("address_id")
+    table = doubtful.merge(where, on="address_id", how="inner", validate="many_to_one")
+    table = table.rename(columns={c: f"fwa_{c}" for c in CLAIM_SITE_COLUMNS})
+    table["claim_status_nb"] = table["claim_status"].map(CLAIM_STATUS_NB)
+    table["dtm_file"] = dtm.get("file", "")
+    table["dtm_sha256"] = dtm.get("sha256", "")
+    table["clearance_rule"] = clearance_rule_nb(
+        wireless.fresnel_clearance,
+        wireless.k_factor,
+        wireless.cpe_height_m,
+        table["fwa_site_antenna_height_m"].to_numpy("float64"),
+    ).to_numpy(dtype=object)
+    columns = [*CHALLENGE_ADDRESS_COLUMNS, *CHALLENGE_CLAIM_COLUMNS]
     return (
-        table.rename(
-            columns={
-                "operator": "claimed_operator",
-                "down_mbps": "claimed_down_mbps",
-                "up_mbps": "claimed_up_mbps",
-                "los_site_id": "nearest_site_id",
-                "los_distance_m": "nearest_site_distance_m",
-            }
-        )
-        .sort_values(["kommunenummer", "address_id"])
+        table[columns]
+        .sort_values(["kommunenummer", "address_id", "claimed_operator"])
         .reset_index(drop=True)
     )
 

@@ -66,6 +66,11 @@ k_factor = 1.3333                    # effective earth radius factor
 fresnel_clearance = 0.6              # share of the first Fresnel zone that must be clear
 count_as_served = false              # predicted wireless reach is reported, not counted
 
+[operators]
+# names that mean one operator (case and spaces never matter): an FWA claim is judged against
+# the claiming operator's own FWA sites only (README: "The FWA challenge list and dated sources")
+aliases = {{ "Luftlinje AS" = "Luftlinje" }}
+
 [cost]
 target = "gigabit2030"               # households below this target are costed
 choose_by = "capex"                  # or "lifetime": present value over [cost.lifetime] years

@@ -138,6 +138,11 @@ def test_valley_behind_the_ridge_is_blocked_and_its_fwa_claims_are_doubtful(demo
     challenge = pd.read_csv(result.published / "tables" / "fwa_challenge.csv")
     assert len(challenge) == result.manifest["wireless"]["fwa_doubtful"]
     assert set(challenge["claimed_operator"]) == {"Luftlinje"}
+    # issue 15: only the claimant's own FWA sites are cited (never one of the mobile masts)
+    sites = pd.read_csv(config_path.parent / "master.csv")
+    own = sites.loc[(sites["technology"] == "fwa") & (sites["operator"] == "Luftlinje")]
+    assert set(challenge["fwa_site_id"]) <= set(own["site_id"])
+    assert (challenge["dtm_file"] == "terreng.tif").all()
 
 
 def test_island_is_reachable_across_water(demo_run) -> None:

@@ -3,6 +3,7 @@ ids, texts and reasons."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,29 @@ def test_row_numbers_count_blank_lines_in_a_cp1252_list(tmp_path: Path) -> None:
     assert result.encoding == "cp1252"
     assert result.accepted["row_number"].tolist() == [3]
     assert result.quarantine["row_number"].tolist() == [5]
+
+
+def test_list_rows_carry_the_lists_date(tmp_path: Path) -> None:
+    """Nkom's own files carry no date: the config gives the list's date (or the file name);
+    a date column, where a list has one, wins per row, and a bad one is quarantined."""
+    row = "300123456;Vikegata;1;B;6150;Ørsta;1520;10;2;0;6900100,5;100200,25"
+    plain = tmp_path / "Mangler_100Mbit.csv"
+    plain.write_text(f"{NKOM_HEADER}\n{row}\n", encoding="utf-8")
+    assert read_lacking_list(plain, 100).accepted["source_date"].isna().all()
+    dated = read_lacking_list(plain, 100, source_date=date(2024, 6, 30)).accepted
+    assert dated["source_date"].astype("string").tolist() == ["2024-06-30"]
+    named = tmp_path / "Mangler_100Mbit_2025-06-30.csv"
+    named.write_text(f"{NKOM_HEADER}\n{row}\n", encoding="utf-8")
+    by_name = read_lacking_list(named, 100).accepted
+    assert by_name["source_date"].astype("string").tolist() == ["2025-06-30"]
+    own = tmp_path / "med_dato.csv"
+    own.write_text(
+        f"{NKOM_HEADER};dato\n{row};15.08.2025\n"
+        "300123457;Strandvegen;12;;7170;Åfjord;5058;1;1;0;7100000;270000;i fjor\n",
+        encoding="utf-8",
+    )
+    result = read_lacking_list(own, 100, source_date=date(2024, 6, 30))
+    assert result.accepted["source_date"].astype("string").tolist() == ["2025-08-15"]
+    assert result.quarantine["reason"].tolist() == [
+        "dato: got i fjor, expected a date as YYYY-MM-DD or DD.MM.YYYY"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,24 @@ def test_an_address_id_that_is_no_whole_number_is_quarantined_not_a_crash(
     assert result.quarantine["reason"].tolist() == [
         f"address_id: got {address_id}, expected a whole number from 0 to 2**53"
     ]
+
+
+def test_offers_carry_the_date_of_their_source(tmp_path: Path) -> None:
+    """A row's own date, else the file's date from the config; a bad date is quarantined."""
+    path = tmp_path / "dekning.csv"
+    path.write_text(
+        f"{OFFERS_HEADER},dato\n1,Fjordnett,fiber,1000,1000,01.09.2025\n"
+        "2,Kobber,xdsl,40,5,\n3,Kobber,xdsl,40,5,snart\n",
+        encoding="utf-8",
+    )
+    result = read_offers(path, date(2025, 6, 30))
+    assert result.accepted["source_date"].astype("string").tolist() == [
+        "2025-09-01",
+        "2025-06-30",
+    ]
+    assert result.quarantine["reason"].tolist() == [
+        "dato: got snart, expected a date as YYYY-MM-DD or DD.MM.YYYY"
+    ]
+    undated = tmp_path / "undated.csv"
+    undated.write_text(f"{OFFERS_HEADER}\n1,Fjordnett,fiber,1000,1000\n", encoding="utf-8")
+    assert read_offers(undated).accepted["source_date"].isna().all()

@@ -71,12 +71,23 @@ def test_every_layer_reconciles_and_unknown_addresses_are_quarantined(tiny_regio
     assert no_id["row_number"].tolist() == [4]
 
 
-def test_an_address_on_both_lists_lacks_the_lower_speed(tiny_region: Path) -> None:
+def test_every_list_row_is_kept_with_its_date(tiny_region: Path) -> None:
+    """One row per list row (pipeline.coverage takes the lowest speed of the rows that no
+    newer offer overrides); undated lists give NaT, a dated one the config's date."""
     ingested = ingest(load_config(_with_lacking_lists(tiny_region)))
-    assert ingested.lacking.to_dict("records") == [
+    lacking = ingested.lacking
+    assert lacking[["address_id", "lacking_mbps"]].to_dict("records") == [
         {"address_id": 1001, "lacking_mbps": 30.0},
         {"address_id": 1002, "lacking_mbps": 30.0},
+        {"address_id": 1001, "lacking_mbps": 100.0},
     ]
+    assert lacking["source_date"].isna().all()
+    config = tiny_region  # the lists are configured already
+    config.write_text(
+        config.read_text(encoding="utf-8") + 'lacking_100_date = "2025-06-30"\n', encoding="utf-8"
+    )
+    dated = ingest(load_config(config)).lacking
+    assert dated["source_date"].astype("string").fillna("").tolist() == ["", "", "2025-06-30"]
 
 
 def test_what_is_not_configured_is_none_and_fylker_get_a_name(tiny_region: Path) -> None:

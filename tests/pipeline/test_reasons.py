@@ -26,72 +26,78 @@ OBSTRUCTION_X_M, OBSTRUCTION_Y_M = Transformer.from_crs(4326, 25833, always_xy=T
 )
 NAN = np.nan
 
-# one row per case: (class no2025, technology, down, up, lacking, area, fwa_doubtful,
-# obstruction, site in range, distance to fibre) → (code, evidence), all by hand
+# one row per case: (class no2025, technology, down, up, lacking, area, FWA claim status
+# (pipeline.radio.claims; "" = no claim), obstruction, site in range, distance to fibre)
+# → (code, evidence), all by hand. The best site of any technology is the mobile mast S123;
+# a blocked claim names the claimant's own FWA site LL-7, never S123
 CASES: list[tuple[tuple[object, ...], tuple[str | None, str | None]]] = [
-    (("served", "fiber", 1000, 1000, NAN, "", False, False, 1, NAN), (None, None)),
+    (("served", "fiber", 1000, 1000, NAN, "", "", False, 1, NAN), (None, None)),
     (
-        ("underserved", "xdsl", 40, 10, NAN, "funded", False, False, 1, NAN),
+        ("underserved", "xdsl", 40, 10, NAN, "funded", "", False, 1, NAN),
         ("funded_area", "Ligger i støtteområdet «Vestvik nord», år 2025"),
     ),
     (
-        ("unserved", None, NAN, NAN, NAN, "planned", False, False, 0, 300.0),
+        ("unserved", None, NAN, NAN, NAN, "planned", "", False, 0, 300.0),
         ("planned_area", "Ligger i et område med planlagt utbygging"),
     ),
     (
-        ("underserved", "fiber", 500, 500, 100, "", False, False, 1, NAN),
+        ("underserved", "fiber", 500, 500, 100, "", "", False, 1, NAN),
         (
             "nkom_lacking",
             "Nkom oppgir at adressen mangler 100 Mbit/s, men beste tilbud er fiber 500/500 Mbit/s",
         ),
     ),
     (
-        ("underserved", "fwa", 50, 10, NAN, "", True, True, 1, NAN),
+        ("underserved", "fwa", 50, 10, NAN, "", "blocked", True, 1, NAN),
         (
             "wireless_blocked",
-            "Terrenget skjærer siktlinjen til mast S123 ved (63,00000 N, 15,00000 Ø)",
+            "Terrenget skjærer siktlinjen fra Luftlinjes FWA-mast LL-7 ved"
+            " (63,00000 N, 15,00000 Ø)",
         ),
     ),
     (
-        ("underserved", "fwa", 50, 10, NAN, "", True, False, 0, NAN),
-        ("wireless_blocked", "Oppgitt fast trådløst tilbud, men ingen FWA-mast har fri sikt"),
+        ("underserved", "fwa", 50, 10, NAN, "", "blocked", False, 0, NAN),
+        (
+            "wireless_blocked",
+            "Oppgitt fast trådløst tilbud fra Luftlinje, men ingen egen FWA-mast har fri sikt",
+        ),
     ),
     (
-        ("unserved", None, NAN, NAN, NAN, "", False, True, 1, 1240.4),
+        ("unserved", None, NAN, NAN, NAN, "", "", True, 1, 1240.4),
         ("no_offer", "Ingen tilbud på fil; nærmeste fiber 1 240 m unna"),
     ),
     (
-        ("unserved", None, NAN, NAN, NAN, "", False, False, 1, NAN),
+        ("unserved", None, NAN, NAN, NAN, "", "", False, 1, NAN),
         ("no_offer", "Ingen tilbud på fil"),
     ),
     (
-        ("underserved", "xdsl", 40, 10, NAN, "", False, False, 1, 800.0),
+        ("underserved", "xdsl", 40, 10, NAN, "", "", False, 1, 800.0),
         ("copper_only", "Beste tilbud er kobber (xDSL) 40/10 Mbit/s"),
     ),
     (
-        ("unserved", "xdsl", 12.5, 0.8, NAN, "", False, False, 1, NAN),
+        ("unserved", "xdsl", 12.5, 0.8, NAN, "", "", False, 1, NAN),
         ("copper_only", "Beste tilbud er kobber (xDSL) 12,5/0,8 Mbit/s"),
     ),
     (
-        ("unserved", "fwa", 20, 2, NAN, "", False, False, 1, 500.0),
+        ("unserved", "fwa", 20, 2, NAN, "", "", False, 1, 500.0),
         (
             "below_floor",
             "Beste tilbud er fast trådløst (FWA) 20/2 Mbit/s, under grunnkravet 30/5 Mbit/s",
         ),
     ),
     (
-        ("underserved", "hfc", 50, 5, NAN, "", False, False, 0, 1240.4),
+        ("underserved", "hfc", 50, 5, NAN, "", "", False, 0, 1240.4),
         ("fibre_distance", "Nærmeste fiber 1 240 m unna"),
     ),
     (
-        ("underserved", "hfc", 60, 8, NAN, "", False, False, 0, NAN),
+        ("underserved", "hfc", 60, 8, NAN, "", "", False, 0, NAN),
         (
             "wireless_out_of_range",
             "Nærmeste trådløse mast S9 er 12 000 m unna, utenfor rekkevidden på 8 000 m",
         ),
     ),
     (
-        ("underserved", "fwa", 50, 5, NAN, "", False, False, 1, NAN),
+        ("underserved", "fwa", 50, 5, NAN, "", "", False, 1, NAN),
         (
             "below_target",
             "Beste tilbud er fast trådløst (FWA) 50/5 Mbit/s, under målet 100/10 Mbit/s (mål 2025)",
@@ -112,7 +118,7 @@ def hand_results() -> pd.DataFrame:
     """The cases as the results table (every address 100 m apart on one row, a household each;
     the row index is not 0…n-1, to check the alignment)."""
     rows = [case for case, _ in CASES]
-    (cls, tech, down, up, lacking, area, doubtful, blocked, in_range, fibre_m) = map(
+    (cls, tech, down, up, lacking, area, claim, blocked, in_range, fibre_m) = map(
         list, zip(*rows, strict=True)
     )
     n = len(rows)
@@ -131,7 +137,11 @@ def hand_results() -> pd.DataFrame:
             "best_up_mbps": np.array(up, dtype=float),
             "nkom_lacking_mbps": np.array(lacking, dtype=float),
             "area_status": area,
-            "fwa_doubtful": doubtful,
+            "fwa_claim_status": np.array(claim, dtype=object),
+            "fwa_claim_operator": np.where(np.array(claim) != "", "Luftlinje", ""),
+            "fwa_claim_site_id": np.where(np.array(claim) == "blocked", "LL-7", None),
+            "fwa_claim_obstruction_x_m": np.where(blocked_array, OBSTRUCTION_X_M, NAN),
+            "fwa_claim_obstruction_y_m": np.where(blocked_array, OBSTRUCTION_Y_M, NAN),
             "los_site_id": np.where(np.array(in_range) > 0, "S123", None),
             "has_los": False,
             "obstruction_x_m": np.where(blocked_array, OBSTRUCTION_X_M, NAN),
@@ -196,6 +206,19 @@ def test_each_case_gets_its_hand_written_code_and_sentence() -> None:
     assert {code for code, _ in got if code} == set(REASONS)  # every code occurs
 
 
+def test_a_claim_by_an_operator_without_an_fwa_site_is_never_blocked() -> None:
+    """ "ingen mast registrert" (status no_site) is no terrain evidence: the FWA offer below the
+    target is just below the target, and no site is named."""
+    results = hand_results()
+    at = [case for case, _ in CASES].index(CASES[4][0])  # the blocked claim with its point
+    results.iloc[at, results.columns.get_loc("fwa_claim_status")] = "no_site"
+    reasons = reasons_per_address(results, one_target_config())
+    assert reasons["reason_no2025"].iloc[at] == "below_target"
+    assert reasons["reason_evidence_no2025"].iloc[at] == (
+        "Beste tilbud er fast trådløst (FWA) 50/10 Mbit/s, under målet 100/10 Mbit/s (mål 2025)"
+    )
+
+
 def test_untrusted_lacking_lists_give_no_nkom_reason() -> None:
     results = hand_results()
     config = one_target_config(trust_lacking_lists=False)
@@ -246,7 +269,11 @@ def random_results(n: int, seed: int) -> pd.DataFrame:
             "best_up_mbps": up.astype(float),
             "nkom_lacking_mbps": np.where(rng.random(n) < 0.1, 100.0, NAN),
             "area_status": rng.choice(["", "", "", "planned", "funded"], n),
-            "fwa_doubtful": rng.random(n) < 0.05,
+            "fwa_claim_status": np.where(rng.random(n) < 0.05, "blocked", ""),
+            "fwa_claim_operator": "Luftlinje",
+            "fwa_claim_site_id": "LL-1",
+            "fwa_claim_obstruction_x_m": np.where(blocked, X0_M, NAN),
+            "fwa_claim_obstruction_y_m": np.where(blocked, Y0_M, NAN),
             "los_site_id": "S1",
             "has_los": ~blocked,
             "obstruction_x_m": np.where(blocked, X0_M, NAN),

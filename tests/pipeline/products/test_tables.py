@@ -3,67 +3,85 @@ masts, the machine CSVs and the project areas."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from pyproj import Transformer
 
+from pipeline.config import WirelessSettings
 from pipeline.planning.areas import project_areas
 from pipeline.products.tables import (
+    dtm_stamp,
     fwa_challenge_list,
     new_sites_table,
     spreadsheet_safe,
     write_project_areas,
     write_tables,
 )
+from pipeline.radio.claims import judge_fwa_claims
+from pipeline.radio.reach import LosSettings
 from pipeline.rollout.choice import MAST_COLUMNS
 from tests.fixtures import FOUR_COSTED
+from tests.pipeline.radio.test_claims import (
+    ALIASES,
+    hand_addresses,
+    hand_offers,
+    hand_sites,
+    write_hill_dtm,
+)
+
+
+@pytest.fixture
+def hill_dtm(tmp_path: Path) -> Path:
+    return write_hill_dtm(tmp_path)
 
 
 def _results() -> pd.DataFrame:
-    """Three addresses of two kommuner; 12 and 30 have a doubtful FWA claim."""
-    return pd.DataFrame(
-        {
-            "address_id": [30, 11, 12],
-            "kommunenummer": ["9902", "9901", "9901"],
-            "kommunenavn": ["Østby", "Vestvik", "Vestvik"],
-            "address_text": ["Bakken 3", "Vegen 1", "Vegen 2"],
-            "households": [1, 2, 1],
-            "x_m": [1.0, 2.0, 3.0],
-            "y_m": [4.0, 5.0, 6.0],
-            "los_site_id": ["M2", "M1", "M1"],
-            "los_distance_m": [900.0, 3200.0, 3300.0],
-            "sites_in_range": [1, 2, 2],
-            "worst_clearance_ratio": [-4.0, 0.8, -2.5],
-            "obstruction_x_m": [1.5, np.nan, 2.5],
-            "obstruction_y_m": [4.5, np.nan, 5.5],
-            "fwa_doubtful": [True, False, True],
-        }
+    """The three addresses of the hand-made hill case (tests/pipeline/radio/test_claims.py)
+    as published results; the best site of any technology (``los_site_id``) is a mobile mast,
+    which the challenge list must never cite."""
+    addresses = hand_addresses()
+    return addresses.assign(
+        kommunenavn="Vestvik",
+        address_text=["Bakken 1", "Bakken 2", "Strand 3"],
+        households=[2, 1, 1],
+        los_site_id="MOB-1",
     )
 
 
-def test_the_fwa_challenge_list_has_one_row_per_doubtful_claim() -> None:
-    offers = pd.DataFrame(
-        {
-            "address_id": [12, 12, 30, 11],
-            "operator": ["Luftlinje", "Kobber", "Luftlinje", "Luftlinje"],
-            "technology": ["fwa", "xdsl", "fwa", "fwa"],
-            "down_mbps": [50.0, 20.0, 100.0, 50.0],
-            "up_mbps": [10.0, 2.0, 20.0, 10.0],
-        }
+def test_the_fwa_challenge_list_cites_the_claimants_own_fwa_site(hill_dtm: Path) -> None:
+    claims = judge_fwa_claims(
+        hand_offers(), hand_addresses(), hand_sites(), hill_dtm, LosSettings(), ALIASES
     )
-    table = fwa_challenge_list(_results(), offers)
-    # 11's claim is not doubtful; 12's xDSL offer is no claim; by kommune, then address
-    assert table[["kommunenummer", "address_id", "claimed_operator"]].values.tolist() == [
-        ["9901", 12, "Luftlinje"],
-        ["9902", 30, "Luftlinje"],
+    dtm = {"file": "hill.tif", "sha256": "ab" * 32}
+    table = fwa_challenge_list(_results(), claims, dtm, WirelessSettings())
+    # Luftlinje's clear claim is not listed; Fjordnett has no FWA site; by address, operator
+    assert table[["address_id", "claimed_operator", "claim_status_nb"]].values.tolist() == [
+        [1, "Fjordnett", "ingen mast registrert"],
+        [1, "Telenor Norge AS", "blokkert av terrenget"],
     ]
-    assert table["claimed_down_mbps"].tolist() == [50.0, 100.0]
-    assert table["nearest_site_id"].tolist() == ["M1", "M2"]
-    assert table["nearest_site_distance_m"].tolist() == [3300.0, 900.0]
+    assert table["households"].tolist() == [2, 2]
+    assert table["fwa_site_id"].tolist() == [None, "TN-1"]
+    assert table["fwa_site_distance_m"].iloc[1] == pytest.approx(1300.0)
+    assert not table.isin(["MOB-1", "FJ-MOB", "LL-1"]).any().any()  # no other mast, ever
+    assert table["dtm_file"].tolist() == ["hill.tif", "hill.tif"]
+    assert table["dtm_sha256"].iloc[1] == "ab" * 32
+    assert table["clearance_rule"].tolist() == [
+        "60 % av første Fresnel-sone fri, k = 1,33, CPE 5 m over bakken",
+        "60 % av første Fresnel-sone fri, k = 1,33, CPE 5 m og mastantenne 20 m over bakken",
+    ]
     assert table.index.tolist() == [0, 1]
+
+
+def test_the_dtm_stamp_names_the_file_or_the_tiles(tmp_path: Path) -> None:
+    assert dtm_stamp(None, {}) == {"file": "", "sha256": ""}
+    one = {"dtm": {"sha256": "f" * 64}}
+    assert dtm_stamp(tmp_path / "dtm10.tif", one) == {"file": "dtm10.tif", "sha256": "f" * 64}
+    tiles = {"dtm/b.tif": {"sha256": "2"}, "dtm/a.tif": {"sha256": "1"}, "sites": {"sha256": "x"}}
+    expected = hashlib.sha256(b"a.tif 1\nb.tif 2\n").hexdigest()
+    assert dtm_stamp(tmp_path / "dtm", tiles) == {"file": "dtm/ (2 fliser)", "sha256": expected}
 
 
 def test_candidate_masts_are_listed_taken_first_with_lon_lat() -> None:
@@ -128,3 +146,12 @@ def test_no_text_reaches_a_spreadsheet_as_a_formula(tmp_path: Path) -> None:
 def test_spreadsheet_safe_leaves_other_texts_and_missing_values_alone() -> None:
     frame = pd.DataFrame({"text": ["Storlia", None, "a=b", "x-1"], "n": [1.5, -2.0, 0.0, 3.0]})
     assert spreadsheet_safe(frame).equals(frame)
+
+
+def test_a_run_without_doubtful_claims_has_an_empty_list_with_its_columns(hill_dtm: Path) -> None:
+    clear_only = hand_offers().loc[lambda o: o["operator"] == "Luftlinje"]
+    claims = judge_fwa_claims(
+        clear_only, hand_addresses(), hand_sites(), hill_dtm, LosSettings(), ALIASES
+    )
+    table = fwa_challenge_list(_results(), claims, {}, WirelessSettings())
+    assert table.empty and "clearance_rule" in table.columns and "fwa_site_id" in table.columns
