@@ -84,3 +84,6 @@ CREATE TABLE IF NOT EXISTS address_changes (
     cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
     cause_nb VARCHAR
 );
+-- rollout (issue 15): stable project area ids (pipeline/rollout/area_ids.py)
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS area_id VARCHAR;
+ALTER TABLE new_sites ADD COLUMN IF NOT EXISTS area_id VARCHAR;

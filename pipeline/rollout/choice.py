@@ -38,6 +38,7 @@ import pandas as pd
 
 from layers.cost_factors import factor_per_address
 from pipeline.config import Config, CostSettings, LifetimeSettings
+from pipeline.rollout.area_ids import area_ids
 from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
 from pipeline.rollout.masts import NewSites, fixed_cost_nok, new_sites
 from pipeline.rollout.road_graph import road_graph
@@ -102,6 +103,7 @@ def prepare(
     from the DTM), the road graph and each address's kommune cost factor."""
     settings = config.cost
     cluster_id = project_clusters(addresses, costed, settings)
+    area_id = address_area_ids(addresses, cluster_id)
     sites = new_sites(
         addresses,
         costed,
@@ -111,6 +113,7 @@ def prepare(
         config.target(settings.target),
         settings,
         config.wireless,
+        area_id[costed],
     )
     context = CostContext(
         dtm=config.inputs.dtm,
@@ -131,6 +134,17 @@ def project_clusters(
         settings.fibre.cluster_distance_m,
     )
     return cluster_id
+
+
+def address_area_ids(addresses: pd.DataFrame, cluster_id: np.ndarray) -> np.ndarray:
+    """The stable project area id of each address (:mod:`pipeline.rollout.area_ids`), named
+    by ``address_id`` (the row index where the frame has none); None off the areas."""
+    address_id = (
+        addresses["address_id"].to_numpy()
+        if "address_id" in addresses.columns
+        else addresses.index.to_numpy()
+    )
+    return area_ids(addresses["kommunenummer"].to_numpy(), cluster_id, address_id)
 
 
 def _new_site_nok(
@@ -263,7 +277,8 @@ def _result(
     site_ids = sites.masts["site_id"].to_numpy(dtype=object)
     # the first round's trees span every costed address: their clusters are the project areas
     result.insert(0, "cluster_id", first["cluster_id"].to_numpy())
-    result.insert(1, "distance_to_fibre_m", first["distance_to_fibre_m"].to_numpy())
+    result.insert(1, "area_id", address_area_ids(inputs.addresses, first["cluster_id"].to_numpy()))
+    result.insert(2, "distance_to_fibre_m", first["distance_to_fibre_m"].to_numpy())
     result["fiber_cost_nok"] = first["cost_nok"].to_numpy()
     result["cost_option"] = pd.Series(np.where(costed, names[choice], None), index=result.index)
     result["cost_nok"] = np.where(costed, capex[rows, choice], np.nan)
@@ -282,6 +297,7 @@ MAST_COLUMNS = (
     "site_id",
     "kommunenummer",
     "cluster_id",
+    "area_id",
     "x_m",
     "y_m",
     "antenna_height_m",
@@ -301,15 +317,17 @@ def mast_summary(
     households = inputs.addresses["households"].to_numpy(dtype="float64")
     reached = sites.mast_of >= 0
     taking = reached & (result["cost_option"] == "fwa_new_site").to_numpy()
-    summary = masts[["site_id", "kommunenummer", "cluster_id", "x_m", "y_m", "antenna_height_m"]]
-    return summary.assign(
+    summary = masts[
+        ["site_id", "kommunenummer", "cluster_id", "area_id", "x_m", "y_m", "antenna_height_m"]
+    ]
+    return summary.assign(  # whole households: sums of whole households, as int64
         fixed_cost_nok=fixed_cost_nok(masts, settings),
         households_reached=np.bincount(
             sites.mast_of[reached], weights=households[reached], minlength=len(masts)
-        ),
+        ).astype("int64"),
         households_taking=np.bincount(
             sites.mast_of[taking], weights=households[taking], minlength=len(masts)
-        ),
+        ).astype("int64"),
     )[list(MAST_COLUMNS)]
 
 
