@@ -84,6 +84,9 @@ CREATE TABLE IF NOT EXISTS address_changes (
     cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
     cause_nb VARCHAR
 );
--- rollout (issue 15): stable project area ids (pipeline/rollout/area_ids.py)
+-- rollout (issue 15): stable project area ids (pipeline/rollout/area_ids.py) and sea crossings
+-- (pipeline/rollout/sea.py: sea cable metres on the address's edge and on its whole route)
 ALTER TABLE address_results ADD COLUMN IF NOT EXISTS area_id VARCHAR;
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS sea_m DOUBLE;
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS route_sea_m DOUBLE;
 ALTER TABLE new_sites ADD COLUMN IF NOT EXISTS area_id VARCHAR;

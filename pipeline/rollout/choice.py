@@ -98,9 +98,11 @@ def prepare(
     existing_wireless: np.ndarray,
     roads: gpd.GeoDataFrame | None = None,
     cost_factors: pd.DataFrame | None = None,
+    land: np.ndarray | None = None,
 ) -> RolloutInputs:
     """Everything :func:`plan` needs: the candidate masts of the project areas (line of sight
-    from the DTM), the road graph and each address's kommune cost factor."""
+    from the DTM), the road graph, each address's kommune cost factor and the land (the
+    kommune polygons, EPSG:25833: fibre edges outside them are sea, :mod:`pipeline.rollout.sea`)."""
     settings = config.cost
     cluster_id = project_clusters(addresses, costed, settings)
     area_id = address_area_ids(addresses, cluster_id)
@@ -119,6 +121,7 @@ def prepare(
         dtm=config.inputs.dtm,
         kommune_factor=factor_per_address(cost_factors, addresses["kommunenummer"]),
         roads=CachedRoutes(road_graph(roads)) if roads is not None and len(roads) else None,
+        land=land,
     )
     return RolloutInputs(addresses, costed, presence, existing_wireless, sites, context)
 
