@@ -326,7 +326,13 @@ def areas_table(ranked: pd.DataFrame, run_id: str) -> Table:
         "støtte",
         "kum. støtte",
     ):
-        table.add_column(column, justify="left" if column == "område" else "right", no_wrap=True)
+        is_id = column == "område"  # the whole id, never cut: it is what a kommune cites
+        table.add_column(
+            column,
+            justify="left" if is_id else "right",
+            no_wrap=not is_id,
+            overflow="fold" if is_id else "ellipsis",
+        )
     for row in chosen.head(TABLE_ROWS).to_dict(orient="records"):
         technology = row["technology"]
         table.add_row(
