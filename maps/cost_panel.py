@@ -18,8 +18,8 @@ TEXT_NO_COSTED: Final = "Ingen husstander under kostnadsmålet"
 
 @dataclass(frozen=True)
 class LastShareCost:
-    """What the costliest ``share`` of a kommune's costed households cost (households may be
-    fractional: :func:`pipeline.planning.cost_curve.last_share_costs`)."""
+    """What the costliest ``share`` of a kommune's costed households cost (whole households,
+    the share rounded up: :func:`pipeline.planning.cost_curve.last_share_costs`)."""
 
     share: float
     households: float

@@ -198,7 +198,11 @@ def with_last_shares(gap_table: pd.DataFrame, curves: CostCurves) -> pd.DataFram
             default="total",
         )
     )
-    return keyed.merge(last, on=["level", "_key"], how="left").drop(columns="_key")
+    merged = keyed.merge(last, on=["level", "_key"], how="left").drop(columns="_key")
+    # whole households: a level without costed households has none in its last shares (0)
+    counts = [c for c in merged.columns if c.startswith("last_") and c.endswith("_households")]
+    merged[counts] = merged[counts].fillna(0).astype("int64")
+    return merged
 
 
 def with_subsidy_need(

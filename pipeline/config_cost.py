@@ -2,10 +2,11 @@
 
 ``[cost]`` keeps what is about the whole cost stage and nests the rest by subject:
 ``[cost.fibre]``, ``[cost.roads]``, ``[cost.terrain]``, ``[cost.wireless]``,
-``[cost.new_site]``, ``[cost.satellite]``, ``[cost.lifetime]``. Before the nesting every cost key
-sat flat in ``[cost]``; a sub-table's ``FORMER_KEYS`` names the flat keys it renamed (the others
-kept their name), so that an old config is refused with each key's new place. Part of the
-configuration schema (:mod:`pipeline.config_schema`; import from :mod:`pipeline.config`).
+``[cost.new_site]``, ``[cost.satellite]``, ``[cost.lifetime]``, ``[cost.sea]``. Before the
+nesting every cost key sat flat in ``[cost]``; a sub-table's ``FORMER_KEYS`` names the flat
+keys it renamed (the others kept their name), so that an old config is refused with each key's
+new place. Part of the configuration schema (:mod:`pipeline.config_schema`; import from
+:mod:`pipeline.config`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class RoadSettings:
 class TerrainSettings:
     """``[cost.terrain]``: the terrain factor on the trench price (1.0 on flat ground):
     1 + grade_weight × mean |grade| + relief_weight_per_100m × relief / 100 m, at most
-    factor_max (:func:`pipeline.rollout.fibre.terrain_factor`)."""
+    factor_max (:func:`pipeline.rollout.ground.terrain_factor`)."""
 
     FORMER_KEYS: ClassVar[Mapping[str, str]] = {
         "grade_weight": "terrain_grade_weight",
@@ -157,6 +158,27 @@ class LifetimeSettings:
 
 
 @dataclass(frozen=True)
+class SeaSettings:
+    """``[cost.sea]``: a fibre tree edge over sea (DTM nodata on the DTM, or outside every
+    kommune polygon) is laid as sea cable: its sea metres at ``cable_nok_per_m`` plus
+    ``landing_nok`` per landing (a shore where the edge goes from land to sea or back), never
+    trench (:mod:`pipeline.rollout.sea`)."""
+
+    # new since the nesting: a flat key named so finds its place (none clashes with fibre's)
+    FORMER_KEYS: ClassVar[Mapping[str, str]] = {
+        "cable_nok_per_m": "sea_cable_nok_per_m",
+        "landing_nok": "sea_landing_nok",
+    }
+
+    # NOK/m, armoured sea fibre cable laid from a small cable vessel in sheltered water;
+    # derived: Tampnet's 800,000-1,000,000 NOK/km in the North Sea (tu.no), the lower end
+    cable_nok_per_m: float = 800.0
+    # NOK per landing: shore end, duct through the foreshore to the first joint, permits
+    # (Kystverket); assumption
+    landing_nok: float = 150_000.0
+
+
+@dataclass(frozen=True)
 class CostSettings:
     """``[cost]``: the rollout cost model (docs/design.md, "Cost"; formulas in
     :mod:`pipeline.rollout.fibre` and :mod:`pipeline.rollout.choice`), the whole stage's keys
@@ -180,3 +202,4 @@ class CostSettings:
     new_site: NewSiteSettings = field(default_factory=NewSiteSettings)
     satellite: SatelliteSettings = field(default_factory=SatelliteSettings)
     lifetime: LifetimeSettings = field(default_factory=LifetimeSettings)
+    sea: SeaSettings = field(default_factory=SeaSettings)  # rollout (issue 15): sea crossings

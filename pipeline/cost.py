@@ -57,6 +57,7 @@ def cost_stage(
         classified.reachable[f"wireless_{config.cost.target}"].to_numpy(),
         inputs.roads,
         inputs.cost_factors,
+        land=inputs.kommuner.geometry.to_numpy(),  # outside the kommuner is sea (rollout/sea.py)
     )
     return plan_costs(planned, config.cost)
 

@@ -89,3 +89,9 @@ ALTER TABLE offers ADD COLUMN IF NOT EXISTS homes_connected BOOLEAN;
 ALTER TABLE offers ADD COLUMN IF NOT EXISTS own_infrastructure BOOLEAN;
 -- issue 15, dated sources (pipeline/coverage.py stale_lacking_rows): the date of each offer's source
 ALTER TABLE offers ADD COLUMN IF NOT EXISTS source_date DATE;
+-- rollout (issue 15): stable project area ids (pipeline/rollout/area_ids.py) and sea crossings
+-- (pipeline/rollout/sea.py: sea cable metres on the address's edge and on its whole route)
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS area_id VARCHAR;
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS sea_m DOUBLE;
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS route_sea_m DOUBLE;
+ALTER TABLE new_sites ADD COLUMN IF NOT EXISTS area_id VARCHAR;

@@ -28,6 +28,7 @@ from layers.errors import ConfigError, InputError
 from layers.numbers_nb import format_int_nb, format_mnok
 from layers.tables import require_columns
 from pipeline.products.tables import write_csv
+from pipeline.rollout.area_ids import area_ids
 from pipeline.store import latest_succeeded_run, read_store
 
 CRS_EPSG = 25833
@@ -89,6 +90,18 @@ def _majority_technology(costed: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _check_area_settings(viable_nok_per_household: float, buffer_m: float) -> None:
+    if not viable_nok_per_household >= 0:
+        msg = (
+            f"commercially viable NOK per household: got {viable_nok_per_household};"
+            " expected a number ≥ 0"
+        )
+        raise ConfigError(msg)
+    if not buffer_m > 0:
+        msg = f"project area buffer_m: got {buffer_m}; expected a distance > 0 m"
+        raise ConfigError(msg)
+
+
 def project_areas(
     results: pd.DataFrame,
     commercially_viable_nok_per_household: float,
@@ -106,23 +119,19 @@ def project_areas(
     cluster's addresses (:data:`HULL_RATIO`) buffered by ``buffer_m``: one polygon that
     contains every address with a margin of ``buffer_m``.
 
+    ``area_id`` is named by the members, so an area keeps it run after run (the rule, and when
+    an id changes: :mod:`pipeline.rollout.area_ids`).
+
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:25833; ``area_id`` (``"<kommunenummer>-<cluster_id, 4 digits>"``),
+        EPSG:25833; ``area_id`` (``"<kommunenummer>-<smallest address_id>"``),
         ``kommunenummer``, ``cluster_id``, ``technology`` (the ``cost_option`` of most of its
         households), ``addresses``, ``households``, ``cost_nok``, ``cost_per_household_nok``,
-        ``subsidy_need_nok``, ``subsidy_need_per_household_nok``, sorted by ``area_id``.
+        ``subsidy_need_nok``, ``subsidy_need_per_household_nok``, sorted by kommunenummer
+        and cluster.
     """
-    if not commercially_viable_nok_per_household >= 0:
-        msg = (
-            "commercially viable NOK per household: got"
-            f" {commercially_viable_nok_per_household}; expected a number ≥ 0"
-        )
-        raise ConfigError(msg)
-    if not buffer_m > 0:
-        msg = f"project area buffer_m: got {buffer_m}; expected a distance > 0 m"
-        raise ConfigError(msg)
+    _check_area_settings(commercially_viable_nok_per_household, buffer_m)
     costed = _costed_with_clusters(results)
     grouped = costed.groupby(AREA_KEYS, sort=True)
     areas = grouped.agg(
@@ -137,11 +146,9 @@ def project_areas(
         areas["cost_nok"], areas["households"], commercially_viable_nok_per_household
     )
     areas["subsidy_need_per_household_nok"] = areas["subsidy_need_nok"] / households
-    areas.insert(
-        0,
-        "area_id",
-        areas["kommunenummer"].astype(str) + "-" + areas["cluster_id"].astype(str).str.zfill(4),
-    )
+    first = costed.drop_duplicates(AREA_KEYS)  # sorted by address_id within an area
+    named = [first[c].to_numpy() for c in ("kommunenummer", "cluster_id", "address_id")]
+    areas.insert(0, "area_id", area_ids(*named))
     points = np.asarray(
         shapely.points(costed["x_m"].to_numpy(float), costed["y_m"].to_numpy(float))
     )
@@ -319,7 +326,13 @@ def areas_table(ranked: pd.DataFrame, run_id: str) -> Table:
         "støtte",
         "kum. støtte",
     ):
-        table.add_column(column, justify="left" if column == "område" else "right", no_wrap=True)
+        is_id = column == "område"  # the whole id, never cut: it is what a kommune cites
+        table.add_column(
+            column,
+            justify="left" if is_id else "right",
+            no_wrap=not is_id,
+            overflow="fold" if is_id else "ellipsis",
+        )
     for row in chosen.head(TABLE_ROWS).to_dict(orient="records"):
         technology = row["technology"]
         table.add_row(

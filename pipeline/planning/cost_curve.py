@@ -102,6 +102,16 @@ def cost_curves(results: pd.DataFrame) -> CostCurves:
     )
 
 
+def last_share_households(share: float, households: pd.Series) -> pd.Series:
+    """Whole households of a share: :math:`\\lceil s H \\rceil` (``sH`` rounded to 10⁻⁹ first).
+
+    >>> last_share_households(0.01, pd.Series([20, 245, 0])).tolist()
+    [1, 3, 0]
+    """
+    whole = np.ceil(np.round(share * households.to_numpy(dtype="float64"), 9))
+    return pd.Series(whole.astype("int64"), index=households.index)
+
+
 def last_share_costs(
     curve: pd.DataFrame,
     shares: Sequence[float] = (0.01, 0.05, 0.10),
@@ -109,20 +119,25 @@ def last_share_costs(
 ) -> pd.DataFrame:
     """What the costliest share of households costs, per group of a :func:`cost_curve`.
 
-    The last share :math:`s` is the :math:`sH` costliest households; an address that straddles
-    the boundary :math:`h_0 = H - sH` counts with the part of its households beyond it (its
-    cost per household is constant):
+    The last share :math:`s` is a whole number of households, the share of the group's
+    :math:`H` households rounded up (at least one household whenever :math:`H > 0`):
 
     .. math::
 
+        n_s = \\lceil s H \\rceil, \\quad h_0 = H - n_s, \\quad
         n^{last}_i = \\min\\big(n_i, \\max(0, H_i - h_0)\\big), \\quad
-        K_s = \\sum_i c_i \\, n^{last}_i, \\quad k_s = K_s / (sH)
+        K_s = \\sum_i c_i \\, n^{last}_i, \\quad k_s = K_s / n_s
+
+    An address that straddles the boundary :math:`h_0` counts with the whole households of it
+    beyond the boundary (its cost per household is constant), so :math:`n^{last}_i` and
+    :math:`n_s = \\sum_i n^{last}_i` are integers. :math:`sH` is rounded to 10⁻⁹ before the
+    ceiling, so 7 % of 100 is 7 households, not 8 (0.07 × 100 = 7.000000000000001).
 
     Returns
     -------
     pandas.DataFrame
         One row per group: ``<by>``, ``households``, ``cost_nok`` and per share (1 % shown)
-        ``last_1pct_households`` (may be fractional), ``last_1pct_cost_nok``,
+        ``last_1pct_households`` (int64, whole households), ``last_1pct_cost_nok``,
         ``last_1pct_cost_per_household_nok``.
     """
     bad = [share for share in shares if not 0 < share <= 1]
@@ -137,14 +152,16 @@ def last_share_costs(
     total_households = grouped["households"].transform("sum")
     for share in shares:
         label = share_label(share)
-        boundary = total_households - share * total_households
+        boundary = total_households - last_share_households(share, total_households)
         beyond = (curve["cumulative_households"] - boundary).clip(lower=0)
         taken = np.minimum(beyond, curve["households"])
         last_cost_nok = (taken * curve["cost_per_household_nok"]).groupby(curve[by]).sum()
-        last_households = share * summary["households"]
+        last_households = last_share_households(share, summary["households"])
         summary[f"last_{label}_households"] = last_households
         summary[f"last_{label}_cost_nok"] = last_cost_nok
-        summary[f"last_{label}_cost_per_household_nok"] = last_cost_nok / last_households
+        summary[f"last_{label}_cost_per_household_nok"] = last_cost_nok / last_households.where(
+            last_households > 0
+        )
     return summary.reset_index()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from layers.cost_factors import read_cost_factors
 from layers.errors import RunError
@@ -92,6 +93,11 @@ def cost_inputs(config: Config) -> CostInputs:
         frame = connection.execute(
             INPUTS_SQL, {"run_id": run_id, "target": config.cost.target}
         ).df()
+        wkb = connection.execute(
+            "SELECT geometry_wkb FROM kommuner WHERE run_id = ?", [run_id]
+        ).fetchall()
+    # the kommune polygons: outside them is sea (pipeline/rollout/sea.py)
+    land = shapely.from_wkb(np.array([bytes(row[0]) for row in wkb], dtype=object))
     inputs = config.inputs
     fibre = read_network(inputs.fibre, inputs.fibre_crs).accepted if inputs.fibre else None
     roads = (
@@ -115,6 +121,7 @@ def cost_inputs(config: Config) -> CostInputs:
         frame["wireless"].to_numpy(dtype=bool),
         roads,
         factors,
+        land=land,
     )
     return CostInputs(run_id=run_id, rollout=prepared)
 

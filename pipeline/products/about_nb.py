@@ -72,8 +72,8 @@ TARGET_SOURCES: Final[dict[str, str]] = {
 
 ROUNDING: Final = (
     "Kroner og husstander vises som hele tall med tusenskille, andeler i prosent med én "
-    "desimal; cellene har full presisjon. Husstander i «dyreste %»-kolonnene kan være "
-    "brøkdeler (en adresse deles ved grensen) og vises avrundet."
+    "desimal; cellene har full presisjon. Husstander er alltid hele tall; i «dyreste %»-"
+    "kolonnene er andelen av husstandene avrundet opp til hele husstander."
 )
 
 COLUMNS_NOTE: Final = (

@@ -24,8 +24,9 @@ from typing import Final, Literal, Protocol
 Kind = Literal["text", "code", "id", "count", "households", "nok", "share", "mbps"]
 Table = Literal["gap", "address", "reasons"]
 
+# whole households (issue 15, rollout): the share of the households rounded up, at least one
 ROUNDED_NOTE: Final = (
-    " Kan være en brøkdel (adressen deles ved grensen); vises avrundet til hele husstander."
+    " Hele husstander: andelen av husstandene avrundet opp (1 % av 245 er 3 husstander)."
 )
 
 

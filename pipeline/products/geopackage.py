@@ -72,7 +72,7 @@ ADDRESS_FIELDS = (
 NEW_SITE_FIELDS = (
     "site_id",
     "kommunenummer",
-    "cluster_id",
+    "area_id",  # the project area (stable: pipeline/rollout/area_ids.py), not the cluster
     "antenna_height_m",
     "fixed_cost_nok",
     "households_reached",

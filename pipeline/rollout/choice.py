@@ -38,6 +38,7 @@ import pandas as pd
 
 from layers.cost_factors import factor_per_address
 from pipeline.config import Config, CostSettings, LifetimeSettings
+from pipeline.rollout.area_ids import area_ids
 from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
 from pipeline.rollout.masts import NewSites, fixed_cost_nok, new_sites
 from pipeline.rollout.road_graph import road_graph
@@ -97,11 +98,14 @@ def prepare(
     existing_wireless: np.ndarray,
     roads: gpd.GeoDataFrame | None = None,
     cost_factors: pd.DataFrame | None = None,
+    land: np.ndarray | None = None,
 ) -> RolloutInputs:
     """Everything :func:`plan` needs: the candidate masts of the project areas (line of sight
-    from the DTM), the road graph and each address's kommune cost factor."""
+    from the DTM), the road graph, each address's kommune cost factor and the land (the
+    kommune polygons, EPSG:25833: fibre edges outside them are sea, :mod:`pipeline.rollout.sea`)."""
     settings = config.cost
     cluster_id = project_clusters(addresses, costed, settings)
+    area_id = address_area_ids(addresses, cluster_id)
     sites = new_sites(
         addresses,
         costed,
@@ -111,11 +115,13 @@ def prepare(
         config.target(settings.target),
         settings,
         config.wireless,
+        area_id[costed],
     )
     context = CostContext(
         dtm=config.inputs.dtm,
         kommune_factor=factor_per_address(cost_factors, addresses["kommunenummer"]),
         roads=CachedRoutes(road_graph(roads)) if roads is not None and len(roads) else None,
+        land=land,
     )
     return RolloutInputs(addresses, costed, presence, existing_wireless, sites, context)
 
@@ -131,6 +137,17 @@ def project_clusters(
         settings.fibre.cluster_distance_m,
     )
     return cluster_id
+
+
+def address_area_ids(addresses: pd.DataFrame, cluster_id: np.ndarray) -> np.ndarray:
+    """The stable project area id of each address (:mod:`pipeline.rollout.area_ids`), named
+    by ``address_id`` (the row index where the frame has none); None off the areas."""
+    address_id = (
+        addresses["address_id"].to_numpy()
+        if "address_id" in addresses.columns
+        else addresses.index.to_numpy()
+    )
+    return area_ids(addresses["kommunenummer"].to_numpy(), cluster_id, address_id)
 
 
 def _new_site_nok(
@@ -263,7 +280,8 @@ def _result(
     site_ids = sites.masts["site_id"].to_numpy(dtype=object)
     # the first round's trees span every costed address: their clusters are the project areas
     result.insert(0, "cluster_id", first["cluster_id"].to_numpy())
-    result.insert(1, "distance_to_fibre_m", first["distance_to_fibre_m"].to_numpy())
+    result.insert(1, "area_id", address_area_ids(inputs.addresses, first["cluster_id"].to_numpy()))
+    result.insert(2, "distance_to_fibre_m", first["distance_to_fibre_m"].to_numpy())
     result["fiber_cost_nok"] = first["cost_nok"].to_numpy()
     result["cost_option"] = pd.Series(np.where(costed, names[choice], None), index=result.index)
     result["cost_nok"] = np.where(costed, capex[rows, choice], np.nan)
@@ -282,6 +300,7 @@ MAST_COLUMNS = (
     "site_id",
     "kommunenummer",
     "cluster_id",
+    "area_id",
     "x_m",
     "y_m",
     "antenna_height_m",
@@ -301,15 +320,17 @@ def mast_summary(
     households = inputs.addresses["households"].to_numpy(dtype="float64")
     reached = sites.mast_of >= 0
     taking = reached & (result["cost_option"] == "fwa_new_site").to_numpy()
-    summary = masts[["site_id", "kommunenummer", "cluster_id", "x_m", "y_m", "antenna_height_m"]]
-    return summary.assign(
+    summary = masts[
+        ["site_id", "kommunenummer", "cluster_id", "area_id", "x_m", "y_m", "antenna_height_m"]
+    ]
+    return summary.assign(  # whole households: sums of whole households, as int64
         fixed_cost_nok=fixed_cost_nok(masts, settings),
         households_reached=np.bincount(
             sites.mast_of[reached], weights=households[reached], minlength=len(masts)
-        ),
+        ).astype("int64"),
         households_taking=np.bincount(
             sites.mast_of[taking], weights=households[taking], minlength=len(masts)
-        ),
+        ).astype("int64"),
     )[list(MAST_COLUMNS)]
 
 

@@ -17,8 +17,11 @@ with :math:`n_e` the households downstream of :math:`e` and :math:`N` the househ
 cluster; the addresses' shares add up to the trees' cost. With a road network,
 :math:`L_{route}` is the route along roads (no route factor) where the roads connect the two
 ends. The terrain factor :math:`f_{terrain}` comes from the DTM sampled along each edge
-(:func:`terrain_factor`; 1.0 without a DTM), :math:`f_{kommune}` from the kommune cost factors
-(1.0 unless given). The choice between fibre and the other options is
+(:func:`pipeline.rollout.ground.terrain_factor`; 1.0 without a DTM), :math:`f_{kommune}`
+from the kommune cost factors (1.0 unless given). An edge over sea is priced as sea cable
+with landings instead of trench (:mod:`pipeline.rollout.sea`): its land part
+:math:`(1 - f_{sea}) L_{route}` as above plus :math:`L_{sea} c_{sea} + N_{landing}
+c_{landing}`. The choice between fibre and the other options is
 :mod:`pipeline.rollout.choice`.
 Addresses not costed get NaN.
 """
@@ -35,17 +38,16 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from layers.dtm import DtmTiles
-from pipeline.config import CostSettings, FibreSettings, TerrainSettings
+from pipeline.config import CostSettings, FibreSettings
+from pipeline.rollout.ground import LinkTerrain, link_terrain
 from pipeline.rollout.routing import CachedRoutes
+from pipeline.rollout.sea import sea_cost_nok
 from pipeline.rollout.trees import (
     EdgeLength,
     downstream_households,
     route_share_per_household,
     spanning_forest,
 )
-
-LINK_SAMPLES = 24  # terrain samples along each link (both ends included)
 
 
 @dataclass(frozen=True)
@@ -98,72 +100,6 @@ def nearest_presence(
 def distance_to_presence_m(presence: FibrePresence, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
     """Straight-line distance from each point to the nearest fibre presence (inf: none)."""
     return nearest_presence(presence, x_m, y_m)[0]
-
-
-def terrain_factor(
-    elevation_m: np.ndarray, link_m: np.ndarray, settings: TerrainSettings
-) -> np.ndarray:
-    """Trench cost multiplier per link from the terrain sampled along it.
-
-    ``elevation_m`` is (links × samples), evenly spaced from one end to the other, NaN where
-    there is no terrain:
-
-    .. math::
-
-        f = \\min\\Big(f_{max},\\ 1 + w_g \\frac{\\sum |\\Delta z|}{L}
-            + w_r \\frac{\\max z - \\min z}{100\\,\\mathrm{m}}\\Big)
-
-    1.0 on flat ground, and where fewer than two samples have terrain.
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        climb_m = np.nansum(np.abs(np.diff(elevation_m, axis=1)), axis=1)
-        grade = np.where(link_m > 0, climb_m / link_m, 0.0)
-        valid = np.sum(~np.isnan(elevation_m), axis=1) >= 2
-        relief_m = np.where(
-            valid,
-            np.nanmax(elevation_m, axis=1, initial=-np.inf)
-            - np.nanmin(elevation_m, axis=1, initial=np.inf),
-            0.0,
-        )
-    factor = (
-        1.0 + settings.grade_weight * grade + settings.relief_weight_per_100m * relief_m / 100.0
-    )
-    return np.where(valid, np.minimum(factor, settings.factor_max), 1.0)
-
-
-def _terrain_factors(
-    dtm: Path,
-    kommunenummer: np.ndarray,
-    x_m: np.ndarray,
-    y_m: np.ndarray,
-    far_end: np.ndarray,
-    links_m: np.ndarray,
-    settings: TerrainSettings,
-) -> np.ndarray:
-    """Terrain factor per link, one kommune at a time (one DTM window each, never the
-    country's)."""
-    factors = np.ones(len(x_m))
-    with DtmTiles(dtm) as tiles:
-        for rows in pd.Series(np.arange(len(x_m))).groupby(kommunenummer).indices.values():
-            elevation = sample_links(
-                tiles, x_m[rows], y_m[rows], far_end[rows, 0], far_end[rows, 1], LINK_SAMPLES
-            )
-            factors[rows] = terrain_factor(elevation, links_m[rows], settings)
-    return factors
-
-
-def sample_links(
-    dtm: DtmTiles, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, samples: int
-) -> np.ndarray:
-    """Elevation at ``samples`` evenly spaced points of each link (links × samples)."""
-    t = np.linspace(0.0, 1.0, samples)
-    xs = x0[:, None] + (x1 - x0)[:, None] * t
-    ys = y0[:, None] + (y1 - y0)[:, None] * t
-    finite = np.isfinite(xs) & np.isfinite(ys)
-    elevation = np.full(xs.shape, np.nan)
-    sampled = dtm.sample(xs[finite], ys[finite])
-    elevation[finite] = sampled["elevation_m"].to_numpy()
-    return elevation
 
 
 def route_length_m(distance_m: np.ndarray, settings: FibreSettings) -> np.ndarray:
@@ -221,6 +157,7 @@ class CostContext:
     dtm: Path | None = None
     kommune_factor: np.ndarray | None = None  # per address (all addresses, not only costed)
     roads: CachedRoutes | None = None  # the road graph, with the routes asked so far
+    land: np.ndarray | None = None  # kommune polygons (EPSG:25833): outside them is sea
 
 
 def cost_per_address(
@@ -235,7 +172,8 @@ def cost_per_address(
     Columns (NaN / -1 / False for addresses not costed): ``cluster_id``,
     ``distance_to_fibre_m``, ``link_m`` (the address's edge towards the presence, straight
     or along roads), ``terrain_factor`` and ``route_m`` of that edge, ``route_capped``,
-    ``served_households`` (downstream of the edge), ``kommune_cost_factor``, ``cost_nok``.
+    ``served_households`` (downstream of the edge), ``kommune_cost_factor``, ``sea_m`` (on
+    the edge, :mod:`pipeline.rollout.sea`), ``route_sea_m`` (on the path), ``cost_nok``.
     """
     households = addresses["households"].to_numpy()[below_target]
     x_m = addresses["x_m"].to_numpy()[below_target]
@@ -251,17 +189,15 @@ def cost_per_address(
     has_parent = forest.parent >= 0
     xy = np.column_stack([x_m, y_m])
     far_end = np.where(has_parent[:, None], xy[np.where(has_parent, forest.parent, 0)], nearest_xy)
-    factor = np.ones(len(x_m))
-    if context.dtm is not None and len(x_m):
-        kommunenummer = addresses["kommunenummer"].to_numpy()[below_target]
-        link_m = np.hypot(*(xy - far_end).T)
-        factor = _terrain_factors(
-            context.dtm, kommunenummer, x_m, y_m, far_end, link_m, settings.terrain
-        )
+    terrain = _ground(context, addresses, below_target, xy, far_end, settings)
     uncapped_m = routes.route_m(forest.edge_m)
     route_m = np.minimum(uncapped_m, fibre.max_route_m)
+    straight_m = np.hypot(*(xy - far_end).T)
+    sea_share, sea_m, n_landings = _sea_parts(terrain, straight_m, uncapped_m, settings, routes)
     served = downstream_households(forest, households)
-    edge_nok = edge_cost_nok(route_m, fibre, factor, kommune)
+    edge_nok = edge_cost_nok(
+        route_m * (1.0 - sea_share), fibre, terrain.factor, kommune
+    ) + sea_cost_nok(sea_m, n_landings, settings.sea)
     share = route_share_per_household(forest, edge_nok, served)
     splitters = splitter_nok_per_household(forest.cluster_id, households, fibre)
     cost = address_cost_nok(households * share, households, fibre, splitters)
@@ -272,14 +208,49 @@ def cost_per_address(
             "cluster_id": (forest.cluster_id, -1),
             "distance_to_fibre_m": (nearest_m, np.nan),
             "link_m": (forest.edge_m, np.nan),
-            "terrain_factor": (factor, np.nan),
+            "terrain_factor": (terrain.factor, np.nan),
             "route_m": (route_m, np.nan),
             "route_capped": (uncapped_m > fibre.max_route_m, False),
             "served_households": (served, np.nan),
             "kommune_cost_factor": (kommune, np.nan),
+            "sea_m": (sea_m, np.nan),
+            "route_sea_m": (route_share_per_household(forest, sea_m, np.ones(len(x_m))), np.nan),
             "cost_nok": (cost, np.nan),
         },
     )
+
+
+def _ground(
+    context: CostContext,
+    addresses: pd.DataFrame,
+    below_target: np.ndarray,
+    xy: np.ndarray,
+    far_end: np.ndarray,
+    settings: CostSettings,
+) -> LinkTerrain:
+    """Terrain factor and sea of each link (one kommune at a time); flat land where neither a
+    DTM nor land is given."""
+    if (context.dtm is None and context.land is None) or len(xy) == 0:
+        return LinkTerrain.flat(len(xy))
+    kommunenummer = addresses["kommunenummer"].to_numpy()[below_target]
+    return link_terrain(context.dtm, context.land, kommunenummer, xy, far_end, settings.terrain)
+
+
+def _sea_parts(
+    terrain: LinkTerrain,
+    straight_m: np.ndarray,
+    uncapped_m: np.ndarray,
+    settings: CostSettings,
+    routes: _Routes,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per edge: the share of its route over sea, its sea cable metres (straight, at most
+    ``max_route_m``) and its landings; none on an edge that follows the roads."""
+    straight = np.ones(len(straight_m), dtype=bool)
+    if routes.roads is not None:  # a road route is longer than the straight line × factor
+        straight = np.isclose(uncapped_m, straight_m * settings.fibre.route_factor)
+    share = np.where(straight, terrain.sea_fraction, 0.0)
+    sea_m = np.minimum(np.nan_to_num(share * straight_m), settings.fibre.max_route_m)
+    return share, sea_m, np.where(straight, terrain.landings, 0)
 
 
 class _Routes:

@@ -55,16 +55,23 @@ def mast_table(
     y_m: ArrayLike,
     backhaul_fibre_m: ArrayLike,
     settings: NewSiteSettings,
+    area_id: ArrayLike | None = None,
 ) -> pd.DataFrame:
     """The candidate masts' site table (the columns of :mod:`pipeline.radio.reach`'s site
-    table), one row per project area, with ``cluster_id``, ``kommunenummer`` and
-    ``backhaul_fibre_m``."""
+    table), one row per project area, with ``cluster_id``, ``area_id``, ``kommunenummer`` and
+    ``backhaul_fibre_m``. ``site_id`` is ``"ny-<area_id>"`` (stable run after run:
+    :mod:`pipeline.rollout.area_ids`); without area ids ``"ny-<kommunenummer>-<cluster_id>"``."""
     cluster = np.asarray(cluster_id, dtype=np.int64)
     kommune = np.asarray(kommunenummer, dtype=object)
+    if area_id is None:
+        area = np.array([f"{k}-{c}" for k, c in zip(kommune, cluster, strict=True)], dtype=object)
+    else:
+        area = np.asarray(area_id, dtype=object)
     return pd.DataFrame(
         {
-            "site_id": [f"ny-{k}-{c}" for k, c in zip(kommune, cluster, strict=True)],
+            "site_id": ["ny-" + str(a) for a in area],  # one per project area
             "cluster_id": cluster,
+            "area_id": area,
             "kommunenummer": kommune,
             "x_m": np.asarray(x_m, dtype="float64"),
             "y_m": np.asarray(y_m, dtype="float64"),
@@ -80,14 +87,18 @@ def mast_table(
 
 
 def mast_positions(
-    addresses: pd.DataFrame, cluster_id: np.ndarray, settings: NewSiteSettings
+    addresses: pd.DataFrame,
+    cluster_id: np.ndarray,
+    settings: NewSiteSettings,
+    area_id: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per project area big enough for a mast: ``cluster_id``, ``kommunenummer``,
     ``x_m``, ``y_m`` of its highest address (``elevation_m``; NaN never wins), or of the
     address nearest the household-weighted centre where no address has terrain.
 
     ``addresses`` are the costed ones, aligned with ``cluster_id`` (``x_m``, ``y_m``,
-    ``households``, ``kommunenummer``, optional ``elevation_m``).
+    ``households``, ``kommunenummer``, optional ``elevation_m``); ``area_id`` (aligned too)
+    gives the row's ``area_id``: that of the mast's address.
     """
     frame = pd.DataFrame(
         {
@@ -96,6 +107,7 @@ def mast_positions(
             "x_m": addresses["x_m"].to_numpy(dtype="float64"),
             "y_m": addresses["y_m"].to_numpy(dtype="float64"),
             "households": addresses["households"].to_numpy(dtype="float64"),
+            "area_id": None if area_id is None else np.asarray(area_id, dtype=object),
         }
     )
     elevation = (
@@ -117,7 +129,7 @@ def mast_positions(
     order = np.lexsort((off_centre_m, -np.nan_to_num(elevation, nan=-np.inf), ~has_terrain))
     order = order[big[order]]
     chosen = frame.iloc[order].drop_duplicates("cluster_id").sort_values("cluster_id")
-    return chosen[["cluster_id", "kommunenummer", "x_m", "y_m"]].reset_index(drop=True)
+    return chosen[["cluster_id", "area_id", "kommunenummer", "x_m", "y_m"]].reset_index(drop=True)
 
 
 def fixed_cost_nok(masts: pd.DataFrame, settings: CostSettings) -> np.ndarray:
@@ -140,16 +152,18 @@ def new_sites(
     target: Target,
     settings: CostSettings,
     wireless: WirelessSettings,
+    area_id: np.ndarray | None = None,
 ) -> NewSites:
     """Candidate masts for the project areas and the mast reaching each address (module
     docstring). ``cluster_id`` is aligned with the costed rows; without a DTM, or with
-    ``[cost.new_site].enabled`` off, no mast is proposed (line of sight cannot be judged)."""
+    ``[cost.new_site].enabled`` off, no mast is proposed (line of sight cannot be judged).
+    ``area_id`` (aligned with the costed rows) names the masts (:func:`mast_table`)."""
     n = len(addresses)
     site = settings.new_site
     if not site.enabled or dtm is None or not costed.any():
         return NewSites.none(n)
     below = addresses.loc[costed]
-    positions = mast_positions(below, cluster_id, site)
+    positions = mast_positions(below, cluster_id, site, area_id)
     if positions.empty:
         return NewSites.none(n)
     x, y = positions["x_m"].to_numpy(), positions["y_m"].to_numpy()
@@ -160,6 +174,7 @@ def new_sites(
         y,
         nearest_presence(presence, x, y)[0],
         site,
+        None if area_id is None else positions["area_id"].to_numpy(),
     )
     reach = wireless_reach_per_address(below, masts, dtm, LosSettings.from_wireless(wireless))
     row = pd.Series(np.arange(len(masts)), index=masts["site_id"])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -39,13 +40,22 @@ def test_kommune_rows_sum_to_the_fylke_and_total_rows(demo_run) -> None:
     table = _gap(demo_run[0])
     kommuner = table[table["level"] == "kommune"]
     assert sorted(kommuner["kommunenummer"]) == ["9901", "9902", "9903", "9904", "9905"]
-    numeric = [c for c in table.columns if c.endswith("_households") or "_households_" in c]
+    # the costliest shares are per row (a fylke's are the costliest of its own curve): they do
+    # not add up over the kommuner, and each is ceil(share × the row's costed households)
+    numeric = [
+        c
+        for c in table.columns
+        if (c.endswith("_households") or "_households_" in c) and not c.startswith("last_")
+    ]
     numeric += ["households", "addresses", "cost_nok"]
     total = table[table["level"] == "total"].iloc[0]
     fylke = table[table["level"] == "fylke"].iloc[0]
     for column in numeric:
         assert kommuner[column].sum() == pytest.approx(total[column]), column
         assert kommuner[column].sum() == pytest.approx(fylke[column]), column
+    for label, share in (("1pct", 0.01), ("5pct", 0.05), ("10pct", 0.10)):
+        whole = np.ceil(np.round(share * table["households_below_cost_target"], 9))
+        assert table[f"last_{label}_households"].tolist() == whole.astype(int).tolist(), label
 
 
 def test_xlsx_holds_the_same_numbers_as_the_csv(demo_run) -> None:

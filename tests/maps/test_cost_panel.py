@@ -52,26 +52,28 @@ def test_info_panel_states_what_the_costliest_households_cost(
     # Kommune 5001 (addresses 0–14): costed where the offer is not gigabit (index % 6 != 0),
     # cost 148 000 + 1 000 · index over (index % 3 + 1) households: 27 households in all.
     # Costliest per household: #9 157 000 (1 hh), #3 151 000 (1 hh), #13 80 500 (2 hh), …
-    #   1 %: 0.27 hh  · 157 000                               =  42 390 kr (157 000 per hh)
-    #   5 %: 1.35 hh: 157 000 + 0.35 · 151 000                 = 209 850 kr (155 444 per hh)
-    #  10 %: 2.7 hh:  157 000 + 151 000 + 0.7 · 80 500         = 364 350 kr (134 944 per hh)
+    # whole households, the share rounded up:
+    #   1 %: 0.27 → 1 hh: 157 000                             = 157 000 kr (157 000 per hh)
+    #   5 %: 1.35 → 2 hh: 157 000 + 151 000                   = 308 000 kr (154 000 per hh)
+    #  10 %: 2.7 → 3 hh:  157 000 + 151 000 + 80 500           = 388 500 kr (129 500 per hh)
     # Median (cheapest first, by household): 50 000, 51 000, 52 000, 53 000, 54 000 × 3 hh
     # each reach 15 ≥ 27 / 2 households at #14: 54 000 kr.
     section = _curve_section(info_panel_html(written.kommuner["5001"].read_text("utf-8")))
     assert _table_rows(section) == [
         ["Dyreste", "Husstander", "Kostnad", "Per husstand"],
-        ["1 %", "0,3", "42 390 kr", "157 000 kr"],
-        ["5 %", "1,4", "209 850 kr", "155 444 kr"],
-        ["10 %", "2,7", "364 350 kr", "134 944 kr"],
+        ["1 %", "1", "157 000 kr", "157 000 kr"],
+        ["5 %", "2", "308 000 kr", "154 000 kr"],
+        ["10 %", "3", "388 500 kr", "129 500 kr"],
         ["Median per husstand", "54 000 kr"],
     ]
     # … and these are the gap table's figures, from pipeline.planning.cost_curve.last_share_costs
     expected = last_share_costs(inputs.cost_curves).set_index("kommunenummer").loc["5001"]
     assert expected["households"] == 27
-    assert expected["last_1pct_cost_nok"] == pytest.approx(42_390.0)
-    assert expected["last_5pct_cost_nok"] == pytest.approx(209_850.0)
-    assert expected["last_10pct_cost_nok"] == pytest.approx(364_350.0)
-    assert expected["last_10pct_cost_per_household_nok"] == pytest.approx(364_350.0 / 2.7)
+    assert expected["last_1pct_cost_nok"] == pytest.approx(157_000.0)
+    assert expected["last_5pct_cost_nok"] == pytest.approx(308_000.0)
+    assert expected["last_10pct_cost_nok"] == pytest.approx(388_500.0)
+    assert expected["last_10pct_cost_per_household_nok"] == pytest.approx(388_500.0 / 3)
+    assert expected[["last_1pct_households", "last_5pct_households"]].tolist() == [1, 2]
 
 
 def test_cost_curve_alt_text_is_norwegian_and_escaped(written: MapPaths) -> None:

@@ -14,7 +14,16 @@ def test_every_sub_table_has_its_own_default_instance() -> None:
         for f in dataclasses.fields(CostSettings)
         if dataclasses.is_dataclass(getattr(settings, f.name))
     ]
-    assert nested == ["fibre", "roads", "terrain", "wireless", "new_site", "satellite", "lifetime"]
+    assert nested == [
+        "fibre",
+        "roads",
+        "terrain",
+        "wireless",
+        "new_site",
+        "satellite",
+        "lifetime",
+        "sea",
+    ]
     assert isinstance(settings.fibre, FibreSettings)
 
 

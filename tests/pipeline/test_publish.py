@@ -76,7 +76,7 @@ def test_project_areas_only_when_some_household_was_costed() -> None:
     config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")))
     assert project_areas_of(config, FOUR_COSTED.assign(cost_nok=np.nan)) is None
     areas = project_areas_of(config, FOUR_COSTED)
-    assert areas is not None and areas["area_id"].tolist() == ["4204-0001"]
+    assert areas is not None and areas["area_id"].tolist() == ["4204-1"]  # its smallest address id
     assert areas["households"].tolist() == [8]
 
 

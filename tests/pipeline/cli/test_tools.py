@@ -67,39 +67,39 @@ def _write_store(
 def test_areas_command_writes_the_application_and_prints_the_selection(tmp_path: Path) -> None:
     config = _write_store(tmp_path)
     out = tmp_path / "søknad"
-    # need per household with the default 30k viable: 4204-0001 (1.35M − 240k)/8 ≈ 139k,
-    # 0301-0001 (600k − 60k)/2 = 270k; a budget of 1.5M takes the first (1.11M), not both
+    # need per household with the default 30k viable: 4204-1 (1.35M − 240k)/8 ≈ 139k,
+    # 0301-6 (600k − 60k)/2 = 270k; a budget of 1.5M takes the first (1.11M), not both
     result = runner.invoke(
         app,
         ["areas", "--config", str(config), "--budget", "1500000", "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
-    assert "4204-0001" in result.output and "0301-0001" not in result.output
+    assert "4204-1" in result.output and "0301-6" not in result.output
     assert "Selected 1 of 2 areas" in result.output
-    assert (out / "area_4204-0001.csv").exists() and not (out / "area_0301-0001.csv").exists()
-    listed = pd.read_csv(out / "area_4204-0001.csv")
+    assert (out / "area_4204-1.csv").exists() and not (out / "area_0301-6.csv").exists()
+    listed = pd.read_csv(out / "area_4204-1.csv")
     assert listed["address_id"].tolist() == [1, 2, 3, 4]
     assert listed["address_text"].iloc[0] == "Vegen 1, Bygd"
     assert "commercially_viable_nok_per_household" in " ".join(result.output.split())
 
 
 def test_areas_command_takes_the_viable_investment_from_the_config(tmp_path: Path) -> None:
-    # at 200k per household 4204-0001 (8 households, 1.35M) needs nothing: commercially viable;
-    # 0301-0001 (2 households, 600k) needs 200k and is the one selected
+    # at 200k per household 4204-1 (8 households, 1.35M) needs nothing: commercially viable;
+    # 0301-6 (2 households, 600k) needs 200k and is the one selected
     config = _write_store(tmp_path, viable_nok_per_household=200_000.0)
     command = ["areas", "-c", str(config), "--budget", "1500000", "--out", str(tmp_path / "a")]
     result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert "Selected 1 of 1 areas" in output and "1 areas commercially viable" in output
-    assert (tmp_path / "a" / "area_0301-0001.csv").exists()
+    assert (tmp_path / "a" / "area_0301-6.csv").exists()
     assert "NOK 200 000" in output
-    # the option overrides the config: at 20k both need subsidy and 4204-0001 is selected
+    # the option overrides the config: at 20k both need subsidy and 4204-1 is selected
     overridden = [*command[:-1], str(tmp_path / "b"), "--viable-nok-per-household", "20000"]
     result = runner.invoke(app, overridden)
     assert result.exit_code == 0, result.output
     assert "Selected 1 of 2 areas" in " ".join(result.output.split())
-    assert (tmp_path / "b" / "area_4204-0001.csv").exists()
+    assert (tmp_path / "b" / "area_4204-1.csv").exists()
     assert "(--viable-nok-per-household)" in " ".join(result.output.split())
 
 
@@ -111,7 +111,7 @@ def test_areas_command_limits_to_the_given_kommuner(tmp_path: Path) -> None:
         ["areas", "-c", str(config), "--budget", "1e9", "--kommune", "0301", "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
-    assert sorted(path.name for path in out.glob("area_*.csv")) == ["area_0301-0001.csv"]
+    assert sorted(path.name for path in out.glob("area_*.csv")) == ["area_0301-6.csv"]
 
 
 @pytest.mark.parametrize(

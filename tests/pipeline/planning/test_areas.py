@@ -57,11 +57,11 @@ def test_areas_are_per_kommune_and_cluster_with_the_majority_technology() -> Non
         ]
     )
     areas = project_areas(results, 0).set_index("area_id")
-    assert areas.index.tolist() == ["0301-0007", "4204-0007"]
-    assert areas.loc["4204-0007", "technology"] == "fiber"
-    assert areas.loc["0301-0007", "technology"] == "fwa"
-    assert areas.loc["4204-0007", "addresses"] == 3
-    assert areas.loc["0301-0007", "cost_per_household_nok"] == pytest.approx(330_000 / 4)
+    assert areas.index.tolist() == ["0301-4", "4204-1"]
+    assert areas.loc["4204-1", "technology"] == "fiber"
+    assert areas.loc["0301-4", "technology"] == "fwa"
+    assert areas.loc["4204-1", "addresses"] == 3
+    assert areas.loc["0301-4", "cost_per_household_nok"] == pytest.approx(330_000 / 4)
     assert areas.crs.to_epsg() == 25833
 
 
@@ -203,17 +203,17 @@ def test_application_files_hold_the_selected_areas_and_their_addresses(tmp_path:
     (out / "area_4204-9999.csv").write_text("stale")
     written = write_application(ranked, results, out)
     assert sorted(path.name for path in written) == [
-        "area_4204-0001.csv",
+        "area_4204-1.csv",
         "areas.geojson",
         "areas.gpkg",
     ]
     layer = gpd.read_file(out / "areas.gpkg", layer=AREAS_LAYER)
-    assert layer["area_id"].tolist() == ["4204-0001"] and layer.crs.to_epsg() == 25833
+    assert layer["area_id"].tolist() == ["4204-1"] and layer.crs.to_epsg() == 25833
     geojson = gpd.read_file(out / "areas.geojson")
     assert geojson.crs.to_epsg() == 4326
     centre = geojson.geometry.iloc[0].centroid  # UTM 33 (15° E) x 440 km, y 6460 km
     assert 13.5 < centre.x < 14.5 and 58 < centre.y < 58.5
-    with (out / "area_4204-0001.csv").open(encoding="utf-8", newline="") as handle:
+    with (out / "area_4204-1.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["address_text"] for row in rows] == ['Storgata 1, "Gården"', "Bakken 2"]
     assert list(rows[0]) == ["address_id", "address_text", "households", "x_m", "y_m", "cost_nok"]

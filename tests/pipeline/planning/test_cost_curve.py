@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -9,6 +10,7 @@ from layers.errors import ConfigError
 from pipeline.planning.cost_curve import (
     cost_curve,
     last_share_costs,
+    last_share_households,
     median_cost_per_household_nok,
 )
 from tests.fixtures import FOUR_COSTED, costed_results
@@ -50,8 +52,9 @@ def test_last_10pct_of_20_households_are_the_two_costliest() -> None:
     assert row["last_10pct_cost_nok"] == pytest.approx(200_000 + 190_000)
     assert row["last_10pct_cost_per_household_nok"] == pytest.approx(195_000)
     assert row["last_5pct_cost_nok"] == pytest.approx(200_000)  # 1 household
-    # 1 % of 20 = 0.2 households, all from the costliest address
-    assert row["last_1pct_cost_nok"] == pytest.approx(0.2 * 200_000)
+    # 1 % of 20 = 0.2 households, rounded up to 1 whole household: the costliest address
+    assert row["last_1pct_households"] == 1
+    assert row["last_1pct_cost_nok"] == pytest.approx(200_000)
     assert row["last_1pct_cost_per_household_nok"] == pytest.approx(200_000)
 
 
@@ -64,6 +67,40 @@ def test_last_share_takes_part_of_an_address_that_straddles_the_boundary() -> No
     # 6 households: all 5 at 30k and 1 of 5 at 10k
     assert row["last_60pct_cost_nok"] == pytest.approx(160_000)
     assert row["last_60pct_cost_per_household_nok"] == pytest.approx(160_000 / 6)
+
+
+def test_last_share_households_are_whole_numbers_rounded_up() -> None:
+    # 245 households at 1..245 k per household (one address each):
+    # 1 % = 2.45 → 3, 5 % = 12.25 → 13, 10 % = 24.5 → 25 households, the costliest ones
+    results = costed_results(
+        [(i, "4204", 1, i * 10.0, 0, i * 1_000.0, "fiber", 1) for i in range(1, 246)]
+    )
+    row = last_share_costs(cost_curve(results)).iloc[0]
+    for label, whole in (("1pct", 3), ("5pct", 13), ("10pct", 25)):
+        assert row[f"last_{label}_households"] == whole
+        assert isinstance(row[f"last_{label}_households"], (int, np.integer))
+        expected_nok = 1_000.0 * sum(range(246 - whole, 246))
+        assert row[f"last_{label}_cost_nok"] == pytest.approx(expected_nok)
+    # 1 %: 245 + 244 + 243 thousand = 732,000 kr for 3 households
+    assert row["last_1pct_cost_nok"] == pytest.approx(732_000)
+    assert row["last_1pct_cost_per_household_nok"] == pytest.approx(244_000)
+
+
+def test_a_share_that_is_a_whole_number_is_not_rounded_up_by_float_error() -> None:
+    shares = last_share_households(0.07, pd.Series([100, 0, 1]))
+    assert shares.tolist() == [7, 0, 1]  # 0.07 × 100 = 7.000000000000001 in floating point
+
+
+def test_last_share_takes_whole_households_of_a_straddling_address() -> None:
+    # 10 households: 5 at 10k, 5 at 30k. 10 % = 1 household (of the 30k address);
+    # 35 % = 3.5 → 4 households, all of the 30k address
+    results = costed_results(
+        [(1, "4204", 5, 0, 0, 50_000, "fiber", 1), (2, "4204", 5, 10, 0, 150_000, "fiber", 1)]
+    )
+    row = last_share_costs(cost_curve(results), shares=(0.1, 0.35)).iloc[0]
+    assert row["last_10pct_households"] == 1 and row["last_10pct_cost_nok"] == pytest.approx(30_000)
+    assert row["last_35pct_households"] == 4
+    assert row["last_35pct_cost_nok"] == pytest.approx(120_000)
 
 
 def test_last_share_outside_zero_to_one_is_refused() -> None:

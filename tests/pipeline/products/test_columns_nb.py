@@ -60,10 +60,10 @@ def test_every_gap_table_column_has_a_norwegian_header_and_definition(config: Co
     assert kinds["last_5pct_households"] == "households" and kinds["kommunenummer"] == "code"
 
 
-def test_fractional_households_are_said_to_be_rounded_for_display(config: Config) -> None:
+def test_last_share_households_are_said_to_be_whole_and_rounded_up(config: Config) -> None:
     column = describe("last_10pct_households", config.targets)
     assert column.header == "Husstander, dyreste 10 % (antall)"
-    assert "avrundet" in column.definition
+    assert "Hele husstander" in column.definition and "avrundet opp" in column.definition
     half = describe("last_0_5pct_cost_nok", config.targets)
     assert half.header == "Kostnad, dyreste 0,5 % (kr)"
 

@@ -115,7 +115,7 @@ def test_project_areas_are_written_as_a_table_or_not_at_all(tmp_path: Path) -> N
     written = write_project_areas(tmp_path, areas)
     assert written == {"project_areas": "tables/project_areas.csv"}
     table = pd.read_csv(tmp_path / "tables" / "project_areas.csv")
-    assert table["area_id"].tolist() == ["4204-0001"] and "geometry" not in table
+    assert table["area_id"].tolist() == ["4204-1"] and "geometry" not in table
     assert table["cost_nok"].tolist() == [1_350_000.0]
     assert not (tmp_path / "gapmap.gpkg").exists()  # the polygons: pipeline.products.geopackage
 

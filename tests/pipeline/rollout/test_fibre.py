@@ -3,6 +3,8 @@ terrain factors, routes along roads, and invariants against brute force."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,13 +29,14 @@ from pipeline.rollout.fibre import (
     nearest_presence,
     route_length_m,
     splitter_nok_per_household,
-    terrain_factor,
 )
+from pipeline.rollout.ground import terrain_factor
 from pipeline.rollout.road_graph import road_graph
 from tests.fixtures import HAND_COST as HAND
 from tests.fixtures import LOCAL_X0 as X0
 from tests.fixtures import LOCAL_Y0 as Y0
 from tests.fixtures import (
+    addresses_at,
     fibre_presence,
     road_lines,
 )
@@ -253,3 +256,40 @@ def test_splitters_hand_checked() -> None:
     share = splitter_nok_per_household(np.zeros(33, np.int64), np.ones(33), s)
     assert share == pytest.approx(np.full(33, 10_000 / 33))
     assert (share * 1).sum() == pytest.approx(10_000.0)  # to the krone
+
+
+def test_a_sea_crossing_between_two_islands_is_sea_cable_and_landings_by_hand(
+    tmp_path: Path,
+) -> None:
+    """Fibre at 5 m east (the served address on it); H1 at 235 m on the west island, H2 and H3
+    (50 m north of H2) at 1,385 m on the east island; sea (DTM nodata) on [280, 830) m.
+
+    Edges (HAND: trench 450 + cable 50 NOK/m, route factor 1.3; sea 800 NOK/m, 150,000 per
+    landing): H1 → fibre 230 m × 1.3 × 500 = 149,500 (3 households); H2 → H1 1,150 m, 11/23 of
+    it sea (tests/pipeline/rollout/test_ground.py): land 1,495 × 12/23 = 780 m × 500 = 390,000,
+    sea 550 m × 800 = 440,000, 2 landings = 300,000, in all 1,130,000 (2 households);
+    H3 → H2 50 m × 1.3 × 500 = 32,500. Priced flat over the sea, H2's edge would be 747,500.
+    """
+    from tests.pipeline.rollout.test_ground import X0 as SEA_X0
+    from tests.pipeline.rollout.test_ground import Y0 as SEA_Y0
+    from tests.pipeline.rollout.test_ground import two_islands_dtm
+
+    addresses = addresses_at(
+        SEA_X0 + np.array([235.0, 1_385.0, 1_385.0]), SEA_Y0 + np.array([505.0, 505.0, 555.0])
+    )
+    context = CostContext(dtm=two_islands_dtm(tmp_path / "dtm.tif"))
+    presence = fibre_presence(points=[(SEA_X0 + 5.0, SEA_Y0 + 505.0)])
+    costs = cost_per_address(addresses, np.ones(3, dtype=bool), presence, HAND, context)
+    per_household = 20_000.0  # drop 8,000 + 150 × 30, ONT 2,500, installation 5,000
+    first = 149_500.0 / 3
+    assert costs["cost_nok"].tolist() == pytest.approx(
+        [
+            first + per_household,
+            first + 1_130_000.0 / 2 + per_household,
+            first + 1_130_000.0 / 2 + 32_500.0 + per_household,
+        ]
+    )
+    assert costs["cost_nok"].sum() == pytest.approx(149_500 + 1_130_000 + 32_500 + 60_000)
+    assert costs["sea_m"].tolist() == pytest.approx([0.0, 550.0, 0.0])
+    assert costs["route_sea_m"].tolist() == pytest.approx([0.0, 550.0, 550.0])
+    assert costs["terrain_factor"].tolist() == [1.0, 1.0, 1.0]
