@@ -34,6 +34,7 @@ from pipeline.config_cost import (
     TerrainSettings,
     WirelessCostSettings,
 )
+from pipeline.config_eligibility import EligibilitySettings, check_eligibility
 from pipeline.config_inputs import Inputs
 from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
 from pipeline.config_schema import (
@@ -87,6 +88,7 @@ _SECTIONS: dict[str, type] = {
     "checks": ChecksSettings,
     "fetch": FetchConfig,
     "freshness": FreshnessConfig,
+    "eligibility": EligibilitySettings,
     "inputs": Inputs,
 }
 
@@ -273,6 +275,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     _check_cost(config.cost)
     _check_input_crs(config.inputs)
     check_refresh(config.fetch, config.freshness, config.inputs)
+    check_eligibility(config.eligibility)
     if config.locate.max_kommune_overlap_share > 1.0:
         msg = (
             f"[locate].max_kommune_overlap_share: got {config.locate.max_kommune_overlap_share},"

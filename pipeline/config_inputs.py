@@ -38,3 +38,6 @@ class Inputs:
     planned_areas_crs: str = ""
     funded_areas_crs: str = ""
     roads_crs: str = ""
+    # Nkom's list of buildings under the 5G coverage obligation (CSV/KML/Parquet: adresseid or
+    # coordinates); those buildings are not eligible for support (pipeline/eligibility.py)
+    obligation_5g: Path | None = None

@@ -84,3 +84,6 @@ CREATE TABLE IF NOT EXISTS address_changes (
     cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
     cause_nb VARCHAR
 );
+-- eligibility for broadband support (pipeline/eligibility.py): per address, NULL in older runs
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS eligible BOOLEAN;
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS ineligible_reason VARCHAR;

@@ -1,0 +1,176 @@
+"""Nkom's list of buildings under the 5G coverage obligation ("utbyggingsoversikten").
+
+After the 2021 auction of the 2.6 and 3.6 GHz bands the winners took on a voluntary obligation
+to offer at least 100/10 Mbit/s to the households and business buildings on a list Nkom
+publishes and updates every December (about 41,300 buildings in the version of 21.12.2023:
+nkom.no, "Oversikt over bygg som inngår i utbyggingsforpliktelsen for 2,6 GHz- og
+3,6 GHz-båndene"). Nkom ships it as an address list ("Oversikt over bygg fordelt på adresser",
+with the building's support class 1–3) and as map files (KML) — the same layout as its lists of
+addresses lacking 30 / 100 Mbit/s, so this reader takes the same files
+(:func:`layers.nkom_list_files.read_list_fields`: CSV ``;``/``,`` in UTF-8 or Windows-1252, KML,
+KMZ or either zipped) and, for lists saved by a kommune, Parquet with the same columns.
+
+Canonical table, one row per listed building:
+
+=================  =========================================================================
+``address_id``     the address the row names (``adresseid``), or the nearest address within
+                   ``link_m`` of its point when it gives only coordinates (Int64)
+``building_number`` ``bygningsnummer`` where given (nullable Int64, provenance only)
+``support_class``  ``klasse`` / ``støtteklasse`` 1–3 where given (nullable Int64)
+``x_m``, ``y_m``   the row's point in EPSG:25833 (NaN where it gives only an id)
+``row_number``     the row in the file (header = 1; KML placemarks 1, 2, …)
+=================  =========================================================================
+
+Quarantine (rows read = accepted + quarantined): a row with neither an id nor coordinates,
+unreadable values, a point outside Norway, a repeated id, a support class outside 1–3, an id
+that is not in the address layer, or a point with no address within ``link_m``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.errors import InputError
+
+# the private readers of Nkom's list files: the obligation list has the lacking lists' layout
+from layers.nkom_list_files import (
+    ListFields,
+    _csv_fields,
+    _is_kml,
+    _read_list_csv,
+    read_list_fields,
+)
+from layers.nkom_lists import _lacking_reasons
+from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.vector import find_column, to_float
+
+LAYER = "obligation_5g"
+BUILDING_COLUMNS = ("bygningsnummer", "bygningsnr", "building_number", "bygg_id")
+CLASS_COLUMNS = ("klasse", "støtteklasse", "stotteklasse", "support_class")
+SUPPORT_CLASSES = (1, 2, 3)
+
+
+def _read_fields(path: Path, epsg: int | None) -> tuple[ListFields, pd.DataFrame, np.ndarray]:
+    """The list's fields, its raw columns as text (for the optional ones) and row numbers."""
+    if _is_kml(path):
+        fields, _encoding, row_number = read_list_fields(path, epsg)
+        return fields, pd.DataFrame(index=fields.id_text.index), row_number
+    if path.suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path).astype("string")
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.index = pd.RangeIndex(2, len(frame) + 2)  # numbered as if a header were row 1
+    else:
+        frame, _encoding = _read_list_csv(path)
+    return _csv_fields(frame, path, epsg), frame, frame.index.to_numpy(dtype="int64")
+
+
+def _optional_integer(
+    frame: pd.DataFrame, candidates: tuple[str, ...], allowed: tuple[int, ...] | None
+) -> tuple[pd.Series, pd.Series]:
+    """A nullable Int64 column and, per row, why its non-empty value is not a whole number (in
+    ``allowed`` when given); NA where it is fine."""
+    column = find_column(frame, candidates)
+    if column is None:
+        return (
+            pd.Series(pd.NA, index=frame.index, dtype="Int64"),
+            pd.Series(pd.NA, index=frame.index, dtype="object"),
+        )
+    text = frame[column].astype("string").str.strip()
+    value = to_float(text)
+    given = text.notna() & (text != "")
+    bad = given & (value.isna() | (value != value.round()) | (value < 0))
+    expected = "a whole number"
+    if allowed is not None:
+        bad |= given & ~value.isin(allowed)
+        expected = f"one of {list(allowed)}"
+    reason = pd.Series(pd.NA, index=frame.index, dtype="object").mask(
+        bad.to_numpy(), f"{column}: got " + text.fillna("") + f", expected {expected}"
+    )
+    return value.where(~bad).round().astype("Int64"), reason
+
+
+def _nearest_address(
+    x_m: np.ndarray, y_m: np.ndarray, addresses: pd.DataFrame, link_m: float
+) -> np.ndarray:
+    """Per point the ``address_id`` of the nearest address within ``link_m`` (-1: none)."""
+    linked = np.full(len(x_m), -1, dtype="int64")
+    points_at = np.flatnonzero(np.isfinite(x_m) & np.isfinite(y_m))
+    if not len(points_at) or not len(addresses):
+        return linked
+    tree = shapely.STRtree(
+        np.asarray(
+            shapely.points(addresses["x_m"].to_numpy(float), addresses["y_m"].to_numpy(float))
+        )
+    )
+    point_idx, address_idx = tree.query_nearest(
+        shapely.points(x_m[points_at], y_m[points_at]), max_distance=link_m, all_matches=False
+    )
+    linked[points_at[point_idx]] = addresses["address_id"].to_numpy("int64")[address_idx]
+    return linked
+
+
+def read_obligation_list(
+    path: Path | str, addresses: pd.DataFrame, link_m: float = 50.0, epsg: int | None = None
+) -> LayerResult:
+    """Read Nkom's 5G obligation list and link every row to an address.
+
+    A row with an ``adresseid`` names that address; a row with only coordinates names the
+    nearest address (``addresses``: ``address_id``, ``x_m``, ``y_m`` in EPSG:25833) within
+    ``link_m`` metres. The module docstring lists what goes to quarantine.
+
+    Returns
+    -------
+    LayerResult
+        Layer ``obligation_5g``; its accepted table has the columns of the module docstring.
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"{path}: the 5G obligation list ([inputs].obligation_5g) not found"
+        raise InputError(msg)
+    fields, raw, row_number = _read_fields(path, epsg)
+    reasons, address_id, x_m, y_m = _lacking_reasons(fields)
+    building, bad_building = _optional_integer(raw, BUILDING_COLUMNS, None)
+    support_class, bad_class = _optional_integer(raw, CLASS_COLUMNS, SUPPORT_CLASSES)
+    by_id = address_id.notna().to_numpy()
+    known = address_id.isin(addresses["address_id"]).to_numpy()
+    nearest = _nearest_address(np.where(by_id, np.nan, x_m), y_m, addresses, link_m)
+    linked = np.where(by_id, address_id.fillna(-1).to_numpy("float64"), nearest).astype("int64")
+    index = reasons.index
+    reasons = first_reason(
+        [
+            (reasons.notna(), reasons),
+            (bad_building.notna(), bad_building),
+            (bad_class.notna(), bad_class),
+            (
+                pd.Series(by_id & ~known, index=index),
+                "adresseid: not in the address layer (or quarantined there)",
+            ),
+            (
+                pd.Series(~by_id & (nearest < 0), index=index),
+                f"no address within {link_m:g} m of the point; expected a listed building"
+                " beside an address of the address layer",
+            ),
+        ],
+        index,
+    )
+    rejected = reasons.notna().to_numpy()
+    key = fields.id_text.fillna(fields.coordinate_text)
+    quarantine = quarantine_rows(
+        LAYER, path, row_number[rejected], key[rejected], reasons[rejected]
+    )
+    ok = ~rejected
+    accepted = pd.DataFrame(
+        {
+            "address_id": pd.array(linked[ok], dtype="Int64"),
+            "building_number": building[ok].array,
+            "support_class": support_class[ok].array,
+            "x_m": x_m[ok],
+            "y_m": y_m[ok],
+            "row_number": row_number[ok],
+        }
+    )
+    return LayerResult(LAYER, accepted, quarantine, rows_read=len(reasons))
