@@ -103,9 +103,9 @@ def plans_within_horizon(
     months = round(settings.plan_horizon_years * 12)
     limit = pd.Timestamp(reference) + pd.DateOffset(months=months)
     dates = plan_dates(areas)
-    counted = (dates <= limit).to_numpy()
+    counted = (dates <= limit).to_numpy(dtype=bool)
     if settings.undated_plans_count:
-        counted |= dates.isna().to_numpy()
+        counted = counted | dates.isna().to_numpy(dtype=bool)
     return counted
 
 
