@@ -7,7 +7,7 @@ nkom.no, "Oversikt over bygg som inngår i utbyggingsforpliktelsen for 2,6 GHz- 
 3,6 GHz-båndene"). Nkom ships it as an address list ("Oversikt over bygg fordelt på adresser",
 with the building's support class 1–3) and as map files (KML) — the same layout as its lists of
 addresses lacking 30 / 100 Mbit/s, so this reader takes the same files
-(:func:`layers.nkom_list_files.read_list_fields`: CSV ``;``/``,`` in UTF-8 or Windows-1252, KML,
+(:func:`layers.nkom_list_files.read_list_table`: CSV ``;``/``,`` in UTF-8 or Windows-1252, KML,
 KMZ or either zipped) and, for lists saved by a kommune, Parquet with the same columns.
 
 Canonical table, one row per listed building:
@@ -35,16 +35,8 @@ import pandas as pd
 import shapely
 
 from layers.errors import InputError
-
-# the private readers of Nkom's list files: the obligation list has the lacking lists' layout
-from layers.nkom_list_files import (
-    ListFields,
-    _csv_fields,
-    _is_kml,
-    _read_list_csv,
-    read_list_fields,
-)
-from layers.nkom_lists import _lacking_reasons
+from layers.nkom_list_files import read_list_table
+from layers.nkom_lists import list_row_reasons
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.vector import find_column, to_float
 
@@ -52,20 +44,6 @@ LAYER = "obligation_5g"
 BUILDING_COLUMNS = ("bygningsnummer", "bygningsnr", "building_number", "bygg_id")
 CLASS_COLUMNS = ("klasse", "støtteklasse", "stotteklasse", "support_class")
 SUPPORT_CLASSES = (1, 2, 3)
-
-
-def _read_fields(path: Path, epsg: int | None) -> tuple[ListFields, pd.DataFrame, np.ndarray]:
-    """The list's fields, its raw columns as text (for the optional ones) and row numbers."""
-    if _is_kml(path):
-        fields, _encoding, row_number = read_list_fields(path, epsg)
-        return fields, pd.DataFrame(index=fields.id_text.index), row_number
-    if path.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(path).astype("string")
-        frame.columns = [str(c).strip() for c in frame.columns]
-        frame.index = pd.RangeIndex(2, len(frame) + 2)  # numbered as if a header were row 1
-    else:
-        frame, _encoding = _read_list_csv(path)
-    return _csv_fields(frame, path, epsg), frame, frame.index.to_numpy(dtype="int64")
 
 
 def _optional_integer(
@@ -113,6 +91,22 @@ def _nearest_address(
     return linked
 
 
+def _link_reasons(
+    by_id: np.ndarray, known: pd.Series, nearest: np.ndarray, link_m: float
+) -> pd.Series:
+    """Why a row names no address: an id not in the address layer, or a point with no address
+    within ``link_m`` (NA where it is linked)."""
+    reasons = pd.Series(pd.NA, index=known.index, dtype="object")
+    reasons = reasons.mask(
+        by_id & ~known.to_numpy(), "adresseid: not in the address layer (or quarantined there)"
+    )
+    return reasons.mask(
+        ~by_id & (nearest < 0),
+        f"no address within {link_m:g} m of the point; expected a listed building beside an"
+        " address of the address layer",
+    )
+
+
 def read_obligation_list(
     path: Path | str, addresses: pd.DataFrame, link_m: float = 50.0, epsg: int | None = None
 ) -> LayerResult:
@@ -131,31 +125,16 @@ def read_obligation_list(
     if not path.exists():
         msg = f"{path}: the 5G obligation list ([inputs].obligation_5g) not found"
         raise InputError(msg)
-    fields, raw, row_number = _read_fields(path, epsg)
-    reasons, address_id, x_m, y_m = _lacking_reasons(fields)
+    fields, raw, row_number = read_list_table(path, epsg)
+    reasons, address_id, x_m, y_m = list_row_reasons(fields)
     building, bad_building = _optional_integer(raw, BUILDING_COLUMNS, None)
     support_class, bad_class = _optional_integer(raw, CLASS_COLUMNS, SUPPORT_CLASSES)
     by_id = address_id.notna().to_numpy()
-    known = address_id.isin(addresses["address_id"]).to_numpy()
     nearest = _nearest_address(np.where(by_id, np.nan, x_m), y_m, addresses, link_m)
     linked = np.where(by_id, address_id.fillna(-1).to_numpy("float64"), nearest).astype("int64")
-    index = reasons.index
+    link_reasons = _link_reasons(by_id, address_id.isin(addresses["address_id"]), nearest, link_m)
     reasons = first_reason(
-        [
-            (reasons.notna(), reasons),
-            (bad_building.notna(), bad_building),
-            (bad_class.notna(), bad_class),
-            (
-                pd.Series(by_id & ~known, index=index),
-                "adresseid: not in the address layer (or quarantined there)",
-            ),
-            (
-                pd.Series(~by_id & (nearest < 0), index=index),
-                f"no address within {link_m:g} m of the point; expected a listed building"
-                " beside an address of the address layer",
-            ),
-        ],
-        index,
+        [(r.notna(), r) for r in (reasons, bad_building, bad_class, link_reasons)], reasons.index
     )
     rejected = reasons.notna().to_numpy()
     key = fields.id_text.fillna(fields.coordinate_text)

@@ -133,13 +133,10 @@ def passed_by_fibre(
 def first_failed_rule(failed: dict[str, np.ndarray], rules: Sequence[str]) -> np.ndarray:
     """Per address the first rule of :data:`RULES` (among ``rules``) it fails, ``None`` where
     it fails none."""
-    applied = [rule for rule in RULES if rule in rules]
-    if not applied:
-        size = len(next(iter(failed.values()))) if failed else 0
-        return np.full(size, None, dtype=object)
-    reason: np.ndarray = np.select(
-        [failed[rule] for rule in applied], applied, default=np.array(None, dtype=object)
-    ).astype(object)
+    size = len(next(iter(failed.values()))) if failed else 0
+    reason = np.full(size, None, dtype=object)
+    for rule in reversed([rule for rule in RULES if rule in rules]):  # earlier rules overwrite
+        reason[failed[rule]] = rule
     return reason
 
 
