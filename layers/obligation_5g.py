@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import shapely
+from scipy.spatial import cKDTree
 
 from layers.errors import InputError
 from layers.nkom_list_files import read_list_table
@@ -74,20 +74,21 @@ def _optional_integer(
 def _nearest_address(
     x_m: np.ndarray, y_m: np.ndarray, addresses: pd.DataFrame, link_m: float
 ) -> np.ndarray:
-    """Per point the ``address_id`` of the nearest address within ``link_m`` (-1: none)."""
+    """Per point the ``address_id`` of the nearest address within ``link_m`` (-1: none); a
+    k-d tree over the address coordinates (no point geometries for 2.6 M addresses)."""
     linked = np.full(len(x_m), -1, dtype="int64")
     points_at = np.flatnonzero(np.isfinite(x_m) & np.isfinite(y_m))
-    if not len(points_at) or not len(addresses):
+    xy_m = addresses[["x_m", "y_m"]].to_numpy(dtype="float64")
+    usable = np.flatnonzero(np.isfinite(xy_m).all(axis=1))
+    if not len(points_at) or not len(usable):
         return linked
-    tree = shapely.STRtree(
-        np.asarray(
-            shapely.points(addresses["x_m"].to_numpy(float), addresses["y_m"].to_numpy(float))
-        )
+    tree = cKDTree(xy_m[usable])
+    distance_m, nearest = tree.query(
+        np.column_stack([x_m[points_at], y_m[points_at]]), distance_upper_bound=link_m
     )
-    point_idx, address_idx = tree.query_nearest(
-        shapely.points(x_m[points_at], y_m[points_at]), max_distance=link_m, all_matches=False
-    )
-    linked[points_at[point_idx]] = addresses["address_id"].to_numpy("int64")[address_idx]
+    found = np.isfinite(distance_m)
+    ids = addresses["address_id"].to_numpy("int64")[usable]
+    linked[points_at[found]] = ids[nearest[found]]
     return linked
 
 
