@@ -10,6 +10,9 @@ granted bredbåndsstøtte). The canonical table has one row per area:
 ``status``     ``"planned"`` or ``"funded"`` (the caller's)
 ``name``       ``name`` / ``navn`` / ``prosjektnavn`` (``""`` when absent)
 ``year``       ``year`` / ``aar`` / ``år`` (nullable Int64)
+``build_date`` ``build_date`` / ``date`` / ``dato`` / ``utbyggingsdato`` / ``ferdigdato``: the
+               date the build is to be done, ISO ``YYYY-MM-DD`` (``NaT`` when absent; a
+               planned area's date decides whether the plan counts, :mod:`pipeline.eligibility`)
 ``operator``   ``operator`` / ``utbygger`` / ``tilbyder`` (``""`` when absent)
 ``households`` ``households`` / ``husstander`` (nullable Int64)
 ``row_number`` the 1-based feature number in the file, for provenance
@@ -50,6 +53,7 @@ YEAR_COLUMNS = ("year", "aar", "år")
 OPERATOR_COLUMNS = ("operator", "utbygger", "tilbyder")
 HOUSEHOLD_COLUMNS = ("households", "husstander")
 YEAR_RANGE = (1990, 2100)
+DATE_COLUMNS = ("build_date", "date", "dato", "utbyggingsdato", "ferdigdato")
 
 
 def _integer_column(
@@ -69,6 +73,24 @@ def _integer_column(
         f"{column}: got " + text.fillna("") + f", expected an integer in [{low}, {high}]",
     )
     return value.where(~bad).round().astype("Int64"), reason
+
+
+def _date_column(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The build date (``datetime64``, NaT where empty) and the rows whose non-empty value is
+    not an ISO date from :data:`YEAR_RANGE`'s first to its last year."""
+    column = find_column(frame, DATE_COLUMNS)
+    if column is None:
+        empty = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        return empty, pd.Series(pd.NA, index=frame.index, dtype="object")
+    text = frame[column].astype("string").str.strip().str.slice(0, 10)
+    value = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    given = text.notna() & (text != "")
+    bad = given & (value.isna() | ~value.dt.year.between(*YEAR_RANGE))
+    reason = pd.Series(pd.NA, index=frame.index, dtype="object").mask(
+        bad.to_numpy(),
+        f"{column}: got " + text.fillna("") + ", expected a date YYYY-MM-DD",
+    )
+    return value.where(~bad).astype("datetime64[ns]"), reason
 
 
 def _text_column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> pd.Series:
@@ -108,9 +130,10 @@ def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
     checked = check_geometries(raw.geometry, "polygon", read.geometry_errors)
     year, year_reason = _integer_column(raw, YEAR_COLUMNS, *YEAR_RANGE)
     households, households_reason = _integer_column(raw, HOUSEHOLD_COLUMNS, 0, 10_000_000)
+    build_date, date_reason = _date_column(raw)
     area_id = ids_or_feature_numbers(raw, ID_COLUMNS)
     ok, feature_number, quarantine = quarantine_features(
-        layer, path, area_id, [checked.reasons, year_reason, households_reason]
+        layer, path, area_id, [checked.reasons, year_reason, households_reason, date_reason]
     )
     accepted = gpd.GeoDataFrame(
         {
@@ -120,6 +143,7 @@ def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
             "year": year[ok].array,
             "operator": _text_column(raw, OPERATOR_COLUMNS)[ok].to_numpy(),
             "households": households[ok].array,
+            "build_date": build_date[ok].to_numpy(),
             "row_number": feature_number[ok],
         },
         geometry=checked.geometry[ok],

@@ -301,3 +301,20 @@ def read_list_fields(path: Path, epsg: int | None) -> tuple[ListFields, str, np.
         return fields, "kml", np.arange(1, len(fields.id_text) + 1, dtype="int64")
     frame, encoding = _read_list_csv(path)
     return _csv_fields(frame, path, epsg), encoding, frame.index.to_numpy(dtype="int64")
+
+
+def read_list_table(path: Path, epsg: int | None) -> tuple[ListFields, pd.DataFrame, np.ndarray]:
+    """The fields of a list file, its columns as text (for a list with more columns than the
+    lacking lists: :mod:`layers.obligation_5g`; empty for KML) and each row's number. Reads
+    what :func:`read_list_fields` reads and, with the same columns, Parquet (rows numbered as
+    if a header were row 1)."""
+    if _is_kml(path):
+        fields, _encoding, row_number = read_list_fields(path, epsg)
+        return fields, pd.DataFrame(index=fields.id_text.index), row_number
+    if path.suffix.lower() == ".parquet":
+        frame = pd.read_parquet(path).astype("string")
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+    else:
+        frame, _encoding = _read_list_csv(path)
+    return _csv_fields(frame, path, epsg), frame, frame.index.to_numpy(dtype="int64")

@@ -131,6 +131,12 @@ def _row_dates(fields: ListFields, source_date: date | None, path: Path) -> pd.S
     return dates
 
 
+def list_row_reasons(fields: ListFields) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray]:
+    """The checks of a lacking list's rows, for other lists of Nkom's layout
+    (:mod:`layers.obligation_5g`): reason per rejected row; ids and EPSG:25833 coordinates."""
+    return _lacking_reasons(fields)
+
+
 def _existing_list(path: Path | str, lacking_mbps: float, epsg: int | None) -> Path:
     """The list's path, once ``lacking_mbps`` and ``epsg`` are valid and the file exists."""
     if not lacking_mbps > 0:

@@ -325,8 +325,9 @@ def offers_from_squares(
     Returns
     -------
     pandas.DataFrame
-        ``address_id, operator, technology, down_mbps, up_mbps, source, row_number`` (the
-        square's feature number), ordered by address then square.
+        ``address_id, operator, technology, down_mbps, up_mbps, source, source_date`` (NaT:
+        a square carries no date of its own), ``row_number`` (the square's feature number),
+        ordered by address then square.
     """
     usable, row_number = _squares_in_use(squares, include_partial)
     technology = _square_technologies(usable, default_technology)
@@ -340,6 +341,7 @@ def offers_from_squares(
             "down_mbps": down_mbps[square_idx],
             "up_mbps": up_mbps[square_idx],
             "source": source,
+            "source_date": np.full(len(square_idx), np.datetime64("NaT"), "datetime64[ns]"),
             "row_number": row_number[square_idx],
         }
     )

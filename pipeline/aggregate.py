@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline.aggregate_eligibility import with_eligibility
 from pipeline.config import Config, Target
 from pipeline.planning.areas import subsidy_need_nok
 from pipeline.planning.cost_curve import (
@@ -20,6 +21,7 @@ from pipeline.planning.cost_curve import (
     cost_curves,
     last_share_costs,
     median_cost_per_household_nok,
+    subsidy_case,
 )
 
 LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
@@ -171,6 +173,7 @@ def aggregate_stage(
     curves = cost_curves(results)
     table = with_last_shares(gap_table(connection, run_id, config.targets), curves)
     table = with_subsidy_need(table, results, config.cost.commercially_viable_nok_per_household)
+    table = with_eligibility(table, results, config.cost.target)
     return Aggregated(table, curves)
 
 
@@ -209,7 +212,9 @@ def with_subsidy_need(
     gap_table: pd.DataFrame, results: pd.DataFrame, viable_nok_per_household: float
 ) -> pd.DataFrame:
     """The gap table with ``subsidy_need_nok``: the sum over the kommune's project areas (one
-    per planning cluster) of max(0, cost − households × commercially viable NOK)."""
+    per planning cluster) of max(0, cost − households × commercially viable NOK), over the
+    addresses eligible for support only (:func:`pipeline.planning.cost_curve.subsidy_case`)."""
+    results = subsidy_case(results)
     costed = results.loc[results["cost_nok"].notna() & (results["cluster_id"] >= 0)]
     areas = costed.groupby(["fylkesnummer", "kommunenummer", "cluster_id"], as_index=False).agg(
         cost_nok=("cost_nok", "sum"), households=("households", "sum")

@@ -34,6 +34,7 @@ from pipeline.config_cost import (
     TerrainSettings,
     WirelessCostSettings,
 )
+from pipeline.config_eligibility import EligibilitySettings, check_eligibility
 from pipeline.config_inputs import Inputs
 from pipeline.config_nkom import NkomSettings, check_nkom
 from pipeline.config_operators import OperatorSettings, coerce_aliases
@@ -90,6 +91,7 @@ _SECTIONS: dict[str, type] = {
     "fetch": FetchConfig,
     "freshness": FreshnessConfig,
     "operators": OperatorSettings,
+    "eligibility": EligibilitySettings,
     "inputs": Inputs,
     "nkom": NkomSettings,
 }
@@ -280,6 +282,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     _check_input_crs(config.inputs)
     check_refresh(config.fetch, config.freshness, config.inputs)
     check_nkom(config.nkom)
+    check_eligibility(config.eligibility)
     if config.locate.max_kommune_overlap_share > 1.0:
         msg = (
             f"[locate].max_kommune_overlap_share: got {config.locate.max_kommune_overlap_share},"

@@ -44,3 +44,6 @@ class Inputs:
     offers_date: str = ""  # YYYY-MM-DD: the offers file's date where its rows give none
     lacking_30_date: str = ""  # YYYY-MM-DD: the date of the list lacking 30 Mbit/s
     lacking_100_date: str = ""  # YYYY-MM-DD: the date of the list lacking 100 Mbit/s
+    # Nkom's list of buildings under the 5G coverage obligation (CSV/KML/Parquet: adresseid or
+    # coordinates); those buildings are not eligible for support (pipeline/eligibility.py)
+    obligation_5g: Path | None = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from layers.errors import ConfigError
 from pipeline.config_cost import CostSettings
+from pipeline.config_eligibility import EligibilitySettings
 from pipeline.config_inputs import Inputs
 from pipeline.config_nkom import NkomSettings
 from pipeline.config_operators import OperatorSettings
@@ -160,6 +161,7 @@ class Config:
     freshness: FreshnessConfig = field(default_factory=FreshnessConfig)
     nkom: NkomSettings = field(default_factory=NkomSettings)  # pipeline/config_nkom.py
     operators: OperatorSettings = field(default_factory=OperatorSettings)  # config_operators.py
+    eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
 

@@ -31,6 +31,7 @@ from layers.kommuner import fylke_names, read_fylker, read_kommuner
 from layers.network import read_network
 from layers.nkom_lists import read_lacking_list
 from layers.nkom_squares import offers_from_squares, read_speed_squares
+from layers.obligation_5g import read_obligation_list
 from layers.offers import read_offers
 from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
@@ -59,6 +60,8 @@ class Ingested:
     metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read, derived rows
     # Nkom's address register (pipeline/ingest_nkom.py): address_id, households, holiday_homes
     nkom_register: pd.DataFrame | None = None
+    # Nkom's 5G obligation list, one row per listed building linked to an address
+    obligation_5g: pd.DataFrame | None = None
 
 
 def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> LayerResult:
@@ -165,6 +168,12 @@ def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
     return results, gpd.GeoDataFrame(areas, geometry="geometry", crs=25833)
 
 
+def _obligation_5g(config: Config, addresses: pd.DataFrame) -> LayerResult | None:
+    path = config.inputs.obligation_5g
+    link_m = config.eligibility.obligation_link_m
+    return read_obligation_list(path, addresses, link_m) if path is not None else None
+
+
 def _roads(path: Path, inputs: Inputs) -> LayerResult:
     return read_roads(path, crs=inputs.roads_crs or None, layer=inputs.roads_layer or None)
 
@@ -203,6 +212,8 @@ def ingest(config: Config) -> Ingested:
         read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,
     ]
     sites, fibre, fylker, roads, cost_factors = optional
+    obligation = _obligation_5g(config, addresses.accepted)
+    optional.append(obligation)
     results = [kommuner, addresses, offers, *nkom.results, *square_results, *lacking_results]
     results += area_results
     results += [r for r in optional if r is not None]
@@ -226,6 +237,7 @@ def ingest(config: Config) -> Ingested:
         counts=_counts(results),
         metadata=metadata,
         nkom_register=nkom.register,
+        obligation_5g=obligation.accepted if obligation else None,
     )
     check_layers(config.checks, ingested, vars(config.inputs))
     return ingested

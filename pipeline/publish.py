@@ -33,6 +33,7 @@ from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
+from pipeline.planning.cost_curve import subsidy_case
 from pipeline.products import tables as files
 from pipeline.products.briefs import write_briefs
 from pipeline.products.changes_tables import change_sources, write_changes_tables
@@ -171,8 +172,10 @@ def _write_geopackage(
 
 
 def project_areas_of(config: Config, results: pd.DataFrame) -> gpd.GeoDataFrame | None:
-    """The run's subsidy project areas (:func:`pipeline.planning.areas.project_areas`), or None
-    when the run costed no household."""
+    """The run's subsidy project areas (:func:`pipeline.planning.areas.project_areas`) over the
+    addresses eligible for support (:func:`pipeline.planning.cost_curve.subsidy_case`), or None
+    when the run costed no eligible household."""
+    results = subsidy_case(results)
     if not results["cost_nok"].notna().any():
         return None
     return project_areas(results, config.cost.commercially_viable_nok_per_household)

@@ -2,8 +2,8 @@
 
 ::
 
-    ingest → locate → terrain → wireless → coverage → classify → cost → reasons → store
-    → aggregate → changes → publish
+    ingest → locate → terrain → wireless → coverage → classify → eligibility → cost → reasons
+    → store → aggregate → changes → publish
 
 Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
 sequences them, measures wall time and peak memory per stage, and keeps the ``runs`` table and
@@ -33,6 +33,7 @@ from pipeline import (
     classify,
     cost,
     coverage,
+    eligibility,
     freshness,
     ingest,
     locate,
@@ -164,7 +165,7 @@ def _run_stages(
 def _address_stages(
     config: Config, inputs: ingest.Ingested, timer: StageTimer
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
-    """locate → terrain → wireless → coverage → classify → cost → reasons: the located inputs, one
+    """locate → … → classify → eligibility → cost → reasons: the located inputs, one
     results row per address (every stage's columns), the stages' counts and the masts."""
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
@@ -181,10 +182,14 @@ def _address_stages(
     with timer.stage("classify") as detail:
         classified = classify.classify_stage(config, inputs.addresses, covered, reach)
         detail |= classified.detail(config)
+    with timer.stage("eligibility") as detail:
+        eligible = eligibility.eligibility_stage(config, inputs, covered)
+        detail |= eligible.detail()
     with timer.stage("cost") as detail:
         costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified)
         detail |= cost.cost_detail(costed)
     frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
+    frames.append(eligible.columns)
     results = pd.concat([*frames, costed.costs], axis=1)
     with timer.stage("reasons") as detail:
         why = reasons.reasons_per_address(results, config, sites=inputs.sites, areas=inputs.areas)
@@ -196,5 +201,6 @@ def _address_stages(
         "coverage": covered.counts,
         "wireless": wireless.wireless_counts(reach) | classified.counts(config),
         "cost": cost.cost_counts(costed.costs, costed.masts),
+        "eligibility": eligible.counts,
     }
     return inputs, results, counts, costed.masts

@@ -95,3 +95,6 @@ ALTER TABLE address_results ADD COLUMN IF NOT EXISTS area_id VARCHAR;
 ALTER TABLE address_results ADD COLUMN IF NOT EXISTS sea_m DOUBLE;
 ALTER TABLE address_results ADD COLUMN IF NOT EXISTS route_sea_m DOUBLE;
 ALTER TABLE new_sites ADD COLUMN IF NOT EXISTS area_id VARCHAR;
+-- eligibility for broadband support (pipeline/eligibility.py): per address, NULL in older runs
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS eligible BOOLEAN;
+ALTER TABLE address_results ADD COLUMN IF NOT EXISTS ineligible_reason VARCHAR;

@@ -254,6 +254,9 @@ FROM address_results r JOIN addresses a USING (run_id, address_id)
 WHERE r.run_id = ? AND r.cost_nok IS NOT NULL
 ORDER BY r.address_id
 """
+# the subsidy case: addresses eligible for support only (pipeline/eligibility.py); NULL in a run
+# made before the eligibility stage, where no rule was applied
+ELIGIBLE_FILTER = "AND r.cost_nok IS NOT NULL AND r.eligible IS NOT FALSE"
 # short bokmål names of the cost options for the printed table
 SHORT_OPTION_NB = {
     "fiber": "fiber",
@@ -272,8 +275,17 @@ def _has_cluster_column(connection: duckdb.DuckDBPyConnection) -> bool:
     return row is not None and row[0] > 0
 
 
+def _has_eligible_column(connection: duckdb.DuckDBPyConnection) -> bool:
+    row = connection.execute(
+        "SELECT count(*) FROM information_schema.columns"
+        " WHERE table_name = 'address_results' AND column_name = 'eligible'"
+    ).fetchone()
+    return row is not None and row[0] > 0
+
+
 def read_costed_addresses(store_path: Path, kommuner: Sequence[str]) -> tuple[str, pd.DataFrame]:
-    """The latest succeeded run's costed addresses with text, coordinates and cluster.
+    """The latest succeeded run's costed addresses eligible for support (the subsidy case:
+    :mod:`pipeline.eligibility`) with text, coordinates and cluster.
 
     Returns the run id and a frame with ``address_id``, ``kommunenummer``, ``households``,
     ``x_m``, ``y_m``, ``address_text``, ``cost_nok``, ``cost_option``, ``cluster_id``, limited
@@ -292,7 +304,10 @@ def read_costed_addresses(store_path: Path, kommuner: Sequence[str]) -> tuple[st
                     " `gapmap run` with the current version"
                 )
                 raise InputError(msg)
-            costed = connection.execute(COSTED_QUERY, [run_id]).df()
+            query = COSTED_QUERY
+            if _has_eligible_column(connection):
+                query = query.replace("AND r.cost_nok IS NOT NULL", ELIGIBLE_FILTER)
+            costed = connection.execute(query, [run_id]).df()
             known = connection.execute(
                 "SELECT DISTINCT kommunenummer FROM addresses WHERE run_id = ?", [run_id]
             ).fetchall()

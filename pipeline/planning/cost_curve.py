@@ -2,7 +2,9 @@
 
 - :func:`cost_curve`: per kommune (or in total) with cumulative households and cost;
 - :func:`last_share_costs`: what the costliest 1 %, 5 %, 10 % of households cost;
-- :func:`median_cost_per_household_nok`: the household-weighted median cost per household.
+- :func:`median_cost_per_household_nok`: the household-weighted median cost per household;
+- :func:`subsidy_case` / :func:`subsidy_cost_curve`: the same over the addresses eligible for
+  support only (:mod:`pipeline.eligibility`), the curve of the subsidy case.
 
 The curves are drawn by :mod:`maps.cost_curve_png` from the published ``tables/cost_curve.csv``.
 """
@@ -180,3 +182,20 @@ def median_cost_per_household_nok(curve: pd.DataFrame, by: str = "kommunenummer"
     total = curve.groupby(key, sort=False)["households"].transform("sum")
     reached = curve["cumulative_households"] >= 0.5 * total
     return curve.loc[reached].groupby(key[reached], sort=True)["cost_per_household_nok"].first()
+
+
+def subsidy_case(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the subsidy case: addresses eligible for support (``eligible`` true).
+
+    A results table without the column (a run made before the eligibility stage) or an
+    address with ``eligible`` missing counts as eligible: no rule was applied to it.
+    """
+    if "eligible" not in results.columns:
+        return results
+    eligible = results["eligible"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    return results.loc[eligible]
+
+
+def subsidy_cost_curve(results: pd.DataFrame, by: str | None = "kommunenummer") -> pd.DataFrame:
+    """:func:`cost_curve` of the subsidy case: costed addresses eligible for support only."""
+    return cost_curve(subsidy_case(results), by=by)

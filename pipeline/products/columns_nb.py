@@ -98,7 +98,57 @@ GAP_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
         "Tilskuddsbehov (kr)",
         "nok",
         "Sum over prosjektområdene av kostnad minus det som er kommersielt lønnsomt "
-        "(husstander × lønnsom kostnad per husstand), aldri under null per område.",
+        "(husstander × lønnsom kostnad per husstand), aldri under null per område; bare "
+        "adresser som kan få bredbåndsstøtte.",
+    ),
+    # eligibility for broadband support (pipeline/aggregate_eligibility.py); among the
+    # households below the cost target
+    "eligible_households": (
+        "Husstander som kan få støtte (antall)",
+        "households",
+        "Husstander under kostnadsmålet som støtteordningen kan gi støtte til: uten nett med "
+        "ordningens hastighet, utenfor planlagte og støttede områder, uten fiber- eller "
+        "kabel-TV-nett og ikke på listen over 5G-utbyggingsforpliktelsen.",
+    ),
+    "ineligible_has_network_households": (
+        "Ikke støtte: har nett med ordningens hastighet (husstander)",
+        "households",
+        "Husstander under kostnadsmålet som alt har et tilbud med ordningens hastighet.",
+    ),
+    "ineligible_planned_households": (
+        "Ikke støtte: planlagt utbygging (husstander)",
+        "households",
+        "Husstander under kostnadsmålet i et område med utbygging planlagt innen horisonten.",
+    ),
+    "ineligible_funded_households": (
+        "Ikke støtte: alt tildelt støtte (husstander)",
+        "households",
+        "Husstander under kostnadsmålet i et område som alt har fått bredbåndsstøtte.",
+    ),
+    "ineligible_upgradable_households": (
+        "Ikke støtte: fiber/kabel-TV kan oppgraderes (husstander)",
+        "households",
+        "Husstander under kostnadsmålet med fiber- eller kabel-TV-nett på adressen.",
+    ),
+    "ineligible_obligation_5g_households": (
+        "Ikke støtte: 5G-utbyggingsforpliktelse (husstander)",
+        "households",
+        "Husstander under kostnadsmålet i bygg på Nkoms liste over 5G-utbyggingsforpliktelsen.",
+    ),
+    "eligible_costed_households": (
+        "Husstander som kan få støtte, kostnadsberegnet (antall)",
+        "households",
+        "Kostnadsberegnede husstander som kan få bredbåndsstøtte.",
+    ),
+    "eligible_cost_nok": (
+        "Kostnad, husstander som kan få støtte (kr)",
+        "nok",
+        "Sum av kostnaden for de kostnadsberegnede husstandene som kan få støtte.",
+    ),
+    "eligible_cost_per_household_nok": (
+        "Kostnad per husstand som kan få støtte (kr)",
+        "nok",
+        "Kostnad for husstandene som kan få støtte delt på antallet.",
     ),
 }
 

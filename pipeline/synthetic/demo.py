@@ -29,6 +29,9 @@ sites = "{sites}"                    # wireless site list CSV
 fibre = "{fibre}"                    # existing fibre lines (GeoJSON / GeoPackage)
 roads = "{roads}"                    # road lines: fibre routes follow the roads
 kommune_cost_factors = "{cost_factors}"  # kommunenummer,cost_factor (trench price multiplier)
+planned_areas = "{planned_areas}"    # planned builds (polygons with build_date)
+funded_areas = "{funded_areas}"      # areas already granted support
+obligation_5g = "{obligation_5g}"    # Nkom's list of buildings under the 5G obligation
 # Nkom's own address-level tables (written from the same addresses and offers): with
 # nkom_addresses, households per address are Nkom's count (cabins 0); nkom_fixed and nkom_mobile
 # are Nkom's per-address offers (they repeat dekning.csv here, which stays required)
@@ -113,6 +116,12 @@ meets_target = false                 # policy: LEO satellite does not meet the t
 years = 30.0
 discount_rate = 0.04                 # real; Finansdepartementet's 4 %
 
+[eligibility]                        # support scheme rules (README: "Eligibility for support")
+scheme_down_mbps = 30.0              # the scheme's 30 Mbit/s class (default 100: lacking 100)
+plan_horizon_years = 3.0             # a planned build counts when due within 3 years
+reference_date = "2026-12-01"        # the horizon runs from here ("" = the day of the run)
+fibre_passes_within_m = 30.0         # fibre lines this close make an address upgradable
+
 [targets.no2025]
 down_mbps = 100
 up_mbps = 10
@@ -147,6 +156,9 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
         "fibre": region.fibre,
         "roads": region.roads,
         "cost_factors": region.cost_factors,
+        "planned_areas": region.planned_areas,
+        "funded_areas": region.funded_areas,
+        "obligation_5g": region.obligation_5g,
     }
     text = config_text(DEMO_CONFIG, data_dir, "..", names)
     config_path = data_dir / "gapmap.toml"

@@ -42,6 +42,7 @@ import shapely
 from layers.addresses import KARTVERKET_COLUMNS
 from pipeline.synthetic import settlements as demo_settlements
 from pipeline.synthetic import terrain as demo_terrain
+from pipeline.synthetic.eligibility_inputs import write_eligibility_inputs
 from pipeline.synthetic.offers import offer_table, site_table
 from pipeline.synthetic.roads import write_demo_roads
 from pipeline.synthetic.settlements import SETTLEMENTS, TOWNS
@@ -112,6 +113,10 @@ class DemoRegion:
     roads: Path
     cost_factors: Path
     n_addresses: int
+    # the support scheme's inputs (pipeline/synthetic/eligibility_inputs.py)
+    planned_areas: Path | None = None
+    funded_areas: Path | None = None
+    obligation_5g: Path | None = None
 
 
 def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
@@ -160,7 +165,8 @@ def build_demo_region(out_dir: Path, seed: int = 2025) -> DemoRegion:
     # the island kommune builds on rock and by boat: dearer trenching (an example factor)
     region.cost_factors.write_text("kommunenummer,cost_factor\n9904,1.4\n", encoding="utf-8")
     n_rows = write_addresses(region.addresses, addresses, np.random.default_rng([seed, 6]))
-    return replace(region, n_addresses=n_rows)
+    scheme = write_eligibility_inputs(root, region.addresses, region.offers, region.fibre)
+    return replace(region, n_addresses=n_rows, **vars(scheme))
 
 
 def write_kommuner(path: Path, rng: np.random.Generator) -> dict[str, shapely.Geometry]:

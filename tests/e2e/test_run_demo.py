@@ -84,6 +84,7 @@ def test_manifest_checksums_match_the_inputs(demo_run) -> None:
     assert set(manifest["inputs"]) == {
         *("kommuner", "addresses", "offers", "dtm", "sites", "fibre", "roads"),
         "kommune_cost_factors",
+        *("planned_areas", "funded_areas", "obligation_5g"),  # eligibility for support
     }
     for layer, info in manifest["inputs"].items():
         path = Path(info["path"])
@@ -184,7 +185,7 @@ def _costed_rows(config, run_id: str) -> pd.DataFrame:
     with duckdb.connect(str(config.store_path), read_only=True) as connection:
         return connection.execute(
             "SELECT r.address_id, r.kommunenummer, r.households, a.x_m, a.y_m, r.cost_nok,"
-            " r.cost_option, r.cluster_id, r.new_site_id FROM address_results r"
+            " r.cost_option, r.cluster_id, r.new_site_id, r.eligible FROM address_results r"
             " JOIN addresses a USING (run_id, address_id) WHERE r.run_id = ?",
             [run_id],
         ).df()
@@ -192,10 +193,11 @@ def _costed_rows(config, run_id: str) -> pd.DataFrame:
 
 def test_subsidy_need_in_the_gap_table_matches_the_project_areas(demo_run) -> None:
     from pipeline.planning.areas import project_areas
+    from pipeline.planning.cost_curve import subsidy_case
 
     result, config_path = demo_run
     config = load_config(config_path)
-    results = _costed_rows(config, result.run_id)
+    results = subsidy_case(_costed_rows(config, result.run_id))  # eligible for support only
     areas = project_areas(results, config.cost.commercially_viable_nok_per_household)
     table = _gap(result)
     per_kommune = areas.groupby("kommunenummer")["subsidy_need_nok"].sum()

@@ -180,7 +180,8 @@ def test_a_bug_is_reported_as_one_and_the_run_marked_failed(tiny_region: Path, m
         raise KeyError("class_no2025")
 
     monkeypatch.setattr("pipeline.cost.cost_stage", bug)
-    with pytest.raises(InternalError, match=r"after classify: internal error KeyError") as raised:
+    expected = r"after eligibility: internal error KeyError"
+    with pytest.raises(InternalError, match=expected) as raised:
         run_pipeline(config, _quiet())
     assert "a bug in gapmap; run again with --debug" in str(raised.value)
     assert raised.value.exit_code == 70

@@ -50,6 +50,7 @@ def test_norwegian_attributes_become_the_canonical_columns(tmp_path: Path, suffi
         "year",
         "operator",
         "households",
+        "build_date",
         "row_number",
         "geometry",
     ]
@@ -78,6 +79,25 @@ def test_areas_without_optional_attributes_get_empty_values(tmp_path: Path) -> N
     )
     assert pd.isna(row["year"]) and pd.isna(row["households"])
     assert shapely.hausdorff_distance(row.geometry, _box(0, 0, 100, 100)) < 0.001
+
+
+@pytest.mark.parametrize("suffix", ["gpkg", "geojson"])
+def test_a_planned_build_date_is_read_and_a_bad_one_quarantined(
+    tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"planlagt.{suffix}"
+    gpd.GeoDataFrame(
+        {"navn": ["A", "B", "C"], "dato": ["2027-06-30", "", "30.06.2027"]},
+        geometry=[_box(0, 0, 100, 100), _box(200, 0, 300, 100), _box(400, 0, 500, 100)],
+        crs=25833,
+    ).to_file(path)
+    result = read_areas(path, status="planned")
+    dates = result.accepted["build_date"]
+    assert dates.iloc[0] == pd.Timestamp("2027-06-30") and pd.isna(dates.iloc[1])
+    assert result.quarantine["reason"].tolist() == [
+        "dato: got 30.06.2027, expected a date YYYY-MM-DD"
+    ]
+    assert result.rows_read == len(result.accepted) + len(result.quarantine)
 
 
 def test_non_polygonal_and_bad_features_go_to_quarantine(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ def national_config_text(dataset: NationalDataset, name: str, tolerance_m: float
         "fibre": dataset.fibre,
         "roads": dataset.roads,
         "cost_factors": None,
+        "planned_areas": None,
+        "funded_areas": None,
+        "obligation_5g": None,
     }
     text = config_text(DEMO_CONFIG, dataset.root, "out", inputs)
     edits = (
