@@ -84,3 +84,8 @@ CREATE TABLE IF NOT EXISTS address_changes (
     cause VARCHAR,                      -- pipeline/changes.py: CAUSES, first by priority
     cause_nb VARCHAR
 );
+-- Targets, floor, upload and copper (issue 15): each address's class per target with copper
+-- (xDSL) not counted (pipeline/classify.py class_no_copper_<target>, aggregate_copper.py)
+CREATE TABLE IF NOT EXISTS address_classes_no_copper (
+    run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
+);
