@@ -87,7 +87,7 @@ DEFAULT_TARGETS: tuple[Target, ...] = (
         "subsidy30",
         30.0,
         None,
-        "30 Mbit/s (støtte, klasse a)",
+        "30 Mbit/s (støtteklasse a)",
         "Prosjekter som kan få støtte: a. husholdninger og virksomheter som mangler tilbud om "
         "30 Mbit/s [...], eller b. [...] som mangler tilbud om 100 Mbit/s.",
         "Nasjonale retningslinjer for bredbåndsstøtten (etter GBER), slik fylkeskommunene "
