@@ -97,10 +97,12 @@ meets_target = false                 # policy: LEO satellite does not meet the t
 years = 30.0
 discount_rate = 0.04                 # real; Finansdepartementet's 4 %
 
+# the four default targets; wording_nb and source (README "Targets, floor, upload and copper")
+# are the defaults' when a target keeps a default's name and speeds. The 2025 goal is worded
+# on download alone: no up_mbps.
 [targets.no2025]
 down_mbps = 100
-up_mbps = 10
-label_nb = "100/10 Mbit/s (mål 2025)"
+label_nb = "100 Mbit/s (mål 2025)"
 
 [targets.gigabit2030]
 down_mbps = 1000
@@ -113,7 +115,7 @@ label_nb = "1000/200 Mbit/s (EU VHCN)"
 
 [targets.subsidy30]
 down_mbps = 30
-label_nb = "30 Mbit/s (støtteklasse)"
+label_nb = "30 Mbit/s (støtteklasse a)"
 """
 
 
