@@ -35,6 +35,10 @@ from pipeline.config import Config, Target
 from pipeline.coverage import Coverage
 
 CLASSES = ("served", "underserved", "unserved")
+# the class texts by code (0 unserved, 1 underserved, 2 served): an Arrow ``take`` of these
+# builds a class column without converting a NumPy string per address (5.7 of 10.5 s at
+# 300,000 addresses × 4 targets × 2 passes when the columns were NumPy strings)
+_CLASS_BY_CODE = pd.array(["unserved", "underserved", "served"], dtype="str")
 
 
 def addresses_meeting(
@@ -73,9 +77,8 @@ def classify_addresses(
     for target in targets:
         met = addresses_meeting(offers, target.down_mbps, target.up_mbps, unknown_upload)
         served = np.isin(ids, met) & ~(lacking <= target.down_mbps)
-        columns[f"class_{target.name}"] = np.select(
-            [served, above_floor], ["served", "underserved"], default="unserved"
-        )
+        code = np.where(served, 2, np.where(above_floor, 1, 0))
+        columns[f"class_{target.name}"] = _CLASS_BY_CODE.take(code)
     return pd.DataFrame(columns, index=address_ids.index)
 
 
