@@ -41,10 +41,12 @@ tolerance_m = 0.0                    # snap addresses this close outside every k
 # max_age_days = 45
 
 [classify]
-floor_down_mbps = 30.0               # below the floor an address is unserved
-floor_up_mbps = 5.0
+floor_down_mbps = 30.0               # below the floor an address is unserved (support class a)
+floor_up_mbps = 5.0                  # an assumption, no source; 0 = judge the floor on download
 count_mobile = false                 # Nkom: mobile does not count as fixed coverage
 count_satellite = false              # Nkom: satellite excluded
+count_copper = true                  # xDSL counts; the gap table also gives it switched off
+unknown_upload = "fails"             # a square's unstated upload meets no upload requirement
 map_target = "no2025"
 
 [wireless]
