@@ -4,7 +4,8 @@ For a target with speeds (D, U) and the basic floor (D0, U0), over the counted o
 address:
 
 - ``served``: some offer has down >= D and up >= U (U omitted: no upload condition);
-- ``underserved``: not served, but some offer has down >= D0 and up >= U0;
+- ``underserved``: not served, but some offer has down >= D0 and up >= U0 (U0 = 0: no upload
+  condition);
 - ``unserved``: neither (including an address with no offer at all).
 
 Each condition must hold for one offer: 200/5 from one operator and 50/50 from another do not
