@@ -12,7 +12,8 @@ Speed squares (``read_speed_squares``)
 
 Offers from squares (``offers_from_squares``)
     Every address inside a square gets one offer row per square, in the offers schema of
-    :mod:`layers.offers`. Squares are closed: an address on an edge or corner is in every square
+    :mod:`layers.offers`; a class that states no upload gives an unknown upload (NaN), never
+    upload = download. Squares are closed: an address on an edge or corner is in every square
     it touches (the best-offer step downstream keeps the fastest).
 
 Nkom's lists of addresses lacking a speed are read by :mod:`layers.nkom_lists`.
@@ -257,14 +258,10 @@ def _offered_speeds_mbps(
     squares: pd.DataFrame, up_mbps_when_unstated: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """``down_mbps`` and ``up_mbps`` of each square's offers: where the class states no upload,
-    ``up_mbps_when_unstated``, or the download speed when that is None."""
+    ``up_mbps_when_unstated``, or NaN (unknown) when that is None."""
     down_mbps = squares["down_mbps"].to_numpy(dtype="float64")
     up_mbps = squares["up_mbps"].to_numpy(dtype="float64")
-    fill = (
-        down_mbps
-        if up_mbps_when_unstated is None
-        else np.full_like(down_mbps, up_mbps_when_unstated)
-    )
+    fill = np.nan if up_mbps_when_unstated is None else up_mbps_when_unstated
     return down_mbps, np.where(np.isnan(up_mbps), fill, up_mbps)
 
 
@@ -316,8 +313,10 @@ def offers_from_squares(
     default_technology
         Technology of squares without one; required when any square lacks it.
     up_mbps_when_unstated
-        Upload for squares whose class states none; ``None`` (default) uses the square's download
-        speed, so a target is judged on download alone, as Nkom counts its classes.
+        Upload for squares whose class states none; ``None`` (default) leaves it unknown (NaN),
+        and ``[classify].unknown_upload`` says how classify judges it against an upload
+        requirement (the same rule for every source: no square passes an upload test on its
+        download speed).
     include_partial
         Also make offers from squares where only some households are covered (``coverage ==
         "some"``). Squares with ``coverage == "none"`` never make offers.

@@ -72,7 +72,7 @@ function offerText(i) {
     var parts = [];
     if (D.tech[i] > 0) { parts.push(D.texts.tech[D.tech[i] - 1]); }
     if (D.operator[i] > 0) { parts.push(D.texts.operators[D.operator[i] - 1]); }
-    parts.push(fmtMbps(D.down[i]) + (D.up[i] < 0 ? '' : '/' + fmtMbps(D.up[i])) + ' Mbit/s');
+    parts.push(fmtMbps(D.down[i]) + '/' + (D.up[i] < 0 ? 'ukjent' : fmtMbps(D.up[i])) + ' Mbit/s');
     return parts.join(', ');
 }
 G.popupHtml = function (i) {

@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline.aggregate_copper import with_no_copper
 from pipeline.aggregate_eligibility import with_eligibility
 from pipeline.config import Config, Target
 from pipeline.planning.areas import subsidy_need_nok
@@ -174,6 +175,7 @@ def aggregate_stage(
     table = with_last_shares(gap_table(connection, run_id, config.targets), curves)
     table = with_subsidy_need(table, results, config.cost.commercially_viable_nok_per_household)
     table = with_eligibility(table, results, config.cost.target)
+    table = with_no_copper(table, connection, run_id, results, config.targets)
     return Aggregated(table, curves)
 
 

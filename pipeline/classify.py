@@ -4,11 +4,20 @@ For a target with speeds (D, U) and the basic floor (D0, U0), over the counted o
 address:
 
 - ``served``: some offer has down >= D and up >= U (U omitted: no upload condition);
-- ``underserved``: not served, but some offer has down >= D0 and up >= U0;
+- ``underserved``: not served, but some offer has down >= D0 and up >= U0 (U0 = 0: no upload
+  condition);
 - ``unserved``: neither (including an address with no offer at all).
 
 Each condition must hold for one offer: 200/5 from one operator and 50/50 from another do not
 make 100/10.
+
+An offer whose upload is unknown (NaN: a speed square whose class states none) meets an upload
+condition ``up >= U`` only under ``[classify].unknown_upload = "meets"``; under ``"fails"`` (the
+default) it meets none, exactly as an offer of 0 Mbit/s up would. Conditions on download alone
+(U omitted) never look at the upload.
+
+Copper switched off: ``class_no_copper_<target>`` is the same classification over the counted
+offers without xDSL (what the gap table reports beside the ordinary figures).
 
 With ``lacking_mbps`` (Nkom's lists of addresses lacking 30 / 100 Mbit/s, when trusted), an
 address listed as lacking L Mbit/s is not served for any target with D >= L, and is below the
@@ -27,13 +36,21 @@ from pipeline.config import Config, Target
 from pipeline.coverage import Coverage
 
 CLASSES = ("served", "underserved", "unserved")
+# the class texts by code (0 unserved, 1 underserved, 2 served): an Arrow ``take`` of these
+# builds a class column without converting a NumPy string per address (5.7 of 10.5 s at
+# 300,000 addresses × 4 targets × 2 passes when the columns were NumPy strings)
+_CLASS_BY_CODE = pd.array(["unserved", "underserved", "served"], dtype="str")
 
 
-def addresses_meeting(offers: pd.DataFrame, down_mbps: float, up_mbps: float | None) -> np.ndarray:
-    """Address ids with at least one offer meeting both speeds."""
+def addresses_meeting(
+    offers: pd.DataFrame, down_mbps: float, up_mbps: float | None, unknown_upload: str = "fails"
+) -> np.ndarray:
+    """Address ids with at least one offer meeting both speeds (``unknown_upload``:
+    ``"meets"`` or ``"fails"``, how a NaN upload is judged when ``up_mbps`` is set)."""
     meets = offers["down_mbps"] >= down_mbps
     if up_mbps is not None:
-        meets &= offers["up_mbps"] >= up_mbps
+        up = offers["up_mbps"]
+        meets &= (up >= up_mbps) | (up.isna() & (unknown_upload == "meets"))
     return offers.loc[meets, "address_id"].unique()
 
 
@@ -44,24 +61,36 @@ def classify_addresses(
     floor_down_mbps: float,
     floor_up_mbps: float,
     lacking_mbps: np.ndarray | None = None,
+    unknown_upload: str = "fails",
 ) -> pd.DataFrame:
     """One ``class_<target>`` column per target, aligned to ``address_ids``' index.
 
     ``lacking_mbps`` (aligned to ``address_ids``, NaN where not listed) caps the classes as the
-    module docstring says.
+    module docstring says; ``unknown_upload`` judges NaN uploads against the targets' and the
+    floor's upload speeds.
     """
     ids = address_ids.to_numpy()
     lacking = np.full(len(ids), np.nan) if lacking_mbps is None else lacking_mbps
-    above_floor = np.isin(ids, addresses_meeting(offers, floor_down_mbps, floor_up_mbps))
-    above_floor &= ~(lacking <= floor_down_mbps)
+    floor_up = floor_up_mbps if floor_up_mbps > 0 else None  # 0: the floor is download only
+    floor_ids = addresses_meeting(offers, floor_down_mbps, floor_up, unknown_upload)
+    above_floor = np.isin(ids, floor_ids) & ~(lacking <= floor_down_mbps)
     columns = {}
     for target in targets:
-        served = np.isin(ids, addresses_meeting(offers, target.down_mbps, target.up_mbps))
-        served &= ~(lacking <= target.down_mbps)
-        columns[f"class_{target.name}"] = np.select(
-            [served, above_floor], ["served", "underserved"], default="unserved"
-        )
+        met = addresses_meeting(offers, target.down_mbps, target.up_mbps, unknown_upload)
+        served = np.isin(ids, met) & ~(lacking <= target.down_mbps)
+        code = np.where(served, 2, np.where(above_floor, 1, 0))
+        columns[f"class_{target.name}"] = _CLASS_BY_CODE.take(code)
     return pd.DataFrame(columns, index=address_ids.index)
+
+
+def without_copper(offers: pd.DataFrame) -> pd.DataFrame:
+    """The offers that still count when the copper network is switched off (no xDSL)."""
+    return offers.loc[offers["technology"] != "xdsl"]
+
+
+def no_copper_columns(classes: pd.DataFrame) -> pd.DataFrame:
+    """``class_<target>`` columns renamed ``class_no_copper_<target>``."""
+    return classes.rename(columns=lambda c: c.replace("class_", "class_no_copper_", 1))
 
 
 def reachable_by_wireless(
@@ -81,15 +110,17 @@ def reachable_by_wireless(
 
 @dataclass(frozen=True)
 class Classified:
-    """Classes per target (``class_<target>``) and which households below each target the
-    predicted wireless reach meets (``wireless_<target>``), aligned to the addresses."""
+    """Classes per target (``class_<target>``), which households below each target the
+    predicted wireless reach meets (``wireless_<target>``) and the classes with copper switched
+    off (``class_no_copper_<target>``), aligned to the addresses."""
 
     classes: pd.DataFrame
     reachable: pd.DataFrame
+    no_copper: pd.DataFrame
 
-    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """The per-address columns of the stage, for the results table."""
-        return self.classes, self.reachable
+        return self.classes, self.reachable, self.no_copper
 
     def detail(self, config: Config) -> dict[str, str]:
         """The stage's line on the console: addresses unserved for the map target."""
@@ -98,27 +129,57 @@ class Classified:
         return {f"unserved_{target}": str(int(unserved.sum()))}
 
     def counts(self, config: Config) -> dict[str, int]:
-        """Addresses below the map target that wireless could reach (for the manifest)."""
+        """Addresses below the map target that wireless could reach, and that copper alone
+        keeps at the target (for the manifest)."""
         target = config.classify.map_target
+        served = self.classes[f"class_{target}"] == "served"
+        lost = served & (self.no_copper[f"class_no_copper_{target}"] != "served")
+        reachable = self.reachable[f"wireless_{target}"]
         return {
-            f"reachable_by_wireless_below_{target}": int(self.reachable[f"wireless_{target}"].sum())
+            f"reachable_by_wireless_below_{target}": int(reachable.sum()),
+            f"served_by_copper_only_{target}": int(lost.sum()),
         }
+
+
+def _classes(
+    config: Config, addresses: pd.DataFrame, covered: Coverage, offers: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`classify_addresses` of ``offers`` under the run's settings."""
+    trusted = config.coverage.trust_lacking_lists
+    return classify_addresses(
+        offers,
+        addresses["address_id"],
+        config.targets,
+        config.classify.floor_down_mbps,
+        config.classify.floor_up_mbps,
+        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
+        config.classify.unknown_upload,
+    )
+
+
+def _wireless_served(
+    config: Config, classes: pd.DataFrame, reachable: pd.DataFrame, prefix: str
+) -> pd.DataFrame:
+    """With ``[wireless].count_as_served``, wireless reach counts as served."""
+    if not config.wireless.count_as_served:
+        return classes
+    classes = classes.copy()
+    for target in config.targets:
+        column = f"{prefix}{target.name}"
+        classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
+    return classes
 
 
 def classify_stage(
     config: Config, addresses: pd.DataFrame, covered: Coverage, reach: pd.DataFrame
 ) -> Classified:
     """The classify stage: classes per target (Nkom's lacking lists capping them when
-    trusted) and wireless reach below each target; with ``[wireless].count_as_served``,
+    trusted, unknown uploads judged by ``[classify].unknown_upload``), the same without
+    copper, and wireless reach below each target; with ``[wireless].count_as_served``,
     wireless reach counts as served."""
-    trusted = config.coverage.trust_lacking_lists
-    classes = classify_addresses(
-        covered.offers,
-        addresses["address_id"],
-        config.targets,
-        config.classify.floor_down_mbps,
-        config.classify.floor_up_mbps,
-        covered.columns["nkom_lacking_mbps"].to_numpy() if trusted else None,
+    classes = _classes(config, addresses, covered, covered.offers)
+    no_copper = no_copper_columns(
+        _classes(config, addresses, covered, without_copper(covered.offers))
     )
     reachable = reachable_by_wireless(
         classes,
@@ -126,8 +187,14 @@ def classify_stage(
         reach["wireless_up_mbps"].to_numpy(),
         config.targets,
     )
-    if config.wireless.count_as_served:
-        for target in config.targets:
-            column = f"class_{target.name}"
-            classes[column] = classes[column].mask(reachable[f"wireless_{target.name}"], "served")
-    return Classified(classes, reachable)
+    no_copper_reachable = reachable_by_wireless(
+        no_copper.rename(columns=lambda c: c.replace("class_no_copper_", "class_", 1)),
+        reach["wireless_down_mbps"].to_numpy(),
+        reach["wireless_up_mbps"].to_numpy(),
+        config.targets,
+    )
+    return Classified(
+        _wireless_served(config, classes, reachable, "class_"),
+        reachable,
+        _wireless_served(config, no_copper, no_copper_reachable, "class_no_copper_"),
+    )

@@ -52,6 +52,7 @@ from pipeline.config_schema import (
     WirelessSettings,
     replace_nested,
     to_dict,
+    with_default_wording,
 )
 
 __all__ = [
@@ -249,14 +250,16 @@ def _build_targets(given: dict[str, Any]) -> tuple[Target, ...]:
         if not isinstance(spec, dict):
             msg = f"[targets.{name}]: got {spec!r}, expected a table with down_mbps and up_mbps"
             raise ConfigError(msg)
-        _reject_unknown(f"[targets.{name}]", spec, ["down_mbps", "up_mbps", "label_nb"])
+        keys = ["down_mbps", "up_mbps", "label_nb", "wording_nb", "source"]
+        _reject_unknown(f"[targets.{name}]", spec, keys)
         if "down_mbps" not in spec:
             msg = f"[targets.{name}]: missing key 'down_mbps'"
             raise ConfigError(msg)
         down = _coerce(f"[targets.{name}].down_mbps", spec["down_mbps"], "float")
         up = _coerce(f"[targets.{name}].up_mbps", spec.get("up_mbps"), "float | None")
         label = _coerce(f"[targets.{name}].label_nb", spec.get("label_nb", name), "str")
-        targets.append(Target(name, down, up, label))
+        texts = [_coerce(f"[targets.{name}].{k}", spec.get(k, ""), "str") for k in keys[3:]]
+        targets.append(with_default_wording(Target(name, down, up, label, *texts)))
     if not targets:
         msg = "[targets]: got an empty table, expected at least one target"
         raise ConfigError(msg)

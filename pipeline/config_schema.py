@@ -38,20 +38,79 @@ MAP_ASSET_MODES: Final[tuple[str, ...]] = ("inline", "cdn", "local")
 
 @dataclass(frozen=True)
 class Target:
-    """A named broadband target: households whose best fixed offer meets both speeds are served."""
+    """A named broadband target: households whose best fixed offer meets both speeds are served.
+
+    ``label_nb`` is short (map legends, table headers); ``wording_nb`` quotes the goal as its
+    source words it and ``source`` names the document (about sheet, manifest, README).
+    """
 
     name: str
     down_mbps: float
     up_mbps: float | None = None
     label_nb: str = ""
+    wording_nb: str = ""
+    source: str = ""
 
 
+# The targets' wording and sources are checked and quoted in the README, "Targets, floor, upload
+# and copper". Both national goals are worded on download speed alone, so they set no upload.
 DEFAULT_TARGETS: tuple[Target, ...] = (
-    Target("no2025", 100.0, 10.0, "100/10 Mbit/s (mål 2025)"),
-    Target("gigabit2030", 1000.0, None, "1 Gbit/s (mål 2030)"),
-    Target("eu_vhcn", 1000.0, 200.0, "1000/200 Mbit/s (EU VHCN)"),
-    Target("subsidy30", 30.0, None, "30 Mbit/s (støtteklasse)"),
+    Target(
+        "no2025",
+        100.0,
+        None,
+        "100 Mbit/s (mål 2025)",
+        "Alle husstander og virksomheter skal ha tilbud om bredbånd med minst 100 Mbit/s "
+        "innen utgangen av 2025.",
+        "Meld. St. 28 (2020–2021) «Vår felles digitale grunnmur», Kommunal- og "
+        "moderniseringsdepartementet; målet slik regjeringen og Nkom gjengir det (Nkom, "
+        "pressemelding 25.5.2023)",
+    ),
+    Target(
+        "gigabit2030",
+        1000.0,
+        None,
+        "1 Gbit/s (mål 2030)",
+        "Alle skal ha tilgang til bredbånd med en nedlastingshastighet på minst 1 Gbit/s innen "
+        "utgangen av 2030.",
+        "Digitaliseringsstrategien «Fremtidens digitale Norge» 2024–2030, Digitaliserings- og "
+        "forvaltningsdepartementet",
+    ),
+    Target(
+        "eu_vhcn",
+        1000.0,
+        200.0,
+        "1000/200 Mbit/s (EU VHCN)",
+        "Nett med svært høy kapasitet (VHCN): fiber minst til fordelingspunktet, eller et fast "
+        "nett som i travel tid gir minst 1000 Mbit/s ned og 200 Mbit/s opp.",
+        "BEREC Guidelines on Very High Capacity Networks, BoR (20) 165 (kriterium 3, faste "
+        "nett; uendret i BoR (23) 164); jf. EECC art. 82",
+    ),
+    Target(
+        "subsidy30",
+        30.0,
+        None,
+        "30 Mbit/s (støtteklasse a)",
+        "Prosjekter som kan få støtte: a. husholdninger og virksomheter som mangler tilbud om "
+        "30 Mbit/s [...], eller b. [...] som mangler tilbud om 100 Mbit/s.",
+        "Nasjonale retningslinjer for bredbåndsstøtten (etter GBER), slik fylkeskommunene "
+        "gjengir dem; klasse b er samme fart som målet for 2025",
+    ),
 )
+
+
+def with_default_wording(target: Target) -> Target:
+    """``target`` with the wording and source of the default target of the same name and
+    speeds where it states none (configs written before targets carried them)."""
+    for default in DEFAULT_TARGETS:
+        same = (default.name, default.down_mbps) == (target.name, target.down_mbps)
+        if same and default.up_mbps == target.up_mbps:
+            return dataclasses.replace(
+                target,
+                wording_nb=target.wording_nb or default.wording_nb,
+                source=target.source or default.source,
+            )
+    return target
 
 
 @dataclass(frozen=True)
@@ -100,15 +159,39 @@ class LocateSettings:
     max_kommune_overlap_share: float = 0.001
 
 
+# [classify].unknown_upload values: how an offer whose upload is not stated (Nkom's speed
+# squares state download classes) is judged against an upload requirement. The default first.
+UNKNOWN_UPLOAD_POLICIES: Final[tuple[str, ...]] = ("fails", "meets")
+
+
 @dataclass(frozen=True)
 class ClassifySettings:
     """How offers become classes per target (docs/design.md, "Targets and classes")."""
 
-    floor_down_mbps: float = 30.0  # below this an address is unserved (Nkom basic floor)
+    # the floor ("grunnkrav"): below it an address is unserved. 30 Mbit/s down is the first
+    # class of the national support guidelines ("mangler tilbud om 30 Mbit/s"); the 5 Mbit/s
+    # upload is an ASSUMPTION of ours (no source sets one; 0 judges the floor on download alone)
+    floor_down_mbps: float = 30.0
     floor_up_mbps: float = 5.0
     count_mobile: bool = False  # Nkom counts fixed wireless, not mobile, as fixed coverage
     count_satellite: bool = False  # Nkom excludes satellite
+    # xDSL (copper) counts as coverage; Telenor closes its copper network (Nkom kept it open
+    # for wholesale customers until autumn 2025). The gap table also carries the figures with
+    # copper not counted, whatever this says.
+    count_copper: bool = True
+    # "fails": an unknown upload does not meet an upload requirement (a target's up_mbps or the
+    # floor's): a claim must state its upload, as every per-address offer does. "meets": it
+    # does (the old upload = download of Nkom's squares). Targets without up_mbps never look.
+    unknown_upload: str = "fails"
     map_target: str = "no2025"  # target shown on the overview choropleth and kommune maps
+
+    def __post_init__(self) -> None:
+        if self.unknown_upload not in UNKNOWN_UPLOAD_POLICIES:
+            msg = (
+                f"[classify].unknown_upload: got {self.unknown_upload!r}, expected one of"
+                f" {', '.join(UNKNOWN_UPLOAD_POLICIES)}"
+            )
+            raise ConfigError(msg)
 
 
 @dataclass(frozen=True)

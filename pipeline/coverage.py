@@ -1,8 +1,9 @@
 """Stage 5, coverage: which offers count, and the best one per address.
 
 Counted offers follow Nkom: fixed technologies (fibre, HFC, xDSL, fixed wireless) count;
-mobile counts only when ``classify.count_mobile`` is set; satellite only when
-``classify.count_satellite`` is. An address with no counted offer has no coverage.
+xDSL (copper) unless ``classify.count_copper`` is off; mobile counts only when
+``classify.count_mobile`` is set; satellite only when ``classify.count_satellite`` is. An
+address with no counted offer has no coverage.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ BEST_COLUMNS = ("best_technology", "best_operator", "best_down_mbps", "best_up_m
 
 def counted_technologies(settings: ClassifySettings) -> tuple[str, ...]:
     technologies = list(FIXED_TECHNOLOGIES)
+    if not settings.count_copper:
+        technologies.remove("xdsl")
     if settings.count_mobile:
         technologies += MOBILE_TECHNOLOGIES
     if settings.count_satellite:
@@ -41,7 +44,8 @@ def counted_offers(offers: pd.DataFrame, settings: ClassifySettings) -> pd.DataF
 
 
 def best_offer_per_address(offers: pd.DataFrame, address_ids: pd.Series) -> pd.DataFrame:
-    """The fastest counted offer per address (highest down, then up, then technology rank).
+    """The fastest counted offer per address (highest down, then up, then technology rank;
+    an unknown (NaN) upload ranks below every stated one of the same download).
 
     Returns a frame aligned to ``address_ids``' index; NaN / None where an address has no offer.
     """

@@ -263,7 +263,13 @@ def _manifest(
         "config_hash": config.digest(),
         "config": to_dict(config),
         "targets": {
-            t.name: {"down_mbps": t.down_mbps, "up_mbps": t.up_mbps, "label_nb": t.label_nb}
+            t.name: {
+                "down_mbps": t.down_mbps,
+                "up_mbps": t.up_mbps,
+                "label_nb": t.label_nb,
+                "wording_nb": t.wording_nb,  # issue 15: the goal as its source words it
+                "source": t.source,
+            }
             for t in config.targets
         },
         "inputs": info.checksums,

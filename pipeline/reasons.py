@@ -117,9 +117,10 @@ def formatted(values: np.ndarray, format_one: Callable[[float], str]) -> pd.Seri
 
 
 def speeds_text(down_mbps: np.ndarray, up_mbps: np.ndarray) -> pd.Series:
-    """``"40/10 Mbit/s"`` per row (``"40 Mbit/s"`` without an upload speed)."""
+    """``"40/10 Mbit/s"`` per row; ``"40/ukjent Mbit/s"`` where the upload is unknown (NaN:
+    a speed square's class states none), never "nan"."""
     down, up = formatted(down_mbps, format_mbps), formatted(up_mbps, format_mbps)
-    return down + ("/" + up).where(up != "", "") + " Mbit/s"
+    return down + "/" + up.where(up != "", "ukjent") + " Mbit/s"
 
 
 def lat_lon_text(x_m: np.ndarray, y_m: np.ndarray) -> pd.Series:

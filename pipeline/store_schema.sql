@@ -98,3 +98,8 @@ ALTER TABLE new_sites ADD COLUMN IF NOT EXISTS area_id VARCHAR;
 -- eligibility for broadband support (pipeline/eligibility.py): per address, NULL in older runs
 ALTER TABLE address_results ADD COLUMN IF NOT EXISTS eligible BOOLEAN;
 ALTER TABLE address_results ADD COLUMN IF NOT EXISTS ineligible_reason VARCHAR;
+-- Targets, floor, upload and copper (issue 15): each address's class per target with copper
+-- (xDSL) not counted (pipeline/classify.py class_no_copper_<target>, aggregate_copper.py)
+CREATE TABLE IF NOT EXISTS address_classes_no_copper (
+    run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
+);

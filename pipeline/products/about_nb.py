@@ -55,19 +55,17 @@ LAYERS: Final[dict[str, tuple[str, str]]] = {
     "kommune_cost_factors": ("Kostnadsfaktorer per kommune", OWN),
 }
 
-# target name → where the target comes from (targets not listed: the run's own setting)
-TARGET_SOURCES: Final[dict[str, str]] = {
-    "no2025": (
-        "Nasjonalt bredbåndsmål: innen utgangen av 2025 skal alle husstander og virksomheter ha "
-        "tilbud om bredbånd med minst 100 Mbit/s ned og 10 Mbit/s opp (regjeringen, Meld. St. 28 "
-        "(2020–2021) «Vår felles digitale grunnmur», regjeringen.no)"
-    ),
-    "gigabit2030": (
-        "Nasjonalt bredbåndsmål: alle husstander og virksomheter skal ha tilbud om minst 1 Gbit/s "
-        "innen utgangen av 2030 (regjeringens digitaliseringsstrategi «Fremtidens digitale "
-        "Norge», 2024, regjeringen.no)"
-    ),
-    "eu_vhcn": "EUs mål for det digitale tiåret 2030: gigabitnett (svært høy kapasitet) til alle",
+# Targets, floor, upload and copper (issue 15): each target carries its wording and source
+# (pipeline/config_schema.py DEFAULT_TARGETS); the floor's, the upload policy's and the copper
+# switch's texts are here.
+FLOOR_DOWN_SOURCE: Final = (
+    "{down} Mbit/s ned er første klasse i de nasjonale retningslinjene for bredbåndsstøtten "
+    "(«mangler tilbud om 30 Mbit/s»)"
+)
+ASSUMPTION: Final = "en forutsetning i oppsettet for kjøringen, uten kilde"
+UNKNOWN_UPLOAD_NB: Final = {
+    "fails": "regnes som under kravet (et tilbud må oppgi opplasting for å nå et opplastingskrav)",
+    "meets": "regnes som over kravet (som Nkoms hastighetsklasser, som gjelder nedlasting)",
 }
 
 ROUNDING: Final = (
@@ -127,10 +125,10 @@ def about_rows(
     ]
     for t in config.targets:
         up = f", opp ≥ {t.up_mbps:g} Mbit/s" if t.up_mbps is not None else ""
-        origin = TARGET_SOURCES.get(t.name, "Mål satt i oppsettet for kjøringen")
+        quoted = f"«{t.wording_nb}» " if t.wording_nb else ""
+        origin = f"{quoted}({t.source})" if t.source else "Mål satt i oppsettet for kjøringen"
         rows.append((f"Mål: {target_label(t)}", f"ned ≥ {t.down_mbps:g} Mbit/s{up}. {origin}"))
-    floor = f"{config.classify.floor_down_mbps:g}/{config.classify.floor_up_mbps:g} Mbit/s"
-    rows.append(("Grunnkrav", f"{floor}: under dette er en husstand udekket"))
+    rows += floor_rows(config)
     cost_target = next((t for t in config.targets if t.name == config.cost.target), None)
     rows.append(
         (
@@ -143,6 +141,34 @@ def about_rows(
     rows.append(("Kolonner", COLUMNS_NOTE))
     rows += source_rows(checksums, metadata)
     return pd.DataFrame(rows, columns=["Felt", "Verdi"])
+
+
+def floor_rows(config: Config) -> list[tuple[str, str]]:
+    """The floor with its source or "assumption", how an unknown upload is judged and
+    whether copper counts."""
+    settings = config.classify
+    floor = f"{settings.floor_down_mbps:g}/{settings.floor_up_mbps:g} Mbit/s"
+    down = (
+        FLOOR_DOWN_SOURCE.format(down=f"{settings.floor_down_mbps:g}")
+        if settings.floor_down_mbps == 30.0
+        else f"{settings.floor_down_mbps:g} Mbit/s ned er {ASSUMPTION}"
+    )
+    up = f"; opp ≥ {settings.floor_up_mbps:g} Mbit/s er {ASSUMPTION}"
+    up = up if settings.floor_up_mbps > 0 else "; ingen krav til opplasting"
+    copper = "telles som dekning" if settings.count_copper else "telles ikke som dekning"
+    return [
+        ("Grunnkrav", f"{floor}: under dette er en husstand udekket. {down}{up}"),
+        (
+            "Ukjent opplasting",
+            "Tilbud uten oppgitt opplasting (Nkoms hastighetsruter) "
+            + UNKNOWN_UPLOAD_NB[settings.unknown_upload],
+        ),
+        (
+            "Kobber (xDSL)",
+            f"Kobbernettet {copper}; kolonnene «uten kobber» viser husstander under målet "
+            "om kobbernettet er slått av (Telenor legger ned kobbernettet)",
+        ),
+    ]
 
 
 def column_rows(columns: Sequence[ColumnNb]) -> pd.DataFrame:

@@ -239,6 +239,13 @@ GAP_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
         "share",
         "Underdekkede og udekkede husstander delt på alle husstander (målet {t}).",
     ),
+    # Targets, floor, upload and copper (issue 15): copper switched off (aggregate_copper.py)
+    "below_target_households_no_copper": (
+        "Husstander under mål uten kobber ({t})",
+        "count",
+        "Husstander under målet {t} om kobbernettet (xDSL) ikke telles: tallet når "
+        "kobbernettet er slått av.",
+    ),
 }
 
 ADDRESS_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {

@@ -33,7 +33,12 @@ from pipeline.products.sheets_nb import Sheet, write_csv_nb, write_workbook
 LEVELS_NB: Final = {"kommune": "Kommune", "fylke": "Fylke", "total": "Nasjonalt"}
 VALUES_NB: Final = {"level": LEVELS_NB}
 IDENTITY: Final = ("level", "fylkesnummer", "fylkesnavn", "kommunenummer", "kommunenavn")
-BELOW: Final = ("underserved_households", "unserved_households", "below_target_share")
+BELOW: Final = (
+    "underserved_households",
+    "unserved_households",
+    "below_target_share",
+    "below_target_households_no_copper",  # issue 15: copper switched off (aggregate_copper.py)
+)
 DETAILS: Final = (
     "served_households",
     "funded_households",

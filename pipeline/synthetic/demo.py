@@ -55,10 +55,12 @@ tolerance_m = 0.0                    # snap addresses this close outside every k
 # max_age_days = 45
 
 [classify]
-floor_down_mbps = 30.0               # below the floor an address is unserved
-floor_up_mbps = 5.0
+floor_down_mbps = 30.0               # below the floor an address is unserved (support class a)
+floor_up_mbps = 5.0                  # an assumption, no source; 0 = judge the floor on download
 count_mobile = false                 # Nkom: mobile does not count as fixed coverage
 count_satellite = false              # Nkom: satellite excluded
+count_copper = true                  # xDSL counts; the gap table also gives it switched off
+unknown_upload = "fails"             # a square's unstated upload meets no upload requirement
 map_target = "no2025"
 
 [wireless]
@@ -122,10 +124,12 @@ plan_horizon_years = 3.0             # a planned build counts when due within 3 
 reference_date = "2026-12-01"        # the horizon runs from here ("" = the day of the run)
 fibre_passes_within_m = 30.0         # fibre lines this close make an address upgradable
 
+# the four default targets; wording_nb and source (README "Targets, floor, upload and copper")
+# are the defaults' when a target keeps a default's name and speeds. The 2025 goal is worded
+# on download alone: no up_mbps.
 [targets.no2025]
 down_mbps = 100
-up_mbps = 10
-label_nb = "100/10 Mbit/s (mål 2025)"
+label_nb = "100 Mbit/s (mål 2025)"
 
 [targets.gigabit2030]
 down_mbps = 1000
@@ -138,7 +142,7 @@ label_nb = "1000/200 Mbit/s (EU VHCN)"
 
 [targets.subsidy30]
 down_mbps = 30
-label_nb = "30 Mbit/s (støtteklasse)"
+label_nb = "30 Mbit/s (støtteklasse a)"
 """
 
 

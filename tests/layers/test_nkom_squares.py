@@ -277,7 +277,8 @@ def test_technology_and_unstated_upload_follow_the_caller() -> None:
         offers_from_squares(squares, addresses, "s", default_technology="dsl")
     offers = offers_from_squares(squares, addresses, "s", default_technology="xdsl")
     assert offers["technology"].tolist() == ["fiber", "xdsl"]
-    assert offers["up_mbps"].tolist() == [1000, 30]  # judged on download, as Nkom counts
+    # the classes state no upload: unknown, never upload = download
+    assert offers["up_mbps"].isna().tolist() == [True, True]
     offers = offers_from_squares(
         squares, addresses, "s", default_technology="xdsl", up_mbps_when_unstated=0
     )
@@ -327,3 +328,14 @@ def test_squares_in_another_crs_are_refused() -> None:
     squares = _squares([_box(0, 0)], [100]).to_crs(4326)
     with pytest.raises(InputError, match="expected EPSG:25833"):
         offers_from_squares(squares, _addresses([(X0, Y0)]), "s", default_technology="xdsl")
+
+
+def test_a_stated_upload_is_kept_and_an_unstated_one_is_unknown() -> None:
+    squares = _squares([_box(0, 0), _box(0, 0)], [100, 1000])
+    squares.loc[0, "up_mbps"] = 10.0  # "100/10 Mbit/s" states its upload; "1 Gbit/s" does not
+    offers = offers_from_squares(
+        squares, _addresses([(X0 + 1, Y0 + 1)]), "s", default_technology="fiber"
+    )
+    assert offers["down_mbps"].tolist() == [100.0, 1000.0]
+    assert offers["up_mbps"].iloc[0] == 10.0
+    assert np.isnan(offers["up_mbps"].iloc[1])

@@ -220,3 +220,26 @@ def test_300000_addresses_small_fast_bins_show_every_class_points_up_close(
     screenshot(page, "addr-300k-points.png")
     _clean(report)
     page.context.close()
+
+
+@pytest.mark.browser
+def test_an_unknown_upload_reads_ukjent_in_the_popup(
+    browser: OfflineBrowser, written: MapPaths
+) -> None:
+    page, report, _ = open_ready(browser, written.kommuner["5001"].as_uri())
+    texts = page.evaluate(
+        """() => {
+            const G = window.gapmapAddresses, D = G.data;
+            let i = 0;
+            while (i < G.n && !(D.down[i] >= 0 && D.up[i] >= 0)) { i++; }
+            const known = G.popupHtml(i);
+            D.up[i] = -1;  // as a speed square's class that states no upload is encoded
+            return [known, G.popupHtml(i), D.down[i]];
+        }"""
+    )
+    known, unknown, down = texts
+    assert "ukjent" not in known and "Mbit/s" in known
+    assert "/ukjent Mbit/s" in unknown and "nan" not in unknown.lower()
+    assert down >= 0
+    _clean(report)
+    page.context.close()

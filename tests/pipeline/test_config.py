@@ -49,7 +49,8 @@ MOVED = _former_cost_keys()
 def test_minimal_config_gets_design_defaults(tmp_path: Path) -> None:
     config = config_from_dict(MINIMAL_INPUTS, tmp_path)
     assert config.targets == DEFAULT_TARGETS
-    assert config.target("no2025").down_mbps == 100 and config.target("no2025").up_mbps == 10
+    # the 2025 goal is worded on download alone
+    assert config.target("no2025").down_mbps == 100 and config.target("no2025").up_mbps is None
     assert config.target("gigabit2030").up_mbps is None
     assert config.inputs.kommuner == tmp_path / "k.geojson"
     assert config.cost.fibre.route_factor == 1.3
@@ -180,6 +181,46 @@ def test_custom_targets_replace_defaults(tmp_path: Path) -> None:
     }
     config = config_from_dict(raw, tmp_path)
     assert [t.name for t in config.targets] == ["t50"]
+
+
+def test_old_style_targets_without_wording_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "gapmap.toml"
+    path.write_text(
+        MINIMAL_INPUTS_TOML + '[targets.no2025]\ndown_mbps = 100\nlabel_nb = "100 Mbit/s"\n'
+        "[targets.no2025_100_10]\ndown_mbps = 100\nup_mbps = 10\n"
+        '[targets.gigabit2030]\ndown_mbps = 1000\nwording_nb = "Egen ordlyd"\n'
+        'source = "Egen kilde"\n',
+        encoding="utf-8",
+    )
+    targets = {t.name: t for t in load_config(path).targets}
+    # a default target's name and speeds: its wording and source are filled in
+    assert targets["no2025"].label_nb == "100 Mbit/s"
+    assert targets["no2025"].wording_nb == DEFAULT_TARGETS[0].wording_nb
+    assert "Meld. St. 28 (2020–2021)" in targets["no2025"].source
+    # a target of the run's own: no wording, no source (the about sheet says so)
+    assert (targets["no2025_100_10"].wording_nb, targets["no2025_100_10"].source) == ("", "")
+    assert targets["no2025_100_10"].label_nb == "no2025_100_10"
+    # given wording wins
+    assert targets["gigabit2030"].wording_nb == "Egen ordlyd"
+    assert targets["gigabit2030"].source == "Egen kilde"
+
+
+def test_a_target_wording_must_be_text(tmp_path: Path) -> None:
+    raw = {**MINIMAL_INPUTS, "targets": {"no2025": {"down_mbps": 100, "wording_nb": 5}}}
+    with pytest.raises(ConfigError, match=r"\[targets.no2025\].wording_nb: got 5, expected a str"):
+        config_from_dict(raw, tmp_path)
+
+
+def test_classify_policies_load_and_a_wrong_one_is_named(tmp_path: Path) -> None:
+    raw = {**MINIMAL_INPUTS, "classify": {"unknown_upload": "meets", "count_copper": False}}
+    settings = config_from_dict(raw, tmp_path).classify
+    assert (settings.unknown_upload, settings.count_copper) == ("meets", False)
+    assert config_from_dict(MINIMAL_INPUTS, tmp_path).classify.unknown_upload == "fails"
+    raw = {**MINIMAL_INPUTS, "classify": {"unknown_upload": "yes"}}
+    with pytest.raises(
+        ConfigError, match=r"unknown_upload: got 'yes', expected one of fails, meets"
+    ):
+        config_from_dict(raw, tmp_path)
 
 
 def test_load_config_reports_bad_toml_with_the_path(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from pipeline.config import (
     replace_nested,
     to_dict,
 )
+from pipeline.config_schema import DEFAULT_TARGETS, Target, with_default_wording
 from tests.fixtures import MINIMAL_INPUTS
 
 
@@ -70,3 +71,36 @@ def test_the_store_lives_in_the_output_folder_unless_given() -> None:
     )
     elsewhere = RunSettings(output_dir=Path("ut"), store_path=Path("/var/gapmap/store.duckdb"))
     assert Config(inputs=inputs, run=elsewhere).store_path == Path("/var/gapmap/store.duckdb")
+
+
+def test_every_default_target_carries_its_wording_and_source() -> None:
+    sources = {
+        "no2025": "Meld. St. 28 (2020–2021) «Vår felles digitale grunnmur»",
+        "gigabit2030": "«Fremtidens digitale Norge» 2024–2030",
+        "eu_vhcn": "BoR (20) 165",
+        "subsidy30": "Nasjonale retningslinjer for bredbåndsstøtten",
+    }
+    for target in DEFAULT_TARGETS:
+        assert sources[target.name] in target.source, target.name
+        assert target.wording_nb.endswith(".") and len(target.wording_nb) > 40, target.name
+        assert len(target.label_nb) <= 30, target.name  # short: map legends, table headers
+    by_name = {t.name: t for t in DEFAULT_TARGETS}
+    # both national goals are worded on download alone
+    assert by_name["no2025"].up_mbps is None and by_name["gigabit2030"].up_mbps is None
+    assert "100 Mbit/s" in by_name["no2025"].wording_nb
+    assert "innen utgangen av 2025" in by_name["no2025"].wording_nb
+    assert "1 Gbit/s" in by_name["gigabit2030"].wording_nb
+    assert (by_name["eu_vhcn"].down_mbps, by_name["eu_vhcn"].up_mbps) == (1000.0, 200.0)
+
+
+def test_default_wording_fills_only_a_default_target_of_the_same_speeds() -> None:
+    filled = with_default_wording(Target("gigabit2030", 1000.0, None, "1 Gbit/s"))
+    assert filled.wording_nb == DEFAULT_TARGETS[1].wording_nb and filled.label_nb == "1 Gbit/s"
+    other_speeds = Target("no2025", 100.0, 10.0, "100/10")
+    assert with_default_wording(other_speeds) == other_speeds
+
+
+def test_the_targets_wording_and_source_are_in_the_manifest_form(tmp_path: Path) -> None:
+    data = to_dict(config_from_dict(MINIMAL_INPUTS, tmp_path))
+    assert data["targets"]["no2025"]["source"].startswith("Meld. St. 28")
+    assert data["classify"]["unknown_upload"] == "fails" and data["classify"]["count_copper"]

@@ -15,7 +15,7 @@ import shapely
 from pyproj import Transformer
 
 from pipeline.config import DEFAULT_TARGETS, Config, CoverageSettings, Inputs, Target
-from pipeline.reasons import REASONS, reasons_per_address
+from pipeline.reasons import REASONS, reasons_per_address, speeds_text
 
 TARGET = Target("no2025", 100.0, 10.0, "100/10 Mbit/s (mål 2025)")
 GIGABIT = Target("gigabit2030", 1000.0, None, "1 Gbit/s (mål 2030)")
@@ -321,3 +321,8 @@ def test_national_scale_takes_seconds() -> None:
     print(f"reasons for 2.6 M addresses, 4 targets: {seconds:.1f} s")
     assert reasons["reason_no2025"].notna().sum() == (results["class_no2025"] != "served").sum()
     assert seconds < 120
+
+
+def test_an_unknown_upload_reads_ukjent_never_nan() -> None:
+    texts = speeds_text(np.array([100.0, 40.0, 12.5]), np.array([NAN, 10.0, NAN]))
+    assert texts.tolist() == ["100/ukjent Mbit/s", "40/10 Mbit/s", "12,5/ukjent Mbit/s"]

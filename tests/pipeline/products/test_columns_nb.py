@@ -23,15 +23,14 @@ EXPECTED_HEADERS = {
     "kommunenavn": "Navn",
     "addresses": "Adresser (antall)",
     "households": "Husstander (antall)",
-    "served_households_no2025": "Husstander dekket (100/10 Mbit/s, mål 2025)",
-    "underserved_households_no2025": "Husstander underdekket (100/10 Mbit/s, mål 2025)",
-    "unserved_households_no2025": "Husstander udekket (100/10 Mbit/s, mål 2025)",
-    "funded_households_no2025": "Husstander under mål i område med tilskudd "
-    "(100/10 Mbit/s, mål 2025)",
-    "planned_households_no2025": "Husstander under mål i planlagt område (100/10 Mbit/s, mål 2025)",
+    "served_households_no2025": "Husstander dekket (100 Mbit/s, mål 2025)",
+    "underserved_households_no2025": "Husstander underdekket (100 Mbit/s, mål 2025)",
+    "unserved_households_no2025": "Husstander udekket (100 Mbit/s, mål 2025)",
+    "funded_households_no2025": "Husstander under mål i område med tilskudd (100 Mbit/s, mål 2025)",
+    "planned_households_no2025": "Husstander under mål i planlagt område (100 Mbit/s, mål 2025)",
     "wireless_reachable_households_no2025": "Husstander under mål nåbare trådløst "
-    "(100/10 Mbit/s, mål 2025)",
-    "below_target_share_no2025": "Andel under mål (100/10 Mbit/s, mål 2025) (%)",
+    "(100 Mbit/s, mål 2025)",
+    "below_target_share_no2025": "Andel under mål (100 Mbit/s, mål 2025) (%)",
     "below_target_share_gigabit2030": "Andel under mål (1 Gbit/s, mål 2030) (%)",
     "households_below_cost_target": "Husstander kostnadsberegnet (antall)",
     "cost_nok": "Kostnad (kr)",
@@ -44,6 +43,12 @@ EXPECTED_HEADERS = {
     "median_cost_per_household_nok": "Median kostnad per husstand (kr)",
     "subsidy_need_nok": "Tilskuddsbehov (kr)",
 }
+
+
+def test_the_copper_switched_off_column_has_a_header_per_target(config: Config) -> None:
+    column = describe("below_target_households_no_copper_no2025", config.targets)
+    assert column.header == "Husstander under mål uten kobber (100 Mbit/s, mål 2025)"
+    assert "kobbernettet" in column.definition and column.kind == "count"
 
 
 def test_every_gap_table_column_has_a_norwegian_header_and_definition(config: Config) -> None:
@@ -83,7 +88,7 @@ def test_address_download_columns_have_headers(config: Config) -> None:
     assert [c.header for c in described] == [
         "Adresse-ID",
         "Adresse",
-        "Klasse (100/10 Mbit/s, mål 2025)",
+        "Klasse (100 Mbit/s, mål 2025)",
         "Beste tilbud: ned (Mbit/s)",
         "Kostnad (kr)",
     ]
@@ -93,8 +98,8 @@ def test_address_download_columns_have_headers(config: Config) -> None:
 def test_target_labels_lose_their_brackets(config: Config) -> None:
     labels = [target_label(t) for t in config.targets]
     assert labels == [
-        "100/10 Mbit/s, mål 2025",
+        "100 Mbit/s, mål 2025",
         "1 Gbit/s, mål 2030",
         "1000/200 Mbit/s, EU VHCN",
-        "30 Mbit/s, støtteklasse",
+        "30 Mbit/s, støtteklasse a",
     ]

@@ -54,7 +54,7 @@ def test_the_csv_holds_every_address_in_words_for_norwegian_excel(
     ]
     first = csv.set_index("Adresse-ID").loc["13"]
     assert first["Beste tilbud: tilbyder"] == "'=cmd|' /C calc'!A0"
-    assert first["Klasse (100/10 Mbit/s, mål 2025)"] == "Dekket"
+    assert first["Klasse (100 Mbit/s, mål 2025)"] == "Dekket"
     assert first["Beste tilbud: teknologi"] == "Fiber" and first["Kostnad (kr)"] == ""
     dsl = csv.set_index("Adresse-ID").loc["11"]
     assert dsl["Kostnad (kr)"] == "148000,5" and dsl["Kostnadsvalg"] == "Fiber"
@@ -78,10 +78,10 @@ def test_the_xlsx_has_the_summary_and_the_addresses_below_target(
     assert summary["Husstander (antall)"].value == 1200
     assert summary["Husstander (antall)"].number_format == "#,##0"
     assert summary["Kostnad (kr)"].value == 200_000_000.4
-    assert summary["Andel under mål (100/10 Mbit/s, mål 2025) (%)"].number_format == "0.0%"
+    assert summary["Andel under mål (100 Mbit/s, mål 2025) (%)"].number_format == "0.0%"
     below = book["Adresser under mål"]
     assert below["A1"].value == (
-        "2 adresser under målet 100/10 Mbit/s, mål 2025 av 5 i kommunen;"
+        "2 adresser under målet 100 Mbit/s, mål 2025 av 5 i kommunen;"
         " alle adressene står i 0301.csv"
     )
     assert below["A2"].value == "Adresse-ID" and below.freeze_panes == "A3"

@@ -1,0 +1,102 @@
+"""The gap table's "copper switched off" columns: households below each target without xDSL.
+
+Telenor closes its copper network (Nkom kept it open for wholesale customers until autumn
+2025), so a household served only over copper is a gap that is about to open. Classify gives
+each address ``class_no_copper_<target>``: its class over the counted offers without xDSL. Per
+kommune, fylke and in total, for every target ``t``:
+
+    below_target_households_no_copper_<t> = Σ households where class_no_copper_<t> ≠ served
+
+beside the ordinary ``underserved_households_<t> + unserved_households_<t>``. With
+``[classify].count_copper = false`` the two are equal. Summed in DuckDB with the same
+``GROUPING SETS`` as the gap summary, so the fylke and total rows are sums of the kommune rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from pipeline.config import Target
+
+COLUMN_PREFIX = "below_target_households_no_copper_"
+
+_LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
+                WHEN grouping(k.fylkesnummer) = 0 THEN 'fylke' ELSE 'total' END"""
+
+NO_COPPER_SQL = f"""
+WITH per_address AS (
+    SELECT a.kommunenummer, a.households, n.target, n.class
+    FROM addresses a
+    JOIN address_classes_no_copper n ON n.run_id = a.run_id AND n.address_id = a.address_id
+    WHERE a.run_id = $run_id
+)
+SELECT {_LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
+       coalesce(sum(p.households) FILTER (WHERE p.class <> 'served'), 0) AS below
+FROM kommuner k
+JOIN targets t ON t.run_id = k.run_id
+LEFT JOIN per_address p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
+WHERE k.run_id = $run_id
+GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
+                        (k.fylkesnummer, t.target), (t.target))
+"""
+
+
+def no_copper_long(results: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFrame:
+    """``address_classes_no_copper`` rows: one per address and target, targets in turn."""
+    columns = [f"class_no_copper_{t.name}" for t in targets]
+    long = results[["address_id", *columns]].melt(
+        id_vars="address_id", var_name="target", value_name="class"
+    )
+    long["target"] = long["target"].str.removeprefix("class_no_copper_")
+    return long
+
+
+def store_no_copper_classes(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    results: pd.DataFrame,
+    targets: Sequence[Target],
+) -> None:
+    """Append this run's classes without copper to ``address_classes_no_copper``."""
+    rows = no_copper_long(results, targets)
+    connection.register("_no_copper_rows", rows)
+    try:
+        connection.execute(
+            "INSERT INTO address_classes_no_copper"
+            " SELECT ?, address_id, target, class FROM _no_copper_rows",
+            [run_id],
+        )
+    finally:
+        connection.unregister("_no_copper_rows")
+
+
+def with_no_copper(
+    gap_table: pd.DataFrame,
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    results: pd.DataFrame,
+    targets: Sequence[Target],
+) -> pd.DataFrame:
+    """The gap table with ``below_target_households_no_copper_<target>`` for every target
+    (stores the per-address classes first; the sums are the module docstring's)."""
+    store_no_copper_classes(connection, run_id, results, targets)
+    long = connection.execute(NO_COPPER_SQL, {"run_id": run_id}).df()
+    keys = ["level", "fylkesnummer", "kommunenummer"]
+    wide = (
+        long.assign(**{k: long[k].fillna("") for k in keys[1:]})
+        .pivot(index=keys, columns="target", values="below")
+        .reindex(columns=[t.name for t in targets])
+        .add_prefix(COLUMN_PREFIX)
+    )
+    keyed = gap_table.assign(**{f"_{k}": gap_table[k].fillna("") for k in keys[1:]})
+    joined = keyed.merge(
+        wide.reset_index().rename(columns={k: f"_{k}" for k in keys[1:]}),
+        on=["level", *[f"_{k}" for k in keys[1:]]],
+        how="left",
+    ).drop(columns=[f"_{k}" for k in keys[1:]])
+    columns = [f"{COLUMN_PREFIX}{t.name}" for t in targets]
+    joined[columns] = joined[columns].fillna(0).astype("int64")
+    return joined
