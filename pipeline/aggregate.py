@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipeline.aggregate_premises import with_premises
 from pipeline.config import Config, Target
 from pipeline.planning.areas import subsidy_need_nok
 from pipeline.planning.cost_curve import (
@@ -171,6 +172,7 @@ def aggregate_stage(
     curves = cost_curves(results)
     table = with_last_shares(gap_table(connection, run_id, config.targets), curves)
     table = with_subsidy_need(table, results, config.cost.commercially_viable_nok_per_household)
+    table = with_premises(table, results, config.targets)  # pipeline/aggregate_premises.py
     return Aggregated(table, curves)
 
 

@@ -35,6 +35,7 @@ from pipeline.config_cost import (
     WirelessCostSettings,
 )
 from pipeline.config_inputs import Inputs
+from pipeline.config_premises import PremisesSettings, check_premises
 from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
@@ -87,6 +88,7 @@ _SECTIONS: dict[str, type] = {
     "checks": ChecksSettings,
     "fetch": FetchConfig,
     "freshness": FreshnessConfig,
+    "premises": PremisesSettings,
     "inputs": Inputs,
 }
 
@@ -273,6 +275,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     _check_cost(config.cost)
     _check_input_crs(config.inputs)
     check_refresh(config.fetch, config.freshness, config.inputs)
+    check_premises(config.premises)
     if config.locate.max_kommune_overlap_share > 1.0:
         msg = (
             f"[locate].max_kommune_overlap_share: got {config.locate.max_kommune_overlap_share},"

@@ -38,3 +38,5 @@ class Inputs:
     planned_areas_crs: str = ""
     funded_areas_crs: str = ""
     roads_crs: str = ""
+    # Kartverket's Matrikkelen Bygningspunkt (GeoPackage/GeoJSON/FGDB): who lives at an address
+    buildings: Path | None = None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from layers.errors import ConfigError
 from pipeline.config_cost import CostSettings
 from pipeline.config_inputs import Inputs
+from pipeline.config_premises import PremisesSettings
 from pipeline.config_refresh import FetchConfig, FreshnessConfig
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ class Config:
     checks: ChecksSettings = field(default_factory=ChecksSettings)
     fetch: FetchConfig = field(default_factory=FetchConfig)  # pipeline/config_refresh.py
     freshness: FreshnessConfig = field(default_factory=FreshnessConfig)
+    premises: PremisesSettings = field(default_factory=PremisesSettings)  # config_premises.py
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from layers.addresses import read_addresses
 from layers.areas import read_areas
+from layers.buildings import read_buildings
 from layers.cost_factors import read_cost_factors
 from layers.dtm import refuse_dtm_off_the_addresses
 from layers.errors import InputError
@@ -55,6 +56,7 @@ class Ingested:
     quarantine: pd.DataFrame
     counts: pd.DataFrame  # layer, rows_read, rows_accepted, rows_merged, rows_quarantined
     metadata: dict[str, dict[str, Any]]  # per layer: vintages, files read, derived rows
+    buildings: gpd.GeoDataFrame | None = None  # Matrikkelen Bygningspunkt (pipeline/premises.py)
 
 
 def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> LayerResult:
@@ -191,8 +193,9 @@ def ingest(config: Config) -> Ingested:
         read_fylker(inputs.fylker) if inputs.fylker else None,
         _roads(inputs.roads, inputs) if inputs.roads else None,
         read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,
+        read_buildings(inputs.buildings) if inputs.buildings else None,
     ]
-    sites, fibre, fylker, roads, cost_factors = optional
+    sites, fibre, fylker, roads, cost_factors, buildings = optional
     results = [kommuner, addresses, offers, *square_results, *lacking_results, *area_results]
     results += [r for r in optional if r is not None]
     frames = [r.quarantine for r in results if len(r.quarantine)]
@@ -213,6 +216,7 @@ def ingest(config: Config) -> Ingested:
         quarantine=pd.concat(frames, ignore_index=True) if frames else empty_quarantine(),
         counts=_counts(results),
         metadata=metadata,
+        buildings=buildings.accepted if buildings else None,
     )
     check_layers(config.checks, ingested, vars(config.inputs))
     return ingested

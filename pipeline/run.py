@@ -36,6 +36,7 @@ from pipeline import (
     freshness,
     ingest,
     locate,
+    premises,
     publish,
     reasons,
     store,
@@ -169,6 +170,9 @@ def _address_stages(
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
+    with timer.stage("premises") as detail:
+        inputs, premises_counts = premises.premises_stage(config, inputs)
+        detail["basis"] = str(premises_counts["basis"])
     with timer.stage("terrain") as detail:
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
@@ -192,6 +196,7 @@ def _address_stages(
     results = pd.concat([results, why], axis=1)
     counts = {
         "locate": locate_counts,
+        "premises": premises_counts,
         "terrain": terrain.terrain_counts(terrain_columns),
         "coverage": covered.counts,
         "wireless": wireless.wireless_counts(reach) | classified.counts(config),
