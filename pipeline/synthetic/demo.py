@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.synthetic.buildings import write_demo_buildings
 from pipeline.synthetic.region import build_demo_region
 from pipeline.synthetic.writers import config_text
 
@@ -28,6 +29,12 @@ sites = "{sites}"                    # wireless site list CSV
 fibre = "{fibre}"                    # existing fibre lines (GeoJSON / GeoPackage)
 roads = "{roads}"                    # road lines: fibre routes follow the roads
 kommune_cost_factors = "{cost_factors}"  # kommunenummer,cost_factor (trench price multiplier)
+buildings = "{buildings}"            # Matrikkelen Bygningspunkt: who lives at an address
+
+[premises]                           # README "Premises"; Nkom's practice by default
+counted_classes = ["dwelling"]       # households count toward the targets
+costed_classes = ["dwelling"]        # ... and are costed; cabins and businesses are reported
+link_tolerance_m = 50.0              # a building without a cadastral match: nearest address
 
 [locate]
 tolerance_m = 0.0                    # snap addresses this close outside every kommune
@@ -130,6 +137,7 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
         "fibre": region.fibre,
         "roads": region.roads,
         "cost_factors": region.cost_factors,
+        "buildings": write_demo_buildings(region.addresses, data_dir / "bygningspunkt.gpkg", seed),
     }
     text = config_text(DEMO_CONFIG, data_dir, "..", names)
     config_path = data_dir / "gapmap.toml"
