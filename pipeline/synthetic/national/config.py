@@ -27,6 +27,7 @@ def national_config_text(dataset: NationalDataset, name: str, tolerance_m: float
         "fibre": dataset.fibre,
         "roads": dataset.roads,
         "cost_factors": None,
+        "buildings": None,  # no building points in the national set: "husstander = adresser"
     }
     text = config_text(DEMO_CONFIG, dataset.root, "out", inputs)
     edits = (
