@@ -2,7 +2,7 @@
 
 ::
 
-    ingest → locate → terrain → wireless → coverage → classify → cost → reasons → store
+    ingest → locate → premises → terrain → wireless → coverage → classify → cost → reasons → store
     → aggregate → changes → publish
 
 Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
@@ -165,7 +165,7 @@ def _run_stages(
 def _address_stages(
     config: Config, inputs: ingest.Ingested, timer: StageTimer
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
-    """locate → terrain → wireless → coverage → classify → cost → reasons: the located inputs, one
+    """locate → premises → terrain → … → reasons: the located inputs, one
     results row per address (every stage's columns), the stages' counts and the masts."""
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
