@@ -38,6 +38,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Final
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -78,9 +79,15 @@ class Premises:
     counts: dict[str, Any]
 
 
-def class_of_building_type(building_type: pd.Series) -> np.ndarray:
-    """``dwelling``, ``holiday_home``, ``business`` or ``no_premises`` per 3-digit code."""
-    code = pd.to_numeric(building_type, errors="coerce").fillna(0).astype("int64").to_numpy()
+def _per_code(building_type: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (as int, 0 where not a number) and each building's position among
+    them: the code tables are applied to the ~100 distinct codes, not to millions of rows."""
+    positions, uniques = pd.factorize(building_type.astype("string").fillna(""))
+    numbers = pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object)), errors="coerce")
+    return numbers.fillna(0).to_numpy(dtype="int64"), positions
+
+
+def _class_of_codes(code: np.ndarray) -> np.ndarray:
     group = code // 10
     dwelling = ((code >= 111) & (code <= 159)) | (group == 19)
     holiday = (group == 16) | (group == 17)
@@ -90,63 +97,78 @@ def class_of_building_type(building_type: pd.Series) -> np.ndarray:
     ).astype(object)
 
 
+def class_of_building_type(building_type: pd.Series) -> np.ndarray:
+    """``dwelling``, ``holiday_home``, ``business`` or ``no_premises`` per 3-digit code."""
+    codes, positions = _per_code(building_type)
+    classes: np.ndarray = np.append(_class_of_codes(codes), "no_premises")[positions]
+    return classes
+
+
 def dwellings_of_buildings(building_type: pd.Series, dwellings: pd.Series) -> np.ndarray:
     """Dwellings per building: the file's count where given, else :data:`DWELLINGS_BY_CODE`
     or :data:`DWELLINGS_BY_TYPE` for dwelling codes, 0 for every other class."""
-    text = building_type.astype("string").fillna("")
+    codes, positions = _per_code(building_type)
+    text = pd.Series(codes.astype(str))
     by_type = text.map(DWELLINGS_BY_CODE).fillna(text.str.slice(0, 2).map(DWELLINGS_BY_TYPE))
-    assumed = by_type.fillna(0).to_numpy(dtype="int64")
+    assumed_per_code = np.where(_class_of_codes(codes) == "dwelling", by_type.fillna(0), 0)
+    assumed = np.append(assumed_per_code, 0).astype("int64")[positions]
     given = _nullable_ints(dwellings)
     count = np.where(given.isna().to_numpy(), assumed, given.fillna(0).to_numpy(dtype="int64"))
-    return np.where(class_of_building_type(building_type) == "dwelling", count, 0)
+    is_dwelling = np.append(_class_of_codes(codes) == "dwelling", False)[positions]
+    return np.where(is_dwelling, count, 0)
 
 
 def _nullable_ints(values: pd.Series) -> pd.Series:
     """``values`` as nullable Int64 (NA where missing)."""
+    if isinstance(values.dtype, pd.Int64Dtype):
+        return values
     return pd.Series(pd.to_numeric(values, errors="coerce"), index=values.index).astype("Int64")
 
 
-def _cadastre_key_of_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
-    """kommunenummer (the file's, the cadastre's numbering), gnr, bnr, fnr per address."""
-    knr = addresses.get("kommunenummer_file", addresses["kommunenummer"])
-    return pd.DataFrame(
-        {
-            "kommunenummer": knr.fillna(addresses["kommunenummer"]).to_numpy(),
-            **{
-                k: addresses.get(k, pd.Series(pd.NA, index=addresses.index)) for k in ("gnr", "bnr")
-            },
-            "fnr": addresses.get("fnr", pd.Series(0, index=addresses.index)),
-            "address_index": np.arange(len(addresses)),
-            "ax": addresses["x_m"].to_numpy(),
-            "ay": addresses["y_m"].to_numpy(),
-        }
-    ).dropna(subset=["gnr", "bnr"])
+def _unit_keys(
+    kommunenummer: pd.Series, gnr: pd.Series, bnr: pd.Series, fnr: pd.Series, knr_index: pd.Index
+) -> np.ndarray:
+    """One int64 per cadastral unit (kommune position, gnr, bnr, fnr < 10⁵ each); -1 where the
+    kommune is not in ``knr_index`` or gnr or bnr is missing."""
+    knr = knr_index.get_indexer(pd.Index(kommunenummer.astype("string").fillna("")))
+    parts = [_nullable_ints(v).fillna(-1).to_numpy(dtype="int64") for v in (gnr, bnr, fnr)]
+    key = ((knr * 100_000 + parts[0]) * 100_000 + parts[1]) * 100_000 + parts[2].clip(0)
+    return np.where((knr >= 0) & (parts[0] >= 0) & (parts[1] >= 0), key, -1)
 
 
 def _link_by_cadastre(
     addresses: pd.DataFrame, buildings: pd.DataFrame, todo: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Buildings ``todo`` (positions) that share a cadastral unit with an address, and the
-    nearest such address of each (positions)."""
-    keys = ["kommunenummer", "gnr", "bnr", "fnr"]
-    building_keys = pd.DataFrame(
-        {
-            "kommunenummer": buildings["kommunenummer"].to_numpy()[todo],
-            **{k: buildings[k].to_numpy()[todo] for k in ("gnr", "bnr", "fnr")},
-            "building_index": todo,
-            "bx": shapely.get_x(buildings.geometry.to_numpy()[todo]),
-            "by": shapely.get_y(buildings.geometry.to_numpy()[todo]),
-        }
-    ).dropna(subset=["gnr", "bnr"])
-    address_keys = _cadastre_key_of_addresses(addresses)
-    for key in ("gnr", "bnr", "fnr"):
-        building_keys[key] = building_keys[key].astype("int64")
-        address_keys[key] = address_keys[key].astype("int64")
-    pairs = building_keys.merge(address_keys, on=keys, how="inner")
-    pairs["distance_m"] = np.hypot(pairs["bx"] - pairs["ax"], pairs["by"] - pairs["ay"])
-    nearest = pairs.sort_values(["building_index", "distance_m", "address_index"])
-    nearest = nearest.drop_duplicates("building_index")
-    return nearest["building_index"].to_numpy(), nearest["address_index"].to_numpy()
+    """Buildings ``todo`` (positions) that share a cadastral unit (kommune — the address file's
+    own, the cadastre's numbering — gnr, bnr, fnr) with an address, and the nearest such
+    address of each (positions)."""
+    knr = addresses.get("kommunenummer_file", addresses["kommunenummer"])
+    knr = knr.fillna(addresses["kommunenummer"])
+    knr_index = pd.Index(pd.unique(knr.astype("string").fillna("").to_numpy()))
+    nothing = pd.Series(pd.NA, index=addresses.index, dtype="Int64")
+    address_key = _unit_keys(
+        knr,
+        addresses.get("gnr", nothing),
+        addresses.get("bnr", nothing),
+        addresses.get("fnr", nothing),
+        knr_index,
+    )
+    chosen = buildings.iloc[todo]
+    building_key = _unit_keys(
+        chosen["kommunenummer"], chosen["gnr"], chosen["bnr"], chosen["fnr"], knr_index
+    )
+    pairs = pd.DataFrame({"key": building_key, "building_index": todo}).loc[building_key >= 0]
+    units = pd.DataFrame({"key": address_key, "address_index": np.arange(len(addresses))})
+    pairs = pairs.merge(units.loc[address_key >= 0], on="key", how="inner")
+    b, a = pairs["building_index"].to_numpy(), pairs["address_index"].to_numpy()
+    geometry = buildings.geometry.to_numpy()
+    distance_m = np.hypot(
+        shapely.get_x(geometry[b]) - addresses["x_m"].to_numpy()[a],
+        shapely.get_y(geometry[b]) - addresses["y_m"].to_numpy()[a],
+    )
+    order = np.lexsort((a, distance_m, b))
+    first = np.r_[True, b[order][1:] != b[order][:-1]] if len(order) else order.astype(bool)
+    return b[order][first], a[order][first]
 
 
 def _link_by_nearest(
@@ -155,8 +177,11 @@ def _link_by_nearest(
     """Buildings ``todo`` with an address within ``tolerance_m``, and the nearest (positions)."""
     if tolerance_m <= 0 or len(todo) == 0 or len(addresses) == 0:
         return np.array([], dtype="int64"), np.array([], dtype="int64")
-    points = shapely.points(addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy())
-    tree = shapely.STRtree(np.asarray(points))
+    if isinstance(addresses, gpd.GeoDataFrame):  # the located addresses: their points
+        points = np.asarray(addresses.geometry.to_numpy())
+    else:
+        points = np.asarray(shapely.points(addresses["x_m"], addresses["y_m"]))
+    tree = shapely.STRtree(points)
     building_pos, address_pos = tree.query_nearest(
         buildings.geometry.to_numpy()[todo], max_distance=tolerance_m, all_matches=False
     )
