@@ -74,6 +74,7 @@ def test_manifest_checksums_match_the_inputs(demo_run) -> None:
     assert set(manifest["inputs"]) == {
         *("kommuner", "addresses", "offers", "dtm", "sites", "fibre", "roads"),
         "kommune_cost_factors",
+        "buildings",  # premises: the demo's building points
     }
     for layer, info in manifest["inputs"].items():
         path = Path(info["path"])
