@@ -10,6 +10,9 @@ the row's ``EPSG-kode``. The canonical table has one row per address:
 ``kommunenavn``     as the file says it
 ``address_text``    adresseTekst
 ``households``      dwelling units; 1 per address unless a ``households`` column is given
+``gnr``, ``bnr``    gardsnummer, bruksnummer: the cadastral unit (nullable Int64)
+``fnr``             festenummer (nullable Int64; empty = 0)
+``undernummer``     the matrikkeladresse's sub-number (nullable Int64; not a seksjonsnummer)
 ``x_m``, ``y_m``    easting / northing in EPSG:25833
 ``row_number``      line in the source file (header = 1), for provenance
 ``geometry``        the point in EPSG:25833
@@ -44,7 +47,11 @@ OPTIONAL_COLUMNS = (
     "datauttaksdato",
     "households",
     "bruksenhetsnummer",
+    *("gardsnummer", "bruksnummer", "festenummer", "undernummer"),  # the cadastral unit
 )
+# canonical name → the Matrikkelen Adresse column of the cadastral unit (layers/buildings.py)
+CADASTRE_COLUMNS = {"gnr": "gardsnummer", "bnr": "bruksnummer", "fnr": "festenummer"}
+CADASTRE_COLUMNS_ALL = {**CADASTRE_COLUMNS, "undernummer": "undernummer"}
 # The 46-column header of Kartverket's Matrikkelen Adresse CSV, in order.
 KARTVERKET_HEADER_LINE = (
     "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;adressetilleggsnavnKilde;"
@@ -319,8 +326,22 @@ def _accepted_addresses(
             "x_m": x_m,
             "y_m": y_m,
             "row_number": frame.loc[ok, "row_number"].to_numpy(),
+            **_cadastre(frame, ok),
         }
     )
+
+
+def _cadastre(frame: pd.DataFrame, ok: pd.Series) -> dict[str, pd.Series]:
+    """gnr, bnr, fnr, undernummer of the accepted rows as nullable ints (NA where absent or not
+    a whole number; an empty festenummer is 0, as Kartverket leaves it empty for no feste)."""
+    columns = {}
+    for name, source in CADASTRE_COLUMNS_ALL.items():
+        text = frame.get(source, pd.Series(pd.NA, index=frame.index, dtype="string"))[ok]
+        value = pd.to_numeric(text, errors="coerce")
+        value = value.where(value.notna() & (value == value.round()) & (value >= 0))
+        parsed = value.round().astype("Int64")
+        columns[name] = (parsed.fillna(0) if name == "fnr" else parsed).reset_index(drop=True)
+    return columns
 
 
 def _metadata(frame: pd.DataFrame, dwelling_level: bool) -> dict[str, object]:

@@ -130,6 +130,7 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
     "generated_at": "Generert",
     "code_version": "Programversjon",
     "data_sources": "Datakilder",
+    "households_basis": "Husstander",  # pipeline/premises.py: "husstander = adresser" or whence
 }
 
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"

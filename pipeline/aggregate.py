@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.aggregate_copper import with_no_copper
 from pipeline.aggregate_eligibility import with_eligibility
+from pipeline.aggregate_premises import with_premises
 from pipeline.config import Config, Target
 from pipeline.planning.areas import subsidy_need_nok
 from pipeline.planning.cost_curve import (
@@ -176,6 +177,7 @@ def aggregate_stage(
     table = with_subsidy_need(table, results, config.cost.commercially_viable_nok_per_household)
     table = with_eligibility(table, results, config.cost.target)
     table = with_no_copper(table, connection, run_id, results, config.targets)
+    table = with_premises(table, results, config.targets)  # pipeline/aggregate_premises.py
     return Aggregated(table, curves)
 
 

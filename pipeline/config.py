@@ -38,6 +38,7 @@ from pipeline.config_eligibility import EligibilitySettings, check_eligibility
 from pipeline.config_inputs import Inputs
 from pipeline.config_nkom import NkomSettings, check_nkom
 from pipeline.config_operators import OperatorSettings, coerce_aliases
+from pipeline.config_premises import PremisesSettings, check_premises
 from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
@@ -93,6 +94,7 @@ _SECTIONS: dict[str, type] = {
     "freshness": FreshnessConfig,
     "operators": OperatorSettings,
     "eligibility": EligibilitySettings,
+    "premises": PremisesSettings,
     "inputs": Inputs,
     "nkom": NkomSettings,
 }
@@ -286,6 +288,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     check_refresh(config.fetch, config.freshness, config.inputs)
     check_nkom(config.nkom)
     check_eligibility(config.eligibility)
+    check_premises(config.premises)
     if config.locate.max_kommune_overlap_share > 1.0:
         msg = (
             f"[locate].max_kommune_overlap_share: got {config.locate.max_kommune_overlap_share},"

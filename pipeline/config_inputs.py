@@ -47,3 +47,5 @@ class Inputs:
     # Nkom's list of buildings under the 5G coverage obligation (CSV/KML/Parquet: adresseid or
     # coordinates); those buildings are not eligible for support (pipeline/eligibility.py)
     obligation_5g: Path | None = None
+    # Kartverket's Matrikkelen Bygningspunkt (GeoPackage/GeoJSON/FGDB): who lives at an address
+    buildings: Path | None = None

@@ -24,6 +24,7 @@ from pipeline.config_eligibility import EligibilitySettings
 from pipeline.config_inputs import Inputs
 from pipeline.config_nkom import NkomSettings
 from pipeline.config_operators import OperatorSettings
+from pipeline.config_premises import PremisesSettings
 from pipeline.config_refresh import FetchConfig, FreshnessConfig
 
 if TYPE_CHECKING:
@@ -245,6 +246,7 @@ class Config:
     nkom: NkomSettings = field(default_factory=NkomSettings)  # pipeline/config_nkom.py
     operators: OperatorSettings = field(default_factory=OperatorSettings)  # config_operators.py
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
+    premises: PremisesSettings = field(default_factory=PremisesSettings)  # config_premises.py
     targets: tuple[Target, ...] = DEFAULT_TARGETS
     source_path: Path | None = None
 

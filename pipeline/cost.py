@@ -87,8 +87,13 @@ def costed_addresses(
     """The addresses the cost stage costs: below the cost target, outside funded and planned
     areas (they will be reached anyway) and with households (a cabin or a barn without one
     has no one to connect)."""
-    return (
-        (classes[f"class_{config.cost.target}"] != "served").to_numpy()
-        & (covered.columns["area_status"] == "").to_numpy()
-        & (addresses["households"] > 0).to_numpy()
-    )
+    below = (classes[f"class_{config.cost.target}"] != "served").to_numpy()
+    outside_areas = (covered.columns["area_status"] == "").to_numpy()
+    return np.asarray(below & outside_areas & _costed_premises(addresses), dtype=bool)
+
+
+def _costed_premises(addresses: pd.DataFrame) -> np.ndarray:
+    """The premises stage's ``premises_costed`` ([premises].costed_classes), else households > 0."""
+    if "premises_costed" in addresses:
+        return np.asarray(addresses["premises_costed"], dtype=bool)
+    return np.asarray(addresses["households"] > 0, dtype=bool)

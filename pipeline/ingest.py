@@ -24,6 +24,7 @@ import pandas as pd
 
 from layers.addresses import read_addresses
 from layers.areas import read_areas
+from layers.buildings import read_buildings
 from layers.cost_factors import read_cost_factors
 from layers.dtm import refuse_dtm_off_the_addresses
 from layers.errors import InputError
@@ -38,7 +39,7 @@ from layers.roads import read_roads
 from layers.sites import read_sites
 from layers.source_dates import config_date
 from pipeline.config import ChecksSettings, Config, Inputs
-from pipeline.ingest_nkom import households_from_register, read_nkom_data
+from pipeline.ingest_nkom import read_nkom_data
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Ingested:
     nkom_register: pd.DataFrame | None = None
     # Nkom's 5G obligation list, one row per listed building linked to an address
     obligation_5g: pd.DataFrame | None = None
+    buildings: gpd.GeoDataFrame | None = None  # Matrikkelen Bygningspunkt (pipeline/premises.py)
 
 
 def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> LayerResult:
@@ -210,8 +212,9 @@ def ingest(config: Config) -> Ingested:
         read_fylker(inputs.fylker) if inputs.fylker else None,
         _roads(inputs.roads, inputs) if inputs.roads else None,
         read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,
+        read_buildings(inputs.buildings) if inputs.buildings else None,
     ]
-    sites, fibre, fylker, roads, cost_factors = optional
+    sites, fibre, fylker, roads, cost_factors, buildings = optional
     obligation = _obligation_5g(config, addresses.accepted)
     optional.append(obligation)
     results = [kommuner, addresses, offers, *nkom.results, *square_results, *lacking_results]
@@ -225,7 +228,7 @@ def ingest(config: Config) -> Ingested:
     ingested = Ingested(
         kommuner=kommuner.accepted,
         fylker=_fylker_of(kommuner.accepted, fylker.accepted if fylker else None),
-        addresses=households_from_register(addresses.accepted, nkom.register),
+        addresses=addresses.accepted,
         offers=pd.concat([per_address, square_offers], ignore_index=True),
         lacking=lacking,
         areas=areas,
@@ -238,6 +241,7 @@ def ingest(config: Config) -> Ingested:
         metadata=metadata,
         nkom_register=nkom.register,
         obligation_5g=obligation.accepted if obligation else None,
+        buildings=buildings.accepted if buildings else None,
     )
     check_layers(config.checks, ingested, vars(config.inputs))
     return ingested

@@ -90,18 +90,3 @@ def read_nkom_data(inputs: Inputs, settings: NkomSettings, addresses: pd.DataFra
         parts.append(mobile.accepted)
     offers = pd.concat(parts, ignore_index=True) if parts else None
     return NkomData(results, offers, register, metadata)
-
-
-# --- TEMPORARY: until the premises stage exists (issue 15, deliver 1), replace at merge --------
-def households_from_register(
-    addresses: pd.DataFrame, register: pd.DataFrame | None
-) -> pd.DataFrame:
-    """Addresses with ``households`` = the register's ``hus`` where the register has the
-    address (Nkom's own count: a cabin has 0); other addresses keep theirs."""
-    if register is None:
-        return addresses
-    by_id = register.set_index("address_id")["households"]
-    counted = addresses["address_id"].map(by_id)
-    result = addresses.copy()
-    result["households"] = counted.fillna(addresses["households"]).astype("int64").to_numpy()
-    return result

@@ -199,7 +199,7 @@ def _write_map_products(
         files.with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
         [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets],
         config.classify.map_target,
-        _stamp(info, config.cost.target),
+        _stamp(info, config.cost.target) | _households_basis(tables.aggregated.gap_table),
         assets=cast(AssetMode, config.run.map_assets),  # checked by the config
         hillshades=_hillshades(config.inputs.dtm, tables.inputs.kommuner, terrain_dir),
         areas=areas,
@@ -223,6 +223,14 @@ def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:
         "code_version": info.code_version,
         "data_sources": ", ".join(Path(s["path"]).name for s in info.checksums.values()),
     }
+
+
+def _households_basis(gap_table: pd.DataFrame) -> dict[str, str]:
+    """Where the households came from (pipeline/aggregate_premises.py), for every map page:
+    "husstander = adresser" when no buildings were given, never silently."""
+    if "premises_basis" not in gap_table or gap_table.empty:
+        return {}
+    return {"households_basis": str(gap_table["premises_basis"].iloc[0])}
 
 
 def _hillshades(

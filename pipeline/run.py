@@ -2,8 +2,8 @@
 
 ::
 
-    ingest → locate → terrain → wireless → coverage → classify → eligibility → cost → reasons
-    → store → aggregate → changes → publish
+    ingest → locate → premises → terrain → wireless → coverage → classify → eligibility → cost
+    → reasons → store → aggregate → changes → publish
 
 Each stage is a plain function in its own module (``pipeline/<stage>.py``); this file only
 sequences them, measures wall time and peak memory per stage, and keeps the ``runs`` table and
@@ -37,6 +37,7 @@ from pipeline import (
     freshness,
     ingest,
     locate,
+    premises,
     publish,
     reasons,
     store,
@@ -165,11 +166,14 @@ def _run_stages(
 def _address_stages(
     config: Config, inputs: ingest.Ingested, timer: StageTimer
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
-    """locate → … → classify → eligibility → cost → reasons: the located inputs, one
-    results row per address (every stage's columns), the stages' counts and the masts."""
+    """locate → premises → terrain → … → classify → eligibility → cost → reasons: the located
+    inputs, one results row per address (every stage's columns), the stages' counts, the masts."""
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
+    with timer.stage("premises") as detail:
+        inputs, premises_counts = premises.premises_stage(config, inputs, inputs.nkom_register)
+        detail["basis"] = str(premises_counts["basis"])
     with timer.stage("terrain") as detail:
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
@@ -197,6 +201,7 @@ def _address_stages(
     results = pd.concat([results, why], axis=1)
     counts = {
         "locate": locate_counts,
+        "premises": premises_counts,
         "terrain": terrain.terrain_counts(terrain_columns),
         "coverage": covered.counts,
         "wireless": wireless.wireless_counts(reach) | classified.counts(config),

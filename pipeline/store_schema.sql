@@ -103,3 +103,15 @@ ALTER TABLE address_results ADD COLUMN IF NOT EXISTS ineligible_reason VARCHAR;
 CREATE TABLE IF NOT EXISTS address_classes_no_copper (
     run_id VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
 );
+-- premises (pipeline/premises.py): the cadastral unit of each address and who lives there;
+-- "households" above is the units of [premises].counted_classes
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS gnr BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS bnr BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS fnr BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS undernummer BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS premises_class VARCHAR;  -- dwelling | holiday_home | business | no_premises
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS dwelling_households BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS holiday_homes BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS businesses BIGINT;
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS premises_linked_by VARCHAR;  -- address_id | cadastre | nearest | unlinked | register | not_in_register | addresses
+ALTER TABLE addresses ADD COLUMN IF NOT EXISTS premises_costed BOOLEAN;

@@ -137,6 +137,7 @@ def about_rows(
             "gjelder husstander under dette målet",
         )
     )
+    rows.append(("Husstander", households_basis_nb(config)))  # pipeline/premises.py
     rows.append(("Avrunding", ROUNDING))
     rows.append(("Kolonner", COLUMNS_NOTE))
     rows += source_rows(checksums, metadata)
@@ -169,6 +170,15 @@ def floor_rows(config: Config) -> list[tuple[str, str]]:
             "om kobbernettet er slått av (Telenor legger ned kobbernettet)",
         ),
     ]
+
+
+def households_basis_nb(config: Config) -> str:
+    """Where the households come from, in the words of :data:`pipeline.premises.BASIS_NB`."""
+    if config.inputs.buildings is None:
+        return "husstander = adresser: hver adresse er talt som husstand(er) uten bygningsdata"
+    return (
+        "husstander fra bygningspunkter (Matrikkelen): hytter, garasjer og næringsbygg er skilt ut"
+    )
 
 
 def column_rows(columns: Sequence[ColumnNb]) -> pd.DataFrame:

@@ -150,6 +150,24 @@ GAP_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
         "nok",
         "Kostnad for husstandene som kan få støtte delt på antallet.",
     ),
+    # premises (pipeline/aggregate_premises.py)
+    "holiday_homes": (
+        "Fritidsboliger (antall)",
+        "count",
+        "Fritidsboliger i området (bygningstype 16x og 17x, eller Nkoms adresseregister).",
+    ),
+    "businesses": (
+        "Næringsbygg (antall)",
+        "count",
+        "Bygninger for virksomheter i området (bygningstype 211–899 utenom garasjer, "
+        "landbruks- og energibygg).",
+    ),
+    "premises_basis": (
+        "Grunnlag for husstander",
+        "text",
+        "Hvor husstandene er talt fra; «husstander = adresser» betyr at hver adresse er "
+        "talt som husstand uten bygningsdata.",
+    ),
 }
 
 ADDRESS_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
@@ -233,6 +251,17 @@ GAP_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
         "Husstander under mål nåbare trådløst ({t})",
         "count",
         "Husstander under målet {t} som en mast med fri sikt kan gi hastigheter som når målet.",
+    ),
+    # premises (pipeline/aggregate_premises.py)
+    "holiday_homes_below": (
+        "Fritidsboliger under mål ({t})",
+        "count",
+        "Fritidsboliger på adresser uten tilbud som oppfyller målet {t}.",
+    ),
+    "businesses_below": (
+        "Næringsbygg under mål ({t})",
+        "count",
+        "Næringsbygg på adresser uten tilbud som oppfyller målet {t}.",
     ),
     "below_target_share": (
         "Andel under mål ({t}) (%)",

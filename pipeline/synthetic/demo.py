@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.synthetic.buildings import write_demo_buildings
 from pipeline.synthetic.nkom_tables import write_nkom_tables
 from pipeline.synthetic.region import build_demo_region
 from pipeline.synthetic.writers import config_text
@@ -42,6 +43,12 @@ obligation_5g = "{obligation_5g}"    # Nkom's list of buildings under the 5G obl
 # [nkom]
 # count_homes_passed = true          # Nkom: fibre that only passes a home counts (hc = false)
 # annet_technology = "xdsl"          # Nkom's tek "annet" read as copper (an assumption)
+buildings = "{buildings}"            # Matrikkelen Bygningspunkt: who lives at an address
+
+[premises]                           # README "Premises"; Nkom's practice by default
+counted_classes = ["dwelling"]       # households count toward the targets
+costed_classes = ["dwelling"]        # ... and are costed; cabins and businesses are reported
+link_tolerance_m = 50.0              # a building without a cadastral match: nearest address
 
 [locate]
 tolerance_m = 0.0                    # snap addresses this close outside every kommune
@@ -163,6 +170,7 @@ def prepare_demo(out: Path, seed: int = 2025) -> Path:
         "planned_areas": region.planned_areas,
         "funded_areas": region.funded_areas,
         "obligation_5g": region.obligation_5g,
+        "buildings": write_demo_buildings(region.addresses, data_dir / "bygningspunkt.gpkg", seed),
     }
     text = config_text(DEMO_CONFIG, data_dir, "..", names)
     config_path = data_dir / "gapmap.toml"

@@ -104,6 +104,7 @@ def test_manifest_checksums_match_the_inputs(demo_run) -> None:
         *("kommuner", "addresses", "offers", "dtm", "sites", "fibre", "roads"),
         "kommune_cost_factors",
         *("planned_areas", "funded_areas", "obligation_5g"),  # eligibility for support
+        "buildings",  # premises: the demo's building points
     }
     for layer, info in manifest["inputs"].items():
         path = Path(info["path"])

@@ -277,3 +277,19 @@ def test_an_infinite_or_huge_adresse_id_is_quarantined_not_a_crash(tmp_path: Pat
     result = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows))
     assert result.accepted["address_id"].tolist() == [1000]
     assert result.quarantine["reason"].str.startswith("adresseId: got ").tolist() == [True] * 2
+
+
+def test_the_cadastral_unit_is_kept_as_nullable_ints(tmp_path: Path) -> None:
+    rows = [
+        address_row(1, "4204", "Gate 1", 88_000, 6_465_000)
+        | {"gardsnummer": 97, "bruksnummer": 90},
+        address_row(2, "4204", "Gate 2", 88_010, 6_465_000)
+        | {"gardsnummer": 97, "bruksnummer": 91, "festenummer": 2, "undernummer": 1},
+        address_row(3, "4204", "Gate 3", 88_020, 6_465_000),  # no cadastral numbers
+    ]
+    table = read_addresses(write_matrikkel_csv(tmp_path / "a.csv", rows)).accepted
+    assert table["gnr"].tolist()[:2] == [97, 97] and table["gnr"].isna().tolist()[2]
+    assert table["bnr"].tolist()[:2] == [90, 91]
+    assert table["fnr"].tolist() == [0, 2, 0]  # an empty festenummer is 0
+    assert table["undernummer"].isna().tolist() == [True, False, True]
+    assert str(table["gnr"].dtype) == "Int64"

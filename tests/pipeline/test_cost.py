@@ -21,6 +21,16 @@ def test_only_addresses_with_households_below_target_outside_areas_are_costed() 
     assert costed.tolist() == [True, False, False, False]
 
 
+def test_the_premises_policy_decides_what_is_costed() -> None:
+    # premises: a cabin (0 households, not costed) and a shop costed by [premises] policy
+    config = Config(inputs=Inputs(Path("k"), Path("a"), Path("o")))
+    classes = pd.DataFrame({"class_gigabit2030": ["unserved", "unserved", "unserved"]})
+    covered = SimpleNamespace(columns=pd.DataFrame({"area_status": ["", "", ""]}))
+    addresses = pd.DataFrame({"households": [1, 0, 0], "premises_costed": [True, False, True]})
+    costed = costed_addresses(config, classes, covered, addresses)  # type: ignore[arg-type]
+    assert costed.tolist() == [True, False, True]
+
+
 def test_the_cost_line_counts_rounds_the_masts_taken_and_the_total() -> None:
     # two households take mast ny-1, one takes ny-2; ny-3 reaches a household that chose fibre;
     # the total 150,000.4 + 2 × 1,000,000 + 1,200,000 + 88,000 + 6,500 = 3,444,500.4 → 3,444,500

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from pipeline.config import load_config
 from pipeline.ingest import ingest
-from pipeline.ingest_nkom import homes_passed_only, households_from_register
+from pipeline.ingest_nkom import homes_passed_only
 from pipeline.run import run_pipeline
 from pipeline.synthetic.nkom_tables import ADR_SCHEMA, FBB_SCHEMA, write_parquet
 
@@ -130,15 +130,6 @@ def test_homes_passed_only_is_fibre_with_hc_false() -> None:
         }
     )
     assert homes_passed_only(offers).tolist() == [True, False, False, False]
-
-
-def test_households_from_register_keeps_addresses_it_lacks() -> None:
-    addresses = pd.DataFrame({"address_id": [1, 2, 3], "households": [1, 1, 4]})
-    register = pd.DataFrame({"address_id": [1, 3], "households": [0, 2]})
-    result = households_from_register(addresses, register)
-    assert result["households"].tolist() == [0, 1, 2]
-    assert result["households"].dtype == "int64"
-    assert households_from_register(addresses, None) is addresses
 
 
 @pytest.mark.parametrize(("count_passed", "served_9902"), [(True, 2), (False, 1)])

@@ -30,6 +30,7 @@ def national_config_text(dataset: NationalDataset, name: str, tolerance_m: float
         "planned_areas": None,
         "funded_areas": None,
         "obligation_5g": None,
+        "buildings": None,  # no building points in the national set: "husstander = adresser"
     }
     text = config_text(DEMO_CONFIG, dataset.root, "out", inputs)
     edits = (

@@ -38,6 +38,7 @@ def test_the_config_names_the_regions_files_and_publishes_beside_them(
 
     monkeypatch.setattr(demo, "build_demo_region", region_of_names)
     monkeypatch.setattr(demo, "write_nkom_tables", lambda *_args: None)  # reads the files
+    monkeypatch.setattr(demo, "write_demo_buildings", lambda _a, path, _s: path)  # premises
     config_path = demo.prepare_demo(tmp_path / "demo", seed=7)
     assert built == [(tmp_path / "demo" / "data", 7)]
     assert config_path == tmp_path / "demo" / "data" / "gapmap.toml"
@@ -48,6 +49,7 @@ def test_the_config_names_the_regions_files_and_publishes_beside_them(
     assert config.inputs.dtm == data / "terreng.tif"
     assert config.inputs.roads == data / "veger.gpkg"
     assert config.inputs.kommune_cost_factors == data / "kostnadsfaktorer.csv"
+    assert config.inputs.buildings == data / "bygningspunkt.gpkg"
     assert config.run.output_dir.resolve() == (tmp_path / "demo").resolve()
     assert config.run.name == "demo"
     assert config.targets == DEFAULT_TARGETS
