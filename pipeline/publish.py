@@ -25,8 +25,9 @@ import pandas as pd
 
 from layers.errors import OutputFolderError, os_reason
 from maps.cost_curve_png import plot_cost_curve
-from maps.publish import AssetMode, MapPaths, write_maps
+from maps.publish import AssetMode, KommuneWork, MapPaths, write_maps
 from maps.style import TargetSpec
+from maps.worker_pool import WorkerPool
 from pipeline import store
 from pipeline.aggregate import Aggregated
 from pipeline.changes import Changes
@@ -38,8 +39,9 @@ from pipeline.products.briefs import write_briefs
 from pipeline.products.changes_tables import change_sources, write_changes_tables
 from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
-from pipeline.products.hillshade import write_hillshade_png
+from pipeline.products.hillshade_cache import run_hillshades
 from pipeline.products.kommune_downloads import write_kommune_downloads
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.reason_counts import reason_counts
 
 CURRENT = "current"
@@ -94,22 +96,43 @@ def run_folder(output_dir: Path, run_id: str) -> Path:
 
 
 def publish_products(
-    config: Config, info: RunInfo, tables: RunTables, stage_timings: list[dict[str, Any]]
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    stage_timings: list[dict[str, Any]],
+    progress: Progress = NO_PROGRESS,
 ) -> Path:
-    """Write every product of a run and its manifest into the run's folder (not yet current)."""
+    """Write every product of a run and its manifest into the run's folder (not yet current);
+    the kommune hillshades, maps and briefs by ``[run] workers`` processes, each loop
+    reporting to ``progress``."""
     folder = run_folder(config.run.output_dir, info.run_id)
     folder.mkdir(parents=True, exist_ok=False)
+    with WorkerPool(config.run.worker_count) as pool:
+        pool.warm_up()  # the processes import while this one writes the tables
+        return _publish_into(folder, config, info, tables, stage_timings, (pool, progress))
+
+
+def _publish_into(
+    folder: Path,
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    stage_timings: list[dict[str, Any]],
+    work: tuple[WorkerPool, Progress],
+) -> Path:
+    """:func:`publish_products` once its folder and worker processes are there."""
+    pool, progress = work
     areas = project_areas_of(config, tables.results)
     outputs = _write_tables(folder, config, info, tables)
     if tables.changes is not None:
         outputs |= write_changes_tables(folder, tables.changes)
     outputs |= files.write_project_areas(folder, areas)
     outputs["geopackage"] = _write_geopackage(folder, config, tables, areas)
-    outputs |= _write_map_products(folder, config, info, tables, areas)
+    outputs |= _write_map_products(folder, config, info, tables, areas, work)
     manifest = _manifest(config, info, tables, stage_timings, outputs)
     write_manifest(folder, manifest)
     # the kommune briefs read the published folder itself, manifest included
-    manifest["outputs"]["briefs"] = write_briefs(folder)
+    manifest["outputs"]["briefs"] = write_briefs(folder, pool=pool, progress=progress)
     write_manifest(folder, manifest)
     return folder
 
@@ -178,12 +201,34 @@ def _write_map_products(
     info: RunInfo,
     tables: RunTables,
     areas: gpd.GeoDataFrame | None,
+    work: tuple[WorkerPool, Progress],
 ) -> dict[str, Any]:
     """The index page, the overview and one map per kommune, from the published tables."""
-    results = tables.results
-    masts = tables.new_sites
-    terrain_dir = folder / "maps" / "terrain"
-    paths = write_maps(
+    pool, progress = work
+    kommuner = tables.inputs.kommuner
+    with progress.track("hillshades", len(kommuner) if config.inputs.dtm else 0) as done:
+        shades = run_hillshades(config, info.checksums, kommuner, pool, done)
+    with progress.track("kommune maps", _kommune_count(tables.aggregated.gap_table)) as done:
+        paths = _write_maps(folder, config, info, tables, areas, shades, KommuneWork(pool, done))
+    return _relative(paths, folder)
+
+
+def _kommune_count(gap_table: pd.DataFrame) -> int:
+    return int(gap_table.loc[gap_table["level"] == "kommune", "kommunenummer"].nunique())
+
+
+def _write_maps(
+    folder: Path,
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    areas: gpd.GeoDataFrame | None,
+    hillshades: dict[str, tuple[Path, list[list[float]]]],
+    work: KommuneWork,
+) -> MapPaths:
+    """:func:`maps.publish.write_maps` on the run's tables."""
+    results, masts = tables.results, tables.new_sites
+    return write_maps(
         folder,
         tables.aggregated.gap_table,
         tables.inputs.kommuner,
@@ -192,7 +237,7 @@ def _write_map_products(
         config.classify.map_target,
         _stamp(info, config.cost.target),
         assets=cast(AssetMode, config.run.map_assets),  # checked by the config
-        hillshades=_hillshades(config.inputs.dtm, tables.inputs.kommuner, terrain_dir),
+        hillshades=hillshades,
         areas=areas,
         cost_curves=tables.aggregated.curves.kommune,
         # no candidate at all (no DTM, new_site off): no mast layer rather than "0" on each map
@@ -200,9 +245,8 @@ def _write_map_products(
         fibre=tables.inputs.fibre,
         sites=tables.inputs.sites,
         changes=change_sources(tables.changes) if tables.changes is not None else None,
+        work=work,
     )
-    shutil.rmtree(terrain_dir, ignore_errors=True)  # the hillshades are embedded in the pages
-    return _relative(paths, folder)
 
 
 def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:
@@ -214,21 +258,6 @@ def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:
         "code_version": info.code_version,
         "data_sources": ", ".join(Path(s["path"]).name for s in info.checksums.values()),
     }
-
-
-def _hillshades(
-    dtm: Path | None, kommuner: gpd.GeoDataFrame, folder: Path
-) -> dict[str, tuple[Path, list[list[float]]]]:
-    """A hillshade PNG over each kommune's bounds, with its lon/lat bounds (none without DTM)."""
-    if dtm is None:
-        return {}
-    shades = {}
-    for knr, geometry in zip(kommuner["kommunenummer"], kommuner.geometry, strict=True):
-        png = folder / f"{knr}.png"
-        bounds = write_hillshade_png(dtm, tuple(geometry.bounds), png)
-        if bounds is not None:
-            shades[str(knr)] = (png, bounds)
-    return shades
 
 
 def _relative(paths: MapPaths, folder: Path) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from pipeline.config import Config, WirelessSettings
 from pipeline.ingest import Ingested
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.radio.reach import LosSettings, wireless_reach_per_address
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
@@ -66,21 +67,27 @@ def wireless_per_address(
     sites: pd.DataFrame | None,
     dtm: Path | None,
     settings: WirelessSettings,
+    progress: Progress = NO_PROGRESS,
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
     Columns of :data:`pipeline.radio.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
+    Each pass over the kommuner (all technologies, then FWA alone) reports to ``progress``.
     """
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
     los_settings = LosSettings.from_wireless(settings)
-    reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings)
+    with progress.track("wireless", _kommuner_to_check(addresses, chosen, dtm)) as advance:
+        reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings, advance)
     # FWA claims are judged against FWA sites alone: a 4G mast in sight proves no FWA link
     fwa_sites = None if chosen is None else chosen.loc[chosen["technology"] == "fwa"]
     only_fwa = chosen is not None and fwa_sites is not None and len(fwa_sites) == len(chosen)
-    fwa = reach if only_fwa else wireless_reach_per_address(addresses, fwa_sites, dtm, los_settings)
+    fwa = reach
+    if not only_fwa:
+        with progress.track("wireless FWA", _kommuner_to_check(addresses, fwa_sites, dtm)) as done:
+            fwa = wireless_reach_per_address(addresses, fwa_sites, dtm, los_settings, done)
     reach["fwa_has_los"] = fwa["has_los"].to_numpy(dtype=bool)
     reach["fwa_sites_in_range"] = fwa["sites_in_range"].to_numpy()
     reach["fwa_los_terrain_ok"] = fwa["los_terrain_ok"].to_numpy(dtype=bool)
@@ -100,6 +107,16 @@ def wireless_per_address(
     reach["wireless_down_mbps"] = np.nan_to_num(down)
     reach["wireless_up_mbps"] = np.nan_to_num(up)
     return reach
+
+
+def _kommuner_to_check(
+    addresses: pd.DataFrame, sites: pd.DataFrame | None, dtm: Path | None
+) -> int:
+    """How many kommuner a pass of :func:`wireless_reach_per_address` loops over (0 when it
+    has no DTM or no site)."""
+    if dtm is None or sites is None or sites.empty:
+        return 0
+    return int(addresses["kommunenummer"].nunique())
 
 
 def doubtful_fwa(
@@ -124,12 +141,16 @@ def doubtful_fwa(
     return doubtful
 
 
-def wireless_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
+def wireless_stage(
+    config: Config, inputs: Ingested, progress: Progress = NO_PROGRESS
+) -> pd.DataFrame:
     """The wireless stage: :func:`wireless_per_address` over the located addresses, and
     ``fwa_doubtful`` (:func:`doubtful_fwa`: judged only when the run checks FWA sites over a
     DTM)."""
     addresses = inputs.addresses
-    reach = wireless_per_address(addresses, inputs.sites, config.inputs.dtm, config.wireless)
+    reach = wireless_per_address(
+        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress
+    )
     fwa_checked = (
         inputs.sites is not None
         and "fwa" in config.wireless.technologies
