@@ -244,16 +244,13 @@ def write_maps(
         ``"local"``: the assets are copied from the npm cache (``scripts/fetch_web_assets.sh``)
         into ``out_dir/assets`` and the pages load them from there (works without internet).
         In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
-    assets_dir : Path, optional
-        The npm asset cache for ``assets="local"`` (:func:`maps.assets.default_assets_dir`).
+        ``assets_dir``: the npm asset cache for "local" (:func:`maps.assets.default_assets_dir`).
     hillshades, areas, cost_curves, new_sites, fibre, sites, changes : optional, keyword-only
         The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
-        and sites (the fields of :class:`maps.sources.MapSources`), and the changes since the
-        previous run with the trend (:class:`maps.changes_layer.ChangeSources`: the index
-        page's and each kommune map's "Endringer siden forrige kjøring"). None: not shown.
+        and sites (:class:`maps.sources.MapSources`), the changes since the previous run with
+        the trend (:class:`maps.changes_layer.ChangeSources`); None: not shown.
     work : KommuneWork, keyword-only
-        The processes that build the kommune maps (default: this one) and a ``done(1)``
-        called per map written (progress). The pages are the same bytes for any count.
+        Who builds the kommune maps (:class:`KommuneWork`; default: this process, serially).
     """
     sources = MapSources(
         gap_table,
