@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,15 @@ def test_the_store_lives_in_the_output_folder_unless_given() -> None:
     )
     elsewhere = RunSettings(output_dir=Path("ut"), store_path=Path("/var/gapmap/store.duckdb"))
     assert Config(inputs=inputs, run=elsewhere).store_path == Path("/var/gapmap/store.duckdb")
+
+
+def test_publish_workers_default_to_the_cores_and_must_be_whole_and_positive(
+    tmp_path: Path,
+) -> None:
+    default = config_from_dict(MINIMAL_INPUTS, tmp_path)
+    assert default.run.workers is None and default.run.worker_count == (os.cpu_count() or 1)
+    three = config_from_dict({**MINIMAL_INPUTS, "run": {"workers": 3}}, tmp_path)
+    assert three.run.worker_count == 3
+    for bad in (0, 1.5, "2"):
+        with pytest.raises(ConfigError, match=r"\[run\]\.workers: got .*, expected a whole number"):
+            config_from_dict({**MINIMAL_INPUTS, "run": {"workers": bad}}, tmp_path)
