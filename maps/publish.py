@@ -14,7 +14,8 @@ mailed or copied alone and opens without internet (only the basemap tiles come f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final, Literal, get_args
@@ -29,13 +30,16 @@ from maps.assets import localize_pages
 from maps.changes_layer import ChangeSources
 from maps.index_page import render_index_page
 from maps.inline import inline_assets, prune_unused
-from maps.kommune import kommune_map
+from maps.kommune import KommuneMapInputs, kommune_map
 from maps.overview import build_overview_map
 from maps.sources import KommuneSlices, MapSources, validate_sources
 from maps.style import TargetSpec
+from maps.worker_pool import WorkerPool
 
 AssetMode = Literal["inline", "cdn", "local"]
 ASSET_MODES: Final[tuple[str, ...]] = get_args(AssetMode)
+# Folium names each element ``<kind>_<uuid4 hex>``: a new name on every render
+ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,66 @@ def save_page(fmap: folium.Map, path: Path, title: str, assets: AssetMode = "inl
     dropped, the used ones inlined when ``inline`` (one self-contained file)."""
     style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
     page_html = fmap.get_root().render().replace("<html>", '<html lang="nb">', 1)
+    page_html = stable_element_ids(page_html)
     page_html = inline_assets(page_html) if assets == "inline" else prune_unused(page_html)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page_html, encoding="utf-8")
+
+
+def stable_element_ids(page_html: str) -> str:
+    """The page with Folium's random element ids numbered in order of first appearance
+    (``map_3f2a…`` → ``map_000…001``): the same map is the same bytes, whichever process or
+    run renders it."""
+    numbers: dict[str, str] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return numbers.setdefault(match.group(0), f"{len(numbers) + 1:032x}")
+
+    return ELEMENT_ID.sub(number, page_html)
+
+
+@dataclass(frozen=True)
+class _PageJob:
+    """One kommune map to write: its inputs, file and title."""
+
+    inputs: KommuneMapInputs
+    path: Path
+    title: str
+
+
+def _write_kommune_page(assets: AssetMode, job: _PageJob) -> Path:
+    """Build and save one kommune map (in whichever process :func:`map_ordered` chose)."""
+    save_page(kommune_map(job.inputs), job.path, job.title, assets)
+    return job.path
+
+
+def _same(value: AssetMode) -> AssetMode:
+    return value
+
+
+@dataclass(frozen=True)
+class KommuneWork:
+    """How the kommune maps are written: by ``pool``'s processes (default: this one),
+    ``done(1)`` per map."""
+
+    pool: WorkerPool = field(default_factory=lambda: WorkerPool(1))
+    done: Callable[[int], None] | None = None
+
+
+def _page_jobs(
+    kommune_dir: Path, sources: MapSources, target: TargetSpec, changes: ChangeSources | None
+) -> Iterator[_PageJob]:
+    """Each kommune row's map inputs (its slice of the tables), one at a time."""
+    gap_table = sources.gap_table
+    kommune_rows = gap_table[gap_table["level"] == "kommune"].drop_duplicates("kommunenummer")
+    slices = KommuneSlices(sources)
+    for gap_row in kommune_rows.to_dict("records"):
+        inputs = slices.map_inputs(gap_row, target)
+        knr, name = inputs.kommunenummer, inputs.kommunenavn
+        if changes is not None:
+            inputs = replace(inputs, changes=changes.for_kommune(knr))
+        title = f"{name} ({knr}) – bredbåndsdekning"
+        yield _PageJob(inputs, kommune_dir / f"{knr}.html", title)
 
 
 def _write_kommune_maps(
@@ -63,22 +124,20 @@ def _write_kommune_maps(
     target: TargetSpec,
     assets: AssetMode,
     changes: ChangeSources | None = None,
+    work: KommuneWork = KommuneWork(),
 ) -> dict[str, Path]:
-    """One map per kommune row of the gap table, ``kommune_dir/<knr>.html``; their paths."""
+    """One map per kommune row of the gap table, ``kommune_dir/<knr>.html``; their paths.
+    The maps are built by ``work.pool``'s processes (:class:`maps.worker_pool.WorkerPool`);
+    the files are the same bytes for any number."""
     kommune_dir.mkdir(parents=True, exist_ok=True)
-    gap_table = sources.gap_table
-    kommune_rows = gap_table[gap_table["level"] == "kommune"].drop_duplicates("kommunenummer")
-    slices = KommuneSlices(sources)
-    paths: dict[str, Path] = {}
-    for gap_row in kommune_rows.to_dict("records"):
-        inputs = slices.map_inputs(gap_row, target)
-        knr, name = inputs.kommunenummer, inputs.kommunenavn
-        if changes is not None:
-            inputs = replace(inputs, changes=changes.for_kommune(knr))
-        path = kommune_dir / f"{knr}.html"
-        save_page(kommune_map(inputs), path, f"{name} ({knr}) – bredbåndsdekning", assets)
-        paths[knr] = path
-    return paths
+    written = work.pool.map_ordered(
+        _write_kommune_page,
+        _page_jobs(kommune_dir, sources, target, changes),
+        make_state=_same,
+        state_args=(assets,),
+        done=work.done,
+    )
+    return {path.stem: path for path in written}
 
 
 def _write_overview(
@@ -131,6 +190,7 @@ def _write_products(
     assets: AssetMode,
     assets_dir: Path | None,
     changes: ChangeSources | None = None,
+    work: KommuneWork = KommuneWork(),
 ) -> MapPaths:
     """:func:`write_maps`: check, write the kommune maps, the overview and the index page, then
     copy the web assets next to them when ``assets == "local"``."""
@@ -139,7 +199,7 @@ def _write_products(
         raise InputError(msg)
     target = validate_sources(sources)
     kommune_dir = out_dir / "maps" / "kommune"
-    kommune_paths = _write_kommune_maps(kommune_dir, sources, target, assets, changes)
+    kommune_paths = _write_kommune_maps(kommune_dir, sources, target, assets, changes, work)
     overview_path = _write_overview(out_dir / "maps", sources, target, kommune_paths, assets)
     index_path = _write_index(out_dir, sources, target, kommune_paths, changes)
     if assets == "local":
@@ -165,6 +225,7 @@ def write_maps(
     fibre: gpd.GeoDataFrame | None = None,
     sites: gpd.GeoDataFrame | None = None,
     changes: ChangeSources | None = None,
+    work: KommuneWork = KommuneWork(),
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table;
     return where (:class:`MapPaths`: ``index``, ``overview``, ``kommuner`` by kommunenummer).
@@ -183,13 +244,13 @@ def write_maps(
         ``"local"``: the assets are copied from the npm cache (``scripts/fetch_web_assets.sh``)
         into ``out_dir/assets`` and the pages load them from there (works without internet).
         In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
-    assets_dir : Path, optional
-        The npm asset cache for ``assets="local"`` (:func:`maps.assets.default_assets_dir`).
+        ``assets_dir``: the npm asset cache for "local" (:func:`maps.assets.default_assets_dir`).
     hillshades, areas, cost_curves, new_sites, fibre, sites, changes : optional, keyword-only
         The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
-        and sites (the fields of :class:`maps.sources.MapSources`), and the changes since the
-        previous run with the trend (:class:`maps.changes_layer.ChangeSources`: the index
-        page's and each kommune map's "Endringer siden forrige kjøring"). None: not shown.
+        and sites (:class:`maps.sources.MapSources`), the changes since the previous run with
+        the trend (:class:`maps.changes_layer.ChangeSources`); None: not shown.
+    work : KommuneWork, keyword-only
+        Who builds the kommune maps (:class:`KommuneWork`; default: this process, serially).
     """
     sources = MapSources(
         gap_table,
@@ -205,4 +266,4 @@ def write_maps(
         fibre=fibre,
         sites=sites,
     )
-    return _write_products(Path(out_dir), sources, assets, assets_dir, changes)
+    return _write_products(Path(out_dir), sources, assets, assets_dir, changes, work)

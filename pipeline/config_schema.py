@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +126,14 @@ class RunSettings:
     # "cdn": the maps load Leaflet & co. from public CDNs; "local": copies are written into the
     # run folder's assets/ (needs scripts/fetch_web_assets.sh once). See MAP_ASSET_MODES.
     map_assets: str = "inline"
+    # processes that build the kommune maps and briefs in the publish stage (whole number >= 1;
+    # default: os.cpu_count()); the published files are the same bytes for any count
+    workers: int | None = None
+
+    @property
+    def worker_count(self) -> int:
+        """``workers``, or the machine's core count when not set."""
+        return self.workers or os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pipeline.classify import Classified
 from pipeline.config import Config, CostSettings
 from pipeline.coverage import Coverage
 from pipeline.ingest import Ingested
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.rollout import choice as rollout
 from pipeline.rollout import fibre
 from pipeline.rollout.choice import cost_counts
@@ -45,11 +46,29 @@ def cost_stage(
     terrain: pd.DataFrame,
     covered: Coverage,
     classified: Classified,
+    progress: Progress = NO_PROGRESS,
 ) -> Costed:
     """The cost stage: the costed addresses' options and choice (:mod:`pipeline.rollout.choice`),
-    and the candidate masts with the households that take them."""
+    and the candidate masts with the households that take them. Its engines work on all
+    kommuner at once, so ``progress`` counts its two steps: the project areas and candidate
+    masts, then the choice."""
+    with progress.track("cost", 2, unit="steps") as advance:
+        planned = _prepare(config, inputs, terrain, covered, classified)
+        advance(1)
+        costed = plan_costs(planned, config.cost)
+        advance(1)
+    return costed
+
+
+def _prepare(
+    config: Config,
+    inputs: Ingested,
+    terrain: pd.DataFrame,
+    covered: Coverage,
+    classified: Classified,
+) -> rollout.RolloutInputs:
     addresses = inputs.addresses
-    planned = rollout.prepare(
+    return rollout.prepare(
         config,
         pd.concat([addresses, terrain[["elevation_m"]]], axis=1),
         costed_addresses(config, classified.classes, covered, addresses),
@@ -59,7 +78,6 @@ def cost_stage(
         inputs.cost_factors,
         land=inputs.kommuner.geometry.to_numpy(),  # outside the kommuner is sea (rollout/sea.py)
     )
-    return plan_costs(planned, config.cost)
 
 
 def plan_costs(planned: rollout.RolloutInputs, settings: CostSettings) -> Costed:

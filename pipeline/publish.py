@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,15 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-import duckdb
 import geopandas as gpd
 import pandas as pd
 
 from layers.errors import OutputFolderError, os_reason
 from maps.cost_curve_png import plot_cost_curve
-from maps.publish import AssetMode, MapPaths, write_maps
+from maps.publish import AssetMode, KommuneWork, MapPaths, write_maps
 from maps.style import TargetSpec
-from pipeline import store
+from maps.worker_pool import WorkerPool
 from pipeline.aggregate import Aggregated
 from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
@@ -39,8 +37,9 @@ from pipeline.products.briefs import write_briefs
 from pipeline.products.changes_tables import change_sources, write_changes_tables
 from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
-from pipeline.products.hillshade import write_hillshade_png
+from pipeline.products.hillshade_cache import run_hillshades
 from pipeline.products.kommune_downloads import write_kommune_downloads
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.reason_counts import reason_counts
 from pipeline.wireless import fwa_claims_stage
 
@@ -96,22 +95,43 @@ def run_folder(output_dir: Path, run_id: str) -> Path:
 
 
 def publish_products(
-    config: Config, info: RunInfo, tables: RunTables, stage_timings: list[dict[str, Any]]
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    stage_timings: list[dict[str, Any]],
+    progress: Progress = NO_PROGRESS,
 ) -> Path:
-    """Write every product of a run and its manifest into the run's folder (not yet current)."""
+    """Write every product of a run and its manifest into the run's folder (not yet current);
+    the kommune hillshades, maps and briefs by ``[run] workers`` processes, each loop
+    reporting to ``progress``."""
     folder = run_folder(config.run.output_dir, info.run_id)
     folder.mkdir(parents=True, exist_ok=False)
+    with WorkerPool(config.run.worker_count) as pool:
+        pool.warm_up()  # the processes import while this one writes the tables
+        return _publish_into(folder, config, info, tables, stage_timings, (pool, progress))
+
+
+def _publish_into(
+    folder: Path,
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    stage_timings: list[dict[str, Any]],
+    work: tuple[WorkerPool, Progress],
+) -> Path:
+    """:func:`publish_products` once its folder and worker processes are there."""
+    pool, progress = work
     areas = project_areas_of(config, tables.results)
     outputs = _write_tables(folder, config, info, tables)
     if tables.changes is not None:
         outputs |= write_changes_tables(folder, tables.changes)
     outputs |= files.write_project_areas(folder, areas)
     outputs["geopackage"] = _write_geopackage(folder, config, tables, areas)
-    outputs |= _write_map_products(folder, config, info, tables, areas)
+    outputs |= _write_map_products(folder, config, info, tables, areas, work)
     manifest = _manifest(config, info, tables, stage_timings, outputs)
     write_manifest(folder, manifest)
     # the kommune briefs read the published folder itself, manifest included
-    manifest["outputs"]["briefs"] = write_briefs(folder)
+    manifest["outputs"]["briefs"] = write_briefs(folder, pool=pool, progress=progress)
     write_manifest(folder, manifest)
     return folder
 
@@ -187,12 +207,34 @@ def _write_map_products(
     info: RunInfo,
     tables: RunTables,
     areas: gpd.GeoDataFrame | None,
+    work: tuple[WorkerPool, Progress],
 ) -> dict[str, Any]:
     """The index page, the overview and one map per kommune, from the published tables."""
-    results = tables.results
-    masts = tables.new_sites
-    terrain_dir = folder / "maps" / "terrain"
-    paths = write_maps(
+    pool, progress = work
+    kommuner = tables.inputs.kommuner
+    with progress.track("hillshades", len(kommuner) if config.inputs.dtm else 0) as done:
+        shades = run_hillshades(config, info.checksums, kommuner, pool, done)
+    with progress.track("kommune maps", _kommune_count(tables.aggregated.gap_table)) as done:
+        paths = _write_maps(folder, config, info, tables, areas, shades, KommuneWork(pool, done))
+    return _relative(paths, folder)
+
+
+def _kommune_count(gap_table: pd.DataFrame) -> int:
+    return int(gap_table.loc[gap_table["level"] == "kommune", "kommunenummer"].nunique())
+
+
+def _write_maps(
+    folder: Path,
+    config: Config,
+    info: RunInfo,
+    tables: RunTables,
+    areas: gpd.GeoDataFrame | None,
+    hillshades: dict[str, tuple[Path, list[list[float]]]],
+    work: KommuneWork,
+) -> MapPaths:
+    """:func:`maps.publish.write_maps` on the run's tables."""
+    results, masts = tables.results, tables.new_sites
+    return write_maps(
         folder,
         tables.aggregated.gap_table,
         tables.inputs.kommuner,
@@ -201,7 +243,7 @@ def _write_map_products(
         config.classify.map_target,
         _stamp(info, config.cost.target) | _households_basis(tables.aggregated.gap_table),
         assets=cast(AssetMode, config.run.map_assets),  # checked by the config
-        hillshades=_hillshades(config.inputs.dtm, tables.inputs.kommuner, terrain_dir),
+        hillshades=hillshades,
         areas=areas,
         cost_curves=tables.aggregated.curves.kommune,
         # no candidate at all (no DTM, new_site off): no mast layer rather than "0" on each map
@@ -209,9 +251,8 @@ def _write_map_products(
         fibre=tables.inputs.fibre,
         sites=tables.inputs.sites,
         changes=change_sources(tables.changes) if tables.changes is not None else None,
+        work=work,
     )
-    shutil.rmtree(terrain_dir, ignore_errors=True)  # the hillshades are embedded in the pages
-    return _relative(paths, folder)
 
 
 def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:
@@ -231,21 +272,6 @@ def _households_basis(gap_table: pd.DataFrame) -> dict[str, str]:
     if "premises_basis" not in gap_table or gap_table.empty:
         return {}
     return {"households_basis": str(gap_table["premises_basis"].iloc[0])}
-
-
-def _hillshades(
-    dtm: Path | None, kommuner: gpd.GeoDataFrame, folder: Path
-) -> dict[str, tuple[Path, list[list[float]]]]:
-    """A hillshade PNG over each kommune's bounds, with its lon/lat bounds (none without DTM)."""
-    if dtm is None:
-        return {}
-    shades = {}
-    for knr, geometry in zip(kommuner["kommunenummer"], kommuner.geometry, strict=True):
-        png = folder / f"{knr}.png"
-        bounds = write_hillshade_png(dtm, tuple(geometry.bounds), png)
-        if bounds is not None:
-            shades[str(knr)] = (png, bounds)
-    return shades
 
 
 def _relative(paths: MapPaths, folder: Path) -> dict[str, Any]:
@@ -316,46 +342,6 @@ def set_aside_failed(output_dir: Path, run_id: str) -> None:
     failed = run_folder(output_dir, run_id)
     if failed.exists():
         failed.rename(failed.with_name(failed.name + ".failed"))
-
-
-def tidy_after_crash(
-    connection: duckdb.DuckDBPyConnection, output_dir: Path, run_id: str
-) -> list[str]:
-    """Before run ``run_id`` begins: close the runs a killed process left ``running``
-    (:func:`pipeline.store.abort_dead_runs`) and set their folders aside; returns their ids."""
-    aborted = store.abort_dead_runs(connection, published_folder(output_dir), run_id)
-    set_aside_orphans(output_dir, set(store.succeeded_runs(connection)))
-    return aborted
-
-
-def set_aside_orphans(output_dir: Path, succeeded: set[str]) -> list[Path]:
-    """Rename ``<run_id>.aborted`` every run folder that is neither a succeeded run's nor the
-    one ``current`` points at (a run killed before it recorded its end); folders already set
-    aside (``.failed``, ``.aborted``) stay as they are."""
-    runs = output_dir / "runs"
-    current = published_folder(output_dir)
-    moved = []
-    for folder in sorted(runs.iterdir()) if runs.is_dir() else []:
-        if not folder.is_dir() or folder.suffix in SET_ASIDE or folder == current:
-            continue
-        if folder.name not in succeeded:
-            moved.append(folder.rename(folder.with_name(folder.name + ".aborted")))
-    return moved
-
-
-def prune_publications(output_dir: Path, succeeded: list[str], keep: int) -> list[Path]:
-    """Remove the folders of all but the ``keep`` newest succeeded runs (``succeeded`` newest
-    first; never the one ``current`` points at) and every folder set aside; the runs' rows stay
-    in the store as history. Returns the folders removed."""
-    runs = output_dir / "runs"
-    current = published_folder(output_dir)
-    kept = {*succeeded[:keep], *([current.name] if current else [])}
-    removed = []
-    for folder in sorted(runs.iterdir()) if runs.is_dir() else []:
-        if folder.is_dir() and (folder.suffix in SET_ASIDE or folder.name not in kept):
-            shutil.rmtree(folder)
-            removed.append(folder)
-    return removed
 
 
 def switch_current(output_dir: Path, folder: Path) -> Path:

@@ -38,6 +38,7 @@ from pipeline import (
     ingest,
     locate,
     premises,
+    publication,
     publish,
     reasons,
     store,
@@ -45,6 +46,7 @@ from pipeline import (
     wireless,
 )
 from pipeline.config import Config, to_dict
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.timing import StageLog, StageTimer
 
 
@@ -66,15 +68,18 @@ def run_pipeline(
     timer: StageTimer | None = None,
     inputs: ingest.Ingested | None = None,
     allow_stale: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish;
-    refuse stale monthly inputs first (:mod:`pipeline.freshness`) unless ``allow_stale``."""
-    timer = timer or StageLog(console or Console())
+    refuse stale monthly inputs first (:mod:`pipeline.freshness`) unless ``allow_stale``.
+    The slow stages report to ``progress`` (:mod:`pipeline.progress`; default: none)."""
+    timer = timer or StageLog(console or Console(), progress=progress)
+    progress = progress or NO_PROGRESS
     checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
     run_id = store.new_run_id(config_hash := config.digest())
     publish.prepare_output_dir(config.run.output_dir, config.store_path)
     with store.open_store(config.store_path) as connection:
-        publish.tidy_after_crash(connection, config.run.output_dir, run_id)
+        publication.tidy_after_crash(connection, config.run.output_dir, run_id)
         version = store.code_version()
         store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, version)
         info = publish.RunInfo(run_id, datetime.now(UTC).isoformat(), version, checksums)
@@ -82,7 +87,7 @@ def run_pipeline(
             stale = freshness.check_freshness(connection, config, checksums, run_id, allow_stale)
             if stale and console is not None:
                 console.print(f"[yellow]stale inputs, going on:[/] {escape('; '.join(stale))}")
-            result = _run_stages(config, connection, info, timer, inputs)
+            result = _run_stages(config, connection, info, (timer, progress), inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
             fault = fault_of(exc, where, _input_paths(config))
@@ -132,14 +137,15 @@ def _run_stages(
     config: Config,
     connection: duckdb.DuckDBPyConnection,
     info: publish.RunInfo,
-    timer: StageTimer,
+    shown: tuple[StageTimer, Progress],
     given: ingest.Ingested | None,
 ) -> RunResult:
+    timer, progress = shown
     with timer.stage("ingest") as detail:
         inputs = given if given is not None else ingest.ingest(config)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
-    inputs, results, counts, masts = _address_stages(config, inputs, timer)
+    inputs, results, counts, masts = _address_stages(config, inputs, shown)
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
         detail["rows"] = f"{len(results):,}"
@@ -151,7 +157,7 @@ def _run_stages(
         detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
         tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed)
-        folder = publish.publish_products(config, info, tables, timer.rows)
+        folder = publish.publish_products(config, info, tables, timer.rows, progress)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)
     timings = pd.DataFrame(timer.rows)
@@ -164,10 +170,11 @@ def _run_stages(
 
 
 def _address_stages(
-    config: Config, inputs: ingest.Ingested, timer: StageTimer
+    config: Config, inputs: ingest.Ingested, shown: tuple[StageTimer, Progress]
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
     """locate → premises → terrain → … → classify → eligibility → cost → reasons: the located
     inputs, one results row per address (every stage's columns), the stages' counts, the masts."""
+    timer, progress = shown
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
@@ -178,7 +185,7 @@ def _address_stages(
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
     with timer.stage("wireless") as detail:
-        reach = wireless.wireless_stage(config, inputs)
+        reach = wireless.wireless_stage(config, inputs, progress)
         detail["with_los"] = str(int(reach["has_los"].sum()))
     with timer.stage("coverage") as detail:
         covered = coverage.coverage_stage(config, inputs)
@@ -190,7 +197,7 @@ def _address_stages(
         eligible = eligibility.eligibility_stage(config, inputs, covered)
         detail |= eligible.detail()
     with timer.stage("cost") as detail:
-        costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified)
+        costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified, progress)
         detail |= cost.cost_detail(costed)
     frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
     frames.append(eligible.columns)

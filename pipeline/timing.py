@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from rich.console import Console
 
+from pipeline.progress import Progress
+
 
 class StageTimer(Protocol):
     """Times a stage: ``with timer.stage(name) as detail:`` (``detail``: figures to show)."""
@@ -26,16 +28,24 @@ class StageTimer(Protocol):
 
 @dataclass
 class StageLog:
-    """Wall time and peak resident memory after each stage, shown on the console."""
+    """Wall time and peak resident memory after each stage, shown on the console; while a
+    stage runs, its progress (``progress``) or a spinner."""
 
     console: Console
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # None: a spinner while a stage runs; else the run's reporter (:mod:`pipeline.progress`)
+    progress: Progress | None = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[dict[str, str]]:
         detail: dict[str, str] = {}
         started = time.perf_counter()
-        with self.console.status(f"[bold cyan]{name}[/] …"):
+        showing = (
+            self.console.status(f"[bold cyan]{name}[/] …")
+            if self.progress is None
+            else self.progress.stage(name)
+        )
+        with showing:
             yield detail
         seconds = time.perf_counter() - started
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -29,6 +29,7 @@ import pandas as pd
 
 from pipeline.config import Config, WirelessSettings
 from pipeline.ingest import Ingested
+from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.radio.claims import (
     CLAIM_STATUS_NB,
     DOUBTFUL_STATUSES,
@@ -73,17 +74,20 @@ def wireless_per_address(
     sites: pd.DataFrame | None,
     dtm: Path | None,
     settings: WirelessSettings,
+    progress: Progress = NO_PROGRESS,
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
     Columns of :data:`pipeline.radio.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
+    The pass over the kommuner reports to ``progress``.
     """
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
     los_settings = LosSettings.from_wireless(settings)
-    reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings)
+    with progress.track("wireless", _kommuner_to_check(addresses, chosen, dtm)) as advance:
+        reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings, advance)
     if chosen is None or chosen.empty:
         site = pd.DataFrame(index=reach.index, columns=SITE_COLUMNS)
     else:
@@ -102,6 +106,16 @@ def wireless_per_address(
     return reach
 
 
+def _kommuner_to_check(
+    addresses: pd.DataFrame, sites: pd.DataFrame | None, dtm: Path | None
+) -> int:
+    """How many kommuner a pass of :func:`wireless_reach_per_address` loops over (0 when it
+    has no DTM or no site)."""
+    if dtm is None or sites is None or sites.empty:
+        return 0
+    return int(addresses["kommunenummer"].nunique())
+
+
 def fwa_claims_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
     """Every FWA claim judged against the claimant's own FWA sites
     (:func:`pipeline.radio.claims.judge_fwa_claims`); no rows unless the run checks FWA sites
@@ -114,13 +128,17 @@ def fwa_claims_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
     return judge_fwa_claims(inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases)
 
 
-def wireless_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
+def wireless_stage(
+    config: Config, inputs: Ingested, progress: Progress = NO_PROGRESS
+) -> pd.DataFrame:
     """The wireless stage: :func:`wireless_per_address` over the located addresses, the
     decisive FWA claim of each address (:func:`fwa_claims_stage`,
     :func:`pipeline.radio.claims.decisive_claim_per_address`) and ``fwa_doubtful`` (a claim
     there is blocked, out of its own sites' range, or by an operator without a site)."""
     addresses = inputs.addresses
-    reach = wireless_per_address(addresses, inputs.sites, config.inputs.dtm, config.wireless)
+    reach = wireless_per_address(
+        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress
+    )
     claims = fwa_claims_stage(config, inputs)
     decisive = decisive_claim_per_address(claims, addresses["address_id"])
     reach = pd.concat([reach, decisive.set_axis(reach.index)], axis=1)

@@ -3,45 +3,77 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
-from pipeline import publish, store
+from pipeline import publication, store
 from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import load_config
+from pipeline.progress import progress_for
 from pipeline.run import RunResult, run_pipeline
 
+ProgressOption = Annotated[
+    str,
+    typer.Option(
+        "--progress",
+        help="How a long run shows where it is: 'bar' (a terminal), 'plain' (a line every few"
+        " seconds, for a log or cron), 'off', or 'auto': a bar on a terminal, else plain.",
+    ),
+]
 
-def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
-    """Households and households below the map target per kommune, then where things are."""
-    table = Table(title=f"Husstander per kommune, mål {map_target}")
-    for column in ("kommune", "husstander", "udekket", "underdekket", "under mål", "mill. NOK"):
-        table.add_column(column, justify="left" if column == "kommune" else "right", no_wrap=True)
-    for row in result.gap_table.to_dict(orient="records"):
+
+SUMMARY_COLUMNS = ("husstander", "udekket", "underdekket", "under mål", "mill. NOK")
+
+
+def summary_table(gap_table: pd.DataFrame, map_target: str) -> Table:
+    """Households and households below the map target per fylke and in all (the kommuner are
+    in the published tables: 357 rows do not fit a screen); the names wrap, the numbers do
+    not, and the light box keeps it within 80 columns."""
+    table = Table(title=f"Husstander per fylke, mål {map_target}", box=box.SIMPLE_HEAD)
+    table.add_column("fylke", overflow="fold")
+    for column in SUMMARY_COLUMNS:
+        table.add_column(column, justify="right", no_wrap=True)
+    for row in gap_table[gap_table["level"] != "kommune"].to_dict(orient="records"):
         share = row[f"below_target_share_{map_target}"]
-        name = row["kommunenavn"]
-        if row["level"] == "kommune":
-            name = f"{row['kommunenummer']} {name}"
+        total = row["level"] == "total"
         table.add_row(
-            name,
+            escape(str(row["kommunenavn"])),
             format_int_nb(row["households"]),
             format_int_nb(row[f"unserved_households_{map_target}"]),
             format_int_nb(row[f"underserved_households_{map_target}"]),
             format_percent_nb(share),
             format_mnok(row["cost_nok"]),
-            style="bold" if row["level"] != "kommune" else None,
+            style="bold" if total else None,
+            end_section=not total and _is_last_fylke(gap_table, row),
         )
-    console.print(table)
+    return table
+
+
+def _is_last_fylke(gap_table: pd.DataFrame, row: Mapping[Hashable, Any]) -> bool:
+    fylker = gap_table.loc[gap_table["level"] == "fylke", "fylkesnummer"]
+    return not fylker.empty and row["level"] == "fylke" and row["fylkesnummer"] == fylker.iloc[-1]
+
+
+def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
+    """Households below the map target per fylke and in all, then where the kommuner and the
+    other products are; every line fits an 80-column terminal but the folder's own path."""
+    console.print(summary_table(result.gap_table, map_target))
+    kommuner = int((result.gap_table["level"] == "kommune").sum())
+    console.print(f"  Alle {format_int_nb(kommuner)} kommuner: tables/gap_table.csv (.xlsx)")
     for row in result.layer_counts.to_dict(orient="records"):
-        merged = f"  merged {row['rows_merged']:>9,}" if row["rows_merged"] else ""
+        merged = f" merged {row['rows_merged']:,}" if row["rows_merged"] else ""
         console.print(
-            f"  {row['layer']:<10} read {row['rows_read']:>9,}  accepted"
-            f" {row['rows_accepted']:>9,}{merged}  quarantined {row['rows_quarantined']:>6,}"
+            f"  {row['layer']:<10} read {row['rows_read']:>9,} accepted"
+            f" {row['rows_accepted']:>9,}{merged} quarantined {row['rows_quarantined']:,}",
+            highlight=False,
         )
     located = result.locate_counts
     console.print(
@@ -50,7 +82,8 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
         f" {located['outside_kept_file_kommune']} outside every polygon"
     )
     current = output_dir / "current"
-    console.print(f"[bold]Published[/] run {result.run_id} at {current}")
+    console.print(f"[bold]Published[/] run {result.run_id} at", highlight=False)
+    console.print(f"  {current}", soft_wrap=True, highlight=False)
     for label, relative in (
         ("index page", "index.html"),
         ("overview map", "maps/oversikt.html"),
@@ -58,14 +91,17 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
         ("quarantine", "tables/quarantine.csv"),
         ("manifest", "manifest.json"),
     ):
-        console.print(f"  {label:<13} {current / relative}", soft_wrap=True)
+        console.print(f"  {label:<13} {relative}", highlight=False)
 
 
-def _run_and_report(config_path: Path, started: float, allow_stale: bool = False) -> None:
+def _run_and_report(
+    config_path: Path, started: float, allow_stale: bool = False, progress: str = "auto"
+) -> None:
     """Load the config, run the pipeline, print the summary; user errors exit with code 2."""
     try:
+        shown = progress_for(console, progress)
         settings = load_config(config_path)
-        result = run_pipeline(settings, console, allow_stale=allow_stale)
+        result = run_pipeline(settings, console, allow_stale=allow_stale, progress=shown)
     except REPORTED as exc:
         fail(exc)
     print_summary(result, settings.classify.map_target, settings.run.output_dir)
@@ -83,14 +119,16 @@ def run(
             " the last succeeded run or older than \\[freshness] max_age_days (else exit 79).",
         ),
     ] = False,
+    progress: ProgressOption = "auto",
 ) -> None:
     """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
-    _run_and_report(config, time.perf_counter(), allow_stale)
+    _run_and_report(config, time.perf_counter(), allow_stale, progress)
 
 
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo data and outputs.")] = Path("demo"),
     seed: Annotated[int, typer.Option(help="Seed of the demo region generator.")] = 2025,
+    progress: ProgressOption = "auto",
 ) -> None:
     """Build the synthetic demo region (5 kommuner, several thousand addresses) and run on it."""
     from pipeline.synthetic.demo import prepare_demo
@@ -102,7 +140,7 @@ def demo(
         f"[green]✓[/] demo region written to {config_path.parent} "
         f"({time.perf_counter() - started:.1f} s); config: {config_path}"
     )
-    _run_and_report(config_path, started)
+    _run_and_report(config_path, started, progress=progress)
 
 
 def runs(
@@ -129,7 +167,7 @@ def runs(
             rows = store.recent_runs(connection, last)
             if prune:
                 succeeded = store.succeeded_runs(connection)
-                removed = publish.prune_publications(settings.run.output_dir, succeeded, keep)
+                removed = publication.prune_publications(settings.run.output_dir, succeeded, keep)
     except REPORTED as exc:
         fail(exc)
     console.print(runs_table(rows, settings.store_path))

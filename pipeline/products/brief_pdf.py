@@ -100,13 +100,18 @@ class ChromiumPrinter:
             high_in, high_out = os.dup(commands_read), os.dup(replies_write)
             os.dup2(high_in, 3)
             os.dup2(high_out, 4)
+            os.set_inheritable(3, True)  # dup2 onto itself (dup gave 3) keeps close-on-exec
+            os.set_inheritable(4, True)
 
         self._process = subprocess.Popen(
             [str(self.chromium), *CHROMIUM_ARGS, f"--user-data-dir={self._profile.name}"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
+            # not pass_fds=(3, 4): that needs fds 3 and 4 open here at the fork, and another
+            # thread (a second printer) may just have closed one; fds made here are not
+            # inherited (PEP 446), those dup2 makes in the child are
+            close_fds=False,
             preexec_fn=onto_fds_3_and_4,
         )
         os.close(commands_read)

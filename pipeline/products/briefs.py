@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,14 @@ from maps.brief import BriefContent, render_brief_html
 from maps.brief_images import cost_curve_png, data_uri_png, thumbnail_png
 from maps.cost_curve_png import CostCurveImage
 from maps.style import TargetSpec
+from maps.worker_pool import WorkerPool
 from pipeline.products.brief_pdf import (
     ChromiumMissingError,
+    ChromiumPrinter,
     PdfPrintError,
-    print_pdfs,
     require_chromium,
 )
+from pipeline.progress import NO_PROGRESS, Advance, Progress
 
 BRIEFS_DIR = "briefs"
 KEYS = {"kommunenummer": str, "fylkesnummer": str, "previous_run_id": str, "run_id": str}
@@ -256,22 +259,95 @@ def write_brief_html(
     return path
 
 
+BriefState = tuple[Publication, CostCurveImage]
+
+
+def _read_brief_state(folder: Path) -> BriefState:
+    """What every brief of a worker shares: the publication and one cost-curve figure."""
+    return read_publication(folder), CostCurveImage()
+
+
+def _given(state: BriefState) -> BriefState:
+    return state
+
+
+def _write_brief_job(state: BriefState, job: tuple[str, Path]) -> Path:
+    publication, image = state
+    kommunenummer, out = job
+    return write_brief_html(publication, kommunenummer, out, image)
+
+
+def write_brief_pages(
+    publication: Publication, chosen: list[str], out: Path, pool: WorkerPool, done: Advance
+) -> dict[str, Path]:
+    """The HTML briefs of ``chosen``, by ``pool``'s processes (each reads the publication from
+    its folder once; with one, this process uses ``publication``), ``done(1)`` per page; the
+    same bytes for any count."""
+    parallel = pool.workers > 1
+    state: tuple[Any, ...] = (
+        (publication.folder,) if parallel else ((publication, CostCurveImage()),)
+    )
+    pages = pool.map_ordered(
+        _write_brief_job,
+        [(knr, out) for knr in chosen],
+        make_state=_read_brief_state if parallel else _given,
+        state_args=state,
+        done=done,
+    )
+    return dict(zip(chosen, pages, strict=True))
+
+
+def _print_share(pages: list[tuple[Path, Path]], chromium: Path, done: Advance) -> list[Path]:
+    """Print ``pages`` with one Chromium, ``done(1)`` per page."""
+    printed = []
+    with ChromiumPrinter(chromium) as printer:
+        for html_path, pdf_path in pages:
+            printed.append(printer.print_pdf(html_path, pdf_path))
+            done(1)
+    return printed
+
+
+def print_brief_pdfs(
+    pages: list[tuple[Path, Path]], chromium: Path, workers: int, done: Advance
+) -> list[Path]:
+    """Print (HTML, PDF) pairs with ``workers`` Chromiums at once (threads: the work is the
+    browsers'), page ``i`` by browser ``i mod workers``; the PDFs in the pages' order."""
+    count = max(min(workers, len(pages)), 1)
+    shares = [pages[i::count] for i in range(count)]
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        printed = list(pool.map(lambda share: _print_share(share, chromium, done), shares))
+    ordered: list[Path] = [Path()] * len(pages)
+    for i, share in enumerate(printed):
+        ordered[i::count] = share
+    return ordered
+
+
 def write_briefs(
-    folder: Path, kommuner: Iterable[str] | None = None, out: Path | None = None
+    folder: Path,
+    kommuner: Iterable[str] | None = None,
+    out: Path | None = None,
+    *,
+    pool: WorkerPool | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> dict[str, Any]:
     """Write the briefs of ``kommuner`` (default: every kommune of the publication in
-    ``folder``) as HTML and PDF into ``out`` (default ``folder/briefs``). Returns what the
-    manifest records: the HTML and PDF paths (relative to ``folder`` when inside it) and, when
-    the PDFs were not printed (no Chromium, or it failed), ``pdf_skipped`` with the reason."""
+    ``folder``) as HTML and PDF into ``out`` (default ``folder/briefs``), by ``pool``'s
+    processes (default: this one) and as many browsers, reporting to ``progress``. Returns
+    what the manifest records: the HTML and PDF paths (relative to ``folder`` when inside it)
+    and, when the PDFs were not printed (no Chromium, or it failed), ``pdf_skipped`` with the
+    reason."""
     publication = read_publication(folder)
     target = out or folder / BRIEFS_DIR
     chosen = list(kommuner) if kommuner is not None else publication.kommunenummer()
-    image = CostCurveImage()
-    pages = {knr: write_brief_html(publication, knr, target, image) for knr in chosen}
+    pool = pool or WorkerPool(1)
+    with progress.track("briefs", len(chosen)) as done:
+        pages = write_brief_pages(publication, chosen, target, pool, done)
     record: dict[str, Any] = {"html": _paths(pages, folder)}
     try:
         chromium = require_chromium()
-        pdfs = print_pdfs([(html, html.with_suffix(".pdf")) for html in pages.values()], chromium)
+        pairs = [(html, html.with_suffix(".pdf")) for html in pages.values()]
+        with progress.track("brief PDFs", len(pairs)) as done:
+            pdfs = print_brief_pdfs(pairs, chromium, pool.workers, done)
     except (ChromiumMissingError, PdfPrintError) as exc:  # the run goes on without PDFs
         record["pdf_skipped"] = str(exc)
         return record

@@ -10,7 +10,7 @@ far, so that memory does not grow with the number of pairs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -267,6 +267,7 @@ def wireless_reach_per_address(
     sites: pd.DataFrame | None,
     dtm_path: Path | None,
     settings: LosSettings = LosSettings(),
+    kommune_done: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Best site per address (:func:`best_site_per_address` columns), aligned to the index.
 
@@ -275,6 +276,7 @@ def wireless_reach_per_address(
     candidate pairs, one DEM window covering them (one per site when it would exceed
     ``settings.max_window_cells``), and LOS in batches of ``settings.max_pairs_per_batch``
     pairs, each reduced to the best site so far, so memory does not grow with the pairs.
+    ``kommune_done(1)`` is called after each kommune (progress, :mod:`pipeline.progress`).
     """
     if dtm_path is None or sites is None or sites.empty:
         return no_wireless_reach(addresses.index)
@@ -298,6 +300,8 @@ def wireless_reach_per_address(
             table = reach.table()
             table.index = group.index
             parts.append(table)
+            if kommune_done is not None:
+                kommune_done(1)
     if not parts:
         return no_wireless_reach(addresses.index)
     return pd.concat(parts).reindex(addresses.index)

@@ -1,4 +1,5 @@
-"""maps/publish.py: write_maps puts every page at its contracted path."""
+"""maps/publish.py: write_maps puts every page at its contracted path, the same bytes from
+one process or several."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from layers.errors import InputError
-from maps.publish import ASSET_MODES, MapPaths
+from maps.publish import ASSET_MODES, KommuneWork, MapPaths, stable_element_ids
+from maps.worker_pool import WorkerPool
 from pipeline.config_schema import MAP_ASSET_MODES
 from tests.maps.map_inputs import MapInputs, write_inputs
 
@@ -31,3 +33,40 @@ def test_map_pages_are_bokmal_and_a_bad_asset_mode_is_named(
     assert ASSET_MODES == MAP_ASSET_MODES  # the config offers what write_maps takes
     with pytest.raises(InputError, match=r"assets: got 'offline', expected one of inline, cdn"):
         write_inputs(inputs, tmp_path, assets="offline")
+
+
+def _page_bytes(paths: MapPaths) -> dict[str, bytes]:
+    pages = [paths.index, paths.overview, *paths.kommuner.values()]
+    return {str(p.relative_to(paths.index.parent)): p.read_bytes() for p in pages}
+
+
+def test_maps_built_by_two_processes_are_the_serial_bytes(
+    inputs: MapInputs, tmp_path: Path
+) -> None:
+    serial = write_inputs(inputs, tmp_path / "serial", cost_curves=inputs.cost_curves)
+    counted: list[int] = []
+    with WorkerPool(2) as pool:
+        parallel = write_inputs(
+            inputs,
+            tmp_path / "parallel",
+            cost_curves=inputs.cost_curves,
+            work=KommuneWork(pool, counted.append),
+        )
+    assert list(parallel.kommuner) == list(serial.kommuner) == ["5001", "5099"]
+    assert _page_bytes(parallel) == _page_bytes(serial)
+    assert counted == [1, 1]
+
+
+def test_folium_ids_are_numbered_in_order_of_first_appearance() -> None:
+    first, second = "3f2a" * 8, "0b1c" * 8
+    page = (
+        f'<div id="map_{first}"></div><script>var map_{first};'
+        f" L.marker_{second}.addTo(map_{first});"
+    )
+    assert stable_element_ids(page) == (
+        f'<div id="map_{1:032x}"></div><script>var map_{1:032x};'
+        f" L.marker_{2:032x}.addTo(map_{1:032x});"
+    )
+    # a longer hex run (a checksum) is no element id
+    checksum = "ab" * 32
+    assert stable_element_ids(f"sha_{checksum}") == f"sha_{checksum}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,15 @@ def test_the_targets_wording_and_source_are_in_the_manifest_form(tmp_path: Path)
     data = to_dict(config_from_dict(MINIMAL_INPUTS, tmp_path))
     assert data["targets"]["no2025"]["source"].startswith("Meld. St. 28")
     assert data["classify"]["unknown_upload"] == "fails" and data["classify"]["count_copper"]
+
+
+def test_publish_workers_default_to_the_cores_and_must_be_whole_and_positive(
+    tmp_path: Path,
+) -> None:
+    default = config_from_dict(MINIMAL_INPUTS, tmp_path)
+    assert default.run.workers is None and default.run.worker_count == (os.cpu_count() or 1)
+    three = config_from_dict({**MINIMAL_INPUTS, "run": {"workers": 3}}, tmp_path)
+    assert three.run.worker_count == 3
+    for bad in (0, 1.5, "2"):
+        with pytest.raises(ConfigError, match=r"\[run\]\.workers: got .*, expected a whole number"):
+            config_from_dict({**MINIMAL_INPUTS, "run": {"workers": bad}}, tmp_path)

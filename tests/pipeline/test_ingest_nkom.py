@@ -23,6 +23,8 @@ from rich.console import Console
 from pipeline.config import load_config
 from pipeline.ingest import ingest
 from pipeline.ingest_nkom import homes_passed_only
+from pipeline.locate import locate_stage
+from pipeline.premises import premises_stage
 from pipeline.run import run_pipeline
 from pipeline.synthetic.nkom_tables import ADR_SCHEMA, FBB_SCHEMA, write_parquet
 
@@ -85,8 +87,10 @@ def test_layers_reconcile_and_unknown_addresses_are_quarantined(tiny_region: Pat
 
 
 def test_households_come_from_the_register(tiny_region: Path) -> None:
-    ingested = ingest(load_config(_with_nkom_tables(tiny_region)))
-    households = ingested.addresses.set_index("address_id")["households"]
+    config = load_config(_with_nkom_tables(tiny_region))
+    ingested = ingest(config)
+    located, _ = premises_stage(config, locate_stage(config, ingested)[0], ingested.nkom_register)
+    households = located.addresses.set_index("address_id")["households"]
     assert households.to_dict() == {i: HOUSEHOLDS.get(i, 1) for i in range(1000, 1018)}
     register = ingested.nkom_register
     assert register is not None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
 
 from pipeline import timing
+from pipeline.progress import Advance
 from pipeline.timing import StageLog
 
 
@@ -42,3 +45,27 @@ def test_a_stage_that_fails_is_not_recorded(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(RuntimeError, match="disk full"), log.stage("publish"):
         raise RuntimeError("disk full")
     assert log.rows == []
+
+
+class _StagesSeen:
+    """A progress reporter that notes the stages it was shown around."""
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.stages.append(name)
+        yield
+
+    @contextmanager
+    def track(self, name: str, total: int, unit: str = "kommuner") -> Iterator[Advance]:
+        yield lambda done: None
+
+
+def test_with_a_progress_the_stage_is_shown_by_it() -> None:
+    seen = _StagesSeen()
+    log = StageLog(Console(quiet=True), progress=seen)
+    with log.stage("wireless"):
+        pass
+    assert seen.stages == ["wireless"] and [r["stage"] for r in log.rows] == ["wireless"]

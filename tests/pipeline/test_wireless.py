@@ -4,14 +4,21 @@ line of sight in one home."""
 from __future__ import annotations
 
 import inspect
+import io
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import WirelessSettings
-from pipeline.wireless import distance_scale, predicted_speeds_mbps
+from pipeline.progress import PlainProgress
+from pipeline.wireless import distance_scale, predicted_speeds_mbps, wireless_per_address
+from tests.fixtures import WINDOW_X0_M as X0_M
+from tests.fixtures import WINDOW_Y0_M as Y0_M
+from tests.fixtures import write_dtm
 
 
 def test_distance_scale_hand_checked() -> None:
@@ -58,3 +65,39 @@ def test_the_line_of_sight_defaults_have_one_home() -> None:
     # pipeline.radio.los keeps defaults of its own in its signatures: they must agree
     assert wireless.k_factor == los.DEFAULT_K_FACTOR
     assert wireless.fresnel_clearance == los.DEFAULT_FRESNEL_CLEARANCE
+
+
+def test_each_pass_over_the_kommuner_reports_its_progress(tmp_path: Path) -> None:
+    """Two kommuner, a 4G and an FWA site over a DTM: the pass over the kommuner prints
+    "x/2 kommuner" lines; without a DTM there is nothing to count."""
+    dtm = write_dtm(tmp_path / "dtm.tif", np.full((40, 40), 10.0), (X0_M, Y0_M))
+    addresses = pd.DataFrame(
+        {
+            "kommunenummer": ["9901", "9902", "9902"],
+            "x_m": [X0_M + 100.0, X0_M + 200.0, X0_M + 300.0],
+            "y_m": [Y0_M - 100.0, Y0_M - 200.0, Y0_M - 300.0],
+        }
+    )
+    sites = pd.DataFrame(
+        {
+            "site_id": ["4g", "fwa"],
+            "technology": ["mobile_4g", "fwa"],
+            "x_m": [X0_M + 150.0, X0_M + 250.0],
+            "y_m": [Y0_M - 150.0, Y0_M - 250.0],
+            "antenna_height_m": 30.0,
+            "frequency_mhz": 3600.0,
+            "max_range_m": 2000.0,
+            "down_mbps": 100.0,
+            "up_mbps": 20.0,
+        }
+    )
+    settings = WirelessSettings(technologies=("mobile_4g", "fwa"))
+    lines = io.StringIO()
+    reach = wireless_per_address(addresses, sites, dtm, settings, PlainProgress(lines))
+    assert reach["has_los"].all()
+    shown = lines.getvalue().splitlines()
+    assert shown[0] == "wireless: 0/2 kommuner (0 %), 0 s"
+    assert shown[1].startswith("wireless: 2/2 kommuner (100 %), ") and len(shown) == 2
+    quiet = io.StringIO()
+    wireless_per_address(addresses, sites, None, settings, PlainProgress(quiet))
+    assert quiet.getvalue() == ""

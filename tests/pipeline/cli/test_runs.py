@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from layers.errors import InternalError
 from pipeline.cli import app
 
 runner = CliRunner()
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # anything but a newline
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["runs"]])
@@ -39,10 +41,38 @@ def test_run_prints_stages_summary_and_paths(tiny_region: Path) -> None:
         "publish",
     ):
         assert f"✓ {stage}" in result.output
-    assert "Vestvik" in result.output and "Totalt" in result.output
+    assert "Fylke 99" in result.output and "Totalt" in result.output
+    assert "Vestvik" not in result.output  # the kommuner are in the gap tables
+    assert "Alle 2 kommuner: tables/gap_table.csv (.xlsx)" in result.output
     assert "index.html" in result.output
+    # not a terminal: plain progress lines, one per counted loop at least, no control codes
+    for line in ("kommune maps: 2/2 kommuner (100 %)", "briefs: 2/2 kommuner (100 %)"):
+        assert line in result.output
+    assert not CONTROL.search(result.output)
     listed = runner.invoke(app, ["runs", "--config", str(config)])
     assert "succeeded" in listed.output
+
+
+def test_the_closing_summary_fits_80_columns(tiny_region: Path) -> None:
+    """Fylker and the total, the layer counts and the paths within 80 columns, but the one
+    line that is the output folder's own path."""
+    out = tiny_region.parent / "out"
+    result = runner.invoke(
+        app, ["run", "--config", str(tiny_region), "--progress", "off"], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    summary = result.output[result.output.index("Husstander per fylke") :]
+    lines = [line for line in summary.splitlines() if str(out) not in line]
+    assert len(lines) > 12
+    too_wide = [line for line in lines if len(line.rstrip()) > 80]
+    assert too_wide == [], "\n".join(too_wide)
+    assert "…" not in summary  # no figure cut short ("291 8…")
+
+
+def test_a_bad_progress_mode_is_one_line_exit_2(tiny_region: Path) -> None:
+    result = runner.invoke(app, ["run", "--config", str(tiny_region), "--progress", "loud"])
+    assert result.exit_code == 2
+    assert "--progress: got 'loud', expected one of auto, bar, plain, off" in result.output
 
 
 def _with_run_settings(config: Path, lines: str) -> Path:

@@ -7,6 +7,7 @@ The PDF and a PNG of it land in ``test-artifacts/brief-9901.pdf`` / ``.png``.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 
 from layers.errors import InputError
 from maps.brief_figures import MINUS
+from maps.worker_pool import WorkerPool
 from pipeline.products.brief_pdf import find_chromium
 from pipeline.products.briefs import (
     brief_content,
@@ -24,6 +26,7 @@ from pipeline.products.briefs import (
     write_brief_html,
     write_briefs,
 )
+from pipeline.progress import PlainProgress
 from tests.browser import ARTIFACTS_DIR
 from tests.pipeline.products.brief_publication import HOSTILE_NAME, write_publication
 
@@ -219,3 +222,29 @@ def test_the_hand_made_optional_tables_have_the_producers_columns() -> None:
     assert tuple(made.trend().columns) == tuple(TREND_COLUMNS)
     # the brief reads columns by name: the reasons fixture has them in another order
     assert set(made.gap_reasons().columns) == set(COUNT_COLUMNS)
+
+
+def test_briefs_by_two_processes_are_the_serial_bytes(
+    publication: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GAPMAP_CHROMIUM", str(publication / "no-such-chromium"))
+    serial = write_briefs(publication, out=publication / "serial")
+    with WorkerPool(2) as pool:
+        parallel = write_briefs(publication, out=publication / "parallel", pool=pool)
+    assert list(parallel["html"]) == list(serial["html"]) == ["9801", "9901", "9902"]
+    for knr in serial["html"]:
+        one, two = publication / serial["html"][knr], publication / parallel["html"][knr]
+        assert one != two and one.read_bytes() == two.read_bytes(), knr
+
+
+def test_two_browsers_print_every_brief_once_in_order(publication: Path) -> None:
+    require_printing()
+    lines = io.StringIO()
+    with WorkerPool(2) as pool:
+        record = write_briefs(publication, pool=pool, progress=PlainProgress(lines))
+    assert record["pdf"] == {k: f"briefs/{k}.pdf" for k in ("9801", "9901", "9902")}
+    for knr, relative in record["pdf"].items():
+        info, text = _pdf_info_and_text(publication / relative)
+        assert "Pages:           1" in info, knr
+        assert knr in text, knr  # each PDF is its own kommune's brief
+    assert "brief PDFs: 3/3 kommuner (100 %)" in lines.getvalue()

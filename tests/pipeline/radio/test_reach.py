@@ -90,7 +90,9 @@ def test_wireless_reach_per_address_is_aligned_and_window_size_independent(tmp_p
     )
     sites = _sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
     sites.loc[1, "antenna_height_m"] = 10.0
-    result = wireless_reach_per_address(addresses, sites, path)
+    kommuner_done: list[int] = []
+    result = wireless_reach_per_address(addresses, sites, path, kommune_done=kommuner_done.append)
+    assert kommuner_done == [1, 1]  # progress: once per kommune
     assert result.index.tolist() == [10, 11, 12, 13]
     # the valley floor sees only the crest site; the plateau only the plateau site
     assert result["los_site_id"].tolist() == ["S1", "S0", "S1", None]
