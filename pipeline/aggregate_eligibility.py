@@ -77,6 +77,8 @@ def with_eligibility(
             default=float(total[column]),
         )
     table = gap_table.assign(**added)
+    counts = [column for column in columns if column.endswith("_households")]
+    table[counts] = table[counts].round().astype("int64")  # whole households (issue 15, item 9)
     costed = table["eligible_costed_households"]
     table["eligible_cost_per_household_nok"] = table["eligible_cost_nok"] / costed.where(costed > 0)
     return table
