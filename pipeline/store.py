@@ -82,9 +82,12 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> list[str]:
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection to the store at ``path``, or a one-line fault that says why not:
     :class:`StoreBusyError` while another gapmap process holds it, :class:`StoreUnreadableError`
-    when the file is not a DuckDB database."""
+    when the file is not a DuckDB database. DuckDB's own progress bar is off: gapmap shows its
+    progress itself (:mod:`pipeline.progress`), and a log must get no control characters."""
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        connection = duckdb.connect(str(path), read_only=read_only)
+        connection.execute("SET enable_progress_bar = false")
+        return connection
     except duckdb.Error as exc:
         detail = str(exc).splitlines()[0]
         if "lock" in detail.lower():

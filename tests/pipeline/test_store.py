@@ -190,3 +190,12 @@ def test_classes_long_carries_each_targets_reason_and_evidence() -> None:
     before_reasons = results.drop(columns=[c for c in results if c.startswith("reason")])
     without = store.classes_long(before_reasons, config)
     assert without["reason"].isna().all() and without["reason_evidence"].isna().all()
+
+
+def test_a_store_connection_draws_no_progress_bar_of_its_own(tmp_path: Path) -> None:
+    """gapmap shows its own progress; DuckDB's bar would put control characters in a log."""
+    from pipeline.store import connect
+
+    connection = connect(tmp_path / "gapmap.duckdb")
+    setting = connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert setting == (False,)

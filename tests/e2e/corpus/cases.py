@@ -156,7 +156,7 @@ CONFIG_CASES = [
     Case(
         "config-unknown-key",
         "config",
-        _do(_cfg("tolerance_m", "tolerans_m")),
+        _do(_cfg("\ntolerance_m", "\ntolerans_m")),
         Fails(2, "unknown key 'tolerans_m'"),
     ),
     Case(
