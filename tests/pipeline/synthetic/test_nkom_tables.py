@@ -17,6 +17,8 @@ from layers.nkom_address_data import read_fixed, read_mobile, read_register
 from layers.offers import read_offers
 from pipeline.config import load_config
 from pipeline.ingest import ingest
+from pipeline.locate import locate_stage
+from pipeline.premises import premises_stage
 from pipeline.synthetic.demo import prepare_demo
 from pipeline.synthetic.nkom_tables import (
     ADR_SCHEMA,
@@ -79,9 +81,12 @@ def test_demo_with_the_commented_keys_on_takes_nkoms_households(tmp_path: Path) 
         assert f'# {key} = "nkom/' in text
         text = text.replace(f"# {key} = ", f"{key} = ")
     config_path.write_text(text, encoding="utf-8")
-    ingested = ingest(load_config(config_path))
+    config = load_config(config_path)
+    ingested = ingest(config)
     register = pd.read_parquet(tmp_path / "data" / "nkom" / "adr.parquet")
-    assert int(ingested.addresses["households"].sum()) == int(register["hus"].sum())
+    located = locate_stage(config, ingested)[0]
+    counted, _ = premises_stage(config, located, ingested.nkom_register)
+    assert int(counted.addresses["households"].sum()) == int(register["hus"].sum())
     counts = ingested.counts.set_index("layer")
     assert counts.loc["nkom_addresses", "rows_quarantined"] == 0
     fbb = pd.read_parquet(tmp_path / "data" / "nkom" / "fbb.parquet")
