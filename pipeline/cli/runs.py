@@ -68,10 +68,11 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
     console.print(summary_table(result.gap_table, map_target))
     kommuner = int((result.gap_table["level"] == "kommune").sum())
     console.print(f"  Alle {format_int_nb(kommuner)} kommuner: tables/gap_table.csv (.xlsx)")
+    width = min(20, max((len(str(n)) for n in result.layer_counts["layer"]), default=10))
     for row in result.layer_counts.to_dict(orient="records"):
         merged = f" merged {row['rows_merged']:,}" if row["rows_merged"] else ""
         console.print(
-            f"  {row['layer']:<10} read {row['rows_read']:>9,} accepted"
+            f"  {row['layer']:<{width}} read {row['rows_read']:>9,} accepted"
             f" {row['rows_accepted']:>9,}{merged} quarantined {row['rows_quarantined']:,}",
             highlight=False,
         )
