@@ -25,10 +25,12 @@ ADDRESSES = 3_000
 PIPELINE_STAGES = (
     "ingest",
     "locate",
+    "premises",
     "terrain",
     "wireless",
     "coverage",
     "classify",
+    "eligibility",
     "cost",
     "reasons",
     "store",
