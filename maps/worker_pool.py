@@ -19,6 +19,9 @@ module-level functions or classes, ``state_args`` hashable.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,6 +44,18 @@ def _run_item(
     if key not in _STATES:
         _STATES[key] = make_state(*state_args)
     return work(_STATES[key], item)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A worker's initializer: a daemon thread ends the worker when its parent is gone (a
+    killed run must leave no process behind holding its pipes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _nothing() -> None:
@@ -71,7 +86,12 @@ class WorkerPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def warm_up(self) -> None:
