@@ -21,32 +21,8 @@ from layers.nkom_address_data import (
     read_register,
 )
 
-# the types of Nkom's files as the data dictionary gives them
-ADR_SCHEMA = pa.schema(
-    [
-        ("adrid", pa.int64()),
-        ("fylke", pa.string()),
-        ("komnavn", pa.string()),
-        ("ertett", pa.bool_()),
-        ("hus", pa.int16()),
-        ("pers", pa.int16()),
-        ("fritid", pa.int16()),
-    ]
-)
-FBB_SCHEMA = pa.schema(
-    [
-        ("adrid", pa.int64()),
-        ("tilb", pa.string()),
-        ("tek", pa.string()),
-        ("ned", pa.int64()),
-        ("opp", pa.int64()),
-        ("hc", pa.bool_()),
-        ("egen", pa.bool_()),
-    ]
-)
-MOB_SCHEMA = pa.schema(
-    [("adrid", pa.int64()), ("tilb", pa.string()), ("tek", pa.string()), ("ned", pa.int32())]
-)
+# the types of Nkom's files (the data dictionary) as the demo writer defines them
+from pipeline.synthetic.nkom_tables import ADR_SCHEMA, FBB_SCHEMA, MOB_SCHEMA
 
 
 def write_parquet(path: Path, rows: list[tuple[object, ...]], schema: pa.Schema) -> Path:
