@@ -69,6 +69,7 @@ class RunTables:
     counts: Mapping[str, Mapping[str, Any]]
     new_sites: pd.DataFrame
     changes: Changes | None = None
+    fwa_claims: pd.DataFrame | None = None  # judged by the wireless stage (None: judged here)
 
 
 def prepare_output_dir(output_dir: Path, store_path: Path) -> None:
@@ -148,7 +149,7 @@ def _write_tables(folder: Path, config: Config, info: RunInfo, tables: RunTables
             "layer_counts": tables.inputs.counts,
             "fwa_challenge": files.fwa_challenge_list(
                 results,
-                fwa_claims_stage(config, tables.inputs),
+                _fwa_claims(config, tables),
                 files.dtm_stamp(config.inputs.dtm, info.checksums),
                 config.wireless,
             ),
@@ -253,6 +254,13 @@ def _write_maps(
         changes=change_sources(tables.changes) if tables.changes is not None else None,
         work=work,
     )
+
+
+def _fwa_claims(config: Config, tables: RunTables) -> pd.DataFrame:
+    """The run's judged FWA claims: the wireless stage's, or judged now when not given."""
+    if tables.fwa_claims is not None:
+        return tables.fwa_claims
+    return fwa_claims_stage(config, tables.inputs)
 
 
 def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:

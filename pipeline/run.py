@@ -145,7 +145,7 @@ def _run_stages(
         inputs = given if given is not None else ingest.ingest(config)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
-    inputs, results, counts, masts = _address_stages(config, inputs, shown)
+    inputs, results, counts, masts, claims = _address_stages(config, inputs, shown)
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
         detail["rows"] = f"{len(results):,}"
@@ -156,7 +156,7 @@ def _run_stages(
         changed = changes.changes_stage(connection, info.run_id, config)
         detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
-        tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed)
+        tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed, claims)
         folder = publish.publish_products(config, info, tables, timer.rows, progress)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)
@@ -171,9 +171,10 @@ def _run_stages(
 
 def _address_stages(
     config: Config, inputs: ingest.Ingested, shown: tuple[StageTimer, Progress]
-) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame]:
+) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame, pd.DataFrame]:
     """locate → premises → terrain → … → classify → eligibility → cost → reasons: the located
-    inputs, one results row per address (every stage's columns), the stages' counts, the masts."""
+    inputs, one results row per address (every stage's columns), the stages' counts, the masts
+    and the judged FWA claims."""
     timer, progress = shown
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
@@ -185,7 +186,7 @@ def _address_stages(
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
     with timer.stage("wireless") as detail:
-        reach = wireless.wireless_stage(config, inputs, progress)
+        reach, claims = wireless.wireless_stage(config, inputs, progress)
         detail["with_los"] = str(int(reach["has_los"].sum()))
     with timer.stage("coverage") as detail:
         covered = coverage.coverage_stage(config, inputs)
@@ -215,4 +216,4 @@ def _address_stages(
         "cost": cost.cost_counts(costed.costs, costed.masts),
         "eligibility": eligible.counts,
     }
-    return inputs, results, counts, costed.masts
+    return inputs, results, counts, costed.masts, claims

@@ -130,11 +130,12 @@ def fwa_claims_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
 
 def wireless_stage(
     config: Config, inputs: Ingested, progress: Progress = NO_PROGRESS
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wireless stage: :func:`wireless_per_address` over the located addresses, the
     decisive FWA claim of each address (:func:`fwa_claims_stage`,
     :func:`pipeline.radio.claims.decisive_claim_per_address`) and ``fwa_doubtful`` (a claim
-    there is blocked, out of its own sites' range, or by an operator without a site)."""
+    there is blocked, out of its own sites' range, or by an operator without a site); and
+    every claim judged (published as the challenge list, so they are judged once a run)."""
     addresses = inputs.addresses
     reach = wireless_per_address(
         addresses, inputs.sites, config.inputs.dtm, config.wireless, progress
@@ -143,7 +144,7 @@ def wireless_stage(
     decisive = decisive_claim_per_address(claims, addresses["address_id"])
     reach = pd.concat([reach, decisive.set_axis(reach.index)], axis=1)
     reach["fwa_doubtful"] = decisive["fwa_claim_status"].isin(DOUBTFUL_STATUSES).to_numpy()
-    return reach
+    return reach, claims
 
 
 def wireless_counts(reach: pd.DataFrame) -> dict[str, int]:
