@@ -86,6 +86,7 @@ CRS84 = "urn:ogc:def:crs:OGC:1.3:CRS84"
 UTM33 = "urn:ogc:def:crs:EPSG::25833"
 POLYGON_TWO_POINTS = {"type": "Polygon", "coordinates": [[[10.40, 63.25], [10.41, 63.26]]]}
 ROWS_5 = range(1000, 1005)
+DEMO_FUNDED = 'funded_areas = "tilskudd.geojson"'  # the demo config already names one
 FUNDED = 'funded_areas = "tildelt.geojson"'
 
 
@@ -93,7 +94,7 @@ def _funded(write: Callable[[Path], object]) -> Callable[[Path], object]:
     """Funded areas (the [inputs] ``funded_areas`` layer) as ``write`` leaves tildelt.geojson."""
 
     def damage(root: Path) -> None:
-        d.edit_config(root, OFFERS_LINE, OFFERS_LINE + "\n" + FUNDED)
+        d.edit_config(root, DEMO_FUNDED, FUNDED)
         target = d.data(root) / "tildelt.geojson"
         d.write_geojson(target, d.geojson(d.data(root) / KOMMUNER))
         d.feature_properties(target, {"kommunenavn": "navn"})
