@@ -34,7 +34,7 @@ from maps.kommune import KommuneMapInputs, kommune_map
 from maps.overview import build_overview_map
 from maps.sources import KommuneSlices, MapSources, validate_sources
 from maps.style import TargetSpec
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool, WorkerPool
 
 AssetMode = Literal["inline", "cdn", "local"]
 ASSET_MODES: Final[tuple[str, ...]] = get_args(AssetMode)
@@ -98,7 +98,7 @@ class KommuneWork:
     """How the kommune maps are written: by ``pool``'s processes (default: this one),
     ``done(1)`` per map."""
 
-    pool: WorkerPool = field(default_factory=lambda: WorkerPool(1))
+    pool: Pool = field(default_factory=lambda: WorkerPool(1))
     done: Callable[[int], None] | None = None
 
 

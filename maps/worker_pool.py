@@ -14,6 +14,10 @@ early, while this process writes the tables. At most ``2 × workers`` items are 
 the items (a kommune's slice of the tables) need not all be in memory at once. ``done(1)`` is
 called as each result arrives (progress). ``work`` and ``make_state`` must be importable
 module-level functions or classes, ``state_args`` hashable.
+
+:class:`Pool` is what the products ask of a pool (``workers``, ``warm_up``, ``map_ordered``):
+this process pool, or :class:`pipeline.executor.DaskPool` on a Dask cluster, which runs the same
+:func:`run_item` in its workers.
 """
 
 from __future__ import annotations
@@ -26,24 +30,62 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 _STATES: dict[tuple[Any, tuple[Hashable, ...]], Any] = {}  # a worker's states, by how built
+_STATES_LOCK = threading.Lock()  # a Dask worker may run items on several threads
 
 
-def _run_item(
+class Pool(Protocol):
+    """What the per-kommune products ask of a pool: :class:`WorkerPool` or
+    :class:`pipeline.executor.DaskPool`."""
+
+    @property
+    def workers(self) -> int:
+        """How many items run at once (processes or threads)."""
+        ...
+
+    def warm_up(self) -> None:
+        """Start the workers now, while this process does other work."""
+
+    def map_ordered(
+        self,
+        work: Callable[[Any, Item], Result],
+        items: Iterable[Item],
+        *,
+        make_state: Callable[..., Any],
+        state_args: tuple[Hashable, ...] = (),
+        done: Callable[[int], None] | None = None,
+    ) -> list[Result]:
+        """``[work(state, item) for item in items]``, in the items' order."""
+        ...
+
+
+def run_item(
     work: Callable[[Any, Any], Any],
     make_state: Callable[..., Any],
     state_args: tuple[Hashable, ...],
     item: Any,
 ) -> Any:
+    """``work(state, item)`` with this process's state for ``(make_state, state_args)``, made
+    on first use and kept (module global) for the later items of this worker."""
     key = (make_state, state_args)
-    if key not in _STATES:
-        _STATES[key] = make_state(*state_args)
-    return work(_STATES[key], item)
+    with _STATES_LOCK:
+        if key not in _STATES:
+            _STATES[key] = make_state(*state_args)
+        state = _STATES[key]
+    return work(state, item)
+
+
+def forget_states() -> int:
+    """Drop this process's states (a long-lived Dask worker after a run); how many."""
+    with _STATES_LOCK:
+        count = len(_STATES)
+        _STATES.clear()
+    return count
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -123,7 +165,7 @@ class WorkerPool:
         pending: deque[Future[Result]] = deque()
         results = []
         for item in items:
-            pending.append(pool.submit(_run_item, work, make_state, state_args, item))
+            pending.append(pool.submit(run_item, work, make_state, state_args, item))
             if len(pending) >= 2 * self.workers:
                 results.append(pending.popleft().result())
                 if done is not None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,13 @@ _Settings = TypeVar("_Settings", bound="DataclassInstance")
 
 # [run].map_assets values (the asset modes of maps.publish.write_maps), the default first.
 MAP_ASSET_MODES: Final[tuple[str, ...]] = ("inline", "cdn", "local")
+# [run].executor values (pipeline/executor.py), the default first.
+EXECUTORS: Final[tuple[str, ...]] = ("local", "dask")
+# [run] keys that say how a run is executed, not what it computes: left out of the digest
+EXECUTION_KEYS: Final[tuple[str, ...]] = ("executor", "scheduler", "scheduler_timeout_s", "workers")
+DASK_INSTALL = "pip install 'gapmap[dask]'"
+# a Dask scheduler address: [protocol://]host:port ("tcp://10.0.0.5:8786", "[::1]:8786")
+_SCHEDULER_ADDRESS = re.compile(r"(?:[a-z]+://)?[^\s/]+:\d+")
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,8 @@ def with_default_wording(target: Target) -> Target:
 
 @dataclass(frozen=True)
 class RunSettings:
-    """Where a run writes: ``output_dir/runs/<run_id>/`` then ``output_dir/current`` is switched."""
+    """Where a run writes (``output_dir/runs/<run_id>/``, then ``output_dir/current`` is
+    switched) and where its per-kommune work runs (:mod:`pipeline.executor`)."""
 
     name: str = "gapmap"
     output_dir: Path = Path("out")
@@ -129,11 +139,53 @@ class RunSettings:
     # processes that build the kommune maps and briefs in the publish stage (whole number >= 1;
     # default: os.cpu_count()); the published files are the same bytes for any count
     workers: int | None = None
+    # where that per-kommune work runs: "local" (a pool of `workers` processes here) or "dask"
+    # (dask.distributed, `pip install 'gapmap[dask]'`); the same bytes either way
+    executor: str = "local"
+    # with executor = "dask": the scheduler's address ("tcp://10.0.0.5:8786"), whose workers see
+    # the run folder at the same path; "" = a local cluster of `workers` processes for the run
+    scheduler: str = ""
+    # s the scheduler (and then its first worker) has to answer before the run stops
+    scheduler_timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            msg = f"[run].executor: got {self.executor!r}, expected one of {', '.join(EXECUTORS)}"
+            raise ConfigError(msg)
+        if self.scheduler and self.executor != "dask":
+            msg = (
+                f"[run].scheduler: got {self.scheduler!r} with executor = {self.executor!r};"
+                ' a scheduler needs executor = "dask" (or leave scheduler out)'
+            )
+            raise ConfigError(msg)
+        if self.scheduler and not _SCHEDULER_ADDRESS.fullmatch(self.scheduler):
+            msg = (
+                f"[run].scheduler: got {self.scheduler!r}, expected a Dask scheduler address"
+                ' such as "tcp://10.0.0.5:8786" (or "" for a local cluster)'
+            )
+            raise ConfigError(msg)
+        if self.scheduler_timeout_s <= 0:
+            msg = f"[run].scheduler_timeout_s: got {self.scheduler_timeout_s}, expected > 0"
+            raise ConfigError(msg)
+        if self.executor == "dask" and not dask_installed():
+            msg = (
+                '[run].executor: got "dask", but dask.distributed is not installed; install it'
+                f" with {DASK_INSTALL}"
+            )
+            raise ConfigError(msg)
 
     @property
     def worker_count(self) -> int:
         """``workers``, or the machine's core count when not set."""
         return self.workers or os.cpu_count() or 1
+
+
+def dask_installed() -> bool:
+    """Whether ``distributed`` can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("distributed") is not None
+    except ValueError:  # set to None in sys.modules: blocked
+        return False
 
 
 @dataclass(frozen=True)
@@ -271,8 +323,12 @@ class Config:
         raise ConfigError(msg)
 
     def digest(self) -> str:
-        """SHA-256 of the canonical JSON form (paths as given, source path excluded)."""
-        payload = json.dumps(to_dict(self), sort_keys=True, default=str)
+        """SHA-256 of the canonical JSON form (paths as given, source path excluded, and the
+        ``[run]`` keys of :data:`EXECUTION_KEYS`: where the work runs changes no result)."""
+        data = to_dict(self)
+        for key in EXECUTION_KEYS:
+            data["run"].pop(key, None)
+        payload = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 

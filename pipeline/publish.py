@@ -25,10 +25,11 @@ from layers.errors import OutputFolderError, os_reason
 from maps.cost_curve_png import plot_cost_curve
 from maps.publish import AssetMode, KommuneWork, MapPaths, write_maps
 from maps.style import TargetSpec
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool
 from pipeline.aggregate import Aggregated
 from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
+from pipeline.executor import open_executor
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.planning.cost_curve import subsidy_case
@@ -103,12 +104,12 @@ def publish_products(
     progress: Progress = NO_PROGRESS,
 ) -> Path:
     """Write every product of a run and its manifest into the run's folder (not yet current);
-    the kommune hillshades, maps and briefs by ``[run] workers`` processes, each loop
-    reporting to ``progress``."""
+    the kommune hillshades, maps and briefs by the ``[run] executor``'s workers
+    (:mod:`pipeline.executor`), each loop reporting to ``progress``."""
     folder = run_folder(config.run.output_dir, info.run_id)
     folder.mkdir(parents=True, exist_ok=False)
-    with WorkerPool(config.run.worker_count) as pool:
-        pool.warm_up()  # the processes import while this one writes the tables
+    with open_executor(config.run) as pool:
+        pool.warm_up()  # the workers start while this process writes the tables
         return _publish_into(folder, config, info, tables, stage_timings, (pool, progress))
 
 
@@ -118,7 +119,7 @@ def _publish_into(
     info: RunInfo,
     tables: RunTables,
     stage_timings: list[dict[str, Any]],
-    work: tuple[WorkerPool, Progress],
+    work: tuple[Pool, Progress],
 ) -> Path:
     """:func:`publish_products` once its folder and worker processes are there."""
     pool, progress = work
@@ -208,7 +209,7 @@ def _write_map_products(
     info: RunInfo,
     tables: RunTables,
     areas: gpd.GeoDataFrame | None,
-    work: tuple[WorkerPool, Progress],
+    work: tuple[Pool, Progress],
 ) -> dict[str, Any]:
     """The index page, the overview and one map per kommune, from the published tables."""
     pool, progress = work

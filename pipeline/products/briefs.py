@@ -29,7 +29,7 @@ from maps.brief import BriefContent, render_brief_html
 from maps.brief_images import cost_curve_png, data_uri_png, thumbnail_png
 from maps.cost_curve_png import CostCurveImage
 from maps.style import TargetSpec
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool, WorkerPool
 from pipeline.products.brief_pdf import (
     ChromiumMissingError,
     ChromiumPrinter,
@@ -278,7 +278,7 @@ def _write_brief_job(state: BriefState, job: tuple[str, Path]) -> Path:
 
 
 def write_brief_pages(
-    publication: Publication, chosen: list[str], out: Path, pool: WorkerPool, done: Advance
+    publication: Publication, chosen: list[str], out: Path, pool: Pool, done: Advance
 ) -> dict[str, Path]:
     """The HTML briefs of ``chosen``, by ``pool``'s processes (each reads the publication from
     its folder once; with one, this process uses ``publication``), ``done(1)`` per page; the
@@ -327,7 +327,7 @@ def write_briefs(
     kommuner: Iterable[str] | None = None,
     out: Path | None = None,
     *,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> dict[str, Any]:
     """Write the briefs of ``kommuner`` (default: every kommune of the publication in

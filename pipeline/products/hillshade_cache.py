@@ -28,7 +28,7 @@ import geopandas as gpd
 
 from layers.checksums import sha256_of
 from layers.dtm import dtm_paths
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool, WorkerPool
 from pipeline.config import Config
 from pipeline.products.hillshade import write_hillshade_png
 
@@ -87,7 +87,7 @@ def kommune_hillshades(
     cache_dir: Path,
     digest: str,
     *,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
     done: Callable[[int], None] | None = None,
 ) -> dict[str, Shade]:
     """A hillshade PNG over each kommune's bounds (EPSG:25833) with its Leaflet bounds, from
@@ -118,7 +118,7 @@ def run_hillshades(
     config: Config,
     checksums: Mapping[str, Mapping[str, Any]],
     kommuner: gpd.GeoDataFrame,
-    pool: WorkerPool,
+    pool: Pool,
     done: Callable[[int], None] | None = None,
 ) -> dict[str, Shade]:
     """The run's kommune hillshades (none without a DTM), cached in

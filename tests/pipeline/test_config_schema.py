@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,51 @@ def test_publish_workers_default_to_the_cores_and_must_be_whole_and_positive(
     for bad in (0, 1.5, "2"):
         with pytest.raises(ConfigError, match=r"\[run\]\.workers: got .*, expected a whole number"):
             config_from_dict({**MINIMAL_INPUTS, "run": {"workers": bad}}, tmp_path)
+
+
+def test_the_executor_is_local_or_dask_and_a_scheduler_needs_dask(tmp_path: Path) -> None:
+    default = config_from_dict(MINIMAL_INPUTS, tmp_path).run
+    assert (default.executor, default.scheduler, default.scheduler_timeout_s) == ("local", "", 10)
+    run = {"executor": "dask", "scheduler": "tcp://10.0.0.5:8786", "scheduler_timeout_s": 30}
+    dask = config_from_dict({**MINIMAL_INPUTS, "run": run}, tmp_path).run
+    assert (dask.executor, dask.scheduler, dask.scheduler_timeout_s) == (
+        "dask",
+        "tcp://10.0.0.5:8786",
+        30.0,
+    )
+    refused = {
+        r"\[run\]\.executor: got 'spark', expected one of local, dask": {"executor": "spark"},
+        r"\[run\]\.scheduler: got 'tcp://10\.0\.0\.5:8786' with executor = 'local'; a scheduler"
+        r" needs executor = \"dask\"": {"scheduler": "tcp://10.0.0.5:8786"},
+        r"\[run\]\.scheduler: got 'my-cluster', expected a Dask scheduler address such as"
+        r" \"tcp://10\.0\.0\.5:8786\"": {"executor": "dask", "scheduler": "my-cluster"},
+        r"\[run\]\.scheduler_timeout_s: got 0\.0, expected > 0": {"scheduler_timeout_s": 0},
+    }
+    for message, bad in refused.items():
+        with pytest.raises(ConfigError, match=message):
+            config_from_dict({**MINIMAL_INPUTS, "run": bad}, tmp_path)
+
+
+def test_dask_without_dask_installed_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(
+        ConfigError,
+        match=r"\[run\]\.executor: got \"dask\", but dask\.distributed is not installed; install"
+        r" it with pip install 'gapmap\[dask\]'",
+    ):
+        config_from_dict({**MINIMAL_INPUTS, "run": {"executor": "dask"}}, tmp_path)
+    assert config_from_dict(MINIMAL_INPUTS, tmp_path).run.executor == "local"  # not needed
+
+
+def test_where_the_work_runs_leaves_the_digest_alone(tmp_path: Path) -> None:
+    base = config_from_dict(MINIMAL_INPUTS, tmp_path)
+    run = {"executor": "dask", "scheduler": "tcp://10.0.0.5:8786", "workers": 7}
+    elsewhere = config_from_dict(
+        {**MINIMAL_INPUTS, "run": run | {"scheduler_timeout_s": 3}}, tmp_path
+    )
+    assert elsewhere.digest() == base.digest()
+    assert to_dict(elsewhere)["run"]["executor"] == "dask"  # the manifest still says how
+    cdn = config_from_dict({**MINIMAL_INPUTS, "run": {"map_assets": "cdn"}}, tmp_path)
+    assert cdn.digest() != base.digest()  # what is published still counts
