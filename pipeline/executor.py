@@ -62,13 +62,17 @@ def _import_distributed() -> Any:
 
 
 def _start_local_cluster(workers: int) -> tuple[LocalCluster, Client]:
-    """A cluster of ``workers`` processes of one thread each on this machine, no dashboard."""
+    """A cluster of ``workers`` processes of one thread each on this machine, no dashboard,
+    listening on 127.0.0.1 only (its HTTP health routes on a free port, not 8787: no warning
+    when another cluster holds that)."""
     distributed = _import_distributed()
     cluster = distributed.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
+        host="127.0.0.1",
         dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.ERROR,
     )
     return cluster, distributed.Client(cluster)

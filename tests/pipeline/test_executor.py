@@ -48,12 +48,21 @@ def slow_identity(state: Offset, item: int) -> int:
     return item
 
 
+def _in_process_cluster(workers: int) -> LocalCluster:
+    """``workers`` one-thread workers in this process; HTTP on a free port (not 8787)."""
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+    )
+
+
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
     """The address of an in-process cluster of two workers of one thread each."""
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
+    with _in_process_cluster(2) as cluster:
         yield cluster.scheduler_address
 
 
@@ -137,6 +146,18 @@ def test_a_scheduler_that_does_not_answer_is_one_config_error() -> None:
         f"[run].scheduler: got '{address}', but no Dask scheduler answered there within 1 s"
     )
     assert time.monotonic() - started < 15
+
+
+def test_a_scheduler_without_workers_is_one_config_error() -> None:
+    with (
+        _in_process_cluster(0) as empty,
+        DaskPool(2, empty.scheduler_address, timeout_s=1.0) as pool,
+        pytest.raises(ConfigError) as raised,
+    ):
+        pool.map_ordered(add_offset, [1], make_state=Offset, state_args=(0,))
+    assert f"the scheduler at '{empty.scheduler_address}' got no worker within 1 s" in str(
+        raised.value
+    )
 
 
 def test_gapmap_run_with_no_scheduler_there_is_one_line_exit_2(tiny_region: Path) -> None:
