@@ -79,7 +79,7 @@ def _start_local_cluster(workers: int) -> tuple[LocalCluster, Client]:
 
 
 def _connect(address: str, timeout_s: float) -> Client:
-    """A client of the scheduler at ``address`` with at least one worker that can run gapmap;
+    """A client of the scheduler at ``address`` with at least one worker, gapmap installed on each;
     :class:`ConfigError` in one line when it does not answer within ``timeout_s``."""
     distributed = _import_distributed()
     try:
@@ -104,8 +104,8 @@ def _connect(address: str, timeout_s: float) -> Client:
     if lacking:
         client.close()
         msg = (
-            f"[run].scheduler: the workers {lacking} of {address!r} cannot import gapmap;"
-            " expected the same gapmap installed on every worker"
+            f"[run].scheduler: the workers {lacking} of {address!r} have no gapmap installed;"
+            " expected the driver's gapmap on every worker"
         )
         raise ConfigError(msg)
     return client
