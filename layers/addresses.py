@@ -146,20 +146,30 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
         return "skip"
 
+    convert = pacsv.ConvertOptions(
+        include_columns=wanted,
+        column_types=dict.fromkeys(wanted, pa.string()),
+        strings_can_be_null=True,
+        null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
+    )
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(source.data),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=";", quote_char=False, invalid_row_handler=skip_ragged
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted,
-                column_types=dict.fromkeys(wanted, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
-            ),
-        )
+        try:  # every core, while no line is ragged (pyarrow numbers ragged lines on one thread)
+            table = pacsv.read_csv(
+                io.BytesIO(source.data),
+                parse_options=pacsv.ParseOptions(delimiter=";", quote_char=False),
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid as exc:
+            if "UTF8" in str(exc):
+                raise
+            table = pacsv.read_csv(
+                io.BytesIO(source.data),
+                read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=";", quote_char=False, invalid_row_handler=skip_ragged
+                ),
+                convert_options=convert,
+            )
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise _not_utf8(source) from exc
