@@ -34,8 +34,9 @@ import pyarrow.csv as pacsv
 
 from layers.coordinates import position_checks
 from layers.errors import InputError
-from layers.quarantine import LayerResult, first_reason, is_whole_id, quarantine_rows
+from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
 from layers.tables import record_lines
+from layers.text_numbers import latest_timestamp, numbers_from_text
 from layers.vector import to_25833
 from layers.vocabulary import CRS_EPSG, SUPPORTED_EPSG
 
@@ -145,20 +146,30 @@ def _read_source(source: AddressSource) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
         return "skip"
 
+    convert = pacsv.ConvertOptions(
+        include_columns=wanted,
+        column_types=dict.fromkeys(wanted, pa.string()),
+        strings_can_be_null=True,
+        null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
+    )
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(source.data),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=";", quote_char=False, invalid_row_handler=skip_ragged
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=wanted,
-                column_types=dict.fromkeys(wanted, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],  # only an empty field is missing: "nan" or "NA" is text
-            ),
-        )
+        try:  # every core, while no line is ragged (pyarrow numbers ragged lines on one thread)
+            table = pacsv.read_csv(
+                io.BytesIO(source.data),
+                parse_options=pacsv.ParseOptions(delimiter=";", quote_char=False),
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid as exc:
+            if "UTF8" in str(exc):
+                raise
+            table = pacsv.read_csv(
+                io.BytesIO(source.data),
+                read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=";", quote_char=False, invalid_row_handler=skip_ragged
+                ),
+                convert_options=convert,
+            )
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
             raise _not_utf8(source) from exc
@@ -209,31 +220,27 @@ def _validate(
     (adresseId, bruksenhetsnummer) pair is. Positions are checked by
     :func:`layers.coordinates.position_checks`.
     """
-    address_id = pd.to_numeric(frame["adresseId"], errors="coerce")
-    epsg = pd.to_numeric(frame["EPSG-kode"], errors="coerce")
-    north = pd.to_numeric(frame["Nord"], errors="coerce")
-    east = pd.to_numeric(frame["Øst"], errors="coerce")
+    address_id = numbers_from_text(frame["adresseId"], whole=True)
+    epsg = numbers_from_text(frame["EPSG-kode"], whole=True)
+    north = numbers_from_text(frame["Nord"])
+    east = numbers_from_text(frame["Øst"])
     knr = frame["kommunenummer"].str.strip()
     knr_ok = knr.str.fullmatch(r"\d{1,4}").fillna(False).astype(bool)
     id_ok = is_whole_id(address_id)
     keys = [address_id, frame["bruksenhetsnummer"]] if dwelling_level else [address_id]
     duplicate = id_ok & pd.concat(keys, axis=1).duplicated(keep="first")
     not_finite = ~(np.isfinite(north) & np.isfinite(east))
+    bad_epsg = ~epsg.isin(SUPPORTED_EPSG)
     reasons = first_reason(
         [
-            (
-                ~id_ok,
-                "adresseId: got " + frame["adresseId"].fillna("<empty>") + ", expected an integer",
-            ),
+            (~id_ok, got(frame, "adresseId", ~id_ok, "an integer")),
             (duplicate, "adresseId: duplicate of an earlier row"),
-            (~knr_ok, "kommunenummer: got " + knr.fillna("<empty>") + ", expected 1-4 digits"),
-            (not_finite, _position_text(frame, not_finite) + ", expected two finite numbers"),
             (
-                ~epsg.isin(SUPPORTED_EPSG),
-                "EPSG-kode: got "
-                + frame["EPSG-kode"].fillna("<empty>")
-                + f", expected one of {list(SUPPORTED_EPSG)}",
+                ~knr_ok,
+                "kommunenummer: got " + knr[~knr_ok].fillna("<empty>") + ", expected 1-4 digits",
             ),
+            (not_finite, _position_text(frame, not_finite) + ", expected two finite numbers"),
+            (bad_epsg, got(frame, "EPSG-kode", bad_epsg, f"one of {list(SUPPORTED_EPSG)}")),
             *position_checks(
                 east,
                 north,
@@ -261,7 +268,7 @@ def _households(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     for rows whose ``households`` value is unusable."""
     if "households" not in frame.columns:
         return pd.Series(1, index=frame.index, dtype="int64"), pd.Series(False, index=frame.index)
-    households = pd.to_numeric(frame["households"], errors="coerce")
+    households = numbers_from_text(frame["households"])
     bad = households.isna() | (households < 0) | (households != households.round())
     return households.fillna(0).astype("int64"), bad
 
@@ -273,11 +280,8 @@ def _vintage(frame: pd.DataFrame, column: str) -> str | None:
     """
     if column not in frame.columns:
         return None
-    stamps = pd.to_datetime(
-        frame[column].str.slice(0, 19), format="%d.%m.%Y %H:%M:%S", errors="coerce"
-    )
-    latest = stamps.max()
-    return None if pd.isna(latest) else latest.isoformat()
+    latest = latest_timestamp(frame[column], "%d.%m.%Y %H:%M:%S", 19)
+    return None if latest is None else latest.isoformat()
 
 
 def _fold_dwellings(accepted: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -288,10 +292,11 @@ def _fold_dwellings(accepted: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return folded, int((~first).sum())
 
 
-def _households_reason(frame: pd.DataFrame) -> pd.Series:
-    """The message for a row whose ``households`` value is unusable (built for every row)."""
-    given = frame.get("households", pd.Series("", index=frame.index)).fillna("<empty>")
-    return "households: got " + given + ", expected a whole number >= 0"
+def _households_reason(frame: pd.DataFrame, bad: pd.Series) -> pd.Series:
+    """The message for the ``bad`` rows, whose ``households`` value is unusable."""
+    if "households" not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="object")
+    return got(frame, "households", bad, "a whole number >= 0")
 
 
 def _quarantined_rows(frame: pd.DataFrame, reasons: pd.Series, path: Path) -> pd.DataFrame:
@@ -309,7 +314,8 @@ def _quarantined_rows(frame: pd.DataFrame, reasons: pd.Series, path: Path) -> pd
 def _accepted_addresses(
     frame: pd.DataFrame, parsed: dict[str, pd.Series], households: pd.Series, ok: pd.Series
 ) -> pd.DataFrame:
-    """The accepted rows (``ok``) in the canonical columns, reprojected to EPSG:25833."""
+    """The accepted rows (``ok``) in the canonical columns, reprojected to EPSG:25833 (text
+    columns stay Arrow strings: no Python object per address)."""
     x_m, y_m = to_25833(
         parsed["east"][ok].to_numpy(),
         parsed["north"][ok].to_numpy(),
@@ -319,9 +325,9 @@ def _accepted_addresses(
     return pd.DataFrame(
         {
             "address_id": parsed["address_id"][ok].astype("int64").to_numpy(),
-            "kommunenummer": parsed["knr"][ok].str.zfill(4).to_numpy(),
-            "kommunenavn": kommunenavn[ok].fillna("").to_numpy(),
-            "address_text": frame.loc[ok, "adresseTekst"].fillna("").to_numpy(),
+            "kommunenummer": parsed["knr"][ok].str.zfill(4).reset_index(drop=True),
+            "kommunenavn": kommunenavn[ok].fillna("").reset_index(drop=True),
+            "address_text": frame.loc[ok, "adresseTekst"].fillna("").reset_index(drop=True),
             "households": households[ok].to_numpy(),
             "x_m": x_m,
             "y_m": y_m,
@@ -337,7 +343,7 @@ def _cadastre(frame: pd.DataFrame, ok: pd.Series) -> dict[str, pd.Series]:
     columns = {}
     for name, source in CADASTRE_COLUMNS_ALL.items():
         text = frame.get(source, pd.Series(pd.NA, index=frame.index, dtype="string"))[ok]
-        value = pd.to_numeric(text, errors="coerce")
+        value = numbers_from_text(text)
         value = value.where(value.notna() & (value == value.round()) & (value >= 0))
         parsed = value.round().astype("Int64")
         columns[name] = (parsed.fillna(0) if name == "fnr" else parsed).reset_index(drop=True)
@@ -368,7 +374,8 @@ def read_addresses(path: Path, allow_svalbard_jan_mayen: bool = False) -> LayerR
     dwelling_level = "bruksenhetsnummer" in frame.columns
     reasons, parsed = _validate(frame, dwelling_level, allow_svalbard_jan_mayen)
     households, bad_households = _households(frame)
-    reasons = reasons.mask(reasons.isna() & bad_households, _households_reason(frame))
+    bad_households &= reasons.isna()
+    reasons = reasons.mask(bad_households, _households_reason(frame, bad_households))
     quarantine = pd.concat([ragged, _quarantined_rows(frame, reasons, path)], ignore_index=True)
     accepted = _accepted_addresses(frame, parsed, households, reasons.isna())
     merged = 0

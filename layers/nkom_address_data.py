@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from layers.errors import InputError
 from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
 from layers.tables import read_delimited
+from layers.text_numbers import numbers_from_text
 from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
 
 LAYER_REGISTER: Final = "nkom_addresses"
@@ -206,7 +207,7 @@ def read_register(path: Path) -> LayerResult:
     ``row_number``. Rows with a bad id, flag or count, or a repeated id, go to quarantine.
     """
     frame = read_nkom_table(path, REGISTER_COLUMNS, "Nkom address register (adr)")
-    address_id = pd.to_numeric(frame["adrid"], errors="coerce")
+    address_id = numbers_from_text(frame["adrid"], whole=True)
     in_tettsted = parse_flags(frame["ertett"])
     counts = {c: _whole_count(frame[c]) for c in ("hus", "pers", "fritid")}
     kommunenummer, kommune_check = _kommunenummer(frame)
@@ -266,10 +267,10 @@ def read_fixed(path: Path, annet_technology: str = "xdsl") -> LayerResult:
         raise InputError(msg)
     frame = read_nkom_table(path, FIXED_COLUMNS, "Nkom fixed broadband (fbb)")
     mapping = {**FIXED_TECHNOLOGY, "annet": annet_technology}
-    address_id = pd.to_numeric(frame["adrid"], errors="coerce")
+    address_id = numbers_from_text(frame["adrid"], whole=True)
     tek = _clean(frame["tek"])
-    down_kbps = pd.to_numeric(frame["ned"], errors="coerce").astype("float64")
-    up_kbps = pd.to_numeric(frame["opp"], errors="coerce").astype("float64")
+    down_kbps = numbers_from_text(frame["ned"]).astype("float64")
+    up_kbps = numbers_from_text(frame["opp"]).astype("float64")
     up_given = up_kbps.notna() | frame["opp"].isna()  # text that is not a number is bad
     up_check = _kbps_check("opp", up_kbps.fillna(0.0), allow_zero=True)
     homes_connected, own = parse_flags(frame["hc"]), parse_flags(frame["egen"])
@@ -298,9 +299,9 @@ def read_mobile(path: Path) -> LayerResult:
     """Read Nkom's mobile table (``mob``) as offers ``mobile_4g``/``mobile_5g``: ``ned`` kbit/s
     to ``down_mbps``, ``up_mbps`` NaN (the table has no upload), ``source`` ``"nkom_mob"``."""
     frame = read_nkom_table(path, MOBILE_COLUMNS, "Nkom mobile coverage (mob)")
-    address_id = pd.to_numeric(frame["adrid"], errors="coerce")
+    address_id = numbers_from_text(frame["adrid"], whole=True)
     tek = _clean(frame["tek"])
-    down_kbps = pd.to_numeric(frame["ned"], errors="coerce").astype("float64")
+    down_kbps = numbers_from_text(frame["ned"]).astype("float64")
     checks = [
         _id_check(address_id),
         (

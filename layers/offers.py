@@ -22,6 +22,7 @@ import pandas as pd
 from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
 from layers.source_dates import row_dates
 from layers.tables import read_delimited
+from layers.text_numbers import numbers_from_text
 from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
 
 LAYER = "offers"
@@ -33,9 +34,9 @@ def read_offers(path: Path, source_date: date | None = None) -> LayerResult:
     ``source_date`` is the file's date where its rows give none (module docstring)."""
     frame = read_delimited(path, COLUMNS, "coverage offers")
     dates, bad_date, date_column = row_dates(frame, source_date, path)
-    address_id = pd.to_numeric(frame["address_id"], errors="coerce")
-    down_mbps = pd.to_numeric(frame["down_mbps"], errors="coerce")
-    up_mbps = pd.to_numeric(frame["up_mbps"], errors="coerce")
+    address_id = numbers_from_text(frame["address_id"], whole=True)
+    down_mbps = numbers_from_text(frame["down_mbps"])
+    up_mbps = numbers_from_text(frame["up_mbps"])
     technology = frame["technology"].str.strip().str.lower()
     checks = [
         ("address_id", ~is_whole_id(address_id), "a whole number from 0 to 2**53"),
@@ -70,8 +71,8 @@ def read_offers(path: Path, source_date: date | None = None) -> LayerResult:
     accepted = pd.DataFrame(
         {
             "address_id": address_id[ok].astype("int64").to_numpy(),
-            "operator": frame.loc[ok, "operator"].fillna("").str.strip().to_numpy(),
-            "technology": technology[ok].to_numpy(),
+            "operator": frame.loc[ok, "operator"].fillna("").str.strip().reset_index(drop=True),
+            "technology": technology[ok].reset_index(drop=True),
             "down_mbps": down_mbps[ok].astype("float64").to_numpy(),
             "up_mbps": up_mbps[ok].astype("float64").to_numpy(),
             "source": path.name,

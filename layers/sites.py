@@ -16,6 +16,7 @@ import pandas as pd
 from layers.coordinates import position_checks
 from layers.quarantine import LayerResult, first_reason, quarantine_rows
 from layers.tables import read_delimited
+from layers.text_numbers import numbers_from_text
 from layers.vector import to_25833
 from layers.vocabulary import (
     CRS_EPSG,
@@ -42,7 +43,7 @@ def read_sites(path: Path, allow_svalbard_jan_mayen: bool = False) -> LayerResul
     """Read a wireless site list; rows with bad numbers or technology, or a position outside
     Norway (:func:`layers.coordinates.position_checks`), go to quarantine."""
     frame = read_delimited(path, COLUMNS, "wireless sites")
-    numbers = {c: pd.to_numeric(frame[c], errors="coerce") for c in NUMERIC}
+    numbers = {c: numbers_from_text(frame[c]) for c in NUMERIC}
     technology = frame["technology"].str.strip().str.lower()
     checks: list[tuple[pd.Series, str | pd.Series]] = [
         (frame["site_id"].isna(), "site_id: empty, expected an identifier"),

@@ -25,6 +25,7 @@ from layers.crs_fit import refuse_coordinates_that_misfit_the_crs
 from layers.errors import InputError
 from layers.geometry_checks import check_geometries
 from layers.quarantine import first_reason, quarantine_rows
+from layers.text_numbers import numbers_from_text
 from layers.vocabulary import CRS_EPSG
 
 
@@ -39,7 +40,7 @@ def find_column(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
 
 def to_float(text: pd.Series) -> pd.Series:
     """Numbers parsed from text as float64: NaN where empty or not a number."""
-    values = pd.to_numeric(text, errors="coerce")
+    values = numbers_from_text(text)
     return pd.Series(
         np.asarray(values.to_numpy(dtype="float64", na_value=np.nan)), index=text.index
     )

@@ -42,16 +42,34 @@ CLASSES = ("served", "underserved", "unserved")
 _CLASS_BY_CODE = pd.array(["unserved", "underserved", "served"], dtype="str")
 
 
-def addresses_meeting(
+def offer_meets(
     offers: pd.DataFrame, down_mbps: float, up_mbps: float | None, unknown_upload: str = "fails"
 ) -> np.ndarray:
-    """Address ids with at least one offer meeting both speeds (``unknown_upload``:
-    ``"meets"`` or ``"fails"``, how a NaN upload is judged when ``up_mbps`` is set)."""
-    meets = offers["down_mbps"] >= down_mbps
+    """Per offer row: it meets both speeds (``unknown_upload``: ``"meets"`` or ``"fails"``,
+    how a NaN upload is judged when ``up_mbps`` is set)."""
+    meets = offers["down_mbps"].to_numpy("float64") >= down_mbps
     if up_mbps is not None:
-        up = offers["up_mbps"]
-        meets &= (up >= up_mbps) | (up.isna() & (unknown_upload == "meets"))
-    return offers.loc[meets, "address_id"].unique()
+        up = offers["up_mbps"].to_numpy("float64")
+        meets &= (up >= up_mbps) | (np.isnan(up) & (unknown_upload == "meets"))
+    return meets
+
+
+def _address_codes(address_ids: pd.Series, offers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One integer code per distinct id over both tables (one factorisation, not one string
+    search per target): the addresses' codes and the offers' codes."""
+    codes, _ = pd.factorize(
+        np.concatenate([address_ids.to_numpy(dtype=object), offers["address_id"].to_numpy(object)]),
+        use_na_sentinel=False,  # a missing id is a value of its own, never another address's
+    )
+    return codes[: len(address_ids)], codes[len(address_ids) :]
+
+
+def _any_offer(address_codes: np.ndarray, offer_codes: np.ndarray, meets: np.ndarray) -> np.ndarray:
+    """Per address: at least one of its offers meets (``meets`` aligned to the offers)."""
+    hit = np.zeros(int(max(address_codes.max(initial=-1), offer_codes.max(initial=-1))) + 1, bool)
+    hit[offer_codes[meets]] = True
+    served: np.ndarray = hit[address_codes]
+    return served
 
 
 def classify_addresses(
@@ -69,15 +87,16 @@ def classify_addresses(
     module docstring says; ``unknown_upload`` judges NaN uploads against the targets' and the
     floor's upload speeds.
     """
-    ids = address_ids.to_numpy()
-    lacking = np.full(len(ids), np.nan) if lacking_mbps is None else lacking_mbps
+    address_codes, offer_codes = _address_codes(address_ids, offers)
+    lacking = np.full(len(address_codes), np.nan) if lacking_mbps is None else lacking_mbps
     floor_up = floor_up_mbps if floor_up_mbps > 0 else None  # 0: the floor is download only
-    floor_ids = addresses_meeting(offers, floor_down_mbps, floor_up, unknown_upload)
-    above_floor = np.isin(ids, floor_ids) & ~(lacking <= floor_down_mbps)
+    floor_meets = offer_meets(offers, floor_down_mbps, floor_up, unknown_upload)
+    above_floor = _any_offer(address_codes, offer_codes, floor_meets)
+    above_floor &= ~(lacking <= floor_down_mbps)
     columns = {}
     for target in targets:
-        met = addresses_meeting(offers, target.down_mbps, target.up_mbps, unknown_upload)
-        served = np.isin(ids, met) & ~(lacking <= target.down_mbps)
+        meets = offer_meets(offers, target.down_mbps, target.up_mbps, unknown_upload)
+        served = _any_offer(address_codes, offer_codes, meets) & ~(lacking <= target.down_mbps)
         code = np.where(served, 2, np.where(above_floor, 1, 0))
         columns[f"class_{target.name}"] = _CLASS_BY_CODE.take(code)
     return pd.DataFrame(columns, index=address_ids.index)

@@ -27,6 +27,7 @@ from rich.markup import escape
 
 from layers.checksums import input_checksums
 from layers.errors import DISK_FULL_TEXT, fault_of
+from maps.worker_pool import WorkerPool
 from pipeline import (
     aggregate,
     changes,
@@ -186,7 +187,8 @@ def _address_stages(
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
     with timer.stage("wireless") as detail:
-        reach, claims = wireless.wireless_stage(config, inputs, progress)
+        with WorkerPool(config.run.worker_count) as pool:
+            reach, claims = wireless.wireless_stage(config, inputs, progress, pool)
         detail["with_los"] = str(int(reach["has_los"].sum()))
     with timer.stage("coverage") as detail:
         covered = coverage.coverage_stage(config, inputs)

@@ -115,3 +115,7 @@ ALTER TABLE addresses ADD COLUMN IF NOT EXISTS holiday_homes BIGINT;
 ALTER TABLE addresses ADD COLUMN IF NOT EXISTS businesses BIGINT;
 ALTER TABLE addresses ADD COLUMN IF NOT EXISTS premises_linked_by VARCHAR;  -- address_id | cadastre | nearest | unlinked | register | not_in_register | addresses
 ALTER TABLE addresses ADD COLUMN IF NOT EXISTS premises_costed BOOLEAN;
+-- memory per stage (pipeline/timing.py): whether peak_rss_mb is the stage's own peak (else the
+-- process peak so far) and the largest finished worker process's peak
+ALTER TABLE stage_timings ADD COLUMN IF NOT EXISTS peak_is_stage BOOLEAN;
+ALTER TABLE stage_timings ADD COLUMN IF NOT EXISTS workers_peak_rss_mb DOUBLE;

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from maps.worker_pool import WorkerPool
 from pipeline.config import Config, WirelessSettings
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
@@ -36,7 +37,8 @@ from pipeline.radio.claims import (
     decisive_claim_per_address,
     judge_fwa_claims,
 )
-from pipeline.radio.reach import LosSettings, wireless_reach_per_address
+from pipeline.radio.kommune_reach import wireless_reach_per_address
+from pipeline.radio.reach import LosSettings
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
 # which the full speed holds (assumptions, see the README).
@@ -75,19 +77,21 @@ def wireless_per_address(
     dtm: Path | None,
     settings: WirelessSettings,
     progress: Progress = NO_PROGRESS,
+    pool: WorkerPool | None = None,
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
     Columns of :data:`pipeline.radio.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
-    The pass over the kommuner reports to ``progress``.
+    The pass over the kommuner runs on ``pool`` (default: this process) and reports to
+    ``progress``.
     """
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
     los_settings = LosSettings.from_wireless(settings)
     with progress.track("wireless", _kommuner_to_check(addresses, chosen, dtm)) as advance:
-        reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings, advance)
+        reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings, advance, pool)
     if chosen is None or chosen.empty:
         site = pd.DataFrame(index=reach.index, columns=SITE_COLUMNS)
     else:
@@ -116,7 +120,9 @@ def _kommuner_to_check(
     return int(addresses["kommunenummer"].nunique())
 
 
-def fwa_claims_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
+def fwa_claims_stage(
+    config: Config, inputs: Ingested, pool: WorkerPool | None = None
+) -> pd.DataFrame:
     """Every FWA claim judged against the claimant's own FWA sites
     (:func:`pipeline.radio.claims.judge_fwa_claims`); no rows unless the run checks FWA sites
     over a DTM (sites given, ``fwa`` among ``[wireless].technologies``)."""
@@ -125,22 +131,26 @@ def fwa_claims_stage(config: Config, inputs: Ingested) -> pd.DataFrame:
         return judge_fwa_claims(inputs.offers.iloc[:0], inputs.addresses, None, Path(), LOS, {})
     los = LosSettings.from_wireless(config.wireless)
     aliases = config.operators.aliases
-    return judge_fwa_claims(inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases)
+    return judge_fwa_claims(inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases, pool)
 
 
 def wireless_stage(
-    config: Config, inputs: Ingested, progress: Progress = NO_PROGRESS
+    config: Config,
+    inputs: Ingested,
+    progress: Progress = NO_PROGRESS,
+    pool: WorkerPool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wireless stage: :func:`wireless_per_address` over the located addresses, the
     decisive FWA claim of each address (:func:`fwa_claims_stage`,
     :func:`pipeline.radio.claims.decisive_claim_per_address`) and ``fwa_doubtful`` (a claim
     there is blocked, out of its own sites' range, or by an operator without a site); and
-    every claim judged (published as the challenge list, so they are judged once a run)."""
+    every claim judged (published as the challenge list, so they are judged once a run).
+    The kommuner are checked on ``pool`` (default: this process)."""
     addresses = inputs.addresses
     reach = wireless_per_address(
-        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress
+        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress, pool
     )
-    claims = fwa_claims_stage(config, inputs)
+    claims = fwa_claims_stage(config, inputs, pool)
     decisive = decisive_claim_per_address(claims, addresses["address_id"])
     reach = pd.concat([reach, decisive.set_axis(reach.index)], axis=1)
     reach["fwa_doubtful"] = decisive["fwa_claim_status"].isin(DOUBTFUL_STATUSES).to_numpy()

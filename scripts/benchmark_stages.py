@@ -53,6 +53,7 @@ from layers.quarantine import empty_quarantine
 from pipeline.config import Config, Inputs, RunSettings
 from pipeline.ingest import Ingested, _fylker_of
 from pipeline.run import RunResult, run_pipeline
+from pipeline.timing import reset_peak_rss
 
 RUN_ID = "benchmark"
 SOURCE = "benchmark-synthetic"
@@ -150,15 +151,6 @@ class StageTimer:
     def process_peak_rss_mb(self) -> float:
         """The highest peak seen over all stages (the process peak)."""
         return max((f.peak_rss_mb for f in self.figures), default=0.0)
-
-
-def reset_peak_rss() -> bool:
-    """Reset the kernel's peak RSS of this process; False where that is not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
 
 
 def current_rss_mb() -> float:

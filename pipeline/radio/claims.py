@@ -36,8 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from maps.worker_pool import WorkerPool
 from pipeline.config_operators import operator_keys
-from pipeline.radio.reach import LosSettings, wireless_reach_per_address
+from pipeline.radio.kommune_reach import wireless_reach_per_address
+from pipeline.radio.reach import LosSettings
 
 CLAIM_STATUS_NB: Final[dict[str, str]] = {
     "blocked": "blokkert av terrenget",
@@ -102,11 +104,16 @@ def _nearest_own_site(
 
 
 def _judged_by_own_sites(
-    claims: pd.DataFrame, located: pd.DataFrame, sites: pd.DataFrame, dtm: Path, los: LosSettings
+    claims: pd.DataFrame,
+    located: pd.DataFrame,
+    sites: pd.DataFrame,
+    dtm: Path,
+    work: tuple[LosSettings, WorkerPool | None],
 ) -> pd.DataFrame:
     """One operator's claims (``located``: their addresses' ``x_m``, ``y_m`` and
     ``kommunenummer``, aligned) judged against that operator's FWA ``sites``."""
-    reach = wireless_reach_per_address(located.reset_index(drop=True), sites, dtm, los)
+    los, pool = work
+    reach = wireless_reach_per_address(located.reset_index(drop=True), sites, dtm, los, pool=pool)
     in_range = reach["sites_in_range"].to_numpy()
     status = np.select(
         [
@@ -145,6 +152,7 @@ def judge_fwa_claims(
     dtm: Path,
     los: LosSettings,
     aliases: Mapping[str, str],
+    pool: WorkerPool | None = None,
 ) -> pd.DataFrame:
     """Every FWA claim of ``offers`` at a located address, judged (module docstring).
 
@@ -165,7 +173,8 @@ def judge_fwa_claims(
     for key in sorted(set(claim_keys) & set(site_keys)):
         mine = claims.loc[claim_keys == key]
         where = located.loc[mine["address_id"], ["x_m", "y_m", "kommunenummer"]]
-        parts.append(_judged_by_own_sites(mine, where, own.loc[site_keys == key], dtm, los))
+        mine_sites = own.loc[site_keys == key]
+        parts.append(_judged_by_own_sites(mine, where, mine_sites, dtm, (los, pool)))
     table = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     return table.sort_values(["address_id", "claimed_operator"], kind="stable").reset_index(
         drop=True

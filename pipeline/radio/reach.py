@@ -10,9 +10,7 @@ far, so that memory does not grow with the number of pairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -20,10 +18,9 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
-from layers.dtm import DtmTiles
 from layers.errors import InputError
 from pipeline.config import WirelessSettings
-from pipeline.radio.dem_window import DemWindow, FloatArray, read_dem_window
+from pipeline.radio.dem_window import DemWindow, FloatArray
 from pipeline.radio.los import DEFAULT_MAX_SAMPLES_PER_CHUNK, line_of_sight
 
 DEFAULT_MAX_WINDOW_CELLS = 40_000_000  # 160 MB of float32 per window
@@ -262,51 +259,6 @@ def _empty_links() -> pd.DataFrame:
     return pd.DataFrame({c: np.zeros(0, dtypes.get(c, "float64")) for c in LINK_COLUMNS})
 
 
-def wireless_reach_per_address(
-    addresses: pd.DataFrame,
-    sites: pd.DataFrame | None,
-    dtm_path: Path | None,
-    settings: LosSettings = LosSettings(),
-    kommune_done: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
-    """Best site per address (:func:`best_site_per_address` columns), aligned to the index.
-
-    ``addresses`` has ``x_m``, ``y_m`` (EPSG:25833) and ``kommunenummer``; ``sites`` is the
-    canonical site table (pass only the technologies that should count). Per kommune: the
-    candidate pairs, one DEM window covering them (one per site when it would exceed
-    ``settings.max_window_cells``), and LOS in batches of ``settings.max_pairs_per_batch``
-    pairs, each reduced to the best site so far, so memory does not grow with the pairs.
-    ``kommune_done(1)`` is called after each kommune (progress, :mod:`pipeline.progress`).
-    """
-    if dtm_path is None or sites is None or sites.empty:
-        return no_wireless_reach(addresses.index)
-    sites = sites.reset_index(drop=True)
-    parts = []
-    with DtmTiles(dtm_path) as tiles:
-        cell_area_m2 = min(abs(d.res[0] * d.res[1]) for d in tiles.datasets)
-        for _, group in addresses.groupby("kommunenummer", sort=True):
-            x, y = group["x_m"].to_numpy("float64"), group["y_m"].to_numpy("float64")
-            pairs = candidate_pairs(x, y, sites, settings.max_sites_per_address)
-            left, bottom, right, top = _bounds(x, y, sites, pairs)
-            batches: Iterable[CandidatePairs] = [pairs]
-            if (right - left) * (top - bottom) / cell_area_m2 > settings.max_window_cells:
-                batches = (_select(pairs, pairs.site_idx == s) for s in np.unique(pairs.site_idx))
-            reach = _Reach.empty(len(group))
-            for batch in batches:
-                if len(batch.site_idx) == 0:
-                    continue
-                window = read_dem_window(tiles, _bounds(x, y, sites, batch))
-                reach = reach.add(window, x, y, sites, batch, settings)
-            table = reach.table()
-            table.index = group.index
-            parts.append(table)
-            if kommune_done is not None:
-                kommune_done(1)
-    if not parts:
-        return no_wireless_reach(addresses.index)
-    return pd.concat(parts).reindex(addresses.index)
-
-
 def best_site_for_pairs(
     window: DemWindow,
     addresses_x_m: ArrayLike,
@@ -318,11 +270,11 @@ def best_site_for_pairs(
     """:func:`best_site_per_address` of :func:`line_of_sight_for_pairs`, computed in batches
     of ``settings.max_pairs_per_batch`` pairs so that memory does not grow with the pairs."""
     x, y = np.asarray(addresses_x_m, "float64"), np.asarray(addresses_y_m, "float64")
-    return _Reach.empty(len(x)).add(window, x, y, sites, pairs, settings).table()
+    return Reach.empty(len(x)).add(window, x, y, sites, pairs, settings).table()
 
 
 @dataclass(frozen=True)
-class _Reach:
+class Reach:
     """The best link so far per address, and the running counts of sites in range / with LOS."""
 
     best: pd.DataFrame
@@ -330,9 +282,9 @@ class _Reach:
     los_sites: np.ndarray
 
     @staticmethod
-    def empty(n_addresses: int) -> _Reach:
+    def empty(n_addresses: int) -> Reach:
         zeros = np.zeros(n_addresses, np.int64)
-        return _Reach(_empty_links(), zeros, zeros.copy())
+        return Reach(_empty_links(), zeros, zeros.copy())
 
     def add(
         self,
@@ -342,27 +294,27 @@ class _Reach:
         sites: pd.DataFrame,
         pairs: CandidatePairs,
         settings: LosSettings,
-    ) -> _Reach:
+    ) -> Reach:
         best, in_range, los_sites = self.best, self.in_range.copy(), self.los_sites.copy()
         step = settings.max_pairs_per_batch
         for start in range(0, len(pairs.site_idx), step):
-            batch = _select(pairs, slice(start, start + step))
+            batch = select_pairs(pairs, slice(start, start + step))
             links = line_of_sight_for_pairs(window, x, y, sites, batch, settings)
             los = links["los"].to_numpy(dtype=bool)
             in_range += np.bincount(batch.address_idx, minlength=len(in_range))
             los_sites += np.bincount(batch.address_idx[los], minlength=len(in_range))
             best = _best_links(pd.concat([best, links]) if len(best) else links)
-        return _Reach(best, in_range, los_sites)
+        return Reach(best, in_range, los_sites)
 
     def table(self) -> pd.DataFrame:
         return _best_site_table(self.best, self.in_range, self.los_sites)
 
 
-def _select(pairs: CandidatePairs, keep: np.ndarray | slice) -> CandidatePairs:
+def select_pairs(pairs: CandidatePairs, keep: np.ndarray | slice) -> CandidatePairs:
     return CandidatePairs(pairs.address_idx[keep], pairs.site_idx[keep], pairs.distance_m[keep])
 
 
-def _bounds(
+def bounds_of_pairs(
     x: FloatArray, y: FloatArray, sites: pd.DataFrame, pairs: CandidatePairs
 ) -> tuple[float, float, float, float]:
     """Bounding box (EPSG:25833) of the addresses and sites of ``pairs``."""

@@ -28,7 +28,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from pipeline.config import CostSettings, NewSiteSettings, Target, WirelessSettings
-from pipeline.radio.reach import LosSettings, wireless_reach_per_address
+from pipeline.radio.kommune_reach import wireless_reach_per_address
+from pipeline.radio.reach import LosSettings
 from pipeline.rollout.fibre import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
 from pipeline.wireless import predicted_speeds_mbps
 

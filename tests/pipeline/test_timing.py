@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -29,9 +30,10 @@ def test_a_stage_is_timed_recorded_and_shown_with_its_figures(
         detail["quarantined"] = "2"
     with log.stage("locate"):
         pass
-    assert log.rows == [
-        {"stage": "ingest", "seconds": 1.5, "peak_rss_mb": 200.0},
-        {"stage": "locate", "seconds": 0.25, "peak_rss_mb": 200.0},
+    figures = {"peak_rss_mb": 200.0, "workers_peak_rss_mb": 200.0}
+    assert [{k: r[k] for k in ("stage", "seconds", *figures)} for r in log.rows] == [
+        {"stage": "ingest", "seconds": 1.5, **figures},
+        {"stage": "locate", "seconds": 0.25, **figures},
     ]
     lines = console.export_text().splitlines()
     assert lines == [
@@ -69,3 +71,17 @@ def test_with_a_progress_the_stage_is_shown_by_it() -> None:
     with log.stage("wireless"):
         pass
     assert seen.stages == ["wireless"] and [r["stage"] for r in log.rows] == ["wireless"]
+
+
+def test_each_stage_reports_its_own_peak_not_the_process_peak() -> None:
+    if not timing.reset_peak_rss():
+        pytest.skip("this kernel does not let a process reset its peak RSS (/proc/self/clear_refs)")
+    log = StageLog(Console(record=True, width=100, color_system=None))
+    with log.stage("big"):
+        block = np.ones(50_000_000)  # 400 MB, touched
+        del block
+    with log.stage("small"):
+        pass
+    big, small = (row["peak_rss_mb"] for row in log.rows)
+    assert big - small > 300  # the second stage does not inherit the first one's 400 MB
+    assert all(row["peak_is_stage"] for row in log.rows)

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from pipeline.radio.reach import (
-    LosSettings,
-    best_site_per_address,
-    candidate_pairs,
-    wireless_reach_per_address,
-)
-from tests.fixtures import WINDOW_X0_M as X0_M
-from tests.fixtures import WINDOW_Y0_M as Y0_M
-from tests.fixtures import (
-    column_x_m,
-    valley_profile_m,
-    write_dtm,
-)
+from pipeline.radio.reach import best_site_per_address, candidate_pairs
 
 
 def _sites(x_m, y_m, range_m) -> pd.DataFrame:
@@ -75,30 +61,3 @@ def test_best_site_is_the_nearest_with_line_of_sight_else_the_nearest() -> None:
     assert np.isnan(best.loc[0, "obstruction_x_m"])  # nothing obstructs a visible site
     assert best.loc[1, "obstruction_x_m"] == 5.0
     assert best["los_terrain_ok"].tolist() == [True, True, True, False]
-
-
-def test_wireless_reach_per_address_is_aligned_and_window_size_independent(tmp_path: Path) -> None:
-    path = write_dtm(tmp_path / "dtm.tif", np.tile(valley_profile_m(), (40, 1)), (X0_M, Y0_M))
-    y = Y0_M - 205.0
-    addresses = pd.DataFrame(
-        {
-            "kommunenummer": ["9902", "9901", "9902", "9901"],
-            "x_m": [column_x_m(300), column_x_m(90), column_x_m(380), X0_M + 50_000],
-            "y_m": [y, y, y - 100, y],
-        },
-        index=[10, 11, 12, 13],
-    )
-    sites = _sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
-    sites.loc[1, "antenna_height_m"] = 10.0
-    kommuner_done: list[int] = []
-    result = wireless_reach_per_address(addresses, sites, path, kommune_done=kommuner_done.append)
-    assert kommuner_done == [1, 1]  # progress: once per kommune
-    assert result.index.tolist() == [10, 11, 12, 13]
-    # the valley floor sees only the crest site; the plateau only the plateau site
-    assert result["los_site_id"].tolist() == ["S1", "S0", "S1", None]
-    assert result["has_los"].tolist() == [True, True, True, False]
-    assert result["sites_in_range"].tolist() == [1, 2, 1, 0]
-    # one window per site and batches of one pair give the same answer
-    small = LosSettings(max_window_cells=1, max_pairs_per_batch=1)
-    pd.testing.assert_frame_equal(result, wireless_reach_per_address(addresses, sites, path, small))
-    assert not wireless_reach_per_address(addresses, sites, None)["has_los"].any()
