@@ -102,15 +102,18 @@ def publish_products(
     tables: RunTables,
     stage_timings: list[dict[str, Any]],
     progress: Progress = NO_PROGRESS,
+    pool: Pool | None = None,
 ) -> Path:
     """Write every product of a run and its manifest into the run's folder (not yet current);
-    the kommune hillshades, maps and briefs by the ``[run] executor``'s workers
-    (:mod:`pipeline.executor`), each loop reporting to ``progress``."""
+    the kommune hillshades, maps and briefs by ``pool``'s workers (default: the
+    ``[run] executor``'s, :mod:`pipeline.executor`), each loop reporting to ``progress``."""
     folder = run_folder(config.run.output_dir, info.run_id)
     folder.mkdir(parents=True, exist_ok=False)
-    with open_executor(config.run) as pool:
-        pool.warm_up()  # the workers start while this process writes the tables
+    if pool is not None:
         return _publish_into(folder, config, info, tables, stage_timings, (pool, progress))
+    with open_executor(config.run) as opened:
+        opened.warm_up()  # the workers start while this process writes the tables
+        return _publish_into(folder, config, info, tables, stage_timings, (opened, progress))
 
 
 def _publish_into(

@@ -27,7 +27,7 @@ from rich.markup import escape
 
 from layers.checksums import input_checksums
 from layers.errors import DISK_FULL_TEXT, fault_of
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool
 from pipeline import (
     aggregate,
     changes,
@@ -47,6 +47,7 @@ from pipeline import (
     wireless,
 )
 from pipeline.config import Config, to_dict
+from pipeline.executor import open_executor
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.timing import StageLog, StageTimer
 
@@ -73,7 +74,9 @@ def run_pipeline(
 ) -> RunResult:
     """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish;
     refuse stale monthly inputs first (:mod:`pipeline.freshness`) unless ``allow_stale``.
-    The slow stages report to ``progress`` (:mod:`pipeline.progress`; default: none)."""
+    The slow stages report to ``progress`` (:mod:`pipeline.progress`; default: none); their
+    per-kommune work (wireless reach, the kommune maps and briefs) runs on one executor for
+    the whole run (``[run] executor``, :mod:`pipeline.executor`)."""
     timer = timer or StageLog(console or Console(), progress=progress)
     progress = progress or NO_PROGRESS
     checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
@@ -88,7 +91,9 @@ def run_pipeline(
             stale = freshness.check_freshness(connection, config, checksums, run_id, allow_stale)
             if stale and console is not None:
                 console.print(f"[yellow]stale inputs, going on:[/] {escape('; '.join(stale))}")
-            result = _run_stages(config, connection, info, (timer, progress), inputs)
+            with open_executor(config.run) as pool:  # one executor for the run's stages
+                pool.warm_up()  # its workers start (or it connects) while ingest reads
+                result = _run_stages(config, connection, info, (timer, progress, pool), inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
             fault = fault_of(exc, where, _input_paths(config))
@@ -138,10 +143,10 @@ def _run_stages(
     config: Config,
     connection: duckdb.DuckDBPyConnection,
     info: publish.RunInfo,
-    shown: tuple[StageTimer, Progress],
+    shown: tuple[StageTimer, Progress, Pool],
     given: ingest.Ingested | None,
 ) -> RunResult:
-    timer, progress = shown
+    timer, progress, pool = shown
     with timer.stage("ingest") as detail:
         inputs = given if given is not None else ingest.ingest(config)
         detail["addresses"] = f"{len(inputs.addresses):,}"
@@ -158,7 +163,7 @@ def _run_stages(
         detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
         tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed, claims)
-        folder = publish.publish_products(config, info, tables, timer.rows, progress)
+        folder = publish.publish_products(config, info, tables, timer.rows, progress, pool)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)
     timings = pd.DataFrame(timer.rows)
@@ -171,12 +176,12 @@ def _run_stages(
 
 
 def _address_stages(
-    config: Config, inputs: ingest.Ingested, shown: tuple[StageTimer, Progress]
+    config: Config, inputs: ingest.Ingested, shown: tuple[StageTimer, Progress, Pool]
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame, pd.DataFrame]:
     """locate → premises → terrain → … → classify → eligibility → cost → reasons: the located
     inputs, one results row per address (every stage's columns), the stages' counts, the masts
     and the judged FWA claims."""
-    timer, progress = shown
+    timer, progress, pool = shown
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
@@ -187,8 +192,7 @@ def _address_stages(
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
     with timer.stage("wireless") as detail:
-        with WorkerPool(config.run.worker_count) as pool:
-            reach, claims = wireless.wireless_stage(config, inputs, progress, pool)
+        reach, claims = wireless.wireless_stage(config, inputs, progress, pool)
         detail["with_los"] = str(int(reach["has_los"].sum()))
     with timer.stage("coverage") as detail:
         covered = coverage.coverage_stage(config, inputs)

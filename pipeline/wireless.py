@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool
 from pipeline.config import Config, WirelessSettings
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
@@ -77,7 +77,7 @@ def wireless_per_address(
     dtm: Path | None,
     settings: WirelessSettings,
     progress: Progress = NO_PROGRESS,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
@@ -120,9 +120,7 @@ def _kommuner_to_check(
     return int(addresses["kommunenummer"].nunique())
 
 
-def fwa_claims_stage(
-    config: Config, inputs: Ingested, pool: WorkerPool | None = None
-) -> pd.DataFrame:
+def fwa_claims_stage(config: Config, inputs: Ingested, pool: Pool | None = None) -> pd.DataFrame:
     """Every FWA claim judged against the claimant's own FWA sites
     (:func:`pipeline.radio.claims.judge_fwa_claims`); no rows unless the run checks FWA sites
     over a DTM (sites given, ``fwa`` among ``[wireless].technologies``)."""
@@ -138,7 +136,7 @@ def wireless_stage(
     config: Config,
     inputs: Ingested,
     progress: Progress = NO_PROGRESS,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wireless stage: :func:`wireless_per_address` over the located addresses, the
     decisive FWA claim of each address (:func:`fwa_claims_stage`,

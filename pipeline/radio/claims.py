@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool
 from pipeline.config_operators import operator_keys
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
@@ -108,7 +108,7 @@ def _judged_by_own_sites(
     located: pd.DataFrame,
     sites: pd.DataFrame,
     dtm: Path,
-    work: tuple[LosSettings, WorkerPool | None],
+    work: tuple[LosSettings, Pool | None],
 ) -> pd.DataFrame:
     """One operator's claims (``located``: their addresses' ``x_m``, ``y_m`` and
     ``kommunenummer``, aligned) judged against that operator's FWA ``sites``."""
@@ -152,7 +152,7 @@ def judge_fwa_claims(
     dtm: Path,
     los: LosSettings,
     aliases: Mapping[str, str],
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> pd.DataFrame:
     """Every FWA claim of ``offers`` at a located address, judged (module docstring).
 

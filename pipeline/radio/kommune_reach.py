@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from layers.dtm import DtmTiles
-from maps.worker_pool import WorkerPool
+from maps.worker_pool import Pool, WorkerPool
 from pipeline.radio.dem_window import FloatArray, read_dem_window
 from pipeline.radio.reach import (
     LosSettings,
@@ -111,7 +111,7 @@ def wireless_reach_per_address(
     dtm_path: Path | None,
     settings: LosSettings = LOS_DEFAULTS,
     kommune_done: Callable[[int], None] | None = None,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> pd.DataFrame:
     """Best site per address (:func:`pipeline.radio.reach.best_site_per_address` columns),
     aligned to the index; every best-site column empty without a DTM or a site.
