@@ -11,6 +11,7 @@ while those below the target are a few per cent of them; the sheet says where th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 
 from layers.numbers_nb import format_int_nb
 from maps.style import CLASS_STYLES, TECHNOLOGY_LABELS_NB
+from maps.worker_pool import Pool, WorkerPool
 from pipeline.config import Config, Target
 from pipeline.products.about_nb import column_rows
 from pipeline.products.columns_nb import ColumnNb, describe_all, target_label
@@ -81,42 +83,99 @@ def _summary_sheet(book: Workbook, row: pd.Series, columns: Sequence[ColumnNb], 
     add_sheet(book, spec)
 
 
+@dataclass(frozen=True)
+class DownloadSpec:
+    """What every kommune's files share: the run's targets, map target and gap-table columns
+    (hashable: a worker builds its :class:`_DownloadState` once from it)."""
+
+    targets: tuple[Target, ...]
+    map_target: str
+    gap_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _DownloadState:
+    names: list[str]
+    columns: list[ColumnNb]
+    gap_columns: list[ColumnNb]
+    values: dict[str, dict[str, str]]
+    below: str
+    label: str
+
+
+@dataclass(frozen=True)
+class KommuneDownload:
+    """One kommune's files to write: its gap-table row, its addresses and where."""
+
+    number: str
+    row: pd.Series
+    addresses: pd.DataFrame
+    out: Path
+
+
+def _download_state(spec: DownloadSpec) -> _DownloadState:
+    targets = list(spec.targets)
+    names = address_columns(targets)
+    label = target_label(next(t for t in targets if t.name == spec.map_target))
+    return _DownloadState(
+        names,
+        describe_all(names, targets, "address"),
+        describe_all(list(spec.gap_columns), targets),
+        address_values(targets),
+        f"class_{spec.map_target}",
+        label,
+    )
+
+
+def _write_kommune(state: _DownloadState, item: KommuneDownload) -> tuple[Path, Path]:
+    """The CSV of every address and the XLSX (summary, addresses below the map target)."""
+    number, row, addresses = item.number, item.row, item.addresses
+    csv = write_csv_nb(item.out / f"{number}.csv", addresses, state.columns, state.values)
+    book = Workbook(write_only=True)
+    title = f"{row['kommunenavn']} ({number}): bredbånd per adresse (gapmap)"
+    _summary_sheet(book, row, state.gap_columns, title)
+    shown = addresses.loc[addresses[state.below] != "served"]
+    note = (
+        f"{format_int_nb(len(shown))} adresser under målet {state.label} av"
+        f" {format_int_nb(len(addresses))} i kommunen; alle adressene står i {number}.csv"
+    )
+    add_sheet(
+        book, Sheet("Adresser under mål", shown, state.columns, state.values, note, title=title)
+    )
+    add_sheet(book, text_sheet("Kolonnenavn", column_rows(state.columns), title))
+    xlsx = item.out / f"{number}.xlsx"
+    book.save(xlsx)
+    return csv, xlsx
+
+
 def write_kommune_downloads(
-    folder: Path, results: pd.DataFrame, gap_table: pd.DataFrame, config: Config
+    folder: Path,
+    results: pd.DataFrame,
+    gap_table: pd.DataFrame,
+    config: Config,
+    pool: Pool | None = None,
 ) -> dict[str, dict[str, str]]:
     """Both files for every kommune of the gap table (a kommune without addresses gets files
-    with no address rows); returns ``{kommunenummer: {"csv": path, "xlsx": path}}``."""
+    with no address rows), written on ``pool`` (default: this process); returns
+    ``{kommunenummer: {"csv": path, "xlsx": path}}``."""
     out = folder / FOLDER
     out.mkdir(parents=True, exist_ok=True)
-    targets = config.targets
-    names = address_columns(targets)
-    columns = describe_all(names, targets, "address")
-    gap_columns = describe_all(list(gap_table.columns), targets)
-    values = address_values(targets)
-    below = f"class_{config.classify.map_target}"
-    label = target_label(next(t for t in targets if t.name == config.classify.map_target))
+    spec = DownloadSpec(tuple(config.targets), config.classify.map_target, tuple(gap_table.columns))
+    names = address_columns(config.targets)
     ordered = results.sort_values(["kommunenummer", "address_text", "address_id"], kind="stable")
     groups = dict(tuple(ordered.groupby("kommunenummer", sort=False)[names]))
     kommuner = gap_table.loc[gap_table["level"] == "kommune"]
-    written = {}
-    for _, row in kommuner.iterrows():  # one per kommune (357)
-        number = str(row["kommunenummer"])
-        addresses = groups.get(number, ordered.iloc[:0][names])
-        csv = write_csv_nb(out / f"{number}.csv", addresses, columns, values)
-        book = Workbook(write_only=True)
-        title = f"{row['kommunenavn']} ({number}): bredbånd per adresse (gapmap)"
-        _summary_sheet(book, row, gap_columns, title)
-        shown = addresses.loc[addresses[below] != "served"]
-        note = (
-            f"{format_int_nb(len(shown))} adresser under målet {label} av"
-            f" {format_int_nb(len(addresses))} i kommunen; alle adressene står i {number}.csv"
+    none = ordered.iloc[:0][names]
+    items = (
+        KommuneDownload(
+            str(row["kommunenummer"]), row, groups.get(str(row["kommunenummer"]), none), out
         )
-        add_sheet(book, Sheet("Adresser under mål", shown, columns, values, note, title=title))
-        add_sheet(book, text_sheet("Kolonnenavn", column_rows(columns), title))
-        xlsx = out / f"{number}.xlsx"
-        book.save(xlsx)
-        written[number] = {
-            "csv": str(csv.relative_to(folder)),
-            "xlsx": str(xlsx.relative_to(folder)),
-        }
-    return written
+        for _, row in kommuner.iterrows()  # one per kommune (357)
+    )
+    files = (pool or WorkerPool(1)).map_ordered(
+        _write_kommune, items, make_state=_download_state, state_args=(spec,)
+    )
+    return {
+        csv.stem: {"csv": str(csv.relative_to(folder)), "xlsx": str(xlsx.relative_to(folder))}
+        for csv, xlsx in files
+    }
