@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import Target
+from pipeline.store import append
 
 COLUMN_PREFIX = "below_target_households_no_copper_"
 
@@ -60,17 +61,9 @@ def store_no_copper_classes(
     results: pd.DataFrame,
     targets: Sequence[Target],
 ) -> None:
-    """Append this run's classes without copper to ``address_classes_no_copper``."""
-    rows = no_copper_long(results, targets)
-    connection.register("_no_copper_rows", rows)
-    try:
-        connection.execute(
-            "INSERT INTO address_classes_no_copper"
-            " SELECT ?, address_id, target, class FROM _no_copper_rows",
-            [run_id],
-        )
-    finally:
-        connection.unregister("_no_copper_rows")
+    """Append this run's classes without copper to ``address_classes_no_copper`` (as Arrow:
+    :func:`pipeline.store.append`)."""
+    append(connection, "address_classes_no_copper", run_id, no_copper_long(results, targets))
 
 
 def with_no_copper(

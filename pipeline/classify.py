@@ -57,8 +57,11 @@ def offer_meets(
 def _address_codes(address_ids: pd.Series, offers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """One integer code per distinct id over both tables (one factorisation, not one string
     search per target): the addresses' codes and the offers' codes."""
+    ids, offer_ids = address_ids.to_numpy(), offers["address_id"].to_numpy()
+    if not (ids.dtype.kind in "iu" and offer_ids.dtype.kind in "iu"):  # integer ids hash fast
+        ids, offer_ids = ids.astype(object), offer_ids.astype(object)
     codes, _ = pd.factorize(
-        np.concatenate([address_ids.to_numpy(dtype=object), offers["address_id"].to_numpy(object)]),
+        np.concatenate([ids, offer_ids]),
         use_na_sentinel=False,  # a missing id is a value of its own, never another address's
     )
     return codes[: len(address_ids)], codes[len(address_ids) :]
