@@ -31,20 +31,24 @@ class Located:
     counts: dict[str, int]
 
 
-def polygon_index_of_points(polygons: np.ndarray, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+def polygon_index_of_points(
+    polygons: np.ndarray, x_m: np.ndarray, y_m: np.ndarray, points: np.ndarray | None = None
+) -> np.ndarray:
     """Index of the first polygon that contains (or touches) each point; -1 for none.
 
-    One STRtree over the points, queried with every polygon (fast when polygons are few and
-    large, as kommuner are).
+    One STRtree over the points (``points``, when the caller has them already, else built
+    from ``x_m``, ``y_m``), queried with every polygon, which GEOS prepares (fast when polygons
+    are few and large, as kommuner are).
     """
-    points = np.asarray(shapely.points(x_m, y_m))
+    points = np.asarray(shapely.points(x_m, y_m)) if points is None else np.asarray(points)
     tree = shapely.STRtree(points)
     polygon_idx, point_idx = tree.query(polygons, predicate="intersects")
     result = np.full(len(points), -1, dtype="int64")
-    order = np.lexsort((polygon_idx, point_idx))  # first polygon per point wins
-    point_sorted, polygon_sorted = point_idx[order], polygon_idx[order]
-    first = np.r_[True, point_sorted[1:] != point_sorted[:-1]] if len(order) else order.astype(bool)
-    result[point_sorted[first]] = polygon_sorted[first]
+    if not np.all(np.diff(polygon_idx) >= 0):  # shapely answers by polygon; never assume it
+        order = np.argsort(polygon_idx, kind="stable")
+        polygon_idx, point_idx = polygon_idx[order], point_idx[order]
+    # reversed, a point's first polygon is written last (NumPy: the last repeated index wins)
+    result[point_idx[::-1]] = polygon_idx[::-1]
     return result
 
 
@@ -70,7 +74,8 @@ def locate_addresses(
     polygons = kommuner.geometry.to_numpy()
     numbers = kommuner["kommunenummer"].to_numpy()
     x_m, y_m = addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy()
-    inside = polygon_index_of_points(polygons, x_m, y_m)
+    given = addresses.geometry.to_numpy() if "geometry" in addresses.columns else None
+    inside = polygon_index_of_points(polygons, x_m, y_m, given)
     outside = inside < 0
     near = np.full(len(x_m), -1, dtype="int64")
     near[outside] = nearest_polygon_within(polygons, x_m[outside], y_m[outside], tolerance_m)
@@ -93,13 +98,15 @@ def locate_addresses(
             + " is not in the kommune layer"
         ),
     )
-    located = addresses.loc[~unplaced].copy()
-    located["kommunenummer_file"] = file_number[~unplaced]
-    located["kommunenummer"] = kommunenummer[~unplaced]
-    located["located_by"] = located_by[~unplaced]
     names = kommuner.set_index("kommunenummer")
-    located["kommunenavn"] = names["kommunenavn"].reindex(located["kommunenummer"]).to_numpy()
-    located["fylkesnummer"] = names["fylkesnummer"].reindex(located["kommunenummer"]).to_numpy()
+    numbers_kept = kommunenummer[~unplaced]
+    located = (addresses.loc[~unplaced] if unplaced.any() else addresses).assign(
+        kommunenummer_file=file_number[~unplaced],
+        kommunenummer=numbers_kept,
+        located_by=located_by[~unplaced],
+        kommunenavn=names["kommunenavn"].reindex(numbers_kept).to_numpy(),
+        fylkesnummer=names["fylkesnummer"].reindex(numbers_kept).to_numpy(),
+    )
     counts = {
         "in_polygon": int((located_by == "polygon").sum()),
         "snapped_within_tolerance": int((located_by == "tolerance").sum()),
