@@ -574,3 +574,18 @@ def valley_profile_m() -> np.ndarray:
     col = np.arange(401, dtype="float64")
     profile = np.where(col <= 100, 100.0, 100.0 + 2.0 * (col - 100))
     return np.where(col > 200, np.maximum(300.0 - 6.0 * (col - 200), 0.0), profile)
+
+
+def radio_sites(x_m, y_m, range_m) -> pd.DataFrame:
+    """Sites ``S0``, ``S1``, … at (``x_m``, ``y_m``) with 30 m antennas at 3.6 GHz."""
+    n = len(x_m)
+    return pd.DataFrame(
+        {
+            "site_id": [f"S{i}" for i in range(n)],
+            "x_m": x_m,
+            "y_m": y_m,
+            "antenna_height_m": 30.0,
+            "frequency_mhz": 3600.0,
+            "max_range_m": range_m,
+        }
+    )

@@ -12,21 +12,7 @@ from pipeline.radio.kommune_reach import SharedTable, wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from tests.fixtures import WINDOW_X0_M as X0_M
 from tests.fixtures import WINDOW_Y0_M as Y0_M
-from tests.fixtures import column_x_m, valley_profile_m, write_dtm
-
-
-def _sites(x_m, y_m, range_m) -> pd.DataFrame:
-    n = len(x_m)
-    return pd.DataFrame(
-        {
-            "site_id": [f"S{i}" for i in range(n)],
-            "x_m": x_m,
-            "y_m": y_m,
-            "antenna_height_m": 30.0,
-            "frequency_mhz": 3600.0,
-            "max_range_m": range_m,
-        }
-    )
+from tests.fixtures import column_x_m, radio_sites, valley_profile_m, write_dtm
 
 
 def _valley(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
@@ -40,7 +26,7 @@ def _valley(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
         },
         index=[10, 11, 12, 13],
     )
-    sites = _sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
+    sites = radio_sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
     sites.loc[1, "antenna_height_m"] = 10.0
     return addresses, sites, path
 
@@ -72,7 +58,7 @@ def test_two_worker_processes_give_the_same_table(tmp_path: Path) -> None:
 
 
 def test_a_shared_table_is_one_state_key_per_content() -> None:
-    sites = _sites([1.0, 2.0], [3.0, 4.0], [10.0, 20.0])
+    sites = radio_sites([1.0, 2.0], [3.0, 4.0], [10.0, 20.0])
     same, other = SharedTable.of(sites.copy()), SharedTable.of(sites.assign(x_m=[1.0, 2.5]))
     assert SharedTable.of(sites) == same and hash(SharedTable.of(sites)) == hash(same)
     assert same != other

@@ -6,27 +6,15 @@ import numpy as np
 import pandas as pd
 
 from pipeline.radio.reach import best_site_per_address, candidate_pairs
-
-
-def _sites(x_m, y_m, range_m) -> pd.DataFrame:
-    n = len(x_m)
-    return pd.DataFrame(
-        {
-            "site_id": [f"S{i}" for i in range(n)],
-            "x_m": x_m,
-            "y_m": y_m,
-            "antenna_height_m": 30.0,
-            "frequency_mhz": 3600.0,
-            "max_range_m": range_m,
-        }
-    )
+from tests.fixtures import radio_sites
 
 
 def test_candidate_pairs_are_exactly_the_pairs_within_range() -> None:
     rng = np.random.default_rng(3)
     x, y = rng.uniform(0, 10_000, 3000), rng.uniform(0, 10_000, 3000)
     x[:5] = np.nan  # unlocated addresses take no part
-    sites = _sites(rng.uniform(0, 10_000, 40), rng.uniform(0, 10_000, 40), rng.uniform(0, 3000, 40))
+    site_x, site_y = rng.uniform(0, 10_000, 40), rng.uniform(0, 10_000, 40)
+    sites = radio_sites(site_x, site_y, rng.uniform(0, 3000, 40))
     sites.loc[0, "max_range_m"] = np.nan
     pairs = candidate_pairs(x, y, sites)
     distance = np.hypot(x[:, None] - sites["x_m"].to_numpy(), y[:, None] - sites["y_m"].to_numpy())
