@@ -14,6 +14,7 @@ driver with its own timer and its own in-memory inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,6 +156,8 @@ def _run_stages(
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
         detail["rows"] = f"{len(results):,}"
+    # the offers are stored and judged: no later stage reads them, so publish need not hold them
+    inputs = dataclasses.replace(inputs, offers=inputs.offers.iloc[:0])
     with timer.stage("aggregate") as detail:
         aggregated = aggregate.aggregate_stage(connection, info.run_id, config, results)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
