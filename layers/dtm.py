@@ -13,7 +13,8 @@ tile works beside UTM 33 addresses).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from pyproj import Transformer
 from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window
 
+from layers.checksums import sha256_of
 from layers.errors import InputError
 from layers.vocabulary import CRS_EPSG
 
@@ -186,6 +188,16 @@ class DtmTiles:
             result.loc[sampled.index[sampled["has_terrain"]]] = sampled[sampled["has_terrain"]]
         result["has_terrain"] = result["has_terrain"].astype(bool)
         return result
+
+
+def dtm_digest(dtm: Path, checksums: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """SHA-256 over the SHA-256 of each DTM file (from ``checksums``, the run's input
+    checksums, where they name the file; else read from the file), in file-name order."""
+    known = {Path(v["path"]).resolve(): str(v["sha256"]) for v in (checksums or {}).values()}
+    files = sorted(dtm_paths(dtm))
+    sums = [known.get(p.resolve()) or sha256_of(p) for p in files]
+    text = "\n".join(f"{p.name} {s}" for p, s in zip(files, sums, strict=True))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def dtm_paths(path: Path) -> list[Path]:

@@ -41,7 +41,13 @@ MAP_ASSET_MODES: Final[tuple[str, ...]] = ("inline", "cdn", "local")
 # [run].executor values (pipeline/executor.py), the default first.
 EXECUTORS: Final[tuple[str, ...]] = ("local", "dask")
 # [run] keys that say how a run is executed, not what it computes: left out of the digest
-EXECUTION_KEYS: Final[tuple[str, ...]] = ("executor", "scheduler", "scheduler_timeout_s", "workers")
+EXECUTION_KEYS: Final[tuple[str, ...]] = (
+    "executor",
+    "scheduler",
+    "scheduler_timeout_s",
+    "workers",
+    "reuse_cache",
+)
 DASK_INSTALL = "pip install 'gapmap[dask]'"
 # a Dask scheduler address: [protocol://]host:port ("tcp://10.0.0.5:8786", "[::1]:8786")
 _SCHEDULER_ADDRESS = re.compile(r"(?:[a-z]+://)?[^\s/]+:\d+")
@@ -147,6 +153,9 @@ class RunSettings:
     scheduler: str = ""
     # s the scheduler (and then its first worker) has to answer before the run stops
     scheduler_timeout_s: float = 10.0
+    # read back each kommune's line of sight from the last run where nothing it depends on
+    # changed (output_dir/cache/reach, pipeline/radio/reach_cache.py); false: compute all again
+    reuse_cache: bool = True
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:

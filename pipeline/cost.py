@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from maps.worker_pool import Pool
 from pipeline.classify import Classified
 from pipeline.config import Config, CostSettings
 from pipeline.coverage import Coverage
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
+from pipeline.radio.reach_cache import ReachCache
 from pipeline.rollout import choice as rollout
 from pipeline.rollout import fibre
 from pipeline.rollout.choice import cost_counts
@@ -47,13 +49,15 @@ def cost_stage(
     covered: Coverage,
     classified: Classified,
     progress: Progress = NO_PROGRESS,
+    work: tuple[Pool | None, ReachCache | None] = (None, None),
 ) -> Costed:
     """The cost stage: the costed addresses' options and choice (:mod:`pipeline.rollout.choice`),
     and the candidate masts with the households that take them. Its engines work on all
     kommuner at once, so ``progress`` counts its two steps: the project areas and candidate
-    masts, then the choice."""
+    masts, then the choice. The masts' line of sight runs on ``work`` (the run's pool and
+    reach cache)."""
     with progress.track("cost", 2, unit="steps") as advance:
-        planned = _prepare(config, inputs, terrain, covered, classified)
+        planned = _prepare(config, inputs, (terrain, covered, classified), work)
         advance(1)
         costed = plan_costs(planned, config.cost)
         advance(1)
@@ -63,10 +67,10 @@ def cost_stage(
 def _prepare(
     config: Config,
     inputs: Ingested,
-    terrain: pd.DataFrame,
-    covered: Coverage,
-    classified: Classified,
+    stages: tuple[pd.DataFrame, Coverage, Classified],
+    work: tuple[Pool | None, ReachCache | None],
 ) -> rollout.RolloutInputs:
+    terrain, covered, classified = stages
     addresses = inputs.addresses
     return rollout.prepare(
         config,
@@ -77,6 +81,7 @@ def _prepare(
         inputs.roads,
         inputs.cost_factors,
         land=inputs.kommuner.geometry.to_numpy(),  # outside the kommuner is sea (rollout/sea.py)
+        work=work,
     )
 
 

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from layers.checksums import input_checksums
+from layers.dtm import dtm_digest
 from layers.errors import DISK_FULL_TEXT, fault_of
 from maps.worker_pool import Pool
 from pipeline import (
@@ -50,7 +51,19 @@ from pipeline import (
 from pipeline.config import Config, to_dict
 from pipeline.executor import open_executor
 from pipeline.progress import NO_PROGRESS, Progress
+from pipeline.radio.reach_cache import REACH_CACHE, ReachCache
 from pipeline.timing import StageLog, StageTimer
+
+
+@dataclass(frozen=True)
+class Work:
+    """What the stages report to and run on: the stage timer, the progress display, the run's
+    executor and its reach cache (None: every kommune's line of sight computed again)."""
+
+    timer: StageTimer
+    progress: Progress
+    pool: Pool
+    cache: ReachCache | None
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,8 @@ def run_pipeline(
                 console.print(f"[yellow]stale inputs, going on:[/] {escape('; '.join(stale))}")
             with open_executor(config.run) as pool:  # one executor for the run's stages
                 pool.warm_up()  # its workers start (or it connects) while ingest reads
-                result = _run_stages(config, connection, info, (timer, progress, pool), inputs)
+                work = Work(timer, progress, pool, _reach_cache(config, checksums))
+                result = _run_stages(config, connection, info, work, inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
             fault = fault_of(exc, where, _input_paths(config))
@@ -105,7 +119,36 @@ def run_pipeline(
             raise fault from exc
         note = f"published with stale inputs: {'; '.join(stale)}" if stale else None
         store.finish_run(connection, run_id, "succeeded", str(result.published), note)
+    if work.cache is not None:
+        _prune(work.cache, console)
     return result
+
+
+def _reach_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachCache | None:
+    """The run's reach cache (``output_dir/cache/reach``), unless there is no DTM or
+    ``[run] reuse_cache`` is off."""
+    dtm = config.inputs.dtm
+    if dtm is None or not config.run.reuse_cache:
+        return None
+    return ReachCache(config.run.output_dir / REACH_CACHE, dtm, dtm_digest(dtm, checksums))
+
+
+def _prune(cache: ReachCache, console: Console | None) -> None:
+    """Keep only the tables this run used; a cache that cannot be tidied is only reported
+    (the run itself has succeeded)."""
+    try:
+        cache.prune()
+    except OSError as exc:
+        if console is not None:
+            console.print(f"[yellow]reach cache not tidied:[/] {escape(str(exc))}")
+
+
+def _cache_detail(cache: ReachCache | None) -> dict[str, str]:
+    """The stage line's ``cached``: kommuner read back of those looked up in the stage."""
+    if cache is None:
+        return {}
+    hits, misses = cache.take_counts()
+    return {"cached": f"{hits}/{hits + misses}"} if hits + misses else {}
 
 
 def _record_failure(
@@ -144,15 +187,15 @@ def _run_stages(
     config: Config,
     connection: duckdb.DuckDBPyConnection,
     info: publish.RunInfo,
-    shown: tuple[StageTimer, Progress, Pool],
+    work: Work,
     given: ingest.Ingested | None,
 ) -> RunResult:
-    timer, progress, pool = shown
+    timer, progress, pool = work.timer, work.progress, work.pool
     with timer.stage("ingest") as detail:
         inputs = given if given is not None else ingest.ingest(config)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
-    inputs, results, counts, masts, claims = _address_stages(config, inputs, shown)
+    inputs, results, counts, masts, claims = _address_stages(config, inputs, work)
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
         detail["rows"] = f"{len(results):,}"
@@ -179,12 +222,12 @@ def _run_stages(
 
 
 def _address_stages(
-    config: Config, inputs: ingest.Ingested, shown: tuple[StageTimer, Progress, Pool]
+    config: Config, inputs: ingest.Ingested, work: Work
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame, pd.DataFrame]:
     """locate → premises → terrain → … → classify → eligibility → cost → reasons: the located
     inputs, one results row per address (every stage's columns), the stages' counts, the masts
     and the judged FWA claims."""
-    timer, progress, pool = shown
+    timer, progress, pool, cache = work.timer, work.progress, work.pool, work.cache
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
@@ -195,8 +238,9 @@ def _address_stages(
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
         detail["without_terrain"] = str(int((~terrain_columns["has_terrain"]).sum()))
     with timer.stage("wireless") as detail:
-        reach, claims = wireless.wireless_stage(config, inputs, progress, pool)
+        reach, claims = wireless.wireless_stage(config, inputs, progress, pool, cache)
         detail["with_los"] = str(int(reach["has_los"].sum()))
+        detail |= _cache_detail(cache)
     with timer.stage("coverage") as detail:
         covered = coverage.coverage_stage(config, inputs)
         detail["no_offer"] = str(covered.counts["without_counted_offer"])
@@ -207,8 +251,10 @@ def _address_stages(
         eligible = eligibility.eligibility_stage(config, inputs, covered)
         detail |= eligible.detail()
     with timer.stage("cost") as detail:
-        costed = cost.cost_stage(config, inputs, terrain_columns, covered, classified, progress)
-        detail |= cost.cost_detail(costed)
+        costed = cost.cost_stage(
+            config, inputs, terrain_columns, covered, classified, progress, (pool, cache)
+        )
+        detail |= cost.cost_detail(costed) | _cache_detail(cache)
     frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
     frames.append(eligible.columns)
     results = pd.concat([*frames, costed.costs], axis=1)

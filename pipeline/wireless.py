@@ -39,6 +39,7 @@ from pipeline.radio.claims import (
 )
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
+from pipeline.radio.reach_cache import ReachCache
 
 # Share of the site's speeds kept at the edge of its range, and the share of the range over
 # which the full speed holds (assumptions, see the README).
@@ -78,20 +79,23 @@ def wireless_per_address(
     settings: WirelessSettings,
     progress: Progress = NO_PROGRESS,
     pool: Pool | None = None,
+    cache: ReachCache | None = None,
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
     Columns of :data:`pipeline.radio.reach.BEST_SITE_COLUMNS` plus ``wireless_technology``,
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
-    The pass over the kommuner runs on ``pool`` (default: this process) and reports to
-    ``progress``.
+    The pass over the kommuner runs on ``pool`` (default: this process), reads back the
+    kommuner ``cache`` holds (:mod:`pipeline.radio.reach_cache`) and reports to ``progress``.
     """
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
     los_settings = LosSettings.from_wireless(settings)
     with progress.track("wireless", _kommuner_to_check(addresses, chosen, dtm)) as advance:
-        reach = wireless_reach_per_address(addresses, chosen, dtm, los_settings, advance, pool)
+        reach = wireless_reach_per_address(
+            addresses, chosen, dtm, los_settings, advance, pool, cache
+        )
     if chosen is None or chosen.empty:
         site = pd.DataFrame(index=reach.index, columns=SITE_COLUMNS)
     else:
@@ -120,7 +124,9 @@ def _kommuner_to_check(
     return int(addresses["kommunenummer"].nunique())
 
 
-def fwa_claims_stage(config: Config, inputs: Ingested, pool: Pool | None = None) -> pd.DataFrame:
+def fwa_claims_stage(
+    config: Config, inputs: Ingested, pool: Pool | None = None, cache: ReachCache | None = None
+) -> pd.DataFrame:
     """Every FWA claim judged against the claimant's own FWA sites
     (:func:`pipeline.radio.claims.judge_fwa_claims`); no rows unless the run checks FWA sites
     over a DTM (sites given, ``fwa`` among ``[wireless].technologies``)."""
@@ -129,7 +135,9 @@ def fwa_claims_stage(config: Config, inputs: Ingested, pool: Pool | None = None)
         return judge_fwa_claims(inputs.offers.iloc[:0], inputs.addresses, None, Path(), LOS, {})
     los = LosSettings.from_wireless(config.wireless)
     aliases = config.operators.aliases
-    return judge_fwa_claims(inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases, pool)
+    return judge_fwa_claims(
+        inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases, pool, cache
+    )
 
 
 def wireless_stage(
@@ -137,18 +145,20 @@ def wireless_stage(
     inputs: Ingested,
     progress: Progress = NO_PROGRESS,
     pool: Pool | None = None,
+    cache: ReachCache | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The wireless stage: :func:`wireless_per_address` over the located addresses, the
     decisive FWA claim of each address (:func:`fwa_claims_stage`,
     :func:`pipeline.radio.claims.decisive_claim_per_address`) and ``fwa_doubtful`` (a claim
     there is blocked, out of its own sites' range, or by an operator without a site); and
     every claim judged (published as the challenge list, so they are judged once a run).
-    The kommuner are checked on ``pool`` (default: this process)."""
+    The kommuner are checked on ``pool`` (default: this process), those ``cache`` holds
+    read back."""
     addresses = inputs.addresses
     reach = wireless_per_address(
-        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress, pool
+        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress, pool, cache
     )
-    claims = fwa_claims_stage(config, inputs, pool)
+    claims = fwa_claims_stage(config, inputs, pool, cache)
     decisive = decisive_claim_per_address(claims, addresses["address_id"])
     reach = pd.concat([reach, decisive.set_axis(reach.index)], axis=1)
     reach["fwa_doubtful"] = decisive["fwa_claim_status"].isin(DOUBTFUL_STATUSES).to_numpy()

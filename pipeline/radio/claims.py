@@ -40,6 +40,7 @@ from maps.worker_pool import Pool
 from pipeline.config_operators import operator_keys
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
+from pipeline.radio.reach_cache import ReachCache
 
 CLAIM_STATUS_NB: Final[dict[str, str]] = {
     "blocked": "blokkert av terrenget",
@@ -108,12 +109,13 @@ def _judged_by_own_sites(
     located: pd.DataFrame,
     sites: pd.DataFrame,
     dtm: Path,
-    work: tuple[LosSettings, Pool | None],
+    work: tuple[LosSettings, Pool | None, ReachCache | None],
 ) -> pd.DataFrame:
     """One operator's claims (``located``: their addresses' ``x_m``, ``y_m`` and
     ``kommunenummer``, aligned) judged against that operator's FWA ``sites``."""
-    los, pool = work
-    reach = wireless_reach_per_address(located.reset_index(drop=True), sites, dtm, los, pool=pool)
+    los, pool, cache = work
+    located = located.reset_index(drop=True)
+    reach = wireless_reach_per_address(located, sites, dtm, los, pool=pool, cache=cache)
     in_range = reach["sites_in_range"].to_numpy()
     status = np.select(
         [
@@ -153,6 +155,7 @@ def judge_fwa_claims(
     los: LosSettings,
     aliases: Mapping[str, str],
     pool: Pool | None = None,
+    cache: ReachCache | None = None,
 ) -> pd.DataFrame:
     """Every FWA claim of ``offers`` at a located address, judged (module docstring).
 
@@ -174,7 +177,7 @@ def judge_fwa_claims(
         mine = claims.loc[claim_keys == key]
         where = located.loc[mine["address_id"], ["x_m", "y_m", "kommunenummer"]]
         mine_sites = own.loc[site_keys == key]
-        parts.append(_judged_by_own_sites(mine, where, mine_sites, dtm, (los, pool)))
+        parts.append(_judged_by_own_sites(mine, where, mine_sites, dtm, (los, pool, cache)))
     table = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     return table.sort_values(["address_id", "claimed_operator"], kind="stable").reset_index(
         drop=True

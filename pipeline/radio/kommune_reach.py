@@ -32,6 +32,7 @@ from pipeline.radio.reach import (
     no_wireless_reach,
     select_pairs,
 )
+from pipeline.radio.reach_cache import ReachCache, site_row_hashes
 
 LOS_DEFAULTS = LosSettings()
 
@@ -112,6 +113,7 @@ def wireless_reach_per_address(
     settings: LosSettings = LOS_DEFAULTS,
     kommune_done: Callable[[int], None] | None = None,
     pool: Pool | None = None,
+    cache: ReachCache | None = None,
 ) -> pd.DataFrame:
     """Best site per address (:func:`pipeline.radio.reach.best_site_per_address` columns),
     aligned to the index; every best-site column empty without a DTM or a site.
@@ -119,20 +121,55 @@ def wireless_reach_per_address(
     ``addresses`` has ``x_m``, ``y_m`` (EPSG:25833) and ``kommunenummer``; ``sites`` is the
     canonical site table (pass only the technologies that should count). Each kommune is
     :func:`reach_of_kommune`, on ``pool`` (default: this process), so memory does not grow
-    with the pairs; ``kommune_done(1)`` as each kommune comes back.
+    with the pairs; ``kommune_done(1)`` as each kommune comes back. With ``cache`` (for this
+    DTM), a kommune whose table is stored under its key is read back instead
+    (:mod:`pipeline.radio.reach_cache`) and each one computed is stored.
     """
     if dtm_path is None or sites is None or sites.empty:
         return no_wireless_reach(addresses.index)
+    sites = sites.reset_index(drop=True)
     order: list[pd.Index] = []
-    tables = (pool or WorkerPool(1)).map_ordered(
+    points = list(_kommune_points(addresses, order))
+    if cache is not None and Path(cache.dtm) != Path(dtm_path):
+        cache = None  # a cache belongs to one DTM
+    keys, tables = _cached(points, sites, settings, cache)
+    todo = [i for i, table in enumerate(tables) if table is None]
+    if kommune_done is not None and len(points) > len(todo):
+        kommune_done(len(points) - len(todo))  # read back from the cache
+    computed = (pool or WorkerPool(1)).map_ordered(
         reach_of_kommune,
-        _kommune_points(addresses, order),
+        (points[i] for i in todo),
         make_state=open_reach_state,
-        state_args=(Path(dtm_path), SharedTable.of(sites.reset_index(drop=True)), settings),
+        state_args=(Path(dtm_path), SharedTable.of(sites), settings),
         done=kommune_done,
     )
+    for i, table in zip(todo, computed, strict=True):
+        tables[i] = table
+        if cache is not None:
+            cache.save(keys[i], table)
     if not tables:
         return no_wireless_reach(addresses.index)
     table = pd.concat(tables, ignore_index=True)
     table.index = order[0].append(order[1:]) if len(order) > 1 else order[0]
     return table.reindex(addresses.index)
+
+
+def _cached(
+    points: list[KommunePoints],
+    sites: pd.DataFrame,
+    settings: LosSettings,
+    cache: ReachCache | None,
+) -> tuple[dict[int, str], list[pd.DataFrame | None]]:
+    """Each kommune's cache key (by position; those not read back) and its table read back
+    from ``cache`` (None where it must be computed)."""
+    tables: list[pd.DataFrame | None] = [None] * len(points)
+    if cache is None:
+        return {}, tables
+    rows = site_row_hashes(sites)
+    keys: dict[int, str] = {}
+    for i, kommune in enumerate(points):
+        key = cache.key(kommune.x_m, kommune.y_m, sites, rows, settings)
+        tables[i] = cache.load(key)
+        if tables[i] is None:
+            keys[i] = key
+    return keys, tables

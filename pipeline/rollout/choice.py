@@ -37,7 +37,9 @@ import numpy as np
 import pandas as pd
 
 from layers.cost_factors import factor_per_address
+from maps.worker_pool import Pool
 from pipeline.config import Config, CostSettings, LifetimeSettings
+from pipeline.radio.reach_cache import ReachCache
 from pipeline.rollout.area_ids import area_ids
 from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
 from pipeline.rollout.masts import NewSites, fixed_cost_nok, new_sites
@@ -99,10 +101,12 @@ def prepare(
     roads: gpd.GeoDataFrame | None = None,
     cost_factors: pd.DataFrame | None = None,
     land: np.ndarray | None = None,
+    work: tuple[Pool | None, ReachCache | None] = (None, None),
 ) -> RolloutInputs:
     """Everything :func:`plan` needs: the candidate masts of the project areas (line of sight
     from the DTM), the road graph, each address's kommune cost factor and the land (the
-    kommune polygons, EPSG:25833: fibre edges outside them are sea, :mod:`pipeline.rollout.sea`)."""
+    kommune polygons, EPSG:25833: fibre edges outside them are sea, :mod:`pipeline.rollout.sea`).
+    The masts' line of sight runs on ``work`` (a pool and a reach cache; default: here, none)."""
     settings = config.cost
     cluster_id = project_clusters(addresses, costed, settings)
     area_id = address_area_ids(addresses, cluster_id)
@@ -116,6 +120,7 @@ def prepare(
         settings,
         config.wireless,
         area_id[costed],
+        work,
     )
     context = CostContext(
         dtm=config.inputs.dtm,

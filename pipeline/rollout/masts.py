@@ -27,9 +27,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from maps.worker_pool import Pool
 from pipeline.config import CostSettings, NewSiteSettings, Target, WirelessSettings
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
+from pipeline.radio.reach_cache import ReachCache
 from pipeline.rollout.fibre import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
 from pipeline.wireless import predicted_speeds_mbps
 
@@ -154,11 +156,14 @@ def new_sites(
     settings: CostSettings,
     wireless: WirelessSettings,
     area_id: np.ndarray | None = None,
+    work: tuple[Pool | None, ReachCache | None] = (None, None),
 ) -> NewSites:
     """Candidate masts for the project areas and the mast reaching each address (module
     docstring). ``cluster_id`` is aligned with the costed rows; without a DTM, or with
     ``[cost.new_site].enabled`` off, no mast is proposed (line of sight cannot be judged).
-    ``area_id`` (aligned with the costed rows) names the masts (:func:`mast_table`)."""
+    ``area_id`` (aligned with the costed rows) names the masts (:func:`mast_table`). Their
+    line of sight runs kommune by kommune on ``work``'s pool, reading back what its reach
+    cache holds (:mod:`pipeline.radio.reach_cache`)."""
     n = len(addresses)
     site = settings.new_site
     if not site.enabled or dtm is None or not costed.any():
@@ -177,7 +182,9 @@ def new_sites(
         site,
         None if area_id is None else positions["area_id"].to_numpy(),
     )
-    reach = wireless_reach_per_address(below, masts, dtm, LosSettings.from_wireless(wireless))
+    los = LosSettings.from_wireless(wireless)
+    pool, cache = work
+    reach = wireless_reach_per_address(below, masts, dtm, los, pool=pool, cache=cache)
     row = pd.Series(np.arange(len(masts)), index=masts["site_id"])
     mast_row = row.reindex(reach["los_site_id"]).to_numpy()
     has_mast = np.isfinite(mast_row)

@@ -1,0 +1,123 @@
+"""pipeline/radio/reach_cache.py: kommune best-site tables kept between runs, by their inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from layers.checksums import input_checksums
+from layers.dtm import dtm_digest
+from pipeline.radio.kommune_reach import wireless_reach_per_address
+from pipeline.radio.reach import LosSettings
+from pipeline.radio.reach_cache import ReachCache, site_row_hashes, sites_near
+from tests.fixtures import WINDOW_X0_M as X0_M
+from tests.fixtures import WINDOW_Y0_M as Y0_M
+from tests.fixtures import column_x_m, radio_sites, valley_profile_m, write_dtm
+
+BOX = (0.0, 0.0, 10.0, 10.0)
+
+
+def test_a_site_is_near_when_its_range_reaches_the_box() -> None:
+    sites = pd.DataFrame(
+        {
+            "x_m": [20.0, 20.0, 13.0, 5.0, np.nan],
+            "y_m": [5.0, 5.0, 14.0, 5.0, 5.0],
+            "max_range_m": [10.0, 9.9, 5.0, 0.0, 1e9],
+        }
+    )
+    # 10 m from the box's right side; 9.9 m short; 3-4-5 from the corner; inside; no position
+    assert sites_near(sites, BOX).tolist() == [0, 2, 3]
+
+
+def _key(cache: ReachCache, sites: pd.DataFrame, x_m: float = 5.0, **los: float) -> str:
+    x, y = np.array([x_m, 8.0]), np.array([5.0, 6.0])
+    return cache.key(x, y, sites, site_row_hashes(sites), LosSettings(**los))  # type: ignore[arg-type]
+
+
+def test_the_key_changes_with_what_the_table_is_made_of_and_nothing_else(tmp_path: Path) -> None:
+    cache = ReachCache(tmp_path, tmp_path / "dtm.tif", "dtm-a")
+    sites = radio_sites([20.0, 50_000.0], [5.0, 5.0], [100.0, 100.0])
+    key = _key(cache, sites)
+    assert _key(cache, sites) == key
+    far = sites.copy()
+    far.loc[1, "antenna_height_m"] = 99.0  # a site 50 km away: no pair of these points
+    assert _key(cache, far) == key
+    near = sites.copy()
+    near.loc[0, "antenna_height_m"] += 1.0
+    assert _key(cache, near) != key
+    assert _key(cache, sites, x_m=5.5) != key  # a point moved
+    assert _key(cache, sites, cpe_height_m=6.0) != key  # a LOS setting
+    assert _key(ReachCache(tmp_path, tmp_path / "dtm.tif", "dtm-b"), sites) != key  # the DTM
+
+
+def _valley(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
+    path = write_dtm(tmp_path / "dtm.tif", np.tile(valley_profile_m(), (40, 1)), (X0_M, Y0_M))
+    y = Y0_M - 205.0
+    addresses = pd.DataFrame(
+        {
+            "kommunenummer": ["9902", "9901", "9902", "9901"],
+            "x_m": [column_x_m(300), column_x_m(90), column_x_m(380), X0_M + 50_000],
+            "y_m": [y, y, y - 100, y],
+        },
+        index=[10, 11, 12, 13],
+    )
+    sites = radio_sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
+    return addresses, sites, path
+
+
+def test_tables_read_back_are_the_tables_computed(tmp_path: Path) -> None:
+    addresses, sites, dtm = _valley(tmp_path)
+    cache = ReachCache(tmp_path / "cache", dtm, dtm_digest(dtm))
+    cold = wireless_reach_per_address(addresses, sites, dtm, cache=cache)
+    assert cache.take_counts() == (0, 2)
+    done: list[int] = []
+    warm = wireless_reach_per_address(addresses, sites, dtm, kommune_done=done.append, cache=cache)
+    assert cache.take_counts() == (2, 0)
+    assert sum(done) == 2  # progress counts the kommuner read back
+    pd.testing.assert_frame_equal(warm, cold, check_exact=True)
+    pd.testing.assert_frame_equal(cold, wireless_reach_per_address(addresses, sites, dtm))
+
+
+def test_only_the_changed_kommune_is_computed_again(tmp_path: Path) -> None:
+    addresses, sites, dtm = _valley(tmp_path)
+    cache = ReachCache(tmp_path / "cache", dtm, dtm_digest(dtm))
+    wireless_reach_per_address(addresses, sites, dtm, cache=cache)
+    cache.take_counts()
+    moved = addresses.copy()
+    moved.loc[12, "x_m"] += 10.0  # a 9902 address
+    refreshed = wireless_reach_per_address(moved, sites, dtm, cache=cache)
+    assert cache.take_counts() == (1, 1)
+    pd.testing.assert_frame_equal(refreshed, wireless_reach_per_address(moved, sites, dtm))
+
+
+def test_another_dtm_does_not_use_the_cache(tmp_path: Path) -> None:
+    addresses, sites, dtm = _valley(tmp_path)
+    cache = ReachCache(tmp_path / "cache", tmp_path / "other.tif", "other")
+    wireless_reach_per_address(addresses, sites, dtm, cache=cache)
+    assert cache.take_counts() == (0, 0)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_prune_keeps_only_what_the_run_used(tmp_path: Path) -> None:
+    addresses, sites, dtm = _valley(tmp_path)
+    folder = tmp_path / "cache"
+    wireless_reach_per_address(addresses, sites, dtm, cache=ReachCache(folder, dtm, "a"))
+    (folder / ".left.part").write_bytes(b"half a file")
+    assert len(list(folder.iterdir())) == 3
+    second = ReachCache(folder, dtm, "b")  # a new DTM digest: new keys
+    wireless_reach_per_address(addresses.iloc[:1], sites, dtm, cache=second)
+    assert second.prune() == 3  # both of the first run's tables and the partial file
+    assert sorted(p.stem for p in folder.iterdir()) == sorted(second.used)
+    assert len(second.used) == 1
+
+
+def test_dtm_digest_is_the_files_digest_with_or_without_the_run_checksums(
+    tmp_path: Path,
+) -> None:
+    _, _, dtm = _valley(tmp_path)
+    known = input_checksums({"dtm": dtm})
+    assert dtm_digest(dtm, known) == dtm_digest(dtm)
+    known["dtm"]["sha256"] = "0" * 64  # the run's checksum is taken when it names the file
+    assert dtm_digest(dtm, known) != dtm_digest(dtm)
