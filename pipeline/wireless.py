@@ -121,7 +121,8 @@ def households_of(addresses: pd.DataFrame) -> np.ndarray:
     """Households per address (the ``households`` column; 1 each without one)."""
     if "households" not in addresses.columns:
         return np.ones(len(addresses))
-    return np.nan_to_num(addresses["households"].to_numpy(dtype="float64"))
+    households: np.ndarray = np.nan_to_num(addresses["households"].to_numpy(dtype="float64"))
+    return households
 
 
 def _kommuner_to_check(

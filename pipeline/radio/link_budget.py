@@ -37,27 +37,49 @@ SHANNON_MIN_SINR_DB = -10.0  # 3GPP TR 36.942 A.2: no throughput below
 
 # ITU-R P.838-3 Tables 1-4: (a_j, b_j, c_j) per term, then m and c, of
 # log10 k (or alpha) = sum_j a_j exp(-((log10 f - b_j) / c_j)^2) + m log10 f + c
-_P838_K_H = (
-    ((-5.33980, -0.10008, 1.13098), (-0.35351, 1.26970, 0.45400)),
-    ((-0.23789, 0.86036, 0.15354), (-0.94158, 0.64552, 0.16817)),
-    (-0.18961, 0.71147),
+_P838Table = tuple[tuple[tuple[float, float, float], ...], float, float]
+_P838_K_H_TABLE: _P838Table = (
+    (
+        (-5.33980, -0.10008, 1.13098),
+        (-0.35351, 1.26970, 0.45400),
+        (-0.23789, 0.86036, 0.15354),
+        (-0.94158, 0.64552, 0.16817),
+    ),
+    -0.18961,
+    0.71147,
 )
-_P838_K_V = (
-    ((-3.80595, 0.56934, 0.81061), (-3.44965, -0.22911, 0.51059)),
-    ((-0.39902, 0.73042, 0.11899), (0.50167, 1.07319, 0.27195)),
-    (-0.16398, 0.63297),
+_P838_K_V_TABLE: _P838Table = (
+    (
+        (-3.80595, 0.56934, 0.81061),
+        (-3.44965, -0.22911, 0.51059),
+        (-0.39902, 0.73042, 0.11899),
+        (0.50167, 1.07319, 0.27195),
+    ),
+    -0.16398,
+    0.63297,
 )
-_P838_ALPHA_H = (
-    ((-0.14318, 1.82442, -0.55187), (0.29591, 0.77564, 0.19822), (0.32177, 0.63773, 0.13164)),
-    ((-5.37610, -0.96230, 1.47828), (16.1721, -3.29980, 3.43990)),
-    (0.67849, -1.95537),
+_P838_ALPHA_H_TABLE: _P838Table = (
+    (
+        (-0.14318, 1.82442, -0.55187),
+        (0.29591, 0.77564, 0.19822),
+        (0.32177, 0.63773, 0.13164),
+        (-5.37610, -0.96230, 1.47828),
+        (16.1721, -3.29980, 3.43990),
+    ),
+    0.67849,
+    -1.95537,
 )
-_P838_ALPHA_V = (
-    ((-0.07771, 2.33840, -0.76284), (0.56727, 0.95545, 0.54039), (-0.20238, 1.14520, 0.26809)),
-    ((-48.2991, 0.791669, 0.116226), (48.5833, 0.791459, 0.116479)),
-    (-0.053739, 0.83433),
+_P838_ALPHA_V_TABLE: _P838Table = (
+    (
+        (-0.07771, 2.33840, -0.76284),
+        (0.56727, 0.95545, 0.54039),
+        (-0.20238, 1.14520, 0.26809),
+        (-48.2991, 0.791669, 0.116226),
+        (48.5833, 0.791459, 0.116479),
+    ),
+    -0.053739,
+    0.83433,
 )
-_P838Table = tuple[tuple[tuple[float, float, float], ...], ...]
 
 
 def free_space_loss_db(distance_m: ArrayLike, frequency_mhz: ArrayLike) -> FloatArray:
@@ -175,12 +197,11 @@ def deygout_loss_db(
 
 def _p838_regression(table: _P838Table, log_f: FloatArray) -> FloatArray:
     """:math:`\\sum_j a_j e^{-((\\log f - b_j)/c_j)^2} + m \\log f + c` (P.838-3 eq. 2-3)."""
-    *terms, (m, c) = table
-    total = m * log_f + c
-    for a_j, b_j, c_j in (t for group in terms for t in group):
+    terms, m, c = table
+    total: FloatArray = m * log_f + c
+    for a_j, b_j, c_j in terms:
         total = total + a_j * np.exp(-(((log_f - b_j) / c_j) ** 2))
-    result: FloatArray = total
-    return result
+    return total
 
 
 def rain_coefficients(frequency_mhz: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -188,10 +209,10 @@ def rain_coefficients(frequency_mhz: ArrayLike) -> tuple[FloatArray, FloatArray]
     polarisation tilt: :math:`k = (k_H + k_V)/2`,
     :math:`\\alpha = (k_H \\alpha_H + k_V \\alpha_V) / 2k` (its eq. 4-5)."""
     log_f = np.log10(np.asarray(frequency_mhz, "float64") / 1000.0)
-    k_h = 10.0 ** _p838_regression(_P838_K_H, log_f)
-    k_v = 10.0 ** _p838_regression(_P838_K_V, log_f)
-    alpha_h = _p838_regression(_P838_ALPHA_H, log_f)
-    alpha_v = _p838_regression(_P838_ALPHA_V, log_f)
+    k_h = 10.0 ** _p838_regression(_P838_K_H_TABLE, log_f)
+    k_v = 10.0 ** _p838_regression(_P838_K_V_TABLE, log_f)
+    alpha_h = _p838_regression(_P838_ALPHA_H_TABLE, log_f)
+    alpha_v = _p838_regression(_P838_ALPHA_V_TABLE, log_f)
     k = (k_h + k_v) / 2.0
     return k, (k_h * alpha_h + k_v * alpha_v) / (2.0 * k)
 

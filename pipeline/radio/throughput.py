@@ -31,11 +31,11 @@ from numpy.typing import ArrayLike
 from pipeline.config import LinkSettings
 from pipeline.radio.dem_window import FloatArray
 from pipeline.radio.link_budget import (
+    foliage_loss_db,
     free_space_loss_db,
     knife_edge_loss_db,
     noise_dbm,
     rain_attenuation_db,
-    foliage_loss_db,
     spectral_efficiency_bps_per_hz,
 )
 
@@ -204,7 +204,10 @@ def sector_capacity_mbps(
 
 
 def active_households(
-    site_id: ArrayLike, households: ArrayLike, carries: ArrayLike, take_up: ArrayLike,
+    site_id: ArrayLike,
+    households: ArrayLike,
+    carries: ArrayLike,
+    take_up: ArrayLike,
     link: LinkSettings,
 ) -> FloatArray:
     """Per address: :math:`n_{active}` of its best site's sector, from the households whose

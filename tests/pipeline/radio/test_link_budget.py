@@ -1,0 +1,224 @@
+"""pipeline/radio/link_budget.py and throughput.py: path loss, knife edges, rain, trees and the
+throughput per household, against values computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from layers.errors import ConfigError
+from pipeline.config import LinkSettings
+from pipeline.radio.link_budget import (
+    deygout_loss_db,
+    foliage_loss_db,
+    free_space_loss_db,
+    fresnel_parameter,
+    knife_edge_loss_db,
+    noise_dbm,
+    rain_attenuation_db,
+    rain_coefficients,
+    spectral_efficiency_bps_per_hz,
+    wavelength_m,
+)
+from pipeline.radio.throughput import (
+    active_households,
+    household_speeds_mbps,
+    path_loss_db,
+    radio_of,
+    sector_capacity_mbps,
+)
+
+LINK = LinkSettings()
+
+
+def test_free_space_loss_at_known_distances() -> None:
+    # 20 log10(1) + 20 log10(2400) + 32.45 = 0 + 67.604 + 32.45
+    assert free_space_loss_db(1000.0, 2400.0) == pytest.approx(100.054, abs=1e-3)
+    # 10 km at 800 MHz: 20 + 58.062 + 32.45; 1.5 km at 26 GHz: 3.522 + 88.299 + 32.45
+    loss = free_space_loss_db(np.array([10_000.0, 1500.0]), np.array([800.0, 26_000.0]))
+    assert loss.tolist() == pytest.approx([110.512, 124.271], abs=1e-3)
+
+
+def test_knife_edge_loss_at_p526_values() -> None:
+    # J(0) = 6.9 + 20 log10(sqrt(1.01) - 0.1) = 6.9 - 0.867; J(1) = 6.9 + 20 log10(2.2454);
+    # J(2.4) = 6.9 + 20 log10(4.8080); no loss at or below -0.78, nor without an obstacle
+    loss = knife_edge_loss_db(np.array([0.0, 1.0, 2.4, -0.78, -2.0, -np.inf]))
+    assert loss.tolist() == pytest.approx([6.033, 13.926, 20.539, 0.0, 0.0, 0.0], abs=1e-3)
+    # just above -0.78 the formula itself is near 0 (continuity at the cut)
+    assert knife_edge_loss_db(-0.7799) == pytest.approx(0.0, abs=0.01)
+
+
+def test_fresnel_parameter_hand_checked() -> None:
+    # h = 10 m, d1 = d2 = 1000 m, lambda = 0.1 m: v = 10 sqrt(2 · 2000 / (0.1 · 1e6)) = 2
+    assert fresnel_parameter(10.0, 1000.0, 1000.0, 0.1) == pytest.approx(2.0)
+    assert wavelength_m(3000.0) == pytest.approx(0.0999308, abs=1e-6)
+
+
+def _profile(heights: list[float], spacing_m: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """One profile as samples × 1 pair, samples at spacing, 1 … n."""
+    distance = spacing_m * np.arange(1, len(heights) + 1, dtype="float64")
+    return distance[:, None], np.array(heights, dtype="float64")[:, None]
+
+
+def test_deygout_of_a_single_knife_edge_is_its_j_of_v() -> None:
+    # 2 km path at 3000 MHz between 50 m antennas, a 60 m edge halfway (10 m above the line)
+    heights = [0.0] * 19
+    heights[9] = 60.0
+    distance, height = _profile(heights)
+    loss = deygout_loss_db(distance, height, 50.0, 50.0, 2000.0, 3000.0)
+    v = fresnel_parameter(10.0, 1000.0, 1000.0, wavelength_m(3000.0))
+    assert loss[0] == pytest.approx(knife_edge_loss_db(v))
+    # λ = 0.0999308 m: v = 10 sqrt(4000 / 99930.8) = 2.00069; J = 6.9 + 20 log10(4.04839)
+    assert v == pytest.approx(2.00069, abs=1e-5) and loss[0] == pytest.approx(19.046, abs=1e-3)
+
+
+def test_deygout_of_two_edges_adds_the_secondary_edge() -> None:
+    # 3 km path at 3000 MHz, antennas at 0 m; edges of 20 m at 1 km and 30 m at 2 km
+    heights = [0.0] * 29
+    heights[9], heights[19] = 20.0, 30.0
+    distance, height = _profile(heights)
+    loss = deygout_loss_db(distance, height, 0.0, 0.0, 3000.0, 3000.0)
+    lam = wavelength_m(3000.0)
+    # v(20 m at 1 km | 2 km) = 20 sqrt(2 · 3000 / (λ · 2e6)); v(30 m at 2 km | 1 km) is larger
+    v_first = fresnel_parameter(20.0, 1000.0, 2000.0, lam)
+    v_second = fresnel_parameter(30.0, 2000.0, 1000.0, lam)
+    assert v_second > v_first  # the 30 m edge is the main edge
+    # the 20 m edge seen from the line between the transmitter (0 m) and the main edge's top
+    # (30 m at 2 km): 15 m of that line at 1 km, so 5 m above it, d1 = d2 = 1 km
+    v_secondary = fresnel_parameter(5.0, 1000.0, 1000.0, lam)
+    expected = knife_edge_loss_db(v_second) + knife_edge_loss_db(v_secondary)
+    assert loss[0] == pytest.approx(expected)
+    # v = 5.19795 -> J = 6.9 + 20 log10(10.29305) = 27.151; v = 1.00035 -> J = 13.928
+    assert loss[0] == pytest.approx(27.151 + 13.928, abs=0.01)
+
+
+def test_deygout_works_on_many_profiles_of_different_lengths() -> None:
+    distance = np.array([[100.0, 100.0], [200.0, np.nan], [300.0, np.nan]])
+    height = np.array([[0.0, 0.0], [60.0, np.nan], [0.0, np.nan]])
+    loss = deygout_loss_db(distance, height, 50.0, [50.0, 50.0], [400.0, 200.0], 3000.0)
+    v = fresnel_parameter(10.0, 200.0, 200.0, wavelength_m(3000.0))
+    assert loss.tolist() == pytest.approx([float(knife_edge_loss_db(v)), 0.0])
+
+
+def test_rain_at_26_ghz_against_p838_coefficients() -> None:
+    # P.838-3's table at 25 and 30 GHz: kH 0.1571 / 0.2403, alphaH 0.9991 / 0.9485,
+    # kV 0.1533 / 0.2291, alphaV 0.9491 / 0.9129; k = (kH + kV) / 2 for 45° tilt
+    k, alpha = rain_coefficients(np.array([25_000.0, 30_000.0]))
+    assert k.tolist() == pytest.approx([(0.1571 + 0.1533) / 2, (0.2403 + 0.2291) / 2], abs=1e-4)
+    alpha_25 = (0.1571 * 0.9991 + 0.1533 * 0.9491) / (0.1571 + 0.1533)
+    assert alpha[0] == pytest.approx(alpha_25, abs=1e-4)
+    # 26 GHz, 25 mm/h over 1.5 km: kH 0.1724, aH 0.9884, kV 0.1669, aV 0.9421 ->
+    # k = 0.16964, alpha = 0.96563, gamma = 0.16964 · 25^0.96563 = 3.797 dB/km
+    assert rain_attenuation_db(1500.0, 26_000.0, 25.0) == pytest.approx(1.5 * 3.797, abs=0.01)
+    assert rain_attenuation_db(1500.0, 26_000.0, 0.0) == pytest.approx(0.0)
+
+
+def test_foliage_by_weissberger() -> None:
+    # 5 m at 26 GHz: 0.45 · 26^0.284 · 5; 20 m at 3.5 GHz: 1.33 · 3.5^0.284 · 20^0.588
+    loss = foliage_loss_db(np.array([26_000.0, 3500.0, 800.0]), np.array([5.0, 20.0, 0.0]))
+    assert loss.tolist() == pytest.approx(
+        [0.45 * 26**0.284 * 5, 1.33 * 3.5**0.284 * 20**0.588, 0.0]
+    )
+    assert loss[0] == pytest.approx(5.676, abs=1e-3)
+
+
+def test_noise_and_spectral_efficiency() -> None:
+    # -174 + 10 log10(400e6) + 10 = -77.98 dBm
+    assert noise_dbm(400.0, 10.0) == pytest.approx(-77.979, abs=1e-3)
+    # 0.6 log2(1 + 10) at 10 dB; capped at 7.4063; 0 below -10 dB and for NaN
+    efficiency = spectral_efficiency_bps_per_hz(np.array([10.0, 60.0, -10.5, np.nan]), 0.6, 7.4063)
+    assert efficiency.tolist() == pytest.approx([0.6 * np.log2(11.0), 7.4063, 0.0, 0.0])
+
+
+def test_a_26_ghz_link_at_1_5_km_hand_checked() -> None:
+    # loss = 124.271 (free space) + 5.695 (rain) + 5.678 (trees) = 135.644 dB
+    loss = path_loss_db(np.array([1500.0]), np.array([26_000.0]), np.array([1.0]), LINK)
+    assert loss[0] == pytest.approx(135.644, abs=0.01)
+    # down: 60 + 20 - 135.644 - (-77.979) - 3 = 19.335 dB; 0.6 log2(1 + 85.77) = 3.8635;
+    # × 400 MHz × 2 layers × 0.82 × 0.75 = 1900.8 Mbit/s
+    down, up = sector_capacity_mbps(np.array(["fwa_mmwave"], dtype=object), loss, LINK)
+    assert down[0] == pytest.approx(1900.8, rel=1e-3)
+    # up: 40 + 25 - 135.644 - (-80.979) - 3 = 7.335 dB; 0.4 log2(1 + 5.4137) = 1.0725;
+    # × 400 × 1 × 0.90 × 0.25 = 96.5 Mbit/s
+    assert up[0] == pytest.approx(96.5, rel=1e-3)
+
+
+def test_radio_by_technology_and_band() -> None:
+    radio = radio_of(["fwa", "fwa", "mobile_4g", "mobile_5g"], [26_000.0, 3600.0, 800.0, 3500.0])
+    assert radio.tolist() == ["fwa_mmwave", "fwa", "mobile_4g", "mobile_5g"]
+
+
+def test_an_unknown_clearance_or_radio_carries_nothing() -> None:
+    loss = path_loss_db(np.array([500.0, 500.0]), np.full(2, 3600.0), [np.nan, 1.0], LINK)
+    down, up = sector_capacity_mbps(np.array(["fwa", "satellite"], dtype=object), loss, LINK)
+    assert down.tolist() == [0.0, 0.0] and up.tolist() == [0.0, 0.0]
+
+
+def test_the_sector_is_shared_among_the_active_households() -> None:
+    # site A: 30 + 30 households carried, take-up 1, 0.2 active, 3 sectors -> 4 active;
+    # site B: 10 households, one without signal (not counted) -> 0.667 -> its own capacity
+    active = active_households(
+        ["A", "A", "B", "B", None],
+        [30, 30, 10, 5, 1],
+        [True, True, True, False, True],
+        1.0,
+        LINK,
+    )
+    assert active.tolist() == pytest.approx([4.0, 4.0, 2 / 3, 2 / 3, 0.0])
+    down, up = household_speeds_mbps(
+        [2000.0, 2000.0, 2000.0, 0.0, 100.0],
+        [400.0, 400.0, 400.0, 0.0, 400.0],
+        active,
+        [1000.0] * 5,
+        [200.0] * 5,
+    )
+    assert down.tolist() == pytest.approx([500.0, 500.0, 1000.0, 0.0, 100.0])
+    assert up.tolist() == pytest.approx([100.0, 100.0, 200.0, 0.0, 200.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(10, 20_000),
+    st.floats(10, 20_000),
+    st.sampled_from([800.0, 3500.0, 26_000.0]),
+    st.floats(-3, 3),
+)
+def test_loss_grows_with_distance(d1: float, d2: float, frequency_mhz: float, ratio: float) -> None:
+    near, far = sorted((d1, d2))
+    loss = path_loss_db(np.array([near, far]), np.full(2, frequency_mhz), np.full(2, ratio), LINK)
+    assert loss[0] <= loss[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0, 1e5),
+    st.floats(0, 1e4),
+    st.floats(0, 1e3),
+    st.floats(0, 1e3),
+    st.floats(0, 2000),
+    st.floats(0, 500),
+)
+def test_throughput_never_exceeds_the_advertised_speed_nor_grows_with_sharing(
+    capacity_down: float,
+    capacity_up: float,
+    active: float,
+    more: float,
+    site_down: float,
+    site_up: float,
+) -> None:
+    down, up = household_speeds_mbps(
+        [capacity_down] * 2, [capacity_up] * 2, [active, active + more], site_down, site_up
+    )
+    assert (down <= site_down).all() and (up <= site_up).all()
+    assert down[1] <= down[0] and up[1] <= up[0]
+
+
+def test_link_settings_refuse_values_out_of_range() -> None:
+    with pytest.raises(ConfigError, match=r"busy_hour_active_share: got 0.0, expected a share"):
+        LinkSettings(busy_hour_active_share=0.0)
+    with pytest.raises(ConfigError, match=r"take_up_share: got 1.5, expected a share > 0"):
+        LinkSettings(take_up_share=1.5)
+    with pytest.raises(ConfigError, match=r"foliage_depth_m: got 500.0, expected at most 400"):
+        LinkSettings(foliage_depth_m=500.0)
