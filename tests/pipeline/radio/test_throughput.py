@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.config import LinkSettings
+from pipeline.radio.link_budget import deygout_loss_db
+from pipeline.radio.los import earth_bulge_m, line_of_sight
 from pipeline.radio.throughput import (
     active_households,
     household_speeds_mbps,
@@ -17,6 +19,7 @@ from pipeline.radio.throughput import (
     radio_of,
     sector_capacity_mbps,
 )
+from tests.fixtures import WINDOW_ROW_Y_M, column_x_m, strip_window
 
 LINK = LinkSettings()
 
@@ -102,3 +105,25 @@ def test_throughput_never_exceeds_the_advertised_speed_nor_grows_with_sharing(
     )
     assert (down <= site_down).all() and (up <= site_up).all()
     assert down[1] <= down[0] and up[1] <= up[0]
+
+
+def test_the_runs_main_edge_is_deygouts_on_a_single_ridge() -> None:
+    # 5 km at 3.5 GHz along cell centres, mast 30 m and CPE 10 m over 0 m ground, a 30 m ridge
+    # halfway: the line is 20 m up there, bulge 0.367878 m, F1 10.347402 m (test_los.py), so
+    # the ridge stands 10.367878 m above the line: ratio -1.001979, v = 1.417010,
+    # J = 6.9 + 20 log10(sqrt(1.317010² + 1) + 1.317010) = 6.9 + 20 log10(2.970647) = 16.357 dB
+    profile = np.zeros(502)
+    profile[250] = 30.0
+    window = strip_window(profile)
+    los = line_of_sight(
+        window, column_x_m(0), WINDOW_ROW_Y_M, 30.0, column_x_m(500), WINDOW_ROW_Y_M, 10.0, 3500.0
+    ).iloc[0]
+    assert los["worst_clearance_ratio"] == pytest.approx(-1.001979, abs=1e-6)
+    free = path_loss_db([5000.0], [3500.0], [np.inf], LINK)
+    run_loss = path_loss_db([5000.0], [3500.0], [los["worst_clearance_ratio"]], LINK) - free
+    # the same profile handed to deygout_loss_db: samples at 10 m, terrain plus the bulge
+    distance = 10.0 * np.arange(1, 500, dtype="float64")
+    height = profile[1:500] + earth_bulge_m(distance, 5000.0 - distance)
+    deygout = deygout_loss_db(distance[:, None], height[:, None], 30.0, 10.0, 5000.0, 3500.0)
+    assert run_loss[0] == pytest.approx(16.357, abs=1e-3)
+    assert deygout[0] == pytest.approx(run_loss[0], abs=1e-6)
