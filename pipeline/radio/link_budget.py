@@ -177,6 +177,12 @@ def deygout_loss_db(
         Per pair: the antennas' heights above sea level (ground + mast or CPE).
     path_length_m, frequency_mhz
         Per pair: the distance between the antennas and the frequency.
+
+    On a sampled DTM a rounded crest is many edges: the sample next to the main edge can sit
+    above the line to it, where the Fresnel zone is only ~1 m wide, and count as a secondary
+    edge of several dB. The run therefore takes the main edge alone
+    (:func:`pipeline.radio.throughput.path_loss_db`); this function serves profiles whose
+    edges are distinct obstacles.
     """
     distance = np.atleast_2d(np.asarray(distance_m, "float64"))
     height = np.atleast_2d(np.asarray(height_m, "float64"))
