@@ -3,12 +3,12 @@
 Each project area (cluster of households below target) with at least
 ``[cost.new_site].min_households`` households gets one candidate mast, standing on its highest
 address (masts go on high ground; without terrain, on the address nearest the area's
-household-weighted centre). The mast reaches a household below target when it has line of
-sight (:mod:`pipeline.radio.los`, the same Fresnel and earth-curvature rules as existing sites) and
-the link budget (:mod:`pipeline.radio.throughput`, the same as for existing sites, the mast's
-capacity shared among every household below target it serves) predicts speeds that meet the
-cost target.
-Each household takes the nearest candidate mast it can see.
+household-weighted centre). Each household below target within ``max_range_m`` gets its best
+mast as for existing sites (:mod:`pipeline.radio.reach`: the nearest it sees, else the nearest),
+and the mast reaches it when the link budget over the terrain between them
+(:mod:`pipeline.radio.throughput`, the same model as for existing sites; the mast's capacity
+shared among every household below target it serves) predicts speeds that meet the cost
+target.
 
 The mast's fixed cost is its mast and its backhaul, the cheaper of a microwave link and a
 fibre route to the nearest presence:
