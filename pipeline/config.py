@@ -36,6 +36,7 @@ from pipeline.config_cost import (
 )
 from pipeline.config_eligibility import EligibilitySettings, check_eligibility
 from pipeline.config_inputs import Inputs
+from pipeline.config_link import LinkSettings
 from pipeline.config_nkom import NkomSettings, check_nkom
 from pipeline.config_operators import OperatorSettings, coerce_aliases
 from pipeline.config_premises import PremisesSettings, check_premises
@@ -66,6 +67,7 @@ __all__ = [
     "FibreSettings",
     "Inputs",
     "LifetimeSettings",
+    "LinkSettings",
     "LocateSettings",
     "NewSiteSettings",
     "RoadSettings",

@@ -25,6 +25,7 @@ from layers.errors import ConfigError
 from pipeline.config_cost import CostSettings
 from pipeline.config_eligibility import EligibilitySettings
 from pipeline.config_inputs import Inputs
+from pipeline.config_link import LinkSettings
 from pipeline.config_nkom import NkomSettings
 from pipeline.config_operators import OperatorSettings
 from pipeline.config_premises import PremisesSettings
@@ -297,6 +298,8 @@ class WirelessSettings:
     # policy: do households reachable by predicted wireless count as served? (off: they are
     # reported as their own category, "kan nås trådløst")
     count_as_served: bool = False
+    # the link budget's rain, trees, interference and load (pipeline/config_link.py)
+    link: LinkSettings = field(default_factory=LinkSettings)
 
 
 @dataclass(frozen=True)

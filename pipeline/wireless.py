@@ -1,23 +1,11 @@
-"""Stage 4, wireless: predicted throughput per address from its best site, distance and line of
-sight (the line of sight itself is :mod:`pipeline.radio`'s).
+"""Stage 4, wireless: predicted throughput per address from its best site, its distance and
+the terrain between them (the line of sight itself is :mod:`pipeline.radio`'s).
 
-A documented, deliberately simple model (no path-loss simulation): the site's advertised
-speeds, scaled down with distance, and with a penalty when the path is not clear.
-
-.. math::
-
-    g(d) = \\begin{cases}
-        1 & d \\le d_{full} = f_{full} R \\\\
-        1 - (1 - g_{edge}) \\frac{d - d_{full}}{R - d_{full}} & d_{full} < d \\le R \\\\
-        0 & d > R
-    \\end{cases}
-
-    v_{down} = v_{site,down} \\cdot g(d) \\cdot p, \\quad
-    v_{up} = v_{site,up} \\cdot g(d) \\cdot p
-
-with :math:`R` the site's ``max_range_m`` and :math:`p = 1` with line of sight, otherwise
-:math:`p` = ``nlos_share`` for mobile (4G/5G diffract and reflect around obstacles) and 0 for
-fixed wireless (an FWA link needs a clear path to its CPE).
+The speeds come from a link budget (:mod:`pipeline.radio.throughput`): free-space loss, the
+knife-edge loss of the path's main obstacle, rain and trees; received power and SINR give a
+spectral efficiency, the sector's capacity is shared among the households it serves in the
+busy hour, and the result is capped by the site's advertised speeds. Fixed wireless and
+mobile use the same model (without a clear path the diffraction loss says how much is left).
 """
 
 from __future__ import annotations
@@ -28,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from maps.worker_pool import Pool
-from pipeline.config import Config, WirelessSettings
+from pipeline.config import Config, LinkSettings, WirelessSettings
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.radio.claims import (
@@ -40,36 +28,56 @@ from pipeline.radio.claims import (
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache
+from pipeline.radio.throughput import (
+    active_households,
+    household_speeds_mbps,
+    path_loss_db,
+    radio_of,
+    sector_capacity_mbps,
+)
 
-# Share of the site's speeds kept at the edge of its range, and the share of the range over
-# which the full speed holds (assumptions, see the README).
-EDGE_SHARE = 0.3
-FULL_SHARE = 0.5
-NLOS_SHARE = {"fwa": 0.0, "mobile_4g": 0.25, "mobile_5g": 0.15}
-SITE_COLUMNS = ("technology", "down_mbps", "up_mbps", "max_range_m")
+SITE_COLUMNS = ("technology", "frequency_mhz", "down_mbps", "up_mbps")
 LOS = LosSettings()
 
 
-def distance_scale(distance_m: np.ndarray, max_range_m: np.ndarray) -> np.ndarray:
-    """:math:`g(d)` of the module docstring: 1 near the site, ``EDGE_SHARE`` at its range."""
-    full_m = FULL_SHARE * max_range_m
-    falling = 1.0 - (1.0 - EDGE_SHARE) * (distance_m - full_m) / (max_range_m - full_m)
-    return np.select([distance_m <= full_m, distance_m <= max_range_m], [1.0, falling], default=0.0)
-
-
 def predicted_speeds_mbps(
-    technology: np.ndarray,
-    site_down_mbps: np.ndarray,
-    site_up_mbps: np.ndarray,
-    distance_m: np.ndarray,
-    max_range_m: np.ndarray,
-    has_los: np.ndarray,
+    best_site: pd.DataFrame,
+    reach: pd.DataFrame,
+    households: np.ndarray,
+    link: LinkSettings,
+    take_up: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted (down, up) Mbit/s per address (module docstring); 0 without a site."""
-    nlos_share = pd.Series(technology).map(NLOS_SHARE).fillna(0.0).to_numpy(dtype="float64")
-    penalty = np.where(has_los, 1.0, nlos_share)
-    scale = distance_scale(distance_m, max_range_m) * penalty
-    return site_down_mbps * scale, site_up_mbps * scale
+    """Predicted (down, up) Mbit/s per address (:mod:`pipeline.radio.throughput`); 0 without
+    a site or where the terrain is unknown.
+
+    ``best_site`` holds :data:`SITE_COLUMNS` of each address's best site (NaN where none),
+    ``reach`` its ``los_site_id``, ``los_distance_m`` and ``worst_clearance_ratio``, both
+    aligned with ``households``; ``take_up`` is the share of the households a site covers
+    that take its service.
+    """
+    frequency_mhz = best_site["frequency_mhz"].to_numpy(dtype="float64")
+    radio = radio_of(best_site["technology"].to_numpy(dtype=object), frequency_mhz)
+    loss_db = path_loss_db(
+        reach["los_distance_m"].to_numpy(dtype="float64"),
+        frequency_mhz,
+        reach["worst_clearance_ratio"].to_numpy(dtype="float64"),
+        link,
+    )
+    down_capacity, up_capacity = sector_capacity_mbps(radio, loss_db, link)
+    active = active_households(
+        reach["los_site_id"].to_numpy(dtype=object),
+        households,
+        down_capacity > 0,
+        np.full(len(households), take_up),
+        link,
+    )
+    return household_speeds_mbps(
+        down_capacity,
+        up_capacity,
+        active,
+        best_site["down_mbps"].to_numpy(dtype="float64"),
+        best_site["up_mbps"].to_numpy(dtype="float64"),
+    )
 
 
 def wireless_per_address(
@@ -101,17 +109,24 @@ def wireless_per_address(
     else:
         site = chosen.set_index("site_id")[list(SITE_COLUMNS)].reindex(reach["los_site_id"])
     down, up = predicted_speeds_mbps(
-        site["technology"].to_numpy(dtype=object),
-        site["down_mbps"].to_numpy(dtype="float64"),
-        site["up_mbps"].to_numpy(dtype="float64"),
-        reach["los_distance_m"].to_numpy(dtype="float64"),
-        site["max_range_m"].to_numpy(dtype="float64"),
-        reach["has_los"].to_numpy(dtype=bool),
+        site,
+        reach,
+        households_of(addresses),
+        settings.link,
+        settings.link.take_up_share,
     )
     reach["wireless_technology"] = site["technology"].to_numpy(dtype=object)
     reach["wireless_down_mbps"] = np.nan_to_num(down)
     reach["wireless_up_mbps"] = np.nan_to_num(up)
     return reach
+
+
+def households_of(addresses: pd.DataFrame) -> np.ndarray:
+    """Households per address (the ``households`` column; 1 each without one)."""
+    if "households" not in addresses.columns:
+        return np.ones(len(addresses))
+    households: np.ndarray = np.nan_to_num(addresses["households"].to_numpy(dtype="float64"))
+    return households
 
 
 def _kommuner_to_check(

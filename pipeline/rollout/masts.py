@@ -3,10 +3,12 @@
 Each project area (cluster of households below target) with at least
 ``[cost.new_site].min_households`` households gets one candidate mast, standing on its highest
 address (masts go on high ground; without terrain, on the address nearest the area's
-household-weighted centre). The mast reaches a household below target when it has line of
-sight (:mod:`pipeline.radio.los`, the same Fresnel and earth-curvature rules as existing sites) and
-the throughput model (:mod:`pipeline.wireless`) predicts speeds that meet the cost target.
-Each household takes the nearest candidate mast it can see.
+household-weighted centre). Each household below target within ``max_range_m`` gets its best
+mast as for existing sites (:mod:`pipeline.radio.reach`: the nearest it sees, else the nearest),
+and the mast reaches it when the link budget over the terrain between them
+(:mod:`pipeline.radio.throughput`, the same model as for existing sites; the mast's capacity
+shared among every household below target it serves) predicts speeds that meet the cost
+target.
 
 The mast's fixed cost is its mast and its backhaul, the cheaper of a microwave link and a
 fibre route to the nearest presence:
@@ -33,7 +35,7 @@ from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache
 from pipeline.rollout.fibre import FibrePresence, edge_cost_nok, nearest_presence, route_length_m
-from pipeline.wireless import predicted_speeds_mbps
+from pipeline.wireless import SITE_COLUMNS, households_of, predicted_speeds_mbps
 
 
 @dataclass(frozen=True)
@@ -189,12 +191,11 @@ def new_sites(
     mast_row = row.reindex(reach["los_site_id"]).to_numpy()
     has_mast = np.isfinite(mast_row)
     down, up = predicted_speeds_mbps(
-        np.full(len(below), "fwa", dtype=object),
-        np.full(len(below), site.down_mbps),
-        np.full(len(below), site.up_mbps),
-        reach["los_distance_m"].to_numpy(dtype="float64"),
-        np.full(len(below), site.max_range_m),
-        reach["has_los"].to_numpy(dtype=bool),
+        masts.set_index("site_id")[list(SITE_COLUMNS)].reindex(reach["los_site_id"]),
+        reach,
+        households_of(below),
+        wireless.link,
+        1.0,  # every household below target that a new mast reaches takes it
     )
     meets = has_mast & (np.nan_to_num(down) >= target.down_mbps)
     if target.up_mbps is not None:

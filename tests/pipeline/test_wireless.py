@@ -1,4 +1,4 @@
-"""pipeline/wireless.py: predicted wireless speeds by distance and line of sight; the defaults of
+"""pipeline/wireless.py: predicted wireless speeds from the link budget; the defaults of
 line of sight in one home."""
 
 from __future__ import annotations
@@ -13,39 +13,64 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import WirelessSettings
+from pipeline.config import LinkSettings, WirelessSettings
 from pipeline.progress import PlainProgress
-from pipeline.wireless import distance_scale, predicted_speeds_mbps, wireless_per_address
+from pipeline.wireless import predicted_speeds_mbps, wireless_per_address
 from tests.fixtures import WINDOW_X0_M as X0_M
 from tests.fixtures import WINDOW_Y0_M as Y0_M
 from tests.fixtures import write_dtm
 
 
-def test_distance_scale_hand_checked() -> None:
-    # range 10 km: full speed to 5 km, 0.3 at 10 km, halfway (7.5 km) 0.65, 0 beyond
-    scale = distance_scale(np.array([0.0, 5000.0, 7500.0, 10000.0, 10001.0]), np.full(5, 10000.0))
-    assert scale.tolist() == pytest.approx([1.0, 1.0, 0.65, 0.3, 0.0])
+def _best_sites(rows: list[tuple[str, float, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["technology", "frequency_mhz", "down_mbps", "up_mbps"])
 
 
-def test_fwa_needs_line_of_sight_mobile_keeps_a_share() -> None:
-    down, up = predicted_speeds_mbps(
-        np.array(["fwa", "fwa", "mobile_4g", "mobile_5g"]),
-        np.array([100.0, 100.0, 80.0, 500.0]),
-        np.array([20.0, 20.0, 20.0, 50.0]),
-        np.array([1000.0, 1000.0, 1000.0, 1000.0]),
-        np.full(4, 8000.0),
-        np.array([True, False, False, False]),
+def test_a_new_26_ghz_mast_reaches_gigabit_only_where_the_budget_says() -> None:
+    # one household each at 1.5 km (clear path): capacity 1900.8 / 96.5 Mbit/s
+    # (tests/pipeline/radio/test_link_budget.py), capped by the advertised 1000 / 200; at
+    # 4 km: 132.79 + 15.19 rain + 5.68 trees = 153.65 dB, SINR 1.33 dB -> 0.6 log2(2.357)
+    # · 492 = 365.1 Mbit/s; behind a ridge (ratio -2, v = 2.83, J = 21.92 dB) at 1.5 km:
+    # 157.56 dB, SINR -2.58 dB -> 0.6 log2(1.552) · 492 = 187.2
+    sites = _best_sites([("fwa", 26_000.0, 1000.0, 200.0)] * 3)
+    reach = pd.DataFrame(
+        {
+            "los_site_id": ["ny-1", "ny-2", "ny-3"],
+            "los_distance_m": [1500.0, 4000.0, 1500.0],
+            "worst_clearance_ratio": [1.0, 1.0, -2.0],
+        }
     )
-    assert down.tolist() == pytest.approx([100.0, 0.0, 20.0, 75.0])
-    assert up.tolist() == pytest.approx([20.0, 0.0, 5.0, 7.5])
+    down, up = predicted_speeds_mbps(sites, reach, np.ones(3), LinkSettings(), 1.0)
+    assert down[0] == 1000.0 and up[0] == pytest.approx(96.5, rel=1e-3)
+    assert down[1] == pytest.approx(365.1, rel=1e-3) and down[2] == pytest.approx(187.2, rel=1e-3)
+
+
+def test_households_share_their_site_and_no_site_gives_nothing() -> None:
+    # 4G at 800 MHz, 2 km, clear: SINR far above the cap -> 4.4 · 10 MHz · 2 · 0.86 = 75.7
+    # Mbit/s down; 90 households × take-up 0.25 × 0.2 active / 3 sectors = 1.5 active -> 50.5,
+    # under the advertised 60; one household alone keeps 60 (the cap); no site: 0
+    sites = _best_sites([("mobile_4g", 800.0, 60.0, 15.0)] * 3 + [(np.nan, np.nan, np.nan, np.nan)])
+    reach = pd.DataFrame(
+        {
+            "los_site_id": ["A", "A", "B", None],
+            "los_distance_m": [2000.0, 2000.0, 2000.0, np.nan],
+            "worst_clearance_ratio": [1.0, 1.0, 1.0, np.nan],
+        }
+    )
+    households = np.array([45.0, 45.0, 1.0, 1.0])
+    down, _ = predicted_speeds_mbps(sites, reach, households, LinkSettings(), 0.25)
+    assert down.tolist() == pytest.approx([75.68 / 1.5, 75.68 / 1.5, 60.0, 0.0], rel=1e-3)
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.floats(0, 20000), st.floats(0, 20000), st.floats(1000, 20000))
-def test_speed_never_grows_with_distance(d1: float, d2: float, range_m: float) -> None:
+@given(st.floats(50, 20000), st.floats(50, 20000), st.floats(1, 500))
+def test_speed_never_grows_with_distance(d1: float, d2: float, households: float) -> None:
     near, far = sorted((d1, d2))
-    scale = distance_scale(np.array([near, far]), np.full(2, range_m))
-    assert scale[0] >= scale[1]
+    sites = _best_sites([("fwa", 26_000.0, 1000.0, 200.0)] * 2)
+    reach = pd.DataFrame(
+        {"los_site_id": ["A", "B"], "los_distance_m": [near, far], "worst_clearance_ratio": 1.0}
+    )
+    down, up = predicted_speeds_mbps(sites, reach, np.full(2, households), LinkSettings(), 1.0)
+    assert down[0] >= down[1] and up[0] >= up[1]
 
 
 def test_the_line_of_sight_defaults_have_one_home() -> None:
