@@ -17,8 +17,12 @@ household takes its cheapest option; the fibre trees are
 re-planned without the households that left them (their neighbours' shares of the shared
 trench rise) and each new mast is shared by the households that took it; repeat until nothing
 changes or ``[cost].max_replan_rounds``. A household that left fibre does not come back, so the
-rounds end. The reported costs are always those of the final assignment: the tree shares and
-the mast shares add up to the trees' and masts' costs to the krone.
+rounds end. The per-area start cannot see what its move leaves behind (the households of the
+area's tree that the mast does not reach pay for the tree alone), so the fixed point from no
+mast at all is found too, and the plan that costs less in total (by ``choose_by``) is kept: a
+mast is never proposed where it makes the whole plan dearer. The reported costs are always those
+of the final assignment: the tree shares and the mast shares add up to the trees' and masts'
+costs to the krone.
 
 Lifetime view: with annuity factor :math:`A = (1 - (1 + r)^{-n}) / r` (:math:`A = n` at
 :math:`r = 0`), the present value of an option is :math:`C (1 + o A)` for capex :math:`C` and
@@ -30,7 +34,7 @@ yearly opex share :math:`o` (``[cost.lifetime]``); satellite is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -210,12 +214,44 @@ def plan(inputs: RolloutInputs, settings: CostSettings) -> pd.DataFrame:
     """
     costed = np.asarray(inputs.costed, dtype=bool)
     sites = inputs.new_sites or NewSites.none(len(costed))
-    first = fibre = _fibre(inputs, costed, settings)
+    first = _fibre(inputs, costed, settings)
     # per project area first: a mast whose reach is cheaper by mast than by fibre takes it all
     takers = _areas_cheaper_by_mast(inputs, first["cost_nok"].to_numpy(), sites, settings)
+    settled = _settle(inputs, first, takers, settings)
+    if takers.any():  # the per-area test cannot see the tree left behind: try without it
+        alone = _settle(inputs, first, np.zeros_like(takers), settings)
+        if alone.total_nok(settings) < settled.total_nok(settings):
+            settled = alone
+    fibre, choice, capex, lifetime, rounds = settled
+    return _result(inputs, first, fibre, choice, capex, lifetime, sites, rounds, settings)
+
+
+class _Settled(NamedTuple):
+    """A fixed point of the choice: the fibre costs of its trees, each address's option, the
+    options' capex and present values, and the rounds it took."""
+
+    fibre: pd.DataFrame
+    choice: np.ndarray
+    capex: np.ndarray
+    lifetime: np.ndarray
+    rounds: int
+
+    def total_nok(self, settings: CostSettings) -> float:
+        """What the plan costs by the measure it chooses by (capex or present value)."""
+        options = self.lifetime if settings.choose_by == "lifetime" else self.capex
+        chosen = np.take_along_axis(options, self.choice[:, None], axis=1)[:, 0]
+        return float(np.where(np.isfinite(chosen), chosen, 0.0).sum())
+
+
+def _settle(
+    inputs: RolloutInputs, first: pd.DataFrame, takers: np.ndarray, settings: CostSettings
+) -> _Settled:
+    """From ``takers`` on their masts and every other costed household on fibre (``first``:
+    fibre with all of them), each takes its cheapest option until nothing changes
+    (module docstring)."""
+    costed = np.asarray(inputs.costed, dtype=bool)
     on_fibre = costed & ~takers
-    if takers.any():
-        fibre = _fibre(inputs, on_fibre, settings)
+    fibre = _fibre(inputs, on_fibre, settings) if takers.any() else first
     rounds = 0
     while True:
         rounds += 1
@@ -233,7 +269,7 @@ def plan(inputs: RolloutInputs, settings: CostSettings) -> pd.DataFrame:
             fiber_nok = np.where(on_fibre, fibre["cost_nok"].to_numpy(), np.inf)
             capex, lifetime = _option_nok(inputs, fiber_nok, takers, settings)
             break
-    return _result(inputs, first, fibre, choice, capex, lifetime, sites, rounds, settings)
+    return _Settled(fibre, choice, capex, lifetime, rounds)
 
 
 def _areas_cheaper_by_mast(
