@@ -300,7 +300,8 @@ def test_agrees_with_the_slow_reference_on_the_besseggen_dtm(realdata: Path) -> 
     )
     window = read_dem_window(dataset, bounds33, margin_m=20.0)
     assert window.crs == dataset.crs  # profiles are sampled in the raster's own CRS
-    fast = line_of_sight(window, *tx33, mast_m, *rx33, cpe_m, frequency_mhz)
+    # spacing_m = the cell: one pass over the cell-spaced grid, the same samples as the loop
+    fast = line_of_sight(window, *tx33, mast_m, *rx33, cpe_m, frequency_mhz, spacing_m=10.0)
     slow = [
         reference_line_of_sight(dem, dataset.transform, tuple(e[:2]), m, tuple(e[2:]), c, f)
         for e, m, c, f in zip(ends32, mast_m, cpe_m, frequency_mhz, strict=True)
@@ -319,6 +320,21 @@ def test_agrees_with_the_slow_reference_on_the_besseggen_dtm(realdata: Path) -> 
     assert agreement == 1.0
     assert max_difference < 1e-6
     np.testing.assert_allclose(share_fast, share_slow, atol=1e-9)
+    # the default: a quarter-cell grid read coarsely and refined, the loop's LOS at 2.5 m
+    dense = line_of_sight(window, *tx33, mast_m, *rx33, cpe_m, frequency_mhz)
+    slow = [
+        reference_line_of_sight(
+            dem, dataset.transform, tuple(e[:2]), m, tuple(e[2:]), c, f, spacing_m=2.5
+        )
+        for e, m, c, f in zip(ends32, mast_m, cpe_m, frequency_mhz, strict=True)
+    ]
+    slow_los, slow_ratio = np.array([s[0] for s in slow]), np.array([s[1] for s in slow])
+    np.testing.assert_array_equal(dense["los"].to_numpy(), slow_los)
+    blocked = ~slow_los  # below the threshold the worst ratio is the fine grid's own
+    np.testing.assert_allclose(
+        dense["worst_clearance_ratio"][blocked], slow_ratio[blocked], atol=1e-6
+    )
+    assert (dense["worst_clearance_ratio"][~blocked] >= slow_ratio[~blocked] - 1e-6).all()
 
 
 # --- invariants ----------------------------------------------------------------------------------

@@ -1,0 +1,237 @@
+"""Where a path's terrain profile is sampled: a fine grid, read coarsely, refined where it matters.
+
+Every path of length ``D`` has a *fine grid* of ``N = ceil(D / spacing)`` intervals, samples at
+``t = j / N`` for ``j = 1 … N - 1`` (``spacing`` defaults to a quarter of a DEM cell). Reading
+all of it costs four times a cell-spaced profile, so :mod:`pipeline.radio.los` reads it in two
+passes, and finds the same LOS as reading every fine sample:
+
+1. *coarse*: every ``stride``-th fine sample (``stride = floor(cell / spacing)``, so the
+   coarse samples are at most a cell apart) and the last one, ``j = N - 1``
+   (:func:`coarse_samples`). Each fine sample lies within ``stride - 1`` fine steps, less than
+   a cell, of a coarse sample.
+2. *refine*: around a coarse sample, no fine sample's terrain can exceed the highest cell of
+   the 4 × 4 block around it (``DemWindow.highest_nearby_m``: a bilinear height is a blend of
+   the four cells of its square, and every square within a cell of the coarse sample is in
+   the block). That bounds the clearance ratio of the fine samples from below
+   (:func:`ratio_lower_bound`); the fine samples around a coarse sample are read
+   (:func:`neighbour_samples`) only where that bound is below what the pair's LOS or worst
+   point could still change to.
+
+Near the ends F1 → 0, so the bound falls steeply wherever the ground rises beside an
+endpoint: the profile comes out dense (a quarter cell) there and at the ridges that decide,
+and a cell apart elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.radio.dem_window import DemWindow, FloatArray, bilinear_at_cells, cell_coordinates
+
+IntArray = NDArray[np.int64]
+SAMPLES_PER_CELL = 4  # the default fine grid: a quarter of a cell
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Per-pair constants of straight profiles (window CRS), for :func:`worst_of_profiles`.
+
+    Along the path at ``t`` (0 at the site, 1 at the receiver), with ``u = t (1 - t)``: the
+    line is ``z_m + t · dz_m``, the earth bulge ``u · bulge_per_u_m`` (``D² / 2kR``) and F1
+    ``sqrt(u) · f1_per_sqrt_u_m`` (``sqrt(λ D)``).
+    """
+
+    x_m: FloatArray
+    y_m: FloatArray
+    dx_m: FloatArray
+    dy_m: FloatArray
+    z_m: FloatArray  # antenna height above sea level
+    dz_m: FloatArray  # receiver minus antenna height above sea level
+    length_m: FloatArray
+    bulge_per_u_m: FloatArray
+    f1_per_sqrt_u_m: FloatArray
+
+    def take(self, pairs: np.ndarray) -> Profiles:
+        return Profiles(*(getattr(self, f)[pairs] for f in self.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """The fine grid of each pair (``intervals``), how it is read and what decides refining."""
+
+    intervals: IntArray  # N: fine samples at t = j / N, j = 1 … N - 1
+    stride: int  # coarse samples every stride fine steps (at most a cell apart)
+    nodata_m: float | None  # nodata inside a path taken as this height (sea); None: unknown
+    refine_below: float  # the LOS threshold: pairs with coarse LOS are refined below it
+
+    def take(self, pairs: np.ndarray) -> Sampling:
+        intervals = self.intervals[pairs]
+        return Sampling(intervals, self.stride, self.nodata_m, self.refine_below)
+
+
+def sample_stride(cell_m: float, spacing_m: float) -> int:
+    """Fine steps between coarse samples: the largest ``s`` with ``s · spacing_m <= cell_m``."""
+    return max(int(np.floor(cell_m / spacing_m * (1 + 1e-9))), 1)
+
+
+def coarse_sample_count(intervals: IntArray, stride: int) -> IntArray:
+    """Coarse samples per path: ``ceil((N - 1) / stride)`` (0 without interior sample)."""
+    counts: IntArray = -((1 - intervals) // stride)
+    return counts
+
+
+def coarse_samples(intervals: IntArray, stride: int) -> tuple[IntArray, IntArray]:
+    """(path, fine index ``j``) of every coarse sample, by path then ``j``.
+
+    ``j = min(k · stride, N - 1)`` for ``k = 1 … ceil((N - 1) / stride)``.
+    """
+    counts = coarse_sample_count(intervals, stride)
+    path = np.repeat(np.arange(len(intervals)), counts)
+    starts = np.cumsum(counts) - counts
+    k = np.arange(1, len(path) + 1) - starts[path]
+    return path, np.minimum(k * stride, intervals[path] - 1)
+
+
+def neighbour_samples(
+    path: IntArray, index: IntArray, intervals: IntArray, stride: int
+) -> tuple[IntArray, IntArray]:
+    """(path, fine index) of the fine samples within ``stride - 1`` steps of the given ones,
+    ``1 <= j <= N - 1`` (neighbours shared by two coarse samples come twice)."""
+    offsets = np.arange(1 - stride, stride)
+    fine = (index[:, None] + offsets[None, :]).ravel()
+    fine_path = np.repeat(path, len(offsets))
+    keep = (fine >= 1) & (fine <= intervals[fine_path] - 1)
+    return fine_path[keep], fine[keep]
+
+
+def ratio_lower_bound(
+    t_low: FloatArray,
+    t_high: FloatArray,
+    line_low_m: FloatArray,
+    highest_m: FloatArray,
+    bulge_per_u_m: FloatArray,
+    f1_per_sqrt_u_m: FloatArray,
+) -> FloatArray:
+    """A lower bound of ``clearance / F1`` over ``t_low <= t <= t_high`` (``0 < t < 1``).
+
+    With ``u = t (1 - t)``, the clearance is at least
+    ``c = line_low_m - highest_m - u_max · bulge_per_u_m`` (``line_low_m`` the lower end of
+    the line, ``u_max`` the largest ``u``: 1/4 where the span holds ``t = 1/2``) and
+    ``F1 = f1_per_sqrt_u_m · sqrt(u)``, so the ratio is at least ``c / F1(u_max)`` when
+    ``c >= 0`` and ``c / F1(u_min)`` when ``c < 0``.
+    """
+    u_low, u_high = t_low * (1 - t_low), t_high * (1 - t_high)
+    u_max = np.where((t_low <= 0.5) & (t_high >= 0.5), 0.25, np.maximum(u_low, u_high))
+    u_min = np.minimum(u_low, u_high)
+    clearance_m = line_low_m - highest_m - u_max * bulge_per_u_m
+    return np.asarray(
+        clearance_m / (f1_per_sqrt_u_m * np.sqrt(np.where(clearance_m >= 0, u_max, u_min))),
+        dtype="float64",
+    )
+
+
+def worst_of_profiles(
+    window: DemWindow, profile: Profiles, sampling: Sampling
+) -> tuple[FloatArray, FloatArray, np.ndarray, np.ndarray]:
+    """Worst clearance ratio, its ``t``, unknown terrain and sea samples for each pair.
+
+    The coarse samples first (:func:`coarse_samples`); then the fine samples around each
+    coarse sample whose lower bound (:func:`ratio_lower_bound`) is below both the pair's worst
+    coarse ratio and the LOS threshold (``refine_below``). So the worst ratio is the fine
+    grid's whenever that is below the threshold, and LOS is the fine grid's; above it, the
+    worst ratio may be a little higher than the fine grid's.
+    """
+    n = len(sampling.intervals)
+    path, index = coarse_samples(sampling.intervals, sampling.stride)
+    t, ratio, terrain_m, sea, cells = _sample(window, profile, sampling, path, index)
+    worst = np.full(n, np.inf)
+    np.fmin.at(worst, path, ratio)
+    sea_samples = np.bincount(path[sea], minlength=n)
+    if sampling.stride > 1:
+        bound = _coarse_bound(window, profile, sampling, path, index, cells)
+        refine = bound < np.minimum(worst, sampling.refine_below)[path]
+        fine_path, fine_index = neighbour_samples(
+            path[refine], index[refine], sampling.intervals, sampling.stride
+        )
+        fine_t, fine_ratio, fine_terrain_m, _, _ = _sample(
+            window, profile, sampling, fine_path, fine_index
+        )
+        np.fmin.at(worst, fine_path, fine_ratio)
+        path, t = np.concatenate([path, fine_path]), np.concatenate([t, fine_t])
+        ratio = np.concatenate([ratio, fine_ratio])
+        terrain_m = np.concatenate([terrain_m, fine_terrain_m])
+    unknown = np.zeros(n, dtype=bool)
+    unknown[path[np.isnan(terrain_m)]] = True
+    return worst, _first_t_at(worst, path, t, ratio), unknown, sea_samples
+
+
+def _sample(
+    window: DemWindow, profile: Profiles, sampling: Sampling, path: IntArray, index: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray, tuple[FloatArray, FloatArray]]:
+    """``t = j / N``, clearance ratio, terrain, sea flag and cell coordinates of samples.
+
+    With ``u = t (1 - t)``, the bulge is ``u D² / 2kR`` and ``F1 = sqrt(λ D u)``, the
+    formulas of :func:`pipeline.radio.los.earth_bulge_m` and
+    :func:`pipeline.radio.los.fresnel_radius_m`.
+    """
+    t = index / sampling.intervals[path]
+    col_tx, row_tx = cell_coordinates(window, profile.x_m, profile.y_m)
+    col_rx, row_rx = cell_coordinates(
+        window, profile.x_m + profile.dx_m, profile.y_m + profile.dy_m
+    )
+    height, width = window.elevation_m.shape
+    ends_inside = (np.minimum(col_tx, col_rx) >= 0) & (np.maximum(col_tx, col_rx) <= width - 1)
+    ends_inside &= (np.minimum(row_tx, row_rx) >= 0) & (np.maximum(row_tx, row_rx) <= height - 1)
+    col = col_tx[path] + t * (col_rx - col_tx)[path]
+    row = row_tx[path] + t * (row_rx - row_tx)[path]
+    terrain_m, sea = bilinear_at_cells(
+        window, col, row, sampling.nodata_m, known_inside=bool(ends_inside.all())
+    )
+    u = t * (1.0 - t)
+    clearance_m = profile.z_m[path] + t * profile.dz_m[path]
+    clearance_m -= terrain_m
+    clearance_m -= u * profile.bulge_per_u_m[path]
+    ratio = clearance_m / (np.sqrt(u) * profile.f1_per_sqrt_u_m[path])
+    return t, ratio, terrain_m, sea, (col, row)
+
+
+def _coarse_bound(
+    window: DemWindow,
+    profile: Profiles,
+    sampling: Sampling,
+    path: IntArray,
+    index: IntArray,
+    cells: tuple[FloatArray, FloatArray],
+) -> FloatArray:
+    """Lower bound of the ratio over the fine samples within ``stride - 1`` steps of each
+    coarse sample: the highest cell of its 4 × 4 block (``DemWindow.highest_nearby_m``)."""
+    height, width = window.elevation_m.shape
+    col = np.clip(cells[0].astype(np.int64), 0, width - 1)
+    row = np.clip(cells[1].astype(np.int64), 0, height - 1)
+    highest_m = window.highest_nearby_m(sampling.nodata_m).ravel().take(row * width + col)
+    intervals = sampling.intervals[path]
+    t_low = np.maximum(index - sampling.stride + 1, 1) / intervals
+    t_high = np.minimum(index + sampling.stride - 1, intervals - 1) / intervals
+    dz_m = profile.dz_m[path]
+    line_low_m = profile.z_m[path] + np.minimum(t_low * dz_m, t_high * dz_m)
+    return ratio_lower_bound(
+        t_low,
+        t_high,
+        line_low_m,
+        highest_m,
+        profile.bulge_per_u_m[path],
+        profile.f1_per_sqrt_u_m[path],
+    )
+
+
+def _first_t_at(worst: FloatArray, path: IntArray, t: FloatArray, ratio: FloatArray) -> FloatArray:
+    """Per pair, the smallest ``t`` among its samples whose ratio is its ``worst``; NaN if none."""
+    at = np.flatnonzero(ratio == worst[path])
+    at = at[np.lexsort((t[at], path[at]))]
+    first = np.r_[True, path[at][1:] != path[at][:-1]] if len(at) else at > 0
+    t_worst = np.full(len(worst), np.nan)
+    t_worst[path[at[first]]] = t[at[first]]
+    return t_worst
