@@ -212,8 +212,10 @@ def cell_coordinates(
 
 def bilinear_at_cells(
     window: DemWindow, col: FloatArray, row: FloatArray, nodata_m: float | None, known_inside: bool
-) -> tuple[FloatArray, np.ndarray]:
-    """Bilinear elevation at cell coordinates, and where a nodata cell was taken as ``nodata_m``.
+) -> tuple[FloatArray, np.ndarray, NDArray[np.int64]]:
+    """Bilinear elevation at cell coordinates, where a nodata cell was taken as ``nodata_m``,
+    and the flat index (``row0 · width + col0``) of each point's first corner cell, to read
+    other per-cell arrays (e.g. :meth:`DemWindow.highest_nearby_m`) at the same points.
 
     ``known_inside`` skips the bounds check (the caller knows every point lies between cell
     centres of the window, e.g. samples on a segment whose ends do: the window is convex).
@@ -245,7 +247,7 @@ def bilinear_at_cells(
     if not inside.all():
         elevation_m[~inside] = np.nan
         filled &= inside
-    return elevation_m, filled
+    return elevation_m, filled, index
 
 
 def _blend(corners: list[np.ndarray], u: FloatArray, v: FloatArray) -> FloatArray:

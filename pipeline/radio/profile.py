@@ -25,6 +25,7 @@ and a cell apart elsewhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -108,29 +109,20 @@ def neighbour_samples(
 
 
 def ratio_lower_bound(
-    t_low: FloatArray,
-    t_high: FloatArray,
-    line_low_m: FloatArray,
-    highest_m: FloatArray,
-    bulge_per_u_m: FloatArray,
+    low_m: FloatArray,
+    u: FloatArray,
+    du: FloatArray,
+    u_floor: FloatArray,
     f1_per_sqrt_u_m: FloatArray,
 ) -> FloatArray:
-    """A lower bound of ``clearance / F1`` over ``t_low <= t <= t_high`` (``0 < t < 1``).
+    """A lower bound of ``clearance / F1`` where the clearance is at least ``low_m`` and
+    ``u = t (1 - t)`` lies within ``u ± du`` (and ``u_floor <= u <= 1/4``).
 
-    With ``u = t (1 - t)``, the clearance is at least
-    ``c = line_low_m - highest_m - u_max · bulge_per_u_m`` (``line_low_m`` the lower end of
-    the line, ``u_max`` the largest ``u``: 1/4 where the span holds ``t = 1/2``) and
-    ``F1 = f1_per_sqrt_u_m · sqrt(u)``, so the ratio is at least ``c / F1(u_max)`` when
-    ``c >= 0`` and ``c / F1(u_min)`` when ``c < 0``.
+    ``F1 = f1_per_sqrt_u_m · sqrt(u)``, so the ratio is at least ``low_m / F1(min(u + du, 1/4))``
+    when ``low_m >= 0`` and ``low_m / F1(max(u - du, u_floor))`` when ``low_m < 0``.
     """
-    u_low, u_high = t_low * (1 - t_low), t_high * (1 - t_high)
-    u_max = np.where((t_low <= 0.5) & (t_high >= 0.5), 0.25, np.maximum(u_low, u_high))
-    u_min = np.minimum(u_low, u_high)
-    clearance_m = line_low_m - highest_m - u_max * bulge_per_u_m
-    return np.asarray(
-        clearance_m / (f1_per_sqrt_u_m * np.sqrt(np.where(clearance_m >= 0, u_max, u_min))),
-        dtype="float64",
-    )
+    u_bound = np.where(low_m >= 0, np.minimum(u + du, 0.25), np.maximum(u - du, u_floor))
+    return np.asarray(low_m / (f1_per_sqrt_u_m * np.sqrt(u_bound)), dtype="float64")
 
 
 def worst_of_profiles(
@@ -139,39 +131,49 @@ def worst_of_profiles(
     """Worst clearance ratio, its ``t``, unknown terrain and sea samples for each pair.
 
     The coarse samples first (:func:`coarse_samples`); then the fine samples around each
-    coarse sample whose lower bound (:func:`ratio_lower_bound`) is below both the pair's worst
-    coarse ratio and the LOS threshold (``refine_below``). So the worst ratio is the fine
-    grid's whenever that is below the threshold, and LOS is the fine grid's; above it, the
-    worst ratio may be a little higher than the fine grid's.
+    coarse sample whose lower bound (:func:`_refine`) is below both the pair's worst coarse
+    ratio and the LOS threshold (``refine_below``). So the worst ratio is the fine grid's
+    whenever that is below the threshold, and LOS is the fine grid's; above it, the worst
+    ratio may be a little higher than the fine grid's.
     """
     n = len(sampling.intervals)
     path, index = coarse_samples(sampling.intervals, sampling.stride)
-    t, ratio, terrain_m, sea, cells = _sample(window, profile, sampling, path, index)
+    coarse = _sample(window, profile, sampling, path, index)
     worst = np.full(n, np.inf)
-    np.fmin.at(worst, path, ratio)
-    sea_samples = np.bincount(path[sea], minlength=n)
+    np.fmin.at(worst, path, coarse.ratio)
+    sea_samples = np.bincount(path[coarse.sea], minlength=n)
+    t, ratio, terrain_m = coarse.t, coarse.ratio, coarse.terrain_m
     if sampling.stride > 1:
-        bound = _coarse_bound(window, profile, sampling, path, index, cells)
-        refine = bound < np.minimum(worst, sampling.refine_below)[path]
+        refine = _refine(
+            window, profile, sampling, path, coarse, np.minimum(worst, sampling.refine_below)
+        )
         fine_path, fine_index = neighbour_samples(
             path[refine], index[refine], sampling.intervals, sampling.stride
         )
-        fine_t, fine_ratio, fine_terrain_m, _, _ = _sample(
-            window, profile, sampling, fine_path, fine_index
-        )
-        np.fmin.at(worst, fine_path, fine_ratio)
-        path, t = np.concatenate([path, fine_path]), np.concatenate([t, fine_t])
-        ratio = np.concatenate([ratio, fine_ratio])
-        terrain_m = np.concatenate([terrain_m, fine_terrain_m])
+        fine = _sample(window, profile, sampling, fine_path, fine_index)
+        np.fmin.at(worst, fine_path, fine.ratio)
+        path, t = np.concatenate([path, fine_path]), np.concatenate([t, fine.t])
+        ratio = np.concatenate([ratio, fine.ratio])
+        terrain_m = np.concatenate([terrain_m, fine.terrain_m])
     unknown = np.zeros(n, dtype=bool)
     unknown[path[np.isnan(terrain_m)]] = True
     return worst, _first_t_at(worst, path, t, ratio), unknown, sea_samples
 
 
+class _Samples(NamedTuple):
+    t: FloatArray
+    u: FloatArray  # t (1 - t)
+    ratio: FloatArray
+    clearance_m: FloatArray
+    terrain_m: FloatArray
+    sea: np.ndarray
+    corner: IntArray  # flat index of the first corner cell of each sample
+
+
 def _sample(
     window: DemWindow, profile: Profiles, sampling: Sampling, path: IntArray, index: IntArray
-) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray, tuple[FloatArray, FloatArray]]:
-    """``t = j / N``, clearance ratio, terrain, sea flag and cell coordinates of samples.
+) -> _Samples:
+    """``t = j / N``, clearance and its ratio to F1, terrain, sea flags of samples.
 
     With ``u = t (1 - t)``, the bulge is ``u D² / 2kR`` and ``F1 = sqrt(λ D u)``, the
     formulas of :func:`pipeline.radio.los.earth_bulge_m` and
@@ -185,46 +187,53 @@ def _sample(
     height, width = window.elevation_m.shape
     ends_inside = (np.minimum(col_tx, col_rx) >= 0) & (np.maximum(col_tx, col_rx) <= width - 1)
     ends_inside &= (np.minimum(row_tx, row_rx) >= 0) & (np.maximum(row_tx, row_rx) <= height - 1)
-    col = col_tx[path] + t * (col_rx - col_tx)[path]
-    row = row_tx[path] + t * (row_rx - row_tx)[path]
-    terrain_m, sea = bilinear_at_cells(
-        window, col, row, sampling.nodata_m, known_inside=bool(ends_inside.all())
+    terrain_m, sea, corner = bilinear_at_cells(
+        window,
+        col_tx[path] + t * (col_rx - col_tx)[path],
+        row_tx[path] + t * (row_rx - row_tx)[path],
+        sampling.nodata_m,
+        known_inside=bool(ends_inside.all()),
     )
     u = t * (1.0 - t)
     clearance_m = profile.z_m[path] + t * profile.dz_m[path]
     clearance_m -= terrain_m
     clearance_m -= u * profile.bulge_per_u_m[path]
     ratio = clearance_m / (np.sqrt(u) * profile.f1_per_sqrt_u_m[path])
-    return t, ratio, terrain_m, sea, (col, row)
+    return _Samples(t, u, ratio, clearance_m, terrain_m, sea, corner)
 
 
-def _coarse_bound(
+def _refine(
     window: DemWindow,
     profile: Profiles,
     sampling: Sampling,
     path: IntArray,
-    index: IntArray,
-    cells: tuple[FloatArray, FloatArray],
-) -> FloatArray:
-    """Lower bound of the ratio over the fine samples within ``stride - 1`` steps of each
-    coarse sample: the highest cell of its 4 × 4 block (``DemWindow.highest_nearby_m``)."""
-    height, width = window.elevation_m.shape
-    col = np.clip(cells[0].astype(np.int64), 0, width - 1)
-    row = np.clip(cells[1].astype(np.int64), 0, height - 1)
-    highest_m = window.highest_nearby_m(sampling.nodata_m).ravel().take(row * width + col)
-    intervals = sampling.intervals[path]
-    t_low = np.maximum(index - sampling.stride + 1, 1) / intervals
-    t_high = np.minimum(index + sampling.stride - 1, intervals - 1) / intervals
-    dz_m = profile.dz_m[path]
-    line_low_m = profile.z_m[path] + np.minimum(t_low * dz_m, t_high * dz_m)
-    return ratio_lower_bound(
-        t_low,
-        t_high,
-        line_low_m,
-        highest_m,
-        profile.bulge_per_u_m[path],
-        profile.f1_per_sqrt_u_m[path],
+    coarse: _Samples,
+    level: FloatArray,
+) -> np.ndarray:
+    """Coarse samples whose fine neighbours (within ``s - 1`` steps, ``Δt <= (s - 1) / N``)
+    may have a ratio below their pair's ``level``.
+
+    There the terrain is at most the highest cell of the 4 × 4 block, the line moves by at
+    most ``|dz| Δt`` and the bulge by ``bulge_per_u Δt`` (``|du/dt| <= 1``), so the clearance
+    is at least ``low = clearance - (highest - terrain) - (|dz| + bulge_per_u) Δt``. The cheap
+    test ``low < max(level, 0) · F1_max`` (``F1_max = F1(u = 1/4)``) keeps the candidates;
+    :func:`ratio_lower_bound` decides among them.
+    """
+    highest_m = window.highest_nearby_m(sampling.nodata_m).ravel().take(coarse.corner)
+    step = (sampling.stride - 1) / sampling.intervals
+    slack_m = step * (np.abs(profile.dz_m) + profile.bulge_per_u_m)
+    low_m = coarse.clearance_m - (highest_m - coarse.terrain_m)
+    low_m -= slack_m[path]
+    f1_max_m = 0.5 * profile.f1_per_sqrt_u_m
+    candidate = np.flatnonzero(low_m < (np.maximum(level, 0.0) * f1_max_m)[path])
+    on = path[candidate]
+    u_floor = (1 - 1 / sampling.intervals) / sampling.intervals
+    bound = ratio_lower_bound(
+        low_m[candidate], coarse.u[candidate], step[on], u_floor[on], profile.f1_per_sqrt_u_m[on]
     )
+    refine = np.zeros(len(path), dtype=bool)
+    refine[candidate[bound < level[on]]] = True
+    return refine
 
 
 def _first_t_at(worst: FloatArray, path: IntArray, t: FloatArray, ratio: FloatArray) -> FloatArray:
