@@ -252,6 +252,25 @@ def besseggen_scene(realdata: Path, n_sites: int = 24, n_addresses: int = 1200) 
     return scene_in_tile(realdata / "dem-jotunheimen" / "besseggen.tif", n_sites, n_addresses, 24)
 
 
+def jotunheimen_scene(realdata: Path, folder: Path) -> Scene:
+    """The 60 × 60 km Jotunheimen heightmap (117.19 m cells, EPSG:32632; see its SOURCE.md)
+    written as a GeoTIFF in ``folder``, with 24 sites (30 m masts, ranges 5-10 km) and 1,200
+    addresses: the coarse-DTM case of issue 13."""
+    raw = np.fromfile(realdata / "dem-jotunheimen" / "jotunheimen512.bin", "<u2")
+    elevation_m = (raw.reshape(512, 512).astype("float64") * 2470 / 65535).astype("float32")
+    dtm_path = folder / "jotunheimen512.tif"
+    profile = {"driver": "GTiff", "width": 512, "height": 512, "count": 1, "dtype": "float32"}
+    transform = from_origin(432_000.0, 6_850_000.0, 60_000 / 512, 60_000 / 512)
+    with rasterio.open(
+        dtm_path, "w", crs=f"EPSG:{DTM_CRS_EPSG}", transform=transform, **profile
+    ) as d:
+        d.write(elevation_m, 1)
+    scene = scene_in_tile(dtm_path, 24, 1200, 7, margin_m=200.0)
+    ranges_m = np.random.default_rng(3).uniform(5_000.0, 10_000.0, 24).round(-1)
+    sites = scene.sites.assign(max_range_m=ranges_m, antenna_height_m=30.0)
+    return Scene(dtm_path, sites, scene.address_x_m, scene.address_y_m)
+
+
 def rough_terrain_m(size: int, rng: np.random.Generator) -> np.ndarray:
     """Mountain-like noise: smoothed noise at 1 km to 20 m scales, 0-900 m, steep in places."""
     terrain = np.zeros((size, size))

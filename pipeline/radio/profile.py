@@ -142,22 +142,23 @@ def worst_of_profiles(
     worst = np.full(n, np.inf)
     np.fmin.at(worst, path, coarse.ratio)
     sea_samples = np.bincount(path[coarse.sea], minlength=n)
-    t, ratio, terrain_m = coarse.t, coarse.ratio, coarse.terrain_m
-    if sampling.stride > 1:
-        refine = _refine(
-            window, profile, sampling, path, coarse, np.minimum(worst, sampling.refine_below)
-        )
-        fine_path, fine_index = neighbour_samples(
-            path[refine], index[refine], sampling.intervals, sampling.stride
-        )
-        fine = _sample(window, profile, sampling, fine_path, fine_index)
-        np.fmin.at(worst, fine_path, fine.ratio)
-        path, t = np.concatenate([path, fine_path]), np.concatenate([t, fine.t])
-        ratio = np.concatenate([ratio, fine.ratio])
-        terrain_m = np.concatenate([terrain_m, fine.terrain_m])
     unknown = np.zeros(n, dtype=bool)
-    unknown[path[np.isnan(terrain_m)]] = True
-    return worst, _first_t_at(worst, path, t, ratio), unknown, sea_samples
+    unknown[path[np.isnan(coarse.terrain_m)]] = True
+    if sampling.stride == 1:
+        return worst, _first_t_at(worst, path, coarse.t, coarse.ratio), unknown, sea_samples
+    level = np.minimum(worst, sampling.refine_below)
+    refine = _refine(window, profile, sampling, path, coarse, level)
+    fine_path, fine_index = neighbour_samples(
+        path[refine], index[refine], sampling.intervals, sampling.stride
+    )
+    fine = _sample(window, profile, sampling, fine_path, fine_index)
+    np.fmin.at(worst, fine_path, fine.ratio)
+    unknown[fine_path[np.isnan(fine.terrain_m)]] = True
+    t_worst = np.fmin(
+        _first_t_at(worst, path, coarse.t, coarse.ratio),
+        _first_t_at(worst, fine_path, fine.t, fine.ratio),
+    )
+    return worst, t_worst, unknown, sea_samples
 
 
 class _Samples(NamedTuple):
