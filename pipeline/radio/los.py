@@ -10,14 +10,21 @@ number of samples. Which pairs to check, and the best site per address, are in
 
 Geometry. The profile is the straight line between the endpoints in the DEM's CRS (endpoints
 given in EPSG:25833 are transformed to it; a straight 50 km line in UTM 33 maps to a line in
-UTM 32 that bends by at most ~4 m, under half a 10 m cell). With ``n = ceil(D / spacing_m)``
-intervals, the interior samples are ``t = i / n`` for ``i = 1 … n - 1`` at ``d1 = t D`` from
-the site and ``d2 = D - d1`` (D in the DEM's CRS; a path shorter than one spacing has no
-interior sample and LOS)::
+UTM 32 that bends by at most ~4 m, under half a 10 m cell); the raster is read on its own
+grid, never warped for a path. With ``n = ceil(D / spacing_m)`` intervals (``spacing_m``
+defaults to a quarter of a cell), the interior samples are ``t = i / n`` for ``i = 1 … n - 1``
+at ``d1 = t D`` from the site and ``d2 = D - d1`` (D in the DEM's CRS; a path shorter than one
+spacing has no interior sample and LOS)::
 
     clearance(t) = z_tx + t (z_rx - z_tx) - terrain(t) - earth_bulge(d1, d2)
     ratio(t)     = clearance(t) / F1(d1, d2)
     LOS          = min_t ratio(t) >= fresnel_clearance
+
+That fine grid is read in two passes (:mod:`pipeline.radio.profile`): samples a cell apart,
+then the fine samples only where a bound on the terrain nearby says they could lower the ratio
+below the threshold or below the pair's worst: LOS is exactly the fine grid's, and so is the
+worst ratio whenever it is below the threshold. Near the ends, where F1 → 0, this reads the
+fine samples wherever the ground beside an endpoint rises.
 
 The worst point (``argmin ratio``) is the dominant knife edge: the ITU-R P.526 diffraction
 parameter is ``v = -sqrt(2) · ratio``. The profile is the DTM along the path only: buildings
@@ -132,9 +139,10 @@ def line_of_sight(
 
     Positions are EPSG:25833; heights above ground in metres. The antenna stands at
     ``tx_ground_m`` (default: the DEM at the site) + ``antenna_height_m``, the receiver at
-    ``rx_ground_m`` (default: the DEM) + ``cpe_height_m``. Samples are at most ``spacing_m``
-    apart (default and maximum: the DEM cell size). See the module docstring for the formulas
-    and the nodata rule.
+    ``rx_ground_m`` (default: the DEM) + ``cpe_height_m``. The fine grid's samples are at most
+    ``spacing_m`` apart (default: a quarter of the DEM cell; at most the cell, which reads
+    every sample in one pass, the sampler before issue 13). See the module docstring for the
+    formulas and the nodata rule.
 
     Returns
     -------
@@ -142,8 +150,8 @@ def line_of_sight(
     ``worst_clearance_ratio`` (min clearance / F1 over the interior samples with known
     terrain; +inf when the path has no interior sample), ``obstruction_x_m``,
     ``obstruction_y_m`` (EPSG:25833) and ``obstruction_distance_m`` (from the site) of the
-    worst sample, ``tx_ground_m``, ``rx_ground_m`` and ``sea_share`` (share of interior
-    samples on nodata taken as sea level).
+    worst sample, ``tx_ground_m``, ``rx_ground_m`` and ``sea_share`` (share of the samples a
+    cell apart on nodata taken as sea level).
     """
     pairs = _Pairs.broadcast(
         tx_x_m, tx_y_m, antenna_height_m, rx_x_m, rx_y_m, cpe_height_m, frequency_mhz
