@@ -13,9 +13,9 @@ passes, and finds the same LOS as reading every fine sample:
    the 4 × 4 block around it (``DemWindow.highest_nearby_m``: a bilinear height is a blend of
    the four cells of its square, and every square within a cell of the coarse sample is in
    the block). That bounds the clearance ratio of the fine samples from below
-   (:func:`ratio_lower_bound`); the fine samples around a coarse sample are read
-   (:func:`neighbour_samples`) only where that bound is below what the pair's LOS or worst
-   point could still change to.
+   (:func:`ratio_lower_bound`). The fine samples of a gap between coarse samples are read
+   (:func:`gap_samples`) only where the bounds of both its ends are below what the pair's LOS
+   or worst point could still change to.
 
 Near the ends F1 → 0, so the bound falls steeply wherever the ground rises beside an
 endpoint: the profile comes out dense (a quarter cell) there and at the ridges that decide,
@@ -91,20 +91,32 @@ def coarse_samples(intervals: IntArray, stride: int) -> tuple[IntArray, IntArray
     """
     counts = coarse_sample_count(intervals, stride)
     path = np.repeat(np.arange(len(intervals)), counts)
-    starts = np.cumsum(counts) - counts
-    k = np.arange(1, len(path) + 1) - starts[path]
-    return path, np.minimum(k * stride, intervals[path] - 1)
+    index = np.arange(1, len(path) + 1)
+    index -= (np.cumsum(counts) - counts)[path]
+    index *= stride
+    np.minimum(index, (intervals - 1)[path], out=index)
+    return path, index
 
 
-def neighbour_samples(
-    path: IntArray, index: IntArray, intervals: IntArray, stride: int
+def gap_samples(
+    path: IntArray, index: IntArray, open_: np.ndarray, stride: int
 ) -> tuple[IntArray, IntArray]:
-    """(path, fine index) of the fine samples within ``stride - 1`` steps of the given ones,
-    ``1 <= j <= N - 1`` (neighbours shared by two coarse samples come twice)."""
-    offsets = np.arange(1 - stride, stride)
-    fine = (index[:, None] + offsets[None, :]).ravel()
-    fine_path = np.repeat(path, len(offsets))
-    keep = (fine >= 1) & (fine <= intervals[fine_path] - 1)
+    """(path, fine index) of the fine samples in the gaps that must be read.
+
+    Coarse samples ``path, index`` (by path, then ``j``) are flagged ``open_`` where their
+    bound does not rule out their neighbours within ``stride - 1`` steps. The gap before a
+    coarse sample (after the previous one, or from ``j = 1``) is read when no coarse sample
+    next to it rules it out: both ends open, or its one end for the first gap.
+    """
+    candidate = np.flatnonzero(open_)
+    before = np.maximum(candidate - 1, 0)
+    first = (candidate == 0) | (path[before] != path[candidate])
+    read = candidate[first | open_[before]]
+    previous = np.where(first[first | open_[before]], 0, index[np.maximum(read - 1, 0)])
+    offsets = np.arange(1, stride)
+    fine = (previous[:, None] + offsets[None, :]).ravel()
+    fine_path = np.repeat(path[read], len(offsets))
+    keep = fine < np.repeat(index[read], len(offsets))
     return fine_path[keep], fine[keep]
 
 
@@ -148,9 +160,7 @@ def worst_of_profiles(
         return worst, _first_t_at(worst, path, coarse.t, coarse.ratio), unknown, sea_samples
     level = np.minimum(worst, sampling.refine_below)
     refine = _refine(window, profile, sampling, path, coarse, level)
-    fine_path, fine_index = neighbour_samples(
-        path[refine], index[refine], sampling.intervals, sampling.stride
-    )
+    fine_path, fine_index = gap_samples(path, index, refine, sampling.stride)
     fine = _sample(window, profile, sampling, fine_path, fine_index)
     np.fmin.at(worst, fine_path, fine.ratio)
     unknown[fine_path[np.isnan(fine.terrain_m)]] = True
@@ -223,7 +233,8 @@ def _refine(
     highest_m = window.highest_nearby_m(sampling.nodata_m).ravel().take(coarse.corner)
     step = (sampling.stride - 1) / sampling.intervals
     slack_m = step * (np.abs(profile.dz_m) + profile.bulge_per_u_m)
-    low_m = coarse.clearance_m - (highest_m - coarse.terrain_m)
+    low_m = np.subtract(highest_m, coarse.terrain_m)  # float64 from float32 cells
+    np.subtract(coarse.clearance_m, low_m, out=low_m)
     low_m -= slack_m[path]
     f1_max_m = 0.5 * profile.f1_per_sqrt_u_m
     candidate = np.flatnonzero(low_m < (np.maximum(level, 0.0) * f1_max_m)[path])

@@ -15,7 +15,7 @@ from pipeline.radio.profile import (
     Sampling,
     coarse_sample_count,
     coarse_samples,
-    neighbour_samples,
+    gap_samples,
     ratio_lower_bound,
     sample_stride,
     worst_of_profiles,
@@ -42,17 +42,25 @@ def test_coarse_samples_by_hand() -> None:
     assert index.tolist() == [1, 4, 8, 4, 7]
 
 
-def test_neighbours_by_hand() -> None:
-    path, index = neighbour_samples(np.array([0, 1]), np.array([4, 7]), np.array([9, 8]), 4)
-    assert path.tolist() == [0] * 7 + [1] * 4
-    assert index.tolist() == [1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7]  # 1 <= j <= N - 1
+def test_gaps_by_hand() -> None:
+    # path 0 (N = 9): coarse j = 4, 8; path 1 (N = 8): coarse j = 4, 7
+    path, index = np.array([0, 0, 1, 1]), np.array([4, 8, 4, 7])
+    # path 0: j = 4 open: the gap 1-3 (its only end) is read; 5-7 needs j = 8 open too
+    # path 1: j = 4 and 7 open: the gaps 1-3 and 5-6
+    open_ = np.array([True, False, True, True])
+    fine_path, fine = gap_samples(path, index, open_, 4)
+    assert fine_path.tolist() == [0, 0, 0, 1, 1, 1, 1, 1]
+    assert fine.tolist() == [1, 2, 3, 1, 2, 3, 5, 6]
+    assert len(gap_samples(path, index, np.array([False, True, False, False]), 4)[0]) == 0
 
 
 @given(st.integers(1, 300), st.integers(1, 6))
-def test_every_fine_sample_is_a_neighbour_of_a_coarse_one(intervals: int, stride: int) -> None:
+def test_with_every_coarse_sample_open_every_fine_sample_is_read(
+    intervals: int, stride: int
+) -> None:
     path, index = coarse_samples(np.array([intervals]), stride)
-    _, fine = neighbour_samples(path, index, np.array([intervals]), stride)
-    assert set(fine.tolist()) == set(range(1, intervals))
+    _, fine = gap_samples(path, index, np.ones(len(path), dtype=bool), stride)
+    assert sorted(fine.tolist() + index.tolist()) == list(range(1, intervals))
 
 
 def test_lower_bound_by_hand() -> None:
