@@ -15,7 +15,7 @@ rule). Positions are in the window's CRS; :func:`read_dem_window` takes EPSG:258
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import rasterio
@@ -27,6 +27,7 @@ from rasterio.crs import CRS
 from rasterio.features import rasterize
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
+from scipy import ndimage
 
 from layers.dtm import DtmTiles, read_band, warp_band
 from layers.errors import InputError
@@ -51,6 +52,9 @@ class DemWindow:
     transform: Affine
     crs: CRS
     on_raster: np.ndarray | None = None
+    _highest: dict[float | None, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         shape = self.elevation_m.shape
@@ -69,6 +73,27 @@ class DemWindow:
     def cell_size_m(self) -> float:
         """The smaller of the two cell sides (the largest allowed sample spacing)."""
         return float(min(self.transform.a, -self.transform.e))
+
+    def highest_nearby_m(self, nodata_m: float | None) -> np.ndarray:
+        """Per cell ``(r, c)``, the highest cell of rows ``r-1 … r+2``, columns ``c-1 … c+2``
+        (kept per ``nodata_m``: one float32 array the size of the window).
+
+        Every bilinear height within a cell of a point in cell ``(r, c)`` is at most this. A
+        nodata cell counts as ``nodata_m`` where a raster covers it (the sea rule), else as
+        +inf (unknown).
+        """
+        if nodata_m not in self._highest:
+            elevation_m = self.elevation_m
+            unknown = np.isnan(elevation_m)
+            if nodata_m is not None:
+                sea = unknown if self.on_raster is None else unknown & self.on_raster
+                elevation_m = np.where(sea, np.float32(nodata_m), elevation_m)
+                unknown &= ~sea
+            elevation_m = np.where(unknown, np.float32(np.inf), elevation_m)
+            self._highest[nodata_m] = ndimage.maximum_filter(
+                elevation_m, size=4, origin=-1, mode="nearest"
+            )
+        return self._highest[nodata_m]
 
 
 def read_dem_window(
@@ -187,8 +212,10 @@ def cell_coordinates(
 
 def bilinear_at_cells(
     window: DemWindow, col: FloatArray, row: FloatArray, nodata_m: float | None, known_inside: bool
-) -> tuple[FloatArray, np.ndarray]:
-    """Bilinear elevation at cell coordinates, and where a nodata cell was taken as ``nodata_m``.
+) -> tuple[FloatArray, np.ndarray, NDArray[np.int64]]:
+    """Bilinear elevation at cell coordinates, where a nodata cell was taken as ``nodata_m``,
+    and the flat index (``row0 · width + col0``) of each point's first corner cell, to read
+    other per-cell arrays (e.g. :meth:`DemWindow.highest_nearby_m`) at the same points.
 
     ``known_inside`` skips the bounds check (the caller knows every point lies between cell
     centres of the window, e.g. samples on a segment whose ends do: the window is convex).
@@ -220,7 +247,7 @@ def bilinear_at_cells(
     if not inside.all():
         elevation_m[~inside] = np.nan
         filled &= inside
-    return elevation_m, filled
+    return elevation_m, filled, index
 
 
 def _blend(corners: list[np.ndarray], u: FloatArray, v: FloatArray) -> FloatArray:

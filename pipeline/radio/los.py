@@ -10,14 +10,21 @@ number of samples. Which pairs to check, and the best site per address, are in
 
 Geometry. The profile is the straight line between the endpoints in the DEM's CRS (endpoints
 given in EPSG:25833 are transformed to it; a straight 50 km line in UTM 33 maps to a line in
-UTM 32 that bends by at most ~4 m, under half a 10 m cell). With ``n = ceil(D / spacing_m)``
-intervals, the interior samples are ``t = i / n`` for ``i = 1 … n - 1`` at ``d1 = t D`` from
-the site and ``d2 = D - d1`` (D in the DEM's CRS; a path shorter than one spacing has no
-interior sample and LOS)::
+UTM 32 that bends by at most ~4 m, under half a 10 m cell); the raster is read on its own
+grid, never warped for a path. With ``n = ceil(D / spacing_m)`` intervals (``spacing_m``
+defaults to a quarter of a cell), the interior samples are ``t = i / n`` for ``i = 1 … n - 1``
+at ``d1 = t D`` from the site and ``d2 = D - d1`` (D in the DEM's CRS; a path shorter than one
+spacing has no interior sample and LOS)::
 
     clearance(t) = z_tx + t (z_rx - z_tx) - terrain(t) - earth_bulge(d1, d2)
     ratio(t)     = clearance(t) / F1(d1, d2)
     LOS          = min_t ratio(t) >= fresnel_clearance
+
+That fine grid is read in two passes (:mod:`pipeline.radio.profile`): samples a cell apart,
+then the fine samples only where a bound on the terrain nearby says they could lower the ratio
+below the threshold or below the pair's worst: LOS is exactly the fine grid's, and so is the
+worst ratio whenever it is below the threshold. Near the ends, where F1 → 0, this reads the
+fine samples wherever the ground beside an endpoint rises.
 
 The worst point (``argmin ratio``) is the dominant knife edge: the ITU-R P.526 diffraction
 parameter is ``v = -sqrt(2) · ratio``. The profile is the DTM along the path only: buildings
@@ -51,9 +58,15 @@ from pipeline.config_schema import WirelessSettings
 from pipeline.radio.dem_window import (
     DemWindow,
     FloatArray,
-    bilinear_at_cells,
-    cell_coordinates,
     ground_m,
+)
+from pipeline.radio.profile import (
+    SAMPLES_PER_CELL,
+    Profiles,
+    Sampling,
+    coarse_sample_count,
+    sample_stride,
+    worst_of_profiles,
 )
 
 EARTH_RADIUS_M = 6_371_000.0
@@ -126,9 +139,10 @@ def line_of_sight(
 
     Positions are EPSG:25833; heights above ground in metres. The antenna stands at
     ``tx_ground_m`` (default: the DEM at the site) + ``antenna_height_m``, the receiver at
-    ``rx_ground_m`` (default: the DEM) + ``cpe_height_m``. Samples are at most ``spacing_m``
-    apart (default and maximum: the DEM cell size). See the module docstring for the formulas
-    and the nodata rule.
+    ``rx_ground_m`` (default: the DEM) + ``cpe_height_m``. The fine grid's samples are at most
+    ``spacing_m`` apart (default: a quarter of the DEM cell; at most the cell, which reads
+    every sample in one pass, the sampler before issue 13). See the module docstring for the
+    formulas and the nodata rule.
 
     Returns
     -------
@@ -136,21 +150,24 @@ def line_of_sight(
     ``worst_clearance_ratio`` (min clearance / F1 over the interior samples with known
     terrain; +inf when the path has no interior sample), ``obstruction_x_m``,
     ``obstruction_y_m`` (EPSG:25833) and ``obstruction_distance_m`` (from the site) of the
-    worst sample, ``tx_ground_m``, ``rx_ground_m`` and ``sea_share`` (share of interior
-    samples on nodata taken as sea level).
+    worst sample, ``tx_ground_m``, ``rx_ground_m`` and ``sea_share`` (share of the samples a
+    cell apart on nodata taken as sea level).
     """
     pairs = _Pairs.broadcast(
         tx_x_m, tx_y_m, antenna_height_m, rx_x_m, rx_y_m, cpe_height_m, frequency_mhz
     )
     spacing_m = _check_settings(window, pairs.frequency_mhz, k_factor, fresnel_clearance, spacing_m)
-    profile, tx_ground, rx_ground = _profiles(window, pairs, tx_ground_m, rx_ground_m)
-    interior = np.maximum(np.ceil(profile.length_m / spacing_m), 1).astype(np.int64) - 1
-    ends_known = np.isfinite(tx_ground) & np.isfinite(rx_ground)
-    nodata_m = 0.0 if sea_level_for_nodata else None
-    clearance = _worst_clearance(
-        window, profile, interior, ends_known, k_factor, nodata_m, max_samples_per_chunk
+    profile, tx_ground, rx_ground = _profiles(window, pairs, tx_ground_m, rx_ground_m, k_factor)
+    sampling = Sampling(
+        intervals=np.maximum(np.ceil(profile.length_m / spacing_m), 1).astype(np.int64),
+        stride=sample_stride(window.cell_size_m, spacing_m),
+        nodata_m=0.0 if sea_level_for_nodata else None,
+        refine_below=fresnel_clearance,
     )
-    return _los_table(pairs, tx_ground, rx_ground, clearance, interior, fresnel_clearance)
+    ends_known = np.isfinite(tx_ground) & np.isfinite(rx_ground)
+    clearance = _worst_clearance(window, profile, sampling, ends_known, max_samples_per_chunk)
+    coarse = coarse_sample_count(sampling.intervals, sampling.stride)
+    return _los_table(pairs, tx_ground, rx_ground, clearance, coarse, fresnel_clearance)
 
 
 class _Pairs(NamedTuple):
@@ -177,29 +194,16 @@ class _Clearance:
     worst_ratio: FloatArray  # min clearance / F1; +inf: no interior sample; NaN: an end unknown
     t_worst: FloatArray  # where along the path (0 at the site, 1 at the receiver); NaN if none
     unknown: np.ndarray  # bool: an end or an interior sample without terrain
-    sea_samples: np.ndarray  # int64: interior samples on nodata taken as sea level
-
-
-@dataclass(frozen=True)
-class _Profiles:
-    """Per-pair constants of the straight profile (window CRS)."""
-
-    x_m: FloatArray
-    y_m: FloatArray
-    dx_m: FloatArray
-    dy_m: FloatArray
-    z_m: FloatArray  # antenna height above sea level
-    dz_m: FloatArray  # receiver minus antenna height above sea level
-    length_m: FloatArray
-    wavelength_m: FloatArray
-
-    def take(self, pairs: np.ndarray) -> _Profiles:
-        return _Profiles(*(getattr(self, f)[pairs] for f in self.__dataclass_fields__))
+    sea_samples: np.ndarray  # int64: coarse samples on nodata taken as sea level
 
 
 def _profiles(
-    window: DemWindow, pairs: _Pairs, tx_ground_m: ArrayLike | None, rx_ground_m: ArrayLike | None
-) -> tuple[_Profiles, FloatArray, FloatArray]:
+    window: DemWindow,
+    pairs: _Pairs,
+    tx_ground_m: ArrayLike | None,
+    rx_ground_m: ArrayLike | None,
+    k_factor: float,
+) -> tuple[Profiles, FloatArray, FloatArray]:
     """The pairs' straight profiles in the window's CRS and the ground height at each end.
 
     An end's ground is the given height, or the DEM under it (:func:`ground_m`); the antenna
@@ -208,43 +212,47 @@ def _profiles(
     (tx_wx, rx_wx), (tx_wy, rx_wy) = _to_window_crs(
         window, (pairs.tx_x_m, pairs.rx_x_m), (pairs.tx_y_m, pairs.rx_y_m)
     )
+    length_m = np.hypot(rx_wx - tx_wx, rx_wy - tx_wy)
+    wavelength_m = SPEED_OF_LIGHT_M_PER_S / (pairs.frequency_mhz * 1e6)
     tx_ground = _given_or_sampled(tx_ground_m, window, tx_wx, tx_wy, len(tx_wx))
     rx_ground = _given_or_sampled(rx_ground_m, window, rx_wx, rx_wy, len(tx_wx))
-    profile = _Profiles(
+    profile = Profiles(
         x_m=tx_wx,
         y_m=tx_wy,
         dx_m=rx_wx - tx_wx,
         dy_m=rx_wy - tx_wy,
         z_m=tx_ground + pairs.antenna_height_m,
         dz_m=(rx_ground + pairs.cpe_height_m) - (tx_ground + pairs.antenna_height_m),
-        length_m=np.hypot(rx_wx - tx_wx, rx_wy - tx_wy),
-        wavelength_m=SPEED_OF_LIGHT_M_PER_S / (pairs.frequency_mhz * 1e6),
+        length_m=length_m,
+        bulge_per_u_m=length_m**2 / (2.0 * k_factor * EARTH_RADIUS_M),
+        f1_per_sqrt_u_m=np.sqrt(wavelength_m * length_m),
     )
     return profile, tx_ground, rx_ground
 
 
 def _worst_clearance(
     window: DemWindow,
-    profile: _Profiles,
-    interior: np.ndarray,
+    profile: Profiles,
+    sampling: Sampling,
     ends_known: np.ndarray,
-    k_factor: float,
-    nodata_m: float | None,
     max_samples_per_chunk: int,
 ) -> _Clearance:
     """The worst point of every pair's profile, sampled in chunks (:func:`_profile_chunk`).
 
     A pair with an end of unknown ground is unknown (ratio NaN) and not sampled; a pair without
-    interior sample keeps ratio +inf.
+    interior sample keeps ratio +inf. Chunks hold at most ``max_samples_per_chunk`` coarse
+    samples.
     """
+    n = len(sampling.intervals)
     worst = np.where(ends_known, np.inf, np.nan)
-    t_worst = np.full(len(interior), np.nan)
+    t_worst = np.full(n, np.nan)
     unknown = ~ends_known
-    sea = np.zeros(len(interior), dtype=np.int64)
-    todo = np.flatnonzero(ends_known & (interior > 0))
-    for chunk in _chunks(interior[todo], max_samples_per_chunk):
+    sea = np.zeros(n, dtype=np.int64)
+    todo = np.flatnonzero(ends_known & (sampling.intervals > 1))
+    coarse = coarse_sample_count(sampling.intervals[todo], sampling.stride)
+    for chunk in _chunks(coarse, max_samples_per_chunk):
         pairs = todo[chunk]
-        result = _profile_chunk(window, profile.take(pairs), interior[pairs], k_factor, nodata_m)
+        result = worst_of_profiles(window, profile.take(pairs), sampling.take(pairs))
         worst[pairs], t_worst[pairs], unknown[pairs], sea[pairs] = result
     return _Clearance(worst, t_worst, unknown, sea)
 
@@ -254,7 +262,7 @@ def _los_table(
     tx_ground_m: FloatArray,
     rx_ground_m: FloatArray,
     clearance: _Clearance,
-    interior: np.ndarray,
+    coarse_samples: np.ndarray,
     fresnel_clearance: float,
 ) -> pd.DataFrame:
     """The table :func:`line_of_sight` returns, one row per pair.
@@ -275,7 +283,7 @@ def _los_table(
             "obstruction_distance_m": t_worst * distance_m,
             "tx_ground_m": tx_ground_m,
             "rx_ground_m": rx_ground_m,
-            "sea_share": clearance.sea_samples / np.maximum(interior, 1),
+            "sea_share": clearance.sea_samples / np.maximum(coarse_samples, 1),
         }
     )
 
@@ -298,7 +306,7 @@ def _check_settings(
         msg = f"fresnel_clearance: got {fresnel_clearance}, expected a share >= 0 of F1 (0.6)"
         raise InputError(msg)
     cell_m = window.cell_size_m
-    spacing = cell_m if spacing_m is None else spacing_m
+    spacing = cell_m / SAMPLES_PER_CELL if spacing_m is None else spacing_m
     if not 0 < spacing <= cell_m * (1 + 1e-9):
         msg = f"spacing_m: got {spacing_m}, expected 0 < spacing <= the DEM cell size {cell_m} m"
         raise InputError(msg)
@@ -333,51 +341,3 @@ def _chunks(samples: np.ndarray, max_samples: int) -> list[slice]:
         chunks.append(slice(start, stop))
         start = stop
     return chunks
-
-
-def _profile_chunk(
-    window: DemWindow,
-    profile: _Profiles,
-    interior: np.ndarray,
-    k_factor: float,
-    nodata_m: float | None,
-) -> tuple[FloatArray, FloatArray, np.ndarray, np.ndarray]:
-    """Worst clearance ratio, its ``t``, unknown terrain and sea samples for each pair.
-
-    The samples of all pairs lie in one flat array (pair ``p`` owns ``starts[p]`` to
-    ``starts[p] + interior[p]``). With ``u = t (1 - t)``, the bulge is ``u D² / 2kR`` and
-    ``F1 = sqrt(λ D u)``, the formulas of :func:`earth_bulge_m` and :func:`fresnel_radius_m`.
-    """
-    starts = np.concatenate([[0], np.cumsum(interior)[:-1]])
-    pair = np.repeat(np.arange(len(interior)), interior)
-    t = np.arange(len(pair), dtype="float64")
-    t -= starts[pair] - 1
-    t /= (interior + 1)[pair]
-    col_tx, row_tx = cell_coordinates(window, profile.x_m, profile.y_m)
-    col_rx, row_rx = cell_coordinates(
-        window, profile.x_m + profile.dx_m, profile.y_m + profile.dy_m
-    )
-    height, width = window.elevation_m.shape
-    ends_inside = (np.minimum(col_tx, col_rx) >= 0) & (np.maximum(col_tx, col_rx) <= width - 1)
-    ends_inside &= (np.minimum(row_tx, row_rx) >= 0) & (np.maximum(row_tx, row_rx) <= height - 1)
-    terrain_m, sea = bilinear_at_cells(
-        window,
-        col_tx[pair] + t * (col_rx - col_tx)[pair],
-        row_tx[pair] + t * (row_rx - row_tx)[pair],
-        nodata_m,
-        known_inside=bool(ends_inside.all()),
-    )
-    u = t * (1.0 - t)
-    bulge_per_u = profile.length_m**2 / (2.0 * k_factor * EARTH_RADIUS_M)
-    clearance_m = profile.z_m[pair] + t * profile.dz_m[pair]
-    clearance_m -= terrain_m
-    clearance_m -= u * bulge_per_u[pair]
-    ratio = clearance_m / (np.sqrt(u) * np.sqrt(profile.wavelength_m * profile.length_m)[pair])
-    worst = np.fmin.reduceat(ratio, starts)
-    unknown = np.logical_or.reduceat(np.isnan(terrain_m), starts)
-    sea_samples = np.add.reduceat(sea.astype(np.int64), starts)
-    at_worst = np.flatnonzero(ratio == worst[pair])
-    first = np.r_[True, pair[at_worst][1:] != pair[at_worst][:-1]]
-    t_worst = np.full(len(interior), np.nan)
-    t_worst[pair[at_worst[first]]] = t[at_worst[first]]
-    return worst, t_worst, unknown, sea_samples

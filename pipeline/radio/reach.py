@@ -125,7 +125,7 @@ class LosSettings:
     cpe_height_m: float = _WIRELESS.cpe_height_m  # m, receiver antenna above ground
     k_factor: float = _WIRELESS.k_factor  # effective earth radius factor
     fresnel_clearance: float = _WIRELESS.fresnel_clearance  # share of F1 that must be clear
-    spacing_m: float | None = None  # profile sample spacing; None = the DEM cell size
+    spacing_m: float | None = None  # fine profile grid spacing; None = a quarter DEM cell
     # nodata inside a path = sea at 0 m (pipeline.radio.los)
     sea_level_for_nodata: bool = _WIRELESS.sea_level_for_nodata
     max_sites_per_address: int | None = None  # keep only the n nearest sites; None = all

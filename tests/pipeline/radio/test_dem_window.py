@@ -18,9 +18,7 @@ from pipeline.radio.dem_window import bilinear_m, read_dem_window
 from tests.fixtures import WINDOW_CELL_M as CELL_M
 from tests.fixtures import WINDOW_X0_M as X0_M
 from tests.fixtures import WINDOW_Y0_M as Y0_M
-from tests.fixtures import (
-    write_dtm,
-)
+from tests.fixtures import dem_window, write_dtm
 from tests.layers.test_dtm import write_truncated_dtm
 
 
@@ -69,3 +67,26 @@ def test_a_truncated_dtm_is_an_error_naming_the_file_and_the_window(tmp_path: Pa
     with open_dtm(path) as dataset, pytest.raises(InputError) as raised:
         read_dem_window(dataset, (100_000.0, 6_995_000.0, 105_000.0, 7_000_000.0))
     assert str(raised.value).startswith(f"{path}: could not read the window at row 0, col 0")
+
+
+def test_highest_nearby_is_the_top_of_the_4_by_4_block_from_one_cell_before() -> None:
+    elevation_m = np.arange(36.0).reshape(6, 6)  # rises to the south-east
+    window = dem_window(elevation_m)
+    highest = window.highest_nearby_m(None)
+    assert highest[0, 0] == 14.0  # rows -1 … 2, cols -1 … 2 (edges repeat): cell (2, 2)
+    assert highest[1, 1] == 21.0  # cell (3, 3)
+    assert highest[5, 5] == 35.0
+    assert window.highest_nearby_m(None) is highest  # kept: read once per window
+
+
+def test_highest_nearby_takes_nodata_as_sea_only_where_a_raster_covers_it() -> None:
+    elevation_m = np.full((6, 6), -5.0)
+    elevation_m[0, 0] = np.nan  # sea, on a raster
+    elevation_m[5, 5] = np.nan  # off every raster
+    on_raster = np.ones((6, 6), dtype=bool)
+    on_raster[5, 5] = False
+    window = dem_window(elevation_m, on_raster)
+    sea = window.highest_nearby_m(0.0)
+    assert sea[0, 0] == 0.0 and sea[2, 2] == -5.0 and sea[4, 4] == np.inf
+    unknown = window.highest_nearby_m(None)
+    assert unknown[0, 0] == np.inf and unknown[4, 4] == np.inf

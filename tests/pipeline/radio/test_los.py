@@ -140,6 +140,27 @@ def test_valley_floor_is_hidden_from_a_mast_beyond_the_ridge() -> None:
     assert bool(_one(window, 200, 10.0, 300, 5.0)["los"])  # a mast on the crest sees the floor
 
 
+def test_a_knoll_inside_the_first_cell_beside_the_receiver_blocks() -> None:
+    """An 8 m knoll (one cell, col 100) 7.5 m from a CPE on its flank at col 100.75.
+
+    The site stands at col 0.75 (30 m mast on 0 m), 1000 m away: the fine grid (2.5 m, N = 400)
+    has j = 397 on the knoll's top, 7.5 m from the CPE; the CPE's ground is 0.25 · 8 = 2 m, its
+    antenna 7 m. There the line is 30 + 0.9925 · (7 - 30) = 7.1725 m, the bulge
+    992.5 · 7.5 / 16 989 333 = 0.000438 m and F1 = sqrt(0.085655 · 992.5 · 7.5 / 1000)
+    = 0.798495 m: ratio (7.1725 - 8 - 0.000438) / 0.798495 = -1.036873.
+    """
+    profile = np.zeros(202)
+    profile[100] = 8.0
+    window = strip_window(profile)
+    blocked = _one(window, 0.75, 30.0, 100.75, 5.0)
+    assert not bool(blocked["los"])
+    assert blocked["rx_ground_m"] == pytest.approx(2.0)
+    assert blocked["worst_clearance_ratio"] == pytest.approx(-1.036873, abs=1e-6)
+    assert blocked["obstruction_x_m"] == pytest.approx(column_x_m(100.0))
+    # samples a cell apart (the sampler before) see 6 m at 10 m and 4 m at 20 m: LOS
+    assert bool(_one(window, 0.75, 30.0, 100.75, 5.0, spacing_m=CELL_M)["los"])
+
+
 # --- nodata: sea, shore, off the raster ----------------------------------------------------------
 
 
@@ -300,7 +321,8 @@ def test_agrees_with_the_slow_reference_on_the_besseggen_dtm(realdata: Path) -> 
     )
     window = read_dem_window(dataset, bounds33, margin_m=20.0)
     assert window.crs == dataset.crs  # profiles are sampled in the raster's own CRS
-    fast = line_of_sight(window, *tx33, mast_m, *rx33, cpe_m, frequency_mhz)
+    # spacing_m = the cell: one pass over the cell-spaced grid, the same samples as the loop
+    fast = line_of_sight(window, *tx33, mast_m, *rx33, cpe_m, frequency_mhz, spacing_m=10.0)
     slow = [
         reference_line_of_sight(dem, dataset.transform, tuple(e[:2]), m, tuple(e[2:]), c, f)
         for e, m, c, f in zip(ends32, mast_m, cpe_m, frequency_mhz, strict=True)
@@ -319,6 +341,21 @@ def test_agrees_with_the_slow_reference_on_the_besseggen_dtm(realdata: Path) -> 
     assert agreement == 1.0
     assert max_difference < 1e-6
     np.testing.assert_allclose(share_fast, share_slow, atol=1e-9)
+    # the default: a quarter-cell grid read coarsely and refined, the loop's LOS at 2.5 m
+    dense = line_of_sight(window, *tx33, mast_m, *rx33, cpe_m, frequency_mhz)
+    slow = [
+        reference_line_of_sight(
+            dem, dataset.transform, tuple(e[:2]), m, tuple(e[2:]), c, f, spacing_m=2.5
+        )
+        for e, m, c, f in zip(ends32, mast_m, cpe_m, frequency_mhz, strict=True)
+    ]
+    slow_los, slow_ratio = np.array([s[0] for s in slow]), np.array([s[1] for s in slow])
+    np.testing.assert_array_equal(dense["los"].to_numpy(), slow_los)
+    blocked = ~slow_los  # below the threshold the worst ratio is the fine grid's own
+    np.testing.assert_allclose(
+        dense["worst_clearance_ratio"][blocked], slow_ratio[blocked], atol=1e-6
+    )
+    assert (dense["worst_clearance_ratio"][~blocked] >= slow_ratio[~blocked] - 1e-6).all()
 
 
 # --- invariants ----------------------------------------------------------------------------------
