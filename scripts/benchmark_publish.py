@@ -38,12 +38,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import benchmark_stages as stages  # noqa: E402
+import benchmark_stages as stages
 
-from pipeline import publish  # noqa: E402
-from pipeline.config import Config, Inputs, RunSettings  # noqa: E402
-from pipeline.progress import Advance  # noqa: E402
-from pipeline.run import run_pipeline  # noqa: E402
+from pipeline import publish
+from pipeline.config import Config, Inputs, RunSettings
+from pipeline.progress import Advance
+from pipeline.run import run_pipeline
 
 OTHER = "rest of publish (tables, GeoPackage, overview, index, manifest)"
 
@@ -137,7 +137,8 @@ def publish_only(
 def report(publish_s: float, loops: LoopTimes, kommuner: int) -> list[dict[str, Any]]:
     """Rows product → seconds in all and per kommune; the rest of publish is the remainder."""
     rows = [
-        {"product": name, "items": loops.items[name], "seconds": s} for name, s in loops.seconds.items()
+        {"product": name, "items": loops.items[name], "seconds": s}
+        for name, s in loops.seconds.items()
     ]
     rows.append({"product": OTHER, "items": 0, "seconds": publish_s - sum(loops.seconds.values())})
     rows.append({"product": "publish", "items": 0, "seconds": publish_s})
@@ -145,7 +146,9 @@ def report(publish_s: float, loops: LoopTimes, kommuner: int) -> list[dict[str, 
     for row in rows:
         per_kommune_ms = 1000 * row["seconds"] / max(kommuner, 1)
         row["ms_per_kommune"] = per_kommune_ms
-        print(f"{row['product']:<66} {row['items']:>6} {row['seconds']:8.2f} {per_kommune_ms:13.1f}")
+        print(
+            f"{row['product']:<66} {row['items']:>6} {row['seconds']:8.2f} {per_kommune_ms:13.1f}"
+        )
     return rows
 
 
@@ -187,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.save is not None:
                 args.save.write_bytes(pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
     kommuner = len(call.tables.inputs.kommuner)
-    print(f"kommuner {kommuner}, addresses {len(call.tables.results):,}, workers {run.worker_count}")
+    print(
+        f"kommuner {kommuner}, addresses {len(call.tables.results):,}, workers {run.worker_count}"
+    )
     rows = report(seconds, loops, kommuner)
     print(f"publish CPU s (this process and its children, browsers included): {cpu_s:.1f}")
     if args.json is not None:

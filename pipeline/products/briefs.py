@@ -276,14 +276,14 @@ def write_brief_html(
     return path
 
 
-def _rows_by_kommune(frame: pd.DataFrame | None) -> Mapping[str, Any] | None:
+def _rows_by_kommune(frame: pd.DataFrame | None) -> Mapping[Any, Any] | None:
     """The positions of each kommune's rows of ``frame`` (None: no such table)."""
     if frame is None or "kommunenummer" not in frame.columns:
         return None
     return frame.groupby(frame["kommunenummer"], sort=False).indices
 
 
-def _kommune_rows(frame: Any, groups: Mapping[str, Any] | None, knr: str) -> Any:
+def _kommune_rows(frame: Any, groups: Mapping[Any, Any] | None, knr: str) -> Any:
     """The rows of one kommune, in their order (all of ``frame`` when it was not grouped)."""
     if frame is None or groups is None:
         return frame

@@ -127,7 +127,9 @@ def mixed_column(values: pd.Series) -> list[Any]:
     a kommune summary has some 150 rows)."""
     items = values.tolist()
     is_text = [isinstance(v, str) for v in items]
-    texts = _text_column(pd.Series([v for v, t in zip(items, is_text, strict=True) if t], dtype=object))
+    texts = _text_column(
+        pd.Series([v for v, t in zip(items, is_text, strict=True) if t], dtype=object)
+    )
     others = [v for v, t in zip(items, is_text, strict=True) if not t]
     numbers = _number_column(pd.Series(others, dtype=object))
     text_cells, number_cells = iter(texts), iter(numbers)

@@ -154,9 +154,7 @@ MIXED_VALUES = st.one_of(
 def _mixed_one_by_one(values: pd.Series) -> list[object]:
     """The slow reference: each value converted alone, as a one-row column."""
     one = [pd.Series([v]) for v in values.tolist()]
-    return [
-        _text_column(v)[0] if isinstance(v.iloc[0], str) else _number_column(v)[0] for v in one
-    ]
+    return [_text_column(v)[0] if isinstance(v.iloc[0], str) else _number_column(v)[0] for v in one]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
