@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import folium
+import xyzservices
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
@@ -55,6 +56,13 @@ BASEMAPS: Final[tuple[Basemap, ...]] = (
 )
 
 
+def url_provider(name: str, url: str) -> xyzservices.TileProvider:
+    """A tile URL as a tile provider of its own: Folium takes it as it is (the same layer as
+    the URL given as text), instead of first searching xyzservices' ~1,000 providers for one
+    named like the URL (~20 ms a layer, three layers a page, on the 2-core machine)."""
+    return xyzservices.TileProvider(name=name, url=url, attribution="")
+
+
 def add_basemaps(fmap: folium.Map, opacity: float) -> None:
     """The :data:`BASEMAPS` as base layers; the first one is shown."""
     for number, basemap in enumerate(BASEMAPS):
@@ -62,7 +70,7 @@ def add_basemaps(fmap: folium.Map, opacity: float) -> None:
             folium.FeatureGroup(name=basemap.name, overlay=False, show=False).add_to(fmap)
             continue
         folium.TileLayer(
-            basemap.url,
+            url_provider(basemap.name, basemap.url),
             attr=basemap.attribution,
             name=basemap.name,
             max_zoom=basemap.max_zoom,

@@ -32,6 +32,7 @@ from maps.index_page import render_index_page
 from maps.inline import inline_assets, prune_unused
 from maps.kommune import KommuneMapInputs, kommune_map
 from maps.overview import build_overview_map
+from maps.render import plain_text_elements, render_page
 from maps.sources import KommuneSlices, MapSources, validate_sources
 from maps.style import TargetSpec
 from maps.worker_pool import Pool, WorkerPool
@@ -54,8 +55,9 @@ class MapPaths:
 def save_page(fmap: folium.Map, path: Path, title: str, assets: AssetMode = "inline") -> None:
     """Write the page as every published map is written: titled, Folium's unused assets
     dropped, the used ones inlined when ``inline`` (one self-contained file)."""
-    style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
-    page_html = fmap.get_root().render().replace("<html>", '<html lang="nb">', 1)
+    with plain_text_elements():
+        style.add_to_head(fmap, f"<title>{style.escape(title)}</title>", "gapmap_title")
+        page_html = render_page(fmap).replace("<html>", '<html lang="nb">', 1)
     page_html = stable_element_ids(page_html)
     page_html = inline_assets(page_html) if assets == "inline" else prune_unused(page_html)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,8 +86,10 @@ class _PageJob:
 
 
 def _write_kommune_page(assets: AssetMode, job: _PageJob) -> Path:
-    """Build and save one kommune map (in whichever process :func:`map_ordered` chose)."""
-    save_page(kommune_map(job.inputs), job.path, job.title, assets)
+    """Build and save one kommune map (in whichever process :func:`map_ordered` chose), its
+    pieces of plain text not compiled as templates (:mod:`maps.render`)."""
+    with plain_text_elements():
+        save_page(kommune_map(job.inputs), job.path, job.title, assets)
     return job.path
 
 

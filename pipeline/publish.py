@@ -127,7 +127,7 @@ def _publish_into(
     """:func:`publish_products` once its folder and worker processes are there."""
     pool, progress = work
     areas = project_areas_of(config, tables.results)
-    outputs = _write_tables(folder, config, info, tables, pool)
+    outputs = _write_tables(folder, config, info, tables, work)
     if tables.changes is not None:
         outputs |= write_changes_tables(folder, tables.changes)
     outputs |= files.write_project_areas(folder, areas)
@@ -142,8 +142,9 @@ def _publish_into(
 
 
 def _write_tables(
-    folder: Path, config: Config, info: RunInfo, tables: RunTables, pool: Pool
+    folder: Path, config: Config, info: RunInfo, tables: RunTables, work: tuple[Pool, Progress]
 ) -> dict[str, Any]:
+    pool, progress = work
     results = tables.results
     gap_table = tables.aggregated.gap_table
     reasons = reason_counts(results, config, gap_table)
@@ -170,7 +171,9 @@ def _write_tables(
         "metadata": tables.inputs.metadata,
     }
     outputs |= write_gap_table_nb(folder, gap_table, config, stamp, reasons)
-    outputs["kommune_downloads"] = write_kommune_downloads(folder, results, gap_table, config, pool)
+    with progress.track("kommune downloads", _kommune_count(gap_table)) as done:
+        downloads = write_kommune_downloads(folder, results, gap_table, config, pool, done)
+    outputs["kommune_downloads"] = downloads
     curves = tables.aggregated.curves
     outputs["cost_curve"] = files.write_cost_curve(folder, curves.published())
     png = plot_cost_curve(

@@ -12,21 +12,19 @@ recorded as skipped, with the reason.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
 from layers.errors import InputError
 from layers.numbers_nb import format_int_nb, format_nok, format_timestamp_nb
 from maps import brief_figures as figures
 from maps.brief import BriefContent, render_brief_html
-from maps.brief_images import cost_curve_png, data_uri_png, thumbnail_png
+from maps.brief_images import ThumbnailImage, cost_curve_png, data_uri_png, thumbnail_png
 from maps.cost_curve_png import CostCurveImage
 from maps.style import TargetSpec
 from maps.worker_pool import Pool, WorkerPool
@@ -36,53 +34,12 @@ from pipeline.products.brief_pdf import (
     PdfPrintError,
     require_chromium,
 )
+from pipeline.products.brief_sources import KommuneShares, Publication
+from pipeline.products.brief_sources import read_publication as read_publication  # re-exported
 from pipeline.progress import NO_PROGRESS, Advance, Progress
 
 BRIEFS_DIR = "briefs"
-KEYS = {"kommunenummer": str, "fylkesnummer": str, "previous_run_id": str, "run_id": str}
-OPTIONAL_TABLES = ("gap_reasons", "changes_summary", "trend")
-GPKG_LAYERS = {"outlines": "kommuner", "below": "adresser_under_mal", "shapes": "prosjektomrader"}
 FORMULA_QUOTE_START = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-@dataclass(frozen=True)
-class Publication:
-    """What a brief is made of: a publication's tables, its manifest and its map layers
-    (None where the publication lacks them)."""
-
-    folder: Path
-    manifest: Mapping[str, Any]
-    gap_table: pd.DataFrame
-    cost_curve: pd.DataFrame
-    areas: pd.DataFrame | None
-    optional: Mapping[str, pd.DataFrame | None]
-    layers: Mapping[str, gpd.GeoDataFrame | None]
-
-    @property
-    def targets(self) -> list[TargetSpec]:
-        return [
-            TargetSpec(name, float(t["down_mbps"]), t.get("up_mbps"), str(t["label_nb"]))
-            for name, t in self.manifest.get("targets", {}).items()
-        ]
-
-    def target(self, name: str) -> TargetSpec:
-        known = {t.name: t for t in self.targets}
-        if name not in known:
-            msg = f"{self.folder / 'manifest.json'}: target {name!r} not in targets {sorted(known)}"
-            raise InputError(msg)
-        return known[name]
-
-    @property
-    def map_target(self) -> TargetSpec:
-        return self.target(self.manifest["config"]["classify"]["map_target"])
-
-    @property
-    def cost_target(self) -> TargetSpec:
-        return self.target(self.manifest["config"]["cost"]["target"])
-
-    def kommunenummer(self) -> list[str]:
-        rows = self.gap_table[self.gap_table["level"] == "kommune"]
-        return sorted(rows["kommunenummer"].dropna().astype(str))
 
 
 def unquote_spreadsheet_safe(text: object) -> str:
@@ -90,49 +47,6 @@ def unquote_spreadsheet_safe(text: object) -> str:
     ``=x``; :func:`pipeline.products.tables.spreadsheet_safe`)."""
     value = str(text)
     return value[1:] if value.startswith(FORMULA_QUOTE_START) else value
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype=KEYS, keep_default_na=True)
-    except (OSError, ValueError) as exc:
-        msg = f"{path}: cannot read the published table ({exc}); expected a CSV written by gapmap"
-        raise InputError(msg) from exc
-
-
-def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame | None:
-    import pyogrio
-
-    if not gpkg.is_file() or layer not in pyogrio.list_layers(gpkg)[:, 0]:
-        return None
-    return gpd.read_file(gpkg, layer=layer)
-
-
-def read_publication(folder: Path) -> Publication:
-    """Read what the briefs need from a published run folder; :class:`InputError` names the
-    file missing when the folder is no publication."""
-    manifest_path, gap_path = folder / "manifest.json", folder / "tables" / "gap_table.csv"
-    for required in (manifest_path, gap_path):
-        if not required.is_file():
-            msg = f"{required}: not found; expected a gapmap publication (a run's folder)"
-            raise InputError(msg)
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tables = folder / "tables"
-    curve = tables / "cost_curve.csv"
-    areas = tables / "project_areas.csv"
-    optional = {
-        name: _read_csv(tables / f"{name}.csv") if (tables / f"{name}.csv").is_file() else None
-        for name in OPTIONAL_TABLES
-    }
-    return Publication(
-        folder=folder,
-        manifest=manifest,
-        gap_table=_read_csv(gap_path),
-        cost_curve=_read_csv(curve) if curve.is_file() else pd.DataFrame(),
-        areas=_read_csv(areas) if areas.is_file() else None,
-        optional=optional,
-        layers={k: _read_layer(folder / "gapmap.gpkg", v) for k, v in GPKG_LAYERS.items()},
-    )
 
 
 def _gap_rows(publication: Publication, kommunenummer: str) -> list[Mapping[str, Any] | None]:
@@ -159,7 +73,9 @@ def _record(rows: pd.DataFrame) -> dict[str, Any] | None:
     return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
 
 
-def _thumbnail(publication: Publication, kommunenummer: str) -> str | None:
+def _thumbnail(
+    publication: Publication, kommunenummer: str, image: ThumbnailImage | None = None
+) -> str | None:
     outlines, below = publication.layers["outlines"], publication.layers["below"]
     if outlines is None:
         return None
@@ -172,7 +88,7 @@ def _thumbnail(publication: Publication, kommunenummer: str) -> str | None:
     shapes = publication.layers["shapes"]
     areas = None if shapes is None else shapes[shapes["kommunenummer"] == kommunenummer]
     png = thumbnail_png(
-        outline.geometry, addresses, column, None if areas is None else areas.geometry
+        outline.geometry, addresses, column, None if areas is None else areas.geometry, image
     )
     return data_uri_png(png)
 
@@ -196,8 +112,19 @@ def _stamp(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class BriefPictures:
+    """The figures a worker reuses for all its briefs' pictures (one of each)."""
+
+    curve: CostCurveImage = field(default_factory=CostCurveImage)
+    thumbnail: ThumbnailImage = field(default_factory=ThumbnailImage)
+
+
 def brief_content(
-    publication: Publication, kommunenummer: str, curve_image: CostCurveImage | None = None
+    publication: Publication,
+    kommunenummer: str,
+    curve_image: CostCurveImage | None = None,
+    thumbnail_image: ThumbnailImage | None = None,
 ) -> BriefContent:
     """Everything the brief of ``kommunenummer`` shows, from the publication; an unknown
     kommune is an :class:`InputError` that says where the valid numbers are."""
@@ -227,7 +154,7 @@ def brief_content(
             f"Alle {format_int_nb(total_count)} kommuner",
         ],
         figures=figures.key_figure_rows(rows, publication.targets, headline),
-        thumbnail_uri=_thumbnail(publication, kommunenummer),
+        thumbnail_uri=_thumbnail(publication, kommunenummer, thumbnail_image),
         cost_curve_uri=_curve_uri(curve, publication.cost_target, curve_image),
         changes=changes,
         previous_run=previous,
@@ -249,22 +176,27 @@ def _curve_uri(curve: pd.DataFrame, target: TargetSpec, image: CostCurveImage | 
 
 
 def write_brief_html(
-    publication: Publication, kommunenummer: str, out: Path, image: CostCurveImage | None = None
+    publication: Publication,
+    kommunenummer: str,
+    out: Path,
+    image: CostCurveImage | None = None,
+    thumbnail_image: ThumbnailImage | None = None,
 ) -> Path:
     """``out/<knr>.html``: the kommune's brief, one self-contained file."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{kommunenummer}.html"
-    html = render_brief_html(brief_content(publication, kommunenummer, image))
-    path.write_text(html, encoding="utf-8")
+    content = brief_content(publication, kommunenummer, image, thumbnail_image)
+    path.write_text(render_brief_html(content), encoding="utf-8")
     return path
 
 
-BriefState = tuple[Publication, CostCurveImage]
+BriefState = tuple[KommuneShares, BriefPictures]
 
 
 def _read_brief_state(folder: Path) -> BriefState:
-    """What every brief of a worker shares: the publication and one cost-curve figure."""
-    return read_publication(folder), CostCurveImage()
+    """What every brief of a worker shares: the publication cut by kommune and one figure of
+    each picture."""
+    return KommuneShares(read_publication(folder)), BriefPictures()
 
 
 def _given(state: BriefState) -> BriefState:
@@ -272,9 +204,10 @@ def _given(state: BriefState) -> BriefState:
 
 
 def _write_brief_job(state: BriefState, job: tuple[str, Path]) -> Path:
-    publication, image = state
+    shares, pictures = state
     kommunenummer, out = job
-    return write_brief_html(publication, kommunenummer, out, image)
+    publication = shares.of(kommunenummer)
+    return write_brief_html(publication, kommunenummer, out, pictures.curve, pictures.thumbnail)
 
 
 def write_brief_pages(
@@ -285,7 +218,7 @@ def write_brief_pages(
     same bytes for any count."""
     parallel = pool.workers > 1
     state: tuple[Any, ...] = (
-        (publication.folder,) if parallel else ((publication, CostCurveImage()),)
+        (publication.folder,) if parallel else ((KommuneShares(publication), BriefPictures()),)
     )
     pages = pool.map_ordered(
         _write_brief_job,

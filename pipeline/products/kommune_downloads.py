@@ -27,6 +27,7 @@ from pipeline.products.columns_nb import ColumnNb, describe_all, target_label
 from pipeline.products.gap_table_nb import VALUES_NB as GAP_VALUES_NB
 from pipeline.products.gap_table_nb import text_sheet
 from pipeline.products.sheets_nb import NUMBER_FORMATS, Sheet, add_sheet, write_csv_nb
+from pipeline.progress import Advance
 
 FOLDER: Final = "tables/kommuner"
 ADDRESS_COLUMNS: Final = ("address_id", "address_text", "households")
@@ -154,10 +155,11 @@ def write_kommune_downloads(
     gap_table: pd.DataFrame,
     config: Config,
     pool: Pool | None = None,
+    done: Advance | None = None,
 ) -> dict[str, dict[str, str]]:
     """Both files for every kommune of the gap table (a kommune without addresses gets files
-    with no address rows), written on ``pool`` (default: this process); returns
-    ``{kommunenummer: {"csv": path, "xlsx": path}}``."""
+    with no address rows), written on ``pool`` (default: this process), ``done(1)`` per
+    kommune; returns ``{kommunenummer: {"csv": path, "xlsx": path}}``."""
     out = folder / FOLDER
     out.mkdir(parents=True, exist_ok=True)
     spec = DownloadSpec(tuple(config.targets), config.classify.map_target, tuple(gap_table.columns))
@@ -173,7 +175,7 @@ def write_kommune_downloads(
         for _, row in kommuner.iterrows()  # one per kommune (357)
     )
     files = (pool or WorkerPool(1)).map_ordered(
-        _write_kommune, items, make_state=_download_state, state_args=(spec,)
+        _write_kommune, items, make_state=_download_state, state_args=(spec,), done=done
     )
     return {
         csv.stem: {"csv": str(csv.relative_to(folder)), "xlsx": str(xlsx.relative_to(folder))}

@@ -16,6 +16,7 @@ from maps.brief_images import (
     AREA_COLOR,
     THUMBNAIL_DPI,
     THUMBNAIL_SIZE_IN,
+    ThumbnailImage,
     cost_curve_png,
     data_uri_png,
     thumbnail_png,
@@ -83,3 +84,27 @@ def test_a_hole_in_the_kommune_is_not_filled() -> None:
     middle, size = pixels.shape[0] // 2, pixels.shape[0]
     assert tuple(pixels[middle, middle]) == (255, 255, 255)  # the hole: the page shows through
     assert tuple(pixels[middle, size // 5]) == (0xF4, 0xF4, 0xF0)  # the kommune's fill
+
+
+def test_a_reused_thumbnail_image_draws_the_same_bytes_as_a_fresh_figure() -> None:
+    """One :class:`ThumbnailImage` over several kommuner (areas, addresses, none) writes each
+    PNG byte for byte as a new figure does: nothing of the previous kommune stays."""
+    kommuner = [
+        (shapely.box(0, 0, 10_000, 4_000), [2_000.0, 8_000.0], ["unserved", "underserved"]),
+        (shapely.Polygon([(0, 0), (5_000, 9_000), (9_000, 0)]), [], []),
+        (shapely.box(500_000, 6_900_000, 501_000, 6_903_000), [500_500.0], ["unserved"]),
+    ]
+    image = ThumbnailImage()
+    for shape, x_m, classes in kommuner:
+        outline = gpd.GeoSeries([shape], crs=25833)
+        addresses = pd.DataFrame(
+            {
+                "x_m": x_m,
+                "y_m": [shape.centroid.y] * len(x_m),
+                "households": [3] * len(x_m),
+                "class_no2025": classes,
+            }
+        )
+        areas = gpd.GeoSeries([shape.centroid.buffer(300)], crs=25833) if x_m else None
+        fresh = thumbnail_png(outline, addresses, "class_no2025", areas)
+        assert thumbnail_png(outline, addresses, "class_no2025", areas, image) == fresh

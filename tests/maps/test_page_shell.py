@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
+import folium
 import pytest
 
 from maps.assets import is_tile_url
-from maps.page_shell import BASEMAPS, KARTVERKET_ATTRIBUTION
-from maps.publish import MapPaths
+from maps.page_shell import BASEMAPS, KARTVERKET_ATTRIBUTION, url_provider
+from maps.publish import MapPaths, stable_element_ids
 from tests.browser import OfflineBrowser, map_variable, screenshot
 from tests.maps.address_pages import READY
 from tests.maps.map_inputs import MapInputs, write_inputs
@@ -245,3 +247,18 @@ def test_on_a_phone_the_overview_scale_leaves_the_title_and_the_map_free(
     screenshot(page, "overview-phone.png")
     assert report.problems() == []
     page.context.close()
+
+
+def test_a_basemap_given_as_its_own_provider_is_the_layer_of_its_url() -> None:
+    """The basemaps skip xyzservices' name search: each renders as the URL given as text."""
+
+    def page(tiles_of: Any) -> str:
+        fmap = folium.Map(tiles=None)
+        for basemap in BASEMAPS:
+            if basemap.url is not None:
+                folium.TileLayer(
+                    tiles_of(basemap), attr=basemap.attribution, name=basemap.name, max_zoom=18
+                ).add_to(fmap)
+        return stable_element_ids(fmap.get_root().render())
+
+    assert page(lambda b: url_provider(b.name, b.url)) == page(lambda b: b.url)

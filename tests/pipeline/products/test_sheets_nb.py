@@ -8,9 +8,19 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.products.columns_nb import ColumnNb
-from pipeline.products.sheets_nb import Sheet, row_height_pt, write_csv_nb, write_workbook
+from pipeline.products.sheets_nb import (
+    Sheet,
+    _number_column,
+    _text_column,
+    mixed_column,
+    row_height_pt,
+    write_csv_nb,
+    write_workbook,
+)
 from tests.pipeline.products.conftest import EVIL_NAME, RISKY_TEXTS
 
 COLUMNS = [
@@ -127,3 +137,32 @@ def test_a_text_column_with_no_text_at_all_is_written(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(path)["Tabell"]
     assert [cell.value for cell in sheet["A"]] == ["Navn", None, None]
     assert sheet.column_dimensions["A"].width == 10.0
+
+
+MIXED_VALUES = st.one_of(
+    st.text(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.just(pd.NA),
+    st.integers(-(2**62), 2**62).map(np.int64),
+    st.floats(width=32).map(np.float32),
+)
+
+
+def _mixed_one_by_one(values: pd.Series) -> list[object]:
+    """The slow reference: each value converted alone, as a one-row column."""
+    one = [pd.Series([v]) for v in values.tolist()]
+    return [_text_column(v)[0] if isinstance(v.iloc[0], str) else _number_column(v)[0] for v in one]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MIXED_VALUES, max_size=8))
+def test_mixed_column_converts_each_value_as_it_would_alone(values: list[object]) -> None:
+    """Texts and numbers converted in two batches give the cells of one conversion per value
+    (same type, same value; missing stays None)."""
+    column = pd.Series(values, dtype=object)
+    for got, expected in zip(mixed_column(column), _mixed_one_by_one(column), strict=True):
+        assert type(got) is type(expected)
+        assert got == expected or (got != got and expected != expected)

@@ -1,0 +1,55 @@
+"""maps/render.py: a page rendered with its plain pieces uncompiled is the same string as
+branca's own rendering; a piece with template syntax is still a template."""
+
+from __future__ import annotations
+
+import branca.element
+import folium
+import jinja2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maps import style
+from maps.publish import stable_element_ids
+from maps.render import PlainText, as_jinja_renders, plain_text_elements, render_page, template_of
+
+PIECES = st.text(alphabet=st.sampled_from(["a", "æ", " ", "\n", "\r", "\t", "{", "}", "%", "#"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(PIECES.filter(lambda t: not any(s in t for s in ("{{", "{%", "{#"))))
+def test_plain_text_renders_as_jinja_renders_it(text: str) -> None:
+    assert as_jinja_renders(text) == jinja2.Template(text).render()
+    assert template_of(text).render(this=None, kwargs={}) == jinja2.Template(text).render()
+
+
+def test_text_with_template_syntax_stays_a_template() -> None:
+    assert isinstance(template_of("{{ 1 + 1 }}"), jinja2.Template)
+    assert template_of("{{ 1 + 1 }}").render() == "2"
+    assert isinstance(template_of("a { b } c"), PlainText)
+
+
+def _map() -> folium.Map:
+    fmap = folium.Map(location=[60.0, 10.0], zoom_start=6, tiles=None)
+    style.add_base_layer(fmap, opacity=0.7)
+    folium.GeoJson(
+        {"type": "Point", "coordinates": [10.0, 60.0]}, name="Æ <b>&</b>\r\nline"
+    ).add_to(fmap)
+    style.HtmlControl("<h3>Ås {x}</h3>\n", "topleft", toggle_label="Ås").add_to(fmap)
+    style.add_layer_control(fmap)
+    return fmap
+
+
+def test_a_page_renders_to_the_same_string_as_branca_renders_it() -> None:
+    """The same map built twice (Folium's random element ids numbered in order)."""
+    with plain_text_elements():
+        fast = render_page(_map())
+    assert stable_element_ids(fast) == stable_element_ids(_map().get_root().render())
+
+
+def test_branca_gets_its_template_back_after_the_last_render() -> None:
+    with plain_text_elements():
+        with plain_text_elements():
+            assert branca.element.Template is template_of
+        assert branca.element.Template is template_of
+    assert branca.element.Template is jinja2.Template
