@@ -26,8 +26,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from layers.checksums import sha256_of
-from layers.dtm import dtm_paths
+from layers.dtm import dtm_digest
 from maps.worker_pool import Pool, WorkerPool
 from pipeline.config import Config
 from pipeline.products.hillshade import write_hillshade_png
@@ -35,16 +34,6 @@ from pipeline.products.hillshade import write_hillshade_png
 Shade = tuple[Path, list[list[float]]]
 MAX_PX = 1024
 HILLSHADE_CACHE = Path("cache") / "hillshade"  # under the output folder, kept between runs
-
-
-def dtm_digest(dtm: Path, checksums: Mapping[str, Mapping[str, Any]]) -> str:
-    """SHA-256 over the SHA-256 of each DTM file (``dtm`` or ``dtm/<name>`` keys of the run's
-    input checksums, else read from the files), in file-name order."""
-    known = {Path(v["path"]).resolve(): str(v["sha256"]) for v in checksums.values()}
-    files = sorted(dtm_paths(dtm))
-    sums = [known.get(p.resolve()) or sha256_of(p) for p in files]
-    text = "\n".join(f"{p.name} {s}" for p, s in zip(files, sums, strict=True))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def bounds_key(bounds_25833: tuple[float, float, float, float], max_px: int) -> str:
