@@ -7,10 +7,12 @@ page then renders. Most pieces are plain text (a layer's script with its data, a
 and compiling them is a fixed cost per element: about a tenth of a kommune map's build time
 on the 2-core machine (cProfile of publish, 321 kommuner: 10,929 compilations).
 
-:func:`render_page` renders with a piece without template syntax (no ``{{``, ``{%`` or
-``{#``) kept as text and given back as jinja would render it (:func:`as_jinja_renders`:
-newlines made ``\\n``, one trailing newline dropped), so the page is the same string; a piece
-with template syntax is still compiled, as before.
+:func:`render_page` renders with every produced piece kept as text and given back as jinja
+would render a piece without template syntax (:func:`as_jinja_renders`: newlines made ``\\n``,
+one trailing newline dropped), so the page is the same string. A piece is never compiled
+again: it is finished HTML or JavaScript, and any ``{{``, ``{%`` or ``{#`` in it came from the
+data (a kommune or street name), which jinja would otherwise run as a template (49 for
+``{{ 7*7 }}``, or worse).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import branca.element
 import folium
 import jinja2
 
-_TEMPLATE_SYNTAX: Final = re.compile(r"\{[{%#]")
 _NEWLINE: Final = re.compile(r"\r\n|\r|\n")
 _LOCK = threading.Lock()  # a Dask worker may render pages on several threads
 _RENDERING = [0]  # renders under way in this process
@@ -52,10 +53,21 @@ class PlainText:
         return self.text
 
 
-def template_of(source: str) -> Any:
-    """A jinja template of ``source``, or :class:`PlainText` when it has no template syntax."""
-    if _TEMPLATE_SYNTAX.search(source):
-        return jinja2.Template(source)
+class TextElement(branca.element.Element):
+    """An element of finished HTML: renders to its text (as :class:`PlainText`), never
+    compiled as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self.text = PlainText(text).text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def template_of(source: str) -> PlainText:
+    """``source`` as :class:`PlainText`: a produced piece is not compiled again (module
+    docstring)."""
     return PlainText(source)
 
 

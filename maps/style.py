@@ -30,6 +30,7 @@ from layers.numbers_nb import (
     is_missing,
 )
 from maps import page_shell
+from maps.render import TextElement
 
 # --------------------------------------------------------------------------------------------
 # Targets and classes
@@ -285,10 +286,11 @@ MAP_CSS: Final = f"""
 
 
 def add_to_head(fmap: folium.Map, html_text: str, name: str) -> None:
-    """Add trusted (already escaped) HTML to the ``<head>`` of the map's page."""
+    """Add trusted (already escaped) HTML to the ``<head>`` of the map's page, as text: it is
+    not compiled as a template (a ``{{`` in a kommune's name stays two braces)."""
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
-    figure.header.add_child(Element(html_text), name=name)
+    figure.header.add_child(TextElement(html_text), name=name)
 
 
 class HtmlControl(MacroElement):

@@ -1,5 +1,5 @@
-"""maps/render.py: a page rendered with its plain pieces uncompiled is the same string as
-branca's own rendering; a piece with template syntax is still a template."""
+"""maps/render.py: a page rendered with its pieces uncompiled is the same string as branca's
+own rendering; template syntax from the data stays text (it is never run)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,21 @@ def test_plain_text_renders_as_jinja_renders_it(text: str) -> None:
     assert template_of(text).render(this=None, kwargs={}) == jinja2.Template(text).render()
 
 
-def test_text_with_template_syntax_stays_a_template() -> None:
-    assert isinstance(template_of("{{ 1 + 1 }}"), jinja2.Template)
-    assert template_of("{{ 1 + 1 }}").render() == "2"
+def test_template_syntax_in_a_piece_stays_text() -> None:
+    assert template_of("{{ 1 + 1 }}").render() == "{{ 1 + 1 }}"
     assert isinstance(template_of("a { b } c"), PlainText)
+
+
+def test_template_syntax_in_the_data_is_never_run_on_the_page() -> None:
+    """A kommune named like a template (in the page title and in a macro's output)."""
+    name = "{{ 7*7 }} {% for x in [1] %}x{% endfor %} {# c #}"
+    fmap = folium.Map(location=[60.0, 10.0], zoom_start=6, tiles=None)
+    style.add_to_head(fmap, f"<title>{name}</title>", "gapmap_title")
+    folium.GeoJson({"type": "Point", "coordinates": [10.0, 60.0]}, name=name).add_to(fmap)
+    style.add_layer_control(fmap)
+    page = render_page(fmap)
+    assert f"<title>{name}</title>" in page
+    assert "49" not in page
 
 
 def _map() -> folium.Map:
