@@ -142,7 +142,8 @@ def test_kartverket_is_the_default_basemap_and_the_others_can_be_chosen(
         assert checked.inner_text().strip() == "Topografisk norgeskart"
 
         page.locator(".leaflet-control-layers-base label", has_text="OpenStreetMap").click()
-        page.wait_for_selector("img.leaflet-tile[src*='openstreetmap']", state="attached")
+        # loaded, not only attached: the tile's request has then been served (and recorded)
+        page.wait_for_selector("img.leaflet-tile-loaded[src*='openstreetmap']", state="attached")
         assert "tile.openstreetmap.org" in report.tile_hosts
         attribution = page.locator(".leaflet-control-attribution").inner_text()
         assert "OpenStreetMap" in attribution and "Kartverket" not in attribution

@@ -122,6 +122,7 @@ def test_an_error_in_work_is_raised_here_as_itself(scheduler: str) -> None:
 
 def test_a_state_is_made_once_per_worker_process_kept_then_forgotten(scheduler: str) -> None:
     BUILT.clear()
+    worker_pool.forget_states()  # what an earlier test left in this (pytest worker) process
     with DaskPool(2, scheduler) as pool:
         first = pool.map_ordered(add_offset, range(8), make_state=Offset, state_args=(7,))
         again = pool.map_ordered(add_offset, range(4), make_state=Offset, state_args=(7,))
