@@ -589,3 +589,24 @@ def radio_sites(x_m, y_m, range_m) -> pd.DataFrame:
             "max_range_m": range_m,
         }
     )
+
+
+def valley_kommuner(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
+    """Two kommuner's addresses in the valley DTM (written to ``folder/dtm.tif``) and two sites:
+    S0 on the plateau (30 m mast, 1 km range) and S1 on the crest (10 m mast, 2 km); address 13
+    is 50 km away from both (what each address sees: tests/pipeline/radio/test_kommune_reach.py)."""
+    path = write_dtm(
+        folder / "dtm.tif", np.tile(valley_profile_m(), (40, 1)), (WINDOW_X0_M, WINDOW_Y0_M)
+    )
+    y = WINDOW_Y0_M - 205.0
+    addresses = pd.DataFrame(
+        {
+            "kommunenummer": ["9902", "9901", "9902", "9901"],
+            "x_m": [column_x_m(300), column_x_m(90), column_x_m(380), WINDOW_X0_M + 50_000],
+            "y_m": [y, y, y - 100, y],
+        },
+        index=[10, 11, 12, 13],
+    )
+    sites = radio_sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
+    sites.loc[1, "antenna_height_m"] = 10.0
+    return addresses, sites, path

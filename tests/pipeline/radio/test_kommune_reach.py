@@ -4,35 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from maps.worker_pool import WorkerPool
 from pipeline.radio.kommune_reach import SharedTable, wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
-from tests.fixtures import WINDOW_X0_M as X0_M
-from tests.fixtures import WINDOW_Y0_M as Y0_M
-from tests.fixtures import column_x_m, radio_sites, valley_profile_m, write_dtm
-
-
-def _valley(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
-    path = write_dtm(tmp_path / "dtm.tif", np.tile(valley_profile_m(), (40, 1)), (X0_M, Y0_M))
-    y = Y0_M - 205.0
-    addresses = pd.DataFrame(
-        {
-            "kommunenummer": ["9902", "9901", "9902", "9901"],
-            "x_m": [column_x_m(300), column_x_m(90), column_x_m(380), X0_M + 50_000],
-            "y_m": [y, y, y - 100, y],
-        },
-        index=[10, 11, 12, 13],
-    )
-    sites = radio_sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
-    sites.loc[1, "antenna_height_m"] = 10.0
-    return addresses, sites, path
+from tests.fixtures import radio_sites, valley_kommuner
 
 
 def test_wireless_reach_per_address_is_aligned_and_window_size_independent(tmp_path: Path) -> None:
-    addresses, sites, path = _valley(tmp_path)
+    addresses, sites, path = valley_kommuner(tmp_path)
     kommuner_done: list[int] = []
     result = wireless_reach_per_address(addresses, sites, path, kommune_done=kommuner_done.append)
     assert kommuner_done == [1, 1]  # progress: once per kommune
@@ -48,7 +29,7 @@ def test_wireless_reach_per_address_is_aligned_and_window_size_independent(tmp_p
 
 
 def test_two_worker_processes_give_the_same_table(tmp_path: Path) -> None:
-    addresses, sites, path = _valley(tmp_path)
+    addresses, sites, path = valley_kommuner(tmp_path)
     one = wireless_reach_per_address(addresses, sites, path)
     with WorkerPool(2) as pool:
         two = wireless_reach_per_address(addresses, sites, path, pool=pool)

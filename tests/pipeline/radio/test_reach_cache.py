@@ -12,9 +12,7 @@ from layers.dtm import dtm_digest
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache, site_row_hashes, sites_near
-from tests.fixtures import WINDOW_X0_M as X0_M
-from tests.fixtures import WINDOW_Y0_M as Y0_M
-from tests.fixtures import column_x_m, radio_sites, valley_profile_m, write_dtm
+from tests.fixtures import radio_sites, valley_kommuner
 
 BOX = (0.0, 0.0, 10.0, 10.0)
 
@@ -52,23 +50,8 @@ def test_the_key_changes_with_what_the_table_is_made_of_and_nothing_else(tmp_pat
     assert _key(ReachCache(tmp_path, tmp_path / "dtm.tif", "dtm-b"), sites) != key  # the DTM
 
 
-def _valley(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
-    path = write_dtm(tmp_path / "dtm.tif", np.tile(valley_profile_m(), (40, 1)), (X0_M, Y0_M))
-    y = Y0_M - 205.0
-    addresses = pd.DataFrame(
-        {
-            "kommunenummer": ["9902", "9901", "9902", "9901"],
-            "x_m": [column_x_m(300), column_x_m(90), column_x_m(380), X0_M + 50_000],
-            "y_m": [y, y, y - 100, y],
-        },
-        index=[10, 11, 12, 13],
-    )
-    sites = radio_sites([column_x_m(50), column_x_m(200)], [y, y + 50], [1000.0, 2000.0])
-    return addresses, sites, path
-
-
 def test_tables_read_back_are_the_tables_computed(tmp_path: Path) -> None:
-    addresses, sites, dtm = _valley(tmp_path)
+    addresses, sites, dtm = valley_kommuner(tmp_path)
     cache = ReachCache(tmp_path / "cache", dtm, dtm_digest(dtm))
     cold = wireless_reach_per_address(addresses, sites, dtm, cache=cache)
     assert cache.take_counts() == (0, 2)
@@ -81,7 +64,7 @@ def test_tables_read_back_are_the_tables_computed(tmp_path: Path) -> None:
 
 
 def test_only_the_changed_kommune_is_computed_again(tmp_path: Path) -> None:
-    addresses, sites, dtm = _valley(tmp_path)
+    addresses, sites, dtm = valley_kommuner(tmp_path)
     cache = ReachCache(tmp_path / "cache", dtm, dtm_digest(dtm))
     wireless_reach_per_address(addresses, sites, dtm, cache=cache)
     cache.take_counts()
@@ -93,7 +76,7 @@ def test_only_the_changed_kommune_is_computed_again(tmp_path: Path) -> None:
 
 
 def test_another_dtm_does_not_use_the_cache(tmp_path: Path) -> None:
-    addresses, sites, dtm = _valley(tmp_path)
+    addresses, sites, dtm = valley_kommuner(tmp_path)
     cache = ReachCache(tmp_path / "cache", tmp_path / "other.tif", "other")
     wireless_reach_per_address(addresses, sites, dtm, cache=cache)
     assert cache.take_counts() == (0, 0)
@@ -101,7 +84,7 @@ def test_another_dtm_does_not_use_the_cache(tmp_path: Path) -> None:
 
 
 def test_prune_keeps_only_what_the_run_used(tmp_path: Path) -> None:
-    addresses, sites, dtm = _valley(tmp_path)
+    addresses, sites, dtm = valley_kommuner(tmp_path)
     folder = tmp_path / "cache"
     wireless_reach_per_address(addresses, sites, dtm, cache=ReachCache(folder, dtm, "a"))
     (folder / ".left.part").write_bytes(b"half a file")
@@ -116,7 +99,7 @@ def test_prune_keeps_only_what_the_run_used(tmp_path: Path) -> None:
 def test_dtm_digest_is_the_files_digest_with_or_without_the_run_checksums(
     tmp_path: Path,
 ) -> None:
-    _, _, dtm = _valley(tmp_path)
+    _, _, dtm = valley_kommuner(tmp_path)
     known = input_checksums({"dtm": dtm})
     assert dtm_digest(dtm, known) == dtm_digest(dtm)
     known["dtm"]["sha256"] = "0" * 64  # the run's checksum is taken when it names the file
