@@ -48,6 +48,7 @@ import pandas as pd
 
 from layers.numbers_nb import format_decimal_nb
 from maps import style
+from maps.piece_cache import NO_PIECES, PieceCache, frame_digest
 from maps.style import TargetSpec
 
 COORD_SCALE = 100_000  # 1e-5° ≈ 1.1 m
@@ -260,15 +261,30 @@ def households_by_class(
     return counts
 
 
-def address_rows(
-    addresses: pd.DataFrame, targets: Sequence[TargetSpec], map_target: TargetSpec
-) -> AddressRows:
-    """Encode one kommune's located addresses for its map (vectorised; gzip level 6)."""
-    located = addresses["lat"].notna() & addresses["lon"].notna()
-    frame = addresses[located]
+def _encoded(frame: pd.DataFrame, targets: Sequence[TargetSpec]) -> bytes:
+    """The located addresses' header (JSON) and base64 payload, one line each."""
     columns, texts = address_columns(frame, targets)
     blob, header = pack_columns(columns, texts)
-    payload = base64.b64encode(gzip.compress(blob, compresslevel=6, mtime=0)).decode("ascii")
+    payload = base64.b64encode(gzip.compress(blob, compresslevel=6, mtime=0))
+    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+
+
+def address_rows(
+    addresses: pd.DataFrame,
+    targets: Sequence[TargetSpec],
+    map_target: TargetSpec,
+    pieces: PieceCache = NO_PIECES,
+) -> AddressRows:
+    """Encode one kommune's located addresses for its map (vectorised; gzip level 6); the
+    encoding is read back from ``pieces`` when these rows were encoded before
+    (:mod:`maps.piece_cache`)."""
+    located = addresses["lat"].notna() & addresses["lon"].notna()
+    frame = addresses[located]
+    parts = (frame_digest(frame), repr(tuple(targets)))
+    encoded = pieces.piece("addresses", parts, lambda: _encoded(frame, targets))
+    header_json, payload_ascii = encoded.split(b"\n", 1)
+    header = json.loads(header_json)
+    payload = payload_ascii.decode("ascii")
     map_classes = frame[f"class_{map_target.name}"].astype("object")
     return AddressRows(
         payload_b64=payload,

@@ -27,6 +27,7 @@ from maps.cost_panel import CostCurvePanel, cost_curve_html
 from maps.downloads import kommune_downloads_html
 from maps.masts import NewSiteLayer, new_site_legend_html, new_site_rows
 from maps.overview import bounds_latlon, to_map_geometries
+from maps.piece_cache import NO_PIECES, PieceCache
 from maps.print_view import add_print_view
 from maps.style import TargetSpec
 from maps.target_switch import (
@@ -238,11 +239,12 @@ def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows
     style.HtmlControl(legend, "bottomright", toggle_label="Tegnforklaring").add_to(fmap)
 
 
-def kommune_map(inputs: KommuneMapInputs) -> folium.Map:
+def kommune_map(inputs: KommuneMapInputs, pieces: PieceCache = NO_PIECES) -> folium.Map:
     """The map of one kommune, bottom to top: background, hillshade, outline, project areas,
     the addresses clustered per class, the proposed masts; then the layer control, the info
-    panel (folds away), the legend and the print view (:mod:`maps.print_view`)."""
-    encoded = address_rows(inputs.addresses, inputs.targets, inputs.map_target)
+    panel (folds away), the legend and the print view (:mod:`maps.print_view`). The encoded
+    addresses come from ``pieces`` when these rows were encoded before."""
+    encoded = address_rows(inputs.addresses, inputs.targets, inputs.map_target, pieces)
     fmap = _base_map()
     if inputs.terrain_png is not None:
         _hillshade_layer(inputs.terrain_png).add_to(fmap)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 import folium
 import geopandas as gpd
@@ -32,6 +32,7 @@ from maps.index_page import render_index_page
 from maps.inline import inline_assets, prune_unused
 from maps.kommune import KommuneMapInputs, kommune_map
 from maps.overview import build_overview_map
+from maps.piece_cache import NO_PIECES, PieceCache
 from maps.render import plain_text_elements, render_page
 from maps.sources import KommuneSlices, MapSources, validate_sources
 from maps.style import TargetSpec
@@ -85,25 +86,31 @@ class _PageJob:
     title: str
 
 
-def _write_kommune_page(assets: AssetMode, job: _PageJob) -> Path:
+_PageState = tuple[AssetMode, PieceCache]
+
+
+def _write_kommune_page(state: _PageState, job: _PageJob) -> Path:
     """Build and save one kommune map (in whichever process :func:`map_ordered` chose), its
     pieces of plain text not compiled as templates (:mod:`maps.render`)."""
+    assets, pieces = state
     with plain_text_elements():
-        save_page(kommune_map(job.inputs), job.path, job.title, assets)
+        save_page(kommune_map(job.inputs, pieces), job.path, job.title, assets)
     return job.path
 
 
-def _same(value: AssetMode) -> AssetMode:
-    return value
+def _same(*state: Any) -> tuple[Any, ...]:
+    return state
 
 
 @dataclass(frozen=True)
 class KommuneWork:
     """How the kommune maps are written: by ``pool``'s processes (default: this one),
-    ``done(1)`` per map."""
+    ``done(1)`` per map, the costly pieces kept in ``pieces`` (:mod:`maps.piece_cache`;
+    default: none kept)."""
 
     pool: Pool = field(default_factory=lambda: WorkerPool(1))
     done: Callable[[int], None] | None = None
+    pieces: PieceCache = NO_PIECES
 
 
 def _page_jobs(
@@ -138,7 +145,7 @@ def _write_kommune_maps(
         _write_kommune_page,
         _page_jobs(kommune_dir, sources, target, changes),
         make_state=_same,
-        state_args=(assets,),
+        state_args=(assets, work.pieces),
         done=work.done,
     )
     return {path.stem: path for path in written}

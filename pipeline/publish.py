@@ -40,6 +40,7 @@ from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
 from pipeline.products.hillshade_cache import run_hillshades
 from pipeline.products.kommune_downloads import write_kommune_downloads
+from pipeline.products.pieces import piece_cache, pieces_detail
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.reason_counts import reason_counts
 from pipeline.wireless import fwa_claims_stage
@@ -103,17 +104,27 @@ def publish_products(
     stage_timings: list[dict[str, Any]],
     progress: Progress = NO_PROGRESS,
     pool: Pool | None = None,
+    detail: dict[str, str] | None = None,
 ) -> Path:
     """Write every product of a run and its manifest into the run's folder (not yet current);
     the kommune hillshades, maps and briefs by ``pool``'s workers (default: the
-    ``[run] executor``'s, :mod:`pipeline.executor`), each loop reporting to ``progress``."""
+    ``[run] executor``'s, :mod:`pipeline.executor`), each loop reporting to ``progress``. The
+    maps' and briefs' costly pieces are kept between runs (:func:`piece_cache`); ``detail``
+    gets how many were reused."""
     folder = run_folder(config.run.output_dir, info.run_id)
     folder.mkdir(parents=True, exist_ok=False)
+    pieces = piece_cache(config)
+    started = pieces.start()
     if pool is not None:
-        return _publish_into(folder, config, info, tables, stage_timings, (pool, progress))
-    with open_executor(config.run) as opened:
-        opened.warm_up()  # the workers start while this process writes the tables
-        return _publish_into(folder, config, info, tables, stage_timings, (opened, progress))
+        written = _publish_into(folder, config, info, tables, stage_timings, (pool, progress))
+    else:
+        with open_executor(config.run) as opened:
+            opened.warm_up()  # the workers start while this process writes the tables
+            work = (opened, progress)
+            written = _publish_into(folder, config, info, tables, stage_timings, work)
+    if pieces.folder is not None and detail is not None:
+        detail["pieces"] = pieces_detail(started)
+    return written
 
 
 def _publish_into(
@@ -136,7 +147,9 @@ def _publish_into(
     manifest = _manifest(config, info, tables, stage_timings, outputs)
     write_manifest(folder, manifest)
     # the kommune briefs read the published folder itself, manifest included
-    manifest["outputs"]["briefs"] = write_briefs(folder, pool=pool, progress=progress)
+    manifest["outputs"]["briefs"] = write_briefs(
+        folder, pool=pool, progress=progress, pieces=piece_cache(config)
+    )
     write_manifest(folder, manifest)
     return folder
 
@@ -225,7 +238,8 @@ def _write_map_products(
     with progress.track("hillshades", len(kommuner) if config.inputs.dtm else 0) as done:
         shades = run_hillshades(config, info.checksums, kommuner, pool, done)
     with progress.track("kommune maps", _kommune_count(tables.aggregated.gap_table)) as done:
-        paths = _write_maps(folder, config, info, tables, areas, shades, KommuneWork(pool, done))
+        maps_work = KommuneWork(pool, done, piece_cache(config))
+        paths = _write_maps(folder, config, info, tables, areas, shades, maps_work)
     return _relative(paths, folder)
 
 

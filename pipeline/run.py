@@ -209,7 +209,7 @@ def _run_stages(
         detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
         tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed, claims)
-        folder = publish.publish_products(config, info, tables, timer.rows, progress, pool)
+        folder = publish.publish_products(config, info, tables, timer.rows, progress, pool, detail)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)
     timings = pd.DataFrame(timer.rows)

@@ -26,6 +26,7 @@ from maps import brief_figures as figures
 from maps.brief import BriefContent, render_brief_html
 from maps.brief_images import ThumbnailImage, cost_curve_png, data_uri_png, thumbnail_png
 from maps.cost_curve_png import CostCurveImage
+from maps.piece_cache import NO_PIECES, PieceCache, frame_digest
 from maps.style import TargetSpec
 from maps.worker_pool import Pool, WorkerPool
 from pipeline.products.brief_pdf import (
@@ -73,8 +74,18 @@ def _record(rows: pd.DataFrame) -> dict[str, Any] | None:
     return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
 
 
+@dataclass(frozen=True)
+class BriefPictures:
+    """The figures a worker reuses for all its briefs' pictures (one of each), and the
+    pictures kept between runs (:mod:`maps.piece_cache`; default: none kept)."""
+
+    curve: CostCurveImage = field(default_factory=CostCurveImage)
+    thumbnail: ThumbnailImage = field(default_factory=ThumbnailImage)
+    pieces: PieceCache = NO_PIECES
+
+
 def _thumbnail(
-    publication: Publication, kommunenummer: str, image: ThumbnailImage | None = None
+    publication: Publication, kommunenummer: str, pictures: BriefPictures | None = None
 ) -> str | None:
     outlines, below = publication.layers["outlines"], publication.layers["below"]
     if outlines is None:
@@ -87,8 +98,13 @@ def _thumbnail(
     addresses = empty if below is None else below[below["kommunenummer"] == kommunenummer]
     shapes = publication.layers["shapes"]
     areas = None if shapes is None else shapes[shapes["kommunenummer"] == kommunenummer]
-    png = thumbnail_png(
-        outline.geometry, addresses, column, None if areas is None else areas.geometry, image
+    pictures = pictures or BriefPictures()
+    area_shapes = None if areas is None else areas.geometry
+    parts = [frame_digest(outline.geometry), frame_digest(addresses), column]
+    png = pictures.pieces.piece(
+        "thumbnail",
+        [*parts, frame_digest(area_shapes)],
+        lambda: thumbnail_png(outline.geometry, addresses, column, area_shapes, pictures.thumbnail),
     )
     return data_uri_png(png)
 
@@ -112,22 +128,14 @@ def _stamp(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-@dataclass(frozen=True)
-class BriefPictures:
-    """The figures a worker reuses for all its briefs' pictures (one of each)."""
-
-    curve: CostCurveImage = field(default_factory=CostCurveImage)
-    thumbnail: ThumbnailImage = field(default_factory=ThumbnailImage)
-
-
 def brief_content(
     publication: Publication,
     kommunenummer: str,
-    curve_image: CostCurveImage | None = None,
-    thumbnail_image: ThumbnailImage | None = None,
+    pictures: BriefPictures | None = None,
 ) -> BriefContent:
-    """Everything the brief of ``kommunenummer`` shows, from the publication; an unknown
-    kommune is an :class:`InputError` that says where the valid numbers are."""
+    """Everything the brief of ``kommunenummer`` shows, from the publication, its pictures
+    drawn on ``pictures``' figures (or read back from its pieces); an unknown kommune is an
+    :class:`InputError` that says where the valid numbers are."""
     rows = _gap_rows(publication, kommunenummer)
     kommune, fylke = rows[0] or {}, rows[1]
     name = unquote_spreadsheet_safe(kommune.get("kommunenavn"))
@@ -154,8 +162,8 @@ def brief_content(
             f"Alle {format_int_nb(total_count)} kommuner",
         ],
         figures=figures.key_figure_rows(rows, publication.targets, headline),
-        thumbnail_uri=_thumbnail(publication, kommunenummer, thumbnail_image),
-        cost_curve_uri=_curve_uri(curve, publication.cost_target, curve_image),
+        thumbnail_uri=_thumbnail(publication, kommunenummer, pictures),
+        cost_curve_uri=_curve_uri(curve, publication.cost_target, pictures),
         changes=changes,
         previous_run=previous,
         reasons=figures.top_reason_rows(
@@ -170,22 +178,31 @@ def brief_content(
     )
 
 
-def _curve_uri(curve: pd.DataFrame, target: TargetSpec, image: CostCurveImage | None) -> str | None:
-    png = cost_curve_png(curve, f"Kostnad for å nå {target.label_nb}", image)
-    return None if png is None else data_uri_png(png)
+def _curve_uri(
+    curve: pd.DataFrame, target: TargetSpec, pictures: BriefPictures | None
+) -> str | None:
+    if curve.empty:
+        return None
+    title = f"Kostnad for å nå {target.label_nb}"
+    pictures = pictures or BriefPictures()
+    png = pictures.pieces.piece(
+        "brief-curve",
+        [frame_digest(curve), title],
+        lambda: cost_curve_png(curve, title, pictures.curve) or b"",
+    )
+    return data_uri_png(png)
 
 
 def write_brief_html(
     publication: Publication,
     kommunenummer: str,
     out: Path,
-    image: CostCurveImage | None = None,
-    thumbnail_image: ThumbnailImage | None = None,
+    pictures: BriefPictures | None = None,
 ) -> Path:
     """``out/<knr>.html``: the kommune's brief, one self-contained file."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{kommunenummer}.html"
-    content = brief_content(publication, kommunenummer, image, thumbnail_image)
+    content = brief_content(publication, kommunenummer, pictures)
     path.write_text(render_brief_html(content), encoding="utf-8")
     return path
 
@@ -193,10 +210,10 @@ def write_brief_html(
 BriefState = tuple[KommuneShares, BriefPictures]
 
 
-def _read_brief_state(folder: Path) -> BriefState:
+def _read_brief_state(folder: Path, pieces: PieceCache) -> BriefState:
     """What every brief of a worker shares: the publication cut by kommune and one figure of
     each picture."""
-    return KommuneShares(read_publication(folder)), BriefPictures()
+    return KommuneShares(read_publication(folder)), BriefPictures(pieces=pieces)
 
 
 def _given(state: BriefState) -> BriefState:
@@ -207,18 +224,25 @@ def _write_brief_job(state: BriefState, job: tuple[str, Path]) -> Path:
     shares, pictures = state
     kommunenummer, out = job
     publication = shares.of(kommunenummer)
-    return write_brief_html(publication, kommunenummer, out, pictures.curve, pictures.thumbnail)
+    return write_brief_html(publication, kommunenummer, out, pictures)
 
 
 def write_brief_pages(
-    publication: Publication, chosen: list[str], out: Path, pool: Pool, done: Advance
+    publication: Publication,
+    chosen: list[str],
+    out: Path,
+    work: tuple[Pool, Advance],
+    pieces: PieceCache = NO_PIECES,
 ) -> dict[str, Path]:
-    """The HTML briefs of ``chosen``, by ``pool``'s processes (each reads the publication from
-    its folder once; with one, this process uses ``publication``), ``done(1)`` per page; the
-    same bytes for any count."""
+    """The HTML briefs of ``chosen``, by ``work``'s pool of processes (each reads the
+    publication from its folder once; with one, this process uses ``publication``), ``done(1)``
+    per page, the pictures kept in ``pieces``; the same bytes for any count."""
+    pool, done = work
     parallel = pool.workers > 1
     state: tuple[Any, ...] = (
-        (publication.folder,) if parallel else ((KommuneShares(publication), BriefPictures()),)
+        (publication.folder, pieces)
+        if parallel
+        else ((KommuneShares(publication), BriefPictures(pieces=pieces)),)
     )
     pages = pool.map_ordered(
         _write_brief_job,
@@ -262,10 +286,12 @@ def write_briefs(
     *,
     pool: Pool | None = None,
     progress: Progress = NO_PROGRESS,
+    pieces: PieceCache = NO_PIECES,
 ) -> dict[str, Any]:
     """Write the briefs of ``kommuner`` (default: every kommune of the publication in
     ``folder``) as HTML and PDF into ``out`` (default ``folder/briefs``), by ``pool``'s
-    processes (default: this one) and as many browsers, reporting to ``progress``. Returns
+    processes (default: this one) and as many browsers, reporting to ``progress``, their
+    pictures kept in ``pieces`` (:mod:`maps.piece_cache`; default: none kept). Returns
     what the manifest records: the HTML and PDF paths (relative to ``folder`` when inside it)
     and, when the PDFs were not printed (no Chromium, or it failed), ``pdf_skipped`` with the
     reason."""
@@ -274,7 +300,7 @@ def write_briefs(
     chosen = list(kommuner) if kommuner is not None else publication.kommunenummer()
     pool = pool or WorkerPool(1)
     with progress.track("briefs", len(chosen)) as done:
-        pages = write_brief_pages(publication, chosen, target, pool, done)
+        pages = write_brief_pages(publication, chosen, target, (pool, done), pieces)
     record: dict[str, Any] = {"html": _paths(pages, folder)}
     try:
         chromium = require_chromium()

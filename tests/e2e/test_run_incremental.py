@@ -6,7 +6,8 @@ its hillshades and its reach cache), under the same clock:
 
 - **incremental**: ``[run] reuse_cache = true`` (the default): kommuner whose points and nearby
   sites did not change read their line of sight back from month 1
-  (:mod:`pipeline.radio.reach_cache`);
+  (:mod:`pipeline.radio.reach_cache`), and their maps and briefs reuse the encoded address
+  layers and pictures (:mod:`maps.piece_cache`);
 - **full**: ``reuse_cache = false``: every kommune computed again.
 
 Every published file is compared (:mod:`tests.e2e.published_files`): tables, maps, pages and
@@ -25,6 +26,7 @@ import pytest
 from rich.console import Console
 
 from pipeline.config import Config, load_config
+from pipeline.products.pieces import PIECE_CACHE
 from pipeline.radio.reach_cache import REACH_CACHE
 from pipeline.run import run_pipeline
 from pipeline.synthetic.demo import prepare_demo
@@ -78,12 +80,15 @@ def month_two(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert len(_move_addresses(config)) == 3
     folders = {"cache_month_1": base / "cache_month_1"}
     shutil.copytree(first / REACH_CACHE, folders["cache_month_1"])
+    shutil.copytree(first / PIECE_CACHE, base / "pieces_month_1")
     out = base / "out"  # both month-2 runs in the same folder: it is part of the digest
     for way, reuse in (("incremental", True), ("full", False)):
         shutil.copytree(first, out, symlinks=True)
         run_id = _run(config, out, 2, reuse_cache=reuse).name
         folders[way] = out.rename(base / way) / "runs" / run_id
     folders["cache_month_2"] = base / "incremental" / REACH_CACHE
+    folders["pieces_month_1"] = base / "pieces_month_1"
+    folders["pieces_month_2"] = base / "incremental" / PIECE_CACHE
     return folders
 
 
@@ -96,6 +101,18 @@ def test_the_refresh_read_back_most_kommuner_and_computed_the_changed_ones(
     assert len(computed) >= 1  # 9902's addresses moved: its tables were made again
     assert len(read_back) > len(computed)  # the kommuner nothing touched were read back
     assert before - after  # month 1's tables of the changed kommuner were pruned
+
+
+def test_the_refresh_reused_the_page_pieces_of_the_kommuner_nothing_changed(
+    month_two: dict[str, Path],
+) -> None:
+    before = set(files(month_two["pieces_month_1"]))
+    after = set(files(month_two["pieces_month_2"]))
+    made, reused = after - before, after & before
+    address_layers = {name for name in made if name.startswith("addresses-")}
+    assert len(address_layers) == 1  # 9902's address layer, encoded again
+    assert len([name for name in reused if name.startswith("addresses-")]) >= 4
+    assert before - after  # month 1's pieces of 9902 were pruned
 
 
 def test_incremental_and_full_publish_the_same_files(month_two: dict[str, Path]) -> None:

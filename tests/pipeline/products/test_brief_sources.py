@@ -20,5 +20,5 @@ def test_each_kommune_share_makes_the_brief_of_the_whole_publication(tmp_path: P
         share = shares.of(knr)
         assert share.areas is not None and set(share.areas["kommunenummer"]) <= {knr}
         whole = render_brief_html(brief_content(publication, knr))
-        cut = brief_content(share, knr, pictures.curve, pictures.thumbnail)
+        cut = brief_content(share, knr, pictures)
         assert render_brief_html(cut) == whole

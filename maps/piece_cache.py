@@ -1,0 +1,169 @@
+"""Costly pieces of the published pages kept between runs, named by what they are made of.
+
+A kommune's map and brief carry the run's date, its trend and its changes, so every run writes
+them anew. Their costly pieces do not depend on the run: the encoded address layer
+(:func:`maps.address_data.address_rows`), the cost-curve PNGs and the brief's map thumbnail
+are pure functions of the kommune's rows, its labels and the code that draws them.
+:class:`PieceCache` keeps each piece as a file named by the SHA-256 of exactly those::
+
+    <folder>/<kind>-<key>.bin      key = SHA-256(kind, code digest, the piece's inputs)
+
+The code digest covers every module of :mod:`maps` and :mod:`layers.numbers_nb` (the number
+formats), so a change to how anything is drawn makes every key new; the inputs are hashed value
+by value (:func:`frame_digest`: column names, dtypes and every cell, in row order). A piece
+read back is therefore the bytes a cold run would make, and a page built from it is the same
+page. Only a run's own folder is ever read (no piece crosses machines or users), and a piece
+that cannot be read is made again.
+
+Workers in other processes share the folder: a piece is written aside and renamed (never half a
+file), and reading one touches it, so after a successful run :meth:`PieceCache.prune` removes
+every piece no worker of that run used (by modification time) and reports what it reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+import layers.numbers_nb
+import maps
+
+PIECE_SUFFIX = ".bin"
+ParT = bytes | str
+
+
+@cache
+def code_digest() -> str:
+    """SHA-256 over the source of every module of :mod:`maps` and of
+    :mod:`layers.numbers_nb`."""
+    package = Path(maps.__file__).parent
+    files = [*sorted(package.glob("*.py")), Path(layers.numbers_nb.__file__)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _column_hashes(values: pd.Series) -> np.ndarray:
+    """One 64-bit hash per cell; a column of unhashable objects (lists) by their text."""
+    try:
+        return pd.util.hash_pandas_object(values, index=False).to_numpy()
+    except TypeError:
+        return pd.util.hash_pandas_object(values.map(repr), index=False).to_numpy()
+
+
+def frame_digest(frame: pd.DataFrame | pd.Series | None) -> str:
+    """SHA-256 of a table's column names, dtypes and cells in row order (not its index);
+    None and an empty table have digests of their own."""
+    digest = hashlib.sha256()
+    if frame is None:
+        digest.update(b"None")
+        return digest.hexdigest()
+    table = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    digest.update(f"{len(table)}\0".encode())
+    for name, values in table.items():
+        digest.update(f"{name}\0{values.dtype}\0".encode())
+        if len(table):
+            digest.update(_column_hashes(values).tobytes())
+    return digest.hexdigest()
+
+
+def piece_key(kind: str, parts: Iterable[ParT]) -> str:
+    """The key of a piece: SHA-256 of its kind, :func:`code_digest` and its parts."""
+    digest = hashlib.sha256()
+    for part in (kind, code_digest(), *parts):
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(f"{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PieceCache:
+    """Pieces in ``folder`` (module docstring); ``folder`` None keeps nothing: every piece is
+    made. Picklable, so each worker process gets a copy."""
+
+    folder: Path | None = None
+
+    def piece(self, kind: str, parts: Iterable[ParT], make: Callable[[], bytes]) -> bytes:
+        """The bytes ``make()`` returns for these inputs: read back when kept, else made and
+        kept."""
+        if self.folder is None:
+            return make()
+        path = self.folder / f"{kind}-{piece_key(kind, parts)}{PIECE_SUFFIX}"
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # used by this run: kept by prune
+            return data
+        except OSError:
+            pass
+        data = make()
+        self._write(path, data)
+        return data
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write aside and rename; a piece that cannot be kept (disk full) is only not kept."""
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
+            os.replace(partial, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
+
+    def start(self) -> PieceRun:
+        """What is kept before a run, to tell reused pieces from new ones afterwards."""
+        return PieceRun(self, time.time(), frozenset(_pieces(self.folder)))
+
+
+@dataclass(frozen=True)
+class PieceRun:
+    """The pieces kept when a run started (:meth:`PieceCache.start`)."""
+
+    cache: PieceCache
+    started_s: float
+    before: frozenset[str]
+
+    def prune(self) -> tuple[int, int]:
+        """Remove every piece (and leftover partial file) not used since the run started;
+        (pieces reused, pieces in the folder now)."""
+        folder = self.cache.folder
+        reused = kept = 0
+        for name in _pieces(folder) | _partials(folder):
+            path = Path(str(folder)) / name
+            try:
+                used = name.endswith(PIECE_SUFFIX) and path.stat().st_mtime >= self.started_s - 1
+            except OSError:
+                continue
+            if not used:
+                path.unlink(missing_ok=True)
+                continue
+            kept += 1
+            reused += name in self.before
+        return reused, kept
+
+
+NO_PIECES: Final = PieceCache()  # keeps nothing
+
+
+def _pieces(folder: Path | None) -> set[str]:
+    if folder is None or not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.name.endswith(PIECE_SUFFIX) and p.name[0] != "."}
+
+
+def _partials(folder: Path | None) -> set[str]:
+    if folder is None or not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.name.endswith(".part")}
