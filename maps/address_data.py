@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from layers.numbers_nb import format_decimal_nb
 from maps import style
@@ -55,7 +57,14 @@ COORD_SCALE = 100_000  # 1e-5° ≈ 1.1 m
 SPEED_SCALE = 10  # 0.1 Mbit/s
 NO_CLASS = len(style.CLASS_ORDER)  # class code of an address with no class for a target
 _ALIGN = 8
-_HOUSE_NUMBER = r"^(.*?)(\s+\d\S*)$"  # "Storgata 12B" -> "Storgata", " 12B"
+HOUSE_NUMBER = r"^(.*?)(\s+\d\S*)$"  # "Storgata 12B" -> "Storgata", " 12B"
+# The same pattern for Arrow's RE2, vectorised: Python's \s (every character str.isspace()
+# holds for), \d (Unicode Nd) and $ (end, or before a final newline) spelled out
+_SPACE = (
+    r"\t\n\x0b\x0c\r \x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+_HOUSE_NUMBER_RE2 = rf"^(?P<street>.*?)(?P<number>[{_SPACE}]+\p{{Nd}}[^{_SPACE}]*)\n?$"
 _MAX_INT32 = 2**31 - 1
 
 
@@ -154,11 +163,23 @@ def _delta(values: np.ndarray) -> np.ndarray:
     return np.diff(values, prepend=np.int64(0)).astype(np.int32)
 
 
+def split_house_number(address_text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Street and house-number part of each address text, as :data:`HOUSE_NUMBER` splits it
+    (the whole text and "" where it does not match), by Arrow's regex engine."""
+    text = address_text.fillna("").astype("str")
+    parts = pc.extract_regex(pa.array(text.to_numpy(dtype=object), pa.string()), _HOUSE_NUMBER_RE2)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    street = parts.field("street").to_numpy(zero_copy_only=False)
+    number = parts.field("number").to_numpy(zero_copy_only=False)
+    return (
+        pd.Series(np.where(matched, street, text.to_numpy(dtype=object)), index=text.index),
+        pd.Series(np.where(matched, number, ""), index=text.index, dtype=object),
+    )
+
+
 def _texts_and_ids(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Street and number codes (and the ids when numeric) and their label lists."""
-    parts = frame["address_text"].fillna("").astype("str").str.extract(_HOUSE_NUMBER)
-    street = parts[0].fillna(frame["address_text"].fillna("").astype("str"))
-    number = parts[1].fillna("")
+    street, number = split_house_number(frame["address_text"])
     street_code, streets = factorised(street)
     number_code, numbers = factorised(number)
     columns = {"street": street_code - 1, "number": number_code - 1}

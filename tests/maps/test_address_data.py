@@ -9,14 +9,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maps.address_data import (
+    HOUSE_NUMBER,
     address_columns,
     address_rows,
     households_by_class,
     pack_columns,
     scaled_ints,
     smallest_uint,
+    split_house_number,
     unpack_columns,
     wireless_texts,
 )
@@ -256,3 +260,19 @@ CLICK_POINT_JS = """needle => {
     }
     return null;
 }"""
+
+
+# Characters where Python's and RE2's ideas of \s, \d and $ part ways: Unicode spaces and
+# digits, newlines, and ordinary letters and digits around them.
+_TRICKY = " \t\n\r\x0b\x0c\x1c\x85\xa0\u1680\u2003\u2028\u202f\u3000\u200b" + "aØé12٣९-/"
+
+
+@given(st.lists(st.text(alphabet=_TRICKY, max_size=12) | st.none(), max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_house_numbers_split_as_python_re_splits_them(texts: list[str | None]) -> None:
+    values = pd.Series(texts, dtype=object)
+    street, number = split_house_number(values)
+    text = values.fillna("").astype("str")
+    expected = text.str.extract(HOUSE_NUMBER)
+    assert street.tolist() == expected[0].fillna(text).tolist()
+    assert number.tolist() == expected[1].fillna("").tolist()
