@@ -185,7 +185,9 @@ def _write_tables(
     }
     outputs |= write_gap_table_nb(folder, gap_table, config, stamp, reasons)
     with progress.track("kommune downloads", _kommune_count(gap_table)) as done:
-        downloads = write_kommune_downloads(folder, results, gap_table, config, pool, done)
+        downloads = write_kommune_downloads(
+            folder, results, gap_table, config, pool, done, piece_cache(config)
+        )
     outputs["kommune_downloads"] = downloads
     curves = tables.aggregated.curves
     outputs["cost_curve"] = files.write_cost_curve(folder, curves.published())

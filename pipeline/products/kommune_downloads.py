@@ -10,15 +10,19 @@ while those below the target are a few per cent of them; the sheet says where th
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import openpyxl
 import pandas as pd
 from openpyxl import Workbook
 
 from layers.numbers_nb import format_int_nb
+from maps.piece_cache import NO_PIECES, PieceCache, frame_digest
 from maps.style import CLASS_STYLES, TECHNOLOGY_LABELS_NB
 from maps.worker_pool import Pool, WorkerPool
 from pipeline.config import Config, Target
@@ -27,6 +31,7 @@ from pipeline.products.columns_nb import ColumnNb, describe_all, target_label
 from pipeline.products.gap_table_nb import VALUES_NB as GAP_VALUES_NB
 from pipeline.products.gap_table_nb import text_sheet
 from pipeline.products.sheets_nb import NUMBER_FORMATS, Sheet, add_sheet, write_csv_nb
+from pipeline.products.xlsx_clock import restamped_xlsx
 from pipeline.progress import Advance
 
 FOLDER: Final = "tables/kommuner"
@@ -92,6 +97,7 @@ class DownloadSpec:
     targets: tuple[Target, ...]
     map_target: str
     gap_columns: tuple[str, ...]
+    pieces: PieceCache = NO_PIECES  # the files kept between runs (:mod:`maps.piece_cache`)
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,8 @@ class _DownloadState:
     values: dict[str, dict[str, str]]
     below: str
     label: str
+    pieces: PieceCache
+    key: str  # what every kommune's files are made with besides its rows
 
 
 @dataclass(frozen=True)
@@ -125,13 +133,48 @@ def _download_state(spec: DownloadSpec) -> _DownloadState:
         address_values(targets),
         f"class_{spec.map_target}",
         label,
+        spec.pieces,
+        _spec_key(spec),
     )
 
 
+def _spec_key(spec: DownloadSpec) -> str:
+    """SHA-256 of the targets, the map target, the gap-table columns and the source of the
+    modules that write the files (:mod:`pipeline.products`) and of openpyxl's version."""
+    digest = hashlib.sha256(repr((spec.targets, spec.map_target, spec.gap_columns)).encode())
+    digest.update(openpyxl.__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _write_kommune(state: _DownloadState, item: KommuneDownload) -> tuple[Path, Path]:
-    """The CSV of every address and the XLSX (summary, addresses below the map target)."""
+    """The CSV of every address and the XLSX (summary, addresses below the map target); both
+    read back from ``state.pieces`` when the kommune's rows are those of an earlier run (the
+    workbook then stamped with this run's time, :mod:`pipeline.products.xlsx_clock`)."""
+    number, addresses = item.number, item.addresses
+    csv, xlsx = item.out / f"{number}.csv", item.out / f"{number}.xlsx"
+    rows = frame_digest(addresses)
+    data = state.pieces.piece("download-csv", [state.key, rows], lambda: _csv_bytes(state, item))
+    csv.write_bytes(data)
+    parts = [state.key, rows, frame_digest(item.row.astype(str)), number]
+    data = state.pieces.piece("download-xlsx", parts, lambda: _xlsx_bytes(state, item))
+    xlsx.write_bytes(data if state.pieces.folder is None else restamped_xlsx(data))
+    return csv, xlsx
+
+
+def _csv_bytes(state: _DownloadState, item: KommuneDownload) -> bytes:
+    """The kommune's CSV (:func:`pipeline.products.sheets_nb.write_csv_nb`) as bytes."""
+    path = item.out / f".{item.number}.csv.part"
+    write_csv_nb(path, item.addresses, state.columns, state.values)
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
+def _xlsx_bytes(state: _DownloadState, item: KommuneDownload) -> bytes:
+    """The kommune's workbook as bytes."""
     number, row, addresses = item.number, item.row, item.addresses
-    csv = write_csv_nb(item.out / f"{number}.csv", addresses, state.columns, state.values)
     book = Workbook(write_only=True)
     title = f"{row['kommunenavn']} ({number}): bredbånd per adresse (gapmap)"
     _summary_sheet(book, row, state.gap_columns, title)
@@ -144,9 +187,9 @@ def _write_kommune(state: _DownloadState, item: KommuneDownload) -> tuple[Path, 
         book, Sheet("Adresser under mål", shown, state.columns, state.values, note, title=title)
     )
     add_sheet(book, text_sheet("Kolonnenavn", column_rows(state.columns), title))
-    xlsx = item.out / f"{number}.xlsx"
-    book.save(xlsx)
-    return csv, xlsx
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def write_kommune_downloads(
@@ -156,13 +199,16 @@ def write_kommune_downloads(
     config: Config,
     pool: Pool | None = None,
     done: Advance | None = None,
+    pieces: PieceCache = NO_PIECES,
 ) -> dict[str, dict[str, str]]:
     """Both files for every kommune of the gap table (a kommune without addresses gets files
     with no address rows), written on ``pool`` (default: this process), ``done(1)`` per
-    kommune; returns ``{kommunenummer: {"csv": path, "xlsx": path}}``."""
+    kommune, kept in ``pieces`` between runs; returns ``{kommunenummer: {"csv": path,
+    "xlsx": path}}``."""
     out = folder / FOLDER
     out.mkdir(parents=True, exist_ok=True)
-    spec = DownloadSpec(tuple(config.targets), config.classify.map_target, tuple(gap_table.columns))
+    map_target, gap_columns = config.classify.map_target, tuple(gap_table.columns)
+    spec = DownloadSpec(tuple(config.targets), map_target, gap_columns, pieces)
     names = address_columns(config.targets)
     ordered = results.sort_values(["kommunenummer", "address_text", "address_id"], kind="stable")
     groups = dict(tuple(ordered.groupby("kommunenummer", sort=False)[names]))

@@ -10,8 +10,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from maps.piece_cache import PieceCache
 from pipeline.config import Config
+from pipeline.products import kommune_downloads as downloads
 from pipeline.products.kommune_downloads import address_columns, write_kommune_downloads
+from tests.e2e.published_files import xlsx_members
 from tests.pipeline.products.conftest import (
     CSV_ALL_SHEETS_RAW,
     EVIL_NAME,
@@ -105,3 +108,26 @@ def test_libreoffice_shows_risky_address_texts_literally(
     summary = pd.read_csv(by_sheet["Oppsummering"], dtype=str).set_index("Kolonne")
     assert summary.loc["Navn", "Verdi"] == EVIL_NAME
     assert summary.loc["Husstander (antall)", "Verdi"] == "1200"
+
+
+def test_kept_files_are_read_back_and_a_changed_kommune_is_written_again(
+    tmp_path: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results, gap_table = hand_results(config), hand_gap_table(config)
+    pieces = PieceCache(tmp_path / "pieces")
+    cold, kept = tmp_path / "cold", tmp_path / "kept"
+    write_kommune_downloads(cold, results, gap_table, config)
+    write_kommune_downloads(kept, results, gap_table, config, pieces=pieces)
+    made: list[str] = []
+    monkeypatch.setattr(downloads, "_csv_bytes", lambda state, item: made.append(item.number))
+    again = tmp_path / "again"
+    moved = results.assign(address_text=results["address_text"].where(results.index != 0, "Ny 1"))
+    with pytest.raises(TypeError):  # 0301 changed: its CSV is made again (by the stub: None)
+        write_kommune_downloads(again, moved, gap_table, config, pieces=pieces)
+    assert made == [str(moved.loc[0, "kommunenummer"])]
+    write_kommune_downloads(again, results, gap_table, config, pieces=pieces)  # all read back
+    for number in ("0301", "9902"):
+        csv = f"tables/kommuner/{number}.csv"
+        assert (again / csv).read_bytes() == (cold / csv).read_bytes()
+        xlsx = Path(f"tables/kommuner/{number}.xlsx")
+        assert xlsx_members(again / xlsx) == xlsx_members(cold / xlsx)
