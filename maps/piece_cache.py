@@ -12,8 +12,9 @@ The code digest covers every module of :mod:`maps` and :mod:`layers.numbers_nb` 
 formats), so a change to how anything is drawn makes every key new; the inputs are hashed value
 by value (:func:`frame_digest`: column names, dtypes and every cell, in row order). A piece
 read back is therefore the bytes a cold run would make, and a page built from it is the same
-page. Only a run's own folder is ever read (no piece crosses machines or users), and a piece
-that cannot be read is made again.
+page. Only a run's own folder is ever read (no piece crosses machines or users); each file
+starts with the SHA-256 of its content, and a piece that cannot be read or does not match it
+(a damaged disk, a hand edit) is made again and written over.
 
 Workers in other processes share the folder: a piece is written aside and renamed (never half a
 file), and reading one touches it, so after a successful run :meth:`PieceCache.prune` removes
@@ -101,12 +102,9 @@ class PieceCache:
         if self.folder is None:
             return make()
         path = self.folder / f"{kind}-{piece_key(kind, parts)}{PIECE_SUFFIX}"
-        try:
-            data = path.read_bytes()
-            os.utime(path)  # used by this run: kept by prune
-            return data
-        except OSError:
-            pass
+        kept = _read_checked(path)
+        if kept is not None:
+            return kept
         data = make()
         self._write(path, data)
         return data
@@ -116,7 +114,7 @@ class PieceCache:
         partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial.write_bytes(data)
+            partial.write_bytes(hashlib.sha256(data).digest() + data)
             os.replace(partial, path)
         except OSError:
             with contextlib.suppress(OSError):
@@ -155,6 +153,22 @@ class PieceRun:
 
 
 NO_PIECES: Final = PieceCache()  # keeps nothing
+_CHECK_BYTES = 32  # a piece file starts with the SHA-256 of its content
+
+
+def _read_checked(path: Path) -> bytes | None:
+    """The piece in ``path`` when it is there and whole (its content matches the SHA-256 it
+    starts with), touched as used by this run; None otherwise (then it is made again)."""
+    try:
+        stored = path.read_bytes()
+    except OSError:
+        return None
+    check, data = stored[:_CHECK_BYTES], stored[_CHECK_BYTES:]
+    if len(check) < _CHECK_BYTES or hashlib.sha256(data).digest() != check:
+        return None  # damaged: made again and written over
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used by this run: kept by prune
+    return data
 
 
 def _pieces(folder: Path | None) -> set[str]:

@@ -114,7 +114,7 @@ def test_prune_keeps_what_the_run_used_and_counts_what_it_reused(tmp_path: Path)
     pieces.piece("kind", ["old, used again"], lambda: b"never made")
     pieces.piece("kind", ["new"], lambda: b"3")
     assert run.prune() == (1, 2)
-    assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"1", b"3"]
+    assert sorted(p.read_bytes()[32:] for p in tmp_path.iterdir()) == [b"1", b"3"]
 
 
 def _addresses(n: int) -> pd.DataFrame:
@@ -152,3 +152,19 @@ def test_address_rows_read_back_equal_the_encoded_ones(
     moved = addresses.assign(lat=addresses["lat"] + np.r_[0.001, np.zeros(49)])
     with pytest.raises(AssertionError, match="encoded again"):
         address_rows(moved, TARGETS, TARGETS[0], pieces)  # one address moved: a new key
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "truncate", "empty"])
+def test_a_damaged_piece_is_made_again_and_written_over(tmp_path: Path, damage: str) -> None:
+    pieces = PieceCache(tmp_path)
+    pieces.piece("kind", ["a"], lambda: b"the piece as made")
+    (path,) = tmp_path.glob("kind-*.bin")
+    stored = path.read_bytes()
+    damaged = {
+        "flip a byte": stored[:-1] + bytes([stored[-1] ^ 1]),
+        "truncate": stored[:-3],
+        "empty": b"",
+    }[damage]
+    path.write_bytes(damaged)
+    assert pieces.piece("kind", ["a"], lambda: b"the piece as made") == b"the piece as made"
+    assert path.read_bytes() == stored  # written over, whole again
