@@ -101,7 +101,7 @@ class ClutterSources:
     @staticmethod
     def open(clutter: Clutter) -> ClutterSources:
         """Open the DOM and read the forest polygons of ``clutter`` (none given: nothing)."""
-        dom = DtmTiles(clutter.dom) if clutter.dom is not None else None
+        dom = None if clutter.dom is None else DtmTiles(clutter.dom, "surface model (DOM)")
         if clutter.forest is None:
             return ClutterSources(dom)
         polygons = read_forest(

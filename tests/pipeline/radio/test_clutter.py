@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
 
 from layers.dtm import DtmTiles
 from layers.errors import InputError
-from pipeline.config import LinkSettings
+from pipeline.config import LinkSettings, load_config
 from pipeline.radio.clutter import (
     Clutter,
     ClutterSources,
@@ -23,6 +24,7 @@ from pipeline.radio.link_budget import foliage_loss_db
 from pipeline.radio.los import line_of_sight
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.throughput import path_loss_db
+from pipeline.wireless import clutter_of
 from tests.fixtures import radio_sites, write_dtm
 
 X0_M, Y0_M = 200_000.0, 6_800_000.0  # top-left corner of the scene (EPSG:25833)
@@ -231,3 +233,47 @@ def test_the_kommune_pass_judges_the_paths_over_the_clutter(tmp_path: Path) -> N
     forest = Clutter(forest=_write_forest(tmp_path / "forest.geojson", [(1000, 1200)]))
     wooded = wireless_reach_per_address(addresses, sites, dtm, LosSettings(clutter=forest))
     assert wooded["los_forest_depth_m"].to_numpy() == pytest.approx([200.0, 200.0], abs=10.0)
+
+
+def test_a_dom_in_utm_32_is_read_on_its_own_grid_and_still_blocks(tmp_path: Path) -> None:
+    # the DOM of the first test written in UTM 32 (its grid there), the DTM in UTM 33: the
+    # window is the DOM's, the DTM warped onto it once
+    _scene(tmp_path, [])
+    to_32 = Transformer.from_crs(25833, 25832, always_xy=True)
+    left, top = to_32.transform(X0_M - 200, Y0_M + 200)
+    xs, ys = np.meshgrid(left + 1 + 2.0 * np.arange(1300), top - 1 - 2.0 * np.arange(400))
+    x33, y33 = Transformer.from_crs(25832, 25833, always_xy=True).transform(xs, ys)
+    block = (x33 >= X0_M + 900) & (x33 < X0_M + 920) & (y33 <= Y0_M - 90) & (y33 > Y0_M - 110)
+    dom = np.where(block, GROUND_M + 15.0, GROUND_M)
+    write_dtm(tmp_path / "dom32.tif", dom, (left, top), 2.0, epsg=25832)
+    clutter = Clutter(dom=tmp_path / "dom32.tif")
+    with DtmTiles(tmp_path / "dtm.tif") as dtm:
+        box = (X0_M + 50, Y0_M - 190, X0_M + 1950, Y0_M - 10)
+        window = read_clutter_window(dtm, ClutterSources.open(clutter), box)
+    assert window.crs.to_epsg() == 25832 and window.cell_size_m == 2.0
+    result = _los(tmp_path, clutter, CPE_X_M, PATH_Y_M).iloc[0]
+    assert not result["los"]
+    assert 800 - 3 <= result["obstruction_distance_m"] <= 820 + 3
+
+
+def test_a_missing_dom_is_named_as_the_surface_model(tmp_path: Path) -> None:
+    _scene(tmp_path, [])
+    with pytest.raises(InputError, match=r"nope\.tif: surface model \(DOM\) file not found"):
+        _los(tmp_path, Clutter(dom=tmp_path / "nope.tif"), CPE_X_M, PATH_Y_M)
+
+
+def test_the_run_takes_its_clutter_from_the_inputs(tmp_path: Path) -> None:
+    path = tmp_path / "gapmap.toml"
+    path.write_text(
+        '[inputs]\nkommuner = "k.geojson"\naddresses = "a.csv"\noffers = "o.csv"\n'
+        'forest = "n50.gdb"\nforest_layer = "N50_Arealdekke_omrade"\n'
+        'forest_column = "objtype"\nforest_values = ["Skog"]\n',
+        encoding="utf-8",
+    )
+    clutter = clutter_of(load_config(path))
+    assert clutter == Clutter(
+        forest=tmp_path / "n50.gdb",
+        forest_layer="N50_Arealdekke_omrade",
+        forest_column="objtype",
+        forest_values=("Skog",),
+    )
