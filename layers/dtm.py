@@ -62,16 +62,17 @@ def read_band(dataset: rasterio.DatasetReader, window: Window) -> np.ndarray:
     return np.asarray(values.astype("float64").filled(np.nan))
 
 
-def open_dtm(path: Path) -> rasterio.DatasetReader:
-    """Open a DTM, failing clearly when it is missing, unreadable or has no CRS."""
+def open_dtm(path: Path, what: str = "terrain") -> rasterio.DatasetReader:
+    """Open a DTM (or ``what`` else: "surface model (DOM)"), failing clearly when it is
+    missing, unreadable or has no CRS."""
     if not path.exists():
-        msg = f"{path}: terrain file not found"
+        msg = f"{path}: {what} file not found"
         raise InputError(msg)
     try:
         dataset = rasterio.open(path)
     except rasterio.errors.RasterioError as exc:
         detail = " ".join(str(exc).split())
-        msg = f"{path}: not a raster GDAL can read ({detail}); expected a GeoTIFF or VRT"
+        msg = f"{path}: not a raster GDAL can read ({detail}); expected a {what} GeoTIFF or VRT"
         raise InputError(msg) from exc
     if dataset.crs is None:
         msg = f"{path}: the raster has no CRS; expected a projected CRS such as EPSG:25833"
@@ -154,12 +155,13 @@ def sample_terrain(
 class DtmTiles:
     """One or many DTM rasters that sample as one surface (first tile with data wins).
 
-    Use as a context manager; ``sample(x_m, y_m)`` takes EPSG:25833 points.
+    Use as a context manager; ``sample(x_m, y_m)`` takes EPSG:25833 points. ``what`` names the
+    rasters in messages ("surface model (DOM)" for the DOM tiles read the same way).
     """
 
-    def __init__(self, path: Path) -> None:
-        self.paths = dtm_paths(path)
-        self.datasets = [open_dtm(p) for p in self.paths]
+    def __init__(self, path: Path, what: str = "terrain") -> None:
+        self.paths = dtm_paths(path, what)
+        self.datasets = [open_dtm(p, what) for p in self.paths]
         self.bounds_25833 = [
             transform_bounds(d.crs, f"EPSG:{CRS_EPSG}", *d.bounds) for d in self.datasets
         ]
@@ -200,12 +202,12 @@ def dtm_digest(dtm: Path, checksums: Mapping[str, Mapping[str, Any]] | None = No
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def dtm_paths(path: Path) -> list[Path]:
+def dtm_paths(path: Path, what: str = "terrain") -> list[Path]:
     """The raster files behind ``path``: itself, or every .tif/.tiff/.vrt in a folder."""
     if path.is_dir():
         paths = sorted(p for p in path.iterdir() if p.suffix.lower() in (".tif", ".tiff", ".vrt"))
         if not paths:
-            msg = f"{path}: no .tif, .tiff or .vrt files in the folder, expected DTM tiles"
+            msg = f"{path}: no .tif, .tiff or .vrt files in the folder, expected {what} tiles"
             raise InputError(msg)
         return paths
     return [path]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from layers.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Inputs:
@@ -49,3 +51,29 @@ class Inputs:
     obligation_5g: Path | None = None
     # Kartverket's Matrikkelen Bygningspunkt (GeoPackage/GeoJSON/FGDB): who lives at an address
     buildings: Path | None = None
+    # clutter for wireless line of sight (pipeline/radio/clutter.py), one or the other:
+    # a surface model (DOM) as the DTM (a GeoTIFF/VRT or a folder of tiles, any projected CRS)
+    dom: Path | None = None
+    # forest polygons (GeoPackage/GeoJSON/shapefile): NIBIO AR50, Kartverket N50 Arealdekke
+    forest: Path | None = None
+    forest_layer: str = ""  # the layer of a file with several ("" = its first)
+    forest_crs: str = ""  # as the other *_crs: overrides the file's own CRS
+    # the column holding the land-cover class and its values that are forest (AR50: artype,
+    # ["30"]; N50 Arealdekke: objtype, ["Skog"]); "" = every polygon of the file is forest
+    forest_column: str = ""
+    forest_values: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.dom is not None and self.forest is not None:
+            msg = (
+                "[inputs]: got both dom and forest, expected one: the DOM already holds the"
+                " trees (as obstacles); remove forest, or dom to use the forest polygons"
+            )
+            raise ConfigError(msg)
+        if bool(self.forest_column) != bool(self.forest_values):
+            msg = (
+                f"[inputs].forest_column = {self.forest_column!r}, forest_values ="
+                f" {list(self.forest_values)}: expected both (the column and its values that"
+                ' are forest, e.g. "artype" and ["30"]) or neither (every polygon is forest)'
+            )
+            raise ConfigError(msg)

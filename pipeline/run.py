@@ -130,7 +130,8 @@ def _reach_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachC
     dtm = config.inputs.dtm
     if dtm is None or not config.run.reuse_cache:
         return None
-    return ReachCache(config.run.output_dir / REACH_CACHE, dtm, dtm_digest(dtm, checksums))
+    digest = dtm_digest(dtm, checksums)
+    return ReachCache(config.run.output_dir / REACH_CACHE, dtm, digest, checksums=checksums)
 
 
 def _prune(cache: ReachCache, console: Console | None) -> None:

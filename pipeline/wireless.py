@@ -6,6 +6,8 @@ knife-edge loss of the path's main obstacle, rain and trees; received power and 
 spectral efficiency, the sector's capacity is shared among the households it serves in the
 busy hour, and the result is capped by the site's advertised speeds. Fixed wireless and
 mobile use the same model (without a clear path the diffraction loss says how much is left).
+With ``[inputs] dom`` or ``forest`` the line of sight and the trees are judged over them
+(:mod:`pipeline.radio.clutter`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pipeline.radio.claims import (
     decisive_claim_per_address,
     judge_fwa_claims,
 )
+from pipeline.radio.clutter import NO_CLUTTER, Clutter
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache
@@ -51,9 +54,10 @@ def predicted_speeds_mbps(
     a site or where the terrain is unknown.
 
     ``best_site`` holds :data:`SITE_COLUMNS` of each address's best site (NaN where none),
-    ``reach`` its ``los_site_id``, ``los_distance_m`` and ``worst_clearance_ratio``, both
-    aligned with ``households``; ``take_up`` is the share of the households a site covers
-    that take its service.
+    ``reach`` its ``los_site_id``, ``los_distance_m``, ``worst_clearance_ratio`` and
+    ``los_forest_depth_m`` (NaN or absent: the fixed foliage depth), both aligned with
+    ``households``; ``take_up`` is the share of the households a site covers that take its
+    service.
     """
     frequency_mhz = best_site["frequency_mhz"].to_numpy(dtype="float64")
     radio = radio_of(best_site["technology"].to_numpy(dtype=object), frequency_mhz)
@@ -62,6 +66,7 @@ def predicted_speeds_mbps(
         frequency_mhz,
         reach["worst_clearance_ratio"].to_numpy(dtype="float64"),
         link,
+        reach["los_forest_depth_m"].to_numpy("float64") if "los_forest_depth_m" in reach else None,
     )
     down_capacity, up_capacity = sector_capacity_mbps(radio, loss_db, link)
     active = active_households(
@@ -88,6 +93,7 @@ def wireless_per_address(
     progress: Progress = NO_PROGRESS,
     pool: Pool | None = None,
     cache: ReachCache | None = None,
+    clutter: Clutter = NO_CLUTTER,
 ) -> pd.DataFrame:
     """Line of sight to the best site of the configured technologies, and predicted speeds.
 
@@ -95,11 +101,12 @@ def wireless_per_address(
     ``wireless_down_mbps`` and ``wireless_up_mbps`` (0 without a site), aligned to the index.
     The pass over the kommuner runs on ``pool`` (default: this process), reads back the
     kommuner ``cache`` holds (:mod:`pipeline.radio.reach_cache`) and reports to ``progress``.
+    ``clutter``: the DOM or forest polygons to judge the paths over (none: bare earth).
     """
     chosen = None
     if sites is not None:
         chosen = sites.loc[sites["technology"].isin(settings.technologies)]
-    los_settings = LosSettings.from_wireless(settings)
+    los_settings = LosSettings.from_wireless(settings, clutter)
     with progress.track("wireless", _kommuner_to_check(addresses, chosen, dtm)) as advance:
         reach = wireless_reach_per_address(
             addresses, chosen, dtm, los_settings, advance, pool, cache
@@ -139,6 +146,19 @@ def _kommuner_to_check(
     return int(addresses["kommunenummer"].nunique())
 
 
+def clutter_of(config: Config) -> Clutter:
+    """The run's clutter inputs (``[inputs]`` dom, forest and the forest's options)."""
+    inputs = config.inputs
+    return Clutter(
+        dom=inputs.dom,
+        forest=inputs.forest,
+        forest_layer=inputs.forest_layer,
+        forest_crs=inputs.forest_crs,
+        forest_column=inputs.forest_column,
+        forest_values=inputs.forest_values,
+    )
+
+
 def fwa_claims_stage(
     config: Config, inputs: Ingested, pool: Pool | None = None, cache: ReachCache | None = None
 ) -> pd.DataFrame:
@@ -148,7 +168,7 @@ def fwa_claims_stage(
     dtm = config.inputs.dtm
     if inputs.sites is None or "fwa" not in config.wireless.technologies or dtm is None:
         return judge_fwa_claims(inputs.offers.iloc[:0], inputs.addresses, None, Path(), LOS, {})
-    los = LosSettings.from_wireless(config.wireless)
+    los = LosSettings.from_wireless(config.wireless, clutter_of(config))
     aliases = config.operators.aliases
     return judge_fwa_claims(
         inputs.offers, inputs.addresses, inputs.sites, dtm, los, aliases, pool, cache
@@ -171,7 +191,14 @@ def wireless_stage(
     read back."""
     addresses = inputs.addresses
     reach = wireless_per_address(
-        addresses, inputs.sites, config.inputs.dtm, config.wireless, progress, pool, cache
+        addresses,
+        inputs.sites,
+        config.inputs.dtm,
+        config.wireless,
+        progress,
+        pool,
+        cache,
+        clutter_of(config),
     )
     claims = fwa_claims_stage(config, inputs, pool, cache)
     decisive = decisive_claim_per_address(claims, addresses["address_id"])

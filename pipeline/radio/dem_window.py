@@ -46,12 +46,19 @@ class DemWindow:
     transform : affine transform of the window (pixel corner to CRS coordinates).
     crs : the window's (projected) CRS.
     on_raster : False where no raster covers a cell (unknown, never sea); None = all covered.
+    bare_earth_m : where ``elevation_m`` is a surface (terrain + buildings and trees, a DOM):
+        the terrain under it on the same grid (:mod:`pipeline.radio.clutter`); None = the
+        elevation is the terrain.
+    forest : bool per cell, True where a forest polygon covers the cell's centre
+        (:mod:`pipeline.radio.clutter`); None = no forest layer.
     """
 
     elevation_m: np.ndarray
     transform: Affine
     crs: CRS
     on_raster: np.ndarray | None = None
+    bare_earth_m: np.ndarray | None = None
+    forest: np.ndarray | None = None
     _highest: dict[float | None, np.ndarray] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -65,9 +72,17 @@ class DemWindow:
         if t.b != 0 or t.d != 0 or t.a <= 0 or t.e >= 0:
             msg = f"DEM window: got transform {tuple(t)[:6]}, expected a north-up grid"
             raise InputError(msg)
-        if self.on_raster is not None and self.on_raster.shape != shape:
-            msg = f"DEM window: on_raster has shape {self.on_raster.shape}, expected {shape}"
-            raise InputError(msg)
+        for name in ("on_raster", "bare_earth_m", "forest"):
+            layer = getattr(self, name)
+            if layer is not None and layer.shape != shape:
+                msg = f"DEM window: {name} has shape {layer.shape}, expected {shape}"
+                raise InputError(msg)
+
+    def terrain(self) -> DemWindow:
+        """The bare-earth window: itself, or its ``bare_earth_m`` on the same grid."""
+        if self.bare_earth_m is None:
+            return self
+        return DemWindow(self.bare_earth_m, self.transform, self.crs, self.on_raster)
 
     @property
     def cell_size_m(self) -> float:
@@ -128,15 +143,39 @@ def read_dem_window(
     width = max(math.ceil(max(cols)) + 1 - col0, 2)
     height = max(math.ceil(max(rows)) + 1 - row0, 2)
     transform = grid.transform @ Affine.translation(col0, row0)
-    elevation_m = np.full((height, width), np.nan, dtype="float32")
-    on_raster = np.zeros((height, width), dtype=bool)
-    for dataset in hits:
-        offset = _grid_offset(dataset, transform, grid.crs)
+    elevation_m, on_raster = _paste(hits, (height, width), transform, grid.crs)
+    return DemWindow(elevation_m, transform, grid.crs, None if on_raster.all() else on_raster)
+
+
+def read_onto_grid(source: DtmTiles, window: DemWindow) -> tuple[np.ndarray, np.ndarray]:
+    """The rasters of ``source`` on the grid of ``window`` (float32, NaN for nodata and where
+    none covers a cell) and where they cover it: cell for cell on the same grid, else warped
+    (bilinear) once for the whole window, as :func:`read_dem_window` does."""
+    height, width = window.elevation_m.shape
+    left, top = window.transform * (0, 0)
+    right, bottom = window.transform * (width, height)
+    box = transform_bounds(window.crs, f"EPSG:{CRS_EPSG}", left, bottom, right, top, 21)
+    hits = [
+        d
+        for d, (fl, fb, fr, ft) in zip(source.datasets, source.bounds_25833, strict=True)
+        if fl <= box[2] and fr >= box[0] and fb <= box[3] and ft >= box[1]
+    ]
+    return _paste(hits, (height, width), window.transform, window.crs)
+
+
+def _paste(
+    datasets: list[rasterio.DatasetReader], shape: tuple[int, int], transform: Affine, crs: CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """Band 1 of ``datasets`` on a grid, first with data wins, and where any covers it."""
+    elevation_m = np.full(shape, np.nan, dtype="float32")
+    on_raster = np.zeros(shape, dtype=bool)
+    for dataset in datasets:
+        offset = _grid_offset(dataset, transform, crs)
         if offset is None:
-            _paste_warped(dataset, elevation_m, on_raster, transform, grid.crs)
+            _paste_warped(dataset, elevation_m, on_raster, transform, crs)
         else:
             _paste_cells(dataset, elevation_m, on_raster, offset)
-    return DemWindow(elevation_m, transform, grid.crs, None if on_raster.all() else on_raster)
+    return elevation_m, on_raster
 
 
 def _grid_offset(

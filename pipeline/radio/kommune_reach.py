@@ -23,7 +23,8 @@ import pandas as pd
 
 from layers.dtm import DtmTiles
 from maps.worker_pool import Pool, WorkerPool
-from pipeline.radio.dem_window import FloatArray, read_dem_window
+from pipeline.radio.clutter import ClutterSources, read_clutter_window
+from pipeline.radio.dem_window import FloatArray
 from pipeline.radio.reach import (
     LosSettings,
     Reach,
@@ -63,19 +64,25 @@ class KommunePoints:
 
 @dataclass
 class ReachState:
-    """What a worker keeps between kommuner: the open DTM, the sites and the settings."""
+    """What a worker keeps between kommuner: the open DTM, the sites, the settings and the
+    clutter inputs (:mod:`pipeline.radio.clutter`)."""
 
     tiles: DtmTiles
     sites: pd.DataFrame
     settings: LosSettings
     cell_area_m2: float
+    clutter: ClutterSources = field(default_factory=ClutterSources)
 
 
 def open_reach_state(dtm_path: Path, sites: SharedTable, settings: LosSettings) -> ReachState:
-    """Open the DTM once per worker (closed when the worker ends)."""
+    """Open the DTM, and the DOM or forest of ``settings.clutter``, once per worker (closed
+    when the worker ends). The window's cells are the DOM's when there is one."""
     tiles = DtmTiles(dtm_path)
+    clutter = ClutterSources.open(settings.clutter)
     cell_area_m2 = min(abs(d.res[0] * d.res[1]) for d in tiles.datasets)
-    return ReachState(tiles, sites.table, settings, cell_area_m2)
+    if clutter.dom is not None:
+        cell_area_m2 = clutter.cell_area_m2()
+    return ReachState(tiles, sites.table, settings, cell_area_m2, clutter)
 
 
 def reach_of_kommune(state: ReachState, points: KommunePoints) -> pd.DataFrame:
@@ -93,7 +100,8 @@ def reach_of_kommune(state: ReachState, points: KommunePoints) -> pd.DataFrame:
     for batch in batches:
         if len(batch.site_idx) == 0:
             continue
-        window = read_dem_window(state.tiles, bounds_of_pairs(x, y, sites, batch))
+        bounds = bounds_of_pairs(x, y, sites, batch)
+        window = read_clutter_window(state.tiles, state.clutter, bounds)
         reach = reach.add(window, x, y, sites, batch, settings)
     return reach.table()
 

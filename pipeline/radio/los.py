@@ -27,9 +27,18 @@ worst ratio whenever it is below the threshold. Near the ends, where F1 → 0, t
 fine samples wherever the ground beside an endpoint rises.
 
 The worst point (``argmin ratio``) is the dominant knife edge: the ITU-R P.526 diffraction
-parameter is ``v = -sqrt(2) · ratio``. The profile is the DTM along the path only: buildings
-and forest are not in a DTM and the Fresnel zone's width beside the path is not checked, so
-LOS here is an upper bound on what a planner will find in the field.
+parameter is ``v = -sqrt(2) · ratio``. Over a DTM window the profile is the bare earth along
+the path: buildings and forest are not in a DTM and the Fresnel zone's width beside the path
+is not checked, so LOS there is an upper bound on what a planner will find in the field.
+
+Clutter (:mod:`pipeline.radio.clutter`). Over a surface window (a DOM: ``terrain(t)`` is the
+surface, the higher of DOM and DTM) the site's antenna stands on the ground (DTM + mast); the
+CPE stands on what is at the address: where the surface there is more than
+``on_structure_above_m`` above the ground (a roof), at ``surface + roof_mount_m``, else in
+the open at ``ground + cpe_height_m``; samples within ``clear_radius_m`` of either end read
+the DTM. Over a window with a forest mask, ``forest_depth_m`` is the metres of forest the path
+crosses below the canopy: ``D ·`` (coarse samples in forest) / (coarse samples), within one
+coarse spacing (a cell) of the true depth; the link budget takes Weissberger's loss of it.
 
 Nodata rule (``sea_level_for_nodata``, default True). Norwegian DTMs hold nodata over the sea.
 An *interior* sample with a nodata cell among its four neighbours takes that cell as sea level
@@ -55,6 +64,7 @@ from rasterio.crs import CRS
 from layers.errors import InputError
 from layers.vocabulary import CRS_EPSG
 from pipeline.config_schema import WirelessSettings
+from pipeline.radio.clutter import NO_CLUTTER, Clutter, forest_depth_m, receiver_height_m
 from pipeline.radio.dem_window import (
     DemWindow,
     FloatArray,
@@ -86,6 +96,7 @@ LOS_COLUMNS = (
     "tx_ground_m",
     "rx_ground_m",
     "sea_share",
+    "forest_depth_m",
 )
 
 
@@ -134,12 +145,14 @@ def line_of_sight(
     spacing_m: float | None = None,
     sea_level_for_nodata: bool = True,
     max_samples_per_chunk: int = DEFAULT_MAX_SAMPLES_PER_CHUNK,
+    clutter: Clutter = NO_CLUTTER,
 ) -> pd.DataFrame:
     """Line of sight with Fresnel clearance for N (site, receiver) pairs at once.
 
     Positions are EPSG:25833; heights above ground in metres. The antenna stands at
     ``tx_ground_m`` (default: the DEM at the site) + ``antenna_height_m``, the receiver at
-    ``rx_ground_m`` (default: the DEM) + ``cpe_height_m``. The fine grid's samples are at most
+    ``rx_ground_m`` (default: the DEM) + ``cpe_height_m`` (over a surface window, the CPE rule
+    of the module docstring with ``clutter``'s figures). The fine grid's samples are at most
     ``spacing_m`` apart (default: a quarter of the DEM cell; at most the cell, which reads
     every sample in one pass, the sampler before issue 13). See the module docstring for the
     formulas and the nodata rule.
@@ -151,23 +164,30 @@ def line_of_sight(
     terrain; +inf when the path has no interior sample), ``obstruction_x_m``,
     ``obstruction_y_m`` (EPSG:25833) and ``obstruction_distance_m`` (from the site) of the
     worst sample, ``tx_ground_m``, ``rx_ground_m`` and ``sea_share`` (share of the samples a
-    cell apart on nodata taken as sea level).
+    cell apart on nodata taken as sea level) and ``forest_depth_m``
+    (:func:`pipeline.radio.clutter.forest_depth_m`).
     """
     pairs = _Pairs.broadcast(
         tx_x_m, tx_y_m, antenna_height_m, rx_x_m, rx_y_m, cpe_height_m, frequency_mhz
     )
     spacing_m = _check_settings(window, pairs.frequency_mhz, k_factor, fresnel_clearance, spacing_m)
-    profile, tx_ground, rx_ground = _profiles(window, pairs, tx_ground_m, rx_ground_m, k_factor)
+    profile, tx_ground, rx_ground = _profiles(
+        window, pairs, (tx_ground_m, rx_ground_m), k_factor, clutter
+    )
     sampling = Sampling(
         intervals=np.maximum(np.ceil(profile.length_m / spacing_m), 1).astype(np.int64),
         stride=sample_stride(window.cell_size_m, spacing_m),
         nodata_m=0.0 if sea_level_for_nodata else None,
         refine_below=fresnel_clearance,
+        clear_radius_m=clutter.clear_radius_m,
+        canopy_height_m=clutter.canopy_height_m,
     )
     ends_known = np.isfinite(tx_ground) & np.isfinite(rx_ground)
     clearance = _worst_clearance(window, profile, sampling, ends_known, max_samples_per_chunk)
     coarse = coarse_sample_count(sampling.intervals, sampling.stride)
-    return _los_table(pairs, tx_ground, rx_ground, clearance, coarse, fresnel_clearance)
+    table = _los_table(pairs, tx_ground, rx_ground, clearance, coarse, fresnel_clearance)
+    table["forest_depth_m"] = forest_depth_m(window, clearance.forest_samples, coarse, profile)
+    return table
 
 
 class _Pairs(NamedTuple):
@@ -195,34 +215,41 @@ class _Clearance:
     t_worst: FloatArray  # where along the path (0 at the site, 1 at the receiver); NaN if none
     unknown: np.ndarray  # bool: an end or an interior sample without terrain
     sea_samples: np.ndarray  # int64: coarse samples on nodata taken as sea level
+    forest_samples: np.ndarray  # int64: coarse samples in forest below the canopy
 
 
 def _profiles(
     window: DemWindow,
     pairs: _Pairs,
-    tx_ground_m: ArrayLike | None,
-    rx_ground_m: ArrayLike | None,
+    ground_given_m: tuple[ArrayLike | None, ArrayLike | None],
     k_factor: float,
+    clutter: Clutter,
 ) -> tuple[Profiles, FloatArray, FloatArray]:
     """The pairs' straight profiles in the window's CRS and the ground height at each end.
 
-    An end's ground is the given height, or the DEM under it (:func:`ground_m`); the antenna
-    stands at ``tx_ground + antenna_height_m``, the receiver at ``rx_ground + cpe_height_m``.
+    An end's ground is the given height (site, receiver), or the terrain under it
+    (:func:`ground_m` of the bare earth); the antenna stands at ``tx_ground +
+    antenna_height_m``, the receiver at ``rx_ground + cpe_height_m``, or on the roof over a
+    surface window (:func:`pipeline.radio.clutter.receiver_height_m`).
     """
     (tx_wx, rx_wx), (tx_wy, rx_wy) = _to_window_crs(
         window, (pairs.tx_x_m, pairs.rx_x_m), (pairs.tx_y_m, pairs.rx_y_m)
     )
     length_m = np.hypot(rx_wx - tx_wx, rx_wy - tx_wy)
     wavelength_m = SPEED_OF_LIGHT_M_PER_S / (pairs.frequency_mhz * 1e6)
-    tx_ground = _given_or_sampled(tx_ground_m, window, tx_wx, tx_wy, len(tx_wx))
-    rx_ground = _given_or_sampled(rx_ground_m, window, rx_wx, rx_wy, len(tx_wx))
+    terrain = window.terrain()
+    tx_ground = _given_or_sampled(ground_given_m[0], terrain, tx_wx, tx_wy, len(tx_wx))
+    rx_ground = _given_or_sampled(ground_given_m[1], terrain, rx_wx, rx_wy, len(tx_wx))
+    receiver_m = rx_ground + pairs.cpe_height_m
+    if window.bare_earth_m is not None and ground_given_m[1] is None:
+        receiver_m = receiver_height_m(window, rx_wx, rx_wy, rx_ground, pairs.cpe_height_m, clutter)
     profile = Profiles(
         x_m=tx_wx,
         y_m=tx_wy,
         dx_m=rx_wx - tx_wx,
         dy_m=rx_wy - tx_wy,
         z_m=tx_ground + pairs.antenna_height_m,
-        dz_m=(rx_ground + pairs.cpe_height_m) - (tx_ground + pairs.antenna_height_m),
+        dz_m=receiver_m - (tx_ground + pairs.antenna_height_m),
         length_m=length_m,
         bulge_per_u_m=length_m**2 / (2.0 * k_factor * EARTH_RADIUS_M),
         f1_per_sqrt_u_m=np.sqrt(wavelength_m * length_m),
@@ -248,13 +275,14 @@ def _worst_clearance(
     t_worst = np.full(n, np.nan)
     unknown = ~ends_known
     sea = np.zeros(n, dtype=np.int64)
+    forest = np.zeros(n, dtype=np.int64)
     todo = np.flatnonzero(ends_known & (sampling.intervals > 1))
     coarse = coarse_sample_count(sampling.intervals[todo], sampling.stride)
     for chunk in _chunks(coarse, max_samples_per_chunk):
         pairs = todo[chunk]
         result = worst_of_profiles(window, profile.take(pairs), sampling.take(pairs))
-        worst[pairs], t_worst[pairs], unknown[pairs], sea[pairs] = result
-    return _Clearance(worst, t_worst, unknown, sea)
+        worst[pairs], t_worst[pairs], unknown[pairs], sea[pairs], forest[pairs] = result
+    return _Clearance(worst, t_worst, unknown, sea, forest)
 
 
 def _los_table(

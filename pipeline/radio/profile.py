@@ -20,10 +20,18 @@ passes, and finds the same LOS as reading every fine sample:
 Near the ends F1 → 0, so the bound falls steeply wherever the ground rises beside an
 endpoint: the profile comes out dense (a quarter cell) there and at the ridges that decide,
 and a cell apart elsewhere.
+
+Clutter (:mod:`pipeline.radio.clutter`). Over a surface window (a DOM, ``bare_earth_m`` set),
+samples within ``clear_radius_m`` of either end read the bare earth instead: the CPE's own
+roof and the mast's own structure do not block their path. The bound of step 2 still holds
+(the surface's highest cell is at least the terrain's). Over a window with a ``forest`` mask,
+each coarse sample whose nearest cell is forest and where the path passes below the canopy
+(clearance above the ground ``< canopy_height_m``) counts as forest crossed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -67,10 +75,11 @@ class Sampling:
     stride: int  # coarse samples every stride fine steps (at most a cell apart)
     nodata_m: float | None  # nodata inside a path taken as this height (sea); None: unknown
     refine_below: float  # the LOS threshold: pairs with coarse LOS are refined below it
+    clear_radius_m: float = 0.0  # over a surface: samples this near an end read bare earth
+    canopy_height_m: float = 0.0  # m, forest cells count where the path passes below this
 
     def take(self, pairs: np.ndarray) -> Sampling:
-        intervals = self.intervals[pairs]
-        return Sampling(intervals, self.stride, self.nodata_m, self.refine_below)
+        return dataclasses.replace(self, intervals=self.intervals[pairs])
 
 
 def sample_stride(cell_m: float, spacing_m: float) -> int:
@@ -139,8 +148,9 @@ def ratio_lower_bound(
 
 def worst_of_profiles(
     window: DemWindow, profile: Profiles, sampling: Sampling
-) -> tuple[FloatArray, FloatArray, np.ndarray, np.ndarray]:
-    """Worst clearance ratio, its ``t``, unknown terrain and sea samples for each pair.
+) -> tuple[FloatArray, FloatArray, np.ndarray, np.ndarray, np.ndarray]:
+    """Worst clearance ratio, its ``t``, unknown terrain, sea samples and forest samples (both
+    counted among the coarse samples) for each pair.
 
     The coarse samples first (:func:`coarse_samples`); then the fine samples around each
     coarse sample whose lower bound (:func:`_refine`) is below both the pair's worst coarse
@@ -154,10 +164,12 @@ def worst_of_profiles(
     worst = np.full(n, np.inf)
     np.fmin.at(worst, path, coarse.ratio)
     sea_samples = np.bincount(path[coarse.sea], minlength=n)
+    forest_samples = np.bincount(path[_in_forest(window, sampling, coarse)], minlength=n)
     unknown = np.zeros(n, dtype=bool)
     unknown[path[np.isnan(coarse.terrain_m)]] = True
     if sampling.stride == 1:
-        return worst, _first_t_at(worst, path, coarse.t, coarse.ratio), unknown, sea_samples
+        t_worst = _first_t_at(worst, path, coarse.t, coarse.ratio)
+        return worst, t_worst, unknown, sea_samples, forest_samples
     level = np.minimum(worst, sampling.refine_below)
     refine = _refine(window, profile, sampling, path, coarse, level)
     fine_path, fine_index = gap_samples(path, index, refine, sampling.stride)
@@ -168,7 +180,7 @@ def worst_of_profiles(
         _first_t_at(worst, path, coarse.t, coarse.ratio),
         _first_t_at(worst, fine_path, fine.t, fine.ratio),
     )
-    return worst, t_worst, unknown, sea_samples
+    return worst, t_worst, unknown, sea_samples, forest_samples
 
 
 class _Samples(NamedTuple):
@@ -179,6 +191,8 @@ class _Samples(NamedTuple):
     terrain_m: FloatArray
     sea: np.ndarray
     corner: IntArray  # flat index of the first corner cell of each sample
+    col: FloatArray  # cell coordinates (0 at the first cell's centre)
+    row: FloatArray
 
 
 def _sample(
@@ -198,19 +212,35 @@ def _sample(
     height, width = window.elevation_m.shape
     ends_inside = (np.minimum(col_tx, col_rx) >= 0) & (np.maximum(col_tx, col_rx) <= width - 1)
     ends_inside &= (np.minimum(row_tx, row_rx) >= 0) & (np.maximum(row_tx, row_rx) <= height - 1)
-    terrain_m, sea, corner = bilinear_at_cells(
-        window,
-        col_tx[path] + t * (col_rx - col_tx)[path],
-        row_tx[path] + t * (row_rx - row_tx)[path],
-        sampling.nodata_m,
-        known_inside=bool(ends_inside.all()),
-    )
+    col = col_tx[path] + t * (col_rx - col_tx)[path]
+    row = row_tx[path] + t * (row_rx - row_tx)[path]
+    inside = bool(ends_inside.all())
+    terrain_m, sea, corner = bilinear_at_cells(window, col, row, sampling.nodata_m, inside)
+    if window.bare_earth_m is not None and sampling.clear_radius_m > 0:
+        near_end_m = np.minimum(t, 1.0 - t) * profile.length_m[path]
+        near = np.flatnonzero(near_end_m < sampling.clear_radius_m)
+        if len(near):
+            terrain_m[near] = bilinear_at_cells(
+                window.terrain(), col[near], row[near], sampling.nodata_m, inside
+            )[0]
     u = t * (1.0 - t)
     clearance_m = profile.z_m[path] + t * profile.dz_m[path]
     clearance_m -= terrain_m
     clearance_m -= u * profile.bulge_per_u_m[path]
     ratio = clearance_m / (np.sqrt(u) * profile.f1_per_sqrt_u_m[path])
-    return _Samples(t, u, ratio, clearance_m, terrain_m, sea, corner)
+    return _Samples(t, u, ratio, clearance_m, terrain_m, sea, corner, col, row)
+
+
+def _in_forest(window: DemWindow, sampling: Sampling, samples: _Samples) -> np.ndarray:
+    """Samples on a forest cell (the cell nearest to each) where the path passes below the
+    canopy: ``clearance_m < canopy_height_m``; none without a forest mask."""
+    if window.forest is None:
+        return np.zeros(len(samples.t), dtype=bool)
+    height, width = window.forest.shape
+    col = np.clip(np.rint(samples.col), 0, width - 1).astype(np.int64)
+    row = np.clip(np.rint(samples.row), 0, height - 1).astype(np.int64)
+    forest: np.ndarray = window.forest.ravel().take(row * width + col)
+    return forest & (samples.clearance_m < sampling.canopy_height_m)
 
 
 def _refine(

@@ -20,6 +20,7 @@ from scipy.spatial import cKDTree
 
 from layers.errors import InputError
 from pipeline.config import WirelessSettings
+from pipeline.radio.clutter import NO_CLUTTER, Clutter
 from pipeline.radio.dem_window import DemWindow, FloatArray
 from pipeline.radio.los import DEFAULT_MAX_SAMPLES_PER_CHUNK, line_of_sight
 
@@ -35,6 +36,7 @@ LINK_COLUMNS = (
     "worst_clearance_ratio",
     "obstruction_x_m",
     "obstruction_y_m",
+    "forest_depth_m",
 )
 BEST_SITE_COLUMNS = (
     "los_site_id",
@@ -46,6 +48,7 @@ BEST_SITE_COLUMNS = (
     "sites_in_range",
     "los_sites",
     "los_terrain_ok",
+    "los_forest_depth_m",
 )
 
 
@@ -132,15 +135,18 @@ class LosSettings:
     max_samples_per_chunk: int = DEFAULT_MAX_SAMPLES_PER_CHUNK  # ~120 bytes per sample
     max_window_cells: int = DEFAULT_MAX_WINDOW_CELLS  # larger kommune: one window per site
     max_pairs_per_batch: int = 500_000  # pairs in memory at once (~300 bytes per pair)
+    clutter: Clutter = NO_CLUTTER  # DOM or forest polygons and their rules (radio/clutter.py)
 
     @staticmethod
-    def from_wireless(wireless: WirelessSettings) -> LosSettings:
-        """The line-of-sight physics of a run's ``[wireless]`` section, engine limits default."""
+    def from_wireless(wireless: WirelessSettings, clutter: Clutter = NO_CLUTTER) -> LosSettings:
+        """The line-of-sight physics of a run's ``[wireless]`` section and its clutter
+        inputs (``[inputs]`` dom, forest), engine limits default."""
         return LosSettings(
             cpe_height_m=wireless.cpe_height_m,
             k_factor=wireless.k_factor,
             fresnel_clearance=wireless.fresnel_clearance,
             sea_level_for_nodata=wireless.sea_level_for_nodata,
+            clutter=clutter,
         )
 
 
@@ -170,6 +176,7 @@ def line_of_sight_for_pairs(
         spacing_m=settings.spacing_m,
         sea_level_for_nodata=settings.sea_level_for_nodata,
         max_samples_per_chunk=settings.max_samples_per_chunk,
+        clutter=settings.clutter,
     )
     result.insert(0, "address_idx", pairs.address_idx)
     result.insert(1, "site_idx", site_idx)
@@ -188,7 +195,9 @@ def best_site_per_address(links: pd.DataFrame, n_addresses: int) -> pd.DataFrame
     Returns ``los_site_id`` (the chosen site; None where no site is in range),
     ``los_distance_m``, ``has_los``, ``worst_clearance_ratio``, ``obstruction_x_m``,
     ``obstruction_y_m`` (NaN where the address has LOS), ``sites_in_range``, ``los_sites``
-    (sites with LOS) and ``los_terrain_ok`` (False where the chosen pair's terrain was unknown).
+    (sites with LOS), ``los_terrain_ok`` (False where the chosen pair's terrain was unknown)
+    and ``los_forest_depth_m`` (the chosen pair's metres of forest, NaN without a forest layer:
+    :func:`pipeline.radio.los.line_of_sight`).
     """
     address_idx = links["address_idx"].to_numpy(dtype=np.int64)
     los = links["los"].to_numpy(dtype=bool)
@@ -200,7 +209,8 @@ def best_site_per_address(links: pd.DataFrame, n_addresses: int) -> pd.DataFrame
 
 
 def _best_links(links: pd.DataFrame) -> pd.DataFrame:
-    """The best row per address of per-pair results (an associative reduction)."""
+    """The best row per address of per-pair results (an associative reduction); a column of
+    :data:`LINK_COLUMNS` the results lack (``forest_depth_m``) comes back NaN."""
     address_idx = links["address_idx"].to_numpy(dtype=np.int64)
     order = np.lexsort(
         (
@@ -212,7 +222,7 @@ def _best_links(links: pd.DataFrame) -> pd.DataFrame:
     )
     sorted_address = address_idx[order]
     first = np.r_[True, sorted_address[1:] != sorted_address[:-1]] if len(order) else order > 0
-    return links.iloc[order[first]][list(LINK_COLUMNS)]
+    return links.iloc[order[first]].reindex(columns=list(LINK_COLUMNS))  # absent columns NaN
 
 
 def _best_site_table(
@@ -229,6 +239,7 @@ def _best_site_table(
             "sites_in_range": in_range,
             "los_sites": los_sites,
             "los_terrain_ok": True,
+            "los_forest_depth_m": np.nan,
         },
         index=pd.RangeIndex(len(in_range)),
     )
@@ -241,6 +252,7 @@ def _best_site_table(
     for column in ("obstruction_x_m", "obstruction_y_m"):
         result.loc[at, column] = np.where(blocked, best[column].to_numpy(dtype="float64"), np.nan)
     result.loc[at, "los_terrain_ok"] = best["terrain_ok"].to_numpy(dtype=bool)
+    result.loc[at, "los_forest_depth_m"] = best["forest_depth_m"].to_numpy(dtype="float64")
     return result
 
 

@@ -7,8 +7,10 @@ the run's most expensive per-kommune work, and a pure function of
 - the sites that can reach any of them: a site whose range circle meets the bounding box of
   the points (a site farther away forms no pair, so it cannot change the table), their rows
   in table order,
-- the DTM (its digest), the LOS settings and the code that judges them (the source of
-  :mod:`pipeline.radio` and :mod:`layers.dtm`).
+- the DTM (its digest), the clutter inputs (the digest of the DOM tiles and of the forest
+  layer, :func:`pipeline.radio.clutter.clutter_digest`), the LOS settings and the code that
+  judges them (the source of :mod:`pipeline.radio`, :mod:`layers.dtm` and
+  :mod:`layers.forest`).
 
 :class:`ReachCache` names each table by the SHA-256 of exactly those parts::
 
@@ -26,23 +28,28 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 import layers.dtm
+import layers.forest
 import pipeline.radio
+from pipeline.radio.clutter import Clutter, clutter_digest
 
 REACH_CACHE = Path("cache") / "reach"  # under the output folder, kept between runs
 
 
 def code_digest() -> str:
-    """SHA-256 over the source of :mod:`pipeline.radio` and :mod:`layers.dtm`: a change to
-    how reach is judged makes every key new."""
+    """SHA-256 over the source of :mod:`pipeline.radio`, :mod:`layers.dtm` and
+    :mod:`layers.forest`: a change to how reach is judged makes every key new."""
     package = Path(pipeline.radio.__file__).parent
     files = [*sorted(package.glob("*.py")), Path(layers.dtm.__file__)]
+    files.append(Path(layers.forest.__file__))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -68,7 +75,8 @@ def sites_near(sites: pd.DataFrame, bounds: tuple[float, float, float, float]) -
 @dataclass
 class ReachCache:
     """Kommune best-site tables in ``folder`` for one DTM (module docstring); counts its hits
-    and misses, and remembers the keys a run used."""
+    and misses, and remembers the keys a run used. ``checksums`` (the run's input checksums)
+    spare reading the clutter files again for their digest."""
 
     folder: Path
     dtm: Path
@@ -77,6 +85,17 @@ class ReachCache:
     used: set[str] = field(default_factory=set)
     hits: int = 0
     misses: int = 0
+    checksums: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    _clutter_digests: dict[Clutter, str] = field(default_factory=dict, repr=False)
+
+    def clutter_digest(self, settings: object) -> str:
+        """The digest of the clutter inputs ``settings`` name (its ``clutter``), once each."""
+        clutter = getattr(settings, "clutter", None)
+        if not isinstance(clutter, Clutter):
+            return ""
+        if clutter not in self._clutter_digests:
+            self._clutter_digests[clutter] = clutter_digest(clutter, self.checksums)
+        return self._clutter_digests[clutter]
 
     def key(
         self,
@@ -87,9 +106,10 @@ class ReachCache:
         settings: object,
     ) -> str:
         """The key of one kommune's table: points, the sites near them (``site_rows``: one
-        hash per row of ``sites``, :func:`site_row_hashes`), settings, DTM and code."""
+        hash per row of ``sites``, :func:`site_row_hashes`), settings, DTM, clutter and code."""
         digest = hashlib.sha256()
-        for part in (self.code, self.dtm_digest, repr(settings), str(len(x_m))):
+        clutter = self.clutter_digest(settings)
+        for part in (self.code, self.dtm_digest, clutter, repr(settings), str(len(x_m))):
             digest.update(part.encode() + b"\0")
         digest.update(np.ascontiguousarray(x_m, "float64").tobytes())
         digest.update(np.ascontiguousarray(y_m, "float64").tobytes())

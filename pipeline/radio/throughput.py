@@ -145,15 +145,22 @@ def path_loss_db(
     frequency_mhz: ArrayLike,
     worst_clearance_ratio: ArrayLike,
     link: LinkSettings,
+    forest_depth_m: ArrayLike | None = None,
 ) -> FloatArray:
-    """:math:`L` of the module docstring; NaN where the clearance is unknown."""
+    """:math:`L` of the module docstring; NaN where the clearance is unknown. The trees are
+    each pair's ``forest_depth_m`` (metres of forest crossed, :mod:`pipeline.radio.clutter`)
+    where known, else the fixed ``link.foliage_depth_m``."""
     distance = np.asarray(distance_m, "float64")
     v_main = -np.sqrt(2.0) * np.asarray(worst_clearance_ratio, "float64")
+    trees_m: ArrayLike = link.foliage_depth_m
+    if forest_depth_m is not None:
+        measured = np.asarray(forest_depth_m, "float64")
+        trees_m = np.where(np.isnan(measured), link.foliage_depth_m, measured)
     loss: FloatArray = (
         free_space_loss_db(np.maximum(distance, 1.0), frequency_mhz)
         + knife_edge_loss_db(v_main)
         + rain_attenuation_db(distance, frequency_mhz, link.rain_rate_mm_per_h)
-        + foliage_loss_db(frequency_mhz, link.foliage_depth_m)
+        + foliage_loss_db(frequency_mhz, trees_m)
     )
     return loss
 

@@ -137,7 +137,8 @@ def test_a_truncated_dtm_is_one_line_naming_the_file_and_the_window(tmp_path: Pa
 def test_a_dtm_cut_before_its_header_does_not_open(tmp_path: Path) -> None:
     path = write_truncated_dtm(tmp_path / "dtm.tif", keep=0.0001)
     with pytest.raises(
-        InputError, match=rf"^{path}: not a raster GDAL can read \(.*\); expected a GeoTIFF or VRT$"
+        InputError,
+        match=rf"^{path}: not a raster GDAL can read \(.*\); expected a terrain GeoTIFF or VRT$",
     ):
         open_dtm(path)
 

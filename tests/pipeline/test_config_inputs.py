@@ -39,3 +39,36 @@ def test_a_missing_required_input_is_named(tmp_path: Path) -> None:
     path.write_text('[inputs]\nkommuner = "k.geojson"\naddresses = "a.csv"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="offers"):
         load_config(path)
+
+
+def test_the_clutter_inputs_load_and_resolve(tmp_path: Path) -> None:
+    path = tmp_path / "gapmap.toml"
+    path.write_text(
+        '[inputs]\nkommuner = "k.geojson"\naddresses = "a.csv"\noffers = "o.csv"\n'
+        'forest = "ar50.gpkg"\nforest_column = "artype"\nforest_values = ["30"]\n',
+        encoding="utf-8",
+    )
+    inputs = load_config(path).inputs
+    assert inputs.forest == tmp_path / "ar50.gpkg"
+    assert (inputs.forest_column, inputs.forest_values, inputs.dom) == ("artype", ("30",), None)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('dom = "dom"\nforest = "skog.gpkg"\n', r"got both dom and forest, expected one"),
+        ('forest = "s.gpkg"\nforest_column = "artype"\n', r"forest_column = 'artype'.*both"),
+        ('forest = "s.gpkg"\nforest_values = ["30"]\n', r"forest_values = \['30'\].*both"),
+        ('forest = "s.gpkg"\nforest_column = "a"\nforest_values = [30]\n', r"list of strings"),
+    ],
+)
+def test_clutter_inputs_that_cannot_work_are_refused(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    path = tmp_path / "gapmap.toml"
+    path.write_text(
+        '[inputs]\nkommuner = "k.geojson"\naddresses = "a.csv"\noffers = "o.csv"\n' + extra,
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)

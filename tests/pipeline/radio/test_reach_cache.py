@@ -9,6 +9,7 @@ import pandas as pd
 
 from layers.checksums import input_checksums
 from layers.dtm import dtm_digest
+from pipeline.radio.clutter import Clutter
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache, site_row_hashes, sites_near
@@ -104,3 +105,29 @@ def test_dtm_digest_is_the_files_digest_with_or_without_the_run_checksums(
     assert dtm_digest(dtm, known) == dtm_digest(dtm)
     known["dtm"]["sha256"] = "0" * 64  # the run's checksum is taken when it names the file
     assert dtm_digest(dtm, known) != dtm_digest(dtm)
+
+
+def test_the_key_changes_with_the_dom_and_the_forest_layer(tmp_path: Path) -> None:
+    cache = ReachCache(tmp_path, tmp_path / "dtm.tif", "dtm-a")
+    sites = radio_sites([20.0], [5.0], [100.0])
+    x, y = np.array([5.0]), np.array([6.0])
+
+    def key(clutter: Clutter) -> str:
+        return ReachCache(tmp_path, tmp_path / "dtm.tif", "dtm-a").key(
+            x, y, sites, site_row_hashes(sites), LosSettings(clutter=clutter)
+        )
+
+    bare = key(Clutter())
+    assert cache.key(x, y, sites, site_row_hashes(sites), LosSettings()) == bare
+    dom = tmp_path / "dom.tif"
+    dom.write_bytes(b"surface a")
+    forest = tmp_path / "skog.geojson"
+    forest.write_bytes(b"forest a")
+    with_dom, with_forest = key(Clutter(dom=dom)), key(Clutter(forest=forest))
+    assert len({bare, with_dom, with_forest}) == 3
+    dom.write_bytes(b"surface b")  # the same path, a new DOM: a new key
+    assert key(Clutter(dom=dom)) not in (with_dom, bare)
+    forest.write_bytes(b"forest b")
+    assert key(Clutter(forest=forest)) not in (with_forest, bare)
+    forest.write_bytes(b"forest a")  # back as it was: the key it had
+    assert key(Clutter(forest=forest)) == with_forest
