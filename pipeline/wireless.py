@@ -27,7 +27,7 @@ from pipeline.radio.claims import (
     decisive_claim_per_address,
     judge_fwa_claims,
 )
-from pipeline.radio.clutter import NO_CLUTTER, Clutter
+from pipeline.radio.clutter import NO_CLUTTER, Clutter, clutter_of_inputs
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache
@@ -148,15 +148,7 @@ def _kommuner_to_check(
 
 def clutter_of(config: Config) -> Clutter:
     """The run's clutter inputs (``[inputs]`` dom, forest and the forest's options)."""
-    inputs = config.inputs
-    return Clutter(
-        dom=inputs.dom,
-        forest=inputs.forest,
-        forest_layer=inputs.forest_layer,
-        forest_crs=inputs.forest_crs,
-        forest_column=inputs.forest_column,
-        forest_values=inputs.forest_values,
-    )
+    return clutter_of_inputs(config.inputs)
 
 
 def fwa_claims_stage(

@@ -38,6 +38,7 @@ from rasterio.warp import transform_bounds
 from layers.dtm import DtmTiles, dtm_digest
 from layers.forest import forest_digest, read_forest
 from layers.vocabulary import CRS_EPSG
+from pipeline.config_inputs import Inputs
 from pipeline.radio.dem_window import (
     DemWindow,
     FloatArray,
@@ -207,3 +208,15 @@ def forest_depth_m(
         return np.full(n, np.nan)
     depth: FloatArray = forest_samples / np.maximum(coarse_samples, 1) * profile.length_m
     return depth
+
+
+def clutter_of_inputs(inputs: Inputs) -> Clutter:
+    """A run's clutter: its ``[inputs]`` dom, forest and the forest's options."""
+    return Clutter(
+        dom=inputs.dom,
+        forest=inputs.forest,
+        forest_layer=inputs.forest_layer,
+        forest_crs=inputs.forest_crs,
+        forest_column=inputs.forest_column,
+        forest_values=inputs.forest_values,
+    )

@@ -43,6 +43,7 @@ import pandas as pd
 from layers.cost_factors import factor_per_address
 from maps.worker_pool import Pool
 from pipeline.config import Config, CostSettings, LifetimeSettings
+from pipeline.radio.clutter import clutter_of_inputs
 from pipeline.radio.reach_cache import ReachCache
 from pipeline.rollout.area_ids import area_ids
 from pipeline.rollout.fibre import CostContext, FibrePresence, cost_per_address
@@ -125,6 +126,7 @@ def prepare(
         config.wireless,
         area_id[costed],
         work,
+        clutter_of_inputs(config.inputs),
     )
     context = CostContext(
         dtm=config.inputs.dtm,

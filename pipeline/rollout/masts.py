@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 
 from maps.worker_pool import Pool
 from pipeline.config import CostSettings, NewSiteSettings, Target, WirelessSettings
+from pipeline.radio.clutter import NO_CLUTTER, Clutter
 from pipeline.radio.kommune_reach import wireless_reach_per_address
 from pipeline.radio.reach import LosSettings
 from pipeline.radio.reach_cache import ReachCache
@@ -159,13 +160,15 @@ def new_sites(
     wireless: WirelessSettings,
     area_id: np.ndarray | None = None,
     work: tuple[Pool | None, ReachCache | None] = (None, None),
+    clutter: Clutter = NO_CLUTTER,
 ) -> NewSites:
     """Candidate masts for the project areas and the mast reaching each address (module
     docstring). ``cluster_id`` is aligned with the costed rows; without a DTM, or with
     ``[cost.new_site].enabled`` off, no mast is proposed (line of sight cannot be judged).
     ``area_id`` (aligned with the costed rows) names the masts (:func:`mast_table`). Their
     line of sight runs kommune by kommune on ``work``'s pool, reading back what its reach
-    cache holds (:mod:`pipeline.radio.reach_cache`)."""
+    cache holds (:mod:`pipeline.radio.reach_cache`), over the same ``clutter`` (DOM or forest)
+    as the existing sites' (:mod:`pipeline.radio.clutter`)."""
     n = len(addresses)
     site = settings.new_site
     if not site.enabled or dtm is None or not costed.any():
@@ -184,7 +187,7 @@ def new_sites(
         site,
         None if area_id is None else positions["area_id"].to_numpy(),
     )
-    los = LosSettings.from_wireless(wireless)
+    los = LosSettings.from_wireless(wireless, clutter)
     pool, cache = work
     reach = wireless_reach_per_address(below, masts, dtm, los, pool=pool, cache=cache)
     row = pd.Series(np.arange(len(masts)), index=masts["site_id"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import Target, WirelessSettings, replace_nested
+from pipeline.radio.clutter import Clutter
 from pipeline.rollout.masts import mast_positions, new_sites
 from tests.fixtures import HAND_COST as HAND
 from tests.fixtures import addresses_at, fibre_presence, write_dtm
@@ -52,3 +53,26 @@ def test_a_new_mast_reaches_whom_it_sees_within_range_at_the_target_speed(tmp_pa
         addresses, costed, cluster_id, fibre_end, None, gigabit, s, WirelessSettings()
     )
     assert len(no_dtm.masts) == 0 and (no_dtm.mast_of == -1).all()
+
+
+def test_a_new_mast_is_judged_over_the_same_clutter_as_the_existing_sites(tmp_path) -> None:
+    x0, y0 = 300_000.0, 7_000_000.0
+    dtm = tmp_path / "flat.tif"
+    _flat_dtm(dtm, x0, y0, 10_000.0)
+    # a DOM over 2 × 2 km around the area: the flat ground and a 100 m wall from north to
+    # south 50 m east of where the mast stands (the address at x0 + 1200, the area's centre)
+    dom = np.zeros((400, 400))
+    dom[:, 250:252] = 100.0  # x0 + 1250 … 1260 m (5 m cells)
+    write_dtm(tmp_path / "dom.tif", dom, (x0, y0 + 6_000.0), 5.0)
+    xs = x0 + np.array([1_000.0, 1_100.0, 1_200.0, 1_300.0, 1_400.0])
+    addresses = addresses_at(xs, np.full(5, y0 + 5_000.0))
+    gigabit = Target("gigabit2030", 1000.0, None)
+    s = replace_nested(HAND, {"new_site.min_households": 5, "new_site.max_range_m": 3_000.0})
+    args = (addresses, np.ones(5, bool), np.zeros(5, int), fibre_presence(points=[(x0, y0)]))
+    bare = new_sites(*args, dtm, gigabit, s, WirelessSettings())
+    walled = new_sites(
+        *args, dtm, gigabit, s, WirelessSettings(), clutter=Clutter(dom=tmp_path / "dom.tif")
+    )
+    assert bare.masts[["x_m"]].to_numpy().ravel().tolist() == [x0 + 1_200.0]
+    assert bare.mast_of.tolist() == [0, 0, 0, 0, 0]
+    assert walled.mast_of.tolist() == [0, 0, 0, -1, -1]  # behind the wall: not reached
