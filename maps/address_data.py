@@ -282,6 +282,34 @@ def households_by_class(
     return counts
 
 
+ENCODED_COLUMNS = (
+    "lat",
+    "lon",
+    "address_id",
+    "address_text",
+    "households",
+    "best_technology",
+    "best_operator",
+    "best_down_mbps",
+    "best_up_mbps",
+    "cost_nok",
+    "has_los",
+    "los_site_id",
+    "los_distance_m",
+    "sites_in_range",
+    "fwa_doubtful",
+    "cost_option",
+    "new_site_id",
+)
+
+
+def encoded_columns(targets: Sequence[TargetSpec]) -> list[str]:
+    """Every column the address layer's encoding may read (those present are given to it, and
+    only those: the piece's key is their digest)."""
+    per_target = [f"{prefix}{t.name}" for prefix in ("class_", "reason_evidence_") for t in targets]
+    return [*ENCODED_COLUMNS, *per_target]
+
+
 def _encoded(frame: pd.DataFrame, targets: Sequence[TargetSpec]) -> bytes:
     """The located addresses' header (JSON) and base64 payload, one line each."""
     columns, texts = address_columns(frame, targets)
@@ -300,7 +328,8 @@ def address_rows(
     encoding is read back from ``pieces`` when these rows were encoded before
     (:mod:`maps.piece_cache`)."""
     located = addresses["lat"].notna() & addresses["lon"].notna()
-    frame = addresses[located]
+    read = [c for c in encoded_columns(targets) if c in addresses.columns]
+    frame = addresses.loc[located, read]  # all the encoding reads, so all its key needs
     parts = (frame_digest(frame), repr(tuple(targets)))
     encoded = pieces.piece("addresses", parts, lambda: _encoded(frame, targets))
     header_json, payload_ascii = encoded.split(b"\n", 1)

@@ -168,3 +168,18 @@ def test_a_damaged_piece_is_made_again_and_written_over(tmp_path: Path, damage: 
     path.write_bytes(damaged)
     assert pieces.piece("kind", ["a"], lambda: b"the piece as made") == b"the piece as made"
     assert path.read_bytes() == stored  # written over, whole again
+
+
+def test_the_address_layer_key_holds_the_columns_it_encodes_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    addresses = _addresses(20)
+    pieces = PieceCache(tmp_path)
+    address_rows(addresses, TARGETS, TARGETS[0], pieces)
+    made: list[int] = []
+    real = address_data._encoded
+    monkeypatch.setattr(address_data, "_encoded", lambda *args: made.append(1) or real(*args))
+    address_rows(addresses.assign(slope_deg=3.0), TARGETS, TARGETS[0], pieces)
+    assert made == []  # a column the layer does not show: read back
+    address_rows(addresses.assign(best_operator="Altibox"), TARGETS, TARGETS[0], pieces)
+    assert made == [1]  # one it shows: encoded again
