@@ -27,12 +27,16 @@ def _as_text(values: pd.Series) -> pa.Array:
 
 
 def _cast_numbers(text: pa.Array, whole: bool) -> pa.Array | None:
-    """``text`` cast to int64 (``whole``, exact beyond 2**53) or float64; None if Arrow cannot."""
-    for kind in (pa.int64(), pa.float64()) if whole else (pa.float64(),):
-        try:
-            return pc.cast(text, kind)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue
+    """``text`` cast to int64 (``whole``, exact beyond 2**53) or float64; None if Arrow cannot.
+    Arrow reads ``0x10`` as sixteen where pandas sees no number: a column with an ``x`` in it
+    goes the way of texts that are not all numbers."""
+    kinds = (pa.int64(), pa.float64()) if whole else (pa.float64(),)
+    if not pc.any(pc.match_substring(text, "x", ignore_case=True)).as_py():
+        for kind in kinds:
+            try:
+                return pc.cast(text, kind)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
     looks_numeric = pc.match_substring_regex(text, NUMBER_PATTERN, ignore_case=True)
     try:
         return pc.cast(pc.if_else(looks_numeric, text, pa.scalar(None, pa.string())), pa.float64())

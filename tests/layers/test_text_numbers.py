@@ -34,6 +34,12 @@ def test_every_text_parses_as_pandas_to_numeric_would(texts: list[str | None]) -
         _same(numbers_from_text(values, whole=True), expected)
 
 
+def test_hexadecimal_is_no_number_as_for_pandas() -> None:
+    for whole in (False, True):
+        parsed = numbers_from_text(pd.Series(["0x10", "12", "0X1A"], dtype="str"), whole=whole)
+        assert parsed.tolist()[1] == 12 and parsed.isna().tolist() == [True, False, True]
+
+
 def test_whole_ids_stay_exact_beyond_two_to_the_53() -> None:
     ids = numbers_from_text(pd.Series(["12", "9007199254740993"], dtype="str"), whole=True)
     assert ids.dtype == "int64"
