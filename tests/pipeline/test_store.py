@@ -179,7 +179,7 @@ def test_classes_long_carries_each_targets_reason_and_evidence() -> None:
             "reason_evidence_gigabit2030": ["Nærmeste fiber 1 240 m unna", "Ingen tilbud på fil"],
         }
     )
-    long = store.classes_long(results, config)
+    long = store.classes_long(results, config).to_pandas()
     rows = [tuple(None if pd.isna(v) else v for v in r) for r in long.astype(object).to_numpy()]
     assert rows == [
         (7, "no2025", "served", False, None, None),
@@ -188,7 +188,7 @@ def test_classes_long_carries_each_targets_reason_and_evidence() -> None:
         (8, "gigabit2030", "unserved", False, "no_offer", "Ingen tilbud på fil"),
     ]
     before_reasons = results.drop(columns=[c for c in results if c.startswith("reason")])
-    without = store.classes_long(before_reasons, config)
+    without = store.classes_long(before_reasons, config).to_pandas()
     assert without["reason"].isna().all() and without["reason_evidence"].isna().all()
 
 
