@@ -11,7 +11,8 @@ Parsing the national address zip and the offers CSV is most of the ingest stage,
 
 :class:`IngestCache` names each result by the SHA-256 of exactly those parts::
 
-    <folder>/<key>.parquet              the accepted rows (GeoParquet when they carry geometry)
+    <folder>/<key>.parquet              the accepted rows (GeoParquet when they carry geometry;
+                                        2-D points as their x and y, made points again on read)
     <folder>/<key>.quarantine.parquet   the quarantine rows
     <folder>/<key>.json                 layer, rows read and merged, metadata; written last
 
@@ -37,6 +38,8 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
+import shapely
 
 from layers.quarantine import LayerResult
 
@@ -143,10 +146,14 @@ class IngestCache:
         if not described.is_file():
             return None
         about = json.loads(described.read_text(encoding="utf-8"))
-        if about["geometry"]:
-            accepted: pd.DataFrame = gpd.read_parquet(self.folder / f"{key}.parquet")
+        rows = self.folder / f"{key}.parquet"
+        accepted: pd.DataFrame
+        if about["points"]:
+            accepted = _points_back(pd.read_parquet(rows), about["points"])
+        elif about["geometry"]:
+            accepted = gpd.read_parquet(rows)
         else:
-            accepted = pd.read_parquet(self.folder / f"{key}.parquet")
+            accepted = pd.read_parquet(rows)
         quarantine = pd.read_parquet(self.folder / f"{key}.quarantine.parquet")
         return LayerResult(
             about["layer"],
@@ -160,12 +167,14 @@ class IngestCache:
     def save(self, key: str, result: LayerResult) -> bool:
         """Store ``result`` under ``key``, each file written aside then renamed, the JSON last
         (never half an entry); False, and nothing kept, when its metadata is not plain JSON."""
+        points = _points_about(result.accepted)
         about = {
             "layer": result.layer,
             "rows_read": result.rows_read,
             "rows_merged": result.rows_merged,
             "metadata": result.metadata,
             "geometry": isinstance(result.accepted, gpd.GeoDataFrame),
+            "points": points,
             "accepted_objects": _object_columns(result.accepted),
             "quarantine_objects": _object_columns(result.quarantine),
         }
@@ -176,7 +185,8 @@ class IngestCache:
         if json.loads(text)["metadata"] != result.metadata:  # a tuple or a date would not
             return False
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._write(f"{key}.parquet", result.accepted.to_parquet)
+        rows = result.accepted if points is None else _points_as_xy(result.accepted, points)
+        self._write(f"{key}.parquet", rows.to_parquet)
         self._write(f"{key}.quarantine.parquet", result.quarantine.to_parquet)
         self._write(f"{key}.json", lambda path: Path(path).write_text(text, encoding="utf-8"))
         return True
@@ -215,6 +225,39 @@ def read_layer(
     if cache is None:
         return reader(path, *settings)
     return cache.read(input_key, reader, path, *settings)
+
+
+def _points_about(table: pd.DataFrame) -> dict[str, Any] | None:
+    """Where a table's active geometry is 2-D points only (none missing or empty): its column,
+    position and CRS, to keep them as x and y (making 1.8 M points from x and y is 20× faster
+    than from WKB); else None."""
+    if not isinstance(table, gpd.GeoDataFrame) or not len(table):
+        return None
+    shapes = table.geometry.to_numpy()
+    if not (shapely.get_type_id(shapes) == 0).all() or shapely.has_z(shapes).any():
+        return None
+    if shapely.is_empty(shapes).any():
+        return None
+    name = str(table.geometry.name)
+    crs = table.crs.to_json() if table.crs is not None else None
+    return {"column": name, "position": int(table.columns.get_loc(name)), "crs": crs}
+
+
+def _points_as_xy(table: pd.DataFrame, points: dict[str, Any]) -> pd.DataFrame:
+    name = points["column"]
+    shapes = table[name].to_numpy()
+    return pd.DataFrame(table.drop(columns=name)).assign(
+        **{f"{name}.x": shapely.get_x(shapes), f"{name}.y": shapely.get_y(shapes)}
+    )
+
+
+def _points_back(table: pd.DataFrame, points: dict[str, Any]) -> gpd.GeoDataFrame:
+    """The table :func:`_points_as_xy` kept, with its points made again where they were."""
+    name = points["column"]
+    x, y = table.pop(f"{name}.x").to_numpy(), table.pop(f"{name}.y").to_numpy()
+    crs = pyproj.CRS.from_json(points["crs"]) if points["crs"] is not None else None
+    table.insert(points["position"], name, gpd.points_from_xy(x, y, crs=crs))
+    return gpd.GeoDataFrame(table, geometry=name, crs=crs)
 
 
 def _object_columns(table: pd.DataFrame) -> list[str]:

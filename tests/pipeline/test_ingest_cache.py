@@ -6,6 +6,7 @@ its path, the reader's settings or the code under the reader makes a new key."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -114,6 +115,9 @@ def test_the_demo_layers_read_back_equal_the_parsed_ones(
         "fibre": region.fibre,
     }
     _read_twice(tmp_path / "cache", paths)
+    kept = [json.loads(p.read_text()) for p in (tmp_path / "cache").glob("*.json")]
+    points = sorted(about["layer"] for about in kept if about["points"])
+    assert points == ["addresses", "sites"]  # kept as x and y; kommuner and fibre as GeoParquet
 
 
 def test_the_tiny_region_with_its_quarantine_reads_back_equal(
