@@ -25,6 +25,7 @@ removes the entries no read of that run used, so the folder holds one run's wort
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -67,8 +68,14 @@ def module_files(module_name: str) -> list[Path]:
 def _layers_imports(path: Path) -> list[str]:
     """The ``layers`` modules a source file imports (``from layers import x`` names
     ``layers.x``)."""
+    return list(_imports_of_source(path.read_bytes()))
+
+
+@functools.cache
+def _imports_of_source(source: bytes) -> tuple[str, ...]:
+    """:func:`_layers_imports` of one source text, parsed once per process."""
     names: list[str] = []
-    for node in ast.walk(ast.parse(path.read_bytes())):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names += [a.name for a in node.names if a.name.split(".")[0] == "layers"]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "layers":
@@ -76,7 +83,7 @@ def _layers_imports(path: Path) -> list[str]:
             names.append(module)
             if module == "layers":
                 names += [f"layers.{a.name}" for a in node.names]
-    return [n for n in names if importlib.util.find_spec(n) is not None]
+    return tuple(n for n in names if importlib.util.find_spec(n) is not None)
 
 
 def code_digest(reader: Callable[..., LayerResult]) -> str:
