@@ -140,8 +140,8 @@ def _reach_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachC
 
 def _ingest_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> IngestCache | None:
     """The run's ingest cache (``output_dir/cache/ingest``), unless ``[run] reuse_cache`` is
-    off."""
-    if not config.run.reuse_cache:
+    off or the run reads no files (its inputs given: no checksums, and nothing to prune by)."""
+    if not config.run.reuse_cache or not checksums:
         return None
     return IngestCache(config.run.output_dir / INGEST_CACHE, checksums)
 
