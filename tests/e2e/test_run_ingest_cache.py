@@ -2,10 +2,10 @@
 (:mod:`pipeline.ingest_cache`), and the run publishes what a run that parses them publishes.
 
 The demo runs once (the cache is filled), then a month later twice more from copies of that
-output folder under the same clock: once reading the cache (every cached layer read back: the stage line says
-``cached 5/5``) and once with ``[run] reuse_cache = false`` (every file parsed). Every published
-file is compared (:mod:`tests.e2e.published_files`): tables, maps and pages byte for byte,
-workbooks, GeoPackage and manifest but for the clock and the ``reuse_cache`` key itself.
+output folder under the same clock: once reading the cache (every cached layer read back: the
+stage line says ``cached 5/5``) and once with ``[run] reuse_cache = false`` (every file parsed).
+Every published file is compared (:mod:`tests.e2e.published_files`): tables, maps and pages byte
+for byte, workbooks, GeoPackage and manifest but for the clock and the ``reuse_cache`` key.
 """
 
 from __future__ import annotations
