@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.config import Target
 from pipeline.store import append
@@ -45,14 +47,25 @@ GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
 """
 
 
-def no_copper_long(results: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFrame:
-    """``address_classes_no_copper`` rows: one per address and target, targets in turn."""
-    columns = [f"class_no_copper_{t.name}" for t in targets]
-    long = results[["address_id", *columns]].melt(
-        id_vars="address_id", var_name="target", value_name="class"
-    )
-    long["target"] = long["target"].str.removeprefix("class_no_copper_")
-    return long
+def no_copper_long(results: pd.DataFrame, targets: Sequence[Target]) -> pa.Table:
+    """``address_classes_no_copper`` rows: one per address and target, targets in turn, as
+    Arrow blocks of the results' own columns (the target's name dictionary-encoded; no melt,
+    no Python object per row)."""
+    names = pa.array([t.name for t in targets], pa.string())
+    address_ids = pa.Array.from_pandas(results["address_id"]).cast(pa.int64())
+    blocks = []
+    for number, target in enumerate(targets):
+        classes = pa.Array.from_pandas(results[f"class_no_copper_{target.name}"])
+        if pa.types.is_dictionary(classes.type):
+            classes = classes.dictionary_decode()
+        positions = pa.array(np.full(len(results), number, dtype="int32"))
+        block = {
+            "address_id": address_ids,
+            "target": pa.DictionaryArray.from_arrays(positions, names),
+            "class": classes.cast(pa.string()),
+        }
+        blocks.append(pa.table(block))
+    return pa.concat_tables(blocks) if blocks else pa.table({"address_id": address_ids[:0]})
 
 
 def store_no_copper_classes(

@@ -39,6 +39,7 @@ from layers.roads import read_roads
 from layers.sites import read_sites
 from layers.source_dates import config_date
 from pipeline.config import ChecksSettings, Config, Inputs
+from pipeline.ingest_cache import IngestCache, read_layer
 from pipeline.ingest_nkom import read_nkom_data
 
 
@@ -192,23 +193,30 @@ def _counts(results: list[LayerResult]) -> pd.DataFrame:
     )
 
 
-def ingest(config: Config) -> Ingested:
-    """Read and validate all inputs named in ``config.inputs``."""
+def ingest(config: Config, cache: IngestCache | None = None) -> Ingested:
+    """Read and validate all inputs named in ``config.inputs``; the kommuner, addresses,
+    offers, sites and fibre are read back from ``cache`` where their file was parsed the same
+    way before (:mod:`pipeline.ingest_cache`)."""
     inputs, arctic = config.inputs, config.checks.allow_svalbard_jan_mayen
     overlap = config.locate.max_kommune_overlap_share
-    kommuner = read_kommuner(inputs.kommuner, inputs.kommuner_crs, overlap)
-    addresses = read_addresses(inputs.addresses, allow_svalbard_jan_mayen=arctic)
+    kommuner = read_layer(
+        cache, "kommuner", read_kommuner, inputs.kommuner, inputs.kommuner_crs, overlap
+    )
+    addresses = read_layer(cache, "addresses", read_addresses, inputs.addresses, arctic)
     ids = addresses.accepted["address_id"]
     offers_date = config_date("[inputs].offers_date", inputs.offers_date)
-    offers = drop_unknown_addresses(read_offers(inputs.offers, offers_date), ids, inputs.offers)
+    offers = read_layer(cache, "offers", read_offers, inputs.offers, offers_date)
+    offers = drop_unknown_addresses(offers, ids, inputs.offers)
     nkom = read_nkom_data(inputs, config.nkom, addresses.accepted)  # Nkom's own tables
     per_address = pd.concat([offers.accepted, nkom.offers], ignore_index=True)
     square_results, square_offers = _square_offers(config, addresses.accepted, per_address)
     lacking_results, lacking = _lacking(config, ids)
     area_results, areas = _areas(config)
     optional = [
-        read_sites(inputs.sites, allow_svalbard_jan_mayen=arctic) if inputs.sites else None,
-        read_network(inputs.fibre, inputs.fibre_crs) if inputs.fibre else None,
+        read_layer(cache, "sites", read_sites, inputs.sites, arctic) if inputs.sites else None,
+        read_layer(cache, "fibre", read_network, inputs.fibre, inputs.fibre_crs)
+        if inputs.fibre
+        else None,
         read_fylker(inputs.fylker) if inputs.fylker else None,
         _roads(inputs.roads, inputs) if inputs.roads else None,
         read_cost_factors(inputs.kommune_cost_factors) if inputs.kommune_cost_factors else None,

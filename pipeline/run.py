@@ -50,6 +50,7 @@ from pipeline import (
 )
 from pipeline.config import Config, to_dict
 from pipeline.executor import open_executor
+from pipeline.ingest_cache import INGEST_CACHE, IngestCache
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.radio.reach_cache import REACH_CACHE, ReachCache
 from pipeline.timing import StageLog, StageTimer
@@ -58,12 +59,14 @@ from pipeline.timing import StageLog, StageTimer
 @dataclass(frozen=True)
 class Work:
     """What the stages report to and run on: the stage timer, the progress display, the run's
-    executor and its reach cache (None: every kommune's line of sight computed again)."""
+    executor, its reach cache (None: every kommune's line of sight computed again) and its
+    ingest cache (None: every input parsed again)."""
 
     timer: StageTimer
     progress: Progress
     pool: Pool
     cache: ReachCache | None
+    ingest_cache: IngestCache | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ def run_pipeline(
                 console.print(f"[yellow]stale inputs, going on:[/] {escape('; '.join(stale))}")
             with open_executor(config.run) as pool:  # one executor for the run's stages
                 pool.warm_up()  # its workers start (or it connects) while ingest reads
-                work = Work(timer, progress, pool, _reach_cache(config, checksums))
+                ingest_cache = _ingest_cache(config, checksums)
+                work = Work(timer, progress, pool, _reach_cache(config, checksums), ingest_cache)
                 result = _run_stages(config, connection, info, work, inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
@@ -119,8 +123,9 @@ def run_pipeline(
             raise fault from exc
         note = f"published with stale inputs: {'; '.join(stale)}" if stale else None
         store.finish_run(connection, run_id, "succeeded", str(result.published), note)
-    if work.cache is not None:
-        _prune(work.cache, console)
+    for cache in (work.cache, work.ingest_cache):
+        if cache is not None:
+            _prune(cache, console)
     return result
 
 
@@ -134,18 +139,27 @@ def _reach_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachC
     return ReachCache(config.run.output_dir / REACH_CACHE, dtm, digest, checksums=checksums)
 
 
-def _prune(cache: ReachCache, console: Console | None) -> None:
-    """Keep only the tables this run used; a cache that cannot be tidied is only reported
+def _ingest_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> IngestCache | None:
+    """The run's ingest cache (``output_dir/cache/ingest``), unless ``[run] reuse_cache`` is
+    off or the run reads no files (its inputs given: no checksums, and nothing to prune by)."""
+    if not config.run.reuse_cache or not checksums:
+        return None
+    return IngestCache(config.run.output_dir / INGEST_CACHE, checksums)
+
+
+def _prune(cache: ReachCache | IngestCache, console: Console | None) -> None:
+    """Keep only the entries this run used; a cache that cannot be tidied is only reported
     (the run itself has succeeded)."""
     try:
         cache.prune()
     except OSError as exc:
         if console is not None:
-            console.print(f"[yellow]reach cache not tidied:[/] {escape(str(exc))}")
+            console.print(f"[yellow]{cache.folder} not tidied:[/] {escape(str(exc))}")
 
 
-def _cache_detail(cache: ReachCache | None) -> dict[str, str]:
-    """The stage line's ``cached``: kommuner read back of those looked up in the stage."""
+def _cache_detail(cache: ReachCache | IngestCache | None) -> dict[str, str]:
+    """The stage line's ``cached``: kommuner (or input files) read back of those looked up in
+    the stage."""
     if cache is None:
         return {}
     hits, misses = cache.take_counts()
@@ -193,9 +207,10 @@ def _run_stages(
 ) -> RunResult:
     timer, progress, pool = work.timer, work.progress, work.pool
     with timer.stage("ingest") as detail:
-        inputs = given if given is not None else ingest.ingest(config)
+        inputs = given if given is not None else ingest.ingest(config, work.ingest_cache)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
+        detail |= _cache_detail(work.ingest_cache)
     inputs, results, counts, masts, claims = _address_stages(config, inputs, work)
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import shapely
@@ -129,14 +130,18 @@ def open_store(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def append(
-    connection: duckdb.DuckDBPyConnection, table: str, run_id: str, frame: pd.DataFrame
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    run_id: str,
+    frame: pd.DataFrame | pa.Table,
 ) -> int:
     """Append ``frame``'s columns (matched by name) to ``table`` under ``run_id``.
 
-    The frame goes to DuckDB as an Arrow table: handing it pandas' Arrow-backed strings directly
-    makes DuckDB convert every string to a Python object first (3× slower, +3 GB at 2.6 M rows).
+    The frame goes to DuckDB as an Arrow table (an Arrow table as it is): handing it pandas'
+    Arrow-backed strings directly makes DuckDB convert every string to a Python object first
+    (3× slower, +3 GB at 2.6 M rows).
     """
-    staged = pa.Table.from_pandas(frame, preserve_index=False)
+    staged = frame if isinstance(frame, pa.Table) else as_arrow(frame, list(frame.columns))
     connection.register("_staged", staged)
     try:
         connection.execute(
@@ -145,7 +150,15 @@ def append(
         )
     finally:
         connection.unregister("_staged")
-    return len(frame)
+    return int(staged.num_rows)
+
+
+def as_arrow(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
+    """``frame``'s ``columns`` as an Arrow table, column by column (no copy of the frame first;
+    Arrow-backed strings and numbers are handed over as they are)."""
+    return pa.table(
+        {str(c): pa.Array.from_pandas(frame[c]) for c in columns} if len(columns) else {}
+    )
 
 
 def recent_runs(connection: duckdb.DuckDBPyConnection, last: int) -> list[tuple[Any, ...]]:
@@ -278,14 +291,11 @@ def store_run(
         ),
     )
     append(connection, "fylker", run_id, inputs.fylker)
-    append(connection, "addresses", run_id, pd.DataFrame(addresses.drop(columns="geometry")))
-    append(connection, "offers", run_id, inputs.offers.drop(columns="row_number"))
-    append(
-        connection,
-        "address_results",
-        run_id,
-        results[table_columns(connection, "address_results")],
-    )
+    geometry = addresses.geometry.name
+    append(connection, "addresses", run_id, as_arrow(addresses, _but(addresses, geometry)))
+    append(connection, "offers", run_id, as_arrow(inputs.offers, _but(inputs.offers, "row_number")))
+    stored_results = table_columns(connection, "address_results")
+    append(connection, "address_results", run_id, as_arrow(results, stored_results))
     append(connection, "address_classes", run_id, classes_long(results, config))
     append(
         connection,
@@ -305,23 +315,48 @@ def store_run(
     append(connection, "new_sites", run_id, masts)
 
 
-def classes_long(results: pd.DataFrame, config: Config) -> pd.DataFrame:
+def _but(frame: pd.DataFrame, left_out: str) -> list[str]:
+    return [str(c) for c in frame.columns if c != left_out]
+
+
+def classes_long(results: pd.DataFrame, config: Config) -> pa.Table:
     """``address_classes`` rows: one per address and target (the targets one after another),
     with its class, wireless reach and reason for a gap (None where served, or where the
-    results carry no reasons)."""
-    class_columns = [f"class_{t.name}" for t in config.targets]
-    long = results[["address_id", *class_columns]].melt(
-        id_vars="address_id", var_name="target", value_name="class"
-    )
-    long["target"] = long["target"].str.removeprefix("class_")
-    wireless_columns = [f"wireless_{t.name}" for t in config.targets]
-    long["wireless_reachable"] = results[wireless_columns].melt()["value"].to_numpy(dtype=bool)
-    for column in ("reason", "reason_evidence"):
-        names = [f"{column}_{t.name}" for t in config.targets]
-        present = set(names) <= set(results.columns)
-        values = results[names].melt()["value"].to_numpy(dtype=object) if present else None
-        long[column] = pd.Series(values, index=long.index, dtype="string")
-    return long
+    results carry no reasons). Built as Arrow columns: each target's block is the results'
+    own columns, the target's name dictionary-encoded (no Python object per row)."""
+    names = pa.array([t.name for t in config.targets], pa.string())
+    address_ids = pa.Array.from_pandas(results["address_id"]).cast(pa.int64())
+    blocks = []
+    for number, target in enumerate(config.targets):
+        positions = pa.array(np.full(len(results), number, dtype="int32"))
+        blocks.append(
+            pa.table(
+                {
+                    "address_id": address_ids,
+                    "target": pa.DictionaryArray.from_arrays(positions, names),
+                    "class": _text(results, f"class_{target.name}"),
+                    "wireless_reachable": pa.array(
+                        results[f"wireless_{target.name}"].to_numpy(dtype=bool)
+                    ),
+                    "reason": _text(results, f"reason_{target.name}"),
+                    "reason_evidence": _text(results, f"reason_evidence_{target.name}"),
+                }
+            )
+        )
+    if not blocks:
+        return pa.table({"address_id": pa.array([], pa.int64())})
+    return pa.concat_tables(blocks)
+
+
+def _text(results: pd.DataFrame, column: str) -> pa.Array:
+    """``results[column]`` as an Arrow string array (missing values null; all null where the
+    results have no such column)."""
+    if column not in results.columns:
+        return pa.nulls(len(results), pa.string())
+    values = pa.Array.from_pandas(results[column])
+    if pa.types.is_dictionary(values.type):
+        values = values.dictionary_decode()
+    return values.cast(pa.string())
 
 
 def code_version() -> str:

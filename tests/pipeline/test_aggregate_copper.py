@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline.aggregate_copper import no_copper_long, with_no_copper
 from pipeline.config import Target
-from pipeline.store import open_store
+from pipeline.store import append, open_store
 
 TARGETS = (Target("no2025", 100.0, None, "100 Mbit/s"), Target("gigabit2030", 1000.0))
 
@@ -70,7 +70,7 @@ def _store(connection, run_id: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_no_copper_classes_go_long_one_row_per_address_and_target() -> None:
-    long = no_copper_long(_results(), TARGETS)
+    long = no_copper_long(_results(), TARGETS).to_pandas()
     assert long["target"].tolist() == ["no2025"] * 5 + ["gigabit2030"] * 5
     assert long["class"].tolist()[:5] == [
         "served",
@@ -99,3 +99,32 @@ def test_hand_checked_households_below_target_without_copper(tmp_path: Path) -> 
     assert below[no2025].dtype == "int64"
     assert stored == (10,)
     assert list(table.columns[-2:]) == [no2025, gigabit]
+
+
+def _melted(results: pd.DataFrame) -> pd.DataFrame:
+    """The pandas reference of :func:`no_copper_long`: the class columns melted."""
+    columns = [f"class_no_copper_{t.name}" for t in TARGETS]
+    long = results[["address_id", *columns]].melt(
+        id_vars="address_id", var_name="target", value_name="class"
+    )
+    long["target"] = long["target"].str.removeprefix("class_no_copper_")
+    return long
+
+
+def test_the_arrow_rows_are_the_rows_the_melt_stored(tmp_path: Path) -> None:
+    results = _results()
+    first = f"class_no_copper_{TARGETS[0].name}"
+    results[first] = pd.Categorical(results[first])  # a categorical class column goes as text
+    with open_store(tmp_path / "s.duckdb") as connection:
+        append(connection, "address_classes_no_copper", "arrow", no_copper_long(results, TARGETS))
+        append(connection, "address_classes_no_copper", "melt", _melted(results))
+        rows = {
+            run: connection.execute(
+                "SELECT address_id, target, class FROM address_classes_no_copper"
+                " WHERE run_id = ? ORDER BY rowid",
+                [run],
+            ).fetchall()
+            for run in ("arrow", "melt")
+        }
+    assert rows["arrow"] == rows["melt"]
+    assert len(rows["arrow"]) == len(results) * len(TARGETS)
