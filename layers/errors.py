@@ -96,6 +96,7 @@ def os_reason(exc: OSError, name_file: bool = True) -> str:
 # an OSError with these means the folder cannot take the file (exit 73), not a failed write
 _FOLDER_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 DISK_FULL_TEXT = "No space left on device"  # what a library (DuckDB) says of ENOSPC
+SQLITE_FULL_TEXT = "database or disk is full"  # SQLITE_FULL: a GeoPackage on a full disk
 
 
 def fault_of(
@@ -105,7 +106,8 @@ def fault_of(
     stage cost``): a gapmap error or fault as it is; an :class:`OSError` on one of ``inputs``
     as an :class:`InputError` (a folder or an unreadable file where an input should be), on a
     folder it cannot write as an :class:`OutputFolderError`, else as a :class:`WriteError`; a
-    library's "No space left on device" as a :class:`WriteError`; anything else as an
+    library's "No space left on device" (or SQLite's "database or disk is full") as a
+    :class:`WriteError`; anything else as an
     :class:`InternalError` that points to ``--debug``."""
     if isinstance(exc, GapmapError | FaultError):
         return exc
@@ -119,7 +121,7 @@ def fault_of(
         if exc.errno is None:  # a library's I/O error (rasterio, GDAL): no errno, no file
             return WriteError(f"{where}: input/output error {type(exc).__name__}: {exc}")
         return WriteError(f"{where}: cannot write: {os_reason(exc)}")
-    if DISK_FULL_TEXT in str(exc):
+    if DISK_FULL_TEXT in str(exc) or SQLITE_FULL_TEXT in str(exc):
         detail = str(exc).splitlines()[0]
         return WriteError(f"{where}: cannot write: the disk is full ({detail})")
     msg = (

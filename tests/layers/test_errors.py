@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,12 @@ def test_a_librarys_full_disk_is_a_write_error() -> None:
     duckdb_full = RuntimeError('Failed to commit: Could not write "s.wal": No space left on device')
     full = fault_of(duckdb_full, "run r1 after cost")
     assert isinstance(full, WriteError) and "the disk is full" in str(full)
+    sqlite_full = sqlite3.OperationalError("database or disk is full")  # a GeoPackage's
+    full = fault_of(sqlite_full, "run r1 after changes")
+    assert isinstance(full, WriteError) and full.exit_code == 74
+    assert str(full) == (
+        "run r1 after changes: cannot write: the disk is full (database or disk is full)"
+    )
 
 
 def test_a_librarys_io_error_without_errno_says_what_it_is() -> None:
