@@ -9,7 +9,8 @@ are pure functions of the kommune's rows, its labels and the code that draws the
     <folder>/<kind>-<key>.bin      key = SHA-256(kind, code digest, the piece's inputs)
 
 The code digest covers every module of :mod:`maps` and :mod:`layers.numbers_nb` (the number
-formats), so a change to how anything is drawn makes every key new; the inputs are hashed value
+formats) and the versions of the libraries that write the pieces' bytes, so a change to how
+anything is drawn makes every key new; the inputs are hashed value
 by value (:func:`frame_digest`: column names, dtypes and every cell, in row order). A piece
 read back is therefore the bytes a cold run would make, and a page built from it is the same
 page. Only a run's own folder is ever read (no piece crosses machines or users); each file
@@ -31,6 +32,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Final
 
@@ -44,13 +46,23 @@ PIECE_SUFFIX = ".bin"
 ParT = bytes | str
 
 
+# the libraries whose output is in the pieces' bytes (numbers, PNGs, CSV, gzip, workbooks)
+LIBRARIES = ("numpy", "pandas", "pyarrow", "matplotlib", "pillow", "openpyxl", "shapely")
+
+
 @cache
 def code_digest() -> str:
     """SHA-256 over the source of every module of :mod:`maps` and of
-    :mod:`layers.numbers_nb`."""
+    :mod:`layers.numbers_nb`, and the versions of :data:`LIBRARIES` (an upgrade that changes
+    a PNG's bytes makes every piece new)."""
     package = Path(maps.__file__).parent
     files = [*sorted(package.glob("*.py")), Path(layers.numbers_nb.__file__)]
     digest = hashlib.sha256()
+    for library in LIBRARIES:
+        try:
+            digest.update(f"{library} {metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library} absent\0".encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

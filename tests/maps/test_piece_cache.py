@@ -183,3 +183,17 @@ def test_the_address_layer_key_holds_the_columns_it_encodes_only(
     assert made == []  # a column the layer does not show: read back
     address_rows(addresses.assign(best_operator="Altibox"), TARGETS, TARGETS[0], pieces)
     assert made == [1]  # one it shows: encoded again
+
+
+def test_the_code_digest_holds_the_versions_of_the_libraries_that_write_the_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = piece_cache.code_digest()
+    real = piece_cache.metadata.version
+    newer = {"matplotlib": "99.0"}
+    monkeypatch.setattr(piece_cache.metadata, "version", lambda name: newer.get(name) or real(name))
+    piece_cache.code_digest.cache_clear()
+    try:
+        assert piece_cache.code_digest() != before
+    finally:
+        piece_cache.code_digest.cache_clear()
