@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from layers.errors import RunError
+
+
+def library_versions(names: Iterable[str]) -> bytes:
+    """The installed versions of ``names`` (``absent`` for one not installed), as bytes for a
+    cache key: a cache of what a library computed must not outlive an upgrade of it."""
+    parts = []
+    for name in names:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} absent")
+    return "\0".join(parts).encode()
 
 
 def sha256_of(path: Path) -> str:

@@ -32,7 +32,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Final
 
@@ -41,6 +40,7 @@ import pandas as pd
 
 import layers.numbers_nb
 import maps
+from layers.checksums import library_versions
 
 PIECE_SUFFIX = ".bin"
 ParT = bytes | str
@@ -58,11 +58,7 @@ def code_digest() -> str:
     package = Path(maps.__file__).parent
     files = [*sorted(package.glob("*.py")), Path(layers.numbers_nb.__file__)]
     digest = hashlib.sha256()
-    for library in LIBRARIES:
-        try:
-            digest.update(f"{library} {metadata.version(library)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library} absent\0".encode())
+    digest.update(library_versions(LIBRARIES) + b"\0")
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

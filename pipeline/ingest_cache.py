@@ -42,6 +42,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from layers.checksums import library_versions
 from layers.quarantine import LayerResult
 
 INGEST_CACHE = Path("cache") / "ingest"  # under the output folder, kept between runs
@@ -86,10 +87,16 @@ def _imports_of_source(source: bytes) -> tuple[str, ...]:
     return tuple(n for n in names if importlib.util.find_spec(n) is not None)
 
 
+# the libraries that parse and type the inputs: an upgrade may read the same file differently
+PARSING_LIBRARIES = ("pandas", "pyarrow", "numpy", "geopandas", "pyogrio", "shapely", "pyproj")
+
+
 def code_digest(reader: Callable[..., LayerResult]) -> str:
-    """SHA-256 over the reader's name and the source of its module, the ``layers`` modules
-    under it (:func:`module_files`) and this module."""
+    """SHA-256 over the reader's name, the versions of :data:`PARSING_LIBRARIES` and the
+    source of its module, the ``layers`` modules under it (:func:`module_files`) and this
+    module."""
     digest = hashlib.sha256(f"{reader.__module__}.{reader.__qualname__}".encode() + b"\0")
+    digest.update(library_versions(PARSING_LIBRARIES) + b"\0")
     for path in [*module_files(reader.__module__), Path(__file__)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

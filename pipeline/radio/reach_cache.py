@@ -39,6 +39,7 @@ import pandas as pd
 import layers.dtm
 import layers.forest
 import pipeline.radio
+from layers.checksums import library_versions
 from pipeline.radio.clutter import Clutter, clutter_digest
 
 REACH_CACHE = Path("cache") / "reach"  # under the output folder, kept between runs
@@ -46,11 +47,12 @@ REACH_CACHE = Path("cache") / "reach"  # under the output folder, kept between r
 
 def code_digest() -> str:
     """SHA-256 over the source of :mod:`pipeline.radio`, :mod:`layers.dtm` and
-    :mod:`layers.forest`: a change to how reach is judged makes every key new."""
+    :mod:`layers.forest`, and the versions of numpy, rasterio and pyproj: a change to how
+    reach is judged makes every key new."""
     package = Path(pipeline.radio.__file__).parent
     files = [*sorted(package.glob("*.py")), Path(layers.dtm.__file__)]
     files.append(Path(layers.forest.__file__))
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(library_versions(("numpy", "rasterio", "pyproj")) + b"\0")
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

@@ -62,3 +62,12 @@ def test_every_configured_input_file_is_recorded(tmp_path: Path) -> None:
 def test_a_configured_input_that_is_gone_is_named(tmp_path: Path) -> None:
     with pytest.raises(RunError, match=r"\[inputs\]\.offers: .*dekning\.csv does not exist"):
         input_checksums({"offers": tmp_path / "dekning.csv"})
+
+
+def test_library_versions_name_each_version_and_what_is_not_installed() -> None:
+    from importlib import metadata
+
+    from layers.checksums import library_versions
+
+    text = library_versions(["numpy", "no-such-library-for-gapmap"]).decode()
+    assert text == f"numpy {metadata.version('numpy')}\0no-such-library-for-gapmap absent"

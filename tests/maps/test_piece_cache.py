@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from layers import checksums
 from maps import address_data, piece_cache
 from maps.address_data import address_rows
 from maps.piece_cache import NO_PIECES, PieceCache, frame_digest, piece_key
@@ -189,9 +190,9 @@ def test_the_code_digest_holds_the_versions_of_the_libraries_that_write_the_byte
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = piece_cache.code_digest()
-    real = piece_cache.metadata.version
+    real = checksums.metadata.version
     newer = {"matplotlib": "99.0"}
-    monkeypatch.setattr(piece_cache.metadata, "version", lambda name: newer.get(name) or real(name))
+    monkeypatch.setattr(checksums.metadata, "version", lambda name: newer.get(name) or real(name))
     piece_cache.code_digest.cache_clear()
     try:
         assert piece_cache.code_digest() != before
