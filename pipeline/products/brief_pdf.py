@@ -6,6 +6,13 @@ beyond the standard library is needed. Measured on the 2-core machine (2026-12-0
 156): starting the browser ~1.3 s, then ~0.2–0.4 s per page; one
 ``chromium --headless --print-to-pdf`` process per page took ~2.5 s each.
 
+A page is loaded by navigating to it only when it is the first from its folder; the next
+pages of that folder are written into the same document (``Page.setDocumentContent``, the
+document's URL, and so the base of relative links, staying that folder's), which saves the
+navigation's new document, ~30 % of the time per page (2026-12-07: 215 ms against 314 ms per
+brief). Before printing, the printer waits for the page's fonts and for every image to be
+decoded (or to have failed, as a loaded page would show it).
+
 Chromium is found as ``$GAPMAP_CHROMIUM`` when set (and then only there), else as
 ``chromium``, ``chromium-browser`` or ``google-chrome`` on the ``PATH``.
 """
@@ -43,6 +50,11 @@ INSTALL_HINT: Final = (
     "install it (Debian/Ubuntu: sudo apt-get install chromium) or set GAPMAP_CHROMIUM to its path"
 )
 PAGE_TIMEOUT_S: Final = 60.0
+READY_JS: Final = (
+    "Promise.all([document.fonts.ready,"
+    " ...Array.from(document.images, (image) => image.decode().catch(() => null))])"
+    ".then(() => true)"
+)
 
 
 class ChromiumMissingError(GapmapError):
@@ -90,6 +102,8 @@ class ChromiumPrinter:
         self._events: list[dict[str, Any]] = []
         self._next_id = 0
         self._session = ""
+        self._frame = ""
+        self._folder: Path | None = None  # the folder of the document loaded by navigating
 
     def __enter__(self) -> ChromiumPrinter:
         self._profile = tempfile.TemporaryDirectory(prefix="gapmap-chromium-")
@@ -120,6 +134,7 @@ class ChromiumPrinter:
             target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
             attached = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})
             self._session = attached["sessionId"]
+            self._frame = target  # a page target's main frame has the target's id
             self._call("Page.enable", session=True)
         except BaseException as exc:
             self.__exit__(type(exc), exc, exc.__traceback__)
@@ -145,19 +160,40 @@ class ChromiumPrinter:
             self._profile.cleanup()
 
     def print_pdf(self, html_path: Path, pdf_path: Path) -> Path:
-        """Load ``html_path`` (waiting for its load event) and write it as PDF to ``pdf_path``."""
+        """Load ``html_path`` (a UTF-8 page), wait for its fonts and images, and write it as
+        PDF to ``pdf_path``."""
+        self._load(html_path.resolve())
+        self._call(
+            "Runtime.evaluate",
+            {"expression": READY_JS, "awaitPromise": True, "returnByValue": True},
+            session=True,
+        )
+        options = {"preferCSSPageSize": True, "printBackground": True}
+        data = self._call("Page.printToPDF", options, session=True)["data"]
+        pdf_path.write_bytes(base64.b64decode(data))
+        return pdf_path
+
+    def _load(self, html_path: Path) -> None:
+        """Navigate to ``html_path`` when it is the first page of its folder (or not UTF-8),
+        else write it into the document already loaded from that folder."""
+        if html_path.parent == self._folder:
+            try:
+                html = html_path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                html = None
+            if html is not None:
+                params = {"frameId": self._frame, "html": html}
+                self._call("Page.setDocumentContent", params, session=True)
+                return
         self._events.clear()
-        self._call("Page.navigate", {"url": html_path.resolve().as_uri()}, session=True)
+        self._call("Page.navigate", {"url": html_path.as_uri()}, session=True)
         self._wait(
             lambda m: (
                 m.get("method") == "Page.loadEventFired" and m.get("sessionId") == self._session
             ),
             f"{html_path}: the page did not load",
         )
-        options = {"preferCSSPageSize": True, "printBackground": True}
-        data = self._call("Page.printToPDF", options, session=True)["data"]
-        pdf_path.write_bytes(base64.b64decode(data))
-        return pdf_path
+        self._folder = html_path.parent
 
     def _send(self, method: str, params: dict[str, Any], session: bool) -> int:
         self._next_id += 1

@@ -80,3 +80,54 @@ def test_one_browser_prints_each_page_as_one_a4_pdf(tmp_path: Path) -> None:
         assert "594.96 x 841.92 pts (A4)" in info.stdout
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
         assert title in text.stdout
+
+
+IMAGE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>
+<style>@page {{ size: A4; margin: 10mm; }}</style></head>
+<body><h1>{title}</h1><img src="{image}" width="200" height="100" alt="bilde"></body></html>"""
+
+
+@pytest.mark.browser
+def test_later_pages_of_a_folder_show_their_own_text_title_and_relative_images(
+    tmp_path: Path,
+) -> None:
+    """Pages after the first of a folder are written into the loaded document: each PDF
+    must hold its own heading and title only, and images by relative path still resolve
+    against the page's own folder (a missing one is not waited for)."""
+    chromium = find_chromium()
+    if chromium is None or shutil.which("pdfimages") is None:
+        reason = "chromium or poppler-utils not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from PIL import Image
+
+    cases = [  # folder, title, image path, whether the image exists
+        ("a", "Side én", "bilde.png", True),
+        ("a", "Side to", "bilde.png", True),
+        ("a", "Side tre", "mangler.png", False),
+        ("b", "Side fire", "bilde.png", True),
+    ]
+    pages = []
+    for number, (folder, title, image, exists) in enumerate(cases):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        if exists:
+            size = (40, 20) if folder == "a" else (30, 15)  # which folder's image was used
+            Image.new("RGB", size, (200, 30, 30)).save(tmp_path / folder / image)
+        html = tmp_path / folder / f"{number}.html"
+        html.write_text(IMAGE_PAGE.format(title=title, image=image), "utf-8")
+        pages.append((html, html.with_suffix(".pdf")))
+    print_pdfs(pages, chromium)
+    titles = [title for _, title, _, _ in cases]
+    for (_, pdf), (folder, title, _, exists) in zip(pages, cases, strict=True):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
+        assert title in text.stdout
+        assert not [other for other in titles if other != title and other in text.stdout]
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        assert f"Title:           {title}" in info.stdout
+        images = subprocess.run(
+            ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+        )
+        size = ["40", "20"] if folder == "a" else ["30", "15"]
+        ours = [row for row in images.stdout.splitlines()[2:] if row.split()[3:5] == size]
+        assert len(ours) == (1 if exists else 0)  # a missing one shows the broken-image icon
