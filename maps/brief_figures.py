@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from layers.numbers_nb import (
@@ -155,27 +156,43 @@ def change_rows(
     return lines, previous
 
 
+def _kommune_columns(
+    table: pd.DataFrame, kommunenummer: str, columns: Sequence[str], **equal: str
+) -> list[np.ndarray]:
+    """``columns`` of ``table``'s kommune-level rows of ``kommunenummer`` (and where each
+    column named in ``equal`` has that value), in row order, as arrays: a brief reads a few
+    rows of one kommune, where a pandas filter's fixed cost is most of the work."""
+    keep = (table["level"].to_numpy() == "kommune") & (
+        table["kommunenummer"].to_numpy() == kommunenummer
+    )
+    for column, value in equal.items():
+        keep &= table[column].to_numpy() == value
+    return [table[column].to_numpy()[keep] for column in columns]
+
+
 def top_reason_rows(
     reasons: pd.DataFrame | None, kommunenummer: str, target: str, top: int = 5
 ) -> list[list[str]]:
-    """The reasons with the most households below ``target`` in the kommune, largest first:
-    the reason in bokmål, its households and their share of the kommune's households below."""
+    """The reasons with the most households below ``target`` in the kommune, largest first
+    (ties by reason; missing counts last): the reason in bokmål, its households and their
+    share of the kommune's households below."""
     if reasons is None or reasons.empty:
         return []
-    mine = reasons[
-        (reasons["level"] == "kommune")
-        & (reasons["kommunenummer"] == kommunenummer)
-        & (reasons["target"] == target)
-    ]
-    total = float(mine["households"].sum())
-    ranked = mine.sort_values(["households", "reason"], ascending=[False, True]).head(top)
+    columns = ("households", "reason", "reason_nb")
+    households, reason, reason_nb = _kommune_columns(reasons, kommunenummer, columns, target=target)
+    counts = households.astype("float64")
+    total = float(np.nansum(counts))
+    order = sorted(
+        range(len(counts)),
+        key=lambda i: (bool(np.isnan(counts[i])), -counts[i], pd.isna(reason[i]), str(reason[i])),
+    )
     return [
         [
-            str(row["reason_nb"]),
-            format_int_nb(row["households"]),
-            format_percent_nb(float(row["households"]) / total if total > 0 else None),
+            str(reason_nb[i]),
+            format_int_nb(households[i]),
+            format_percent_nb(float(households[i]) / total if total > 0 else None),
         ]
-        for _, row in ranked.iterrows()
+        for i in order[:top]
     ]
 
 
@@ -183,21 +200,27 @@ def trend_rows(
     trend: pd.DataFrame | None, kommunenummer: str, headline: Sequence[TargetSpec], last: int = 6
 ) -> list[list[str]]:
     """The kommune's share served per headline target over its ``last`` runs, oldest first:
-    the run's date, then one share per target (a dash where the run lacks the target)."""
+    the run's date, then one share per target (a dash where the run lacks the target).
+
+    A run is a (``started_at``, ``run_id``) pair with at least one share; a target's share is
+    its first non-missing one in that run (as ``pivot_table(aggfunc="first")`` would give, at
+    a fraction of its cost on a kommune's few rows)."""
     if trend is None or trend.empty:
         return []
-    mine = trend[(trend["level"] == "kommune") & (trend["kommunenummer"] == kommunenummer)]
-    if mine.empty:
-        return []
-    shares = mine.pivot_table(
-        index=["started_at", "run_id"], columns="target", values="served_share", aggfunc="first"
-    ).sort_index()
-    lines = []
-    for key, row in shares.tail(last).iterrows():
-        started_at = key[0] if isinstance(key, tuple) else key
-        cells = [format_percent_nb(row.get(t.name)) for t in headline]
-        lines.append([format_date_nb(started_at), *cells])
-    return lines
+    columns = ("started_at", "run_id", "target", "served_share")
+    runs: dict[tuple[str, str], dict[str, float]] = {}
+    for started_at, run_id, target, share in zip(
+        *_kommune_columns(trend, kommunenummer, columns), strict=True
+    ):
+        if not any(pd.isna(value) for value in (started_at, run_id, target, share)):
+            runs.setdefault((started_at, run_id), {}).setdefault(target, share)
+    return [
+        [
+            format_date_nb(started_at),
+            *[format_percent_nb(runs[(started_at, run_id)].get(t.name)) for t in headline],
+        ]
+        for started_at, run_id in sorted(runs)[-last:]
+    ]
 
 
 def subsidy_figures(areas: pd.DataFrame | None, kommunenummer: str) -> list[list[str]]:

@@ -40,6 +40,7 @@ class Publication:
     areas: pd.DataFrame | None
     optional: Mapping[str, pd.DataFrame | None]
     layers: Mapping[str, gpd.GeoDataFrame | None]
+    kommune_numbers: tuple[str, ...] = ()  # the gap table's kommuner, sorted (read once)
 
     @property
     def targets(self) -> list[TargetSpec]:
@@ -64,8 +65,14 @@ class Publication:
         return self.target(self.manifest["config"]["cost"]["target"])
 
     def kommunenummer(self) -> list[str]:
-        rows = self.gap_table[self.gap_table["level"] == "kommune"]
-        return sorted(rows["kommunenummer"].dropna().astype(str))
+        """The kommuner of the gap table, sorted."""
+        return list(self.kommune_numbers) or gap_kommuner(self.gap_table)
+
+
+def gap_kommuner(gap_table: pd.DataFrame) -> list[str]:
+    """The kommunenummer of a gap table's kommune rows, sorted."""
+    rows = gap_table[gap_table["level"] == "kommune"]
+    return sorted(rows["kommunenummer"].dropna().astype(str))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -100,14 +107,16 @@ def read_publication(folder: Path) -> Publication:
         name: _read_csv(tables / f"{name}.csv") if (tables / f"{name}.csv").is_file() else None
         for name in OPTIONAL_TABLES
     }
+    gap_table = _read_csv(gap_path)
     return Publication(
         folder=folder,
         manifest=manifest,
-        gap_table=_read_csv(gap_path),
+        gap_table=gap_table,
         cost_curve=_read_csv(curve) if curve.is_file() else pd.DataFrame(),
         areas=_read_csv(areas) if areas.is_file() else None,
         optional=optional,
         layers={k: _read_layer(folder / "gapmap.gpkg", v) for k, v in GPKG_LAYERS.items()},
+        kommune_numbers=tuple(gap_kommuner(gap_table)),
     )
 
 

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from layers.errors import InputError
 from layers.numbers_nb import format_int_nb, format_nok, format_timestamp_nb
@@ -51,10 +54,14 @@ def unquote_spreadsheet_safe(text: object) -> str:
 
 
 def _gap_rows(publication: Publication, kommunenummer: str) -> list[Mapping[str, Any] | None]:
-    """The kommune's gap-table row, its fylke's and the total (None where missing)."""
+    """The kommune's gap-table row, its fylke's and the total (None where missing): the first
+    row of each."""
     table = publication.gap_table
-    kommune = table[(table["level"] == "kommune") & (table["kommunenummer"] == kommunenummer)]
-    if kommune.empty:
+    level = table["level"].to_numpy()
+    kommune = np.flatnonzero(
+        (level == "kommune") & (table["kommunenummer"].to_numpy() == kommunenummer)
+    )
+    if not len(kommune):
         known = publication.kommunenummer()
         shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
         msg = (
@@ -63,15 +70,15 @@ def _gap_rows(publication: Publication, kommunenummer: str) -> list[Mapping[str,
             " of that file, or the index page)"
         )
         raise InputError(msg)
-    fylkesnummer = kommune.iloc[0]["fylkesnummer"]
-    fylke = table[(table["level"] == "fylke") & (table["fylkesnummer"] == fylkesnummer)]
-    total = table[table["level"] == "total"]
-    return [_record(kommune), _record(fylke), _record(total)]
+    fylkesnummer = table["fylkesnummer"].iloc[kommune[0]]
+    fylke = np.flatnonzero((level == "fylke") & (table["fylkesnummer"].to_numpy() == fylkesnummer))
+    total = np.flatnonzero(level == "total")
+    return [_record(table, kommune), _record(table, fylke), _record(table, total)]
 
 
-def _record(rows: pd.DataFrame) -> dict[str, Any] | None:
-    """The first row as a dict (None for no row)."""
-    return None if rows.empty else {str(k): v for k, v in rows.iloc[0].items()}
+def _record(table: pd.DataFrame, rows: np.ndarray) -> dict[str, Any] | None:
+    """The first of ``rows`` (positions in ``table``) as a dict (None for no row)."""
+    return None if not len(rows) else {str(k): v for k, v in table.iloc[rows[0]].items()}
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,24 @@ class BriefPictures:
     pieces: PieceCache = NO_PIECES
 
 
+THUMBNAIL_COLUMNS = ("x_m", "y_m", "households")  # what the thumbnail draws, with the class
+
+
+def _wkb(geometries: gpd.GeoSeries | None) -> bytes:
+    """The geometries as one byte string (each WKB after its length): a piece key's part."""
+    if geometries is None:
+        return b"None"
+    return b"".join(
+        len(wkb).to_bytes(8, "little") + wkb for wkb in shapely.to_wkb(geometries.to_numpy())
+    )
+
+
 def _thumbnail(
     publication: Publication, kommunenummer: str, pictures: BriefPictures | None = None
 ) -> str | None:
+    """The kommune's map thumbnail as a PNG data URI (None without outlines). Its piece key is
+    the outline's and the areas' WKB and only the address columns it draws, which are all
+    the drawing is given."""
     outlines, below = publication.layers["outlines"], publication.layers["below"]
     if outlines is None:
         return None
@@ -94,16 +116,26 @@ def _thumbnail(
     if outline.empty:
         return None
     column = f"class_{publication.map_target.name}"
-    empty = pd.DataFrame({"x_m": [], "y_m": [], "households": [], column: []})
-    addresses = empty if below is None else below[below["kommunenummer"] == kommunenummer]
+    drawn = [*THUMBNAIL_COLUMNS, column]
+    addresses = (
+        pd.DataFrame({name: [] for name in drawn})
+        if below is None
+        else below.loc[below["kommunenummer"] == kommunenummer, drawn]
+    )
     shapes = publication.layers["shapes"]
-    areas = None if shapes is None else shapes[shapes["kommunenummer"] == kommunenummer]
+    area_shapes = (
+        None if shapes is None else shapes.geometry[shapes["kommunenummer"] == kommunenummer]
+    )
     pictures = pictures or BriefPictures()
-    area_shapes = None if areas is None else areas.geometry
-    parts = [frame_digest(outline.geometry), frame_digest(addresses), column]
+    parts: list[bytes | str] = [
+        _wkb(outline.geometry),
+        frame_digest(addresses),
+        column,
+        _wkb(area_shapes),
+    ]
     png = pictures.pieces.piece(
         "thumbnail",
-        [*parts, frame_digest(area_shapes)],
+        parts,
         lambda: thumbnail_png(outline.geometry, addresses, column, area_shapes, pictures.thumbnail),
     )
     return data_uri_png(png)

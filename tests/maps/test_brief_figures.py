@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from layers.numbers_nb import format_int_nb, format_percent_nb
 from maps.brief_figures import (
     MINUS,
     change_rows,
@@ -163,3 +166,98 @@ def test_sources_name_each_input_file_and_its_date() -> None:
         ["new_layer", "y.gpkg", "fil datert –"],
     ]
     assert source_rows({}) == []
+
+
+def _top_reasons_pandas(reasons: pd.DataFrame, knr: str, target: str, top: int = 5) -> list:
+    """top_reason_rows as it was written with pandas filters (the reference)."""
+    mine = reasons[
+        (reasons["level"] == "kommune")
+        & (reasons["kommunenummer"] == knr)
+        & (reasons["target"] == target)
+    ]
+    total = float(mine["households"].sum())
+    ranked = mine.sort_values(["households", "reason"], ascending=[False, True]).head(top)
+    return [
+        [
+            str(row["reason_nb"]),
+            format_int_nb(row["households"]),
+            format_percent_nb(float(row["households"]) / total if total > 0 else None),
+        ]
+        for _, row in ranked.iterrows()
+    ]
+
+
+def _trend_pandas(trend: pd.DataFrame, knr: str, headline: list, last: int = 6) -> list:
+    """trend_rows as it was written with pivot_table (the reference)."""
+    mine = trend[(trend["level"] == "kommune") & (trend["kommunenummer"] == knr)]
+    if mine.empty:
+        return []
+    shares = mine.pivot_table(
+        index=["started_at", "run_id"], columns="target", values="served_share", aggfunc="first"
+    ).sort_index()
+    return [
+        [
+            format_date_nb(key[0]),
+            *[format_percent_nb(row.get(t.name)) for t in headline],
+        ]
+        for key, row in shares.tail(last).iterrows()
+    ]
+
+
+LEVELS = st.sampled_from(["kommune", "kommune", "fylke", "total"])
+KNR = st.sampled_from(["3420", "0301", "1101"])
+TARGETS = st.sampled_from(["no2025", "gigabit2030", "eu_vhcn"])
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            LEVELS,
+            KNR,
+            TARGETS,
+            st.sampled_from(["no_offer", "copper_only", "fibre_distance", "below_floor", "x"]),
+            st.one_of(st.integers(0, 40), st.just(7)),
+        ),
+        max_size=40,
+        unique_by=lambda r: (r[0], r[1], r[2], r[3]),
+    ),
+    knr=KNR,
+    target=TARGETS,
+)
+@settings(max_examples=150, deadline=None)
+def test_top_reason_rows_equal_the_pandas_filter_and_sort(
+    rows: list, knr: str, target: str
+) -> None:
+    reasons = pd.DataFrame(
+        rows, columns=["level", "kommunenummer", "target", "reason", "households"]
+    ).astype({"households": "int64"})
+    reasons["reason_nb"] = "Årsak " + reasons["reason"]
+    if reasons.empty:
+        return
+    assert top_reason_rows(reasons, knr, target) == _top_reasons_pandas(reasons, knr, target)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            LEVELS,
+            KNR,
+            st.sampled_from(["2026-10-01T02:00:00", "2026-11-01T02:00:00", "2026-12-01T02:00:00"]),
+            st.sampled_from(["run-a", "run-b", "run-c"]),
+            TARGETS,
+            st.one_of(st.none(), st.floats(0, 1)),
+        ),
+        max_size=40,
+    ),
+    knr=KNR,
+    last=st.integers(1, 4),
+)
+@settings(max_examples=150, deadline=None)
+def test_trend_rows_equal_the_pivot_table(rows: list, knr: str, last: int) -> None:
+    trend = pd.DataFrame(
+        rows, columns=["level", "kommunenummer", "started_at", "run_id", "target", "served_share"]
+    ).astype({"served_share": "float64"})
+    headline = [TargetSpec("no2025", 100.0, None, "100"), TargetSpec("eu_vhcn", 1000, 200, "V")]
+    if trend.empty:
+        return
+    assert trend_rows(trend, knr, headline, last) == _trend_pandas(trend, knr, headline, last)
