@@ -59,14 +59,20 @@ def test_a_browser_that_exits_at_once_is_a_print_error(tmp_path: Path) -> None:
         print_pdfs([(page, tmp_path / "a.pdf")], dead)
 
 
-@pytest.mark.browser
-def test_one_browser_prints_each_page_as_one_a4_pdf(tmp_path: Path) -> None:
+def _chromium_and_poppler() -> Path:
+    """Chromium, with poppler-utils to read its PDFs; skipped without them (failed in CI)."""
     chromium = find_chromium()
-    if chromium is None or shutil.which("pdftotext") is None:
+    if chromium is None or shutil.which("pdftotext") is None or shutil.which("pdfimages") is None:
         reason = "chromium or poppler-utils not installed"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
+    return chromium
+
+
+@pytest.mark.browser
+def test_one_browser_prints_each_page_as_one_a4_pdf(tmp_path: Path) -> None:
+    chromium = _chromium_and_poppler()
     pages = []
     for title in ("Første side", "Andre side <&>"):
         html = tmp_path / f"{len(pages)}.html"
@@ -94,12 +100,7 @@ def test_later_pages_of_a_folder_show_their_own_text_title_and_relative_images(
     """Pages after the first of a folder are written into the loaded document: each PDF
     must hold its own heading and title only, and images by relative path still resolve
     against the page's own folder (a missing one is not waited for)."""
-    chromium = find_chromium()
-    if chromium is None or shutil.which("pdfimages") is None:
-        reason = "chromium or poppler-utils not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    chromium = _chromium_and_poppler()
     from PIL import Image
 
     cases = [  # folder, title, image path, whether the image exists
@@ -108,7 +109,7 @@ def test_later_pages_of_a_folder_show_their_own_text_title_and_relative_images(
         ("a", "Side tre", "mangler.png", False),
         ("b", "Side fire", "bilde.png", True),
     ]
-    pages = []
+    pages: list[tuple[Path, Path]] = []
     for number, (folder, title, image, exists) in enumerate(cases):
         (tmp_path / folder).mkdir(exist_ok=True)
         if exists:
@@ -128,6 +129,6 @@ def test_later_pages_of_a_folder_show_their_own_text_title_and_relative_images(
         images = subprocess.run(
             ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
         )
-        size = ["40", "20"] if folder == "a" else ["30", "15"]
-        ours = [row for row in images.stdout.splitlines()[2:] if row.split()[3:5] == size]
+        shown = ["40", "20"] if folder == "a" else ["30", "15"]
+        ours = [row for row in images.stdout.splitlines()[2:] if row.split()[3:5] == shown]
         assert len(ours) == (1 if exists else 0)  # a missing one shows the broken-image icon
