@@ -73,7 +73,7 @@ def _chromium_and_poppler() -> Path:
 @pytest.mark.browser
 def test_one_browser_prints_each_page_as_one_a4_pdf(tmp_path: Path) -> None:
     chromium = _chromium_and_poppler()
-    pages = []
+    pages: list[tuple[Path, Path]] = []
     for title in ("Første side", "Andre side <&>"):
         html = tmp_path / f"{len(pages)}.html"
         html.write_text(PAGE.format(title=title.replace("<&>", "&lt;&amp;&gt;")), "utf-8")
