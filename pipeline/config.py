@@ -24,6 +24,7 @@ import pyproj
 
 from layers.errors import ConfigError
 from layers.vocabulary import TECHNOLOGIES, WIRELESS_TECHNOLOGIES
+from pipeline.config_clutter import ClutterSettings
 from pipeline.config_cost import (
     CostSettings,
     FibreSettings,
@@ -61,6 +62,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "ChecksSettings",
     "ClassifySettings",
+    "ClutterSettings",
     "Config",
     "CostSettings",
     "CoverageSettings",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from layers.errors import ConfigError
+from pipeline.config_clutter import ClutterSettings
 from pipeline.config_cost import CostSettings
 from pipeline.config_eligibility import EligibilitySettings
 from pipeline.config_inputs import Inputs
@@ -300,6 +301,8 @@ class WirelessSettings:
     count_as_served: bool = False
     # the link budget's rain, trees, interference and load (pipeline/config_link.py)
     link: LinkSettings = field(default_factory=LinkSettings)
+    # where a CPE stands over a DOM and how tall forest is (pipeline/config_clutter.py)
+    clutter: ClutterSettings = field(default_factory=ClutterSettings)
 
 
 @dataclass(frozen=True)

@@ -147,8 +147,9 @@ def _kommuner_to_check(
 
 
 def clutter_of(config: Config) -> Clutter:
-    """The run's clutter inputs (``[inputs]`` dom, forest and the forest's options)."""
-    return clutter_of_inputs(config.inputs)
+    """The run's clutter inputs (``[inputs]`` dom, forest and the forest's options) and the
+    rules that judge them (``[wireless.clutter]``)."""
+    return clutter_of_inputs(config.inputs, config.wireless.clutter)
 
 
 def fwa_claims_stage(

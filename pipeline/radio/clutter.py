@@ -38,6 +38,7 @@ from rasterio.warp import transform_bounds
 from layers.dtm import DtmTiles, dtm_digest
 from layers.forest import forest_digest, read_forest
 from layers.vocabulary import CRS_EPSG
+from pipeline.config_clutter import ClutterSettings
 from pipeline.config_inputs import Inputs
 from pipeline.radio.dem_window import (
     DemWindow,
@@ -59,16 +60,11 @@ class Clutter:
     forest_crs: str = ""  # the CRS of the forest file's coordinates ("" = the file's own)
     forest_column: str = ""  # the column holding the land-cover class ("" = all is forest)
     forest_values: tuple[str, ...] = ()  # its values that are forest (AR50: "30")
-    # m: samples this near either end read the DTM, not the DOM: the roof the CPE is mounted
-    # on and the mast's own structure do not block (a detached house is ~10 m across)
-    clear_radius_m: float = 10.0
-    # m: the CPE stands on the roof where the DOM at the address is more than this above
-    # the DTM (a storey is ~2.5-3 m); otherwise it stands in the open at cpe_height_m
-    on_structure_above_m: float = 2.5
-    roof_mount_m: float = 2.0  # m above the roof (DOM) of a CPE on a roof; assumption
-    # m: a forest cell counts where the path passes lower than this above the ground;
-    # assumption: a grown Norwegian spruce or pine stand is 15-25 m tall, birch 10-15 m
-    canopy_height_m: float = 15.0
+    # the rules (meanings, defaults and limits: pipeline/config_clutter.py)
+    clear_radius_m: float = ClutterSettings.clear_radius_m
+    on_structure_above_m: float = ClutterSettings.on_structure_above_m
+    roof_mount_m: float = ClutterSettings.roof_mount_m
+    canopy_height_m: float = ClutterSettings.canopy_height_m
 
     @property
     def enabled(self) -> bool:
@@ -210,8 +206,10 @@ def forest_depth_m(
     return depth
 
 
-def clutter_of_inputs(inputs: Inputs) -> Clutter:
-    """A run's clutter: its ``[inputs]`` dom, forest and the forest's options."""
+def clutter_of_inputs(inputs: Inputs, rules: ClutterSettings | None = None) -> Clutter:
+    """A run's clutter: its ``[inputs]`` dom, forest and the forest's options, judged by
+    ``rules`` (``[wireless.clutter]``; default: its defaults)."""
+    rules = rules or ClutterSettings()
     return Clutter(
         dom=inputs.dom,
         forest=inputs.forest,
@@ -219,4 +217,8 @@ def clutter_of_inputs(inputs: Inputs) -> Clutter:
         forest_crs=inputs.forest_crs,
         forest_column=inputs.forest_column,
         forest_values=inputs.forest_values,
+        clear_radius_m=rules.clear_radius_m,
+        on_structure_above_m=rules.on_structure_above_m,
+        roof_mount_m=rules.roof_mount_m,
+        canopy_height_m=rules.canopy_height_m,
     )

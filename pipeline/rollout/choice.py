@@ -126,7 +126,7 @@ def prepare(
         config.wireless,
         area_id[costed],
         work,
-        clutter_of_inputs(config.inputs),
+        clutter_of_inputs(config.inputs, config.wireless.clutter),
     )
     context = CostContext(
         dtm=config.inputs.dtm,

@@ -277,3 +277,14 @@ def test_the_run_takes_its_clutter_from_the_inputs(tmp_path: Path) -> None:
         forest_column="objtype",
         forest_values=("Skog",),
     )
+
+
+def test_the_canopy_height_decides_which_forest_the_path_crosses(tmp_path: Path) -> None:
+    # the 10 m mast's path runs 5-10 m above the ground: under a 15 m canopy it crosses the
+    # 200 m strip; with the canopy at 0 m (clearance is never below 0) it crosses nothing
+    _scene(tmp_path, [])
+    forest = _write_forest(tmp_path / "forest.geojson", [(1000, 1200)])
+    tall = _los(tmp_path, Clutter(forest=forest), CPE_X_M, PATH_Y_M).iloc[0]
+    none = _los(tmp_path, Clutter(forest=forest, canopy_height_m=0.0), CPE_X_M, PATH_Y_M)
+    assert tall["forest_depth_m"] == pytest.approx(200.0, abs=10.0)
+    assert none.iloc[0]["forest_depth_m"] == 0.0

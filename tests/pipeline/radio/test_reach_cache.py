@@ -131,3 +131,6 @@ def test_the_key_changes_with_the_dom_and_the_forest_layer(tmp_path: Path) -> No
     assert key(Clutter(forest=forest)) not in (with_forest, bare)
     forest.write_bytes(b"forest a")  # back as it was: the key it had
     assert key(Clutter(forest=forest)) == with_forest
+    # the rules that judge the forest are part of the key too ([wireless.clutter])
+    assert key(Clutter(forest=forest, canopy_height_m=20.0)) != with_forest
+    assert key(Clutter(forest=forest, clear_radius_m=5.0)) != with_forest
