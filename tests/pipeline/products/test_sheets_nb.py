@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 
 from pipeline.products.columns_nb import ColumnNb
 from pipeline.products.sheets_nb import (
+    CSV_DECIMALS,
     Sheet,
     _number_column,
     _text_column,
+    decimal_comma_texts,
     mixed_column,
     row_height_pt,
     write_csv_nb,
@@ -166,3 +168,43 @@ def test_mixed_column_converts_each_value_as_it_would_alone(values: list[object]
     for got, expected in zip(mixed_column(column), _mixed_one_by_one(column), strict=True):
         assert type(got) is type(expected)
         assert got == expected or (got != got and expected != expected)
+
+
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(-1e7, 1e7),
+            st.integers(-(10**6), 10**6).map(lambda i: i / 8),  # halves, quarters, eighths: ties
+            st.sampled_from([0.005, 1.005, 2.675, -0.004, -0.006, -0.0, 0.125, 1e20, 2.0**60]),
+        ),
+        max_size=40,
+    ),
+    decimals=st.sampled_from(sorted(set(CSV_DECIMALS.values()))),
+)
+@settings(max_examples=300, deadline=None)
+def test_decimal_comma_texts_are_what_printf_writes(values: list[float], decimals: int) -> None:
+    numbers = pd.Series(values, dtype="float64")
+    made = decimal_comma_texts(numbers, decimals)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = numbers.round(decimals) + 0.0
+    expected = [_printf_nb(x, decimals) if np.isfinite(x) else None for x in rounded]
+    assert [None if pd.isna(t) else t for t in made] == expected
+
+
+def _printf_nb(rounded: float, decimals: int) -> str:
+    """One cell as printf writes it, zeros and point dropped, the point a comma."""
+    text = f"{rounded:.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def test_decimal_comma_texts_by_hand() -> None:
+    numbers = pd.Series([1234.5, -0.004, -0.006, 2.5, 3.5, 0.125, np.nan, 1e6, -np.inf])
+    assert list(decimal_comma_texts(numbers, 2).fillna("NA")) == [
+        "1234,5", "0", "-0,01", "2,5", "3,5", "0,12", "NA", "1000000", "NA",
+    ]  # fmt: skip
+    assert list(decimal_comma_texts(numbers, 0).fillna("NA")) == [
+        "1234", "0", "0", "2", "4", "0", "NA", "1000000", "NA",
+    ]  # fmt: skip
