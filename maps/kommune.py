@@ -23,7 +23,7 @@ from maps.address_layer import AddressRows, add_address_layer, address_rows
 from maps.areas import areas_layer
 from maps.changes_layer import ChangesLayer, KommuneChanges, changes_panel_html, shown_targets
 from maps.context import context_layers
-from maps.cost_panel import CostCurvePanel, cost_curve_html
+from maps.cost_panel import CostCurvePanel, cost_curve_html, panel_png
 from maps.downloads import kommune_downloads_html
 from maps.masts import NewSiteLayer, new_site_legend_html, new_site_rows
 from maps.overview import bounds_latlon, to_map_geometries
@@ -77,9 +77,9 @@ class KommuneMapInputs:
         CRS): one overlay ("Prosjektområder (N)", also when N is 0) above the hillshade and
         under the addresses, dashed outlines with a popup per area. None: no overlay.
     cost_curve : CostCurvePanel or None
-        The kommune's cost curve (PNG, costliest 1 / 5 / 10 %, median) for the info panel
-        (:func:`maps.cost_panel.cost_curve_html`); its ``png`` None says the kommune has no
-        costed household. None: no cost curve section.
+        The kommune's cost curve (its curve rows, costliest 1 / 5 / 10 %, median) for the info
+        panel, drawn as a PNG where the page is built (:func:`maps.cost_panel.panel_png`); its
+        ``curve`` None says the kommune has no costed household. None: no cost curve section.
     new_sites : DataFrame or None
         The kommune's proposed fixed-wireless masts (the rows of ``tables/new_sites.csv``:
         ``site_id``, ``lon``, ``lat``, ``antenna_height_m``, ``fixed_cost_nok``,
@@ -131,7 +131,7 @@ def _changes_html(inputs: KommuneMapInputs) -> str:
     )
 
 
-def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
+def _info_html(inputs: KommuneMapInputs, encoded: AddressRows, pieces: PieceCache) -> str:
     """The info panel: the kommune's figures, what is not shown, its cost curve and links."""
     kommunenavn, map_target = inputs.kommunenavn, inputs.map_target
     links = inputs.links or KOMMUNE_MAP_LINKS
@@ -155,7 +155,8 @@ def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
             "dekningsklasse er ikke vist.</div>"
         )
     if inputs.cost_curve is not None:
-        parts.append(cost_curve_html(inputs.cost_curve, kommunenavn))
+        png = panel_png(inputs.cost_curve, pieces)
+        parts.append(cost_curve_html(inputs.cost_curve, kommunenavn, png))
     parts.append(_changes_html(inputs))
     parts.append(
         f'<div class="gapmap-links"><a href="{style.escape(links["overview"])}">← Oversiktskart'
@@ -226,9 +227,11 @@ def _add_address_clusters(fmap: folium.Map, inputs: KommuneMapInputs, encoded: A
     add_address_layer(fmap, encoded, cost_target_label(inputs.targets, inputs.run_info))
 
 
-def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows) -> None:
+def _add_panels(
+    fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows, pieces: PieceCache
+) -> None:
     """The info panel (top left) and the legend (bottom right, with the masts when shown)."""
-    info = _info_html(inputs, encoded)
+    info = _info_html(inputs, encoded, pieces)
     toggle_label = f"{inputs.kommunenavn} ({inputs.kommunenummer})"
     style.HtmlControl(info, "topleft", css_class="gapmap-info", toggle_label=toggle_label).add_to(
         fmap
@@ -264,7 +267,7 @@ def kommune_map(inputs: KommuneMapInputs, pieces: PieceCache = NO_PIECES) -> fol
         ChangesLayer(inputs.changes.rows, inputs.map_target.name).add_to(fmap)
     style.add_layer_control(fmap)
     add_print_view(fmap, bounds)  # its button under the zoom, above the info panel
-    _add_panels(fmap, inputs, encoded)
+    _add_panels(fmap, inputs, encoded, pieces)
     page_shell.FitBesidePanel(
         bounds, ".gapmap-info", ".leaflet-bottom.leaflet-right .gapmap-panel"
     ).add_to(fmap)
