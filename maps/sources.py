@@ -21,6 +21,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.tables import require_columns
+from maps.address_data import encoded_columns
 from maps.context import SITE_COLUMNS, clip_fibre, clip_sites, kommune_window, to_metric
 from maps.cost_panel import CostCurvePanel, LastShareCost
 from maps.kommune import KommuneMapInputs
@@ -262,7 +263,10 @@ class KommuneSlices:
     def __init__(self, sources: MapSources) -> None:
         self.sources = sources
         self.kommune_groups = sources.kommuner.groupby("kommunenummer", sort=False).indices
-        self.address_groups = sources.addresses.groupby("kommunenummer", sort=False).indices
+        # only the columns a map reads: each kommune's slice is cut, and sent to a worker, once
+        shown = dict.fromkeys([*ADDRESS_COLUMNS, *encoded_columns(sources.targets)])
+        self.addresses = sources.addresses[[c for c in shown if c in sources.addresses.columns]]
+        self.address_groups = self.addresses.groupby("kommunenummer", sort=False).indices
         self.area_groups: Mapping[Hashable, Any] = {}
         if sources.areas is not None:
             require_columns(sources.areas, AREA_COLUMNS, "areas")
@@ -299,7 +303,7 @@ class KommuneSlices:
             name,
             gap_row,
             boundary,
-            _kommune_rows(sources.addresses, self.address_groups, knr),
+            _kommune_rows(self.addresses, self.address_groups, knr),
             sources.targets,
             target,
             sources.run_info,
