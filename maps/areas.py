@@ -86,7 +86,7 @@ def areas_layer(areas: gpd.GeoDataFrame, pieces: PieceCache = NO_PIECES) -> foli
     if areas.crs is None:
         msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.areas.project_areas)"
         raise ValueError(msg)
-    columns = pd.DataFrame(areas.drop(columns=areas.geometry.name))
+    columns = pd.DataFrame(areas).drop(columns=areas.geometry.name)
     parts = (frame_digest(columns), geometry_digest(areas.geometry))
     data = json.loads(pieces.piece("areas", parts, lambda: _features_json(areas)))
     count = len(data["features"])
