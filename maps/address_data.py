@@ -273,11 +273,19 @@ def households_by_class(
     addresses: pd.DataFrame, targets: Sequence[TargetSpec]
 ) -> dict[str, dict[str, int]]:
     """Households per class per target over all the kommune's addresses (as the gap table
-    counts them, located or not)."""
+    counts them, located or not). Whole households (the usual case) are summed with numpy
+    (exact below 2**53, in any order); any others as pandas sums them."""
     households = pd.to_numeric(addresses["households"], errors="coerce").fillna(0)
+    values = households.to_numpy(dtype="float64")
+    whole = bool(np.all(values == np.floor(values))) and float(np.abs(values).sum()) < 2.0**53
     counts: dict[str, dict[str, int]] = {}
     for target in targets:
-        per_class = households.groupby(addresses[f"class_{target.name}"]).sum()
+        classes = addresses[f"class_{target.name}"]
+        if whole:
+            codes = classes.to_numpy(dtype=object)
+            counts[target.name] = {c: int(values[codes == c].sum()) for c in style.CLASS_ORDER}
+            continue
+        per_class = households.groupby(classes).sum()
         counts[target.name] = {c: int(per_class.get(c, 0)) for c in style.CLASS_ORDER}
     return counts
 

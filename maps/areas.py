@@ -1,20 +1,24 @@
 """The subsidy project areas on a kommune map: one overlay of dashed outlines with a popup each.
 
 The areas are those of :func:`pipeline.planning.areas.project_areas`; only escaped popup and tooltip
-text is embedded in the page.
+text is embedded in the page. The layer's GeoJSON is a piece kept between runs
+(:mod:`maps.piece_cache`): reprojecting, simplifying and writing it is most of its cost.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, Final
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from layers.numbers_nb import format_int_nb, format_nok
+from maps.piece_cache import NO_PIECES, PieceCache, frame_digest, geometry_digest
 from maps.script_data import COORD_DECIMALS
 from maps.style import escape, technology_label_nb
 
@@ -53,11 +57,9 @@ def area_popup_html(area: Mapping[Any, Any]) -> str:
     return f'<div class="gapmap-popup"><b>Prosjektområde</b><table>{cells}</table></div>'
 
 
-def areas_layer(areas: gpd.GeoDataFrame) -> folium.GeoJson:
-    """The project areas as one GeoJSON overlay; only escaped popup/tooltip text is embedded."""
-    if areas.crs is None:
-        msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.areas.project_areas)"
-        raise ValueError(msg)
+def _features_json(areas: gpd.GeoDataFrame) -> bytes:
+    """The usable areas as GeoJSON text: simplified outlines in EPSG:4326 (rounded), each
+    with its escaped popup and tooltip."""
     usable = areas[areas.geometry.notna() & ~areas.geometry.is_empty]
     metric = usable.to_crs("EPSG:25833") if usable.crs.is_geographic else usable
     geometry = metric.geometry.simplify(AREA_SIMPLIFY_M, preserve_topology=True).to_crs("EPSG:4326")
@@ -74,15 +76,29 @@ def areas_layer(areas: gpd.GeoDataFrame) -> folium.GeoJson:
         geometry=geometry.values,
         crs="EPSG:4326",
     )
+    return json.dumps(features.__geo_interface__).encode()
+
+
+def areas_layer(areas: gpd.GeoDataFrame, pieces: PieceCache = NO_PIECES) -> folium.GeoJson:
+    """The project areas as one GeoJSON overlay; only escaped popup/tooltip text is embedded.
+    The features are read back from ``pieces`` when these areas were drawn before (their
+    columns and shapes are the key: :mod:`maps.piece_cache`)."""
+    if areas.crs is None:
+        msg = "areas has no CRS; expected EPSG:25833 (as pipeline.planning.areas.project_areas)"
+        raise ValueError(msg)
+    columns = pd.DataFrame(areas).drop(columns=areas.geometry.name)
+    parts = (frame_digest(columns), geometry_digest(areas.geometry))
+    data = json.loads(pieces.piece("areas", parts, lambda: _features_json(areas)))
+    count = len(data["features"])
     extra: dict[str, Any] = {}
-    if len(features):  # folium checks the fields against the first feature
+    if count:  # folium checks the fields against the first feature
         extra = {
             "popup": folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
             "tooltip": folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         }
     return folium.GeoJson(
-        features.__geo_interface__,
-        name=areas_layer_name(len(features)),
+        data,
+        name=areas_layer_name(count),
         style_function=lambda _: dict(AREA_STYLE),
         highlight_function=lambda _: {"weight": 3, "fillOpacity": 0.18},
         overlay=True,

@@ -18,6 +18,7 @@ A tag of an ``http(s)`` asset that is neither vendored nor known unused raises
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from pathlib import Path
 from typing import Final
@@ -101,8 +102,10 @@ def style_safe(css_text: str) -> str:
     return re.sub(r"</(style)", r"<\\/\1", css_text, flags=re.IGNORECASE)
 
 
+@functools.cache
 def inline_tag(url: str) -> str:
-    """The ``<script>`` / ``<style>`` element replacing the tag of a vendored URL."""
+    """The ``<script>`` / ``<style>`` element replacing the tag of a vendored URL (made once per
+    process: the vendored files are part of the package)."""
     relpath = VENDORED_ASSETS[url]
     text = vendored_text(relpath)
     if relpath.endswith(".css"):

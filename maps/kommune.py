@@ -8,6 +8,7 @@ The layers have modules of their own: the addresses clustered per class
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,11 @@ from maps.address_layer import AddressRows, add_address_layer, address_rows
 from maps.areas import areas_layer
 from maps.changes_layer import ChangesLayer, KommuneChanges, changes_panel_html, shown_targets
 from maps.context import context_layers
-from maps.cost_panel import CostCurvePanel, cost_curve_html
+from maps.cost_panel import CostCurvePanel, cost_curve_html, panel_png
 from maps.downloads import kommune_downloads_html
 from maps.masts import NewSiteLayer, new_site_legend_html, new_site_rows
 from maps.overview import bounds_latlon, to_map_geometries
-from maps.piece_cache import NO_PIECES, PieceCache
+from maps.piece_cache import NO_PIECES, PieceCache, geometry_digest
 from maps.print_view import add_print_view
 from maps.style import TargetSpec
 from maps.target_switch import (
@@ -77,9 +78,9 @@ class KommuneMapInputs:
         CRS): one overlay ("Prosjektområder (N)", also when N is 0) above the hillshade and
         under the addresses, dashed outlines with a popup per area. None: no overlay.
     cost_curve : CostCurvePanel or None
-        The kommune's cost curve (PNG, costliest 1 / 5 / 10 %, median) for the info panel
-        (:func:`maps.cost_panel.cost_curve_html`); its ``png`` None says the kommune has no
-        costed household. None: no cost curve section.
+        The kommune's cost curve (its curve rows, costliest 1 / 5 / 10 %, median) for the info
+        panel, drawn as a PNG where the page is built (:func:`maps.cost_panel.panel_png`); its
+        ``curve`` None says the kommune has no costed household. None: no cost curve section.
     new_sites : DataFrame or None
         The kommune's proposed fixed-wireless masts (the rows of ``tables/new_sites.csv``:
         ``site_id``, ``lon``, ``lat``, ``antenna_height_m``, ``fixed_cost_nok``,
@@ -131,7 +132,7 @@ def _changes_html(inputs: KommuneMapInputs) -> str:
     )
 
 
-def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
+def _info_html(inputs: KommuneMapInputs, encoded: AddressRows, pieces: PieceCache) -> str:
     """The info panel: the kommune's figures, what is not shown, its cost curve and links."""
     kommunenavn, map_target = inputs.kommunenavn, inputs.map_target
     links = inputs.links or KOMMUNE_MAP_LINKS
@@ -155,7 +156,8 @@ def _info_html(inputs: KommuneMapInputs, encoded: AddressRows) -> str:
             "dekningsklasse er ikke vist.</div>"
         )
     if inputs.cost_curve is not None:
-        parts.append(cost_curve_html(inputs.cost_curve, kommunenavn))
+        png = panel_png(inputs.cost_curve, pieces)
+        parts.append(cost_curve_html(inputs.cost_curve, kommunenavn, png))
     parts.append(_changes_html(inputs))
     parts.append(
         f'<div class="gapmap-links"><a href="{style.escape(links["overview"])}">← Oversiktskart'
@@ -195,19 +197,36 @@ def _hillshade_layer(
     )
 
 
-def _outline(boundary: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """The kommune's outline in EPSG:4326, simplified by :data:`KOMMUNE_SIMPLIFY_M`; None when
-    there is none."""
+def _outline_json(boundary: gpd.GeoDataFrame) -> bytes:
+    """``{"geojson": …, "bounds": …}`` of the outline in EPSG:4326, simplified by
+    :data:`KOMMUNE_SIMPLIFY_M` (:func:`maps.overview.to_map_geometries`), as JSON text;
+    ``null`` when there is none."""
+    outline = to_map_geometries(boundary, KOMMUNE_SIMPLIFY_M)
+    if outline.empty:
+        return b"null"
+    return json.dumps(
+        {"geojson": outline.__geo_interface__, "bounds": bounds_latlon(outline)}
+    ).encode()
+
+
+def _outline(
+    boundary: gpd.GeoDataFrame, pieces: PieceCache
+) -> tuple[dict[str, Any], list[list[float]]] | None:
+    """The kommune's outline (GeoJSON in EPSG:4326) and its ``[[south, west], [north, east]]``;
+    None when there is none. Read back from ``pieces`` when this polygon was drawn before (its
+    shapes and index, which names the features, are the key)."""
     if not len(boundary):
         return None
-    outline = to_map_geometries(boundary[["geometry"]], KOMMUNE_SIMPLIFY_M)
-    return None if outline.empty else outline
+    shapes = boundary[["geometry"]]
+    parts = (geometry_digest(shapes.geometry), repr(shapes.index.tolist()))
+    kept = json.loads(pieces.piece("outline", parts, lambda: _outline_json(shapes)))
+    return None if kept is None else (kept["geojson"], kept["bounds"])
 
 
-def _outline_layer(outline: gpd.GeoDataFrame) -> folium.GeoJson:
+def _outline_layer(geojson: dict[str, Any]) -> folium.GeoJson:
     """The kommune border, lightly filled, outside the layer control."""
     return folium.GeoJson(
-        outline.__geo_interface__,
+        geojson,
         name="Kommunegrense",
         style_function=lambda _: {
             "color": style.BOUNDARY_COLOR,
@@ -226,9 +245,11 @@ def _add_address_clusters(fmap: folium.Map, inputs: KommuneMapInputs, encoded: A
     add_address_layer(fmap, encoded, cost_target_label(inputs.targets, inputs.run_info))
 
 
-def _add_panels(fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows) -> None:
+def _add_panels(
+    fmap: folium.Map, inputs: KommuneMapInputs, encoded: AddressRows, pieces: PieceCache
+) -> None:
     """The info panel (top left) and the legend (bottom right, with the masts when shown)."""
-    info = _info_html(inputs, encoded)
+    info = _info_html(inputs, encoded, pieces)
     toggle_label = f"{inputs.kommunenavn} ({inputs.kommunenummer})"
     style.HtmlControl(info, "topleft", css_class="gapmap-info", toggle_label=toggle_label).add_to(
         fmap
@@ -243,19 +264,20 @@ def kommune_map(inputs: KommuneMapInputs, pieces: PieceCache = NO_PIECES) -> fol
     """The map of one kommune, bottom to top: background, hillshade, outline, project areas,
     the addresses clustered per class, the proposed masts; then the layer control, the info
     panel (folds away), the legend and the print view (:mod:`maps.print_view`). The encoded
-    addresses come from ``pieces`` when these rows were encoded before."""
+    addresses, the outline, the project areas' GeoJSON and the cost-curve PNG come from
+    ``pieces`` when the same inputs were drawn before (:mod:`maps.piece_cache`)."""
     encoded = address_rows(inputs.addresses, inputs.targets, inputs.map_target, pieces)
     fmap = _base_map()
     if inputs.terrain_png is not None:
         _hillshade_layer(inputs.terrain_png).add_to(fmap)
-    outline = _outline(inputs.boundary)
+    outline = _outline(inputs.boundary, pieces)
     if outline is not None:
-        _outline_layer(outline).add_to(fmap)
+        _outline_layer(outline[0]).add_to(fmap)
     if inputs.areas is not None:
-        areas_layer(inputs.areas).add_to(fmap)
+        areas_layer(inputs.areas, pieces).add_to(fmap)
     for context_layer in context_layers(inputs.fibre, inputs.sites):
         context_layer.add_to(fmap)
-    bounds = _bounds(outline, inputs.addresses) or NORWAY_BOUNDS
+    bounds = (outline[1] if outline is not None else _bounds(inputs.addresses)) or NORWAY_BOUNDS
     fmap.fit_bounds(bounds)
     _add_address_clusters(fmap, inputs, encoded)
     if inputs.new_sites is not None:
@@ -264,17 +286,15 @@ def kommune_map(inputs: KommuneMapInputs, pieces: PieceCache = NO_PIECES) -> fol
         ChangesLayer(inputs.changes.rows, inputs.map_target.name).add_to(fmap)
     style.add_layer_control(fmap)
     add_print_view(fmap, bounds)  # its button under the zoom, above the info panel
-    _add_panels(fmap, inputs, encoded)
+    _add_panels(fmap, inputs, encoded, pieces)
     page_shell.FitBesidePanel(
         bounds, ".gapmap-info", ".leaflet-bottom.leaflet-right .gapmap-panel"
     ).add_to(fmap)
     return fmap
 
 
-def _bounds(outline: gpd.GeoDataFrame | None, addresses: pd.DataFrame) -> list[list[float]] | None:
-    """The outline's bounds, else those of the located addresses, else None."""
-    if outline is not None:
-        return bounds_latlon(outline)
+def _bounds(addresses: pd.DataFrame) -> list[list[float]] | None:
+    """The bounds of the located addresses, else None."""
     located = addresses.dropna(subset=["lat", "lon"])
     if located.empty:
         return None

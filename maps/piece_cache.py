@@ -11,7 +11,8 @@ are pure functions of the kommune's rows, its labels and the code that draws the
 The code digest covers every module of :mod:`maps` and :mod:`layers.numbers_nb` (the number
 formats) and the versions of the libraries that write the pieces' bytes, so a change to how
 anything is drawn makes every key new; the inputs are hashed value
-by value (:func:`frame_digest`: column names, dtypes and every cell, in row order). A piece
+by value (:func:`frame_digest`: column names, dtypes and every cell, in row order;
+:func:`geometry_digest`: the CRS and each shape's WKB). A piece
 read back is therefore the bytes a cold run would make, and a page built from it is the same
 page. Only a run's own folder is ever read (no piece crosses machines or users); each file
 starts with the SHA-256 of its content, and a piece that cannot be read or does not match it
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import pickle
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -35,8 +37,10 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 import layers.numbers_nb
 import maps
@@ -64,17 +68,24 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def _column_hashes(values: pd.Series) -> np.ndarray:
-    """One 64-bit hash per cell; a column of unhashable objects (lists) by their text."""
+def _column_bytes(values: pd.Series) -> bytes:
+    """A column's cells as bytes that give them back: a numpy column of numbers, booleans or
+    times as its memory (exact, NaN bits included); any other (text, nullable, objects) as the
+    pickle of its Python values (a cell that cannot be pickled as its ``repr``)."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
+        return np.ascontiguousarray(values.to_numpy()).tobytes()
+    cells = values.tolist()
     try:
-        return pd.util.hash_pandas_object(values, index=False).to_numpy()
-    except TypeError:
-        return pd.util.hash_pandas_object(values.map(repr), index=False).to_numpy()
+        return pickle.dumps(cells, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return pickle.dumps([repr(cell) for cell in cells], protocol=5)
 
 
 def frame_digest(frame: pd.DataFrame | pd.Series | None) -> str:
-    """SHA-256 of a table's column names, dtypes and cells in row order (not its index);
-    None and an empty table have digests of their own."""
+    """SHA-256 of a table's column names, dtypes and cells in row order (not its index):
+    each column's cells as :func:`_column_bytes`, so two tables with the same digest hold the
+    same values. None and an empty table have digests of their own."""
     digest = hashlib.sha256()
     if frame is None:
         digest.update(b"None")
@@ -82,9 +93,19 @@ def frame_digest(frame: pd.DataFrame | pd.Series | None) -> str:
     table = frame.to_frame() if isinstance(frame, pd.Series) else frame
     digest.update(f"{len(table)}\0".encode())
     for name, values in table.items():
-        digest.update(f"{name}\0{values.dtype}\0".encode())
-        if len(table):
-            digest.update(_column_hashes(values).tobytes())
+        data = _column_bytes(values) if len(table) else b""
+        digest.update(f"{name}\0{values.dtype}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
+def geometry_digest(geometry: gpd.GeoSeries) -> str:
+    """SHA-256 of a geometry column's CRS and each geometry's WKB in row order (a missing one
+    apart from any shape)."""
+    digest = hashlib.sha256()
+    crs = geometry.crs.to_wkt() if geometry.crs is not None else "None"
+    digest.update(f"{crs}\0{len(geometry)}\0".encode())
+    for wkb in shapely.to_wkb(np.asarray(geometry.values)):
+        digest.update(b"-\0" if wkb is None else f"{len(wkb)}\0".encode() + wkb)
     return digest.hexdigest()
 
 

@@ -21,8 +21,8 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.tables import require_columns
+from maps.address_data import encoded_columns
 from maps.context import SITE_COLUMNS, clip_fibre, clip_sites, kommune_window, to_metric
-from maps.cost_curve_png import CostCurveImage
 from maps.cost_panel import CostCurvePanel, LastShareCost
 from maps.kommune import KommuneMapInputs
 from maps.style import TargetSpec
@@ -220,8 +220,9 @@ def last_shares(gap_table: pd.DataFrame) -> list[tuple[float, str]]:
 
 
 class _CostCurvePanels:
-    """The info panel's cost curve of every kommune: the curve drawn from the published curve
-    table (PNGs one at a time on one reused figure), the figures read from the gap table."""
+    """The info panel's cost curve of every kommune: its rows of the published curve table
+    (drawn where the page is built: :func:`maps.cost_panel.panel_png`), the figures read from
+    the gap table."""
 
     def __init__(self, curves: pd.DataFrame, gap_table: pd.DataFrame) -> None:
         require_columns(curves, COST_CURVE_COLUMNS, "cost_curves")
@@ -229,15 +230,14 @@ class _CostCurvePanels:
         self.curves = curves.assign(kommunenummer=curves["kommunenummer"].astype(str))
         self.groups = self.curves.groupby("kommunenummer", sort=False).indices
         self.shares = last_shares(gap_table)
-        self.image = CostCurveImage()
 
     def panel(self, knr: str, kommunenavn: str, gap_row: Mapping[Any, Any]) -> CostCurvePanel:
         rows = self.groups.get(knr)
         if rows is None:
-            return CostCurvePanel(png=None)
-        curve = self.curves.iloc[rows]
+            return CostCurvePanel(curve=None)
         return CostCurvePanel(
-            png=self.image.png(curve, f"Kostnadskurve, {kommunenavn}"),
+            curve=self.curves.iloc[rows],
+            title=f"Kostnadskurve, {kommunenavn}",
             households=float(gap_row["households_below_cost_target"]),
             cost_nok=float(gap_row["cost_nok"]),
             last_shares=tuple(
@@ -256,13 +256,17 @@ class _CostCurvePanels:
 class KommuneSlices:
     """Each kommune's share of the published tables, as the inputs of its map.
 
-    Groups the addresses, project areas and masts by kommune once (checking the optional
-    tables' columns) and draws the cost-curve panels one kommune at a time.
+    Groups the kommune polygons, addresses, project areas, masts and cost curves by kommune once
+    (checking the optional tables' columns), so each kommune's share is a few row positions.
     """
 
     def __init__(self, sources: MapSources) -> None:
         self.sources = sources
-        self.address_groups = sources.addresses.groupby("kommunenummer", sort=False).indices
+        self.kommune_groups = sources.kommuner.groupby("kommunenummer", sort=False).indices
+        # only the columns a map reads: each kommune's slice is cut, and sent to a worker, once
+        shown = dict.fromkeys([*ADDRESS_COLUMNS, *encoded_columns(sources.targets)])
+        self.addresses = sources.addresses[[c for c in shown if c in sources.addresses.columns]]
+        self.address_groups = self.addresses.groupby("kommunenummer", sort=False).indices
         self.area_groups: Mapping[Hashable, Any] = {}
         if sources.areas is not None:
             require_columns(sources.areas, AREA_COLUMNS, "areas")
@@ -287,8 +291,8 @@ class KommuneSlices:
         knr, name = str(gap_row["kommunenummer"]), str(gap_row["kommunenavn"])
         sources, panels = self.sources, self.curve_panels
         areas, new_sites = sources.areas, sources.new_sites
-        boundary = sources.kommuner[sources.kommuner["kommunenummer"] == knr]
-        window = kommune_window(boundary)
+        boundary = _kommune_rows(sources.kommuner, self.kommune_groups, knr)
+        window = None if self.fibre is None and self.sites is None else kommune_window(boundary)
         fibre, sites = None, None
         if self.fibre is not None and window is not None:
             fibre = clip_fibre(self.fibre, window)
@@ -299,7 +303,7 @@ class KommuneSlices:
             name,
             gap_row,
             boundary,
-            _kommune_rows(sources.addresses, self.address_groups, knr),
+            _kommune_rows(self.addresses, self.address_groups, knr),
             sources.targets,
             target,
             sources.run_info,

@@ -70,23 +70,79 @@ def _axes(bottom: float, first: str, last: str) -> str:
     return "".join(parts)
 
 
+# A run: its id and start; a point: (run index, share, start) of one target's row.
+_Runs = list[tuple[str, str]]
+_Points = dict[str, list[tuple[int, float, str]]]
+
+
+def _runs_and_points(rows: pd.DataFrame, shown: Sequence[str]) -> tuple[_Runs, _Points]:
+    """The runs in the order of their start and each shown target's points in run order:
+    :func:`_plain_runs_and_points` when it can say, else :func:`_pandas_runs_and_points`."""
+    plain = _plain_runs_and_points(rows, shown)
+    return plain if plain is not None else _pandas_runs_and_points(rows, shown)
+
+
+def _pandas_runs_and_points(rows: pd.DataFrame, shown: Sequence[str]) -> tuple[_Runs, _Points]:
+    """:func:`_runs_and_points` for any rows: the first row of each run, sorted by start; a
+    target's rows with a share, sorted by their run's place."""
+    runs = rows[["run_id", "started_at"]].drop_duplicates("run_id").sort_values("started_at")
+    position = {run: i for i, run in enumerate(runs["run_id"])}
+    points: _Points = {}
+    for name in shown:
+        own = rows.loc[rows["target"] == name].dropna(subset=["served_share"])
+        own = own.assign(_i=own["run_id"].map(position)).sort_values("_i")
+        points[name] = [
+            (int(i), float(s), at)
+            for i, s, at in zip(own["_i"], own["served_share"], own["started_at"], strict=True)
+        ]
+    return list(zip(runs["run_id"], runs["started_at"], strict=True)), points
+
+
+def _plain_runs_and_points(
+    rows: pd.DataFrame, shown: Sequence[str]
+) -> tuple[_Runs, _Points] | None:
+    """:func:`_runs_and_points` on plain lists, for the usual rows: text run ids and starts
+    (one start per run, no two runs at the same start), float shares, at most one row per run
+    and target; then every order is fixed by distinct keys and equals the pandas one. None for
+    any other rows (:func:`_pandas_runs_and_points` decides ties and gaps)."""
+    run_ids, starts = rows["run_id"].tolist(), rows["started_at"].tolist()
+    targets, shares = rows["target"].tolist(), rows["served_share"].tolist()
+    if not all(isinstance(v, str) for v in (*run_ids, *starts, *targets)):
+        return None
+    if not all(isinstance(v, float) for v in shares):
+        return None
+    start_of: dict[str, str] = {}
+    for run, at in zip(run_ids, starts, strict=True):
+        if start_of.setdefault(run, at) != at:
+            return None
+    if len(set(start_of.values())) != len(start_of):
+        return None
+    runs = sorted(start_of.items(), key=lambda run: run[1])
+    position = {run: i for i, (run, _) in enumerate(runs)}
+    points: _Points = {}
+    for name in shown:
+        own = [
+            (position[run], share, at)
+            for run, at, target, share in zip(run_ids, starts, targets, shares, strict=True)
+            if target == name and not math.isnan(share)
+        ]
+        if len({i for i, _, _ in own}) != len(own):
+            return None
+        points[name] = sorted(own)
+    return runs, points
+
+
 def trend_svg(trend: pd.DataFrame, targets: Sequence[TargetSpec], shown: Sequence[str]) -> str:
     """The chart of ``trend`` (one kommune's rows: ``run_id``, ``started_at``, ``target``,
     ``served_share``) for the targets named in ``shown``, as an ``<svg>`` element."""
     rows = trend.loc[trend["target"].isin(shown)]
-    runs = rows[["run_id", "started_at"]].drop_duplicates("run_id").sort_values("started_at")
-    position = {run: i for i, run in enumerate(runs["run_id"])}
+    runs, points_of = _runs_and_points(rows, shown)
     bottom = share_floor(rows["served_share"])
     labels = {t.name: t.label_nb or t.name for t in targets}
-    dates = [date_nb(at) for at in runs["started_at"]]
+    dates = [date_nb(at) for _, at in runs]
     body = [_axes(bottom, dates[0], dates[-1])]
     for color, name in zip(LINE_COLORS, shown, strict=False):
-        own = rows.loc[rows["target"] == name].dropna(subset=["served_share"])
-        own = own.assign(_i=own["run_id"].map(position)).sort_values("_i")
-        points = [
-            (_point(int(i), len(runs), float(s), bottom), float(s), date_nb(at))
-            for i, s, at in zip(own["_i"], own["served_share"], own["started_at"], strict=True)
-        ]
+        points = [(_point(i, len(runs), s, bottom), s, date_nb(at)) for i, s, at in points_of[name]]
         line = " ".join(f"{x},{y}" for (x, y), _, _ in points)
         dots = "".join(
             f'<circle cx="{x}" cy="{y}" r="3" fill="{color}" data-share="{share:.6f}">'

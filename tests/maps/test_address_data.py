@@ -276,3 +276,28 @@ def test_house_numbers_split_as_python_re_splits_them(texts: list[str | None]) -
     expected = text.str.extract(HOUSE_NUMBER)
     assert street.tolist() == expected[0].fillna(text).tolist()
     assert number.tolist() == expected[1].fillna("").tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.integers(0, 40).map(float), st.just(float("nan")), st.just(0.5)),
+            st.sampled_from(["served", "underserved", "unserved", "unknown", None]),
+        ),
+        max_size=30,
+    )
+)
+def test_households_per_class_are_the_pandas_group_sums(rows: list[tuple[float, str]]) -> None:
+    """Whole households (summed with numpy) and halves (summed by pandas) alike: the counts a
+    groupby over the class column gives, the missing and unknown classes left out."""
+    addresses = pd.DataFrame(
+        {"households": [h for h, _ in rows], "class_a": [c for _, c in rows]},
+        dtype=object,
+    ).astype({"class_a": "str"} if rows else {})
+    households = pd.to_numeric(addresses["households"], errors="coerce").fillna(0)
+    expected = households.groupby(addresses["class_a"]).sum()
+    counts = households_by_class(addresses, [TargetSpec("a", 1, 1, "a")])
+    assert counts == {
+        "a": {c: int(expected.get(c, 0)) for c in ("served", "underserved", "unserved")}
+    }

@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 
 from layers.errors import InputError
+from maps.changes_layer import ChangeSources
+from maps.piece_cache import PieceCache
 from maps.publish import ASSET_MODES, KommuneWork, MapPaths, stable_element_ids
 from maps.worker_pool import WorkerPool
 from pipeline.config_schema import MAP_ASSET_MODES
-from tests.maps.map_inputs import MapInputs, write_inputs
+from tests.maps.map_inputs import MapInputs, two_areas, write_inputs
+from tests.maps.test_changes_layer import PREVIOUS
+from tests.maps.test_changes_layer import ROWS as CHANGE_ROWS
+from tests.maps.test_changes_layer import TREND as CHANGE_TREND
 
 
 def test_files_exist_at_contracted_paths(written: MapPaths) -> None:
@@ -70,3 +75,25 @@ def test_folium_ids_are_numbered_in_order_of_first_appearance() -> None:
     # a longer hex run (a checksum) is no element id
     checksum = "ab" * 32
     assert stable_element_ids(f"sha_{checksum}") == f"sha_{checksum}"
+
+
+def test_maps_from_kept_pieces_are_the_bytes_made_without_pieces(
+    inputs: MapInputs, tmp_path: Path
+) -> None:
+    """Every piece a kommune map keeps (addresses, outline, project areas, cost curve) gives
+    the page it gives when made anew: the first run makes them, the second reads them back
+    (and makes none), both are the bytes of a run that keeps nothing."""
+    options = {
+        "cost_curves": inputs.cost_curves,
+        "areas": two_areas(),
+        "changes": ChangeSources(CHANGE_ROWS, CHANGE_TREND, "r1", PREVIOUS),
+    }
+    made = write_inputs(inputs, tmp_path / "made", **options)
+    pieces = PieceCache(tmp_path / "pieces")
+    cold = write_inputs(inputs, tmp_path / "cold", work=KommuneWork(pieces=pieces), **options)
+    kept = sorted((tmp_path / "pieces").glob("*.bin"))
+    warm = write_inputs(inputs, tmp_path / "warm", work=KommuneWork(pieces=pieces), **options)
+    assert {p.name.split("-")[0] for p in kept} == {"addresses", "outline", "areas", "map"}
+    assert sorted((tmp_path / "pieces").glob("*.bin")) == kept  # all read back
+    assert _page_bytes(cold) == _page_bytes(made)
+    assert _page_bytes(warm) == _page_bytes(made)
