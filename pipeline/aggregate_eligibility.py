@@ -44,7 +44,9 @@ def eligibility_sums(results: pd.DataFrame, cost_target: str) -> pd.DataFrame:
     sums = {"eligible_households": households * (below & eligible)}
     for rule in RULES:
         sums[f"ineligible_{rule}_households"] = households * (below & (reason == rule))
-    in_case = results.index.isin(subsidy_case(results).index)
+    # the subsidy case's rows, found on a copy of the one column it reads, not of all ~89
+    eligible_column = ["eligible"] if "eligible" in results.columns else []
+    in_case = results.index.isin(subsidy_case(results[eligible_column]).index)
     costed = in_case & results["cost_nok"].notna().to_numpy()
     sums["eligible_costed_households"] = households * costed
     sums["eligible_cost_nok"] = np.where(costed, results["cost_nok"].to_numpy(float), 0.0)
