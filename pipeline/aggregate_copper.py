@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.config import Target
-from pipeline.store import append
+from pipeline.store import append, classes_wide
 
 COLUMN_PREFIX = "below_target_households_no_copper_"
 
@@ -45,6 +45,56 @@ WHERE k.run_id = $run_id
 GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
                         (k.fylkesnummer, t.target), (t.target))
 """
+
+
+def no_copper_from_results_sql(targets: int) -> str:
+    """:data:`NO_COPPER_SQL` over the classes as they were just stored, one row per address
+    (``_no_copper_classes``, :func:`pipeline.store.classes_wide`) instead of the 7.3 M long
+    rows read back: per kommune and target first, then the same ``GROUPING SETS``. The sums are
+    of whole households, so summing per kommune first gives the same totals."""
+    per_kommune = " UNION ALL ".join(
+        f"SELECT kommunenummer, $targets[{number + 1}] AS target,"
+        f" sum(households) FILTER (WHERE class_{number} <> 'served') AS below"
+        " FROM per_address GROUP BY kommunenummer"
+        for number in range(targets)
+    )
+    return f"""
+WITH per_address AS MATERIALIZED (
+    SELECT a.kommunenummer, a.households, w.* EXCLUDE (address_id)
+    FROM addresses a JOIN _no_copper_classes w ON w.address_id = a.address_id
+    WHERE a.run_id = $run_id
+),
+per_kommune AS ({per_kommune})
+SELECT {_LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
+       coalesce(sum(p.below), 0) AS below
+FROM kommuner k
+JOIN targets t ON t.run_id = k.run_id
+LEFT JOIN per_kommune p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
+WHERE k.run_id = $run_id
+GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
+                        (k.fylkesnummer, t.target), (t.target))
+"""
+
+
+def no_copper_sums(
+    connection: duckdb.DuckDBPyConnection,
+    run_id: str,
+    results: pd.DataFrame,
+    targets: Sequence[Target],
+) -> pd.DataFrame:
+    """The rows of :data:`NO_COPPER_SQL` for this run, summed from ``results`` (the classes
+    just stored) when its address ids are unique; with duplicates (where the long rows would
+    pair up in the join) from the stored rows themselves."""
+    if not targets or not results["address_id"].is_unique:
+        return connection.execute(NO_COPPER_SQL, {"run_id": run_id}).df()
+    connection.register("_no_copper_classes", classes_wide(results, targets, "class_no_copper_"))
+    try:
+        return connection.execute(
+            no_copper_from_results_sql(len(targets)),
+            {"run_id": run_id, "targets": [t.name for t in targets]},
+        ).df()
+    finally:
+        connection.unregister("_no_copper_classes")
 
 
 def no_copper_long(results: pd.DataFrame, targets: Sequence[Target]) -> pa.Table:
@@ -89,7 +139,7 @@ def with_no_copper(
     """The gap table with ``below_target_households_no_copper_<target>`` for every target
     (stores the per-address classes first; the sums are the module docstring's)."""
     store_no_copper_classes(connection, run_id, results, targets)
-    long = connection.execute(NO_COPPER_SQL, {"run_id": run_id}).df()
+    long = no_copper_sums(connection, run_id, results, targets)
     keys = ["level", "fylkesnummer", "kommunenummer"]
     wide = (
         long.assign(**{k: long[k].fillna("") for k in keys[1:]})

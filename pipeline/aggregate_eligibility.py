@@ -37,20 +37,24 @@ def eligibility_sums(results: pd.DataFrame, cost_target: str) -> pd.DataFrame:
     below = (results[f"class_{cost_target}"] != "served").to_numpy()
     if "eligible" in results.columns:
         eligible = results["eligible"].astype("boolean").fillna(True).to_numpy(dtype=bool)
-        reason = results["ineligible_reason"].to_numpy(dtype=object)
+        reason = results["ineligible_reason"]
     else:  # a run before the eligibility stage: no rule applied
         eligible = np.ones(len(results), dtype=bool)
-        reason = np.full(len(results), None, dtype=object)
+        reason = pd.Series(None, index=results.index, dtype=object)
     sums = {"eligible_households": households * (below & eligible)}
     for rule in RULES:
-        sums[f"ineligible_{rule}_households"] = households * (below & (reason == rule))
-    in_case = results.index.isin(subsidy_case(results).index)
+        # compared as they are held (Arrow strings), no Python string per address
+        failed = reason.eq(rule).fillna(False).to_numpy(dtype=bool)
+        sums[f"ineligible_{rule}_households"] = households * (below & failed)
+    # the subsidy case's rows, found on a copy of the one column it reads, not of all ~89
+    eligible_column = ["eligible"] if "eligible" in results.columns else []
+    in_case = results.index.isin(subsidy_case(results[eligible_column]).index)
     costed = in_case & results["cost_nok"].notna().to_numpy()
     sums["eligible_costed_households"] = households * costed
     sums["eligible_cost_nok"] = np.where(costed, results["cost_nok"].to_numpy(float), 0.0)
     frame = pd.DataFrame(sums, index=results.index)
-    frame["kommunenummer"] = results["kommunenummer"].to_numpy()
-    frame["fylkesnummer"] = results["fylkesnummer"].to_numpy()
+    frame["kommunenummer"] = results["kommunenummer"].array
+    frame["fylkesnummer"] = results["fylkesnummer"].array
     return frame
 
 

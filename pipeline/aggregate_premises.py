@@ -49,8 +49,9 @@ def with_premises(
     """The gap table with :func:`premises_sums` per kommune, fylke and total (0 where a
     kommune has none) and ``premises_basis``."""
     sums = premises_sums(results, targets)
-    by_kommune = sums.groupby(results["kommunenummer"].to_numpy()).sum()
-    by_fylke = sums.groupby(results["fylkesnummer"].to_numpy()).sum()
+    # grouped by the numbers as they are held (Arrow strings), no Python string per address
+    by_kommune = sums.groupby(results["kommunenummer"].array).sum()
+    by_fylke = sums.groupby(results["fylkesnummer"].array).sum()
     total = sums.sum()
     level = gap_table["level"].to_numpy()
     columns = {}

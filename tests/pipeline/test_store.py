@@ -365,3 +365,35 @@ def test_store_run_stores_the_rows_the_pandas_way_stored(
     assert got == expected
     assert len(expected["address_classes"]) == len(config.targets) * len(results) > 0
     assert len(expected["addresses"]) == 18 and len(expected["quarantine"]) > 0
+
+
+def test_a_frame_of_several_batches_is_stored_whole_in_its_order_on_two_threads(
+    tmp_path: Path,
+) -> None:
+    """:func:`store.append` hands DuckDB row-group batches, which it writes on every thread:
+    the rows stored are the frame's, in its order, as one batch stored them."""
+    rng = np.random.default_rng(7)
+    n = 2 * store.BATCH_ROWS + 1_234
+    frame = pd.DataFrame(
+        {
+            "address_id": rng.permutation(n).astype("int64"),
+            "kommunenummer": pd.array(rng.choice(["0301", "3401", None], n), dtype="str"),
+            "households": rng.integers(0, 9, n),
+        }
+    )
+    with store.open_store(tmp_path / "s.duckdb") as connection:
+        connection.execute("SET threads = 2")
+        assert store.append(connection, "addresses", "batched", frame) == n
+        one_batch = pa.Table.from_pandas(frame, preserve_index=False).combine_chunks()
+        connection.register("_one", one_batch)
+        connection.execute("INSERT INTO addresses BY NAME SELECT *, 'whole' AS run_id FROM _one")
+        rows = {
+            run: connection.execute(
+                "SELECT address_id, kommunenummer, households FROM addresses"
+                " WHERE run_id = ? ORDER BY rowid",
+                [run],
+            ).fetchall()
+            for run in ("batched", "whole")
+        }
+    assert rows["batched"] == rows["whole"]
+    assert [r[0] for r in rows["batched"]] == frame["address_id"].tolist()
