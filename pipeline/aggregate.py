@@ -17,6 +17,7 @@ import pyarrow as pa
 from pipeline.aggregate_copper import with_no_copper
 from pipeline.aggregate_eligibility import with_eligibility
 from pipeline.aggregate_premises import with_premises
+from pipeline.aggregate_sql import LEVEL, kommune_target_rollup
 from pipeline.config import Config, Target
 from pipeline.planning.areas import subsidy_need_nok
 from pipeline.planning.cost_curve import (
@@ -28,9 +29,6 @@ from pipeline.planning.cost_curve import (
     subsidy_case,
 )
 from pipeline.store import classes_wide, text_array
-
-LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
-                WHEN grouping(k.fylkesnummer) = 0 THEN 'fylke' ELSE 'total' END"""
 
 GAP_SQL = f"""
 INSERT INTO gap_summary
@@ -53,13 +51,7 @@ SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
        coalesce(sum(p.households)
                 FILTER (WHERE p.class <> 'served' AND p.area_status = 'planned'), 0),
        coalesce(sum(p.households) FILTER (WHERE p.wireless_reachable), 0)
-FROM kommuner k
-JOIN targets t ON t.run_id = k.run_id
-LEFT JOIN per_address p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
-WHERE k.run_id = $run_id
-GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
-                        (k.fylkesnummer, t.target), (t.target))
-"""
+{kommune_target_rollup("per_address")}"""
 
 COST_SQL = f"""
 INSERT INTO cost_summary
@@ -121,13 +113,7 @@ WITH per_address AS MATERIALIZED (
 ),
 per_kommune AS ({per_kommune})
 SELECT $run_id, {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target, {sums}
-FROM kommuner k
-JOIN targets t ON t.run_id = k.run_id
-LEFT JOIN per_kommune p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
-WHERE k.run_id = $run_id
-GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
-                        (k.fylkesnummer, t.target), (t.target))
-"""
+{kommune_target_rollup("per_kommune")}"""
 
 
 def aggregate_run_from_results(

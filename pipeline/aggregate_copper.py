@@ -21,13 +21,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.aggregate_sql import LEVEL, kommune_target_rollup
 from pipeline.config import Target
 from pipeline.store import append, classes_wide
 
 COLUMN_PREFIX = "below_target_households_no_copper_"
 
-_LEVEL = """CASE WHEN grouping(k.kommunenummer) = 0 THEN 'kommune'
-                WHEN grouping(k.fylkesnummer) = 0 THEN 'fylke' ELSE 'total' END"""
 
 NO_COPPER_SQL = f"""
 WITH per_address AS (
@@ -36,15 +35,9 @@ WITH per_address AS (
     JOIN address_classes_no_copper n ON n.run_id = a.run_id AND n.address_id = a.address_id
     WHERE a.run_id = $run_id
 )
-SELECT {_LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
+SELECT {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
        coalesce(sum(p.households) FILTER (WHERE p.class <> 'served'), 0) AS below
-FROM kommuner k
-JOIN targets t ON t.run_id = k.run_id
-LEFT JOIN per_address p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
-WHERE k.run_id = $run_id
-GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
-                        (k.fylkesnummer, t.target), (t.target))
-"""
+{kommune_target_rollup("per_address")}"""
 
 
 def no_copper_from_results_sql(targets: int) -> str:
@@ -65,15 +58,9 @@ WITH per_address AS MATERIALIZED (
     WHERE a.run_id = $run_id
 ),
 per_kommune AS ({per_kommune})
-SELECT {_LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
+SELECT {LEVEL} AS level, k.fylkesnummer, k.kommunenummer, t.target,
        coalesce(sum(p.below), 0) AS below
-FROM kommuner k
-JOIN targets t ON t.run_id = k.run_id
-LEFT JOIN per_kommune p ON p.kommunenummer = k.kommunenummer AND p.target = t.target
-WHERE k.run_id = $run_id
-GROUP BY GROUPING SETS ((k.fylkesnummer, k.kommunenummer, t.target),
-                        (k.fylkesnummer, t.target), (t.target))
-"""
+{kommune_target_rollup("per_kommune")}"""
 
 
 def no_copper_sums(
