@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from layers.errors import InputError
 from layers.numbers_nb import format_int_nb, format_nok, format_timestamp_nb
@@ -29,7 +27,7 @@ from maps import brief_figures as figures
 from maps.brief import BriefContent, render_brief_html
 from maps.brief_images import ThumbnailImage, cost_curve_png, data_uri_png, thumbnail_png
 from maps.cost_curve_png import CostCurveImage
-from maps.piece_cache import NO_PIECES, PieceCache, frame_digest
+from maps.piece_cache import NO_PIECES, PieceCache, frame_digest, geometry_digest
 from maps.style import TargetSpec
 from maps.worker_pool import Pool, WorkerPool
 from pipeline.products.brief_pdf import (
@@ -94,21 +92,12 @@ class BriefPictures:
 THUMBNAIL_COLUMNS = ("x_m", "y_m", "households")  # what the thumbnail draws, with the class
 
 
-def _wkb(geometries: gpd.GeoSeries | None) -> bytes:
-    """The geometries as one byte string (each WKB after its length): a piece key's part."""
-    if geometries is None:
-        return b"None"
-    return b"".join(
-        len(wkb).to_bytes(8, "little") + wkb for wkb in shapely.to_wkb(geometries.to_numpy())
-    )
-
-
 def _thumbnail(
     publication: Publication, kommunenummer: str, pictures: BriefPictures | None = None
 ) -> str | None:
     """The kommune's map thumbnail as a PNG data URI (None without outlines). Its piece key is
-    the outline's and the areas' WKB and only the address columns it draws, which are all
-    the drawing is given."""
+    the outline's and the areas' shapes (WKB and CRS) and only the address columns it draws,
+    which are all the drawing is given."""
     outlines, below = publication.layers["outlines"], publication.layers["below"]
     if outlines is None:
         return None
@@ -127,12 +116,8 @@ def _thumbnail(
         None if shapes is None else shapes.geometry[shapes["kommunenummer"] == kommunenummer]
     )
     pictures = pictures or BriefPictures()
-    parts: list[bytes | str] = [
-        _wkb(outline.geometry),
-        frame_digest(addresses),
-        column,
-        _wkb(area_shapes),
-    ]
+    areas_digest = "None" if area_shapes is None else geometry_digest(area_shapes)
+    parts = [geometry_digest(outline.geometry), frame_digest(addresses), column, areas_digest]
     png = pictures.pieces.piece(
         "thumbnail",
         parts,
