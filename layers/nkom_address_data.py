@@ -37,7 +37,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from layers.errors import InputError
-from layers.quarantine import LayerResult, first_reason, got, is_whole_id, quarantine_rows
+from layers.quarantine import (
+    NOT_AN_ADDRESS,
+    LayerResult,
+    first_reason,
+    got,
+    is_whole_id,
+    quarantine_rows,
+)
 from layers.tables import read_delimited
 from layers.text_numbers import numbers_from_text
 from layers.vocabulary import MAX_PLAUSIBLE_MBPS, TECHNOLOGIES
@@ -335,7 +342,7 @@ def quarantine_unknown(result: LayerResult, address_ids: pd.Series, path: Path) 
         path,
         rows["row_number"].to_numpy(),
         keys,
-        "adrid: got " + keys + ", expected an address of the address layer (or quarantined there)",
+        "adrid: got " + keys + f", {NOT_AN_ADDRESS}",
     )
     return replace(
         result,

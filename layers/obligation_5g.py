@@ -37,7 +37,13 @@ from scipy.spatial import cKDTree
 from layers.errors import InputError
 from layers.nkom_list_files import read_list_table
 from layers.nkom_lists import list_row_reasons
-from layers.quarantine import LayerResult, first_reason, quarantine_rows
+from layers.quarantine import (
+    NO_ADDRESS_NEAR,
+    NOT_IN_ADDRESS_LAYER,
+    LayerResult,
+    first_reason,
+    quarantine_rows,
+)
 from layers.vector import find_column, to_float
 
 LAYER = "obligation_5g"
@@ -98,12 +104,10 @@ def _link_reasons(
     """Why a row names no address: an id not in the address layer, or a point with no address
     within ``link_m`` (NA where it is linked)."""
     reasons = pd.Series(pd.NA, index=known.index, dtype="object")
-    reasons = reasons.mask(
-        by_id & ~known.to_numpy(), "adresseid: not in the address layer (or quarantined there)"
-    )
+    reasons = reasons.mask(by_id & ~known.to_numpy(), f"adresseid: {NOT_IN_ADDRESS_LAYER}")
     return reasons.mask(
         ~by_id & (nearest < 0),
-        f"no address within {link_m:g} m of the point; expected a listed building beside an"
+        f"{NO_ADDRESS_NEAR} {link_m:g} m of the point; expected a listed building beside an"
         " address of the address layer",
     )
 

@@ -7,7 +7,7 @@ header is row 1, so the first data row is row 2) and the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,11 @@ import numpy as np
 import pandas as pd
 
 QUARANTINE_COLUMNS = ["layer", "file", "row_number", "key", "reason"]
+# a row that names an address the address layer does not hold (or holds in quarantine)
+NOT_IN_ADDRESS_LAYER = "not in the address layer (or quarantined there)"
+NOT_AN_ADDRESS = "expected an address of the address layer (or quarantined there)"
+NO_ADDRESS_NEAR = "no address within"  # a point linked by distance (layers/obligation_5g.py)
+UNLINKED_REASONS = (NOT_IN_ADDRESS_LAYER, NOT_AN_ADDRESS, NO_ADDRESS_NEAR)
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,39 @@ class LayerResult:
     rows_read: int
     rows_merged: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    # accepted rows left out because they lie outside a kommune preview (pipeline/preview.py)
+    rows_outside: int = 0
 
     def __post_init__(self) -> None:
-        counted = len(self.accepted) + self.rows_merged + len(self.quarantine)
+        counted = len(self.accepted) + self.rows_merged + len(self.quarantine) + self.rows_outside
         if counted != self.rows_read:
             msg = (
                 f"{self.layer}: rows read {self.rows_read} != accepted {len(self.accepted)}"
                 f" + merged {self.rows_merged} + quarantined {len(self.quarantine)}"
-                " (a reader bug)"
+                f" + outside {self.rows_outside} (a reader bug)"
             )
             raise AssertionError(msg)
+
+    def outside_when_unlinked(self) -> LayerResult:
+        """The quarantined rows that name no address the run read (:data:`UNLINKED_REASONS`)
+        counted as ``rows_outside`` instead: in a kommune preview they name an address of
+        another kommune."""
+        reasons = self.quarantine["reason"].astype(str)
+        unlinked = np.zeros(len(reasons), dtype=bool)
+        for mark in UNLINKED_REASONS:
+            unlinked |= reasons.str.contains(mark, regex=False).to_numpy()
+        if not unlinked.any():
+            return self
+        kept = self.quarantine.loc[~unlinked].reset_index(drop=True)
+        outside = self.rows_outside + int(unlinked.sum())
+        return replace(self, quarantine=kept, rows_outside=outside)
+
+    def keeping(self, keep: np.ndarray) -> LayerResult:
+        """Only the accepted rows where ``keep`` is True (a kommune preview); the others are
+        counted as ``rows_outside``."""
+        kept = self.accepted.loc[keep].reset_index(drop=True)
+        left_out = self.rows_outside + len(self.accepted) - len(kept)
+        return replace(self, accepted=kept, rows_outside=left_out)
 
 
 def empty_quarantine() -> pd.DataFrame:

@@ -25,6 +25,7 @@ from layers.numbers_nb import (
     format_mnok,
     format_nok,
     format_percent_nb,
+    format_timestamp_nb,
     is_missing,
 )
 from maps.style import CLASS_BY_CODE, CLASS_ORDER, TargetSpec
@@ -200,7 +201,8 @@ def trend_rows(
     trend: pd.DataFrame | None, kommunenummer: str, headline: Sequence[TargetSpec], last: int = 6
 ) -> list[list[str]]:
     """The kommune's share served per headline target over its ``last`` runs, oldest first:
-    the run's date, then one share per target (a dash where the run lacks the target).
+    the run's date (with its time when two runs shown share a date), then one share per
+    target (a dash where the run lacks the target).
 
     A run is a (``started_at``, ``run_id``) pair with at least one share; a target's share is
     its first non-missing one in that run (as ``pivot_table(aggfunc="first")`` would give, at
@@ -214,12 +216,13 @@ def trend_rows(
     ):
         if not any(pd.isna(value) for value in (started_at, run_id, target, share)):
             runs.setdefault((started_at, run_id), {}).setdefault(target, share)
+    shown = sorted(runs)[-last:]
+    labels = [format_date_nb(started_at) for started_at, _ in shown]
+    if len(set(labels)) < len(labels):  # runs of one day: told apart by their time
+        labels = [format_timestamp_nb(str(started_at)) for started_at, _ in shown]
     return [
-        [
-            format_date_nb(started_at),
-            *[format_percent_nb(runs[(started_at, run_id)].get(t.name)) for t in headline],
-        ]
-        for started_at, run_id in sorted(runs)[-last:]
+        [label, *[format_percent_nb(runs[key].get(t.name)) for t in headline]]
+        for label, key in zip(labels, shown, strict=True)
     ]
 
 

@@ -162,9 +162,10 @@ class PieceRun:
     started_s: float
     before: frozenset[str]
 
-    def prune(self) -> tuple[int, int]:
+    def prune(self, remove: bool = True) -> tuple[int, int]:
         """Remove every piece (and leftover partial file) not used since the run started;
-        (pieces reused, pieces in the folder now)."""
+        (pieces reused, pieces in the folder now). With ``remove`` false (a shared cache,
+        ``[run] cache_dir``) nothing is removed: (pieces reused, pieces this run used)."""
         folder = self.cache.folder
         reused = kept = 0
         for name in _pieces(folder) | _partials(folder):
@@ -174,7 +175,8 @@ class PieceRun:
             except OSError:
                 continue
             if not used:
-                path.unlink(missing_ok=True)
+                if remove:
+                    path.unlink(missing_ok=True)
                 continue
             kept += 1
             reused += name in self.before

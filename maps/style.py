@@ -132,6 +132,7 @@ RUN_INFO_LABELS_NB: Final[dict[str, str]] = {
     "code_version": "Programversjon",
     "data_sources": "Datakilder",
     "households_basis": "Husstander",  # pipeline/premises.py: "husstander = adresser" or whence
+    "scope": "Omfang",  # a kommune preview (pipeline/preview.py): what it leaves out
 }
 
 TEXT_NO_OFFER: Final = "Ingen registrert tilbud"

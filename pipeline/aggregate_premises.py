@@ -65,3 +65,11 @@ def with_premises(
             default=total[column],
         ).astype("int64")
     return gap_table.assign(**columns, premises_basis=premises_basis(results))
+
+
+def households_basis(gap_table: pd.DataFrame) -> dict[str, str]:
+    """Where the households came from (pipeline/aggregate_premises.py), for every map page:
+    "husstander = adresser" when no buildings were given, never silently."""
+    if "premises_basis" not in gap_table or gap_table.empty:
+        return {}
+    return {"households_basis": str(gap_table["premises_basis"].iloc[0])}

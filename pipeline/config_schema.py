@@ -158,6 +158,10 @@ class RunSettings:
     # read back each kommune's line of sight from the last run where nothing it depends on
     # changed (output_dir/cache/reach, pipeline/radio/reach_cache.py); false: compute all again
     reuse_cache: bool = True
+    # where the caches live (ingest/, reach/, pieces/, hillshade/); default output_dir/cache,
+    # which each succeeded run prunes to what it used. A folder given here is shared (a kommune
+    # preview reads the national run's): runs read and add to it but never prune it
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
@@ -184,6 +188,16 @@ class RunSettings:
                 f" with {DASK_INSTALL}"
             )
             raise ConfigError(msg)
+
+    @property
+    def cache_folder(self) -> Path:
+        """``cache_dir``, or ``output_dir/cache`` when not set."""
+        return self.cache_dir or self.output_dir / "cache"
+
+    @property
+    def prunes_cache(self) -> bool:
+        """Whether a succeeded run prunes its caches: only those of its own output folder."""
+        return self.cache_dir is None
 
     @property
     def worker_count(self) -> int:

@@ -80,9 +80,14 @@ def _prepare(
         classified.reachable[f"wireless_{config.cost.target}"].to_numpy(),
         inputs.roads,
         inputs.cost_factors,
-        land=inputs.kommuner.geometry.to_numpy(),  # outside the kommuner is sea (rollout/sea.py)
+        land=_land(inputs),  # outside the kommuner is sea (rollout/sea.py)
         work=work,
     )
+
+
+def _land(inputs: Ingested) -> np.ndarray:
+    """The land polygons: the inputs' own (a preview's national kommuner), else the kommuner."""
+    return inputs.land if inputs.land is not None else inputs.kommuner.geometry.to_numpy()
 
 
 def plan_costs(planned: rollout.RolloutInputs, settings: CostSettings) -> Costed:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from layers.addresses import read_addresses
@@ -34,13 +35,14 @@ from layers.nkom_lists import read_lacking_list
 from layers.nkom_squares import offers_from_squares, read_speed_squares
 from layers.obligation_5g import read_obligation_list
 from layers.offers import read_offers
-from layers.quarantine import LayerResult, empty_quarantine, quarantine_rows
+from layers.quarantine import NOT_IN_ADDRESS_LAYER, LayerResult, empty_quarantine, quarantine_rows
 from layers.roads import read_roads
 from layers.sites import read_sites
 from layers.source_dates import config_date
 from pipeline.config import ChecksSettings, Config, Inputs
 from pipeline.ingest_cache import IngestCache, read_layer
 from pipeline.ingest_nkom import read_nkom_data
+from pipeline.preview_scope import address_scope, of_address_ids
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class Ingested:
     # Nkom's 5G obligation list, one row per listed building linked to an address
     obligation_5g: pd.DataFrame | None = None
     buildings: gpd.GeoDataFrame | None = None  # Matrikkelen Bygningspunkt (pipeline/premises.py)
+    # the land (EPSG:25833 polygons) where it is wider than the kommuner run on (a kommune
+    # preview, pipeline/preview.py); None: the kommune polygons
+    land: np.ndarray | None = None
 
 
 def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> LayerResult:
@@ -89,9 +94,7 @@ def drop_rows(result: LayerResult, drop: pd.Series, path: Path, reason: str) -> 
 def drop_unknown_addresses(result: LayerResult, address_ids: pd.Series, path: Path) -> LayerResult:
     """Move rows whose address_id is not in the address layer into quarantine."""
     unknown = ~result.accepted["address_id"].isin(address_ids)
-    return drop_rows(
-        result, unknown, path, "address_id: not in the address layer (or quarantined there)"
-    )
+    return drop_rows(result, unknown, path, f"address_id: {NOT_IN_ADDRESS_LAYER}")
 
 
 def _fylker_of(kommuner: pd.DataFrame, fylker: pd.DataFrame | None) -> pd.DataFrame:
@@ -189,24 +192,39 @@ def _counts(results: list[LayerResult]) -> pd.DataFrame:
             "rows_accepted": [len(r.accepted) for r in results],
             "rows_merged": [r.rows_merged for r in results],
             "rows_quarantined": [len(r.quarantine) for r in results],
+            # rows of other kommuner than a preview's (pipeline/preview.py); 0 in a full run
+            "rows_outside": [r.rows_outside for r in results],
         }
     )
 
 
-def ingest(config: Config, cache: IngestCache | None = None) -> Ingested:
-    """Read and validate all inputs named in ``config.inputs``; the kommuner, addresses,
-    offers, sites and fibre are read back from ``cache`` where their file was parsed the same
-    way before (:mod:`pipeline.ingest_cache`)."""
+def _addresses_and_offers(
+    config: Config, cache: IngestCache | None, kommuner: pd.DataFrame, kommune: str | None
+) -> tuple[LayerResult, LayerResult]:
+    """The address and offer layers, only those a preview of ``kommune`` reads when given;
+    offers of an address the layer does not hold go to quarantine."""
     inputs, arctic = config.inputs, config.checks.allow_svalbard_jan_mayen
-    overlap = config.locate.max_kommune_overlap_share
-    kommuner = read_layer(
-        cache, "kommuner", read_kommuner, inputs.kommuner, inputs.kommuner_crs, overlap
-    )
-    addresses = read_layer(cache, "addresses", read_addresses, inputs.addresses, arctic)
+    scope = None if kommune is None else address_scope(config, kommuner, kommune)
+    addresses = read_layer(cache, "addresses", read_addresses, inputs.addresses, arctic, keep=scope)
     ids = addresses.accepted["address_id"]
     offers_date = config_date("[inputs].offers_date", inputs.offers_date)
-    offers = read_layer(cache, "offers", read_offers, inputs.offers, offers_date)
-    offers = drop_unknown_addresses(offers, ids, inputs.offers)
+    of_kept = None if kommune is None else of_address_ids(ids)
+    offers = read_layer(cache, "offers", read_offers, inputs.offers, offers_date, keep=of_kept)
+    return addresses, drop_unknown_addresses(offers, ids, inputs.offers)
+
+
+def ingest(
+    config: Config, cache: IngestCache | None = None, kommune: str | None = None
+) -> Ingested:
+    """Read and validate all inputs named in ``config.inputs``; the kommuner, addresses,
+    offers, sites and fibre are read back from ``cache`` where their file was parsed the same
+    way before (:mod:`pipeline.ingest_cache`). A preview of ``kommune`` keeps the addresses
+    near it (:func:`pipeline.preview_scope.address_scope`), the rest counted ``rows_outside``."""
+    inputs, arctic = config.inputs, config.checks.allow_svalbard_jan_mayen
+    layer = (inputs.kommuner, inputs.kommuner_crs, config.locate.max_kommune_overlap_share)
+    kommuner = read_layer(cache, "kommuner", read_kommuner, *layer)
+    addresses, offers = _addresses_and_offers(config, cache, kommuner.accepted, kommune)
+    ids = addresses.accepted["address_id"]
     nkom = read_nkom_data(inputs, config.nkom, addresses.accepted)  # Nkom's own tables
     per_address = pd.concat([offers.accepted, nkom.offers], ignore_index=True)
     square_results, square_offers = _square_offers(config, addresses.accepted, per_address)
@@ -228,6 +246,8 @@ def ingest(config: Config, cache: IngestCache | None = None) -> Ingested:
     results = [kommuner, addresses, offers, *nkom.results, *square_results, *lacking_results]
     results += area_results
     results += [r for r in optional if r is not None]
+    if kommune is not None:  # a row naming another kommune's address is outside the preview
+        results = [r.outside_when_unlinked() for r in results]
     frames = [r.quarantine for r in results if len(r.quarantine)]
     metadata: dict[str, dict[str, Any]] = {r.layer: r.metadata for r in results if r.metadata}
     metadata.update(nkom.metadata)

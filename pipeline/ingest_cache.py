@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 import shapely
@@ -45,7 +46,9 @@ import shapely
 from layers.checksums import library_versions
 from layers.quarantine import LayerResult
 
-INGEST_CACHE = Path("cache") / "ingest"  # under the output folder, kept between runs
+# which accepted rows to keep (a boolean array aligned to the table; pipeline/preview.py)
+Keep = Callable[[pd.DataFrame], np.ndarray]
+INGEST_CACHE = Path("ingest")  # in [run] cache_dir (output_dir/cache), kept between runs
 
 
 def module_files(module_name: str) -> list[Path]:
@@ -137,37 +140,40 @@ class IngestCache:
         reader: Callable[..., LayerResult],
         path: Path,
         *settings: Any,
+        keep: Keep | None = None,
     ) -> LayerResult:
         """``reader(path, *settings)``, read back when this file was parsed the same way before;
-        a file the checksums do not name (its key absent) is parsed and not kept."""
+        a file the checksums do not name (its key absent) is parsed and not kept. With ``keep``
+        only the accepted rows it marks are returned (the whole file is kept in the cache)."""
         checksum = self.checksums.get(input_key, {}).get("sha256")
         if checksum is None:
-            return reader(path, *settings)
+            return kept_rows(reader(path, *settings), keep)
         key = self.key(reader, str(checksum), path, settings)
         self.used.add(key)
-        cached = self.load(key)
+        cached = self.load(key, keep)
         if cached is not None:
             self.hits += 1
             return cached
         self.misses += 1
         result = reader(path, *settings)
         self.save(key, result)
-        return result
+        return kept_rows(result, keep)
 
-    def load(self, key: str) -> LayerResult | None:
-        """The result stored under ``key``, or None when it is not (completely) there."""
+    def load(self, key: str, keep: Keep | None = None) -> LayerResult | None:
+        """The result stored under ``key`` (its rows ``keep`` marks, before any point is made),
+        or None when it is not (completely) there."""
         described = self.folder / f"{key}.json"
         if not described.is_file():
             return None
         about = json.loads(described.read_text(encoding="utf-8"))
         rows = self.folder / f"{key}.parquet"
-        accepted: pd.DataFrame
+        shapes = about["geometry"] and not about["points"]  # points are kept as x and y
+        accepted = gpd.read_parquet(rows) if shapes else pd.read_parquet(rows)
+        read = len(accepted)
+        if keep is not None:  # before the points are made: a preview keeps ~1 % of them
+            accepted = accepted.loc[keep(accepted)].reset_index(drop=True)
         if about["points"]:
-            accepted = _points_back(pd.read_parquet(rows), about["points"])
-        elif about["geometry"]:
-            accepted = gpd.read_parquet(rows)
-        else:
-            accepted = pd.read_parquet(rows)
+            accepted = _points_back(accepted, about["points"])
         quarantine = pd.read_parquet(self.folder / f"{key}.quarantine.parquet")
         return LayerResult(
             about["layer"],
@@ -176,6 +182,7 @@ class IngestCache:
             rows_read=about["rows_read"],
             rows_merged=about["rows_merged"],
             metadata=about["metadata"],
+            rows_outside=read - len(accepted),
         )
 
     def save(self, key: str, result: LayerResult) -> bool:
@@ -228,17 +235,24 @@ class IngestCache:
         return removed
 
 
+def kept_rows(result: LayerResult, keep: Keep | None) -> LayerResult:
+    """``result`` with only the accepted rows ``keep`` marks (None: all)."""
+    return result if keep is None else result.keeping(keep(result.accepted))
+
+
 def read_layer(
     cache: IngestCache | None,
     input_key: str,
     reader: Callable[..., LayerResult],
     path: Path,
     *settings: Any,
+    keep: Keep | None = None,
 ) -> LayerResult:
-    """``reader(path, *settings)`` through ``cache`` (None: parsed every time)."""
+    """``reader(path, *settings)`` through ``cache`` (None: parsed every time), with only
+    the accepted rows ``keep`` marks (a kommune preview; None: all)."""
     if cache is None:
-        return reader(path, *settings)
-    return cache.read(input_key, reader, path, *settings)
+        return kept_rows(reader(path, *settings), keep)
+    return cache.read(input_key, reader, path, *settings, keep=keep)
 
 
 def _points_about(table: pd.DataFrame) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ from maps.publish import AssetMode, KommuneWork, MapPaths, write_maps
 from maps.style import TargetSpec
 from maps.worker_pool import Pool
 from pipeline.aggregate import Aggregated
+from pipeline.aggregate_premises import households_basis
 from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
 from pipeline.executor import open_executor
@@ -57,6 +58,9 @@ class RunInfo:
     started_at: str
     code_version: str
     checksums: Mapping[str, Mapping[str, Any]]
+    # a kommune preview's scope (pipeline/preview.py: level, kommunenummer, note_nb); None:
+    # every kommune of the inputs
+    scope: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def publish_products(
             work = (opened, progress)
             written = _publish_into(folder, config, info, tables, stage_timings, work)
     if pieces.folder is not None and detail is not None:
-        detail["pieces"] = pieces_detail(started)
+        detail["pieces"] = pieces_detail(started, config.run.prunes_cache)
     return written
 
 
@@ -160,7 +164,8 @@ def _write_tables(
     pool, progress = work
     results = tables.results
     gap_table = tables.aggregated.gap_table
-    reasons = reason_counts(results, config, gap_table)
+    reasons = reason_counts(results, config, gap_table)  # at the gap table's levels (a preview)
+    reasons = reasons.loc[reasons["level"].isin(gap_table["level"].unique())]
     outputs: dict[str, Any] = files.write_tables(
         folder,
         {
@@ -191,8 +196,10 @@ def _write_tables(
     outputs["kommune_downloads"] = downloads
     curves = tables.aggregated.curves
     outputs["cost_curve"] = files.write_cost_curve(folder, curves.published())
+    names = gap_table["kommunenavn"].astype(str)  # a preview's curve is its kommune's
+    title = names.iloc[0] if info.scope is not None and len(names) else "alle kommuner"
     png = plot_cost_curve(
-        curves.total, folder / "tables" / "cost_curve.png", "Kostnadskurve, alle kommuner"
+        curves.total, folder / "tables" / "cost_curve.png", f"Kostnadskurve, {title}"
     )
     outputs["cost_curve_png"] = str(png.relative_to(folder))
     return outputs
@@ -267,7 +274,7 @@ def _write_maps(
         files.with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
         [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets],
         config.classify.map_target,
-        _stamp(info, config.cost.target) | _households_basis(tables.aggregated.gap_table),
+        _stamp(info, config.cost.target) | households_basis(tables.aggregated.gap_table),
         assets=cast(AssetMode, config.run.map_assets),  # checked by the config
         hillshades=hillshades,
         areas=areas,
@@ -296,15 +303,8 @@ def _stamp(info: RunInfo, cost_target: str) -> dict[str, str]:
         "generated_at": info.started_at,
         "code_version": info.code_version,
         "data_sources": ", ".join(Path(s["path"]).name for s in info.checksums.values()),
+        **({"scope": info.scope["note_nb"]} if info.scope is not None else {}),
     }
-
-
-def _households_basis(gap_table: pd.DataFrame) -> dict[str, str]:
-    """Where the households came from (pipeline/aggregate_premises.py), for every map page:
-    "husstander = adresser" when no buildings were given, never silently."""
-    if "premises_basis" not in gap_table or gap_table.empty:
-        return {}
-    return {"households_basis": str(gap_table["premises_basis"].iloc[0])}
 
 
 def _relative(paths: MapPaths, folder: Path) -> dict[str, Any]:
@@ -329,6 +329,7 @@ def _manifest(
         "code_version": info.code_version,
         "config_hash": config.digest(),
         "config": to_dict(config),
+        **({"scope": dict(info.scope)} if info.scope is not None else {}),
         "targets": {
             t.name: {
                 "down_mbps": t.down_mbps,

@@ -41,6 +41,7 @@ from pipeline import (
     ingest,
     locate,
     premises,
+    preview,
     publication,
     publish,
     reasons,
@@ -67,6 +68,7 @@ class Work:
     pool: Pool
     cache: ReachCache | None
     ingest_cache: IngestCache | None = None
+    kommune: str | None = None  # a kommune preview's kommunenummer (pipeline/preview.py)
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,14 @@ def run_pipeline(
     inputs: ingest.Ingested | None = None,
     allow_stale: bool = False,
     progress: Progress | None = None,
+    kommune: str | None = None,
 ) -> RunResult:
     """Run every stage on ``config``'s inputs (or on ``inputs`` already read) and publish;
     refuse stale monthly inputs first (:mod:`pipeline.freshness`) unless ``allow_stale``.
     The slow stages report to ``progress`` (:mod:`pipeline.progress`; default: none); their
     per-kommune work (wireless reach, the kommune maps and briefs) runs on one executor for
-    the whole run (``[run] executor``, :mod:`pipeline.executor`)."""
+    the whole run (``[run] executor``, :mod:`pipeline.executor`). With ``kommune`` the run is
+    a preview of that kommune (:func:`run_kommune_preview`)."""
     timer = timer or StageLog(console or Console(), progress=progress)
     progress = progress or NO_PROGRESS
     checksums = input_checksums(vars(config.inputs)) if inputs is None else {}
@@ -103,7 +107,8 @@ def run_pipeline(
         publication.tidy_after_crash(connection, config.run.output_dir, run_id)
         version = store.code_version()
         store.begin_run(connection, run_id, config_hash, to_dict(config), checksums, version)
-        info = publish.RunInfo(run_id, datetime.now(UTC).isoformat(), version, checksums)
+        scope = preview.scope_of(kommune) if kommune is not None else None
+        info = publish.RunInfo(run_id, datetime.now(UTC).isoformat(), version, checksums, scope)
         try:
             stale = freshness.check_freshness(connection, config, checksums, run_id, allow_stale)
             if stale and console is not None:
@@ -111,7 +116,8 @@ def run_pipeline(
             with open_executor(config.run) as pool:  # one executor for the run's stages
                 pool.warm_up()  # its workers start (or it connects) while ingest reads
                 ingest_cache = _ingest_cache(config, checksums)
-                work = Work(timer, progress, pool, _reach_cache(config, checksums), ingest_cache)
+                reach_cache = _reach_cache(config, checksums)
+                work = Work(timer, progress, pool, reach_cache, ingest_cache, kommune)
                 result = _run_stages(config, connection, info, work, inputs)
         except Exception as exc:
             where = f"run {run_id}" + (f" after {timer.rows[-1]['stage']}" if timer.rows else "")
@@ -124,27 +130,50 @@ def run_pipeline(
         note = f"published with stale inputs: {'; '.join(stale)}" if stale else None
         store.finish_run(connection, run_id, "succeeded", str(result.published), note)
     for cache in (work.cache, work.ingest_cache):
-        if cache is not None:
+        if cache is not None and config.run.prunes_cache:
             _prune(cache, console)
     return result
 
 
+def run_kommune_preview(
+    config: Config,
+    kommunenummer: str,
+    console: Console | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """``gapmap run --kommune``: the stages on one kommune's rows of ``config``'s inputs,
+    published in ``<output_dir>/kommuner/<kommunenummer>/`` with a store of its own, reading
+    the national run's caches (:mod:`pipeline.preview`). Monthly freshness is not checked: a
+    preview is not a publication."""
+    scoped = preview.preview_config(config, kommunenummer)
+    folder = scoped.run.output_dir
+    first = not folder.exists()
+    try:
+        return run_pipeline(
+            scoped, console, allow_stale=True, progress=progress, kommune=kommunenummer
+        )
+    except Exception:
+        if first:  # a first preview that failed (an unknown kommune) leaves nothing behind
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def _reach_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachCache | None:
-    """The run's reach cache (``output_dir/cache/reach``), unless there is no DTM or
+    """The run's reach cache (``[run] cache_dir``/reach), unless there is no DTM or
     ``[run] reuse_cache`` is off."""
     dtm = config.inputs.dtm
     if dtm is None or not config.run.reuse_cache:
         return None
     digest = dtm_digest(dtm, checksums)
-    return ReachCache(config.run.output_dir / REACH_CACHE, dtm, digest, checksums=checksums)
+    return ReachCache(config.run.cache_folder / REACH_CACHE, dtm, digest, checksums=checksums)
 
 
 def _ingest_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> IngestCache | None:
-    """The run's ingest cache (``output_dir/cache/ingest``), unless ``[run] reuse_cache`` is
+    """The run's ingest cache (``[run] cache_dir``/ingest), unless ``[run] reuse_cache`` is
     off or the run reads no files (its inputs given: no checksums, and nothing to prune by)."""
     if not config.run.reuse_cache or not checksums:
         return None
-    return IngestCache(config.run.output_dir / INGEST_CACHE, checksums)
+    return IngestCache(config.run.cache_folder / INGEST_CACHE, checksums)
 
 
 def _prune(cache: ReachCache | IngestCache, console: Console | None) -> None:
@@ -207,11 +236,17 @@ def _run_stages(
 ) -> RunResult:
     timer, progress, pool = work.timer, work.progress, work.pool
     with timer.stage("ingest") as detail:
-        inputs = given if given is not None else ingest.ingest(config, work.ingest_cache)
+        inputs = given or ingest.ingest(config, work.ingest_cache, work.kommune)
+        if work.kommune is not None:
+            inputs = preview.candidates_of(config, inputs, work.kommune)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
         detail |= _cache_detail(work.ingest_cache)
     inputs, results, counts, masts, claims = _address_stages(config, inputs, work)
+    if work.kommune is not None:  # the neighbours' rows served the stages; now only the kommune
+        inputs, results, masts, claims = preview.kommune_only(
+            inputs, results, (masts, claims), work.kommune
+        )
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
         detail["rows"] = f"{len(results):,}"
@@ -219,6 +254,10 @@ def _run_stages(
     inputs = dataclasses.replace(inputs, offers=inputs.offers.iloc[:0])
     with timer.stage("aggregate") as detail:
         aggregated = aggregate.aggregate_stage(connection, info.run_id, config, results)
+        if work.kommune is not None:
+            preview.drop_wider_levels(connection, info.run_id)
+            table = preview.kommune_rows_only(aggregated.gap_table)
+            aggregated = dataclasses.replace(aggregated, gap_table=table)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
     with timer.stage("changes") as detail:
         changed = changes.changes_stage(connection, info.run_id, config)
@@ -246,6 +285,8 @@ def _address_stages(
     timer, progress, pool, cache = work.timer, work.progress, work.pool, work.cache
     with timer.stage("locate") as detail:
         inputs, locate_counts = locate.locate_stage(config, inputs)
+        if work.kommune is not None:
+            inputs = preview.located_in(config, inputs, work.kommune)
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
     with timer.stage("premises") as detail:
         inputs, premises_counts = premises.premises_stage(config, inputs, inputs.nkom_register)

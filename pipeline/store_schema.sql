@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS layer_counts (
     run_id VARCHAR, layer VARCHAR, rows_read BIGINT, rows_accepted BIGINT,
-    rows_merged BIGINT, rows_quarantined BIGINT
+    rows_merged BIGINT, rows_quarantined BIGINT,
+    rows_outside BIGINT  -- accepted rows outside a kommune preview (pipeline/preview.py)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     run_id VARCHAR, layer VARCHAR, file VARCHAR, row_number BIGINT, key VARCHAR, reason VARCHAR

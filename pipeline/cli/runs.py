@@ -17,8 +17,9 @@ from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
 from pipeline import publication, store
 from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import load_config
+from pipeline.preview import NOTE_NB
 from pipeline.progress import progress_for
-from pipeline.run import RunResult, run_pipeline
+from pipeline.run import RunResult, run_kommune_preview, run_pipeline
 
 ProgressOption = Annotated[
     str,
@@ -33,15 +34,17 @@ ProgressOption = Annotated[
 SUMMARY_COLUMNS = ("husstander", "udekket", "underdekket", "under mål", "mill. NOK")
 
 
-def summary_table(gap_table: pd.DataFrame, map_target: str) -> Table:
+def summary_table(gap_table: pd.DataFrame, map_target: str, level: str = "fylke") -> Table:
     """Households and households below the map target per fylke and in all (the kommuner are
-    in the published tables: 357 rows do not fit a screen); the names wrap, the numbers do
-    not, and the light box keeps it within 80 columns."""
-    table = Table(title=f"Husstander per fylke, mål {map_target}", box=box.SIMPLE_HEAD)
-    table.add_column("fylke", overflow="fold")
+    in the published tables: 357 rows do not fit a screen), or with ``level="kommune"`` the
+    kommune rows alone (a preview); the names wrap, the numbers do not, and the light box
+    keeps it within 80 columns."""
+    table = Table(title=f"Husstander per {level}, mål {map_target}", box=box.SIMPLE_HEAD)
+    table.add_column(level, overflow="fold")
     for column in SUMMARY_COLUMNS:
         table.add_column(column, justify="right", no_wrap=True)
-    for row in gap_table[gap_table["level"] != "kommune"].to_dict(orient="records"):
+    shown = gap_table["level"] == "kommune"
+    for row in gap_table[shown if level == "kommune" else ~shown].to_dict(orient="records"):
         share = row[f"below_target_share_{map_target}"]
         total = row["level"] == "total"
         table.add_row(
@@ -96,18 +99,39 @@ def print_summary(result: RunResult, map_target: str, output_dir: Path) -> None:
 
 
 def _run_and_report(
-    config_path: Path, started: float, allow_stale: bool = False, progress: str = "auto"
+    config_path: Path,
+    started: float,
+    allow_stale: bool = False,
+    progress: str = "auto",
+    kommune: str | None = None,
 ) -> None:
-    """Load the config, run the pipeline, print the summary; user errors exit with code 2."""
+    """Load the config, run the pipeline (or a kommune preview), print the summary; user
+    errors exit with code 2."""
     try:
         shown = progress_for(console, progress)
         settings = load_config(config_path)
-        result = run_pipeline(settings, console, allow_stale=allow_stale, progress=shown)
+        if kommune is None:
+            result = run_pipeline(settings, console, allow_stale=allow_stale, progress=shown)
+        else:
+            result = run_kommune_preview(settings, kommune, console, shown)
     except REPORTED as exc:
         fail(exc)
-    print_summary(result, settings.classify.map_target, settings.run.output_dir)
+    target = settings.classify.map_target
+    if kommune is None:
+        print_summary(result, target, settings.run.output_dir)
+    else:
+        print_preview_summary(result, target)
     console.print(f"Done in {time.perf_counter() - started:.1f} s (run {result.run_id}).")
-    console.print(f"Open {settings.run.output_dir / 'current' / 'index.html'} in a browser.")
+    console.print(f"Open {result.published.parent.parent / 'current' / 'index.html'} in a browser.")
+
+
+def print_preview_summary(result: RunResult, map_target: str) -> None:
+    """The preview's kommune row, where it is published, and what it is not."""
+    table = summary_table(result.gap_table, map_target, level="kommune")
+    console.print(table)
+    console.print(f"[bold]Preview[/] run {result.run_id} published at", highlight=False)
+    console.print(f"  {result.published.parent.parent / 'current'}", soft_wrap=True)
+    console.print(f"  {NOTE_NB}", highlight=False)
 
 
 def run(
@@ -121,9 +145,18 @@ def run(
         ),
     ] = False,
     progress: ProgressOption = "auto",
+    kommune: Annotated[
+        str | None,
+        typer.Option(
+            "--kommune",
+            help="Preview one kommune (its kommunenummer, such as 3420): the stages on its"
+            " rows of the inputs, published in <output_dir>/kommuner/<kommunenummer>/ with its"
+            " own store; the national publication and store are not touched.",
+        ),
+    ] = None,
 ) -> None:
     """Run the whole pipeline on the inputs named in a TOML config and publish the outputs."""
-    _run_and_report(config, time.perf_counter(), allow_stale, progress)
+    _run_and_report(config, time.perf_counter(), allow_stale, progress, kommune)
 
 
 def demo(

@@ -41,6 +41,7 @@ from pipeline.products.brief_sources import read_publication as read_publication
 from pipeline.progress import NO_PROGRESS, Advance, Progress
 
 BRIEFS_DIR = "briefs"
+PREVIEW_LABEL = "Forhåndsvisning av én kommune, uten fylke og landet · "
 FORMULA_QUOTE_START = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
@@ -155,9 +156,11 @@ def brief_content(
     :class:`InputError` that says where the valid numbers are."""
     rows = _gap_rows(publication, kommunenummer)
     kommune, fylke = rows[0] or {}, rows[1]
+    preview = publication.manifest.get("scope") is not None  # pipeline/preview.py
+    compared = ["Fylket" if fylke is not None else "Fylket (mangler)"]
+    compared.append(f"Alle {format_int_nb(len(publication.kommunenummer()))} kommuner")
     name = unquote_spreadsheet_safe(kommune.get("kommunenavn"))
     headline = list(dict.fromkeys([publication.map_target, publication.cost_target]))
-    total_count = len(publication.kommunenummer())
     curve = publication.cost_curve
     if not curve.empty:
         curve = curve[curve["kommunenummer"] == kommunenummer]
@@ -171,14 +174,13 @@ def brief_content(
         kommunenummer=kommunenummer,
         kommunenavn=name,
         fylke=fylke_text if isinstance(fylkesnavn, str) else f"Fylke {fylkesnummer}",
-        run_label=f"Tall fra kjøringen {started}",
+        run_label=f"{PREVIEW_LABEL if preview else ''}Tall fra kjøringen {started}",
         map_target_label=publication.map_target.label_nb,
-        figure_columns=[
-            "Kommunen",
-            "Fylket" if fylke is not None else "Fylket (mangler)",
-            f"Alle {format_int_nb(total_count)} kommuner",
-        ],
-        figures=figures.key_figure_rows(rows, publication.targets, headline),
+        # a preview has no fylke or nation to compare with (pipeline/preview.py)
+        figure_columns=["Kommunen", *([] if preview else compared)],
+        figures=figures.key_figure_rows(
+            rows[:1] if preview else rows, publication.targets, headline
+        ),
         thumbnail_uri=_thumbnail(publication, kommunenummer, pictures),
         cost_curve_uri=_curve_uri(curve, publication.cost_target, pictures),
         changes=changes,

@@ -33,7 +33,7 @@ from pipeline.products.hillshade import write_hillshade_png
 
 Shade = tuple[Path, list[list[float]]]
 MAX_PX = 1024
-HILLSHADE_CACHE = Path("cache") / "hillshade"  # under the output folder, kept between runs
+HILLSHADE_CACHE = Path("hillshade")  # in [run] cache_dir (output_dir/cache), kept between runs
 
 
 def bounds_key(bounds_25833: tuple[float, float, float, float], max_px: int) -> str:
@@ -111,10 +111,10 @@ def run_hillshades(
     done: Callable[[int], None] | None = None,
 ) -> dict[str, Shade]:
     """The run's kommune hillshades (none without a DTM), cached in
-    ``<output_dir>/cache/hillshade/``, the missing ones made by ``pool``."""
+    ``[run] cache_dir``/hillshade/, the missing ones made by ``pool``."""
     dtm = config.inputs.dtm
     if dtm is None:
         return {}
-    cache_dir = config.run.output_dir / HILLSHADE_CACHE
+    cache_dir = config.run.cache_folder / HILLSHADE_CACHE
     digest = dtm_digest(dtm, checksums)
     return kommune_hillshades(dtm, kommuner, cache_dir, digest, pool=pool, done=done)

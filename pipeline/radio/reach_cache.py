@@ -42,7 +42,7 @@ import pipeline.radio
 from layers.checksums import library_versions
 from pipeline.radio.clutter import Clutter, clutter_digest
 
-REACH_CACHE = Path("cache") / "reach"  # under the output folder, kept between runs
+REACH_CACHE = Path("reach")  # in [run] cache_dir (output_dir/cache), kept between runs
 
 
 def code_digest() -> str:

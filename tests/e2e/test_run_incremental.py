@@ -79,16 +79,16 @@ def month_two(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _run(config, first, 1, reuse_cache=True)
     assert len(_move_addresses(config)) == 3
     folders = {"cache_month_1": base / "cache_month_1"}
-    shutil.copytree(first / REACH_CACHE, folders["cache_month_1"])
-    shutil.copytree(first / PIECE_CACHE, base / "pieces_month_1")
+    shutil.copytree(first / "cache" / REACH_CACHE, folders["cache_month_1"])
+    shutil.copytree(first / "cache" / PIECE_CACHE, base / "pieces_month_1")
     out = base / "out"  # both month-2 runs in the same folder: it is part of the digest
     for way, reuse in (("incremental", True), ("full", False)):
         shutil.copytree(first, out, symlinks=True)
         run_id = _run(config, out, 2, reuse_cache=reuse).name
         folders[way] = out.rename(base / way) / "runs" / run_id
-    folders["cache_month_2"] = base / "incremental" / REACH_CACHE
+    folders["cache_month_2"] = base / "incremental" / "cache" / REACH_CACHE
     folders["pieces_month_1"] = base / "pieces_month_1"
-    folders["pieces_month_2"] = base / "incremental" / PIECE_CACHE
+    folders["pieces_month_2"] = base / "incremental" / "cache" / PIECE_CACHE
     return folders
 
 

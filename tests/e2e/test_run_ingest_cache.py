@@ -61,13 +61,13 @@ def second_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Pat
     base = tmp_path_factory.mktemp("ingest-cache")
     config = load_config(prepare_demo(base))
     _, printed = _run(config, base / "first", 1, reuse_cache=True)
-    runs = {"first": (base / "first" / INGEST_CACHE, printed)}
+    runs = {"first": (base / "first" / "cache" / INGEST_CACHE, printed)}
     out = base / "out"  # both second runs in the same folder: it is part of the digest
     for way, reuse in (("read_back", True), ("parsed", False)):
         shutil.copytree(base / "first", out, symlinks=True)
         folder, printed = _run(config, out, 2, reuse_cache=reuse)
         runs[way] = (out.rename(base / way) / "runs" / folder.name, printed)
-    runs["cache_after"] = (base / "read_back" / INGEST_CACHE, "")
+    runs["cache_after"] = (base / "read_back" / "cache" / INGEST_CACHE, "")
     return runs
 
 

@@ -3,11 +3,15 @@ the quarantine rows that name the file, the row and the reason."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from layers.quarantine import (
+    NOT_IN_ADDRESS_LAYER,
     QUARANTINE_COLUMNS,
     LayerResult,
     empty_quarantine,
@@ -85,3 +89,28 @@ def test_got_says_what_was_got_and_expected_for_the_failing_rows_only() -> None:
         5: "down_mbps: got -5, expected a number >= 0",
         6: "down_mbps: got <empty>, expected a number >= 0",
     }
+
+
+def _result() -> LayerResult:
+    accepted = pd.DataFrame({"address_id": [1, 2, 3, 4]})
+    moved = quarantine_rows(
+        "lacking",
+        Path("l.csv"),
+        np.array([6, 7]),
+        pd.Series(["8", "x"]),
+        pd.Series([f"address_id: {NOT_IN_ADDRESS_LAYER}", "adresseid: empty"]),
+    )
+    return LayerResult("lacking", accepted, moved, rows_read=6)
+
+
+def test_rows_left_out_are_counted_outside() -> None:
+    kept = _result().keeping(np.array([True, False, True, False]))
+    assert kept.accepted["address_id"].tolist() == [1, 3] and kept.rows_outside == 2
+    unlinked = kept.outside_when_unlinked()
+    assert unlinked.quarantine["reason"].tolist() == ["adresseid: empty"]
+    assert unlinked.rows_outside == 3 and unlinked.rows_read == 6
+
+
+def test_a_count_that_does_not_reconcile_is_refused() -> None:
+    with pytest.raises(AssertionError, match=r"outside 1 \(a reader bug\)"):
+        dataclasses.replace(_result(), rows_outside=1)

@@ -27,6 +27,7 @@ from layers.sites import read_sites
 from pipeline.config import load_config
 from pipeline.ingest import Ingested, ingest
 from pipeline.ingest_cache import IngestCache, module_files
+from pipeline.synthetic.demo import prepare_demo
 from pipeline.synthetic.region import DemoRegion
 
 Reader = Callable[..., LayerResult]
@@ -236,3 +237,31 @@ def test_a_result_whose_files_are_not_all_there_is_parsed_again(
     cache = IngestCache(folder, checksums)
     assert_ingested_identical(ingest(config, cache), ingest(config))
     assert cache.take_counts() == (0, 4)
+
+
+def test_a_preview_reads_the_same_rows_parsed_kept_or_read_back(tmp_path: Path) -> None:
+    """``ingest(..., kommune=)`` (a kommune preview) keeps the same rows whether the files are
+    parsed, parsed and kept, or read back (where the rows are cut before the points are made),
+    and every layer reconciles with its rows outside the preview counted."""
+    config = load_config(prepare_demo(tmp_path / "demo", 2025))
+    locate = dataclasses.replace(config.locate, tolerance_m=50.0)
+    fibre = dataclasses.replace(config.cost.fibre, cluster_distance_m=0.0)
+    config = dataclasses.replace(
+        config, locate=locate, cost=dataclasses.replace(config.cost, fibre=fibre)
+    )
+    checksums = input_checksums(vars(config.inputs))
+    whole = ingest(config)
+    parsed = ingest(config, None, "9904")
+    kept = ingest(config, IngestCache(tmp_path / "cache", checksums), "9904")
+    read_back = ingest(config, IngestCache(tmp_path / "cache", checksums), "9904")
+    assert_ingested_identical(parsed, kept)
+    assert_ingested_identical(parsed, read_back)
+    counts = read_back.counts.set_index("layer")
+    parts = ["rows_accepted", "rows_merged", "rows_quarantined", "rows_outside"]
+    assert (counts["rows_read"] == counts[parts].sum(axis=1)).all()
+    assert 0 < len(read_back.addresses) < len(whole.addresses)
+    assert counts.loc["addresses", "rows_outside"] == len(whole.addresses) - len(
+        read_back.addresses
+    )
+    wanted = whole.offers["address_id"].isin(read_back.addresses["address_id"])
+    assert len(read_back.offers) == int(wanted.sum())

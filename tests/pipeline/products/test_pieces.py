@@ -16,7 +16,7 @@ def _config(tmp_path: Path, reuse_cache: bool) -> Config:
 
 
 def test_pieces_live_under_the_output_folder_unless_reuse_cache_is_off(tmp_path: Path) -> None:
-    assert piece_cache(_config(tmp_path, True)).folder == tmp_path / "out" / PIECE_CACHE
+    assert piece_cache(_config(tmp_path, True)).folder == tmp_path / "out" / "cache" / PIECE_CACHE
     assert piece_cache(_config(tmp_path, False)) is NO_PIECES
 
 

@@ -1,0 +1,78 @@
+"""Which rows a kommune preview reads (:mod:`pipeline.preview`): the kommune and its neighbours.
+
+Kept apart from :mod:`pipeline.preview` so that ingest can cut the national tables as they
+are read back from its cache, before a point is made for an address the preview leaves out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.errors import InputError
+from pipeline.config import Config
+
+
+def check_kommunenummer(kommuner: pd.DataFrame, kommunenummer: str, path: object) -> None:
+    """Stop with the known numbers when ``kommunenummer`` is not in the kommune layer."""
+    known = sorted(str(k) for k in kommuner["kommunenummer"].unique())
+    if kommunenummer in known:
+        return
+    shown = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
+    msg = (
+        f"--kommune: got {kommunenummer!r}, expected a kommunenummer of {path}"
+        f" ({len(known)} kommuner: {shown})"
+    )
+    raise InputError(msg)
+
+
+def near_kommune(
+    x_m: np.ndarray, y_m: np.ndarray, polygon: shapely.Geometry, margin_m: float
+) -> np.ndarray:
+    """Whether each point lies within the polygon's bounds widened by ``margin_m``."""
+    xmin, ymin, xmax, ymax = shapely.bounds(polygon)
+    inside_x = (x_m >= xmin - margin_m) & (x_m <= xmax + margin_m)
+    return np.asarray(inside_x & (y_m >= ymin - margin_m) & (y_m <= ymax + margin_m))
+
+
+def context_kommuner(kommuner: gpd.GeoDataFrame, kommunenummer: str, margin_m: float) -> list[str]:
+    """``kommunenummer`` and its neighbours: the kommuner whose polygon comes within
+    ``margin_m`` of its polygon (a project area crosses a border only where its addresses lie
+    within the cluster distance of each other)."""
+    polygon = kommuner.geometry[kommuner["kommunenummer"] == kommunenummer].union_all()
+    near = shapely.dwithin(kommuner.geometry.to_numpy(), polygon, margin_m)
+    others = sorted(set(kommuner.loc[near, "kommunenummer"].astype(str)) - {kommunenummer})
+    return [kommunenummer, *others]
+
+
+def address_scope(
+    config: Config, kommuner: gpd.GeoDataFrame, kommunenummer: str
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Which address rows (``x_m``, ``y_m``, ``kommunenummer``) may lie in ``kommunenummer``
+    or a neighbour (:func:`context_kommuner`): within ``[locate] tolerance_m`` of their bounds
+    (locate may snap them in), or naming one of them in the file."""
+    check_kommunenummer(kommuner, kommunenummer, config.inputs.kommuner)
+    context = context_kommuner(kommuner, kommunenummer, config.cost.fibre.cluster_distance_m)
+    polygon = kommuner.geometry[kommuner["kommunenummer"].isin(context)].union_all()
+    margin_m = config.locate.tolerance_m
+
+    def keep(addresses: pd.DataFrame) -> np.ndarray:
+        x_m, y_m = addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy()
+        named = addresses["kommunenummer"].isin(context).to_numpy()
+        return near_kommune(x_m, y_m, polygon, margin_m) | named
+
+    return keep
+
+
+def of_address_ids(address_ids: pd.Series) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Which rows (``address_id``) hang on one of ``address_ids``."""
+    wanted = pd.Index(address_ids.unique())
+
+    def keep(rows: pd.DataFrame) -> np.ndarray:
+        return np.asarray(rows["address_id"].isin(wanted))
+
+    return keep
