@@ -22,6 +22,7 @@ this process pool, or :class:`pipeline.executor.DaskPool` on a Dask cluster, whi
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import threading
@@ -152,8 +153,12 @@ class WorkerPool:
         state_args: tuple[Hashable, ...] = (),
         done: Callable[[int], None] | None = None,
     ) -> list[Result]:
-        """``[work(state, item) for item in items]`` (module docstring)."""
-        if self.workers <= 1:
+        """``[work(state, item) for item in items]`` (module docstring); here, without starting a
+        process, when there is one worker or at most one item (a kommune preview's map)."""
+        items = iter(items)
+        first = list(itertools.islice(items, 2))
+        items = itertools.chain(first, items)
+        if self.workers <= 1 or (len(first) < 2 and self._pool is None):
             state = make_state(*state_args)
             results = []
             for item in items:

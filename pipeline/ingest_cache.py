@@ -25,6 +25,7 @@ removes the entries no read of that run used, so the folder holds one run's wort
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -35,19 +36,23 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pyproj
 import shapely
 
 from layers.checksums import library_versions
 from layers.quarantine import LayerResult
 
-# which accepted rows to keep (a boolean array aligned to the table; pipeline/preview.py)
-Keep = Callable[[pd.DataFrame], np.ndarray]
+# which accepted rows to keep: an Arrow expression over the table's columns (a kommune
+# preview, pipeline/preview_scope.py), pushed into the Parquet read of a cached table
+Keep: TypeAlias = pc.Expression
 INGEST_CACHE = Path("ingest")  # in [run] cache_dir (output_dir/cache), kept between runs
 
 
@@ -168,10 +173,12 @@ class IngestCache:
         about = json.loads(described.read_text(encoding="utf-8"))
         rows = self.folder / f"{key}.parquet"
         shapes = about["geometry"] and not about["points"]  # points are kept as x and y
-        accepted = gpd.read_parquet(rows) if shapes else pd.read_parquet(rows)
-        read = len(accepted)
-        if keep is not None:  # before the points are made: a preview keeps ~1 % of them
-            accepted = accepted.loc[keep(accepted)].reset_index(drop=True)
+        read = pq.ParquetFile(rows).metadata.num_rows
+        if shapes:
+            accepted = gpd.read_parquet(rows)
+            accepted = accepted.loc[rows_kept(accepted, keep)].reset_index(drop=True)
+        else:  # only the rows kept become pandas rows (and points): a preview keeps ~1 %
+            accepted = pd.read_parquet(rows, filters=keep)
         if about["points"]:
             accepted = _points_back(accepted, about["points"])
         quarantine = pd.read_parquet(self.folder / f"{key}.quarantine.parquet")
@@ -235,9 +242,24 @@ class IngestCache:
         return removed
 
 
+def rows_kept(frame: pd.DataFrame, keep: Keep | None) -> np.ndarray:
+    """Where ``keep`` holds for the rows of ``frame`` (a null counts as false, as in a
+    filtered Parquet read); all True without ``keep``."""
+    if keep is None:
+        return np.ones(len(frame), dtype=bool)
+    columns = {"_row": pa.array(np.arange(len(frame), dtype=np.int64))}
+    for name, values in frame.items():  # those Arrow can hold (not the shapes)
+        with contextlib.suppress(pa.ArrowException, TypeError, ValueError):
+            columns[str(name)] = pa.Array.from_pandas(values)
+    kept = pa.table(columns).filter(keep)["_row"].to_numpy()
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[kept] = True
+    return mask
+
+
 def kept_rows(result: LayerResult, keep: Keep | None) -> LayerResult:
     """``result`` with only the accepted rows ``keep`` marks (None: all)."""
-    return result if keep is None else result.keeping(keep(result.accepted))
+    return result if keep is None else result.keeping(rows_kept(result.accepted, keep))
 
 
 def read_layer(

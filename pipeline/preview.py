@@ -39,6 +39,7 @@ import shapely
 from layers.errors import ConfigError
 from pipeline.config import Config
 from pipeline.ingest import Ingested
+from pipeline.ingest_cache import rows_kept
 from pipeline.preview_scope import address_scope, context_kommuner, near_kommune
 
 PREVIEWS_DIR = "kommuner"  # under the national output_dir: kommuner/<kommunenummer>/
@@ -81,7 +82,7 @@ def candidates_of(config: Config, inputs: Ingested, kommunenummer: str) -> Inges
     (locate needs them to place a border address, the cost stage as land)."""
     kommuner = inputs.kommuner
     scope = address_scope(config, kommuner, kommunenummer)
-    kept = inputs.addresses.loc[scope(inputs.addresses)].reset_index(drop=True)
+    kept = inputs.addresses.loc[rows_kept(inputs.addresses, scope)].reset_index(drop=True)
     context = context_kommuner(kommuner, kommunenummer, config.cost.fibre.cluster_distance_m)
     polygon = kommuner.geometry[kommuner["kommunenummer"].isin(context)].union_all()
     buildings = _buildings_near(inputs.buildings, kept, polygon, config)

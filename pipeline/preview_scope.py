@@ -6,11 +6,11 @@ are read back from its cache, before a point is made for an address the preview 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from layers.errors import InputError
@@ -49,30 +49,23 @@ def context_kommuner(kommuner: gpd.GeoDataFrame, kommunenummer: str, margin_m: f
     return [kommunenummer, *others]
 
 
-def address_scope(
-    config: Config, kommuner: gpd.GeoDataFrame, kommunenummer: str
-) -> Callable[[pd.DataFrame], np.ndarray]:
+def address_scope(config: Config, kommuner: gpd.GeoDataFrame, kommunenummer: str) -> pc.Expression:
     """Which address rows (``x_m``, ``y_m``, ``kommunenummer``) may lie in ``kommunenummer``
     or a neighbour (:func:`context_kommuner`): within ``[locate] tolerance_m`` of their bounds
-    (locate may snap them in), or naming one of them in the file."""
+    (locate may snap them in), or naming one of them in the file. An Arrow expression, so the
+    ingest cache reads only those rows (:func:`pipeline.ingest_cache.rows_kept`)."""
     check_kommunenummer(kommuner, kommunenummer, config.inputs.kommuner)
     context = context_kommuner(kommuner, kommunenummer, config.cost.fibre.cluster_distance_m)
     polygon = kommuner.geometry[kommuner["kommunenummer"].isin(context)].union_all()
     margin_m = config.locate.tolerance_m
+    xmin, ymin, xmax, ymax = (float(v) for v in shapely.bounds(polygon))
+    x_m, y_m = pc.field("x_m"), pc.field("y_m")
+    near = (x_m >= xmin - margin_m) & (x_m <= xmax + margin_m)
+    near = near & (y_m >= ymin - margin_m) & (y_m <= ymax + margin_m)
+    named = pc.field("kommunenummer").isin(pa.array(context, pa.string()))
+    return near | named
 
-    def keep(addresses: pd.DataFrame) -> np.ndarray:
-        x_m, y_m = addresses["x_m"].to_numpy(), addresses["y_m"].to_numpy()
-        named = addresses["kommunenummer"].isin(context).to_numpy()
-        return near_kommune(x_m, y_m, polygon, margin_m) | named
 
-    return keep
-
-
-def of_address_ids(address_ids: pd.Series) -> Callable[[pd.DataFrame], np.ndarray]:
+def of_address_ids(address_ids: pd.Series) -> pc.Expression:
     """Which rows (``address_id``) hang on one of ``address_ids``."""
-    wanted = pd.Index(address_ids.unique())
-
-    def keep(rows: pd.DataFrame) -> np.ndarray:
-        return np.asarray(rows["address_id"].isin(wanted))
-
-    return keep
+    return pc.field("address_id").isin(pa.array(address_ids.unique(), pa.int64()))

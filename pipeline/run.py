@@ -114,7 +114,8 @@ def run_pipeline(
             if stale and console is not None:
                 console.print(f"[yellow]stale inputs, going on:[/] {escape('; '.join(stale))}")
             with open_executor(config.run) as pool:  # one executor for the run's stages
-                pool.warm_up()  # its workers start (or it connects) while ingest reads
+                if kommune is None:  # a preview's few items need no worker started early
+                    pool.warm_up()  # its workers start (or it connects) while ingest reads
                 ingest_cache = _ingest_cache(config, checksums)
                 reach_cache = _reach_cache(config, checksums)
                 work = Work(timer, progress, pool, reach_cache, ingest_cache, kommune)

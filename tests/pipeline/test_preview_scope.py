@@ -10,12 +10,14 @@ import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
 from layers.errors import InputError
 from pipeline.config import Config, Inputs
+from pipeline.ingest_cache import rows_kept
 from pipeline.preview_scope import address_scope, context_kommuner, of_address_ids
 
 KOMMUNER = gpd.GeoDataFrame(
@@ -53,7 +55,7 @@ def test_the_scope_keeps_what_may_lie_in_the_context_and_what_names_it() -> None
             "kommunenummer": ["0001", "0002", "0003", "0001", "0003", "0003"],
         }
     )
-    keep = address_scope(_config(tolerance_m=100.0), KOMMUNER, "0001")(addresses)
+    keep = rows_kept(addresses, address_scope(_config(tolerance_m=100.0), KOMMUNER, "0001"))
     # in A, in B, in C, in C but the file names A, 50 m past B (snapped in), 150 m past B
     assert keep.tolist() == [True, True, False, True, True, False]
 
@@ -68,4 +70,13 @@ def test_an_unknown_kommune_names_the_file_and_the_known_ones() -> None:
 
 def test_rows_of_the_kept_addresses() -> None:
     offers = pd.DataFrame({"address_id": [1, 2, 3, 2, 9]})
-    assert of_address_ids(pd.Series([2, 3]))(offers).tolist() == [False, True, True, True, False]
+    kept = rows_kept(offers, of_address_ids(pd.Series([2, 3])))
+    assert kept.tolist() == [False, True, True, True, False]
+
+
+def test_a_missing_value_is_not_kept_as_in_a_filtered_parquet_read() -> None:
+    addresses = pd.DataFrame(
+        {"x_m": [1000.0, np.nan], "y_m": [1000.0, 1000.0], "kommunenummer": ["0003", None]}
+    )
+    scope = address_scope(_config(), KOMMUNER, "0001")
+    assert rows_kept(addresses, scope).tolist() == [True, False]
