@@ -28,7 +28,7 @@ from rich.markup import escape
 
 from layers.checksums import input_checksums
 from layers.dtm import dtm_digest
-from layers.errors import DISK_FULL_TEXT, fault_of
+from layers.errors import DISK_FULL_TEXT, InputError, fault_of
 from maps.worker_pool import Pool
 from pipeline import (
     aggregate,
@@ -153,9 +153,9 @@ def run_kommune_preview(
         return run_pipeline(
             scoped, console, allow_stale=True, progress=progress, kommune=kommunenummer
         )
-    except Exception:
-        if first:  # a first preview that failed (an unknown kommune) leaves nothing behind
-            shutil.rmtree(folder, ignore_errors=True)
+    except InputError:
+        if first:  # a first preview of an unknown kommune leaves nothing behind (a fault, such
+            shutil.rmtree(folder, ignore_errors=True)  # as a busy store, leaves its record)
         raise
 
 

@@ -17,7 +17,7 @@ from layers.numbers_nb import format_int_nb, format_mnok, format_percent_nb
 from pipeline import publication, store
 from pipeline.cli.common import REPORTED, ConfigOption, console, fail
 from pipeline.config import load_config
-from pipeline.preview import NOTE_NB
+from pipeline.preview import NOTE_NB, preview_config
 from pipeline.progress import progress_for
 from pipeline.run import RunResult, run_kommune_preview, run_pipeline
 
@@ -190,10 +190,18 @@ def runs(
     keep: Annotated[
         int, typer.Option(min=1, help="With --prune: how many of the newest publications to keep.")
     ] = 3,
+    kommune: Annotated[
+        str | None,
+        typer.Option(
+            "--kommune", help="The previews of this kommune (gapmap run --kommune) instead."
+        ),
+    ] = None,
 ) -> None:
     """List the recorded runs (newest first): status, duration, config hash, output folder."""
     try:
         settings = load_config(config)
+        if kommune is not None:
+            settings = preview_config(settings, kommune)
         if not settings.store_path.exists():
             console.print(f"no runs yet: {settings.store_path} does not exist")
             return

@@ -144,6 +144,10 @@ def test_a_second_preview_compares_with_the_first(previewed: dict[str, object]) 
     assert [status for _, status in listed] == ["succeeded", "succeeded"]
     trend = _rows(_published(previewed) / "tables" / "trend.csv")
     assert {row["run_id"] for row in trend} == {run_id for run_id, _ in listed}
+    shown = runner.invoke(app, ["runs", "-c", str(previewed["config"]), "--kommune", KOMMUNE])
+    assert shown.exit_code == 0 and shown.output.count("succeeded") == 2, shown.output
+    national = runner.invoke(app, ["runs", "-c", str(previewed["config"])])
+    assert national.output.count("succeeded") == 1, national.output  # previews not among them
 
 
 @pytest.mark.parametrize(
