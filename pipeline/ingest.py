@@ -206,6 +206,12 @@ def _addresses_and_offers(
     inputs, arctic = config.inputs, config.checks.allow_svalbard_jan_mayen
     scope = None if kommune is None else address_scope(config, kommuner, kommune)
     addresses = read_layer(cache, "addresses", read_addresses, inputs.addresses, arctic, keep=scope)
+    if kommune is not None and addresses.accepted.empty and addresses.rows_outside:
+        msg = (
+            f"--kommune {kommune}: none of the {addresses.rows_outside:,} accepted addresses of"
+            f" {inputs.addresses} lies in or near it; expected a kommune with addresses"
+        )
+        raise InputError(msg)
     ids = addresses.accepted["address_id"]
     offers_date = config_date("[inputs].offers_date", inputs.offers_date)
     of_kept = None if kommune is None else of_address_ids(ids)

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.errors import ConfigError
+from layers.errors import ConfigError, InputError
 from pipeline.config import Config
 from pipeline.ingest import Ingested
 from pipeline.ingest_cache import rows_kept
@@ -123,6 +123,13 @@ def _buildings_near(
 def located_in(config: Config, inputs: Ingested, kommunenummer: str) -> Ingested:
     """After locate: the addresses located in ``kommunenummer`` or a neighbour (the stages
     run on them, so a project area across the border is whole), and those kommuner."""
+    if not (inputs.addresses["kommunenummer"] == kommunenummer).any():
+        msg = (
+            f"--kommune {kommunenummer}: no address of {config.inputs.addresses} lies in it;"
+            " expected a kommune with addresses (the national run lists them in"
+            " tables/gap_table.csv)"
+        )
+        raise InputError(msg)
     margin_m = config.cost.fibre.cluster_distance_m
     context = context_kommuner(inputs.kommuner, kommunenummer, margin_m)
     mine = inputs.addresses["kommunenummer"].isin(context).to_numpy()

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -166,3 +167,34 @@ def test_an_unknown_kommune_is_one_line_exit_2_and_leaves_nothing(
     out = Path(str(previewed["out"]))
     assert sorted(p.name for p in (out / "kommuner").iterdir()) == [KOMMUNE]
     assert not (out.parent / "x").exists()
+
+
+def _with_an_empty_kommune(config: Path) -> Path:
+    """A copy of the demo config whose kommune layer has a sixth kommune, 9909, far out to
+    sea from every address."""
+    data = config.parent
+    layer = json.loads((data / "kommuner.geojson").read_text(encoding="utf-8"))
+    far = json.loads(json.dumps(layer["features"][0]))
+    far["properties"] |= {"kommunenummer": "9909", "kommunenavn": "Tomvik"}
+
+    def shifted(ring: list[Any]) -> list[Any]:  # nested coordinate lists
+        return [shifted(p) if isinstance(p[0], list) else [p[0] + 0.9, p[1]] for p in ring]
+
+    far["geometry"]["coordinates"] = shifted(far["geometry"]["coordinates"])
+    layer["features"].append(far)
+    (data / "kommuner_9909.geojson").write_text(json.dumps(layer), encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace(
+        '"kommuner.geojson"', '"kommuner_9909.geojson"'
+    )
+    copy = data / "gapmap_9909.toml"
+    copy.write_text(text, encoding="utf-8")
+    return copy
+
+
+def test_a_kommune_without_addresses_is_one_line_exit_2(previewed: dict[str, object]) -> None:
+    config = _with_an_empty_kommune(Path(str(previewed["config"])))
+    result = runner.invoke(app, ["run", "-c", str(config), "--kommune", "9909"])
+    assert result.exit_code == 2, result.output
+    assert "--kommune 9909: none of the" in result.output and "lies in or near it" in result.output
+    kommuner = Path(str(previewed["out"])) / "kommuner"
+    assert sorted(p.name for p in kommuner.iterdir()) == [KOMMUNE]
