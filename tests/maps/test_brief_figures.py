@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.numbers_nb import format_int_nb, format_percent_nb
+from layers.numbers_nb import format_int_nb, format_percent_nb, format_timestamp_nb
 from maps.brief_figures import (
     MINUS,
     change_rows,
@@ -132,6 +132,23 @@ def test_trend_oldest_first_the_last_runs_only() -> None:
     assert trend_rows(trend, "5002", [NO2025]) == []
 
 
+def test_runs_of_one_day_are_told_apart_by_their_time() -> None:
+    trend = pd.DataFrame(
+        {
+            "run_id": ["r1", "r2"],
+            "started_at": ["2026-12-07T09:05:00+00:00", "2026-12-07T14:30:00+00:00"],
+            "level": ["kommune"] * 2,
+            "kommunenummer": ["5001"] * 2,
+            "target": ["no2025"] * 2,
+            "served_share": [0.8, 0.85],
+        }
+    )
+    assert trend_rows(trend, "5001", [NO2025]) == [  # Norwegian time, UTC+1 in December
+        ["7. desember 2026 kl. 10.05", "80,0 %"],
+        ["7. desember 2026 kl. 15.30", "85,0 %"],
+    ]
+
+
 def test_subsidy_need_of_the_kommunes_areas() -> None:
     areas = pd.DataFrame(
         {
@@ -195,12 +212,13 @@ def _trend_pandas(trend: pd.DataFrame, knr: str, headline: list, last: int = 6) 
     shares = mine.pivot_table(
         index=["started_at", "run_id"], columns="target", values="served_share", aggfunc="first"
     ).sort_index()
+    shown = shares.tail(last)
+    dates = [format_date_nb(key[0]) for key in shown.index]
+    if len(set(dates)) < len(dates):  # runs of one day are told apart by their time
+        dates = [format_timestamp_nb(key[0]) for key in shown.index]
     return [
-        [
-            format_date_nb(key[0]),
-            *[format_percent_nb(row.get(t.name)) for t in headline],
-        ]
-        for key, row in shares.tail(last).iterrows()
+        [date, *[format_percent_nb(row.get(t.name)) for t in headline]]
+        for date, (_, row) in zip(dates, shown.iterrows(), strict=True)
     ]
 
 
