@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
 import duckdb
 import geopandas as gpd
@@ -40,7 +39,7 @@ from layers.errors import ConfigError, InputError
 from pipeline.config import Config
 from pipeline.ingest import Ingested
 from pipeline.ingest_cache import rows_kept
-from pipeline.preview_scope import address_scope, context_kommuner, near_kommune
+from pipeline.preview_scope import address_scope, context_area, context_kommuner, near_kommune
 
 PREVIEWS_DIR = "kommuner"  # under the national output_dir: kommuner/<kommunenummer>/
 
@@ -83,8 +82,7 @@ def candidates_of(config: Config, inputs: Ingested, kommunenummer: str) -> Inges
     kommuner = inputs.kommuner
     scope = address_scope(config, kommuner, kommunenummer)
     kept = inputs.addresses.loc[rows_kept(inputs.addresses, scope)].reset_index(drop=True)
-    context = context_kommuner(kommuner, kommunenummer, config.cost.fibre.cluster_distance_m)
-    polygon = kommuner.geometry[kommuner["kommunenummer"].isin(context)].union_all()
+    _, polygon = context_area(config, kommuner, kommunenummer)
     buildings = _buildings_near(inputs.buildings, kept, polygon, config)
     cut = dataclasses.replace(inputs, buildings=buildings, land=kommuner.geometry.to_numpy())
     return _with_addresses(cut, kept)
@@ -194,7 +192,3 @@ def kommune_rows_only(gap_table: pd.DataFrame) -> pd.DataFrame:
 def scope_of(kommunenummer: str) -> dict[str, str]:
     """The manifest's ``scope`` of a preview."""
     return {"level": "kommune", "kommunenummer": kommunenummer, "note_nb": NOTE_NB}
-
-
-def previews_folder(output_dir: Path) -> Path:
-    return output_dir / PREVIEWS_DIR

@@ -49,14 +49,22 @@ def context_kommuner(kommuner: gpd.GeoDataFrame, kommunenummer: str, margin_m: f
     return [kommunenummer, *others]
 
 
+def context_area(
+    config: Config, kommuner: gpd.GeoDataFrame, kommunenummer: str
+) -> tuple[list[str], shapely.Geometry]:
+    """The kommune and its neighbours (:func:`context_kommuner` at ``[cost.fibre]
+    cluster_distance_m``) and their polygons as one shape."""
+    context = context_kommuner(kommuner, kommunenummer, config.cost.fibre.cluster_distance_m)
+    return context, kommuner.geometry[kommuner["kommunenummer"].isin(context)].union_all()
+
+
 def address_scope(config: Config, kommuner: gpd.GeoDataFrame, kommunenummer: str) -> pc.Expression:
     """Which address rows (``x_m``, ``y_m``, ``kommunenummer``) may lie in ``kommunenummer``
     or a neighbour (:func:`context_kommuner`): within ``[locate] tolerance_m`` of their bounds
     (locate may snap them in), or naming one of them in the file. An Arrow expression, so the
     ingest cache reads only those rows (:func:`pipeline.ingest_cache.rows_kept`)."""
     check_kommunenummer(kommuner, kommunenummer, config.inputs.kommuner)
-    context = context_kommuner(kommuner, kommunenummer, config.cost.fibre.cluster_distance_m)
-    polygon = kommuner.geometry[kommuner["kommunenummer"].isin(context)].union_all()
+    context, polygon = context_area(config, kommuner, kommunenummer)
     margin_m = config.locate.tolerance_m
     xmin, ymin, xmax, ymax = (float(v) for v in shapely.bounds(polygon))
     x_m, y_m = pc.field("x_m"), pc.field("y_m")
