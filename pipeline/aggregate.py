@@ -19,6 +19,7 @@ from pipeline.aggregate_eligibility import with_eligibility
 from pipeline.aggregate_premises import with_premises
 from pipeline.aggregate_sql import LEVEL, kommune_target_rollup
 from pipeline.config import Config, Target
+from pipeline.corrections import with_corrections
 from pipeline.planning.areas import subsidy_need_nok
 from pipeline.planning.cost_curve import (
     CURVE_COLUMNS,
@@ -253,6 +254,7 @@ def aggregate_stage(
     table = with_eligibility(table, results, config.cost.target)
     table = with_no_copper(table, connection, run_id, results, config.targets)
     table = with_premises(table, results, config.targets)  # pipeline/aggregate_premises.py
+    table = with_corrections(table, results, config.targets)  # pipeline/corrections.py
     return Aggregated(table, curves)
 
 

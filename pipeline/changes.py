@@ -19,6 +19,9 @@ change                 when
 Each row gets one ``cause`` (and ``cause_nb``, bokmål with the evidence), the first that
 applies in this priority:
 
+0. ``correction_applied`` / ``correction_withdrawn``: the kommune's corrections applied to the
+   address differ from the previous run's (:mod:`pipeline.corrections`), each named with its
+   number, claim, operator, submitter and date;
 1. ``address_added`` / ``address_removed`` (new / gone addresses), ``premises_changed``
    (``households_changed``: households from → to);
 2. ``offer_speed_changed``, ``offer_added``, ``offer_removed``: an offer of a counted technology
@@ -50,6 +53,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from layers.corrections import CLAIMS
 from layers.vocabulary import FIXED_TECHNOLOGIES, MOBILE_TECHNOLOGIES
 from pipeline.changes_sql import ADDRESS_CHANGES_SQL, MACROS_SQL
 from pipeline.changes_summary import changes_summary, trend_table
@@ -64,6 +68,8 @@ CHANGES = (
     "households_changed",
 )
 CAUSES = (
+    "correction_applied",
+    "correction_withdrawn",
     "address_added",
     "address_removed",
     "premises_changed",
@@ -230,5 +236,7 @@ def write_address_changes(
             "code_nb": f"{code_before} → {code_now}" if code_before != code_now else "",
             "technology_codes": list(TECHNOLOGY_NB),
             "technology_nb": list(TECHNOLOGY_NB.values()),
+            "claim_codes": list(CLAIMS),
+            "claim_nb": list(CLAIMS.values()),
         },
     )

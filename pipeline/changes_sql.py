@@ -5,6 +5,7 @@ with its change, cause and ``cause_nb`` (the vocabulary and the priority are doc
 :mod:`pipeline.changes`). It first finds the changed pairs cheaply (the two runs' classes
 joined, and their households), then reads addresses, offers and results only for those.
 Parameters: ``$run_id``, ``$previous``, ``$counted`` (technologies that can decide a class),
+``$claim_codes`` / ``$claim_nb`` (the corrections' claims and their words),
 ``$lacking_counts``, ``$wireless_counts`` (booleans), ``$config_nb``, ``$code_nb`` (evidence
 texts, empty when nothing changed) and ``$technology_codes`` / ``$technology_nb`` (labels).
 :data:`MACROS_SQL` defines the macros it uses (Norwegian numbers and speeds, class rank).
@@ -46,6 +47,18 @@ _WIRELESS_DIFFERS = """(n.los_site_id IS DISTINCT FROM o.los_site_id
 _WIRELESS_NB = """CASE WHEN {side}.wireless_down_mbps IS NULL THEN 'ingen'
     ELSE coalesce({side}.los_site_id, 'ukjent sted') || ' ('
          || gapmap_speed_nb({side}.wireless_down_mbps, {side}.wireless_up_mbps) || ')' END"""
+# the applied corrections of each address of the changed ones, as a list of ids and a text
+_CORRECTIONS = """
+    SELECT u.address_id, list(u.correction_id ORDER BY u.correction_id) AS ids,
+           string_agg('nr. ' || u.correction_id || ': ' || coalesce(
+               $claim_nb[list_position($claim_codes, u.claim)], u.claim)
+               || coalesce(', ' || u.operator, '') || ' (' || u.submitter || ', '
+               || strftime(u.submitted_on, '%d.%m.%Y') || ')', '; '
+               ORDER BY u.correction_id) AS texts
+    FROM correction_uses u
+    WHERE u.run_id = {run} AND u.applied AND u.address_id IN (SELECT address_id FROM key_ids)
+    GROUP BY u.address_id
+"""
 _TECH = "coalesce($technology_nb[list_position($technology_codes, d.technology)], d.technology)"
 
 ADDRESS_CHANGES_SQL = f"""
@@ -143,9 +156,22 @@ results_diff AS (
     WHERE n.run_id = $run_id AND o.run_id = $previous
       AND n.address_id IN (SELECT address_id FROM ids)
 ),
+corrections_now AS ({_CORRECTIONS.format(run="$run_id")}),
+corrections_before AS ({_CORRECTIONS.format(run="$previous")}),
+correction_cause AS (
+    SELECT coalesce(n.address_id, o.address_id) AS address_id,
+           CASE WHEN n.address_id IS NULL THEN 'correction_withdrawn'
+                ELSE 'correction_applied' END AS cause,
+           CASE WHEN n.address_id IS NULL THEN 'Kommunens korreksjon brukes ikke lenger: '
+                     || o.texts
+                ELSE 'Kommunens korreksjon ' || n.texts END AS cause_nb
+    FROM corrections_now n FULL JOIN corrections_before o ON o.address_id = n.address_id
+    WHERE n.ids IS DISTINCT FROM o.ids
+),
 caused AS (
-    SELECT c.*, oc.cause_nb AS offer_nb,
-      CASE WHEN c.change = 'new_address' THEN 'address_added'
+    SELECT c.*, coalesce(cc.cause_nb, oc.cause_nb) AS offer_nb,
+      CASE WHEN cc.cause IS NOT NULL THEN cc.cause
+           WHEN c.change = 'new_address' THEN 'address_added'
            WHEN c.change = 'address_gone' THEN 'address_removed'
            WHEN c.change = 'households_changed' THEN 'premises_changed'
            WHEN oc.cause IS NOT NULL THEN oc.cause
@@ -157,6 +183,7 @@ caused AS (
       r.lacking_before, r.lacking_after, r.wireless_before, r.wireless_after
     FROM changed c
     LEFT JOIN offer_cause oc ON oc.address_id = c.address_id AND oc.target = c.target
+    LEFT JOIN correction_cause cc ON cc.address_id = c.address_id
     LEFT JOIN results_diff r ON r.address_id = c.address_id
 )
 SELECT $run_id AS run_id, $previous AS previous_run_id, address_id, kommunenummer,

@@ -162,6 +162,9 @@ class RunSettings:
     # which each succeeded run prunes to what it used. A folder given here is shared (a kommune
     # preview reads the national run's): runs read and add to it but never prune it
     cache_dir: Path | None = None
+    # the corrections register (pipeline/corrections_register.py); default
+    # output_dir/corrections.duckdb. A kommune preview reads the national run's
+    corrections_path: Path | None = None
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
@@ -193,6 +196,11 @@ class RunSettings:
     def cache_folder(self) -> Path:
         """``cache_dir``, or ``output_dir/cache`` when not set."""
         return self.cache_dir or self.output_dir / "cache"
+
+    @property
+    def corrections_register(self) -> Path:
+        """``corrections_path``, or ``output_dir/corrections.duckdb`` when not set."""
+        return self.corrections_path or self.output_dir / "corrections.duckdb"
 
     @property
     def prunes_cache(self) -> bool:

@@ -254,7 +254,7 @@ def premises_from_buildings(
     if settings.unlinked_as == "dwelling":
         dwelling = np.where(unlinked, own, dwelling)
     linked_by = np.array([*LINK_METHODS, "unlinked"], dtype=object)[rank]
-    columns = _columns(addresses.index, dwelling, holiday, business, linked_by, settings)
+    columns = columns_of_units(addresses.index, dwelling, holiday, business, linked_by, settings)
     counts = {
         "basis": "buildings",
         "buildings": len(buildings),
@@ -286,7 +286,7 @@ def premises_from_register(
     business = np.zeros(len(addresses), dtype="int64") if businesses is None else businesses
     in_register = found["households"].notna().to_numpy()
     linked_by = np.where(in_register, "register", "not_in_register").astype(object)
-    columns = _columns(addresses.index, dwelling, holiday, business, linked_by, settings)
+    columns = columns_of_units(addresses.index, dwelling, holiday, business, linked_by, settings)
     counts = {
         "basis": "register",
         "addresses_not_in_register": int((~in_register).sum()),
@@ -303,11 +303,11 @@ def premises_from_addresses(addresses: pd.DataFrame, settings: PremisesSettings)
     zero = np.zeros(len(addresses), dtype="int64")
     own = addresses["households"].to_numpy(dtype="int64")
     linked_by = np.full(len(addresses), "addresses", dtype=object)
-    columns = _columns(addresses.index, own, zero, zero, linked_by, settings)
+    columns = columns_of_units(addresses.index, own, zero, zero, linked_by, settings)
     return Premises(columns, {"basis": "addresses"} | _class_counts(columns))
 
 
-def _columns(
+def columns_of_units(
     index: pd.Index,
     dwelling: np.ndarray,
     holiday: np.ndarray,

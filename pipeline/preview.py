@@ -52,14 +52,18 @@ NOTE_NB = (
 def preview_config(config: Config, kommunenummer: str) -> Config:
     """``config`` for a preview of ``kommunenummer``: its output (and store) in
     ``<output_dir>/kommuner/<kommunenummer>/``, the national run's caches shared (read and
-    added to, never pruned)."""
+    added to, never pruned) and its corrections register read."""
     if not re.fullmatch(r"\d{4}", kommunenummer):
         msg = f"--kommune: got {kommunenummer!r}, expected a kommunenummer of four digits (3420)"
         raise ConfigError(msg)
     run = config.run
     folder = run.output_dir / PREVIEWS_DIR / kommunenummer
     scoped = dataclasses.replace(
-        run, output_dir=folder, store_path=folder / "gapmap.duckdb", cache_dir=run.cache_folder
+        run,
+        output_dir=folder,
+        store_path=folder / "gapmap.duckdb",
+        cache_dir=run.cache_folder,
+        corrections_path=run.corrections_register,
     )
     return dataclasses.replace(config, run=scoped)
 

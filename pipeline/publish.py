@@ -30,12 +30,14 @@ from pipeline.aggregate import Aggregated
 from pipeline.aggregate_premises import households_basis
 from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
+from pipeline.corrections import published_uses
 from pipeline.executor import open_executor
 from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.planning.cost_curve import subsidy_case
 from pipeline.products import tables as files
 from pipeline.products.briefs import write_briefs
+from pipeline.products.challenges import challenge_rows, write_challenges
 from pipeline.products.changes_tables import change_sources, write_changes_tables
 from pipeline.products.gap_table_nb import write_gap_table_nb
 from pipeline.products.geopackage import GeoPackageInputs, geopackage_layers, write_geopackage
@@ -76,6 +78,8 @@ class RunTables:
     new_sites: pd.DataFrame
     changes: Changes | None = None
     fwa_claims: pd.DataFrame | None = None  # judged by the wireless stage (None: judged here)
+    # the corrections in force and what each did (pipeline/corrections.py); None: none read
+    corrections: pd.DataFrame | None = None
 
 
 def prepare_output_dir(output_dir: Path, store_path: Path) -> None:
@@ -166,22 +170,26 @@ def _write_tables(
     gap_table = tables.aggregated.gap_table
     reasons = reason_counts(results, config, gap_table)  # at the gap table's levels (a preview)
     reasons = reasons.loc[reasons["level"].isin(gap_table["level"].unique())]
+    fwa_challenge = files.fwa_challenge_list(
+        results,
+        _fwa_claims(config, tables),
+        files.dtm_stamp(config.inputs.dtm, info.checksums),
+        config.wireless,
+    )
     outputs: dict[str, Any] = files.write_tables(
         folder,
         {
             "gap_table": gap_table,
             "quarantine": tables.inputs.quarantine,
             "layer_counts": tables.inputs.counts,
-            "fwa_challenge": files.fwa_challenge_list(
-                results,
-                _fwa_claims(config, tables),
-                files.dtm_stamp(config.inputs.dtm, info.checksums),
-                config.wireless,
-            ),
+            "fwa_challenge": fwa_challenge,
             "new_sites": files.new_sites_table(tables.new_sites),
             "gap_reasons": reasons,
+            "corrections": published_uses(tables.corrections, config.targets),
         },
     )
+    challenges = challenge_rows(fwa_challenge, tables.corrections, results)
+    outputs |= write_challenges(folder, challenges, config.operators.aliases, info.run_id)
     stamp = {
         "run_id": info.run_id,
         "code_version": info.code_version,

@@ -34,6 +34,7 @@ from pipeline import (
     aggregate,
     changes,
     classify,
+    corrections,
     cost,
     coverage,
     eligibility,
@@ -50,6 +51,7 @@ from pipeline import (
     wireless,
 )
 from pipeline.config import Config, to_dict
+from pipeline.corrections_register import corrections_in_force
 from pipeline.executor import open_executor
 from pipeline.ingest_cache import INGEST_CACHE, IngestCache
 from pipeline.progress import NO_PROGRESS, Progress
@@ -240,16 +242,25 @@ def _run_stages(
         inputs = given or ingest.ingest(config, work.ingest_cache, work.kommune)
         if work.kommune is not None:
             inputs = preview.candidates_of(config, inputs, work.kommune)
+        in_force = corrections_in_force(config.run.corrections_register, _naive_utc(info))
+        inputs, applied = corrections.apply_corrections(
+            config, inputs, in_force, preview=work.kommune is not None
+        )
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
+        if len(in_force):
+            detail["corrections"] = f"{int(applied.uses['applied'].sum())}/{len(in_force)}"
         detail |= _cache_detail(work.ingest_cache)
-    inputs, results, counts, masts, claims = _address_stages(config, inputs, work)
+    inputs, results, counts, masts, claims = _address_stages(config, inputs, work, applied)
+    uses = corrections.uses_with_results(applied.uses, results)
     if work.kommune is not None:  # the neighbours' rows served the stages; now only the kommune
         inputs, results, masts, claims = preview.kommune_only(
             inputs, results, (masts, claims), work.kommune
         )
+        inputs, uses = corrections.kommune_uses(inputs, uses, work.kommune)
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
+        store.append(connection, "correction_uses", info.run_id, uses[_stored(uses)])
         detail["rows"] = f"{len(results):,}"
     # the offers are stored and judged: no later stage reads them, so publish need not hold them
     inputs = dataclasses.replace(inputs, offers=inputs.offers.iloc[:0])
@@ -264,7 +275,9 @@ def _run_stages(
         changed = changes.changes_stage(connection, info.run_id, config)
         detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
-        tables = publish.RunTables(aggregated, inputs, results, counts, masts, changed, claims)
+        tables = publish.RunTables(
+            aggregated, inputs, results, counts, masts, changed, claims, uses
+        )
         folder = publish.publish_products(config, info, tables, timer.rows, progress, pool, detail)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)
@@ -277,8 +290,19 @@ def _run_stages(
     )
 
 
+def _naive_utc(info: publish.RunInfo) -> datetime:
+    """The run's start as naive UTC (the corrections register's clock)."""
+    return datetime.fromisoformat(info.started_at).astimezone(UTC).replace(tzinfo=None)
+
+
+def _stored(uses: pd.DataFrame) -> list[str]:
+    """The columns of ``correction_uses`` the store keeps (the per-target changes are the
+    published table's)."""
+    return [c for c in uses.columns if not c.startswith(corrections.CHANGE_PREFIX)]
+
+
 def _address_stages(
-    config: Config, inputs: ingest.Ingested, work: Work
+    config: Config, inputs: ingest.Ingested, work: Work, applied: corrections.Applied
 ) -> tuple[ingest.Ingested, pd.DataFrame, dict[str, dict[str, Any]], pd.DataFrame, pd.DataFrame]:
     """locate → premises → terrain → … → classify → eligibility → cost → reasons: the located
     inputs, one results row per address (every stage's columns), the stages' counts, the masts
@@ -291,6 +315,8 @@ def _address_stages(
         detail["disagree_with_file"] = str(locate_counts["disagree_with_file"])
     with timer.stage("premises") as detail:
         inputs, premises_counts = premises.premises_stage(config, inputs, inputs.nkom_register)
+        located, applied = corrections.apply_to_premises(config, inputs.addresses, applied)
+        inputs = dataclasses.replace(inputs, addresses=located)
         detail["basis"] = str(premises_counts["basis"])
     with timer.stage("terrain") as detail:
         terrain_columns = terrain.terrain_per_address(inputs.addresses, config.inputs.dtm)
@@ -315,6 +341,7 @@ def _address_stages(
         detail |= cost.cost_detail(costed) | _cache_detail(cache)
     frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
     frames.append(eligible.columns)
+    frames.append(corrections.effect_columns(config, inputs, classified.classes, reach, applied))
     results = pd.concat([*frames, costed.costs], axis=1)
     with timer.stage("reasons") as detail:
         why = reasons.reasons_per_address(results, config, sites=inputs.sites, areas=inputs.areas)

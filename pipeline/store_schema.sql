@@ -120,3 +120,12 @@ ALTER TABLE addresses ADD COLUMN IF NOT EXISTS premises_costed BOOLEAN;
 -- process peak so far) and the largest finished worker process's peak
 ALTER TABLE stage_timings ADD COLUMN IF NOT EXISTS peak_is_stage BOOLEAN;
 ALTER TABLE stage_timings ADD COLUMN IF NOT EXISTS workers_peak_rss_mb DOUBLE;
+-- the corrections in force when the run started and what became of each (pipeline/corrections.py;
+-- the register itself is pipeline/corrections_register.py's file)
+CREATE TABLE IF NOT EXISTS correction_uses (
+    run_id VARCHAR, correction_id BIGINT, claim VARCHAR, address_id BIGINT,
+    kommunenummer VARCHAR, kommunenavn VARCHAR, address_text VARCHAR, households BIGINT,
+    operator VARCHAR, technology VARCHAR, down_mbps DOUBLE, up_mbps DOUBLE,
+    submitter VARCHAR, submitted_on DATE,
+    evidence VARCHAR, source_file VARCHAR, applied BOOLEAN, outcome VARCHAR
+);

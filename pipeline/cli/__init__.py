@@ -4,7 +4,8 @@ Errors a user can fix (bad input, bad config) print one line naming the file, ro
 exit with code 2; nothing prints a traceback for them.
 
 - :mod:`pipeline.cli.runs`: ``run``, ``demo``, ``runs``;
-- :mod:`pipeline.cli.tools`: ``fetch``, ``los``, ``areas``, ``sensitivity``, ``build-national``.
+- :mod:`pipeline.cli.tools`: ``fetch``, ``los``, ``areas``, ``sensitivity``, ``build-national``;
+- :mod:`pipeline.cli.corrections`: ``corrections add``, ``list``, ``withdraw``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from layers.errors import fault_of
-from pipeline.cli import brief, runs, tools
+from pipeline.cli import brief, corrections, runs, tools
 from pipeline.cli.common import DEBUG, fail
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ for command in (runs.run, runs.demo, runs.runs, tools.fetch, tools.los, tools.ar
 app.command()(tools.sensitivity)
 app.command("build-national")(tools.build_national)
 app.command()(brief.brief)
+app.add_typer(corrections.app, name="corrections")
 
 
 def main() -> None:

@@ -162,6 +162,12 @@ GAP_FIXED: Final[dict[str, tuple[str, Kind, str]]] = {
         "Bygninger for virksomheter i området (bygningstype 211–899 utenom garasjer, "
         "landbruks- og energibygg).",
     ),
+    # corrections (pipeline/corrections.py)
+    "corrections_applied": (
+        "Korreksjoner brukt (antall)",
+        "count",
+        "Korreksjoner fra kommunen som endret data for adresser her i denne kjøringen.",
+    ),
     "premises_basis": (
         "Grunnlag for husstander",
         "text",
@@ -267,6 +273,13 @@ GAP_PER_TARGET: Final[dict[str, tuple[str, Kind, str]]] = {
         "Andel under mål ({t}) (%)",
         "share",
         "Underdekkede og udekkede husstander delt på alle husstander (målet {t}).",
+    ),
+    # corrections (pipeline/corrections.py)
+    "below_target_households_by_corrections": (
+        "Endring under mål fra korreksjoner ({t})",
+        "count",
+        "Husstander under målet {t} med kommunens korreksjoner minus uten dem: positivt "
+        "betyr at korreksjonene la til husstander under målet, negativt at de tok bort.",
     ),
     # Targets, floor, upload and copper (issue 15): copper switched off (aggregate_copper.py)
     "below_target_households_no_copper": (

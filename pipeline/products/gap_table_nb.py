@@ -44,6 +44,7 @@ DETAILS: Final = (
     "funded_households",
     "planned_households",
     "wireless_reachable_households",
+    "below_target_households_by_corrections",  # pipeline/corrections.py
 )
 
 
@@ -53,7 +54,7 @@ def topic_columns(columns: Sequence[str], config: Config) -> dict[str, list[str]
     present = [str(c) for c in columns]
     identity = [c for c in IDENTITY if c in present]
     below = ["households"]
-    details = ["addresses", "households"]
+    details = ["addresses", "households", "corrections_applied"]
     for target in config.targets:
         below += [f"{stem}_{target.name}" for stem in BELOW]
         details += [f"{stem}_{target.name}" for stem in DETAILS]

@@ -1,0 +1,493 @@
+"""Applying the corrections in force to a run's inputs, and what they changed.
+
+A run reads the corrections in force when it starts (:mod:`pipeline.corrections_register`)
+and applies them right after ingest, before any stage judges an address:
+
+========================  ================================================================
+claim                     what the run does
+========================  ================================================================
+``no_service``            removes the address's offers: the operator's, or all when no
+                          operator is named
+``offer_not_available``   removes the operator's offers at the address (of the technology,
+                          when given)
+``offer_missing``         adds the offer (operator, technology, speeds; an upload left empty
+                          is unknown, judged by ``[classify].unknown_upload``)
+``cabin``                 the address's dwellings count as holiday homes (after premises)
+``address_missing``       adds the address at its position, in the kommune whose polygon
+                          holds it, with its households (default 1)
+========================  ================================================================
+
+Removals come before additions, so a kommune can replace an operator's offer by writing both.
+An address is the correction's ``adresseId``, else the nearest address within
+:data:`MATCH_DISTANCE_M` of its position. Operators are matched as the FWA claims are: case
+and spaces ignored, ``[operators] aliases`` followed. A correction that cannot apply (no such
+address, no such offer, an address that exists already, a position outside every kommune) is
+recorded with its outcome and goes to the run's quarantine (layer ``corrections``), so: in
+force = applied + quarantined (+ outside, in a kommune preview).
+
+What they changed, per address and target *t* (:func:`effect_columns`), with *h* the
+households and *b* = 1 when the address is below *t*, each with and without the corrections:
+
+    below_target_change_by_corrections_t = h_with · b_with − h_without · b_without
+
+(an added address has h_without = 0). The gap table sums it per kommune, fylke and nation
+(:func:`with_corrections`), beside ``corrections_applied``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.corrections import CLAIMS, LAYER
+from layers.quarantine import quarantine_rows
+from pipeline.classify import classify_stage
+from pipeline.config import Config, Target
+from pipeline.config_operators import operator_keys
+from pipeline.coverage import coverage_per_address
+from pipeline.ingest import Ingested
+from pipeline.locate import polygon_index_of_points
+from pipeline.premises import COLUMNS, columns_of_units
+
+MATCH_DISTANCE_M: Final = 50.0  # a position names the nearest address within this distance
+CHANGE_PREFIX: Final = "below_target_change_by_corrections_"
+GAP_PREFIX: Final = "below_target_households_by_corrections_"
+APPLIED: Final = "applied"
+USE_COLUMNS: Final = (
+    "correction_id",
+    "claim",
+    "address_id",
+    "operator",
+    "technology",
+    "down_mbps",
+    "up_mbps",
+    "submitter",
+    "submitted_on",
+    "evidence",
+    "source_file",
+    "applied",
+    "outcome",
+)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What the corrections did to a run's inputs.
+
+    ``uses``: one row per correction in force (:data:`USE_COLUMNS`; ``outcome`` is
+    :data:`APPLIED` or why not); ``offers_before``: the offers, before any correction, of the
+    addresses whose offers changed; ``cabins`` and ``added``: the address ids made holiday homes
+    and added, with ``added_households`` their households."""
+
+    uses: pd.DataFrame
+    offers_before: pd.DataFrame
+    cabins: np.ndarray
+    added: np.ndarray
+    added_households: np.ndarray
+    # the households of the cabins before (by address id), set by apply_to_premises
+    households_before: pd.Series = dataclasses.field(
+        default_factory=lambda: pd.Series(dtype="int64")
+    )
+
+    @property
+    def touched(self) -> np.ndarray:
+        """Address ids a correction changed (offers or premises), existing before it."""
+        ids = np.concatenate([self.offers_before["address_id"].to_numpy("int64"), self.cabins])
+        return np.setdiff1d(np.unique(ids), self.added)
+
+
+NOTHING: Final = Applied(
+    pd.DataFrame({c: [] for c in USE_COLUMNS}),
+    pd.DataFrame({"address_id": pd.Series(dtype="int64")}),
+    np.zeros(0, dtype="int64"),
+    np.zeros(0, dtype="int64"),
+    np.zeros(0, dtype="int64"),
+)
+
+
+def _resolve(corrections: pd.DataFrame, addresses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each correction's address id (the given adresseId, else the nearest address within
+    :data:`MATCH_DISTANCE_M` of its position) and whether that address is in ``addresses``."""
+    given = corrections["address_id"].astype("Int64").array
+    ids = given.to_numpy(dtype="int64", na_value=-1)
+    known = np.isin(ids, addresses["address_id"].to_numpy()) & ~np.asarray(given.isna(), dtype=bool)
+    by_position = np.asarray(given.isna(), dtype=bool) & np.isfinite(
+        corrections["x_m"].to_numpy(float)
+    )
+    if by_position.any() and len(addresses):
+        points = np.asarray(shapely.points(addresses["x_m"], addresses["y_m"]))
+        tree = shapely.STRtree(points)
+        wanted = shapely.points(
+            corrections.loc[by_position, "x_m"].to_numpy(float),
+            corrections.loc[by_position, "y_m"].to_numpy(float),
+        )
+        which, nearest = tree.query_nearest(
+            wanted, max_distance=MATCH_DISTANCE_M, all_matches=False
+        )
+        rows = np.flatnonzero(by_position)[which]
+        ids[rows] = addresses["address_id"].to_numpy()[nearest]
+        known[rows] = True
+    return ids, known
+
+
+def _operator_match(
+    offers: pd.DataFrame, operator: pd.Series, aliases: Mapping[str, str]
+) -> np.ndarray:
+    """Per offer: its operator is the correction's (empty: any operator)."""
+    wanted = operator_keys(operator.astype("object"), aliases).to_numpy()
+    have = operator_keys(offers["operator"].astype("object"), aliases).to_numpy()
+    match: np.ndarray = (wanted == "") | (have == wanted)
+    return match
+
+
+def _removals(
+    offers: pd.DataFrame,
+    corrections: pd.DataFrame,
+    ids: np.ndarray,
+    known: np.ndarray,
+    aliases: Mapping[str, str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which offers the ``no_service`` and ``offer_not_available`` corrections of known
+    addresses remove, and per correction how many offers it removes."""
+    claim = corrections["claim"].to_numpy(dtype=object)
+    removing = np.isin(claim, ["no_service", "offer_not_available"]) & known
+    remove = np.zeros(len(offers), dtype=bool)
+    removed = np.zeros(len(corrections), dtype="int64")
+    if not removing.any():
+        return remove, removed
+    wanted = corrections.loc[removing, ["operator", "technology"]].assign(
+        address_id=ids[removing], _correction=np.flatnonzero(removing)
+    )
+    pairs = offers[["address_id", "operator", "technology"]].reset_index(drop=True)
+    pairs = pairs.assign(_offer=np.arange(len(pairs))).merge(
+        wanted, on="address_id", suffixes=("", "_wanted")
+    )
+    match = _operator_match(pairs, pairs["operator_wanted"].fillna(""), aliases)
+    technology = pairs["technology_wanted"].astype("object")
+    same = pairs["technology"].astype("object") == technology
+    match &= (technology.isna() | same).to_numpy()
+    remove[pairs.loc[match, "_offer"].to_numpy()] = True
+    np.add.at(removed, pairs.loc[match, "_correction"].to_numpy(), 1)
+    return remove, removed
+
+
+def _added_offers(corrections: pd.DataFrame, ids: np.ndarray, offers: pd.DataFrame) -> pd.DataFrame:
+    """The offers of the ``offer_missing`` corrections, in the offers' columns (``source``:
+    "korreksjon <id>", dated by the correction)."""
+    rows = corrections["claim"].eq("offer_missing").to_numpy()
+    chosen = corrections.loc[rows]
+    added = pd.DataFrame(
+        {
+            "address_id": ids[rows],
+            "operator": chosen["operator"].astype("object").to_numpy(),
+            "technology": chosen["technology"].astype("object").to_numpy(),
+            "down_mbps": chosen["down_mbps"].to_numpy(dtype="float64"),
+            "up_mbps": chosen["up_mbps"].to_numpy(dtype="float64"),
+            "source": ("korreksjon " + chosen["correction_id"].astype(str)).to_numpy(),
+            "source_date": pd.to_datetime(chosen["submitted_on"]).to_numpy("datetime64[ns]"),
+            "row_number": chosen["row_number"].to_numpy(dtype="int64"),
+        }
+    )
+    return added[[c for c in offers.columns if c in added.columns]].astype(
+        {c: offers[c].dtype for c in offers.columns if c in added.columns}
+    )
+
+
+def _new_addresses(
+    corrections: pd.DataFrame, inputs: Ingested
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
+    """The ``address_missing`` corrections (all of ``corrections``): their address ids (the
+    adresseId given, else minus the correction's id: never one of Kartverket's), which become
+    addresses (not those whose adresseId is in the address layer already, nor a position in
+    no kommune), those addresses, and why the others do not."""
+    x_m, y_m = corrections["x_m"].to_numpy(float), corrections["y_m"].to_numpy(float)
+    polygons = inputs.kommuner.geometry.to_numpy()
+    where = polygon_index_of_points(polygons, x_m, y_m) if len(x_m) else np.zeros(0, "int64")
+    given = corrections["address_id"].astype("Int64").array
+    own = -corrections["correction_id"].to_numpy("int64")
+    ids = np.where(given.isna(), own, given.to_numpy("int64", na_value=0))
+    exists = np.isin(ids, inputs.addresses["address_id"].to_numpy())
+    ok = (where >= 0) & ~exists
+    kommunenummer = inputs.kommuner["kommunenummer"].to_numpy()[np.maximum(where, 0)]
+    text = corrections["address_text"].astype("object")
+    named = "Ny adresse (korreksjon " + corrections["correction_id"].astype(str) + ")"
+    frame = pd.DataFrame(
+        {
+            "address_id": ids,
+            "kommunenummer": kommunenummer,
+            "kommunenavn": "",
+            "address_text": text.where(text.notna(), named).to_numpy(),
+            "households": corrections["households"].fillna(1).to_numpy("int64"),
+            "x_m": x_m,
+            "y_m": y_m,
+            "row_number": corrections["row_number"].to_numpy("int64"),
+        }
+    ).loc[ok]
+    why = np.where(exists, "the adresseId is in the address layer already", "no kommune there")
+    return ids, ok, frame.reset_index(drop=True), why
+
+
+def _with_addresses(addresses: gpd.GeoDataFrame, new: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``addresses`` (a GeoDataFrame) with the ``new`` ones after them, as points."""
+    if new.empty:
+        return addresses
+    points = gpd.GeoSeries(shapely.points(new["x_m"], new["y_m"]), index=new.index)
+    grown: pd.DataFrame = pd.concat([addresses, new.assign(geometry=points)], ignore_index=True)
+    return gpd.GeoDataFrame(grown, geometry="geometry", crs=addresses.crs)
+
+
+def _outcomes(claim: np.ndarray, known: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """Per correction of an existing address: :data:`APPLIED` or why not."""
+    outcome = np.full(len(claim), APPLIED, dtype=object)
+    names_nothing = np.isin(claim, ["no_service", "offer_not_available"]) & (removed == 0)
+    outcome[names_nothing] = "no such offer at the address"
+    outcome[~known] = f"no such address (adresseId, or one within {MATCH_DISTANCE_M:.0f} m)"
+    return outcome
+
+
+def _counts(
+    inputs: Ingested, uses: pd.DataFrame, outside: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The inputs' layer counts with a ``corrections`` row (in force = applied + quarantined
+    + outside) and their quarantine with the corrections that did not apply."""
+    applied = uses["applied"].to_numpy(bool)
+    failed = ~applied & ~outside
+    row = {
+        "layer": LAYER,
+        "rows_read": len(uses),
+        "rows_accepted": int(applied.sum()),
+        "rows_merged": 0,
+        "rows_quarantined": int(failed.sum()),
+        "rows_outside": int(outside.sum()),
+    }
+    counts = pd.concat([inputs.counts, pd.DataFrame([row])], ignore_index=True)
+    bad = uses.loc[failed]
+    keys = "korreksjon " + bad["correction_id"].astype(str)
+    rows = [
+        quarantine_rows(LAYER, str(file), group["row_number"], keys[group.index], group["outcome"])
+        for file, group in bad.assign(row_number=bad["row_number"]).groupby("source_file")
+    ]
+    quarantine = pd.concat([inputs.quarantine, *rows], ignore_index=True)
+    return counts, quarantine
+
+
+def apply_corrections(
+    config: Config, inputs: Ingested, corrections: pd.DataFrame, preview: bool = False
+) -> tuple[Ingested, Applied]:
+    """``inputs`` with ``corrections`` (:func:`pipeline.corrections_register.corrections_in_force`)
+    applied to the offers and addresses (the premises follow in :func:`apply_to_premises`),
+    and what they did. In a kommune ``preview`` a correction of an address the preview did not
+    read is counted outside it, not quarantined."""
+    if corrections.empty:
+        return inputs, NOTHING
+    corrections = corrections.reset_index(drop=True)
+    claim = corrections["claim"].to_numpy(dtype=object)
+    adding = claim == "address_missing"
+    ids, known = _resolve(corrections, inputs.addresses)
+    known &= ~adding
+    offers = inputs.offers
+    aliases = config.operators.aliases
+    remove, removed = _removals(offers, corrections, ids, known, aliases)
+    missing_offer = (claim == "offer_missing") & known
+    added_offers = _added_offers(corrections.loc[missing_offer], ids[missing_offer], offers)
+    changed = np.union1d(offers.loc[remove, "address_id"], added_offers["address_id"])
+    offers_before = offers.loc[offers["address_id"].isin(changed)].reset_index(drop=True)
+    outcome = _outcomes(claim, known | adding, removed)
+    new_ids, ok, new, why = _new_addresses(corrections.loc[adding], inputs)
+    ids[adding] = new_ids
+    outcome[np.flatnonzero(adding)[~ok]] = why[~ok]
+    applied = outcome == APPLIED
+    unresolved = ~known & ~adding
+    address_id = pd.array(np.where(unresolved, 0, ids), dtype="Int64")
+    address_id[unresolved] = pd.NA
+    uses = corrections.assign(address_id=address_id, applied=applied, outcome=outcome)
+    outside = unresolved & preview  # in a preview: an address of a kommune it did not read
+    counts, quarantine = _counts(inputs, uses, outside)
+    corrected = dataclasses.replace(
+        inputs,
+        addresses=_with_addresses(inputs.addresses, new),
+        offers=pd.concat([offers.loc[~remove], added_offers], ignore_index=True),
+        counts=counts,
+        quarantine=quarantine,
+    )
+    cabins = np.unique(ids[(claim == "cabin") & known])
+    result = Applied(
+        uses.loc[~outside, list(USE_COLUMNS)].reset_index(drop=True),
+        offers_before,
+        cabins,
+        new["address_id"].to_numpy("int64"),
+        new["households"].to_numpy("int64"),
+    )
+    return corrected, result
+
+
+def apply_to_premises(
+    config: Config, addresses: pd.DataFrame, applied: Applied
+) -> tuple[pd.DataFrame, Applied]:
+    """After the premises stage: a ``cabin``'s dwellings become holiday homes, and an added
+    address has the correction's households as dwellings (whatever buildings were linked to
+    it); the households before are kept in ``applied`` for :func:`effect_columns`."""
+    cabin = addresses["address_id"].isin(applied.cabins).to_numpy()
+    new = addresses["address_id"].isin(applied.added).to_numpy()
+    rows = cabin | new
+    if not rows.any():
+        return addresses, applied
+    chosen = addresses.loc[rows]
+    dwelling = chosen["dwelling_households"].to_numpy("int64").copy()
+    holiday = chosen["holiday_homes"].to_numpy("int64").copy()
+    business = chosen["businesses"].to_numpy("int64").copy()
+    is_cabin, is_new = cabin[rows], new[rows]
+    holiday[is_cabin] = np.maximum(holiday[is_cabin] + dwelling[is_cabin], 1)
+    dwelling[is_cabin] = 0
+    households = dict(zip(applied.added, applied.added_households, strict=True))
+    dwelling[is_new] = chosen.loc[is_new, "address_id"].map(households).to_numpy("int64")
+    holiday[is_new], business[is_new] = 0, 0
+    linked_by = chosen["premises_linked_by"].astype("object").to_numpy().copy()
+    linked_by[is_new] = "correction"
+    columns = columns_of_units(
+        chosen.index, dwelling, holiday, business, linked_by, config.premises
+    )
+    before = pd.Series(
+        chosen.loc[is_cabin, "households"].to_numpy("int64"),
+        index=chosen.loc[is_cabin, "address_id"].to_numpy("int64"),
+    )
+    changed = addresses.copy()
+    for column in COLUMNS:
+        changed.loc[rows, column] = columns[column].to_numpy()
+    return changed, dataclasses.replace(applied, households_before=before)
+
+
+def _classes_before(
+    config: Config, inputs: Ingested, reach: pd.DataFrame, applied: Applied
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The classes and households, without the corrections, of the existing addresses they
+    changed (rows of ``inputs.addresses`` where :attr:`Applied.touched`)."""
+    rows = inputs.addresses["address_id"].isin(applied.touched).to_numpy()
+    addresses = inputs.addresses.loc[rows]
+    ids = addresses["address_id"]
+    before = applied.households_before
+    households = ids.map(before).fillna(addresses["households"]).astype("int64")
+    changed = applied.offers_before["address_id"].unique()
+    offers = inputs.offers
+    kept = offers.loc[offers["address_id"].isin(ids) & ~offers["address_id"].isin(changed)]
+    offers = pd.concat([kept, applied.offers_before], ignore_index=True)
+    covered = coverage_per_address(offers, inputs.lacking, inputs.areas, addresses, config.classify)
+    classes = classify_stage(config, addresses, covered, reach.loc[rows]).classes
+    return classes, households
+
+
+def effect_columns(
+    config: Config, inputs: Ingested, classes: pd.DataFrame, reach: pd.DataFrame, applied: Applied
+) -> pd.DataFrame:
+    """Per address: ``corrections_applied`` (how many corrections applied to it) and, per
+    target, :data:`CHANGE_PREFIX` ``<t>``: the households below the target with the
+    corrections minus those without (module docstring); aligned to ``inputs.addresses``."""
+    ids = inputs.addresses["address_id"]
+    used = applied.uses.loc[applied.uses["applied"], "address_id"].dropna().astype("int64")
+    count = ids.map(used.value_counts()).fillna(0).astype("int64")
+    households = inputs.addresses["households"].to_numpy("int64")
+    changed = ids.isin(np.concatenate([applied.touched, applied.added])).to_numpy()
+    columns: dict[str, object] = {"corrections_applied": count.to_numpy()}
+    before, households_before = (
+        _classes_before(config, inputs, reach, applied) if applied.touched.size else (None, None)
+    )
+    for target in config.targets:
+        below = (classes[f"class_{target.name}"] != "served").to_numpy()
+        change = np.where(changed, households * below, 0)
+        if before is not None and households_before is not None:
+            was = (before[f"class_{target.name}"] != "served").to_numpy()
+            change[np.flatnonzero(ids.isin(applied.touched).to_numpy())] -= (
+                households_before.to_numpy() * was
+            )
+        columns[f"{CHANGE_PREFIX}{target.name}"] = change.astype("int64")
+    return pd.DataFrame(columns, index=inputs.addresses.index)
+
+
+def with_corrections(
+    gap_table: pd.DataFrame, results: pd.DataFrame, targets: Sequence[Target]
+) -> pd.DataFrame:
+    """The gap table with ``corrections_applied`` and, per target,
+    :data:`GAP_PREFIX` ``<t>`` (the households below the target that the corrections added,
+    negative where they removed some) per kommune, fylke and the total; 0 without
+    corrections."""
+    columns = ["corrections_applied", *(f"{CHANGE_PREFIX}{t.name}" for t in targets)]
+    present = [c for c in columns if c in results.columns]
+    sums = results[["kommunenummer", "fylkesnummer", *present]]
+    by_kommune = sums.groupby("kommunenummer")[present].sum()
+    by_fylke = sums.groupby("fylkesnummer")[present].sum()
+    level = gap_table["level"].to_numpy()
+    added = {}
+    for column in columns:
+        name = column.replace(CHANGE_PREFIX, GAP_PREFIX)
+        if column not in present:
+            added[name] = np.zeros(len(gap_table), dtype="int64")
+            continue
+        added[name] = np.select(
+            [level == "kommune", level == "fylke"],
+            [
+                gap_table["kommunenummer"].map(by_kommune[column]).fillna(0).to_numpy(),
+                gap_table["fylkesnummer"].map(by_fylke[column]).fillna(0).to_numpy(),
+            ],
+            default=int(sums[column].sum()),
+        ).astype("int64")
+    return gap_table.assign(**added)
+
+
+USE_ADDRESS_COLUMNS: Final = ("kommunenummer", "kommunenavn", "address_text", "households")
+
+
+def uses_with_results(uses: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """``uses`` with the address's kommune, text and households and its change per target
+    (:data:`CHANGE_PREFIX`; of the address, from all corrections applied to it) from
+    ``results``; empty where the correction named no address of the run."""
+    changes = [c for c in results.columns if c.startswith(CHANGE_PREFIX)]
+    wanted = ["address_id", *USE_ADDRESS_COLUMNS, *changes]
+    where = results[wanted].drop_duplicates("address_id")
+    where = where.astype({"address_id": "Int64"})
+    joined = uses.astype({"address_id": "Int64"}).merge(where, on="address_id", how="left")
+    return joined.astype({c: "Int64" for c in changes})
+
+
+def kommune_uses(
+    inputs: Ingested, uses: pd.DataFrame, kommunenummer: str
+) -> tuple[Ingested, pd.DataFrame]:
+    """A kommune preview's uses: those of the kommune's addresses; the neighbours' corrections
+    (which served the preview's stages) are counted outside it and leave its quarantine."""
+    mine = uses["kommunenummer"].eq(kommunenummer).fillna(False).to_numpy(bool)
+    if mine.all():
+        return inputs, uses
+    others = uses.loc[~mine]
+    keys = "korreksjon " + others["correction_id"].astype(str)
+    quarantine = inputs.quarantine
+    dropped = (quarantine["layer"] == LAYER) & quarantine["key"].isin(keys)
+    counts = inputs.counts.copy()
+    row = counts["layer"] == LAYER
+    counts.loc[row, "rows_accepted"] -= int(others["applied"].sum())
+    counts.loc[row, "rows_quarantined"] -= int(dropped.sum())
+    counts.loc[row, "rows_outside"] += len(others)
+    kept = quarantine.loc[~dropped.to_numpy()].reset_index(drop=True)
+    changed = dataclasses.replace(inputs, counts=counts, quarantine=kept)
+    return changed, uses.loc[mine].reset_index(drop=True)
+
+
+def published_uses(uses: pd.DataFrame | None, targets: Sequence[Target]) -> pd.DataFrame:
+    """``tables/corrections.csv``: every correction in force when the run started, what it
+    says (``claim_nb``), the address it named, whether it applied and why not, and the
+    address's change in households below each target (from all corrections applied to it)."""
+    changes = [f"{CHANGE_PREFIX}{t.name}" for t in targets]
+    columns = ["correction_id", "claim", "claim_nb", "address_id", *USE_ADDRESS_COLUMNS]
+    columns += [c for c in USE_COLUMNS if c not in columns] + changes
+    if uses is None or uses.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    table = uses.assign(claim_nb=uses["claim"].map(CLAIMS))
+    for column in changes:
+        if column not in table.columns:
+            table[column] = pd.array([pd.NA] * len(table), dtype="Int64")
+    return table[columns].sort_values("correction_id", ignore_index=True)
