@@ -60,6 +60,19 @@ MATCH_DISTANCE_M: Final = 50.0  # a position names the nearest address within th
 CHANGE_PREFIX: Final = "below_target_change_by_corrections_"
 GAP_PREFIX: Final = "below_target_households_by_corrections_"
 APPLIED: Final = "applied"
+NO_ADDRESS: Final = f"no such address (adresseId, or one within {MATCH_DISTANCE_M:.0f} m)"
+NO_OFFER: Final = "no such offer at the address"
+EXISTS: Final = "the adresseId is in the address layer already"
+NO_KOMMUNE: Final = "the position lies in no kommune"
+# each outcome in bokmål (the workbook's "Korreksjoner" sheet)
+OUTCOME_NB: Final[dict[str, str]] = {
+    APPLIED: "brukt",
+    NO_ADDRESS: "ikke brukt: ingen slik adresse (adresseId, eller ingen innen "
+    f"{MATCH_DISTANCE_M:.0f} m)",
+    NO_OFFER: "ikke brukt: adressen har ikke noe slikt tilbud",
+    EXISTS: "ikke brukt: adresseId-en finnes allerede i adresseregisteret",
+    NO_KOMMUNE: "ikke brukt: posisjonen ligger ikke i noen kommune",
+}
 USE_COLUMNS: Final = (
     "correction_id",
     "claim",
@@ -230,7 +243,7 @@ def _new_addresses(
             "row_number": corrections["row_number"].to_numpy("int64"),
         }
     ).loc[ok]
-    why = np.where(exists, "the adresseId is in the address layer already", "no kommune there")
+    why = np.where(exists, EXISTS, NO_KOMMUNE)
     return ids, ok, frame.reset_index(drop=True), why
 
 
@@ -238,7 +251,9 @@ def _with_addresses(addresses: gpd.GeoDataFrame, new: pd.DataFrame) -> gpd.GeoDa
     """``addresses`` (a GeoDataFrame) with the ``new`` ones after them, as points."""
     if new.empty:
         return addresses
-    points = gpd.GeoSeries(shapely.points(new["x_m"], new["y_m"]), index=new.index)
+    points = gpd.GeoSeries(
+        shapely.points(new["x_m"], new["y_m"]), index=new.index, crs=addresses.crs
+    )
     grown: pd.DataFrame = pd.concat([addresses, new.assign(geometry=points)], ignore_index=True)
     return gpd.GeoDataFrame(grown, geometry="geometry", crs=addresses.crs)
 
@@ -247,8 +262,8 @@ def _outcomes(claim: np.ndarray, known: np.ndarray, removed: np.ndarray) -> np.n
     """Per correction of an existing address: :data:`APPLIED` or why not."""
     outcome = np.full(len(claim), APPLIED, dtype=object)
     names_nothing = np.isin(claim, ["no_service", "offer_not_available"]) & (removed == 0)
-    outcome[names_nothing] = "no such offer at the address"
-    outcome[~known] = f"no such address (adresseId, or one within {MATCH_DISTANCE_M:.0f} m)"
+    outcome[names_nothing] = NO_OFFER
+    outcome[~known] = NO_ADDRESS
     return outcome
 
 

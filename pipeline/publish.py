@@ -176,6 +176,7 @@ def _write_tables(
         files.dtm_stamp(config.inputs.dtm, info.checksums),
         config.wireless,
     )
+    corrections = published_uses(tables.corrections, config.targets)
     outputs: dict[str, Any] = files.write_tables(
         folder,
         {
@@ -185,7 +186,7 @@ def _write_tables(
             "fwa_challenge": fwa_challenge,
             "new_sites": files.new_sites_table(tables.new_sites),
             "gap_reasons": reasons,
-            "corrections": published_uses(tables.corrections, config.targets),
+            "corrections": corrections,
         },
     )
     challenges = challenge_rows(fwa_challenge, tables.corrections, results)
@@ -196,7 +197,7 @@ def _write_tables(
         "checksums": info.checksums,
         "metadata": tables.inputs.metadata,
     }
-    outputs |= write_gap_table_nb(folder, gap_table, config, stamp, reasons)
+    outputs |= write_gap_table_nb(folder, gap_table, config, stamp, reasons, corrections)
     with progress.track("kommune downloads", _kommune_count(gap_table)) as done:
         downloads = write_kommune_downloads(
             folder, results, gap_table, config, pool, done, piece_cache(config)

@@ -9,6 +9,8 @@ landscape pages a reader can read (the whole table is 50-odd columns wide):
 - "Kostnad": what reaching the cost target costs, the costliest shares, the subsidy need;
 - "Årsaker" (when the run gives them): households below each target per reason for a gap
   (:mod:`pipeline.reason_counts`, the same rows as ``tables/gap_reasons.csv``);
+- "Korreksjoner" (when the kommune's corrections were in force): each with its outcome
+  (:mod:`pipeline.products.corrections_nb`, the rows of ``tables/corrections.csv``);
 
 then "Om tabellen" (sources, targets, licences: :mod:`pipeline.products.about_nb`) and
 "Kolonnenavn" (Norwegian header → machine name → definition). Each table sheet keeps the
@@ -28,6 +30,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.products.about_nb import about_rows, column_rows
 from pipeline.products.columns_nb import ColumnNb, describe_all
+from pipeline.products.corrections_nb import corrections_sheet
 from pipeline.products.sheets_nb import Sheet, write_csv_nb, write_workbook
 
 LEVELS_NB: Final = {"kommune": "Kommune", "fylke": "Fylke", "total": "Nasjonalt"}
@@ -91,10 +94,12 @@ def write_gap_table_nb(
     config: Config,
     info: Mapping[str, Any],
     reasons: pd.DataFrame | None = None,
+    corrections: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """``tables/gap_table.xlsx`` and ``tables/gap_table_nb.csv``; ``info`` holds ``run_id``,
     ``code_version``, ``checksums`` and ``metadata`` (the input layers' vintages); ``reasons``
-    (:func:`pipeline.reason_counts.reason_counts`) adds the "Årsaker" sheet."""
+    (:func:`pipeline.reason_counts.reason_counts`) adds the "Årsaker" sheet, ``corrections``
+    (:func:`pipeline.corrections.published_uses`, when any) the "Korreksjoner" sheet."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     described = describe_all(list(gap_table.columns), config.targets)
@@ -109,6 +114,10 @@ def write_gap_table_nb(
         sheet, reason_columns = reasons_sheet(reasons, config, title)
         sheets.append(sheet)
         named += [c for c in reason_columns if c.name not in by_name]
+    if corrections is not None and len(corrections):
+        sheet = corrections_sheet(corrections, config, title)
+        sheets.append(sheet)
+        named += [c for c in sheet.columns if c.name not in by_name]
     about = about_rows(
         config, info["run_id"], info["code_version"], info["checksums"], info["metadata"]
     )
