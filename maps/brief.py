@@ -88,6 +88,8 @@ class BriefContent:
     subsidy_note: str = ""
     sources: Sequence[Sequence[str]] = ()
     stamp: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    # "what if" rows (label, below the map target, change, cost); empty: no [scenarios]
+    scenarios: Sequence[Sequence[str]] = ()
 
 
 def _cell(value: str, index: int) -> str:
@@ -170,6 +172,15 @@ def _subsidy_section(content: BriefContent) -> str:
     return f"<section><h2>{title}</h2>{table}{note}</section>"
 
 
+def _scenarios_section(content: BriefContent) -> str:
+    """The kommune's scenarios against the run (nothing when the run has none)."""
+    if not content.scenarios:
+        return ""
+    header = ["Hva om", "Under mål", "Endring", "Kostnad"]
+    title = f"Hva om – husstander under {escape(content.map_target_label)}"
+    return f"<section><h2>{title}</h2>{table_html(header, content.scenarios)}</section>"
+
+
 def _footer(content: BriefContent) -> str:
     sources = " · ".join(
         f"<b>{escape(label)}</b>: {escape(name)}" + (f" ({escape(date)})" if date else "")
@@ -201,6 +212,7 @@ def render_brief_html(content: BriefContent) -> str:
 <section><h2>Kostnadskurve</h2>{curve}</section>
 {_changes_section(content)}
 {_trend_section(content)}
+{_scenarios_section(content)}
 </div>
 <div class="right">
 {_map_section(content)}

@@ -270,3 +270,36 @@ def source_rows(manifest: Mapping[str, Any]) -> list[list[str]]:
             )
         lines.append([INPUT_LABELS_NB.get(str(key), str(key)), name, date])
     return lines
+
+
+def scenario_rows(
+    scenarios: pd.DataFrame | None, kommunenummer: str, target: str
+) -> list[list[str]]:
+    """The kommune's "what if" rows (``tables/scenarios.csv``), the run first: the scenario in
+    words, its households below ``target``, the change against the run, and the cost of
+    reaching the cost target (mill. kr); a budget's row says what it reaches."""
+    if scenarios is None or scenarios.empty:
+        return []
+    columns = (
+        "scenario_label_nb",
+        f"below_target_households_{target}",
+        f"below_target_change_{target}",
+        "cost_nok",
+        "budget_households_reached",
+    )
+    present = [c if c in scenarios.columns else "scenario" for c in columns]
+    label, below, change, cost, reached = _kommune_columns(scenarios, kommunenummer, present)
+    rows = []
+    for i in range(len(label)):
+        text = str(label[i])
+        if "budget_households_reached" in scenarios.columns and not is_missing(reached[i]):
+            text += f" (når {format_int_nb(float(str(reached[i])))} husstander)"
+        rows.append(
+            [
+                text,
+                format_int_nb(below[i]),
+                format_change_nb(change[i]) if i else "",
+                _mill_kr(cost[i]),
+            ]
+        )
+    return rows

@@ -42,6 +42,7 @@ from pipeline.config_nkom import NkomSettings, check_nkom
 from pipeline.config_operators import OperatorSettings, coerce_aliases
 from pipeline.config_premises import PremisesSettings, check_premises
 from pipeline.config_refresh import FetchConfig, FreshnessConfig, check_refresh
+from pipeline.config_scenarios import build_scenarios
 from pipeline.config_schema import (
     DEFAULT_TARGETS,
     MAP_ASSET_MODES,
@@ -274,7 +275,7 @@ def _build_targets(given: dict[str, Any]) -> tuple[Target, ...]:
 
 def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     """Build and validate a :class:`Config` from a parsed TOML document."""
-    known = [*_SECTIONS, "targets"]
+    known = [*_SECTIONS, "targets", "scenarios"]
     _reject_unknown("config", raw, known)
     if "inputs" not in raw:
         msg = "config: missing section [inputs] (kommuner, addresses and offers are required)"
@@ -285,7 +286,9 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
         if name in raw
     }
     targets = _build_targets(raw["targets"]) if "targets" in raw else DEFAULT_TARGETS
-    config = Config(**sections, targets=targets)
+    names = [t.name for t in targets]
+    scenarios = build_scenarios(raw["scenarios"], names) if "scenarios" in raw else ()
+    config = Config(**sections, targets=targets, scenarios=scenarios)
     _check_names(config)
     _check_cost(config.cost)
     _check_input_crs(config.inputs)

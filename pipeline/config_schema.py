@@ -31,6 +31,7 @@ from pipeline.config_nkom import NkomSettings
 from pipeline.config_operators import OperatorSettings
 from pipeline.config_premises import PremisesSettings
 from pipeline.config_refresh import FetchConfig, FreshnessConfig
+from pipeline.config_scenarios import Scenario
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -346,6 +347,7 @@ class Config:
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
     premises: PremisesSettings = field(default_factory=PremisesSettings)  # config_premises.py
     targets: tuple[Target, ...] = DEFAULT_TARGETS
+    scenarios: tuple[Scenario, ...] = ()  # [scenarios.<name>] (pipeline/config_scenarios.py)
     source_path: Path | None = None
 
     @property
@@ -374,6 +376,9 @@ def to_dict(config: Config) -> dict[str, Any]:
     data = dataclasses.asdict(config)
     data.pop("source_path", None)
     data["targets"] = {t["name"]: t for t in data["targets"]}
+    scenarios = data.pop("scenarios", [])
+    if scenarios:  # a config without scenarios keeps the digest it had before they existed
+        data["scenarios"] = {s.pop("name"): s for s in scenarios}
     plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return plain
 

@@ -80,6 +80,8 @@ class RunTables:
     fwa_claims: pd.DataFrame | None = None  # judged by the wireless stage (None: judged here)
     # the corrections in force and what each did (pipeline/corrections.py); None: none read
     corrections: pd.DataFrame | None = None
+    # the run against its [scenarios] per level (pipeline/scenarios.py); None: no scenarios
+    scenarios: pd.DataFrame | None = None
 
 
 def prepare_output_dir(output_dir: Path, store_path: Path) -> None:
@@ -187,6 +189,7 @@ def _write_tables(
             "new_sites": files.new_sites_table(tables.new_sites),
             "gap_reasons": reasons,
             "corrections": corrections,
+            **({} if tables.scenarios is None else {"scenarios": tables.scenarios}),
         },
     )
     challenges = challenge_rows(fwa_challenge, tables.corrections, results)
@@ -197,7 +200,9 @@ def _write_tables(
         "checksums": info.checksums,
         "metadata": tables.inputs.metadata,
     }
-    outputs |= write_gap_table_nb(folder, gap_table, config, stamp, reasons, corrections)
+    outputs |= write_gap_table_nb(
+        folder, gap_table, config, stamp, reasons, corrections, tables.scenarios
+    )
     with progress.track("kommune downloads", _kommune_count(gap_table)) as done:
         downloads = write_kommune_downloads(
             folder, results, gap_table, config, pool, done, piece_cache(config)

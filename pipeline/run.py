@@ -46,6 +46,7 @@ from pipeline import (
     publication,
     publish,
     reasons,
+    scenarios,
     store,
     terrain,
     wireless,
@@ -253,11 +254,13 @@ def _run_stages(
         detail |= _cache_detail(work.ingest_cache)
     inputs, results, counts, masts, claims = _address_stages(config, inputs, work, applied)
     uses = corrections.uses_with_results(applied.uses, results)
+    what_if = _scenarios(config, inputs, results, work)
     if work.kommune is not None:  # the neighbours' rows served the stages; now only the kommune
         inputs, results, masts, claims = preview.kommune_only(
             inputs, results, (masts, claims), work.kommune
         )
         inputs, uses = corrections.kommune_uses(inputs, uses, work.kommune)
+        what_if = [scenarios.of_addresses(r, results["address_id"]) for r in what_if]
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
         store.append(connection, "correction_uses", info.run_id, uses[_stored(uses)])
@@ -271,12 +274,15 @@ def _run_stages(
             table = preview.kommune_rows_only(aggregated.gap_table)
             aggregated = dataclasses.replace(aggregated, gap_table=table)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
+        compared = _compared(config, results, what_if, aggregated.gap_table)
+        if compared is not None:
+            scenarios.store_scenarios(connection, info.run_id, compared, what_if, results)
     with timer.stage("changes") as detail:
         changed = changes.changes_stage(connection, info.run_id, config)
         detail["rows"] = f"{len(changed.rows):,}"
     with timer.stage("publish") as detail:
         tables = publish.RunTables(
-            aggregated, inputs, results, counts, masts, changed, claims, uses
+            aggregated, inputs, results, counts, masts, changed, claims, uses, compared
         )
         folder = publish.publish_products(config, info, tables, timer.rows, progress, pool, detail)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
@@ -288,6 +294,33 @@ def _run_stages(
     return RunResult(
         info.run_id, current.resolve(), table, inputs.counts, located, timings, manifest
     )
+
+
+def _scenarios(
+    config: Config, inputs: ingest.Ingested, results: pd.DataFrame, work: Work
+) -> list[scenarios.ScenarioResult]:
+    """The ``[scenarios]`` of the config, each from classify onward on the run's own inputs
+    (a stage of its own; none when the config has none)."""
+    if not config.scenarios:
+        return []
+    with work.timer.stage("scenarios") as detail:
+        done = scenarios.run_scenarios(
+            config, inputs, results, (work.progress, work.pool, work.cache)
+        )
+        detail["scenarios"] = str(len(done))
+    return done
+
+
+def _compared(
+    config: Config,
+    results: pd.DataFrame,
+    what_if: list[scenarios.ScenarioResult],
+    gap_table: pd.DataFrame,
+) -> pd.DataFrame | None:
+    """The comparison of the run with its scenarios (None without scenarios)."""
+    if not what_if:
+        return None
+    return scenarios.comparison(config, results, what_if, gap_table)
 
 
 def _naive_utc(info: publish.RunInfo) -> datetime:

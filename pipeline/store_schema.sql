@@ -129,3 +129,17 @@ CREATE TABLE IF NOT EXISTS correction_uses (
     submitter VARCHAR, submitted_on DATE,
     evidence VARCHAR, source_file VARCHAR, applied BOOLEAN, outcome VARCHAR
 );
+-- the run's [scenarios] (pipeline/scenarios.py): per level and target the households below it,
+-- per level the cost, subsidy need and what a budget reaches; the classes a scenario changes
+CREATE TABLE IF NOT EXISTS scenario_summary (
+    run_id VARCHAR, scenario VARCHAR, label_nb VARCHAR, level VARCHAR, fylkesnummer VARCHAR,
+    kommunenummer VARCHAR, target VARCHAR, households BIGINT, below_target_households BIGINT
+);
+CREATE TABLE IF NOT EXISTS scenario_costs (
+    run_id VARCHAR, scenario VARCHAR, level VARCHAR, fylkesnummer VARCHAR, kommunenummer VARCHAR,
+    households_below_cost_target BIGINT, cost_nok DOUBLE, subsidy_need_nok DOUBLE,
+    budget_nok DOUBLE, budget_households_reached BIGINT, budget_cost_nok DOUBLE
+);
+CREATE TABLE IF NOT EXISTS scenario_classes (
+    run_id VARCHAR, scenario VARCHAR, address_id BIGINT, target VARCHAR, class VARCHAR
+);

@@ -24,7 +24,7 @@ from layers.errors import InputError
 from maps.style import TargetSpec
 
 KEYS = {"kommunenummer": str, "fylkesnummer": str, "previous_run_id": str, "run_id": str}
-OPTIONAL_TABLES = ("gap_reasons", "changes_summary", "trend")
+OPTIONAL_TABLES = ("gap_reasons", "changes_summary", "trend", "scenarios")
 GPKG_LAYERS = {"outlines": "kommuner", "below": "adresser_under_mal", "shapes": "prosjektomrader"}
 
 

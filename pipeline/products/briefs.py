@@ -194,6 +194,9 @@ def brief_content(
         subsidy_note=_subsidy_note(publication),
         sources=figures.source_rows(publication.manifest),
         stamp=_stamp(publication.manifest),
+        scenarios=figures.scenario_rows(
+            publication.optional["scenarios"], kommunenummer, publication.map_target.name
+        ),
     )
 
 

@@ -9,6 +9,8 @@ landscape pages a reader can read (the whole table is 50-odd columns wide):
 - "Kostnad": what reaching the cost target costs, the costliest shares, the subsidy need;
 - "Årsaker" (when the run gives them): households below each target per reason for a gap
   (:mod:`pipeline.reason_counts`, the same rows as ``tables/gap_reasons.csv``);
+- "Scenarier" (when the config has ``[scenarios]``): the run against each scenario
+  (:mod:`pipeline.products.scenarios_nb`, the rows of ``tables/scenarios.csv``);
 - "Korreksjoner" (when the kommune's corrections were in force): each with its outcome
   (:mod:`pipeline.products.corrections_nb`, the rows of ``tables/corrections.csv``);
 
@@ -31,6 +33,7 @@ from pipeline.config import Config
 from pipeline.products.about_nb import about_rows, column_rows
 from pipeline.products.columns_nb import ColumnNb, describe_all
 from pipeline.products.corrections_nb import corrections_sheet
+from pipeline.products.scenarios_nb import scenarios_sheet
 from pipeline.products.sheets_nb import Sheet, write_csv_nb, write_workbook
 
 LEVELS_NB: Final = {"kommune": "Kommune", "fylke": "Fylke", "total": "Nasjonalt"}
@@ -95,11 +98,13 @@ def write_gap_table_nb(
     info: Mapping[str, Any],
     reasons: pd.DataFrame | None = None,
     corrections: pd.DataFrame | None = None,
+    scenarios: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """``tables/gap_table.xlsx`` and ``tables/gap_table_nb.csv``; ``info`` holds ``run_id``,
     ``code_version``, ``checksums`` and ``metadata`` (the input layers' vintages); ``reasons``
     (:func:`pipeline.reason_counts.reason_counts`) adds the "Årsaker" sheet, ``corrections``
-    (:func:`pipeline.corrections.published_uses`, when any) the "Korreksjoner" sheet."""
+    (:func:`pipeline.corrections.published_uses`, when any) the "Korreksjoner" sheet and
+    ``scenarios`` (:func:`pipeline.scenarios.comparison`) the "Scenarier" sheet."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     described = describe_all(list(gap_table.columns), config.targets)
@@ -114,6 +119,10 @@ def write_gap_table_nb(
         sheet, reason_columns = reasons_sheet(reasons, config, title)
         sheets.append(sheet)
         named += [c for c in reason_columns if c.name not in by_name]
+    if scenarios is not None:
+        sheet = scenarios_sheet(scenarios, config, title)
+        sheets.append(sheet)
+        named += [c for c in sheet.columns if c.name not in by_name]
     if corrections is not None and len(corrections):
         sheet = corrections_sheet(corrections, config, title)
         sheets.append(sheet)
