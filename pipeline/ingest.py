@@ -158,7 +158,7 @@ def _lacking(config: Config, address_ids: pd.Series) -> tuple[list[LayerResult],
     return results, pd.DataFrame(lacking)
 
 
-def _areas(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
+def read_area_layers(config: Config) -> tuple[list[LayerResult], gpd.GeoDataFrame | None]:
     inputs = config.inputs
     results = [
         read_areas(path, status, crs)
@@ -235,7 +235,7 @@ def ingest(
     per_address = pd.concat([offers.accepted, nkom.offers], ignore_index=True)
     square_results, square_offers = _square_offers(config, addresses.accepted, per_address)
     lacking_results, lacking = _lacking(config, ids)
-    area_results, areas = _areas(config)
+    area_results, areas = read_area_layers(config)
     optional = [
         read_layer(cache, "sites", read_sites, inputs.sites, arctic) if inputs.sites else None,
         read_layer(cache, "fibre", read_network, inputs.fibre, inputs.fibre_crs)

@@ -120,7 +120,7 @@ def run_pipeline(
                 if kommune is None:  # a preview's few items need no worker started early
                     pool.warm_up()  # its workers start (or it connects) while ingest reads
                 ingest_cache = _ingest_cache(config, checksums)
-                reach_cache = _reach_cache(config, checksums)
+                reach_cache = reach_cache_of(config, checksums)
                 work = Work(timer, progress, pool, reach_cache, ingest_cache, kommune)
                 result = _run_stages(config, connection, info, work, inputs)
         except Exception as exc:
@@ -162,7 +162,7 @@ def run_kommune_preview(
         raise
 
 
-def _reach_cache(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachCache | None:
+def reach_cache_of(config: Config, checksums: dict[str, dict[str, Any]]) -> ReachCache | None:
     """The run's reach cache (``[run] cache_dir``/reach), unless there is no DTM or
     ``[run] reuse_cache`` is off."""
     dtm = config.inputs.dtm

@@ -5,7 +5,8 @@ exit with code 2; nothing prints a traceback for them.
 
 - :mod:`pipeline.cli.runs`: ``run``, ``demo``, ``runs``;
 - :mod:`pipeline.cli.tools`: ``fetch``, ``los``, ``areas``, ``sensitivity``, ``build-national``;
-- :mod:`pipeline.cli.corrections`: ``corrections add``, ``list``, ``withdraw``.
+- :mod:`pipeline.cli.corrections`: ``corrections add``, ``list``, ``withdraw``;
+- :mod:`pipeline.cli.scenario`: ``scenario list``, ``run``, ``show``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 
 from layers.errors import fault_of
-from pipeline.cli import brief, corrections, runs, tools
+from pipeline.cli import brief, corrections, runs, scenario, tools
 from pipeline.cli.common import DEBUG, fail
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ app.command()(tools.sensitivity)
 app.command("build-national")(tools.build_national)
 app.command()(brief.brief)
 app.add_typer(corrections.app, name="corrections")
+app.add_typer(scenario.app, name="scenario")
 
 
 def main() -> None:

@@ -234,3 +234,24 @@ def test_a_preview_gives_the_kommune_the_national_scenarios(
         scenario_run["out"] / "kommuner" / "9901" / "current" / "tables" / "scenarios.csv"
     )
     assert len(national) == len(NAMES) and preview == national
+
+
+def test_scenario_run_again_on_the_stored_inputs_gives_the_runs_figures(
+    scenario_run: dict[str, Any],
+) -> None:
+    """``gapmap scenario run`` reads the run back from the store (no ingest) and must give
+    what the run itself computed, every level and column."""
+    config = scenario_run["out"] / "data" / "gapmap.toml"
+    done = runner.invoke(app, ["scenario", "run", "-c", str(config), "--progress", "off"])
+    assert done.exit_code == 0, done.output
+    again = _rows(scenario_run["out"] / "scenarios" / scenario_run["run_id"] / "scenarios.csv")
+    published = _rows(scenario_run["folder"] / "tables" / "scenarios.csv")
+    assert len(again) == len(published)
+    for new, old in zip(again, published, strict=True):
+        for column, value in old.items():
+            if column.endswith("_nok") and value:
+                assert float(new[column]) == pytest.approx(float(value), rel=1e-12), column
+            else:
+                assert new[column] == value, (column, new["scenario"], new["kommunenummer"])
+    shown = runner.invoke(app, ["scenario", "show", "-c", str(config), "--kommune", "9901"])
+    assert shown.exit_code == 0 and "Kobbernettet slått av" in shown.output
