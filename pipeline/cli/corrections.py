@@ -153,8 +153,9 @@ def withdraw(
     reason: Annotated[str, typer.Option("--reason", help="Why they are withdrawn.")],
     by: ByOption = None,
 ) -> None:
-    """Withdraw corrections from now on: the next run no longer applies them (the runs that
-    did keep their record)."""
+    """Withdraw corrections: the next run no longer applies them.
+
+    The runs that did apply them keep their record."""
     try:
         register = load_config(config).run.corrections_register
         done = withdraw_corrections(register, ids, reason, by)

@@ -30,7 +30,7 @@ from pipeline.progress import progress_for
 from pipeline.scenario_rerun import rerun_scenarios
 
 app = typer.Typer(
-    help="What if: the config's [scenarios] against the run (list, run again, show).",
+    help="What if: the config's \\[scenarios] against the run (list, run again, show).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -128,8 +128,10 @@ def run_again(
     ] = None,
     progress: Annotated[str, typer.Option(help="'bar', 'plain', 'off' or 'auto'.")] = "auto",
 ) -> None:
-    """Compute the scenarios again on the latest run's stored inputs (no new ingest), store
-    them under that run, and write <output_dir>/scenarios/<run_id>/scenarios.csv and .xlsx."""
+    """Compute the scenarios again on the latest run's stored inputs (no new ingest).
+
+    They are stored under that run, and written to <output_dir>/scenarios/<run_id>/ as
+    scenarios.csv and scenarios.xlsx."""
     try:
         settings = load_config(config)
         done = rerun_scenarios(settings, name or (), progress_for(console, progress))
