@@ -206,6 +206,17 @@ def _position_checks(
     return checks
 
 
+def _length_checks(frame: pd.DataFrame) -> list[tuple[pd.Series, str | pd.Series]]:
+    """A text longer than :data:`MAX_TEXT_CHARACTERS` (evidence, submitter, text, operator)."""
+    return [
+        (
+            _too_long(_text(frame, column)),
+            f"{_header(frame, column)}: over {MAX_TEXT_CHARACTERS:,} characters",
+        )
+        for column in ("evidence", "submitter", "address_text", "operator")
+    ]
+
+
 def _checks(
     frame: pd.DataFrame, parsed: dict[str, pd.Series], today: date
 ) -> list[tuple[pd.Series, str | pd.Series]]:
@@ -259,14 +270,7 @@ def _checks(
             f"{_header(frame, 'evidence')}: empty; expected the evidence",
         ),
     ]
-    for column in ("evidence", "submitter", "address_text", "operator"):
-        checks.append(
-            (
-                _too_long(_text(frame, column)),
-                f"{_header(frame, column)}: over {MAX_TEXT_CHARACTERS:,} characters",
-            )
-        )
-    return checks
+    return [*checks, *_length_checks(frame)]
 
 
 def _parsed(frame: pd.DataFrame) -> dict[str, pd.Series]:

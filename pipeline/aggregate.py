@@ -19,7 +19,8 @@ from pipeline.aggregate_eligibility import with_eligibility
 from pipeline.aggregate_premises import with_premises
 from pipeline.aggregate_sql import LEVEL, kommune_target_rollup
 from pipeline.config import Config, Target
-from pipeline.corrections import with_corrections
+from pipeline.corrections_effects import with_corrections
+from pipeline.exact import exact_sum
 from pipeline.planning.areas import subsidy_need_nok
 from pipeline.planning.cost_curve import (
     CURVE_COLUMNS,
@@ -299,19 +300,19 @@ def with_subsidy_need(
     results = subsidy_case(_only(results, [*columns, "eligible"]))
     costed = results.loc[results["cost_nok"].notna() & (results["cluster_id"] >= 0)]
     areas = costed.groupby(["fylkesnummer", "kommunenummer", "cluster_id"], as_index=False).agg(
-        cost_nok=("cost_nok", "sum"), households=("households", "sum")
+        cost_nok=("cost_nok", exact_sum), households=("households", "sum")
     )
     areas["need"] = subsidy_need_nok(
         areas["cost_nok"], areas["households"], viable_nok_per_household
     )
-    by_kommune = areas.groupby("kommunenummer")["need"].sum()
-    by_fylke = areas.groupby("fylkesnummer")["need"].sum()
+    by_kommune = areas.groupby("kommunenummer")["need"].agg(exact_sum)
+    by_fylke = areas.groupby("fylkesnummer")["need"].agg(exact_sum)
     need = np.select(
         [gap_table["level"] == "kommune", gap_table["level"] == "fylke"],
         [
             gap_table["kommunenummer"].map(by_kommune).fillna(0.0),
             gap_table["fylkesnummer"].map(by_fylke).fillna(0.0),
         ],
-        default=float(areas["need"].sum()),
+        default=exact_sum(areas["need"]),
     )
     return gap_table.assign(subsidy_need_nok=need)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config_eligibility import RULES
+from pipeline.exact import exact_sum
 from pipeline.planning.cost_curve import subsidy_case
 
 ELIGIBILITY_GAP_COLUMNS = (
@@ -66,9 +67,9 @@ def with_eligibility(
     kommune has no address)."""
     sums = eligibility_sums(results, cost_target)
     columns = list(ELIGIBILITY_GAP_COLUMNS)
-    by_kommune = sums.groupby("kommunenummer")[columns].sum()
-    by_fylke = sums.groupby("fylkesnummer")[columns].sum()
-    total = sums[columns].sum()
+    by_kommune = sums.groupby("kommunenummer")[columns].agg(exact_sum)
+    by_fylke = sums.groupby("fylkesnummer")[columns].agg(exact_sum)
+    total = sums[columns].agg(exact_sum)  # the same in any order of the rows (a preview)
     level = gap_table["level"].to_numpy()
     added = {}
     for column in columns:

@@ -34,6 +34,7 @@ from pipeline.config_cost import (
     SatelliteSettings,
     TerrainSettings,
     WirelessCostSettings,
+    check_cost,
 )
 from pipeline.config_eligibility import EligibilitySettings, check_eligibility
 from pipeline.config_inputs import Inputs
@@ -290,7 +291,7 @@ def config_from_dict(raw: dict[str, Any], base: Path) -> Config:
     scenarios = build_scenarios(raw["scenarios"], names) if "scenarios" in raw else ()
     config = Config(**sections, targets=targets, scenarios=scenarios)
     _check_names(config)
-    _check_cost(config.cost)
+    check_cost(config.cost)
     _check_input_crs(config.inputs)
     check_refresh(config.fetch, config.freshness, config.inputs)
     check_nkom(config.nkom)
@@ -358,25 +359,6 @@ def _check_input_crs(inputs: Inputs) -> None:
                 ' or "EPSG:25832" (or "" for the file\'s own)'
             )
             raise ConfigError(msg) from None
-
-
-def _check_cost(cost: CostSettings) -> None:
-    if cost.choose_by not in ("capex", "lifetime"):
-        msg = f"[cost].choose_by: got {cost.choose_by!r}, expected 'capex' or 'lifetime'"
-        raise ConfigError(msg)
-    lifetime = cost.lifetime
-    if lifetime.discount_rate >= 1.0:
-        msg = (
-            f"[cost.lifetime].discount_rate: got {lifetime.discount_rate}, expected a share"
-            " below 1 (0.04)"
-        )
-        raise ConfigError(msg)
-    if lifetime.years <= 0:
-        msg = f"[cost.lifetime].years: got {lifetime.years}, expected > 0"
-        raise ConfigError(msg)
-    if cost.fibre.route_factor < 1.0:
-        msg = f"[cost.fibre].route_factor: got {cost.fibre.route_factor}, expected >= 1.0"
-        raise ConfigError(msg)
 
 
 def load_config(path: Path) -> Config:

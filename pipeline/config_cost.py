@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from layers.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class FibreSettings:
@@ -203,3 +205,23 @@ class CostSettings:
     satellite: SatelliteSettings = field(default_factory=SatelliteSettings)
     lifetime: LifetimeSettings = field(default_factory=LifetimeSettings)
     sea: SeaSettings = field(default_factory=SeaSettings)  # rollout (issue 15): sea crossings
+
+
+def check_cost(cost: CostSettings) -> None:
+    """The cost settings' own rules (choose_by, the lifetime, the route factor)."""
+    if cost.choose_by not in ("capex", "lifetime"):
+        msg = f"[cost].choose_by: got {cost.choose_by!r}, expected 'capex' or 'lifetime'"
+        raise ConfigError(msg)
+    lifetime = cost.lifetime
+    if lifetime.discount_rate >= 1.0:
+        msg = (
+            f"[cost.lifetime].discount_rate: got {lifetime.discount_rate}, expected a share"
+            " below 1 (0.04)"
+        )
+        raise ConfigError(msg)
+    if lifetime.years <= 0:
+        msg = f"[cost.lifetime].years: got {lifetime.years}, expected > 0"
+        raise ConfigError(msg)
+    if cost.fibre.route_factor < 1.0:
+        msg = f"[cost.fibre].route_factor: got {cost.fibre.route_factor}, expected >= 1.0"
+        raise ConfigError(msg)

@@ -13,7 +13,6 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -26,13 +25,10 @@ from maps.cost_curve_png import plot_cost_curve
 from maps.publish import AssetMode, KommuneWork, MapPaths, write_maps
 from maps.style import TargetSpec
 from maps.worker_pool import Pool
-from pipeline.aggregate import Aggregated
 from pipeline.aggregate_premises import households_basis
-from pipeline.changes import Changes
 from pipeline.config import Config, to_dict
-from pipeline.corrections import published_uses
+from pipeline.corrections_effects import published_uses
 from pipeline.executor import open_executor
-from pipeline.ingest import Ingested
 from pipeline.planning.areas import project_areas
 from pipeline.planning.cost_curve import subsidy_case
 from pipeline.products import tables as files
@@ -46,42 +42,12 @@ from pipeline.products.kommune_downloads import write_kommune_downloads
 from pipeline.products.pieces import piece_cache, pieces_detail
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.reason_counts import reason_counts
+from pipeline.run_info import RunInfo as RunInfo
+from pipeline.run_info import RunTables as RunTables
 from pipeline.wireless import fwa_claims_stage
 
 CURRENT = "current"
 SET_ASIDE = (".failed", ".aborted")  # suffixes of run folders set aside
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What stamps a run's products: its id, start, code version and input checksums."""
-
-    run_id: str
-    started_at: str
-    code_version: str
-    checksums: Mapping[str, Mapping[str, Any]]
-    # a kommune preview's scope (pipeline/preview.py: level, kommunenummer, note_nb); None:
-    # every kommune of the inputs
-    scope: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class RunTables:
-    """What a run publishes: the aggregates, the inputs as read, one row per address with
-    every stage's columns (point geometry, EPSG:25833), the stages' counts for the manifest,
-    the candidate masts of the cost stage and the changes since the previous run."""
-
-    aggregated: Aggregated
-    inputs: Ingested
-    results: pd.DataFrame
-    counts: Mapping[str, Mapping[str, Any]]
-    new_sites: pd.DataFrame
-    changes: Changes | None = None
-    fwa_claims: pd.DataFrame | None = None  # judged by the wireless stage (None: judged here)
-    # the corrections in force and what each did (pipeline/corrections.py); None: none read
-    corrections: pd.DataFrame | None = None
-    # the run against its [scenarios] per level (pipeline/scenarios.py); None: no scenarios
-    scenarios: pd.DataFrame | None = None
 
 
 def prepare_output_dir(output_dir: Path, store_path: Path) -> None:

@@ -35,6 +35,7 @@ from pipeline import (
     changes,
     classify,
     corrections,
+    corrections_effects,
     cost,
     coverage,
     eligibility,
@@ -46,13 +47,14 @@ from pipeline import (
     publication,
     publish,
     reasons,
+    scenario_tables,
     scenarios,
     store,
     terrain,
     wireless,
 )
+from pipeline.adjustments import compared_with_scenarios, corrected, scenarios_of, stored_columns
 from pipeline.config import Config, to_dict
-from pipeline.corrections_register import corrections_in_force
 from pipeline.executor import open_executor
 from pipeline.ingest_cache import INGEST_CACHE, IngestCache
 from pipeline.progress import NO_PROGRESS, Progress
@@ -243,27 +245,22 @@ def _run_stages(
         inputs = given or ingest.ingest(config, work.ingest_cache, work.kommune)
         if work.kommune is not None:
             inputs = preview.candidates_of(config, inputs, work.kommune)
-        in_force = corrections_in_force(config.run.corrections_register, _naive_utc(info))
-        inputs, applied = corrections.apply_corrections(
-            config, inputs, in_force, preview=work.kommune is not None
-        )
+        inputs, applied = corrected(config, inputs, info, work.kommune is not None, detail)
         detail["addresses"] = f"{len(inputs.addresses):,}"
         detail["quarantined"] = f"{len(inputs.quarantine):,}"
-        if len(in_force):
-            detail["corrections"] = f"{int(applied.uses['applied'].sum())}/{len(in_force)}"
         detail |= _cache_detail(work.ingest_cache)
     inputs, results, counts, masts, claims = _address_stages(config, inputs, work, applied)
-    uses = corrections.uses_with_results(applied.uses, results)
-    what_if = _scenarios(config, inputs, results, work)
+    uses = corrections_effects.uses_with_results(applied.uses, results)
+    what_if = scenarios_of(config, inputs, results, timer, (progress, pool, work.cache))
     if work.kommune is not None:  # the neighbours' rows served the stages; now only the kommune
         inputs, results, masts, claims = preview.kommune_only(
             inputs, results, (masts, claims), work.kommune
         )
-        inputs, uses = corrections.kommune_uses(inputs, uses, work.kommune)
+        inputs, uses = corrections_effects.kommune_uses(inputs, uses, work.kommune)
         what_if = [scenarios.of_addresses(r, results["address_id"]) for r in what_if]
     with timer.stage("store") as detail:
         store.store_run(connection, info.run_id, config, inputs, results, masts)
-        store.append(connection, "correction_uses", info.run_id, uses[_stored(uses)])
+        store.append(connection, "correction_uses", info.run_id, uses[stored_columns(uses)])
         detail["rows"] = f"{len(results):,}"
     # the offers are stored and judged: no later stage reads them, so publish need not hold them
     inputs = dataclasses.replace(inputs, offers=inputs.offers.iloc[:0])
@@ -274,9 +271,9 @@ def _run_stages(
             table = preview.kommune_rows_only(aggregated.gap_table)
             aggregated = dataclasses.replace(aggregated, gap_table=table)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
-        compared = _compared(config, results, what_if, aggregated.gap_table)
-        if compared is not None:
-            scenarios.store_scenarios(connection, info.run_id, compared, what_if, results)
+        compared = compared_with_scenarios(config, results, what_if, aggregated.gap_table)
+        if compared is not None:  # stored under the run beside its own summaries
+            scenario_tables.store_scenarios(connection, info.run_id, compared, what_if, results)
     with timer.stage("changes") as detail:
         changed = changes.changes_stage(connection, info.run_id, config)
         detail["rows"] = f"{len(changed.rows):,}"
@@ -294,44 +291,6 @@ def _run_stages(
     return RunResult(
         info.run_id, current.resolve(), table, inputs.counts, located, timings, manifest
     )
-
-
-def _scenarios(
-    config: Config, inputs: ingest.Ingested, results: pd.DataFrame, work: Work
-) -> list[scenarios.ScenarioResult]:
-    """The ``[scenarios]`` of the config, each from classify onward on the run's own inputs
-    (a stage of its own; none when the config has none)."""
-    if not config.scenarios:
-        return []
-    with work.timer.stage("scenarios") as detail:
-        done = scenarios.run_scenarios(
-            config, inputs, results, (work.progress, work.pool, work.cache)
-        )
-        detail["scenarios"] = str(len(done))
-    return done
-
-
-def _compared(
-    config: Config,
-    results: pd.DataFrame,
-    what_if: list[scenarios.ScenarioResult],
-    gap_table: pd.DataFrame,
-) -> pd.DataFrame | None:
-    """The comparison of the run with its scenarios (None without scenarios)."""
-    if not what_if:
-        return None
-    return scenarios.comparison(config, results, what_if, gap_table)
-
-
-def _naive_utc(info: publish.RunInfo) -> datetime:
-    """The run's start as naive UTC (the corrections register's clock)."""
-    return datetime.fromisoformat(info.started_at).astimezone(UTC).replace(tzinfo=None)
-
-
-def _stored(uses: pd.DataFrame) -> list[str]:
-    """The columns of ``correction_uses`` the store keeps (the per-target changes are the
-    published table's)."""
-    return [c for c in uses.columns if not c.startswith(corrections.CHANGE_PREFIX)]
 
 
 def _address_stages(
@@ -374,7 +333,9 @@ def _address_stages(
         detail |= cost.cost_detail(costed) | _cache_detail(cache)
     frames = [inputs.addresses, terrain_columns, reach, covered.columns, *classified.frames()]
     frames.append(eligible.columns)
-    frames.append(corrections.effect_columns(config, inputs, classified.classes, reach, applied))
+    frames.append(
+        corrections_effects.effect_columns(config, inputs, classified.classes, reach, applied)
+    )
     results = pd.concat([*frames, costed.costs], axis=1)
     with timer.stage("reasons") as detail:
         why = reasons.reasons_per_address(results, config, sites=inputs.sites, areas=inputs.areas)

@@ -32,7 +32,7 @@ from layers.errors import ConfigError, RunError
 from layers.network import read_network
 from layers.quarantine import empty_quarantine
 from layers.roads import read_roads
-from pipeline import scenarios
+from pipeline import scenario_tables, scenarios
 from pipeline.config import Config
 from pipeline.config_scenarios import BASE
 from pipeline.executor import open_executor
@@ -229,12 +229,12 @@ def rerun_scenarios(
         cache = reach_cache_of(config, _checksums(connection, run_id))  # the run's own
         with open_executor(config.run) as pool:
             done = scenarios.run_scenarios(config, inputs, results, (progress, pool, cache))
-        compared = scenarios.comparison(config, results, done, _identity(connection, run_id))
+        compared = scenario_tables.comparison(config, results, done, _identity(connection, run_id))
         chosen = [s.name for s in config.scenarios]
         for table in ("scenario_summary", "scenario_costs", "scenario_classes"):
             connection.execute(
                 f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, scenario)",
                 [run_id, [BASE, *chosen]],
             )
-        scenarios.store_scenarios(connection, run_id, compared, done, results)
+        scenario_tables.store_scenarios(connection, run_id, compared, done, results)
     return Rerun(run_id, compared, time.perf_counter() - started)

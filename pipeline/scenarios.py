@@ -28,12 +28,10 @@ scenario's changed classes are kept per address (``scenario_classes``), for the 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import duckdb
 import numpy as np
 import pandas as pd
 import shapely
@@ -45,10 +43,10 @@ from pipeline.config import Config
 from pipeline.config_scenarios import BASE, BASE_LABEL_NB, Scenario
 from pipeline.cost import cost_stage
 from pipeline.coverage import coverage_stage
+from pipeline.exact import exact_sum
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.radio.reach_cache import ReachCache
-from pipeline.store import append
 
 DELIVERED_OPERATOR_NB: Final = {"planned": "Planlagt utbygging", "funded": "Støttet utbygging"}
 PER_ADDRESS: Final = ("address_id", "kommunenummer", "fylkesnummer", "households")
@@ -193,12 +191,6 @@ def run_scenarios(
     return [run_scenario(config, inputs, results, s, work) for s in config.scenarios]
 
 
-def exact_sum(values: pd.Series) -> float:
-    """The correctly rounded sum (:func:`math.fsum`): the same in any order of the rows, so a
-    kommune preview and the national run sum a kommune's kroner to the same last digit."""
-    return math.fsum(values.to_numpy(dtype="float64"))
-
-
 def _level_sums(
     frame: pd.DataFrame, columns: Sequence[str], identity: pd.DataFrame
 ) -> pd.DataFrame:
@@ -297,113 +289,8 @@ def base_result(config: Config, results: pd.DataFrame) -> ScenarioResult:
     return ScenarioResult(scenario, config, _frame(config, results, results, results))
 
 
-def comparison(
-    config: Config,
-    results: pd.DataFrame,
-    scenario_results: Sequence[ScenarioResult],
-    gap_table: pd.DataFrame,
-) -> pd.DataFrame:
-    """``tables/scenarios.csv``: per level the run (``base``) and each scenario, with the
-    change against the run in households below each target and in cost."""
-    identity = gap_table[["level", "fylkesnummer", "kommunenummer", "kommunenavn"]]
-    viable = config.cost.commercially_viable_nok_per_household
-    parts = [summary(base_result(config, results), identity, viable)]
-    parts += [summary(r, identity, viable) for r in scenario_results]
-    table = pd.concat(parts, ignore_index=True)
-    if "budget_households_reached" in table.columns:  # whole households; none for the others
-        table["budget_households_reached"] = table["budget_households_reached"].astype("Int64")
-    base = parts[0].set_index(list(LEVEL_KEYS))
-    keyed = table.set_index(list(LEVEL_KEYS))
-    for target in config.targets:
-        below = f"below_target_households_{target.name}"
-        change = keyed[below] - base[below].reindex(keyed.index)
-        table[f"below_target_change_{target.name}"] = change.to_numpy().astype("int64")
-    table["cost_change_nok"] = (
-        keyed["cost_nok"] - base["cost_nok"].reindex(keyed.index)
-    ).to_numpy()
-    table["subsidy_need_change_nok"] = (
-        keyed["subsidy_need_nok"] - base["subsidy_need_nok"].reindex(keyed.index)
-    ).to_numpy()
-    return table[_comparison_columns(config, table)]
-
-
-def _comparison_columns(config: Config, table: pd.DataFrame) -> list[str]:
-    names = [t.name for t in config.targets]
-    columns = ["scenario", "scenario_label_nb", "level", "fylkesnummer", "kommunenummer"]
-    columns += ["kommunenavn", "households"]
-    for name in names:
-        columns += [f"below_target_households_{name}", f"below_target_change_{name}"]
-    columns += ["households_below_cost_target", "cost_nok", "cost_change_nok"]
-    columns += ["subsidy_need_nok", "subsidy_need_change_nok"]
-    columns += [
-        c for c in ("budget_nok", "budget_households_reached", "budget_cost_nok") if c in table
-    ]
-    return columns
-
-
-def changed_classes(result: ScenarioResult, results: pd.DataFrame) -> pd.DataFrame:
-    """The addresses whose class under a target the scenario changes: ``scenario``,
-    ``address_id``, ``target``, ``class`` (the scenario's), for the store and the maps."""
-    parts = []
-    for target in result.config.targets:
-        column = f"class_{target.name}"
-        now = result.frame[column]
-        differs = (now != results[column]).to_numpy()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "scenario": result.scenario.name,
-                    "address_id": results.loc[differs, "address_id"].to_numpy("int64"),
-                    "target": target.name,
-                    "class": now[differs].astype(str).to_numpy(),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
-
-
 def of_addresses(result: ScenarioResult, address_ids: pd.Series) -> ScenarioResult:
     """A kommune preview's part of a scenario: its addresses' rows, in ``address_ids``' order
     (the neighbours' rows served the scenario's cost stage)."""
     frame = result.frame.set_index("address_id", drop=False).loc[address_ids.to_numpy()]
     return dataclasses.replace(result, frame=frame.set_index(address_ids.index))
-
-
-def store_scenarios(
-    connection: duckdb.DuckDBPyConnection,
-    run_id: str,
-    compared: pd.DataFrame,
-    scenario_results: Sequence[ScenarioResult],
-    results: pd.DataFrame,
-) -> None:
-    """``scenario_summary`` (the comparison, long by target), ``scenario_costs`` and
-    ``scenario_classes`` (the changed classes) under ``run_id``."""
-    keys = ["scenario", "scenario_label_nb", *LEVEL_KEYS]
-    prefix = "below_target_households_"
-    targets = [str(c).removeprefix(prefix) for c in compared.columns if str(c).startswith(prefix)]
-    long = pd.concat(
-        [
-            compared[[*keys, "households"]].assign(
-                target=name, below_target_households=compared[f"below_target_households_{name}"]
-            )
-            for name in targets
-        ],
-        ignore_index=True,
-    ).rename(columns={"scenario_label_nb": "label_nb"})
-    append(connection, "scenario_summary", run_id, long)
-    cost_columns = [
-        c
-        for c in (
-            "households_below_cost_target",
-            "cost_nok",
-            "subsidy_need_nok",
-            "budget_nok",
-            "budget_households_reached",
-            "budget_cost_nok",
-        )
-        if c in compared
-    ]
-    append(connection, "scenario_costs", run_id, compared[["scenario", *LEVEL_KEYS, *cost_columns]])
-    changed = [changed_classes(r, results) for r in scenario_results]
-    if changed:
-        append(connection, "scenario_classes", run_id, pd.concat(changed, ignore_index=True))

@@ -33,7 +33,7 @@ COLUMNS: Final[dict[str, tuple[str, Kind, str]]] = {
 
 
 def corrections_sheet(corrections: pd.DataFrame, config: Config, title: str) -> Sheet:
-    """The sheet of ``corrections`` (:func:`pipeline.corrections.published_uses`), with the
+    """The sheet of ``corrections`` (:func:`pipeline.corrections_effects.published_uses`), with the
     change in households below the map target last."""
     target = next(t for t in config.targets if t.name == config.classify.map_target)
     change = f"{CHANGE_PREFIX}{target.name}"

@@ -103,8 +103,8 @@ def write_gap_table_nb(
     """``tables/gap_table.xlsx`` and ``tables/gap_table_nb.csv``; ``info`` holds ``run_id``,
     ``code_version``, ``checksums`` and ``metadata`` (the input layers' vintages); ``reasons``
     (:func:`pipeline.reason_counts.reason_counts`) adds the "Årsaker" sheet, ``corrections``
-    (:func:`pipeline.corrections.published_uses`, when any) the "Korreksjoner" sheet and
-    ``scenarios`` (:func:`pipeline.scenarios.comparison`) the "Scenarier" sheet."""
+    (:func:`pipeline.corrections_effects.published_uses`, when any) the "Korreksjoner" sheet and
+    ``scenarios`` (:func:`pipeline.scenario_tables.comparison`) the "Scenarier" sheet."""
     tables_dir = folder / "tables"
     tables_dir.mkdir(parents=True, exist_ok=True)
     described = describe_all(list(gap_table.columns), config.targets)

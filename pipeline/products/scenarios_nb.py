@@ -1,6 +1,6 @@
 """The "Scenarier" sheet of ``tables/gap_table.xlsx``: the run against its ``[scenarios]``.
 
-The rows of ``tables/scenarios.csv`` (:func:`pipeline.scenarios.comparison`) in bokmål: per
+The rows of ``tables/scenarios.csv`` (:func:`pipeline.scenario_tables.comparison`) in bokmål: per
 scenario (the run itself first, "Dagens data") and level, the households below each target and
 the change against the run, the cost of reaching the cost target, the subsidy need and, for a
 budget, what it reaches.

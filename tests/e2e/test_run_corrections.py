@@ -147,6 +147,8 @@ def corrected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert withdrawn.exit_code == 0, withdrawn.output
     _run(config)
     runs["withdrawn"] = out / "runs" / _last_run(store)
+    preview = runner.invoke(app, ["run", "-c", str(config), "--kommune", KOMMUNE])
+    assert preview.exit_code == 0, preview.output
     return {
         "config": config,
         "store": store,
@@ -303,3 +305,16 @@ def test_the_workbook_lists_the_corrections_in_norwegian(corrected: dict[str, An
     assert body[4][11].startswith("ikke brukt: ingen slik adresse")
     assert body[2][10] == '=HYPERLINK("http://x")'  # shown as written: a text cell
     assert book["Korreksjoner"].cell(row=4, column=11).data_type == "s"
+
+
+def test_a_preview_applies_the_national_register(corrected: dict[str, Any]) -> None:
+    """A kommune preview reads the national corrections register: its kommune row (the
+    corrections' columns included) and its corrections table are the national run's."""
+    national = corrected["runs"]["withdrawn"]
+    preview = corrected["store"].parent / "kommuner" / KOMMUNE / "current" / "tables"
+    row = _gap(national)[("kommune", KOMMUNE)]
+    assert [r for r in _rows(preview / "gap_table.csv") if r["level"] == "kommune"] == [row]
+    assert int(row["corrections_applied"]) == 3
+    assert _rows(preview / "corrections.csv") == [
+        r for r in _rows(national / "tables" / "corrections.csv") if r["kommunenummer"] == KOMMUNE
+    ]

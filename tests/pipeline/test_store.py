@@ -19,6 +19,7 @@ from pipeline import run as run_module
 from pipeline import store
 from pipeline.aggregate import aggregate_run, gap_table
 from pipeline.config import Config, Inputs, Target, load_config
+from pipeline.corrections import NOTHING
 from pipeline.executor import open_executor
 from pipeline.ingest import Ingested, ingest
 from pipeline.progress import NO_PROGRESS
@@ -347,7 +348,9 @@ def tiny_stages(tiny_region: Path) -> tuple[Config, Ingested, pd.DataFrame, pd.D
     timer = StageLog(Console(quiet=True))
     with open_executor(config.run) as pool:
         work = run_module.Work(timer, NO_PROGRESS, pool, None)
-        inputs, results, _, masts, _ = run_module._address_stages(config, ingest(config), work)
+        inputs, results, _, masts, _ = run_module._address_stages(
+            config, ingest(config), work, NOTHING
+        )
     return config, inputs, results, masts
 
 
