@@ -109,7 +109,7 @@ def list_scenarios(config: ConfigOption) -> None:
     except REPORTED as exc:
         fail(exc)
     if not settings.scenarios:
-        console.print(f"no [scenarios.<name>] tables in {escape(str(config))}", soft_wrap=True)
+        console.print(escape(f"no [scenarios.<name>] tables in {config}"), soft_wrap=True)
         return
     table = Table(title=f"Scenarier i {config.name}", box=box.SIMPLE_HEAD)
     for column in ("navn", "scenario", "endrer"):

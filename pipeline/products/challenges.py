@@ -176,9 +176,9 @@ def write_challenges(
     """``tables/challenges.csv`` and one CSV and XLSX per operator in
     ``tables/utfordringer/``; returns the files written (relative to ``folder``)."""
     tables = folder / "tables"
-    machine = write_csv(rows, tables / "challenges.csv")
     target = tables / FOLDER
     target.mkdir(parents=True, exist_ok=True)
+    machine = write_csv(rows, tables / "challenges.csv")
     columns = [ColumnNb(name, header, kind, "") for name, (header, kind) in COLUMNS.items()]
     values = {"evidence_kind": EVIDENCE_NB, "technology": TECHNOLOGY_NB}
     per_operator = {}
