@@ -3,7 +3,10 @@
 A scenario (:mod:`pipeline.config_scenarios`) changes what decides a class or a cost; the stage
 runs coverage → classify → cost once more per scenario on the run's own inputs, as the
 address stages left them (located, premises, terrain, line of sight: nothing is read again),
-and sums the result per kommune, fylke and nation beside the run's own (``base``):
+and sums the result per kommune, fylke and nation beside the run's own (``base``). The cost
+stage runs only when the scenario changes what it reads (the costed addresses, the fibre
+offers, the wireless reach at the cost target: :func:`cost_inputs_of`); otherwise the run's
+costs are the scenario's, exactly. The scenarios:
 
 - ``copper_off``: xDSL offers are not counted (``[classify] count_copper = false``);
 - ``count_mobile`` / ``count_satellite``: those offers count (or not);
@@ -38,11 +41,11 @@ import shapely
 
 from maps.worker_pool import Pool
 from pipeline.aggregate import with_subsidy_need
-from pipeline.classify import classify_stage
+from pipeline.classify import Classified, classify_stage
 from pipeline.config import Config
 from pipeline.config_scenarios import BASE, BASE_LABEL_NB, Scenario
-from pipeline.cost import cost_stage
-from pipeline.coverage import coverage_stage
+from pipeline.cost import cost_stage, costed_addresses
+from pipeline.coverage import Coverage, coverage_stage
 from pipeline.exact import exact_sum
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
@@ -150,16 +153,35 @@ def _frame(
     return pd.DataFrame(columns, index=results.index)
 
 
+def cost_inputs_of(
+    config: Config, inputs: Ingested, covered: Coverage, classified: Classified
+) -> tuple[np.ndarray, ...]:
+    """What the cost stage reads that a scenario can change: which addresses are costed, which
+    have a fibre offer, and which the wireless reach meets at the cost target. Two equal
+    tuples give the same costs (the rest, the positions, terrain, fibre, roads, are the run's)."""
+    return (
+        costed_addresses(config, classified.classes, covered, inputs.addresses),
+        np.asarray(covered.has_fibre, dtype=bool),
+        classified.reachable[f"wireless_{config.cost.target}"].to_numpy(dtype=bool),
+    )
+
+
+def _same(left: tuple[np.ndarray, ...], right: tuple[np.ndarray, ...]) -> bool:
+    return all(np.array_equal(a, b) for a, b in zip(left, right, strict=True))
+
+
 def run_scenario(
     config: Config,
     inputs: Ingested,
     results: pd.DataFrame,
     scenario: Scenario,
     work: tuple[Progress, Pool | None, ReachCache | None] = (NO_PROGRESS, None, None),
+    base_cost_inputs: tuple[np.ndarray, ...] | None = None,
 ) -> ScenarioResult:
     """One scenario on the run's located inputs and the address stages' ``results`` (their
-    terrain and line-of-sight columns are reused: nothing is computed twice that the scenario
-    does not change)."""
+    terrain and line-of-sight columns are reused). The cost stage runs again only when the
+    scenario changes what it reads (:func:`cost_inputs_of` against ``base_cost_inputs``, the
+    run's); else the run's costs are the scenario's, exactly."""
     changed = scenario_config(config, scenario)
     if not _changes_classes(scenario):
         return ScenarioResult(scenario, changed, _frame(changed, results, results, results))
@@ -168,17 +190,18 @@ def run_scenario(
     scenario_inputs = dataclasses.replace(inputs, offers=offers)
     covered = coverage_stage(changed, scenario_inputs)
     classified = classify_stage(changed, inputs.addresses, covered, results)
+    own = cost_inputs_of(changed, inputs, covered, classified)
+    if base_cost_inputs is not None and _same(own, base_cost_inputs):
+        return ScenarioResult(
+            scenario, changed, _frame(changed, results, classified.classes, results)
+        )
+    elevation = results[["elevation_m"]]
     costed = cost_stage(
-        changed,
-        scenario_inputs,
-        results[["elevation_m"]],
-        covered,
-        classified,
-        progress,
-        (pool, cache),
+        changed, scenario_inputs, elevation, covered, classified, progress, (pool, cache)
     )
-    costs = costed.costs
-    return ScenarioResult(scenario, changed, _frame(changed, results, classified.classes, costs))
+    return ScenarioResult(
+        scenario, changed, _frame(changed, results, classified.classes, costed.costs)
+    )
 
 
 def run_scenarios(
@@ -187,8 +210,14 @@ def run_scenarios(
     results: pd.DataFrame,
     work: tuple[Progress, Pool | None, ReachCache | None] = (NO_PROGRESS, None, None),
 ) -> list[ScenarioResult]:
-    """Every ``[scenarios]`` table of ``config``, in its order."""
-    return [run_scenario(config, inputs, results, s, work) for s in config.scenarios]
+    """Every ``[scenarios]`` table of ``config``, in its order; the run's own cost inputs are
+    found once (coverage and classify again on its inputs) to tell which need a cost stage."""
+    base: tuple[np.ndarray, ...] | None = None
+    if any(_changes_classes(s) for s in config.scenarios):
+        covered = coverage_stage(config, inputs)
+        classified = classify_stage(config, inputs.addresses, covered, results)
+        base = cost_inputs_of(config, inputs, covered, classified)
+    return [run_scenario(config, inputs, results, s, work, base) for s in config.scenarios]
 
 
 def _level_sums(

@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from pipeline.classify import classify_stage
 from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.coverage import coverage_stage
+from pipeline.scenario_rerun import stored_inputs
+from pipeline.scenarios import cost_inputs_of, run_scenario
 from pipeline.synthetic.demo import prepare_demo
 
 runner = CliRunner()
@@ -255,3 +261,25 @@ def test_scenario_run_again_on_the_stored_inputs_gives_the_runs_figures(
                 assert new[column] == value, (column, new["scenario"], new["kommunenummer"])
     shown = runner.invoke(app, ["scenario", "show", "-c", str(config), "--kommune", "9901"])
     assert shown.exit_code == 0 and "Kobbernettet slått av" in shown.output
+
+
+def test_a_scenario_that_leaves_the_cost_inputs_keeps_the_runs_costs_exactly(
+    scenario_run: dict[str, Any],
+) -> None:
+    """The shortcut (no cost stage when the costed addresses, the fibre and the reach at the
+    cost target are the run's) gives what the cost stage itself gives."""
+    config = load_config(scenario_run["out"] / "data" / "gapmap.toml")
+    with duckdb.connect(str(scenario_run["store"])) as connection:
+        inputs, results = stored_inputs(config, connection, scenario_run["run_id"])
+    copper = next(s for s in config.scenarios if s.name == "kobber_av")
+    covered = coverage_stage(config, inputs)
+    base = cost_inputs_of(
+        config, inputs, covered, classify_stage(config, inputs.addresses, covered, results)
+    )
+    short = run_scenario(config, inputs, results, copper, base_cost_inputs=base)
+    full = run_scenario(config, inputs, results, copper)
+    pd.testing.assert_frame_equal(short.frame, full.frame)
+    rows = _rows(scenario_run["folder"] / "tables" / "scenarios.csv")
+    cost = {(r["scenario"], r["level"]): r["cost_nok"] for r in rows}
+    assert cost[("kobber_av", "total")] == cost[("base", "total")]
+    assert cost[("planer_levert", "total")] != cost[("base", "total")]  # the plans bring fibre
