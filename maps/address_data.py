@@ -24,6 +24,8 @@ column          type        meaning
 ``site``        uint        1 + index into ``newSites`` (0: takes no proposed mast)
 ``reason<i>``   uint        1 + index into ``reasons``: the reason for the gap below target i
                             (0: none, served; the column is absent when the run has no reasons)
+``scn<k>_row``  uint32      scenario k (``[scenarios]``): the rows whose class it changes
+``scn<k>_val``  uint8       … and their class there: 4 × target index + class code
 ``texts``       uint8       UTF-8 JSON: ``streets``, ``numbers``, ``tech``, ``operators``,
                             ``wireless``, ``newSites``, ``reasons`` (one list for every target)
                             and ``ids`` (texts when ``id`` is absent)
@@ -80,6 +82,7 @@ class AddressRows:
     households_by_target: dict[str, dict[str, int]]  # target name -> class -> households
     unlocated: int  # addresses without coordinates (not on the map)
     unclassified: int = 0  # located addresses without a class for the map target (not shown)
+    scenarios: tuple[str, ...] = ()  # the labels of the scenarios the rows carry (the picker)
 
 
 def escape_series(values: pd.Series) -> pd.Series:
@@ -194,11 +197,41 @@ def _texts_and_ids(frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str
 
 
 def _class_codes(frame: pd.DataFrame, target: TargetSpec) -> np.ndarray:
-    classes = frame[f"class_{target.name}"].astype("object").to_numpy()
-    codes = np.full(len(frame), NO_CLASS, dtype=np.uint8)
+    return _codes(frame[f"class_{target.name}"])
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Each class as its index in :data:`maps.style.CLASS_ORDER` (:data:`NO_CLASS`: none)."""
+    classes = values.astype("object").to_numpy()
+    codes = np.full(len(values), NO_CLASS, dtype=np.uint8)
     for index, code in enumerate(style.CLASS_ORDER):
         codes[classes == code] = index
     return codes
+
+
+def scenario_column(index: int, target: TargetSpec) -> str:
+    """The addresses' column of scenario ``index``'s class for ``target``."""
+    return f"scenario{index}_class_{target.name}"
+
+
+def _scenario_changes(
+    frame: pd.DataFrame, columns: dict[str, np.ndarray], targets: Sequence[TargetSpec]
+) -> dict[str, np.ndarray]:
+    """Per scenario whose columns ``frame`` has (:func:`scenario_column`), the rows (in the
+    columns' order) whose class it changes, and 4 × target index + the class code there."""
+    out: dict[str, np.ndarray] = {}
+    index = 0
+    while scenario_column(index, targets[0]) in frame.columns:
+        rows, values = [], []
+        for t, target in enumerate(targets):
+            codes = _codes(frame[scenario_column(index, target)])
+            changed = np.flatnonzero(codes != columns[f"class{t}"])
+            rows.append(changed)
+            values.append((4 * t + codes[changed]).astype(np.uint8))
+        out[f"scn{index}_row"] = np.concatenate(rows).astype(np.uint32)
+        out[f"scn{index}_val"] = np.concatenate(values).astype(np.uint8)
+        index += 1
+    return out
 
 
 def address_columns(
@@ -231,7 +264,7 @@ def address_columns(
     else:
         columns["site"], texts["newSites"] = np.zeros(len(frame), np.uint8), []
     reasons, texts["reasons"] = reason_columns(frame, targets)
-    return columns | reasons, texts
+    return columns | reasons | _scenario_changes(frame, columns, targets), texts
 
 
 def pack_columns(
@@ -311,11 +344,12 @@ ENCODED_COLUMNS = (
 )
 
 
-def encoded_columns(targets: Sequence[TargetSpec]) -> list[str]:
+def encoded_columns(targets: Sequence[TargetSpec], scenarios: int = 0) -> list[str]:
     """Every column the address layer's encoding may read (those present are given to it, and
-    only those: the piece's key is their digest)."""
+    only those: the piece's key is their digest), with ``scenarios`` scenarios' classes."""
     per_target = [f"{prefix}{t.name}" for prefix in ("class_", "reason_evidence_") for t in targets]
-    return [*ENCODED_COLUMNS, *per_target]
+    per_scenario = [scenario_column(k, t) for k in range(scenarios) for t in targets]
+    return [*ENCODED_COLUMNS, *per_target, *per_scenario]
 
 
 def _encoded(frame: pd.DataFrame, targets: Sequence[TargetSpec]) -> bytes:
@@ -331,12 +365,14 @@ def address_rows(
     targets: Sequence[TargetSpec],
     map_target: TargetSpec,
     pieces: PieceCache = NO_PIECES,
+    scenarios: Sequence[str] = (),
 ) -> AddressRows:
     """Encode one kommune's located addresses for its map (vectorised; gzip level 6); the
     encoding is read back from ``pieces`` when these rows were encoded before
-    (:mod:`maps.piece_cache`)."""
+    (:mod:`maps.piece_cache`). ``scenarios`` are the labels of the scenarios whose classes the
+    rows carry (:func:`scenario_column`), for the map's scenario picker."""
     located = addresses["lat"].notna() & addresses["lon"].notna()
-    read = [c for c in encoded_columns(targets) if c in addresses.columns]
+    read = [c for c in encoded_columns(targets, len(scenarios)) if c in addresses.columns]
     frame = addresses.loc[located, read]  # all the encoding reads, so all its key needs
     parts = (frame_digest(frame), repr(tuple(targets)))
     encoded = pieces.piece("addresses", parts, lambda: _encoded(frame, targets))
@@ -353,4 +389,5 @@ def address_rows(
         households_by_target=households_by_class(addresses, targets),
         unlocated=int((~located).sum()),
         unclassified=int((~map_classes.isin(style.CLASS_ORDER)).sum()),
+        scenarios=tuple(scenarios),
     )

@@ -114,6 +114,7 @@ def layer_config(encoded: AddressRows, cost_label_nb: str | None) -> dict[str, A
         "count": encoded.count,
         "targets": [style.escape(t.label_nb) for t in targets],
         "targetNames": [t.name for t in targets],
+        "scenarios": [style.escape(label) for label in encoded.scenarios],
         "mapTarget": next(i for i, t in enumerate(targets) if t.name == encoded.map_target.name),
         "classes": [
             {"label": style.escape(c.label_nb), "color": c.color} for c in style.CLASS_STYLES

@@ -55,6 +55,7 @@ function decode(buffer) {
         Y[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
     }
     cols.cls = C.targets.map(function (_, t) { return cols['class' + t]; });
+    cols.base = cols.cls.slice();  // the run's classes; a scenario's are copies with its changes
     cols.reason = C.targets.map(function (_, t) { return cols['reason' + t] || null; });
     return cols;
 }
@@ -281,14 +282,38 @@ G.setTarget = function (t) {
     map.closePopup();
     draw();
 };
+G.scenario = -1;
+G.setScenario = function (k) {
+    // the run's classes, or scenario k's: its changed rows over copies of the targets it changes
+    G.scenario = k;
+    D.cls = D.base.slice();
+    if (k >= 0) {
+        var rows = D['scn' + k + '_row'], values = D['scn' + k + '_val'], copied = {};
+        for (var j = 0; j < rows.length; j++) {
+            var t = values[j] >> 2;
+            if (!copied[t]) { copied[t] = true; D.cls[t] = D.base[t].slice(); }
+            D.cls[t][rows[j]] = values[j] & 3;
+        }
+    }
+    document.querySelectorAll('input[name="gapmap-scenario"]').forEach(function (el) {
+        el.checked = Number(el.value) === k;
+    });
+    document.body.dataset.gapmapCurrentScenario = String(k);
+    map.closePopup();
+    draw();
+};
 G.state = function () {
     return {mode: G.mode, target: C.targetNames[G.target], zoom: map.getZoom(),
-        points: drawn.points ? drawn.points.idx.length : 0, bins: drawn.bins};
+        points: drawn.points ? drawn.points.idx.length : 0, bins: drawn.bins,
+        scenario: G.scenario};
 };
 G.layer = layer;
 document.addEventListener('change', function (e) {
     if (e.target && e.target.name === 'gapmap-target') {
         G.setTarget(C.targetNames.indexOf(e.target.value));
+    }
+    if (e.target && e.target.name === 'gapmap-scenario' && D) {
+        G.setScenario(Number(e.target.value));
     }
 });
 layer.addTo(map);

@@ -33,6 +33,7 @@ from maps.print_view import add_print_view
 from maps.style import TargetSpec
 from maps.target_switch import (
     cost_target_label,
+    scenario_switch_html,
     target_figures_html,
     target_heading_html,
     target_legend_html,
@@ -119,6 +120,8 @@ class KommuneMapInputs:
     fibre: gpd.GeoDataFrame | None = None
     sites: pd.DataFrame | None = None
     changes: KommuneChanges | None = None
+    # the labels of the [scenarios] whose classes the addresses carry (the legend's picker)
+    scenarios: tuple[str, ...] = ()
 
 
 def _changes_html(inputs: KommuneMapInputs) -> str:
@@ -255,6 +258,7 @@ def _add_panels(
         fmap
     )
     legend = target_legend_html(inputs.targets, inputs.map_target, encoded.households_by_target)
+    legend += scenario_switch_html(encoded.scenarios)
     if inputs.new_sites is not None:
         legend += new_site_legend_html()
     style.HtmlControl(legend, "bottomright", toggle_label="Tegnforklaring").add_to(fmap)
@@ -266,7 +270,9 @@ def kommune_map(inputs: KommuneMapInputs, pieces: PieceCache = NO_PIECES) -> fol
     panel (folds away), the legend and the print view (:mod:`maps.print_view`). The encoded
     addresses, the outline, the project areas' GeoJSON and the cost-curve PNG come from
     ``pieces`` when the same inputs were drawn before (:mod:`maps.piece_cache`)."""
-    encoded = address_rows(inputs.addresses, inputs.targets, inputs.map_target, pieces)
+    encoded = address_rows(
+        inputs.addresses, inputs.targets, inputs.map_target, pieces, inputs.scenarios
+    )
     fmap = _base_map()
     if inputs.terrain_png is not None:
         _hillshade_layer(inputs.terrain_png).add_to(fmap)

@@ -237,6 +237,7 @@ def write_maps(
     sites: gpd.GeoDataFrame | None = None,
     changes: ChangeSources | None = None,
     work: KommuneWork = KommuneWork(),
+    scenarios: tuple[str, ...] = (),
 ) -> MapPaths:
     """Write the index page, the overview map and one map per kommune of the gap table;
     return where (:class:`MapPaths`: ``index``, ``overview``, ``kommuner`` by kommunenummer).
@@ -262,6 +263,9 @@ def write_maps(
         the trend (:class:`maps.changes_layer.ChangeSources`); None: not shown.
     work : KommuneWork, keyword-only
         Who builds the kommune maps (:class:`KommuneWork`; default: this process, serially).
+    scenarios : tuple of str, keyword-only
+        The labels of the scenarios whose classes ``addresses`` carries
+        (:func:`maps.address_data.scenario_column`): the kommune maps' "Hva om" picker.
     """
     sources = MapSources(
         gap_table,
@@ -276,5 +280,6 @@ def write_maps(
         new_sites=new_sites,
         fibre=fibre,
         sites=sites,
+        scenarios=scenarios,
     )
     return _write_products(Path(out_dir), sources, assets, assets_dir, changes, work)

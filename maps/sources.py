@@ -157,6 +157,9 @@ class MapSources:
     new_sites: pd.DataFrame | None = None
     fibre: gpd.GeoDataFrame | None = None
     sites: gpd.GeoDataFrame | None = None
+    # the labels of the [scenarios] whose classes the addresses carry (maps.address_data
+    # scenario_column): each kommune map gets the legend's "Hva om" picker
+    scenarios: tuple[str, ...] = ()
 
 
 def validate_sources(sources: MapSources) -> TargetSpec:
@@ -264,7 +267,8 @@ class KommuneSlices:
         self.sources = sources
         self.kommune_groups = sources.kommuner.groupby("kommunenummer", sort=False).indices
         # only the columns a map reads: each kommune's slice is cut, and sent to a worker, once
-        shown = dict.fromkeys([*ADDRESS_COLUMNS, *encoded_columns(sources.targets)])
+        scenarios = len(sources.scenarios)
+        shown = dict.fromkeys([*ADDRESS_COLUMNS, *encoded_columns(sources.targets, scenarios)])
         self.addresses = sources.addresses[[c for c in shown if c in sources.addresses.columns]]
         self.address_groups = self.addresses.groupby("kommunenummer", sort=False).indices
         self.area_groups: Mapping[Hashable, Any] = {}
@@ -315,4 +319,5 @@ class KommuneSlices:
             ),
             fibre=fibre,
             sites=sites,
+            scenarios=tuple(sources.scenarios),
         )

@@ -135,3 +135,29 @@ def target_figures_html(
 
 def _swatch(color: str) -> str:
     return f'<span class="gapmap-swatch" style="background:{color}"></span>' if color else ""
+
+
+SCENARIO_NOTE_NB = (
+    "Et scenario farger adressene og popupene etter hva om; tallene i panelet og over gjelder "
+    "dagens data."
+)
+
+
+def scenario_switch_html(labels: Sequence[str]) -> str:
+    """The legend's scenario picker: the run's own data ("Dagens data", value -1) and each
+    scenario (value = its index); none without scenarios. Labels come escaped from here."""
+    if not labels:
+        return ""
+    options = [("-1", "Dagens data", True)] + [
+        (str(i), label, False) for i, label in enumerate(labels)
+    ]
+    radios = "".join(
+        f'<label><input type="radio" name="gapmap-scenario" value="{value}"'
+        f"{' checked' if checked else ''}> {style.escape(label)}</label>"
+        for value, label, checked in options
+    )
+    note = f'<div class="gapmap-legend-note">{style.escape(SCENARIO_NOTE_NB)}</div>'
+    return (
+        f'<fieldset class="gapmap-legend-target gapmap-legend-scenario"><legend>Hva om'
+        f"</legend>{radios}</fieldset>{note}"
+    )

@@ -44,6 +44,8 @@ from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.reason_counts import reason_counts
 from pipeline.run_info import RunInfo as RunInfo
 from pipeline.run_info import RunTables as RunTables
+from pipeline.scenario_tables import with_scenario_classes
+from pipeline.scenarios import on_the_maps
 from pipeline.wireless import fwa_claims_stage
 
 CURRENT = "current"
@@ -247,11 +249,12 @@ def _write_maps(
 ) -> MapPaths:
     """:func:`maps.publish.write_maps` on the run's tables."""
     results, masts = tables.results, tables.new_sites
+    addresses = files.with_lon_lat(pd.DataFrame(results.drop(columns="geometry")))
     return write_maps(
         folder,
         tables.aggregated.gap_table,
         tables.inputs.kommuner,
-        files.with_lon_lat(pd.DataFrame(results.drop(columns="geometry"))),
+        with_scenario_classes(addresses, config, tables.scenario_classes),
         [TargetSpec(t.name, t.down_mbps, t.up_mbps, t.label_nb) for t in config.targets],
         config.classify.map_target,
         _stamp(info, config.cost.target) | households_basis(tables.aggregated.gap_table),
@@ -265,6 +268,9 @@ def _write_maps(
         sites=tables.inputs.sites,
         changes=change_sources(tables.changes) if tables.changes is not None else None,
         work=work,
+        scenarios=tuple(s.label for s in on_the_maps(config))
+        if tables.scenarios is not None
+        else (),
     )
 
 

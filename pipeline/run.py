@@ -272,8 +272,9 @@ def _run_stages(
             aggregated = dataclasses.replace(aggregated, gap_table=table)
         detail["kommuner"] = str(int((aggregated.gap_table["level"] == "kommune").sum()))
         compared = compared_with_scenarios(config, results, what_if, aggregated.gap_table)
+        changed_classes = scenario_tables.all_changed_classes(what_if, results)
         if compared is not None:  # stored under the run beside its own summaries
-            scenario_tables.store_scenarios(connection, info.run_id, compared, what_if, results)
+            scenario_tables.store_scenarios(connection, info.run_id, compared, changed_classes)
     with timer.stage("changes") as detail:
         changed = changes.changes_stage(connection, info.run_id, config)
         detail["rows"] = f"{len(changed.rows):,}"
@@ -281,6 +282,7 @@ def _run_stages(
         tables = publish.RunTables(
             aggregated, inputs, results, counts, masts, changed, claims, uses, compared
         )
+        tables = dataclasses.replace(tables, scenario_classes=changed_classes)
         folder = publish.publish_products(config, info, tables, timer.rows, progress, pool, detail)
         detail["files"] = str(sum(1 for p in folder.rglob("*") if p.is_file()))
     current = publish.finish_publication(config, folder, timer.rows)

@@ -43,3 +43,5 @@ class RunTables:
     corrections: pd.DataFrame | None = None
     # the run against its [scenarios] per level (pipeline/scenarios.py); None: no scenarios
     scenarios: pd.DataFrame | None = None
+    # the classes each scenario changes: scenario, address_id, target, class (the maps' picker)
+    scenario_classes: pd.DataFrame | None = None

@@ -236,5 +236,6 @@ def rerun_scenarios(
                 f"DELETE FROM {table} WHERE run_id = ? AND list_contains(?, scenario)",
                 [run_id, [BASE, *chosen]],
             )
-        scenario_tables.store_scenarios(connection, run_id, compared, done, results)
+        changed = scenario_tables.all_changed_classes(done, results)
+        scenario_tables.store_scenarios(connection, run_id, compared, changed)
     return Rerun(run_id, compared, time.perf_counter() - started)

@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.scenarios import LEVEL_KEYS, ScenarioResult, base_result, summary
+from pipeline.scenarios import LEVEL_KEYS, ScenarioResult, base_result, on_the_maps, summary
 from pipeline.store import append
 
 
@@ -87,11 +87,10 @@ def store_scenarios(
     connection: duckdb.DuckDBPyConnection,
     run_id: str,
     compared: pd.DataFrame,
-    scenario_results: Sequence[ScenarioResult],
-    results: pd.DataFrame,
+    changed: pd.DataFrame,
 ) -> None:
     """``scenario_summary`` (the comparison, long by target), ``scenario_costs`` and
-    ``scenario_classes`` (the changed classes) under ``run_id``."""
+    ``scenario_classes`` (``changed``: :func:`all_changed_classes`) under ``run_id``."""
     keys = ["scenario", "scenario_label_nb", *LEVEL_KEYS]
     prefix = "below_target_households_"
     targets = [str(c).removeprefix(prefix) for c in compared.columns if str(c).startswith(prefix)]
@@ -118,6 +117,35 @@ def store_scenarios(
         if c in compared
     ]
     append(connection, "scenario_costs", run_id, compared[["scenario", *LEVEL_KEYS, *cost_columns]])
-    changed = [changed_classes(r, results) for r in scenario_results]
-    if changed:
-        append(connection, "scenario_classes", run_id, pd.concat(changed, ignore_index=True))
+    if len(changed):
+        append(connection, "scenario_classes", run_id, changed)
+
+
+def all_changed_classes(
+    scenario_results: Sequence[ScenarioResult], results: pd.DataFrame
+) -> pd.DataFrame:
+    """:func:`changed_classes` of every scenario, one table."""
+    parts = [changed_classes(r, results) for r in scenario_results]
+    empty = pd.DataFrame({"scenario": [], "address_id": [], "target": [], "class": []})
+    return pd.concat(parts, ignore_index=True) if parts else empty
+
+
+def with_scenario_classes(
+    addresses: pd.DataFrame, config: Config, changed: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The maps' addresses with each scenario's class per target
+    (:func:`maps.address_data.scenario_column`) for each scenario of
+    :func:`pipeline.scenarios.on_the_maps`: the run's class where the scenario changes none
+    (categorical: a byte an address)."""
+    if changed is None or not config.scenarios:
+        return addresses
+    columns = {}
+    for index, scenario in enumerate(on_the_maps(config)):
+        mine = changed.loc[changed["scenario"] == scenario.name]
+        for target in config.targets:
+            rows = mine.loc[mine["target"] == target.name]
+            base = addresses[f"class_{target.name}"].astype("object")
+            override = addresses["address_id"].map(rows.set_index("address_id")["class"])
+            classes = override.where(override.notna(), base)
+            columns[f"scenario{index}_class_{target.name}"] = classes.astype("category")
+    return addresses.assign(**columns)

@@ -133,6 +133,12 @@ def delivered_offers(inputs: Ingested, scenario: Scenario) -> pd.DataFrame:
     return offers[present].astype({c: inputs.offers[c].dtype for c in present})
 
 
+def on_the_maps(config: Config) -> list[Scenario]:
+    """The scenarios the maps' picker offers: those that can change a class (a budget alone
+    changes none; it is in the tables and the brief)."""
+    return [s for s in config.scenarios if _changes_classes(s)]
+
+
 def _changes_classes(scenario: Scenario) -> bool:
     """Whether the scenario is more than a budget (a budget alone reuses the run's classes
     and costs)."""

@@ -28,6 +28,8 @@ from pipeline.coverage import coverage_stage
 from pipeline.scenario_rerun import stored_inputs
 from pipeline.scenarios import cost_inputs_of, run_scenario
 from pipeline.synthetic.demo import prepare_demo
+from tests.browser import OfflineBrowser, screenshot
+from tests.maps.address_pages import READY, layer_state
 
 runner = CliRunner()
 SCENARIOS = """
@@ -52,6 +54,13 @@ target_speeds = { no2025 = [1000, 200] }
 label_nb = "50 mill. kr"
 budget_nok = 50_000_000
 """
+LABELS = [
+    "Kobbernettet slått av",
+    "Planlagte utbygginger levert",
+    "Mobil og satellitt telles",
+    "1000/200 som mål for 2025",
+    "50 mill. kr",
+]
 NAMES = ["base", "kobber_av", "planer_levert", "mobil_teller", "gigabit_2025", "budsjett_50"]
 TARGETS = ["no2025", "gigabit2030", "eu_vhcn", "subsidy30"]
 
@@ -283,3 +292,39 @@ def test_a_scenario_that_leaves_the_cost_inputs_keeps_the_runs_costs_exactly(
     cost = {(r["scenario"], r["level"]): r["cost_nok"] for r in rows}
     assert cost[("kobber_av", "total")] == cost[("base", "total")]
     assert cost[("planer_levert", "total")] != cost[("base", "total")]  # the plans bring fibre
+
+
+@pytest.mark.browser
+def test_the_kommune_map_shows_a_scenario_when_picked(
+    browser: OfflineBrowser, scenario_run: dict[str, Any]
+) -> None:
+    """The legend's "Hva om" picker recolours the addresses: with copper off, the map's
+    addresses at the support threshold move exactly as the stored changed classes say."""
+    page, report = browser.open(
+        (scenario_run["folder"] / "maps" / "kommune" / "9901.html").as_uri(), wait_for=READY
+    )
+    labels = page.locator(".gapmap-legend-scenario label").all_text_contents()
+    assert [t.strip() for t in labels] == ["Dagens data", *LABELS[:-1]]  # a budget moves no class
+    classes = """t => { const G = window.gapmapAddresses, c = [0, 0, 0, 0];
+        for (let i = 0; i < G.data.cls[t].length; i++) { c[G.data.cls[t][i]] += 1; } return c; }"""
+    target = TARGETS.index("subsidy30")
+    before = page.evaluate(classes, target)
+    page.locator(".gapmap-legend-scenario input[value='0']").check()  # kobber_av
+    assert layer_state(page)["scenario"] == 0
+    after = page.evaluate(classes, target)
+    changed = _query(
+        scenario_run["store"],
+        "SELECT count(*) FROM scenario_classes s JOIN addresses a USING (run_id, address_id)"
+        " WHERE s.run_id = ? AND s.scenario = 'kobber_av' AND s.target = 'subsidy30'"
+        " AND a.kommunenummer = '9901'",
+        scenario_run["run_id"],
+    )[0][0]
+    assert (
+        changed > 0 and sum(abs(a - b) for a, b in zip(after, before, strict=True)) <= 2 * changed
+    )
+    assert after[2] > before[2]  # more unserved (code 2) with copper off
+    screenshot(page, "scenario-kobber-av.png")
+    page.locator(".gapmap-legend-scenario input[value='-1']").check()
+    assert page.evaluate(classes, target) == before
+    assert report.problems() == []
+    page.context.close()

@@ -301,3 +301,20 @@ def test_households_per_class_are_the_pandas_group_sums(rows: list[tuple[float, 
     assert counts == {
         "a": {c: int(expected.get(c, 0)) for c in ("served", "underserved", "unserved")}
     }
+
+
+def test_a_scenario_travels_as_its_changed_rows_only() -> None:
+    """Rows in the columns' order (Ærfuglveien 9, Storgata 7, Storgata 3): scenario 0 makes
+    Storgata 3 (row 2) unserved and leaves the others; scenario 1 changes nothing."""
+    frame = _three().assign(
+        scenario0_class_no2025=["served", "unserved", "unserved"],
+        scenario1_class_no2025=["served", "underserved", "unserved"],
+    )
+    columns, _ = address_columns(frame, ONE)
+    assert columns["scn0_row"].tolist() == [2] and columns["scn0_val"].tolist() == [4 * 0 + 2]
+    assert columns["scn1_row"].tolist() == [] and columns["scn1_val"].tolist() == []
+    encoded = address_rows(frame, ONE, ONE[0], scenarios=("Kobber av", "Ingen endring"))
+    assert encoded.scenarios == ("Kobber av", "Ingen endring")
+    assert "scn1_val" in encoded.columns
+    plain = address_rows(frame, ONE, ONE[0])  # no labels: the scenario columns are not read
+    assert "scn0_row" not in plain.columns

@@ -10,6 +10,7 @@ from maps.kommune import KommuneMapInputs
 from maps.style import TargetSpec
 from maps.target_switch import (
     cost_target_label,
+    scenario_switch_html,
     target_figures_html,
     target_heading_html,
     target_legend_html,
@@ -97,3 +98,12 @@ def test_switching_target_recolours_and_changes_legend_and_panel(
     screenshot(page, "addr-300k-target-2030.png")
     assert report.problems() == []
     page.context.close()
+
+
+def test_the_scenario_picker_offers_the_runs_data_first_and_escapes_the_labels() -> None:
+    assert scenario_switch_html(()) == ""
+    html = scenario_switch_html(("Kobber <av>", "Mobil & satellitt"))
+    assert html.count('name="gapmap-scenario"') == 3
+    assert 'value="-1" checked> Dagens data' in html
+    assert 'value="0"> Kobber &lt;av&gt;' in html and "Mobil &amp; satellitt" in html
+    assert "<av>" not in html
