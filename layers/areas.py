@@ -15,6 +15,8 @@ granted bredbåndsstøtte). The canonical table has one row per area:
                planned area's date decides whether the plan counts, :mod:`pipeline.eligibility`)
 ``operator``   ``operator`` / ``utbygger`` / ``tilbyder`` (``""`` when absent)
 ``households`` ``households`` / ``husstander`` (nullable Int64)
+``down_mbps``  ``down_mbps`` / ``ned_mbps`` / ``nedhastighet``: the speed the build states,
+``up_mbps``    whole Mbit/s (nullable Int64; a scenario delivering the plans gives it)
 ``row_number`` the 1-based feature number in the file, for provenance
 ``geometry``   valid (Multi)Polygon in EPSG:25833
 =============  ==============================================================================
@@ -54,6 +56,10 @@ OPERATOR_COLUMNS = ("operator", "utbygger", "tilbyder")
 HOUSEHOLD_COLUMNS = ("households", "husstander")
 YEAR_RANGE = (1990, 2100)
 DATE_COLUMNS = ("build_date", "date", "dato", "utbyggingsdato", "ferdigdato")
+# the speed the build states (a scenario that delivers the plans gives it; pipeline/scenarios.py)
+DOWN_COLUMNS = ("down_mbps", "ned_mbps", "nedhastighet")
+UP_COLUMNS = ("up_mbps", "opp_mbps", "opphastighet")
+SPEED_RANGE = (1, 100_000)
 
 
 def _integer_column(
@@ -117,8 +123,8 @@ def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
     -------
     LayerResult
         Layer ``planned_areas`` or ``funded_areas``; features whose geometry fails
-        :func:`layers.geometry_checks.check_geometries`, and features with a year or
-        households that is not an integer, are quarantined.
+        :func:`layers.geometry_checks.check_geometries`, and features with a year,
+        households or a speed that is not an integer in range, are quarantined.
     """
     if status not in STATUSES:
         msg = f"status: got {status!r}, expected one of {list(STATUSES)}"
@@ -131,9 +137,12 @@ def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
     year, year_reason = _integer_column(raw, YEAR_COLUMNS, *YEAR_RANGE)
     households, households_reason = _integer_column(raw, HOUSEHOLD_COLUMNS, 0, 10_000_000)
     build_date, date_reason = _date_column(raw)
+    down, down_reason = _integer_column(raw, DOWN_COLUMNS, *SPEED_RANGE)
+    up, up_reason = _integer_column(raw, UP_COLUMNS, *SPEED_RANGE)
     area_id = ids_or_feature_numbers(raw, ID_COLUMNS)
+    reasons = [checked.reasons, year_reason, households_reason, date_reason, down_reason]
     ok, feature_number, quarantine = quarantine_features(
-        layer, path, area_id, [checked.reasons, year_reason, households_reason, date_reason]
+        layer, path, area_id, [*reasons, up_reason]
     )
     accepted = gpd.GeoDataFrame(
         {
@@ -144,6 +153,8 @@ def read_areas(path: Path | str, status: str, crs: str = "") -> LayerResult:
             "operator": _text_column(raw, OPERATOR_COLUMNS)[ok].to_numpy(),
             "households": households[ok].array,
             "build_date": build_date[ok].to_numpy(),
+            "down_mbps": down[ok].array,
+            "up_mbps": up[ok].array,
             "row_number": feature_number[ok],
         },
         geometry=checked.geometry[ok],

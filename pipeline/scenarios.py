@@ -12,8 +12,9 @@ costs are the scenario's, exactly. The scenarios:
 - ``count_mobile`` / ``count_satellite``: those offers count (or not);
 - ``planned_delivered`` / ``funded_delivered``: every address inside a planned (funded) area
   whose build date is on or before ``delivered_by`` (any area, dated or not, when it is empty)
-  gets the delivered offer (``delivered_technology`` ``delivered_down_mbps`` /
-  ``delivered_up_mbps``, operator "Planlagt utbygging" / "Støttet utbygging");
+  gets the delivered offer: the speed the area states (``down_mbps`` / ``up_mbps`` of the
+  areas file), else ``delivered_down_mbps`` / ``delivered_up_mbps``, as
+  ``delivered_technology``, operator "Planlagt utbygging" / "Støttet utbygging";
 - ``target_speeds``: a target's speeds changed (the cost target's too, so cost follows);
 - ``budget_nok``: what the budget reaches along the cost curve. The project areas (the cost
   stage's clusters; an address outside a cluster is its own) are taken cheapest per household
@@ -88,6 +89,15 @@ def scenario_config(config: Config, scenario: Scenario) -> Config:
     )
 
 
+def _stated(areas: pd.DataFrame, column: str, default: float) -> np.ndarray:
+    """Each area's stated speed (``down_mbps`` / ``up_mbps`` of :mod:`layers.areas`), else
+    the scenario's delivered speed."""
+    if column not in areas.columns:
+        return np.full(len(areas), default, dtype="float64")
+    stated = pd.to_numeric(areas[column], errors="coerce").astype("float64")
+    return stated.fillna(default).to_numpy(dtype="float64")
+
+
 def delivered_offers(inputs: Ingested, scenario: Scenario) -> pd.DataFrame:
     """The offers a scenario's delivered areas give: one per address inside a planned or
     funded area it delivers (module docstring), in the offers' columns."""
@@ -113,8 +123,14 @@ def delivered_offers(inputs: Ingested, scenario: Scenario) -> pd.DataFrame:
     addresses = inputs.addresses
     points = np.asarray(shapely.points(addresses["x_m"], addresses["y_m"]))
     area, point = shapely.STRtree(points).query(chosen.geometry.to_numpy(), predicate="intersects")
-    status = chosen["status"].to_numpy()[area]
-    rows = pd.DataFrame({"address_id": addresses["address_id"].to_numpy()[point], "status": status})
+    rows = pd.DataFrame(
+        {
+            "address_id": addresses["address_id"].to_numpy()[point],
+            "status": chosen["status"].to_numpy()[area],
+            "down": _stated(chosen, "down_mbps", scenario.delivered_down_mbps)[area],
+            "up": _stated(chosen, "up_mbps", scenario.delivered_up_mbps)[area],
+        }
+    )
     # an address in a funded and a planned area gets one offer, the funded one's name
     rows = rows.sort_values("status", key=lambda s: s.ne("funded")).drop_duplicates("address_id")
     offers = pd.DataFrame(
@@ -122,8 +138,8 @@ def delivered_offers(inputs: Ingested, scenario: Scenario) -> pd.DataFrame:
             "address_id": rows["address_id"].to_numpy("int64"),
             "operator": rows["status"].map(DELIVERED_OPERATOR_NB).to_numpy(dtype=object),
             "technology": scenario.delivered_technology,
-            "down_mbps": scenario.delivered_down_mbps,
-            "up_mbps": scenario.delivered_up_mbps,
+            "down_mbps": rows["down"].to_numpy(dtype="float64"),
+            "up_mbps": rows["up"].to_numpy(dtype="float64"),
             "source": f"scenario {scenario.name}",
             "source_date": pd.NaT,
             "row_number": -1,

@@ -51,6 +51,8 @@ def test_norwegian_attributes_become_the_canonical_columns(tmp_path: Path, suffi
         "operator",
         "households",
         "build_date",
+        "down_mbps",
+        "up_mbps",
         "row_number",
         "geometry",
     ]
@@ -232,3 +234,19 @@ def test_rows_in_equal_accepted_plus_quarantined(
     assert len(result.accepted) + len(result.quarantine) == len(kinds)
     numbers = sorted([*result.accepted["row_number"], *result.quarantine["row_number"]])
     assert numbers == list(range(1, len(kinds) + 1))
+
+
+def test_a_stated_speed_is_read_and_a_bad_one_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "planlagt.geojson"
+    gpd.GeoDataFrame(
+        {"navn": ["A", "B", "C"], "ned_mbps": ["1000", "", "fort"], "opp_mbps": ["100", "", "10"]},
+        geometry=[_box(0, 0, 100, 100), _box(200, 0, 300, 100), _box(400, 0, 500, 100)],
+        crs=25833,
+    ).to_file(path)
+    result = read_areas(path, status="planned")
+    assert result.accepted["down_mbps"].tolist()[0] == 1000
+    assert result.accepted["up_mbps"].tolist()[0] == 100
+    assert pd.isna(result.accepted["down_mbps"].iloc[1])
+    assert result.quarantine["reason"].tolist() == [
+        "ned_mbps: got fort, expected an integer in [1, 100000]"
+    ]

@@ -3,6 +3,8 @@ the offers of delivered areas, and sums that do not depend on the rows' order.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -134,3 +136,18 @@ def test_every_area_delivers_without_a_date_and_a_funded_one_names_the_offer() -
         "Støttet utbygging",
     ]
     assert np.array_equal(offers.dtypes.to_numpy(), _inputs().offers.dtypes.to_numpy())
+
+
+def test_an_area_that_states_its_speed_delivers_that_speed() -> None:
+    inputs = _inputs()
+    areas = inputs.areas.assign(
+        down_mbps=pd.array([300, None, None], dtype="Int64"),
+        up_mbps=pd.array([30, None, None], dtype="Int64"),
+    )
+    stated = dataclasses.replace(inputs, areas=areas)
+    scenario = Scenario("x", planned_delivered=True, delivered_down_mbps=500.0)
+    offers = delivered_offers(stated, scenario).sort_values("address_id")
+    assert offers[["address_id", "down_mbps", "up_mbps"]].values.tolist() == [
+        [1, 300.0, 30.0],  # the area states 300/30
+        [2, 500.0, 1000.0],  # the undated area states none: the scenario's
+    ]
