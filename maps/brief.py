@@ -51,6 +51,7 @@ td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: t
 img { display: block; max-width: 100%; }
 img.thumb { width: 62mm; height: 62mm; margin: 0 auto; }
 img.curve { width: 88mm; }
+body.what-if img.curve { width: 62mm; }  /* room for the scenarios on the one page */
 .note { font-size: 7pt; color: #555; }
 .swatch { display: inline-block; width: 2.4mm; height: 2.4mm; border-radius: 50%;
   border: .5px solid #222; margin: 0 1mm 0 2mm; vertical-align: -.3mm; }
@@ -178,7 +179,8 @@ def _scenarios_section(content: BriefContent) -> str:
         return ""
     header = ["Hva om", "Under mål", "Endring", "Kostnad"]
     title = f"Hva om – husstander under {escape(content.map_target_label)}"
-    return f"<section><h2>{title}</h2>{table_html(header, content.scenarios)}</section>"
+    table = table_html(header, content.scenarios, css="nowrap")
+    return f"<section><h2>{title}</h2>{table}</section>"
 
 
 def _footer(content: BriefContent) -> str:
@@ -202,7 +204,7 @@ def render_brief_html(content: BriefContent) -> str:
 <title>Bredbånd i {name} – kommunebrief</title>
 <style>{CSS}</style>
 </head>
-<body>
+<body{' class="what-if"' if content.scenarios else ""}>
 <h1>Bredbånd i {name}</h1>
 <p class="lead">Kommunenummer {escape(content.kommunenummer)} · {escape(content.fylke)} ·
 {escape(content.run_label)}</p>

@@ -12,6 +12,9 @@ give the kommune the national run's scenario figures.
 from __future__ import annotations
 
 import csv
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +238,10 @@ def test_the_workbook_and_the_brief_show_them(scenario_run: dict[str, Any]) -> N
     brief = (scenario_run["folder"] / "briefs" / "9901.html").read_text(encoding="utf-8")
     assert "Hva om" in brief and "Kobbernettet slått av" in brief
     assert "50 mill. kr (når " in brief
+    pdf = scenario_run["folder"] / "briefs" / "9901.pdf"
+    if pdf.is_file() and shutil.which("pdfinfo"):  # printed where Chromium is: one A4 page
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        assert re.search(r"^Pages:\s+1$", info.stdout, re.MULTILINE), info.stdout
 
 
 def test_a_preview_gives_the_kommune_the_national_scenarios(
