@@ -239,8 +239,7 @@ def write_maps(
     work: KommuneWork = KommuneWork(),
     scenarios: tuple[str, ...] = (),
 ) -> MapPaths:
-    """Write the index page, the overview map and one map per kommune of the gap table;
-    return where (:class:`MapPaths`: ``index``, ``overview``, ``kommuner`` by kommunenummer).
+    """Write the index page, the overview map and a map per kommune; return :class:`MapPaths`.
 
     Parameters
     ----------
@@ -250,22 +249,17 @@ def write_maps(
         The run's published tables, targets and stamp: the fields of
         :class:`maps.sources.MapSources` (documented there).
     assets : {"inline", "cdn", "local"}, keyword-only
-        ``"inline"`` (default): every map page carries its scripts and styles (from
-        ``maps/vendor/``): one file that works alone, offline.
-        ``"cdn"``: pages load Leaflet & co. from public CDNs.
-        ``"local"``: the assets are copied from the npm cache (``scripts/fetch_web_assets.sh``)
-        into ``out_dir/assets`` and the pages load them from there (works without internet).
-        In every mode Folium's assets gapmap does not use are left out (:mod:`maps.inline`).
-        ``assets_dir``: the npm asset cache for "local" (:func:`maps.assets.default_assets_dir`).
-    hillshades, areas, cost_curves, new_sites, fibre, sites, changes : optional, keyword-only
+        "inline" (default): each page carries its scripts and styles (``maps/vendor/``), one
+        file that works offline; "cdn": from public CDNs; "local": copied from ``assets_dir``
+        (the npm cache, :func:`maps.assets.default_assets_dir`) into ``out_dir/assets``.
+        Folium's assets gapmap does not use are left out in every mode (:mod:`maps.inline`).
+    hillshades, areas, cost_curves, new_sites, fibre, sites, changes, scenarios : keyword-only
         The kommune maps' hillshade, project areas, cost curves, proposed masts, existing fibre
         and sites (:class:`maps.sources.MapSources`), the changes since the previous run with
-        the trend (:class:`maps.changes_layer.ChangeSources`); None: not shown.
+        the trend (:class:`maps.changes_layer.ChangeSources`), None: not shown; the labels of
+        the scenarios whose classes ``addresses`` carries (the "Hva om" picker; (): none).
     work : KommuneWork, keyword-only
         Who builds the kommune maps (:class:`KommuneWork`; default: this process, serially).
-    scenarios : tuple of str, keyword-only
-        The labels of the scenarios whose classes ``addresses`` carries
-        (:func:`maps.address_data.scenario_column`): the kommune maps' "Hva om" picker.
     """
     sources = MapSources(
         gap_table,
