@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.cost_factors import read_cost_factors
+from layers.network import read_network
+from layers.roads import read_roads
 from maps.worker_pool import Pool
 from pipeline.classify import Classified
-from pipeline.config import Config, CostSettings
+from pipeline.config import Config, CostSettings, Inputs
 from pipeline.coverage import Coverage
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
@@ -125,3 +129,21 @@ def _costed_premises(addresses: pd.DataFrame) -> np.ndarray:
     if "premises_costed" in addresses:
         return np.asarray(addresses["premises_costed"], dtype=bool)
     return np.asarray(addresses["households"] > 0, dtype=bool)
+
+
+def read_cost_layers(
+    inputs: Inputs,
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None, pd.DataFrame | None]:
+    """The layers the cost stage draws on beside the addresses, read from the config's files:
+    the fibre network, the roads and the kommune cost factors (None where not given); for the
+    tools that run the cost stage again on a stored run (``gapmap sensitivity``,
+    ``gapmap scenario run``)."""
+    fibre_lines = read_network(inputs.fibre, inputs.fibre_crs).accepted if inputs.fibre else None
+    roads = None
+    if inputs.roads:
+        layer = inputs.roads_layer or None
+        roads = read_roads(inputs.roads, crs=inputs.roads_crs or None, layer=layer).accepted
+    factors = None
+    if inputs.kommune_cost_factors:
+        factors = read_cost_factors(inputs.kommune_cost_factors).accepted
+    return fibre_lines, roads, factors

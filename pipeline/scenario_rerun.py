@@ -27,14 +27,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.cost_factors import read_cost_factors
 from layers.errors import ConfigError, RunError
-from layers.network import read_network
 from layers.quarantine import empty_quarantine
-from layers.roads import read_roads
 from pipeline import scenario_tables, scenarios
 from pipeline.config import Config
 from pipeline.config_scenarios import BASE
+from pipeline.cost import read_cost_layers
 from pipeline.executor import open_executor
 from pipeline.ingest import Ingested, read_area_layers
 from pipeline.progress import NO_PROGRESS, Progress
@@ -137,20 +135,7 @@ def stored_inputs(
             ),
         }
     )
-    paths = config.inputs
-    fibre = read_network(paths.fibre, paths.fibre_crs).accepted if paths.fibre else None
-    roads = (
-        read_roads(
-            paths.roads, crs=paths.roads_crs or None, layer=paths.roads_layer or None
-        ).accepted
-        if paths.roads
-        else None
-    )
-    factors = (
-        read_cost_factors(paths.kommune_cost_factors).accepted
-        if paths.kommune_cost_factors
-        else None
-    )
+    fibre, roads, factors = read_cost_layers(config.inputs)
     inputs = Ingested(
         kommuner=_kommuner(connection, run_id),
         fylker=_frame(

@@ -20,12 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from layers.cost_factors import read_cost_factors
 from layers.errors import RunError
-from layers.network import read_network
-from layers.roads import read_roads
 from pipeline.config import Config, CostSettings, replace_nested
-from pipeline.cost import plan_costs
+from pipeline.cost import plan_costs, read_cost_layers
 from pipeline.rollout import choice as rollout
 from pipeline.rollout.fibre import presence_of_fibre
 from pipeline.store import latest_succeeded_run, read_store
@@ -98,20 +95,7 @@ def cost_inputs(config: Config) -> CostInputs:
         ).fetchall()
     # the kommune polygons: outside them is sea (pipeline/rollout/sea.py)
     land = shapely.from_wkb(np.array([bytes(row[0]) for row in wkb], dtype=object))
-    inputs = config.inputs
-    fibre = read_network(inputs.fibre, inputs.fibre_crs).accepted if inputs.fibre else None
-    roads = (
-        read_roads(
-            inputs.roads, crs=inputs.roads_crs or None, layer=inputs.roads_layer or None
-        ).accepted
-        if inputs.roads
-        else None
-    )
-    factors = (
-        read_cost_factors(inputs.kommune_cost_factors).accepted
-        if inputs.kommune_cost_factors
-        else None
-    )
+    fibre, roads, factors = read_cost_layers(config.inputs)
     has_fibre = frame["has_fibre"].to_numpy(dtype=bool)
     prepared = rollout.prepare(
         config,

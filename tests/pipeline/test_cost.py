@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from pipeline.config import Config, Inputs
-from pipeline.cost import Costed, cost_detail, costed_addresses
+from pipeline.config import Config, Inputs, load_config
+from pipeline.cost import Costed, cost_detail, costed_addresses, read_cost_layers
 
 
 def test_only_addresses_with_households_below_target_outside_areas_are_costed() -> None:
@@ -46,3 +47,19 @@ def test_the_cost_line_counts_rounds_the_masts_taken_and_the_total() -> None:
     detail = cost_detail(Costed(costs=costs, masts=pd.DataFrame()))
     # the stage lines of the console count as the other stages do (``f"{n:,}"``)
     assert detail == {"rounds": "3", "new_sites": "2", "total_nok": "3,444,500"}
+
+
+def test_the_cost_layers_are_read_from_the_configs_files(tiny_region: Path) -> None:
+    """``gapmap sensitivity`` and ``scenario run`` read the fibre, roads and cost factors the
+    config names, and nothing where it names none."""
+    inputs = load_config(tiny_region).inputs
+    fibre, roads, factors = read_cost_layers(inputs)
+    assert (fibre is not None) == (inputs.fibre is not None)
+    assert (roads is not None) == (inputs.roads is not None)
+    assert (factors is not None) == (inputs.kommune_cost_factors is not None)
+    if fibre is not None:
+        assert fibre.crs.to_epsg() == 25833 and len(fibre) > 0
+    empty = read_cost_layers(
+        dataclasses.replace(inputs, fibre=None, roads=None, kommune_cost_factors=None)
+    )
+    assert empty == (None, None, None)
