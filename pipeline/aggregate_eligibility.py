@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config_eligibility import RULES
-from pipeline.exact import exact_sum
+from pipeline.exact import level_sums
 from pipeline.planning.cost_curve import subsidy_case
 
 ELIGIBILITY_GAP_COLUMNS = (
@@ -67,20 +67,7 @@ def with_eligibility(
     kommune has no address)."""
     sums = eligibility_sums(results, cost_target)
     columns = list(ELIGIBILITY_GAP_COLUMNS)
-    by_kommune = sums.groupby("kommunenummer")[columns].agg(exact_sum)
-    by_fylke = sums.groupby("fylkesnummer")[columns].agg(exact_sum)
-    total = sums[columns].agg(exact_sum)  # the same in any order of the rows (a preview)
-    level = gap_table["level"].to_numpy()
-    added = {}
-    for column in columns:
-        added[column] = np.select(
-            [level == "kommune", level == "fylke"],
-            [
-                gap_table["kommunenummer"].map(by_kommune[column]).fillna(0.0).to_numpy(),
-                gap_table["fylkesnummer"].map(by_fylke[column]).fillna(0.0).to_numpy(),
-            ],
-            default=float(total[column]),
-        )
+    added = level_sums(sums, columns, gap_table)  # the same in any order of the rows
     table = gap_table.assign(**added)
     counts = [column for column in columns if column.endswith("_households")]
     table[counts] = table[counts].round().astype("int64")  # whole households (issue 15, item 9)

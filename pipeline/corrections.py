@@ -279,7 +279,7 @@ def _counts(
     keys = "korreksjon " + bad["correction_id"].astype(str)
     rows = [
         quarantine_rows(LAYER, str(file), group["row_number"], keys[group.index], group["outcome"])
-        for file, group in bad.assign(row_number=bad["row_number"]).groupby("source_file")
+        for file, group in bad.groupby("source_file")
     ]
     quarantine = pd.concat([inputs.quarantine, *rows], ignore_index=True)
     return counts, quarantine

@@ -27,6 +27,7 @@ from pipeline.classify import classify_stage
 from pipeline.config import Config, Target
 from pipeline.corrections import CHANGE_PREFIX, GAP_PREFIX, USE_COLUMNS, Applied
 from pipeline.coverage import coverage_per_address
+from pipeline.exact import level_sums
 from pipeline.ingest import Ingested
 
 
@@ -85,24 +86,13 @@ def with_corrections(
     corrections."""
     columns = ["corrections_applied", *(f"{CHANGE_PREFIX}{t.name}" for t in targets)]
     present = [c for c in columns if c in results.columns]
-    sums = results[["kommunenummer", "fylkesnummer", *present]]
-    by_kommune = sums.groupby("kommunenummer")[present].sum()
-    by_fylke = sums.groupby("fylkesnummer")[present].sum()
-    level = gap_table["level"].to_numpy()
-    added = {}
-    for column in columns:
-        name = column.replace(CHANGE_PREFIX, GAP_PREFIX)
-        if column not in present:
-            added[name] = np.zeros(len(gap_table), dtype="int64")
-            continue
-        added[name] = np.select(
-            [level == "kommune", level == "fylke"],
-            [
-                gap_table["kommunenummer"].map(by_kommune[column]).fillna(0).to_numpy(),
-                gap_table["fylkesnummer"].map(by_fylke[column]).fillna(0).to_numpy(),
-            ],
-            default=int(sums[column].sum()),
+    sums = level_sums(results[["kommunenummer", "fylkesnummer", *present]], present, gap_table)
+    added = {
+        column.replace(CHANGE_PREFIX, GAP_PREFIX): (
+            sums[column] if column in sums else np.zeros(len(gap_table))
         ).astype("int64")
+        for column in columns
+    }
     return gap_table.assign(**added)
 
 

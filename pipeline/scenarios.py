@@ -32,7 +32,6 @@ scenario's changed classes are kept per address (``scenario_classes``), for the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -47,7 +46,7 @@ from pipeline.config import Config
 from pipeline.config_scenarios import BASE, BASE_LABEL_NB, Scenario
 from pipeline.cost import cost_stage, costed_addresses
 from pipeline.coverage import Coverage, coverage_stage
-from pipeline.exact import exact_sum
+from pipeline.exact import exact_sum, level_sums
 from pipeline.ingest import Ingested
 from pipeline.progress import NO_PROGRESS, Progress
 from pipeline.radio.reach_cache import ReachCache
@@ -242,28 +241,6 @@ def run_scenarios(
     return [run_scenario(config, inputs, results, s, work, base) for s in config.scenarios]
 
 
-def _level_sums(
-    frame: pd.DataFrame, columns: Sequence[str], identity: pd.DataFrame
-) -> pd.DataFrame:
-    """``columns`` summed per kommune, fylke and in total, on ``identity``'s rows (level,
-    fylkesnummer, kommunenummer; 0 where a level has no address)."""
-    by_kommune = frame.groupby("kommunenummer")[list(columns)].agg(exact_sum)
-    by_fylke = frame.groupby("fylkesnummer")[list(columns)].agg(exact_sum)
-    total = frame[list(columns)].agg(exact_sum)
-    level = identity["level"].to_numpy()
-    out = identity.copy()
-    for column in columns:
-        out[column] = np.select(
-            [level == "kommune", level == "fylke"],
-            [
-                identity["kommunenummer"].map(by_kommune[column]).fillna(0).to_numpy(float),
-                identity["fylkesnummer"].map(by_fylke[column]).fillna(0).to_numpy(float),
-            ],
-            default=float(total[column]),
-        )
-    return out
-
-
 def _projects(frame: pd.DataFrame) -> pd.DataFrame:
     """The costed addresses as project areas (cluster; an address outside one is its own):
     kommune, fylke, households, cost and cost per household."""
@@ -322,7 +299,7 @@ def summary(
         cost_nok=frame["cost_nok"].fillna(0.0),
     )
     columns = ["households", *below, "households_below_cost_target", "cost_nok"]
-    table = _level_sums(sums, columns, identity)
+    table = identity.assign(**level_sums(sums, columns, identity))
     counts = [c for c in columns if c != "cost_nok"]
     table[counts] = table[counts].round().astype("int64")
     table = with_subsidy_need(table, frame, viable_nok_per_household)

@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.exact import exact_sum
+from pipeline.exact import exact_sum, level_sums
 
 
 def test_a_sum_a_float_loop_gets_wrong() -> None:
@@ -30,3 +30,21 @@ def test_any_order_gives_the_same_sum(values: list[float], seed: int) -> None:
     shuffled = list(values)
     random.Random(seed).shuffle(shuffled)
     assert exact_sum(pd.Series(values)) == exact_sum(pd.Series(shuffled)) == math.fsum(values)
+
+
+def test_level_sums_by_hand() -> None:
+    frame = pd.DataFrame(
+        {
+            "kommunenummer": ["0301", "0301", "3401"],
+            "fylkesnummer": ["03", "03", "34"],
+            "x": [1.5, 2.0, 4.0],
+        }
+    )
+    levels = pd.DataFrame(
+        {
+            "level": ["kommune", "kommune", "kommune", "fylke", "fylke", "total"],
+            "kommunenummer": ["0301", "3401", "3403", None, None, None],
+            "fylkesnummer": ["03", "34", "34", "03", "34", None],
+        }
+    )
+    assert level_sums(frame, ["x"], levels)["x"].tolist() == [3.5, 4.0, 0.0, 3.5, 4.0, 7.5]
